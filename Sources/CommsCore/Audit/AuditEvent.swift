@@ -1,0 +1,28 @@
+import Foundation
+
+/// One entry of the append-only audit log: what happened, to which message or
+/// delivery, who caused it, and the facts worth keeping (response codes,
+/// counts, reasons). Written in the same transaction as the change it records.
+public struct AuditEvent: Sendable, Hashable {
+  /// What happened, e.g. `message.accepted`, `delivery.delivered`.
+  public var kind: String
+  public var at: Date
+  public var messageID: MessageID?
+  public var deliveryID: DeliveryID?
+  /// Who caused it: an operator, a token, or `commsd` itself.
+  public var actor: String
+  /// Facts as text, stored as a JSON object with sorted keys.
+  public var detail: [String: String]
+
+  public init(
+    kind: String, at: Date, messageID: MessageID? = nil, deliveryID: DeliveryID? = nil,
+    actor: String, detail: [String: String] = [:]
+  ) {
+    self.kind = kind
+    self.at = at
+    self.messageID = messageID
+    self.deliveryID = deliveryID
+    self.actor = actor
+    self.detail = detail
+  }
+}

@@ -1,0 +1,37 @@
+import Foundation
+
+/// Everything `commsd` is configured with, read from one TOML file
+/// (default `/etc/commsd/commsd.toml`). See `config/example/commsd.toml`.
+public struct Configuration: Sendable {
+  /// The file it was read from (as given), and the SHA-256 of its bytes.
+  public var file: String
+  public var hash: String
+  /// Where the store and the daemon's runtime files live; absolute.
+  public var dataDirectory: String
+  /// Used as the right-hand side of email Message-IDs.
+  public var messageIDDomain: String
+  public var defaultLanguage: String
+  public var logLevel: String
+  public var dispatch: DispatchSettings
+  public var retry: RetryPolicy
+  public var relays: [String: Relay]
+  /// The relay email deliveries use.
+  public var defaultRelay: String?
+  public var endpoints: [String: Endpoint]
+  public var audiences: [String: Audience]
+  public var recipients: [Recipient]
+
+  /// The SQLite store's path.
+  public var storePath: String {
+    (dataDirectory as NSString).appendingPathComponent("commsd.sqlite")
+  }
+  /// The datagram socket the daemon listens on for wake-ups after `commsd send`.
+  public var wakeSocketPath: String {
+    (dataDirectory as NSString).appendingPathComponent("commsd.wake")
+  }
+
+  /// Recipients who are members of `audience`.
+  public func members(of audience: String) -> [Recipient] {
+    recipients.filter { $0.audiences.contains(audience) }
+  }
+}

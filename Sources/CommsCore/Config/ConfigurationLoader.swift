@@ -1,0 +1,307 @@
+import Crypto
+import Foundation
+
+/// Reads and validates a configuration file. Every problem is reported with
+/// file, line and key; nothing is half-loaded.
+public enum ConfigurationLoader {
+  /// Loads `path`. Relative paths inside it resolve against its folder.
+  public static func load(path: String) throws(ConfigErrors) -> Configuration {
+    let data: Data
+    do {
+      data = try Data(contentsOf: URL(fileURLWithPath: path))
+    } catch {
+      throw ConfigErrors(errors: [
+        ConfigError(
+          file: path, line: 0, key: "",
+          message: "cannot read the configuration file: \(error.localizedDescription)")
+      ])
+    }
+    guard let text = String(data: data, encoding: .utf8) else {
+      throw ConfigErrors(errors: [
+        ConfigError(file: path, line: 0, key: "", message: "the file is not valid UTF-8")
+      ])
+    }
+    let hash = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+    return try parse(text, file: path, hash: hash)
+  }
+
+  /// Parses configuration text; `file` names it in errors and anchors relative paths.
+  public static func parse(_ text: String, file: String, hash: String = "") throws(ConfigErrors)
+    -> Configuration
+  {
+    let root: TOMLTable
+    do {
+      root = try TOMLParser.parse(text, file: file)
+    } catch {
+      throw ConfigErrors(errors: [
+        ConfigError(file: file, line: error.line, key: "", message: error.message)
+      ])
+    }
+    let sink = ConfigErrorSink()
+    let base = URL(fileURLWithPath: file).deletingLastPathComponent()
+    var reader = ConfigurationReader(file: file, base: base, sink: sink)
+    let configuration = reader.read(ConfigTable(root, path: "", file: file, sink: sink), hash: hash)
+    if !sink.errors.isEmpty { throw ConfigErrors(errors: sink.errors.sorted { $0.line < $1.line }) }
+    return configuration
+  }
+}
+
+/// Turns the TOML tree into a `Configuration`, collecting errors in `sink`.
+struct ConfigurationReader {
+  let file: String
+  let base: URL
+  let sink: ConfigErrorSink
+
+  func resolve(_ path: String) -> String {
+    path.hasPrefix("/") ? path : base.appendingPathComponent(path).standardizedFileURL.path
+  }
+
+  /// A secret given inline as `NAME`, or read from the file named by `NAME_file`.
+  func secret(_ table: inout ConfigTable, _ name: String) -> String? {
+    let inline = table.string(name)
+    let fileName = table.string("\(name)_file")
+    if inline != nil, fileName != nil {
+      table.fail(name, "give either \(name) or \(name)_file, not both")
+      return nil
+    }
+    guard let fileName else { return inline }
+    let path = resolve(fileName)
+    guard let contents = try? String(contentsOfFile: path, encoding: .utf8) else {
+      table.fail("\(name)_file", "cannot read the secret file \(path)")
+      return nil
+    }
+    return contents.trimmingCharacters(in: .whitespacesAndNewlines)
+  }
+
+  mutating func read(_ root: ConfigTable, hash: String) -> Configuration {
+    var root = root
+    let dataDirectory = resolve(root.string("data_dir") ?? "/var/lib/commsd")
+    let domain = root.string("message_id_domain") ?? "commsd.invalid"
+    let defaultLanguage = root.string("default_language") ?? "da"
+    var logLevel = "info"
+    if var log = root.table("log") {
+      if let level = log.string("level") {
+        if ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(level) {
+          logLevel = level
+        } else {
+          log.fail(
+            "level",
+            "expected one of trace, debug, info, notice, warning, error, critical; found \"\(level)\""
+          )
+        }
+      }
+      log.rejectUnknownKeys()
+    }
+    let dispatch = readDispatch(root.table("dispatch"))
+    let retry = readRetry(root.table("retry"))
+    let relays = readNamed(root.table("relays"), readRelay)
+    let endpoints = readNamed(root.table("endpoints"), readEndpoint)
+    var defaultRelay: String? = relays.count == 1 ? relays.keys.first : nil
+    if let name = root.string("default_relay") {
+      if relays[name] == nil {
+        root.fail("default_relay", "no relay named \"\(name)\" is configured under [relays]")
+      } else {
+        defaultRelay = name
+      }
+    } else if relays.count > 1 {
+      root.fail("default_relay", "several relays are configured; name the one email goes through")
+    }
+    let audiences = readNamed(root.table("audiences")) { table, name in
+      var table = table
+      let display = table.string("display_name") ?? name
+      table.rejectUnknownKeys()
+      return Audience(name: name, displayName: display)
+    }
+    var recipients: [Recipient] = []
+    if let tables = root.tables("recipients") {
+      var seen: [String: Int] = [:]
+      for table in tables {
+        guard let recipient = readRecipient(table, audiences: audiences, endpoints: endpoints)
+        else { continue }
+        if let first = seen[recipient.id] {
+          table.fail(
+            "id", "duplicate recipient id \"\(recipient.id)\" (first defined on line \(first))")
+          continue
+        }
+        seen[recipient.id] = table.table["id"]?.line ?? table.table.line
+        // Only when no relay is written at all: a relay with errors is reported by itself.
+        if recipient.contacts.contains(where: { $0.channel == .email }), root.table["relays"] == nil
+        {
+          table.fail("contacts", "has an email contact but no relay is configured under [relays]")
+        }
+        recipients.append(recipient)
+      }
+    }
+    root.rejectUnknownKeys()
+    return Configuration(
+      file: file, hash: hash, dataDirectory: dataDirectory, messageIDDomain: domain,
+      defaultLanguage: defaultLanguage, logLevel: logLevel, dispatch: dispatch, retry: retry,
+      relays: relays, defaultRelay: defaultRelay, endpoints: endpoints, audiences: audiences,
+      recipients: recipients)
+  }
+
+  func readNamed<T>(_ table: ConfigTable?, _ read: (ConfigTable, String) -> T?) -> [String: T] {
+    guard var table else { return [:] }
+    var result: [String: T] = [:]
+    for name in table.keys {
+      guard let child = table.table(name) else { continue }
+      if !ConfigurationReader.isValidName(name) {
+        table.fail(name, "names may use only a-z, 0-9, '-' and '_' and start with a letter")
+        continue
+      }
+      if let value = read(child, name) { result[name] = value }
+    }
+    return result
+  }
+
+  static func isValidName(_ name: String) -> Bool {
+    guard let first = name.unicodeScalars.first, ("a"..."z").contains(first) else { return false }
+    return name.unicodeScalars.allSatisfy {
+      ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" || $0 == "_"
+    }
+  }
+
+  func readDispatch(_ table: ConfigTable?) -> DispatchSettings {
+    var settings = DispatchSettings()
+    guard var table else { return settings }
+    if let value = table.integer("max_in_flight", in: 1...4096) { settings.maxInFlight = value }
+    if let value = table.duration("poll_interval") { settings.pollInterval = value }
+    if let value = table.duration("lease") { settings.leaseDuration = value }
+    if let value = table.integer("record_batch", in: 1...10_000) { settings.recordBatch = value }
+    table.rejectUnknownKeys()
+    return settings
+  }
+
+  func readRetry(_ table: ConfigTable?) -> RetryPolicy {
+    var policy = RetryPolicy()
+    guard var table else { return policy }
+    if let value = table.duration("first_delay") { policy.firstDelay = value }
+    if let value = table.number("factor", in: 1...10) { policy.factor = value }
+    if let value = table.duration("max_delay") { policy.maxDelay = value }
+    if let value = table.duration("give_up_after") { policy.giveUpAfter = value }
+    if let value = table.number("jitter", in: 0...1) { policy.jitter = value }
+    table.rejectUnknownKeys()
+    return policy
+  }
+
+  func readRelay(_ table: ConfigTable, name: String) -> Relay? {
+    var table = table
+    let url = table.string("url", required: true)
+    let fromText = table.string("from", required: true)
+    var tls = SMTPTLSMode.starttls
+    if let text = table.string("tls") {
+      if let mode = SMTPTLSMode(rawValue: text) {
+        tls = mode
+      } else {
+        table.fail("tls", "expected \"starttls\", \"tls\" or \"none\", found \"\(text)\"")
+      }
+    }
+    let username = table.string("username")
+    let password = secret(&table, "password")
+    let concurrency = table.integer("concurrency", in: 1...256) ?? 4
+    let timeout = table.duration("timeout") ?? .seconds(30)
+    let verifyTLS = table.bool("verify_tls") ?? true
+    table.rejectUnknownKeys()
+    if let url, !(url.hasPrefix("smtp://") || url.hasPrefix("smtps://")) {
+      table.fail("url", "expected an smtp:// or smtps:// URL, found \"\(url)\"")
+      return nil
+    }
+    if let url, url.hasPrefix("smtps://"), tls != .tls {
+      tls = .tls
+    }
+    var from: EmailAddress?
+    if let fromText {
+      do { from = try EmailAddress(parsing: fromText) } catch {
+        table.fail("from", "not a valid sender address: \(error)")
+      }
+    }
+    guard let url, let from else { return nil }
+    return Relay(
+      name: name, url: url, from: from, tls: tls, username: username, password: password,
+      concurrency: concurrency, timeout: timeout, verifyTLS: verifyTLS)
+  }
+
+  func readEndpoint(_ table: ConfigTable, name: String) -> Endpoint? {
+    var table = table
+    let url = table.string("url", required: true)
+    let secretText = secret(&table, "secret")
+    var headers: [HTTPHeaderField] = []
+    if var headerTable = table.table("headers") {
+      for header in headerTable.keys {
+        guard let value = headerTable.string(header) else { continue }
+        if header.contains(where: { !$0.isASCII || $0.isWhitespace || $0 == ":" })
+          || value.contains(where: { $0.isNewline })
+        {
+          headerTable.fail(
+            header, "header names must be plain ASCII tokens and values a single line")
+          continue
+        }
+        headers.append(HTTPHeaderField(name: header, value: value))
+      }
+    }
+    let concurrency = table.integer("concurrency", in: 1...1024) ?? 8
+    let timeout = table.duration("timeout") ?? .seconds(10)
+    let verifyTLS = table.bool("verify_tls") ?? true
+    table.rejectUnknownKeys()
+    if let url, !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
+      table.fail("url", "expected an http:// or https:// URL, found \"\(url)\"")
+      return nil
+    }
+    guard let secretText else {
+      table.fail(
+        "secret",
+        "missing; give the endpoint's Standard Webhooks secret (whsec_…) as secret or secret_file")
+      return nil
+    }
+    guard let key = WebhookSigner.key(fromSecret: secretText) else {
+      table.fail("secret", "expected a Standard Webhooks secret: \"whsec_\" followed by base64")
+      return nil
+    }
+    guard let url else { return nil }
+    return Endpoint(
+      name: name, url: url, secret: key, headers: headers, concurrency: concurrency,
+      timeout: timeout, verifyTLS: verifyTLS)
+  }
+
+  func readRecipient(
+    _ table: ConfigTable, audiences: [String: Audience], endpoints: [String: Endpoint]
+  ) -> Recipient? {
+    var table = table
+    let id = table.string("id", required: true)
+    let name = table.string("name", required: true)
+    let memberOf = table.strings("audiences", required: true) ?? []
+    let contactTexts = table.strings("contacts", required: true) ?? []
+    let language = table.string("language") ?? "da"
+    let timeZone = table.string("time_zone") ?? "Europe/Copenhagen"
+    table.rejectUnknownKeys()
+    var valid = id != nil && name != nil
+    for (audience, line) in memberOf where audiences[audience] == nil {
+      table.fail(
+        "audiences", "unknown audience \"\(audience)\"; configure it under [audiences.\(audience)]",
+        line: line)
+      valid = false
+    }
+    if TimeZone(identifier: timeZone) == nil {
+      table.fail(
+        "time_zone", "unknown time zone \"\(timeZone)\" (expected e.g. \"Europe/Copenhagen\")")
+      valid = false
+    }
+    var contacts: [Contact] = []
+    for (text, line) in contactTexts {
+      switch ContactParser.parse(text, endpoints: Set(endpoints.keys)) {
+      case .success(let contact): contacts.append(contact)
+      case .failure(let reason):
+        table.fail("contacts", reason.description, line: line)
+        valid = false
+      }
+    }
+    if contactTexts.isEmpty, table.table["contacts"] != nil {
+      table.fail("contacts", "a recipient needs at least one contact")
+      valid = false
+    }
+    guard valid, let id, let name else { return nil }
+    return Recipient(
+      id: id, name: name, audiences: memberOf.map(\.value), contacts: contacts,
+      language: language, timeZone: timeZone)
+  }
+}

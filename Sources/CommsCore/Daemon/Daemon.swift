@@ -1,0 +1,84 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// The daemon: the store, the curl engine, and the planning, dispatching and
+/// recording loops, run as one service. On graceful shutdown it stops
+/// leasing, lets the transfers in flight finish, writes their outcomes and
+/// returns.
+public final class Daemon: Service {
+  public let configuration: Configuration
+  let logger: Logger
+  let clock: any WallClock
+
+  public init(configuration: Configuration, logger: Logger, clock: any WallClock = SystemClock()) {
+    self.configuration = configuration
+    self.logger = logger
+    self.clock = clock
+  }
+
+  public func run() async throws {
+    let lock = try DataDirectoryLock(directory: configuration.dataDirectory)
+    let store = try SQLiteStore(path: configuration.storePath)
+    let owner = "\(ProcessInfo.processInfo.hostName):\(getpid())"
+    let returned = try await store.reclaimLeases(now: clock.now(), all: true)
+    if returned > 0 {
+      logger.notice(
+        "deliveries in flight at the last stop returned to the queue",
+        metadata: ["count": "\(returned)"])
+    }
+    try await store.appendAudit([
+      AuditEvent(
+        kind: "config.loaded", at: clock.now(), actor: owner,
+        detail: ["file": configuration.file, "sha256": configuration.hash])
+    ])
+    for endpoint in configuration.endpoints.values where !endpoint.verifyTLS {
+      logger.warning(
+        "TLS verification is off for an endpoint", metadata: ["endpoint": "\(endpoint.name)"])
+    }
+    for relay in configuration.relays.values where !relay.verifyTLS {
+      logger.warning("TLS verification is off for a relay", metadata: ["relay": "\(relay.name)"])
+    }
+
+    let engine = CurlEngine(maxConnections: max(64, configuration.dispatch.maxInFlight))
+    let dispatchBell = Doorbell()
+    let planBell = Doorbell()
+    let recorder = Recorder(
+      store: store, owner: owner, policy: configuration.retry, clock: clock,
+      batchLimit: configuration.dispatch.recordBatch, written: dispatchBell, logger: logger)
+    let dispatcher = Dispatcher(
+      store: store, owner: owner, configuration: configuration,
+      transports: [
+        .webhook: WebhookTransport(engine: engine, configuration: configuration, clock: clock),
+        .email: EmailTransport(engine: engine, configuration: configuration, clock: clock),
+      ], recorder: recorder, doorbell: dispatchBell, clock: clock, logger: logger)
+    let planning = PlanningLoop(
+      store: store, planner: Planner(configuration: configuration, dosing: Dosing()), clock: clock,
+      pollInterval: configuration.dispatch.pollInterval, doorbell: planBell, planned: dispatchBell,
+      logger: logger)
+    let wake = try WakeSocket(path: configuration.wakeSocketPath, doorbell: planBell)
+    defer { wake.close() }
+
+    logger.info(
+      "commsd is running",
+      metadata: [
+        "config": "\(configuration.file)", "store": "\(store.path)",
+        "recipients": "\(configuration.recipients.count)",
+      ])
+    await withGracefulShutdownHandler {
+      await withTaskGroup(of: Void.self) { group in
+        group.addTask { await planning.run() }
+        group.addTask { await recorder.run() }
+        await dispatcher.run()
+        planning.stop()
+        recorder.stop()
+      }
+    } onGracefulShutdown: {
+      self.logger.info("stopping: no new leases; waiting for transfers in flight")
+      dispatcher.stop()
+    }
+    await engine.shutdown()
+    withExtendedLifetime(lock) {}
+    logger.info("commsd stopped")
+  }
+}

@@ -1,0 +1,85 @@
+import Foundation
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// A Unix datagram socket in the data directory: `commsd send` drops a byte
+/// into it after its commit, so the daemon plans at once instead of at the
+/// next poll. Best effort only — the poll is the guarantee.
+public final class WakeSocket: Sendable {
+  let path: String
+  let descriptor: Int32
+
+  /// Binds the socket (replacing a stale one) and rings `doorbell` on every datagram.
+  public init(path: String, doorbell: Doorbell) throws {
+    self.path = path
+    unlink(path)
+    let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+    guard fd >= 0 else { throw WakeSocketError.cannotOpen(path, errno) }
+    guard Self.withAddress(path, { bind(fd, $0, $1) }) == 0 else {
+      let code = errno
+      Glibc.close(fd)
+      throw WakeSocketError.cannotOpen(path, code)
+    }
+    descriptor = fd
+    let thread = Thread {
+      var buffer = [UInt8](repeating: 0, count: 16)
+      while true {
+        let count = recv(fd, &buffer, buffer.count, 0)
+        if count < 0 && errno == EINTR { continue }
+        if count <= 0 { return }  // closed
+        doorbell.ring()
+      }
+    }
+    thread.name = "commsd-wake"
+    thread.start()
+  }
+
+  /// Stops listening and removes the socket file.
+  public func close() {
+    unlink(path)
+    shutdown(descriptor, Int32(SHUT_RDWR))
+    Glibc.close(descriptor)
+  }
+
+  /// Wakes the daemon listening at `path`, if any. Never fails.
+  public static func ring(path: String) {
+    let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+    guard fd >= 0 else { return }
+    defer { Glibc.close(fd) }
+    var byte: UInt8 = 1
+    _ = withAddress(path) { address, length in
+      sendto(fd, &byte, 1, Int32(MSG_DONTWAIT), address, length)
+    }
+  }
+
+  private static func withAddress<T>(
+    _ path: String, _ body: (UnsafePointer<sockaddr>, socklen_t) -> T
+  ) -> T? {
+    var address = sockaddr_un()
+    address.sun_family = sa_family_t(AF_UNIX)
+    let bytes = Array(path.utf8)
+    guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { return nil }
+    withUnsafeMutableBytes(of: &address.sun_path) { raw in
+      raw.copyBytes(from: bytes)
+      raw[bytes.count] = 0
+    }
+    return withUnsafePointer(to: &address) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+        body($0, socklen_t(MemoryLayout<sockaddr_un>.size))
+      }
+    }
+  }
+}
+
+/// The wake socket could not be set up.
+public enum WakeSocketError: Error, CustomStringConvertible {
+  case cannotOpen(String, Int32)
+  public var description: String {
+    switch self {
+    case .cannotOpen(let path, let code):
+      "cannot open the wake socket \(path): \(String(cString: strerror(code)))"
+    }
+  }
+}

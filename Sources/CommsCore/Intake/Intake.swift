@@ -1,0 +1,122 @@
+import Crypto
+import Foundation
+
+/// The first stage: validates a request against the configuration and makes
+/// it durable. Nothing is stored unless everything is valid, and the caller
+/// hears "accepted" only after the store's commit.
+public struct Intake: Sendable {
+  /// Limits that keep one message from swamping the queue or a receiver.
+  public static let maxSubjectLength = 250
+  public static let maxBodyBytes = 64 * 1024
+  public static let maxIdempotencyKeyLength = 200
+
+  public let configuration: Configuration
+  public let store: any Store
+  public let clock: any WallClock
+
+  public init(configuration: Configuration, store: any Store, clock: any WallClock = SystemClock())
+  {
+    self.configuration = configuration
+    self.store = store
+    self.clock = clock
+  }
+
+  /// Validates `request`; throws the first problem found, naming its field.
+  public func validate(_ request: SendRequest) throws(IntakeError) {
+    if request.audiences.isEmpty {
+      throw IntakeError(field: "audience", "name at least one audience")
+    }
+    var seen = Set<String>()
+    for audience in request.audiences {
+      guard configuration.audiences[audience] != nil else {
+        let known = configuration.audiences.keys.sorted().joined(separator: ", ")
+        throw IntakeError(
+          field: "audience", "unknown audience \"\(audience)\" (configured: \(known))")
+      }
+      guard seen.insert(audience).inserted else {
+        throw IntakeError(field: "audience", "\"\(audience)\" is named twice")
+      }
+    }
+    guard request.contents[configuration.defaultLanguage] != nil else {
+      throw IntakeError(
+        field: "body",
+        "a subject and body in the default language \"\(configuration.defaultLanguage)\" are required"
+      )
+    }
+    for (language, content) in request.contents.sorted(by: { $0.key < $1.key }) {
+      let suffix = language == configuration.defaultLanguage ? "" : "[\(language)]"
+      guard Self.isLanguageCode(language) else {
+        throw IntakeError(
+          field: "language", "\"\(language)\" is not a language code such as da, en or ar")
+      }
+      let subject = content.subject.trimmingCharacters(in: .whitespaces)
+      if subject.isEmpty { throw IntakeError(field: "subject\(suffix)", "must not be empty") }
+      if subject.count > Self.maxSubjectLength {
+        throw IntakeError(
+          field: "subject\(suffix)",
+          "is \(subject.count) characters; at most \(Self.maxSubjectLength) are allowed")
+      }
+      if subject.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+        throw IntakeError(
+          field: "subject\(suffix)",
+          "must be one line without control characters (line breaks are refused)")
+      }
+      if content.body.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+        throw IntakeError(field: "body\(suffix)", "must not be empty")
+      }
+      if content.body.utf8.count > Self.maxBodyBytes {
+        throw IntakeError(
+          field: "body\(suffix)",
+          "is \(content.body.utf8.count) bytes; at most \(Self.maxBodyBytes) are allowed")
+      }
+      if content.body.unicodeScalars.contains(where: { $0.value == 0 }) {
+        throw IntakeError(field: "body\(suffix)", "contains a NUL character")
+      }
+    }
+    if let key = request.idempotencyKey {
+      if key.isEmpty || key.count > Self.maxIdempotencyKeyLength
+        || key.unicodeScalars.contains(where: { $0.value < 0x21 || $0.value > 0x7E })
+      {
+        throw IntakeError(
+          field: "idempotency_key",
+          "must be 1 to \(Self.maxIdempotencyKeyLength) visible ASCII characters")
+      }
+    }
+  }
+
+  /// Validates and persists `request`. Returns once the message is durable.
+  public func accept(_ request: SendRequest) async throws -> AcceptOutcome {
+    try validate(request)
+    let now = clock.now()
+    var generator = SystemRandomNumberGenerator()
+    let message = Message(
+      id: MessageID(rawValue: "msg_" + ULID.make(at: now, using: &generator)),
+      idempotencyKey: request.idempotencyKey, sender: request.sender,
+      audiences: request.audiences, priority: request.priority, kind: request.kind,
+      contents: request.contents.mapValues {
+        MessageContent(subject: $0.subject.trimmingCharacters(in: .whitespaces), body: $0.body)
+      },
+      defaultLanguage: configuration.defaultLanguage, acceptedAt: now)
+    return try await store.accept(message, fingerprint: Self.fingerprint(of: request))
+  }
+
+  /// A hash of what the request asks for (not who or when), so that a repeated
+  /// idempotency key can be told apart from a conflicting one.
+  static func fingerprint(of request: SendRequest) -> String {
+    struct Essence: Encodable {
+      var audiences: [String]
+      var priority: Priority
+      var kind: MessageKind
+      var contents: [String: MessageContent]
+    }
+    let essence = Essence(
+      audiences: request.audiences, priority: request.priority, kind: request.kind,
+      contents: request.contents)
+    let data = (try? JSONCoding.encoder().encode(essence)) ?? Data()
+    return SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+  }
+
+  static func isLanguageCode(_ text: String) -> Bool {
+    (2...8).contains(text.count) && text.allSatisfy { $0.isASCII && ($0.isLetter || $0 == "-") }
+  }
+}

@@ -1,0 +1,51 @@
+import Foundation
+
+/// A message id: `msg_` followed by a ULID (time-ordered, 26 characters).
+public struct MessageID: Sendable, Hashable, Codable, CustomStringConvertible {
+  public let rawValue: String
+  public init(rawValue: String) { self.rawValue = rawValue }
+  public var description: String { rawValue }
+
+  /// Whether `text` has the shape of a message id (for input validation).
+  public static func isWellFormed(_ text: String) -> Bool {
+    text.hasPrefix("msg_") && text.utf8.count == 30
+      && text.utf8.dropFirst(4).allSatisfy { ULID.alphabet.contains($0) }
+  }
+}
+
+/// A delivery id: `dlv_` followed by a ULID.
+public struct DeliveryID: Sendable, Hashable, Codable, CustomStringConvertible {
+  public let rawValue: String
+  public init(rawValue: String) { self.rawValue = rawValue }
+  public var description: String { rawValue }
+}
+
+/// Universally unique, lexicographically sortable identifiers
+/// (48-bit millisecond time + 80 random bits, Crockford base32).
+public enum ULID {
+  static let alphabet = Array("0123456789ABCDEFGHJKMNPQRSTVWXYZ".utf8)
+
+  /// A new ULID string for `date`, with randomness from `generator`.
+  public static func make(at date: Date, using generator: inout some RandomNumberGenerator)
+    -> String
+  {
+    let millis = UInt64(max(0, date.timeIntervalSince1970 * 1000))
+    var bytes = [UInt8](repeating: 0, count: 26)
+    var time = millis
+    for index in stride(from: 9, through: 0, by: -1) {
+      bytes[index] = alphabet[Int(time & 31)]
+      time >>= 5
+    }
+    var random = generator.next() as UInt64
+    var more = generator.next() as UInt64
+    for index in 10..<26 {
+      if index == 22 {
+        random = more
+        more = 0
+      }
+      bytes[index] = alphabet[Int(random & 31)]
+      random >>= 5
+    }
+    return String(decoding: bytes, as: UTF8.self)
+  }
+}

@@ -1,0 +1,49 @@
+import Foundation
+
+/// Subject and body in one language.
+public struct MessageContent: Sendable, Codable, Hashable {
+  public var subject: String
+  public var body: String
+
+  public init(subject: String, body: String) {
+    self.subject = subject
+    self.body = body
+  }
+}
+
+/// What an operator writes once: audiences, priority, kind, content per
+/// language, and who sent it. Immutable once accepted.
+public struct Message: Sendable, Codable, Hashable {
+  public var id: MessageID
+  public var idempotencyKey: String?
+  public var sender: Sender
+  public var audiences: [String]
+  public var priority: Priority
+  public var kind: MessageKind
+  /// Content per language code (`da`, `en`, …); `defaultLanguage` is always present.
+  public var contents: [String: MessageContent]
+  public var defaultLanguage: String
+  public var acceptedAt: Date
+
+  public init(
+    id: MessageID, idempotencyKey: String?, sender: Sender, audiences: [String],
+    priority: Priority, kind: MessageKind, contents: [String: MessageContent],
+    defaultLanguage: String, acceptedAt: Date
+  ) {
+    self.id = id
+    self.idempotencyKey = idempotencyKey
+    self.sender = sender
+    self.audiences = audiences
+    self.priority = priority
+    self.kind = kind
+    self.contents = contents
+    self.defaultLanguage = defaultLanguage
+    self.acceptedAt = acceptedAt
+  }
+
+  /// The content for `language`, else the default language's.
+  public func content(for language: String) -> (language: String, content: MessageContent) {
+    if let content = contents[language] { return (language, content) }
+    return (defaultLanguage, contents[defaultLanguage] ?? MessageContent(subject: "", body: ""))
+  }
+}

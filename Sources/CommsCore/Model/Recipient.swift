@@ -1,0 +1,23 @@
+/// A person or a system that receives messages: name, audiences, contacts in
+/// order of preference, language and time zone.
+public struct Recipient: Sendable, Hashable {
+  public var id: String
+  public var name: String
+  public var audiences: [String]
+  /// In order of preference; a delivery that fails for good falls back to the next.
+  public var contacts: [Contact]
+  public var language: String
+  public var timeZone: String
+
+  public init(
+    id: String, name: String, audiences: [String], contacts: [Contact],
+    language: String, timeZone: String = "Europe/Copenhagen"
+  ) {
+    self.id = id
+    self.name = name
+    self.audiences = audiences
+    self.contacts = contacts
+    self.language = language
+    self.timeZone = timeZone
+  }
+}

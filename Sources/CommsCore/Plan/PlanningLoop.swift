@@ -1,0 +1,70 @@
+import Foundation
+import Logging
+import Synchronization
+
+/// Runs the planner in the daemon: picks up accepted messages (oldest first)
+/// and writes their deliveries. A message accepted while the daemon was down
+/// is planned when it starts: acceptance alone is already durable.
+public final class PlanningLoop: Sendable {
+  let store: any Store
+  let planner: Planner
+  let clock: any WallClock
+  let pollInterval: Duration
+  let logger: Logger
+  /// Rung by the wake socket when a CLI or API call accepted a message.
+  public let doorbell: Doorbell
+  /// Rung after deliveries were planned.
+  let planned: Doorbell
+  private let stopping = Atomic<Bool>(false)
+
+  public init(
+    store: any Store, planner: Planner, clock: any WallClock, pollInterval: Duration,
+    doorbell: Doorbell,
+    planned: Doorbell, logger: Logger
+  ) {
+    self.store = store
+    self.planner = planner
+    self.clock = clock
+    self.pollInterval = pollInterval
+    self.doorbell = doorbell
+    self.planned = planned
+    self.logger = logger
+  }
+
+  /// Asks `run()` to return after the message it is planning.
+  public func stop() {
+    stopping.store(true, ordering: .relaxed)
+    doorbell.ring()
+  }
+
+  public func run() async {
+    while !stopping.load(ordering: .relaxed) {
+      do {
+        let count = try await planPending()
+        if count > 0 { continue }
+      } catch {
+        logger.error("planning failed", metadata: ["error": "\(error)"])
+      }
+      await doorbell.wait(timeout: pollInterval)
+    }
+  }
+
+  /// Plans up to a batch of waiting messages; returns how many.
+  @discardableResult
+  public func planPending() async throws -> Int {
+    let messages = try await store.unplannedMessages(limit: 16)
+    var generator = SystemRandomNumberGenerator()
+    for message in messages {
+      let plan = planner.plan(message, at: clock.now(), using: &generator)
+      try await store.savePlan(plan, at: clock.now())
+      logger.info(
+        "message planned",
+        metadata: [
+          "message": "\(message.id)", "priority": "\(message.priority.rawValue)",
+          "deliveries": "\(plan.deliveries.count)",
+        ])
+      planned.ring()
+    }
+    return messages.count
+  }
+}

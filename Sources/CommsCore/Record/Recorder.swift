@@ -1,0 +1,124 @@
+import Foundation
+import Logging
+import Synchronization
+
+/// The last stage: turns attempt results into state changes (delivered, retry
+/// at a time, dead) and writes them in batches, one transaction and one fsync
+/// per batch (group commit).
+public final class Recorder: Sendable {
+  let store: any Store
+  let owner: String
+  let policy: RetryPolicy
+  let clock: any WallClock
+  let batchLimit: Int
+  let logger: Logger
+  private let pending = Mutex<[AttemptRecord]>([])
+  private let doorbell = Doorbell()
+  private let stopping = Atomic<Bool>(false)
+  /// Rung after each written batch, so the dispatcher can look for retries due.
+  let written: Doorbell
+
+  public init(
+    store: any Store, owner: String, policy: RetryPolicy, clock: any WallClock, batchLimit: Int,
+    written: Doorbell, logger: Logger
+  ) {
+    self.store = store
+    self.owner = owner
+    self.policy = policy
+    self.clock = clock
+    self.batchLimit = batchLimit
+    self.written = written
+    self.logger = logger
+  }
+
+  /// The record for one attempt's result: which state it leads to, and when a
+  /// retry is due.
+  public func makeRecord(
+    for delivery: Delivery, result: AttemptResult, duration: Duration, target: String,
+    using generator: inout some RandomNumberGenerator
+  ) -> AttemptRecord {
+    let now = clock.now()
+    let attempt = delivery.attempts + 1
+    var state: DeliveryState
+    var due: Date?
+    var status = 0
+    var error: String?
+    switch result {
+    case .delivered(let code):
+      state = .delivered
+      status = code
+    case .permanent(let code, let reason):
+      state = .dead
+      status = code
+      error = reason
+    case .transient(let code, let reason, let retryAfter):
+      status = code
+      error = reason
+      due = policy.nextAttempt(
+        afterAttempt: attempt, now: now, createdAt: delivery.createdAt, retryAfter: retryAfter,
+        using: &generator)
+      state = due == nil ? .dead : .retrying
+      if due == nil {
+        error = "\(reason); gave up after \(DurationText.format(policy.giveUpAfter))"
+      }
+    }
+    return AttemptRecord(
+      deliveryID: delivery.id, messageID: delivery.messageID, newState: state, dueAt: due, at: now,
+      target: target, statusCode: status, error: error, duration: duration, attempt: attempt)
+  }
+
+  /// Queues a record for the next batch.
+  public func add(_ record: AttemptRecord) {
+    pending.withLock { $0.append(record) }
+    doorbell.ring()
+  }
+
+  /// Writes batches until `stop()`; then writes what is left and returns.
+  /// Not stopped by cancellation: outcomes of transfers that happened must be
+  /// written, or they would be sent again.
+  public func run() async {
+    while !stopping.load(ordering: .relaxed) {
+      await flush()
+      await doorbell.wait(timeout: .milliseconds(200))
+    }
+    await flush()
+  }
+
+  /// Asks `run()` to write what is queued and return.
+  public func stop() {
+    stopping.store(true, ordering: .relaxed)
+    doorbell.ring()
+  }
+
+  /// Writes everything queued so far.
+  public func flush() async {
+    while true {
+      let batch = pending.withLock { pending -> [AttemptRecord] in
+        let batch = Array(pending.prefix(batchLimit))
+        pending.removeFirst(batch.count)
+        return batch
+      }
+      guard !batch.isEmpty else { return }
+      var delay = Duration.milliseconds(50)
+      while true {
+        do {
+          let skipped = try await store.record(batch, owner: owner)
+          if skipped > 0 {
+            logger.warning(
+              "outcomes skipped: lease no longer held", metadata: ["count": "\(skipped)"])
+          }
+          break
+        } catch {
+          // The transfer happened; losing its record would re-send it. Keep
+          // trying: a busy or full disk must not turn into lost outcomes.
+          logger.error(
+            "cannot write outcomes, retrying",
+            metadata: ["error": "\(error)", "count": "\(batch.count)"])
+          try? await Task.sleep(for: delay)
+          delay = min(delay * 2, .seconds(5))
+        }
+      }
+      written.ring()
+    }
+  }
+}

@@ -1,0 +1,61 @@
+import CCurl
+import Foundation
+
+/// One curl multi handle driven on its own thread; any task may await
+/// transfers on it.
+///
+/// Every libcurl call happens on that thread. `perform` only puts the request
+/// into a lock-protected inbox and wakes the thread with `curl_multi_wakeup`;
+/// the thread runs many transfers at once and resumes each caller when its
+/// transfer ends. Connections are kept alive and reused through the multi
+/// handle's cache.
+///
+/// Every transfer ends: by completing, by its own timeout, or by the
+/// awaiting task's cancellation (`curlCode` 42). Call `shutdown()` before
+/// dropping the engine to wait for in-flight work; dropping it without
+/// shutdown stops the thread once its transfers end, without waiting.
+public final class CurlEngine: Sendable {
+  private let inbox = CurlInbox()
+
+  /// - Parameter maxConnections: the most connections open at once, and the
+  ///   size of the cache of idle ones kept for reuse. Up to twice as many
+  ///   transfers are handed to libcurl at a time; the rest queue in order.
+  public init(maxConnections: Int = 64) {
+    let inbox = self.inbox
+    let connections = max(1, maxConnections)
+    let thread = Thread {
+      CurlMultiLoop(inbox: inbox, maxConnections: connections).run()
+    }
+    thread.name = "commsd-curl"
+    thread.start()
+  }
+
+  deinit {
+    inbox.requestStop(nil)
+  }
+
+  /// Runs one transfer to its end. Never throws: every failure, including a
+  /// shut-down engine (`curlCode` 2) or cancellation (42), is a response.
+  public func perform(_ request: CurlRequest) async -> CurlResponse {
+    let started = ContinuousClock.now
+    let id = inbox.makeID()
+    let inbox = self.inbox
+    return await withTaskCancellationHandler {
+      await withCheckedContinuation { continuation in
+        inbox.submit(
+          PendingTransfer(id: id, request: request, continuation: continuation, started: started))
+      }
+    } onCancel: {
+      inbox.cancel(id)
+    }
+  }
+
+  /// Stops taking new transfers, lets those already given to the engine end
+  /// (each is bounded by its timeout), then stops the thread and frees the
+  /// multi handle. Later `perform` calls fail at once.
+  public func shutdown() async {
+    await withCheckedContinuation { continuation in
+      inbox.requestStop(continuation)
+    }
+  }
+}

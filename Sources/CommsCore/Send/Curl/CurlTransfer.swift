@@ -1,0 +1,285 @@
+import CCurl
+
+/// What libcurl is told about one transfer, and what it hands back while it
+/// runs it.
+///
+/// Invariants: created, used and released only on the engine thread; owns
+/// its easy handle and everything libcurl points into (error buffer, POST
+/// body, header and recipient lists) until `deinit`, which runs after the
+/// loop has removed the handle from the multi handle. Callbacks reach it
+/// through an unretained pointer (`CURLOPT_PRIVATE`, `*DATA`); the engine's
+/// table of active transfers keeps it alive for as long as libcurl may call.
+///
+/// A fresh easy handle per transfer (rather than a pool of reset ones) costs
+/// about a microsecond and means no option of one transfer can leak into the
+/// next (an SMTP password, a CA file); connections are reused anyway, through
+/// the multi handle's cache (for SMTP, see `SMTPConnectionPools`).
+final class CurlTransfer {
+  let work: PendingTransfer
+  let easy: UnsafeMutableRawPointer
+  private let errorBuffer: UnsafeMutablePointer<CChar>
+  private var headerList: UnsafeMutablePointer<curl_slist>?
+  private var recipientList: UnsafeMutablePointer<curl_slist>?
+  private var postFields: UnsafeMutableRawBufferPointer?
+  private var message: [UInt8] = []
+  private var messageOffset = 0
+  private var responseHeaders: [HTTPHeaderField] = []
+  private var responseBody: [UInt8] = []
+
+  /// A configured transfer, or the answer for one that cannot run.
+  enum Setup {
+    case ready(CurlTransfer)
+    case refused(CurlResponse)
+  }
+
+  /// Prepares an easy handle for `work`, or explains why it cannot run.
+  /// `connectionCache` is a share handle whose connection cache replaces the
+  /// multi handle's (see `SMTPConnectionPools`).
+  static func make(_ work: PendingTransfer, connectionCache: UnsafeMutableRawPointer?) -> Setup {
+    guard let easy = curl_easy_init() else {
+      return .refused(work.failure(CURLE_FAILED_INIT, "curl_easy_init failed"))
+    }
+    let transfer = CurlTransfer(work, easy: easy)
+    if let problem = transfer.configure(connectionCache: connectionCache) {
+      return .refused(problem)
+    }
+    return .ready(transfer)
+  }
+
+  private init(_ work: PendingTransfer, easy: UnsafeMutableRawPointer) {
+    self.work = work
+    self.easy = easy
+    errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE))
+    errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE))
+  }
+
+  deinit {
+    curl_easy_cleanup(easy)
+    curl_slist_free_all(headerList)
+    curl_slist_free_all(recipientList)
+    postFields?.deallocate()
+    errorBuffer.deallocate()
+  }
+
+  /// Reads the outcome from the handle once libcurl reports it done.
+  func response(for code: CURLcode) -> CurlResponse {
+    var status = 0
+    _ = ccurl_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status)
+    var connects = 0
+    _ = ccurl_easy_getinfo_long(easy, CURLINFO_NUM_CONNECTS, &connects)
+    var message: String?
+    if code != CURLE_OK {
+      let detail = String(cString: errorBuffer)
+      message = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
+    }
+    return CurlResponse(
+      curlCode: Int32(code.rawValue),
+      errorMessage: message,
+      statusCode: status,
+      headers: responseHeaders,
+      body: responseBody,
+      duration: .now - work.started,
+      newConnections: connects
+    )
+  }
+
+  // MARK: Configuration
+
+  private func configure(connectionCache: UnsafeMutableRawPointer?) -> CurlResponse? {
+    var options = CurlEasyOptions(easy)
+    let context = Unmanaged.passUnretained(self).toOpaque()
+    let request = work.request
+    options.set(CURLOPT_PRIVATE, pointer: context)
+    options.set(CURLOPT_NOSIGNAL, 1)
+    if let connectionCache {
+      options.set(CURLOPT_SHARE, pointer: connectionCache)
+    }
+    options.set(CURLOPT_ERRORBUFFER, pointer: UnsafeMutableRawPointer(errorBuffer))
+    options.set(CURLOPT_TIMEOUT_MS, request.timeout.curlMilliseconds)
+    options.set(CURLOPT_CONNECTTIMEOUT_MS, request.connectTimeout.curlMilliseconds)
+    options.set(CURLOPT_TCP_KEEPALIVE, 1)
+    options.set(CURLOPT_TCP_KEEPIDLE, 60)
+    options.set(CURLOPT_TCP_KEEPINTVL, 30)
+    if !request.verifyTLS {
+      options.set(CURLOPT_SSL_VERIFYPEER, 0)
+      options.set(CURLOPT_SSL_VERIFYHOST, 0)
+    }
+    if let caFile = request.caFile {
+      options.set(CURLOPT_CAINFO, caFile)
+    }
+    options.set(CURLOPT_WRITEDATA, pointer: context)
+    options.set(CURLOPT_WRITEFUNCTION, write: curlCollectBody)
+
+    let problem: String?
+    switch request.payload {
+    case .httpPost(let url, let headers, let body):
+      problem = configurePost(&options, url: url, headers: headers, body: body, context: context)
+    case .smtp(let url, let from, let recipients, let message, let username, let password, let tls):
+      problem = configureSMTP(
+        &options, url: url, from: from, recipients: recipients, message: message,
+        username: username, password: password, tls: tls, context: context)
+    }
+    if let problem {
+      return work.failure(CURLE_BAD_FUNCTION_ARGUMENT, problem)
+    }
+    if let failure = options.failure {
+      let reason = String(cString: curl_easy_strerror(failure.code))
+      return work.failure(failure.code, "curl option \(failure.option.rawValue) refused: \(reason)")
+    }
+    return nil
+  }
+
+  private func configurePost(
+    _ options: inout CurlEasyOptions, url: String, headers: [HTTPHeaderField], body: [UInt8],
+    context: UnsafeMutableRawPointer
+  ) -> String? {
+    options.set(CURLOPT_URL, url)
+    options.set(CURLOPT_PROTOCOLS_STR, "http,https")
+    options.set(CURLOPT_FOLLOWLOCATION, 0)
+    options.set(CURLOPT_POST, 1)
+    // POSTFIELDS is not copied: the buffer is ours until deinit. Never empty,
+    // so libcurl never sees NULL and falls back to reading stdin.
+    let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, body.count), alignment: 1)
+    buffer.copyBytes(from: body)
+    postFields = buffer
+    options.set(CURLOPT_POSTFIELDSIZE_LARGE, offset: Int64(body.count))
+    options.set(CURLOPT_POSTFIELDS, pointer: buffer.baseAddress)
+
+    for field in headers {
+      if containsLineBreak(field.name) || containsLineBreak(field.value) || field.name.isEmpty {
+        return "HTTP header \(field.name.debugDescription) has an empty name or a line break"
+      }
+      // "Name:" would tell libcurl to drop the header; "Name;" sends it empty.
+      let line = field.value.isEmpty ? "\(field.name);" : "\(field.name): \(field.value)"
+      guard append(line, to: &headerList) else { return "out of memory for HTTP headers" }
+    }
+    // An empty Expect: keeps libcurl from waiting for 100-continue on big bodies.
+    guard append("Expect:", to: &headerList) else { return "out of memory for HTTP headers" }
+    options.set(CURLOPT_HTTPHEADER, list: headerList)
+    options.set(CURLOPT_HEADERDATA, pointer: context)
+    options.set(CURLOPT_HEADERFUNCTION, header: curlCollectHeader)
+    return nil
+  }
+
+  private func configureSMTP(
+    _ options: inout CurlEasyOptions, url: String, from: String, recipients: [String],
+    message: [UInt8], username: String?, password: String?, tls: SMTPTLSMode,
+    context: UnsafeMutableRawPointer
+  ) -> String? {
+    guard !recipients.isEmpty else { return "an SMTP delivery needs at least one recipient" }
+    for address in recipients + [from] where containsLineBreak(address) {
+      return "mail address \(address.debugDescription) contains a line break"
+    }
+    options.set(CURLOPT_URL, smtpURL(url, tls: tls))
+    options.set(CURLOPT_PROTOCOLS_STR, tls == .tls ? "smtps" : "smtp")
+    if tls == .starttls {
+      options.set(CURLOPT_USE_SSL, Int(CURLUSESSL_ALL.rawValue))
+    }
+    if let username { options.set(CURLOPT_USERNAME, username) }
+    if let password { options.set(CURLOPT_PASSWORD, password) }
+    options.set(CURLOPT_MAIL_FROM, from)
+    for address in recipients {
+      guard append(address, to: &recipientList) else { return "out of memory for recipients" }
+    }
+    options.set(CURLOPT_MAIL_RCPT, list: recipientList)
+    self.message = message
+    options.set(CURLOPT_UPLOAD, 1)
+    options.set(CURLOPT_INFILESIZE_LARGE, offset: Int64(message.count))
+    options.set(CURLOPT_READDATA, pointer: context)
+    options.set(CURLOPT_READFUNCTION, read: curlReadMessage)
+    return nil
+  }
+
+  /// The scheme follows the TLS mode, so a configuration cannot say `.tls`
+  /// and silently talk plain text to port 465.
+  private func smtpURL(_ url: String, tls: SMTPTLSMode) -> String {
+    let scheme = tls == .tls ? "smtps://" : "smtp://"
+    for known in ["smtps://", "smtp://"] where url.lowercased().hasPrefix(known) {
+      return scheme + url.dropFirst(known.count)
+    }
+    return url
+  }
+
+  /// `curl_slist_append` answers NULL on failure and leaves the list as it
+  /// was; keep the list then, so deinit still frees it.
+  private func append(_ line: String, to list: inout UnsafeMutablePointer<curl_slist>?) -> Bool {
+    guard let extended = curl_slist_append(list, line) else { return false }
+    list = extended
+    return true
+  }
+
+  private func containsLineBreak(_ text: String) -> Bool {
+    text.utf8.contains { $0 == 0x0A || $0 == 0x0D || $0 == 0 }
+  }
+
+  // MARK: Callback bodies (engine thread, inside curl_multi_perform)
+
+  fileprivate func appendBody(_ bytes: UnsafeRawBufferPointer) {
+    let room = CurlResponse.bodyLimit - responseBody.count
+    if room > 0 {
+      responseBody.append(contentsOf: bytes.prefix(room))
+    }
+  }
+
+  fileprivate func appendHeaderLine(_ bytes: UnsafeRawBufferPointer) {
+    var end = bytes.count
+    while end > 0, bytes[end - 1] == 0x0A || bytes[end - 1] == 0x0D { end -= 1 }
+    let line = String(decoding: bytes[..<end], as: UTF8.self)
+    if line.hasPrefix("HTTP/") {
+      // A new status line (after a 100 Continue, or a 401 before auth):
+      // only the final response's headers count.
+      responseHeaders.removeAll()
+    } else if let first = line.first, first == " " || first == "\t", !responseHeaders.isEmpty {
+      responseHeaders[responseHeaders.count - 1].value += " " + trimmed(line[...])
+    } else if let colon = line.firstIndex(of: ":") {
+      let name = trimmed(line[..<colon])
+      let value = trimmed(line[line.index(after: colon)...])
+      responseHeaders.append(HTTPHeaderField(name: name, value: value))
+    }
+  }
+
+  fileprivate func readMessage(into buffer: UnsafeMutableRawBufferPointer) -> Int {
+    let count = min(buffer.count, message.count - messageOffset)
+    guard count > 0 else { return 0 }
+    message.withUnsafeBytes { source in
+      buffer.copyMemory(
+        from: UnsafeRawBufferPointer(rebasing: source[messageOffset..<messageOffset + count]))
+    }
+    messageOffset += count
+    return count
+  }
+
+  private func trimmed(_ text: Substring) -> String {
+    var text = text
+    while let first = text.first, first == " " || first == "\t" { text.removeFirst() }
+    while let last = text.last, last == " " || last == "\t" { text.removeLast() }
+    return String(text)
+  }
+}
+
+/// Everything libcurl sends back is consumed, so the transfer never fails
+/// for a large answer; `appendBody` keeps only the first 64 KiB.
+private let curlCollectBody: ccurl_write_callback = { data, size, count, context in
+  let length = size * count
+  if let data, let context, length > 0 {
+    let transfer = Unmanaged<CurlTransfer>.fromOpaque(context).takeUnretainedValue()
+    transfer.appendBody(UnsafeRawBufferPointer(start: data, count: length))
+  }
+  return length
+}
+
+private let curlCollectHeader: ccurl_header_callback = { data, size, count, context in
+  let length = size * count
+  if let data, let context, length > 0 {
+    let transfer = Unmanaged<CurlTransfer>.fromOpaque(context).takeUnretainedValue()
+    transfer.appendHeaderLine(UnsafeRawBufferPointer(start: data, count: length))
+  }
+  return length
+}
+
+private let curlReadMessage: ccurl_read_callback = { buffer, size, count, context in
+  guard let buffer, let context else { return 0 }
+  let transfer = Unmanaged<CurlTransfer>.fromOpaque(context).takeUnretainedValue()
+  return transfer.readMessage(
+    into: UnsafeMutableRawBufferPointer(start: buffer, count: size * count))
+}

@@ -1,0 +1,71 @@
+import Foundation
+
+/// Sends deliveries as email through the configured SMTP relay with libcurl:
+/// one SMTP transaction per delivery, so one refused address never fails
+/// another person's delivery.
+public struct EmailTransport: Transport {
+  let engine: CurlEngine
+  let relay: Relay?
+  let messageIDDomain: String
+  let clock: any WallClock
+
+  public init(
+    engine: CurlEngine, configuration: Configuration, clock: any WallClock = SystemClock()
+  ) {
+    self.engine = engine
+    self.relay = configuration.defaultRelay.flatMap { configuration.relays[$0] }
+    self.messageIDDomain = configuration.messageIDDomain
+    self.clock = clock
+  }
+
+  public func send(_ delivery: Delivery, message: Message) async -> AttemptResult {
+    guard let relay else { return .permanent(status: 0, reason: "no SMTP relay is configured") }
+    let bytes: [UInt8]
+    let recipient: EmailAddress
+    do {
+      recipient = try EmailAddress(
+        address: delivery.contact.address, displayName: delivery.recipientName)
+      let content = message.content(for: delivery.language).content
+      let email = EmailMessage(
+        from: relay.from, to: [recipient], replyTo: nil, subject: content.subject,
+        textBody: content.body,
+        messageID: "\(delivery.id.rawValue)@\(messageIDDomain)", date: clock.now(),
+        extraHeaders: [
+          (name: "X-Commsd-Message", value: message.id.rawValue),
+          (name: "X-Commsd-Delivery", value: delivery.id.rawValue),
+          (name: "X-Commsd-Priority", value: message.priority.rawValue),
+        ])
+      bytes = try EmailComposer.render(email)
+    } catch {
+      return .permanent(status: 0, reason: "cannot compose the email: \(error)")
+    }
+    let request = CurlRequest(
+      payload: .smtp(
+        url: relay.url, mailFrom: relay.from.address, recipients: [recipient.address],
+        message: bytes,
+        username: relay.username, password: relay.password, tls: relay.tls),
+      timeout: relay.timeout, connectTimeout: min(relay.timeout, .seconds(10)),
+      verifyTLS: relay.verifyTLS)
+    return Self.classify(await engine.perform(request))
+  }
+
+  /// SMTP 4xx and network errors transient; SMTP 5xx permanent.
+  static func classify(_ response: CurlResponse) -> AttemptResult {
+    if response.curlCode == 0 { return .delivered(status: response.statusCode) }
+    let reason = response.errorMessage ?? "curl error \(response.curlCode)"
+    switch response.statusCode {
+    case 500..<600:
+      return .permanent(
+        status: response.statusCode, reason: "SMTP \(response.statusCode): \(reason)")
+    case 400..<500:
+      return .transient(
+        status: response.statusCode, reason: "SMTP \(response.statusCode): \(reason)",
+        retryAfter: nil)
+    default:
+      if response.curlCode == 1 || response.curlCode == 3 {
+        return .permanent(status: 0, reason: reason)
+      }
+      return .transient(status: response.statusCode, reason: reason, retryAfter: nil)
+    }
+  }
+}

@@ -1,0 +1,47 @@
+import Foundation
+
+/// Where every delivery of one message stands, for `commsd status`.
+public struct MessageStatus: Sendable, Codable {
+  /// One delivery as shown to an operator.
+  public struct DeliveryLine: Sendable, Codable {
+    public var id: String
+    public var recipient: String
+    public var recipientName: String
+    public var audience: String
+    public var channel: String
+    public var contact: String
+    public var state: String
+    public var attempts: Int
+    public var dueAt: Date?
+    public var lastStatus: Int?
+    public var lastError: String?
+    public var deliveredAt: Date?
+
+    enum CodingKeys: String, CodingKey {
+      case id, recipient, audience, channel, contact, state, attempts
+      case recipientName = "recipient_name"
+      case dueAt = "due_at"
+      case lastStatus = "last_status"
+      case lastError = "last_error"
+      case deliveredAt = "delivered_at"
+    }
+  }
+
+  public var id: String
+  public var priority: String
+  public var kind: String
+  public var subject: String
+  public var audiences: [String]
+  public var sender: String
+  public var acceptedAt: Date
+  /// Nil until the daemon has expanded the message into deliveries.
+  public var plannedAt: Date?
+  public var counts: [String: Int]
+  public var deliveries: [DeliveryLine]
+
+  enum CodingKeys: String, CodingKey {
+    case id, priority, kind, subject, audiences, sender, counts, deliveries
+    case acceptedAt = "accepted_at"
+    case plannedAt = "planned_at"
+  }
+}

@@ -1,0 +1,111 @@
+import Foundation
+import GRDB
+
+/// Reading rows back into model values, and the status report.
+extension SQLiteStore {
+  static let messageColumns = """
+    SELECT id, idempotency_key, sender_kind, sender_name, sender_origin, audiences, priority, kind,
+      contents, default_language, accepted_at FROM messages
+    """
+
+  static let deliveryColumns = """
+    id, message_id, recipient_id, recipient_name, audience, channel, endpoint, address, contact_index,
+    language, priority, state, due_at, attempts, created_at, last_error
+    """
+
+  static func message(from row: Row) throws -> Message {
+    let decoder = JSONCoding.decoder()
+    guard let senderKind = Sender.Kind(rawValue: row[2]), let priority = Priority(rawValue: row[6]),
+      let kind = MessageKind(rawValue: row[7]), let acceptedAt = Timestamp.parse(row[10])
+    else { throw StoreError.corrupt("message \(row[0] as String)") }
+    return Message(
+      id: MessageID(rawValue: row[0]), idempotencyKey: row[1],
+      sender: Sender(kind: senderKind, name: row[3], origin: row[4]),
+      audiences: try decoder.decode([String].self, from: Data((row[5] as String).utf8)),
+      priority: priority, kind: kind,
+      contents: try decoder.decode(
+        [String: MessageContent].self, from: Data((row[8] as String).utf8)),
+      defaultLanguage: row[9], acceptedAt: acceptedAt)
+  }
+
+  static func delivery(from row: Row) throws -> Delivery {
+    let id: String = row[0]
+    guard let channel = Channel(rawValue: row[5]), let priority = Priority(rawValue: row[10]),
+      let state = DeliveryState(rawValue: row[11]), let dueAt = Timestamp.parse(row[12]),
+      let createdAt = Timestamp.parse(row[14])
+    else { throw StoreError.corrupt("delivery \(id)") }
+    let address: String = row[7]
+    let contact: Contact =
+      switch channel {
+      case .email: .email(address: address)
+      case .webhook: .webhook(endpoint: row[6] ?? "", address: address)
+      }
+    return Delivery(
+      id: DeliveryID(rawValue: id), messageID: MessageID(rawValue: row[1]), recipientID: row[2],
+      recipientName: row[3], audience: row[4], contact: contact, contactIndex: row[8],
+      language: row[9],
+      priority: priority, state: state, dueAt: dueAt, attempts: row[13], createdAt: createdAt,
+      lastError: row[15])
+  }
+
+  public func status(of id: MessageID) async throws -> MessageStatus? {
+    try await pool.read { db in
+      guard
+        let messageRow = try Row.fetchOne(
+          db, sql: "\(Self.messageColumns) WHERE id = ?", arguments: [id.rawValue])
+      else { return nil }
+      let message = try Self.message(from: messageRow)
+      let plannedAt = try String.fetchOne(
+        db, sql: "SELECT planned_at FROM messages WHERE id = ?", arguments: [id.rawValue])
+      let rows = try Row.fetchAll(
+        db,
+        sql: """
+          SELECT id, recipient_id, recipient_name, audience, channel, endpoint, address, state, attempts,
+            due_at, last_status, last_error, delivered_at
+          FROM deliveries WHERE message_id = ? ORDER BY audience, recipient_id, contact_index
+          """, arguments: [id.rawValue])
+      var counts: [String: Int] = [:]
+      let lines = rows.map { row -> MessageStatus.DeliveryLine in
+        let state: String = row[7]
+        counts[state, default: 0] += 1
+        let endpoint: String? = row[5]
+        let address: String = row[6]
+        return MessageStatus.DeliveryLine(
+          id: row[0], recipient: row[1], recipientName: row[2], audience: row[3], channel: row[4],
+          contact: endpoint.map { "\($0):\(address)" } ?? address, state: state, attempts: row[8],
+          dueAt: (row[9] as String?).flatMap(Timestamp.parse), lastStatus: row[10],
+          lastError: row[11],
+          deliveredAt: (row[12] as String?).flatMap(Timestamp.parse))
+      }
+      let content = message.content(for: message.defaultLanguage).content
+      return MessageStatus(
+        id: message.id.rawValue, priority: message.priority.rawValue, kind: message.kind.rawValue,
+        subject: content.subject, audiences: message.audiences, sender: message.sender.description,
+        acceptedAt: message.acceptedAt, plannedAt: plannedAt.flatMap(Timestamp.parse),
+        counts: counts,
+        deliveries: lines)
+    }
+  }
+
+  public func auditEvents(messageID: MessageID) async throws -> [StoredAuditEvent] {
+    try await pool.read { db in
+      try Row.fetchAll(
+        db,
+        sql:
+          "SELECT seq, at, kind, message_id, delivery_id, actor, detail FROM audit_events WHERE message_id = ? ORDER BY seq",
+        arguments: [messageID.rawValue]
+      ).map { row in
+        let detail =
+          (try? JSONCoding.decoder().decode(
+            [String: String].self, from: Data((row[6] as String).utf8))) ?? [:]
+        return StoredAuditEvent(
+          sequence: row[0],
+          event: AuditEvent(
+            kind: row[2], at: Timestamp.parse(row[1]) ?? Date(timeIntervalSince1970: 0),
+            messageID: (row[3] as String?).map(MessageID.init(rawValue:)),
+            deliveryID: (row[4] as String?).map(DeliveryID.init(rawValue:)), actor: row[5],
+            detail: detail))
+      }
+    }
+  }
+}

@@ -1,0 +1,238 @@
+import Foundation
+import GRDB
+
+/// The embedded store: one SQLite file in WAL mode with `synchronous = FULL`,
+/// so a commit is on disk before any caller hears of it. Several processes
+/// (the daemon and CLI commands) may open it at once; only one daemon leases.
+public final class SQLiteStore: Store {
+  let pool: DatabasePool
+  public let path: String
+
+  /// Opens (creating if needed) the store at `path` and applies migrations.
+  public init(path: String) throws {
+    self.path = path
+    try FileManager.default.createDirectory(
+      atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+    var configuration = GRDB.Configuration()
+    configuration.busyMode = .timeout(10)
+    configuration.prepareDatabase { db in
+      // WAL with FULL syncs the log on every commit: durable, not just consistent.
+      try db.execute(sql: "PRAGMA synchronous = FULL")
+    }
+    pool = try DatabasePool(path: path, configuration: configuration)
+    try SQLiteSchema.migrator().migrate(pool)
+  }
+
+  public func accept(_ message: Message, fingerprint: String) async throws -> AcceptOutcome {
+    try await pool.write { db in
+      if let key = message.idempotencyKey,
+        let row = try Row.fetchOne(
+          db, sql: "SELECT id, fingerprint FROM messages WHERE idempotency_key = ?",
+          arguments: [key])
+      {
+        let existing = MessageID(rawValue: row[0])
+        guard (row[1] as String) == fingerprint else {
+          throw StoreError.idempotencyConflict(key: key, existing: existing)
+        }
+        return .duplicate(existing)
+      }
+      try db.execute(
+        sql: """
+          INSERT INTO messages (id, idempotency_key, fingerprint, sender_kind, sender_name, sender_origin,
+            audiences, priority, kind, contents, default_language, accepted_at)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+          """,
+        arguments: [
+          message.id.rawValue, message.idempotencyKey, fingerprint, message.sender.kind.rawValue,
+          message.sender.name, message.sender.origin, JSONCoding.string(message.audiences),
+          message.priority.rawValue, message.kind.rawValue, JSONCoding.string(message.contents),
+          message.defaultLanguage, Timestamp.format(message.acceptedAt),
+        ])
+      try Self.insertAudit(
+        db,
+        AuditEvent(
+          kind: "message.accepted", at: message.acceptedAt, messageID: message.id,
+          actor: message.sender.description,
+          detail: [
+            "audiences": message.audiences.joined(separator: ","),
+            "priority": message.priority.rawValue,
+            "kind": message.kind.rawValue,
+            "languages": message.contents.keys.sorted().joined(separator: ","),
+          ]))
+      return .accepted(message.id)
+    }
+  }
+
+  public func unplannedMessages(limit: Int) async throws -> [Message] {
+    try await pool.read { db in
+      try Row.fetchAll(
+        db, sql: "\(Self.messageColumns) WHERE planned_at IS NULL ORDER BY accepted_at, id LIMIT ?",
+        arguments: [limit]
+      ).map(Self.message(from:))
+    }
+  }
+
+  public func message(_ id: MessageID) async throws -> Message? {
+    try await pool.read { db in
+      try Row.fetchOne(db, sql: "\(Self.messageColumns) WHERE id = ?", arguments: [id.rawValue])
+        .map(Self.message(from:))
+    }
+  }
+
+  public func savePlan(_ plan: Plan, at: Date) async throws {
+    try await pool.write { db in
+      let now = Timestamp.format(at)
+      let updated = try db.cachedStatement(
+        sql: "UPDATE messages SET planned_at = ? WHERE id = ? AND planned_at IS NULL")
+      try updated.execute(arguments: [now, plan.messageID.rawValue])
+      guard db.changesCount == 1 else { return }  // planned already (by an earlier run)
+      let insert = try db.cachedStatement(
+        sql: """
+          INSERT INTO deliveries (id, message_id, recipient_id, recipient_name, audience, channel, endpoint,
+            address, contact_index, language, priority, lane, state, due_at, created_at, updated_at)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+          """)
+      var states: [String: Int] = [:]
+      for delivery in plan.deliveries {
+        let endpoint: String? =
+          if case .webhook(let name, _) = delivery.contact { name } else { nil }
+        try insert.execute(arguments: [
+          delivery.id.rawValue, delivery.messageID.rawValue, delivery.recipientID,
+          delivery.recipientName,
+          delivery.audience, delivery.channel.rawValue, endpoint, delivery.contact.address,
+          delivery.contactIndex, delivery.language, delivery.priority.rawValue,
+          delivery.priority.lane,
+          delivery.state.rawValue, Timestamp.format(delivery.dueAt), now, now,
+        ])
+        states[delivery.state.rawValue, default: 0] += 1
+      }
+      var detail = plan.recipientsPerAudience.reduce(into: [String: String]()) {
+        $0["audience.\($1.key)"] = String($1.value)
+      }
+      detail["deliveries"] = String(plan.deliveries.count)
+      for (state, count) in states { detail["state.\(state)"] = String(count) }
+      try Self.insertAudit(
+        db,
+        AuditEvent(
+          kind: "message.planned", at: at, messageID: plan.messageID, actor: "commsd",
+          detail: detail))
+    }
+  }
+
+  public func lease(owner: String, now: Date, until: Date, limit: Int) async throws -> [Delivery] {
+    try await pool.write { db in
+      let nowText = Timestamp.format(now)
+      let statement = try db.cachedStatement(
+        sql: """
+          UPDATE deliveries SET state = 'sending', lease_owner = ?, lease_until = ?, updated_at = ?
+          WHERE id IN (SELECT id FROM deliveries WHERE state IN ('ready', 'retrying') AND due_at <= ?
+                       ORDER BY lane, due_at LIMIT ?)
+          RETURNING \(Self.deliveryColumns)
+          """)
+      let rows = try Row.fetchAll(
+        statement, arguments: [owner, Timestamp.format(until), nowText, nowText, limit])
+      let deliveries = try rows.map(Self.delivery(from:))
+      if !deliveries.isEmpty {
+        // One event per lease batch: the attempt events that follow name each delivery.
+        try Self.insertAudit(
+          db,
+          AuditEvent(
+            kind: "delivery.leased", at: now, actor: owner,
+            detail: [
+              "count": String(deliveries.count), "until": Timestamp.format(until),
+              "deliveries": deliveries.map(\.id.rawValue).joined(separator: ","),
+            ]))
+      }
+      return deliveries
+    }
+  }
+
+  public func record(_ outcomes: [AttemptRecord], owner: String) async throws -> Int {
+    guard !outcomes.isEmpty else { return 0 }
+    return try await pool.write { db in
+      let update = try db.cachedStatement(
+        sql: """
+          UPDATE deliveries SET state = ?, due_at = COALESCE(?, due_at), attempts = attempts + 1,
+            lease_owner = NULL, lease_until = NULL, updated_at = ?, last_status = ?, last_error = ?,
+            delivered_at = CASE WHEN ? = 'delivered' THEN ? ELSE delivered_at END
+          WHERE id = ? AND state = 'sending' AND lease_owner = ?
+          """)
+      var skipped = 0
+      for outcome in outcomes {
+        let at = Timestamp.format(outcome.at)
+        try update.execute(arguments: [
+          outcome.newState.rawValue, outcome.dueAt.map(Timestamp.format), at,
+          outcome.statusCode == 0 ? nil : outcome.statusCode, outcome.error,
+          outcome.newState.rawValue, at,
+          outcome.deliveryID.rawValue, owner,
+        ])
+        guard db.changesCount == 1 else {
+          skipped += 1
+          continue
+        }
+        var detail = [
+          "target": outcome.target, "attempt": String(outcome.attempt),
+          "duration_ms": String(Int((outcome.duration.seconds * 1000).rounded())),
+        ]
+        if outcome.statusCode != 0 { detail["status"] = String(outcome.statusCode) }
+        if let error = outcome.error { detail["error"] = error }
+        if let due = outcome.dueAt { detail["retry_at"] = Timestamp.format(due) }
+        try Self.insertAudit(
+          db,
+          AuditEvent(
+            kind: "delivery.\(outcome.newState.rawValue)", at: outcome.at,
+            messageID: outcome.messageID,
+            deliveryID: outcome.deliveryID, actor: owner, detail: detail))
+      }
+      return skipped
+    }
+  }
+
+  public func reclaimLeases(now: Date, all: Bool) async throws -> Int {
+    try await pool.write { db in
+      let nowText = Timestamp.format(now)
+      let rows = try Row.fetchAll(
+        db,
+        sql: """
+          UPDATE deliveries SET state = 'ready', lease_owner = NULL, lease_until = NULL, updated_at = ?
+          WHERE state = 'sending' AND (? OR lease_until < ?)
+          RETURNING id, message_id, lease_owner
+          """, arguments: [nowText, all, nowText])
+      for row in rows {
+        try Self.insertAudit(
+          db,
+          AuditEvent(
+            kind: "delivery.lease_returned", at: now, messageID: MessageID(rawValue: row[1]),
+            deliveryID: DeliveryID(rawValue: row[0]), actor: "commsd",
+            detail: ["reason": all ? "daemon restarted" : "lease expired"]))
+      }
+      return rows.count
+    }
+  }
+
+  public func nextDueDate() async throws -> Date? {
+    try await pool.read { db in
+      let text = try String.fetchOne(
+        db,
+        sql: "SELECT MIN(due_at) FROM deliveries WHERE state IN ('ready', 'retrying')")
+      return text.flatMap(Timestamp.parse)
+    }
+  }
+
+  public func appendAudit(_ events: [AuditEvent]) async throws {
+    try await pool.write { db in
+      for event in events { try Self.insertAudit(db, event) }
+    }
+  }
+
+  static func insertAudit(_ db: Database, _ event: AuditEvent) throws {
+    let statement = try db.cachedStatement(
+      sql:
+        "INSERT INTO audit_events (at, kind, message_id, delivery_id, actor, detail) VALUES (?, ?, ?, ?, ?, ?)"
+    )
+    try statement.execute(arguments: [
+      Timestamp.format(event.at), event.kind, event.messageID?.rawValue, event.deliveryID?.rawValue,
+      event.actor, JSONCoding.string(event.detail),
+    ])
+  }
+}

@@ -1,0 +1,117 @@
+import Foundation
+
+/// The queue and the audit log. Stages talk to each other only through it.
+///
+/// Every state change and its audit event are written in one transaction, and
+/// a method returns only once its transaction is durable.
+public protocol Store: Sendable {
+  /// Persists a new message and its `message.accepted` event. A message whose
+  /// idempotency key was seen before is not stored again: the earlier one is
+  /// returned if its content is the same, and a conflict is thrown if not.
+  func accept(_ message: Message, fingerprint: String) async throws -> AcceptOutcome
+
+  /// Messages accepted but not yet expanded into deliveries, oldest first.
+  func unplannedMessages(limit: Int) async throws -> [Message]
+
+  /// Writes a message's deliveries and marks it planned, with its audit events.
+  func savePlan(_ plan: Plan, at: Date) async throws
+
+  /// Moves up to `limit` due deliveries (flash lane first, then by due time)
+  /// to `sending`, leased to `owner` until `until`.
+  func lease(owner: String, now: Date, until: Date, limit: Int) async throws -> [Delivery]
+
+  /// Writes the outcomes of attempts. An outcome whose delivery is no longer
+  /// leased to `owner` is skipped and counted in the result.
+  @discardableResult
+  func record(_ outcomes: [AttemptRecord], owner: String) async throws -> Int
+
+  /// Returns `sending` deliveries to `ready`: those whose lease ran out, or
+  /// all of them when `all` (used at start by the only daemon on this store).
+  func reclaimLeases(now: Date, all: Bool) async throws -> Int
+
+  /// The earliest due time among deliveries waiting to be sent, if any.
+  func nextDueDate() async throws -> Date?
+
+  func message(_ id: MessageID) async throws -> Message?
+  func status(of id: MessageID) async throws -> MessageStatus?
+  /// Appends events that are not tied to a state change (configuration loaded, …).
+  func appendAudit(_ events: [AuditEvent]) async throws
+  func auditEvents(messageID: MessageID) async throws -> [StoredAuditEvent]
+}
+
+/// What `Store.accept` did.
+public enum AcceptOutcome: Sendable, Equatable {
+  case accepted(MessageID)
+  /// The idempotency key was used before, for the same content.
+  case duplicate(MessageID)
+}
+
+/// Errors of the store that a caller can act on.
+public enum StoreError: Error, Sendable, CustomStringConvertible {
+  case idempotencyConflict(key: String, existing: MessageID)
+  case locked(path: String)
+  case corrupt(String)
+
+  public var description: String {
+    switch self {
+    case .idempotencyConflict(let key, let existing):
+      "the idempotency key \"\(key)\" was already used for message \(existing) with different content"
+    case .locked(let path):
+      "another commsd daemon already runs on \(path)"
+    case .corrupt(let detail):
+      "the store holds data it cannot read: \(detail)"
+    }
+  }
+}
+
+/// The deliveries planned for one message.
+public struct Plan: Sendable {
+  public var messageID: MessageID
+  public var deliveries: [Delivery]
+  /// Recipients per audience, for the `message.planned` audit event.
+  public var recipientsPerAudience: [String: Int]
+
+  public init(messageID: MessageID, deliveries: [Delivery], recipientsPerAudience: [String: Int]) {
+    self.messageID = messageID
+    self.deliveries = deliveries
+    self.recipientsPerAudience = recipientsPerAudience
+  }
+}
+
+/// The result of one attempt, as Record writes it.
+public struct AttemptRecord: Sendable {
+  public var deliveryID: DeliveryID
+  public var messageID: MessageID
+  public var newState: DeliveryState
+  /// For `retrying`: when to try again.
+  public var dueAt: Date?
+  public var at: Date
+  /// The endpoint or relay name.
+  public var target: String
+  public var statusCode: Int
+  public var error: String?
+  public var duration: Duration
+  public var attempt: Int
+
+  public init(
+    deliveryID: DeliveryID, messageID: MessageID, newState: DeliveryState, dueAt: Date?, at: Date,
+    target: String, statusCode: Int, error: String?, duration: Duration, attempt: Int
+  ) {
+    self.deliveryID = deliveryID
+    self.messageID = messageID
+    self.newState = newState
+    self.dueAt = dueAt
+    self.at = at
+    self.target = target
+    self.statusCode = statusCode
+    self.error = error
+    self.duration = duration
+    self.attempt = attempt
+  }
+}
+
+/// An audit event as stored, with its sequence number.
+public struct StoredAuditEvent: Sendable {
+  public var sequence: Int64
+  public var event: AuditEvent
+}

@@ -1,0 +1,16 @@
+import ArgumentParser
+import CommsCore
+
+/// The `commsd` command: the daemon (`serve`) and the crisis staff's CLI.
+@main
+struct Commsd: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "commsd",
+    abstract: "Targeted, dosed and audited crisis communication.",
+    discussion: """
+      Every subcommand reads the configuration given by --config \
+      (default \(ConfigOption.defaultPath)).
+      """,
+    subcommands: [Serve.self, Send.self, Status.self, ConfigCommand.self]
+  )
+}

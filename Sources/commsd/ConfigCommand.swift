@@ -1,0 +1,27 @@
+import ArgumentParser
+import CommsCore
+
+/// `commsd config …`
+struct ConfigCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "config", abstract: "Work with the configuration.", subcommands: [Check.self])
+
+  /// `commsd config check`: validate without starting anything.
+  struct Check: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Validate the configuration; print each problem as file:line: key: problem.")
+
+    @OptionGroup var options: ConfigOption
+
+    func run() async throws {
+      let configuration = try options.load()
+      let audiences = configuration.audiences.keys.sorted().map { name in
+        "\(name) \(configuration.members(of: name).count)"
+      }
+      print(
+        "\(configuration.file): OK — \(configuration.recipients.count) recipients (\(audiences.joined(separator: ", "))), "
+          + "\(configuration.relays.count) relay(s), \(configuration.endpoints.count) endpoint(s), data in \(configuration.dataDirectory)"
+      )
+    }
+  }
+}

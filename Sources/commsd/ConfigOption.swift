@@ -1,0 +1,26 @@
+import ArgumentParser
+import CommsCore
+import Foundation
+
+/// `--config FILE`, shared by every subcommand.
+struct ConfigOption: ParsableArguments {
+  static let defaultPath = "/etc/commsd/commsd.toml"
+
+  @Option(name: .long, help: ArgumentHelp("The configuration file.", valueName: "FILE"))
+  var config: String = ConfigOption.defaultPath
+
+  /// The loaded configuration, or an exit with every problem printed.
+  func load() throws -> Configuration {
+    do {
+      return try ConfigurationLoader.load(path: config)
+    } catch {
+      printError(error.description)
+      throw ExitCode(78)  // EX_CONFIG
+    }
+  }
+}
+
+/// Writes a line to standard error.
+func printError(_ text: String) {
+  FileHandle.standardError.write(Data((text + "\n").utf8))
+}

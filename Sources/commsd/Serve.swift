@@ -1,0 +1,29 @@
+import ArgumentParser
+import CommsCore
+import Logging
+import ServiceLifecycle
+
+/// `commsd serve`: the daemon, in the foreground.
+struct Serve: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Run the daemon in the foreground (plan, dose, send, record).")
+
+  @OptionGroup var options: ConfigOption
+
+  func run() async throws {
+    let configuration = try options.load()
+    var logger = Logger(label: "commsd")
+    logger.logLevel = Logger.Level(rawValue: configuration.logLevel) ?? .info
+    let daemon = Daemon(configuration: configuration, logger: logger)
+    let group = ServiceGroup(
+      configuration: .init(
+        services: [.init(service: daemon)], gracefulShutdownSignals: [.sigterm, .sigint],
+        logger: logger))
+    do {
+      try await group.run()
+    } catch let error as StoreError {
+      printError("commsd: \(error)")
+      throw ExitCode.failure
+    }
+  }
+}

@@ -1,0 +1,63 @@
+import CommsCore
+import Foundation
+
+/// The human form of `commsd status`.
+enum StatusTable {
+  static let stateOrder = [
+    "delivered", "sending", "ready", "retrying", "held", "queued", "dead", "cancelled",
+  ]
+
+  static func render(_ status: MessageStatus) -> String {
+    var lines: [String] = []
+    lines.append("\(status.id)  \(status.priority) \(status.kind)  \"\(status.subject)\"")
+    lines.append(
+      "accepted \(LocalTime.format(status.acceptedAt)) by \(status.sender) for \(status.audiences.joined(separator: ", "))"
+    )
+    guard status.plannedAt != nil else {
+      lines.append("not planned yet: the daemon plans it as soon as it runs (commsd serve)")
+      return lines.joined(separator: "\n")
+    }
+    let counts = stateOrder.compactMap { state in status.counts[state].map { "\(state) \($0)" } }
+    lines.append("\(status.deliveries.count) deliveries: " + counts.joined(separator: ", "))
+    lines.append("")
+    var rows = [["RECIPIENT", "AUDIENCE", "CHANNEL", "CONTACT", "STATE", "TRIES", "DETAIL"]]
+    for line in status.deliveries {
+      var detail = ""
+      if let delivered = line.deliveredAt {
+        detail = LocalTime.format(delivered)
+      } else if line.state == "retrying", let due = line.dueAt {
+        detail = "next try \(LocalTime.format(due))"
+      }
+      if line.state != "delivered", let error = line.lastError {
+        detail += detail.isEmpty ? error : " · \(error)"
+      }
+      rows.append([
+        "\(line.recipientName) (\(line.recipient))", line.audience, line.channel, line.contact,
+        line.state,
+        String(line.attempts), detail,
+      ])
+    }
+    let widths = (0..<rows[0].count - 1).map { column in rows.map { $0[column].count }.max() ?? 0 }
+    for row in rows {
+      var text = ""
+      for (index, cell) in row.enumerated() {
+        text +=
+          index < widths.count
+          ? cell.padding(toLength: widths[index] + 2, withPad: " ", startingAt: 0) : cell
+      }
+      lines.append(text)
+    }
+    return lines.joined(separator: "\n")
+  }
+}
+
+/// Times shown to people: Europe/Copenhagen.
+enum LocalTime {
+  static func format(_ date: Date) -> String {
+    let formatter = DateFormatter()
+    formatter.locale = Locale(identifier: "da_DK")
+    formatter.timeZone = TimeZone(identifier: "Europe/Copenhagen")
+    formatter.dateFormat = "yyyy-MM-dd HH:mm:ss"
+    return formatter.string(from: date)
+  }
+}

@@ -1,0 +1,43 @@
+import Testing
+
+@testable import CommsCore
+
+@Suite struct DeliveryStateTests {
+  @Test func happyPathIsLegal() throws {
+    var state = DeliveryState.queued
+    for next in [DeliveryState.ready, .sending, .retrying, .sending, .delivered] {
+      state = try state.moving(to: next)
+    }
+    #expect(state == .delivered)
+  }
+
+  @Test func finalStatesCannotBeLeft() {
+    for final in DeliveryState.allCases where final.isFinal {
+      for next in DeliveryState.allCases {
+        #expect(throws: IllegalTransition(from: final, to: next)) { try final.moving(to: next) }
+      }
+    }
+  }
+
+  @Test func inFlightDeliveryCannotBeCancelled() {
+    #expect(!DeliveryState.sending.canMove(to: .cancelled))
+    #expect(throws: IllegalTransition.self) { try DeliveryState.sending.moving(to: .cancelled) }
+  }
+
+  @Test func onlySendingCanBeDeliveredOrDead() {
+    for state in DeliveryState.allCases where state != .sending {
+      #expect(!state.canMove(to: .delivered))
+      #expect(!state.canMove(to: .dead))
+    }
+  }
+
+  @Test func expiredLeaseReturnsToReady() {
+    #expect(DeliveryState.sending.canMove(to: .ready))
+  }
+
+  @Test func errorNamesBothStates() {
+    #expect(
+      IllegalTransition(from: .delivered, to: .sending).description
+        == "a delivery cannot move from 'delivered' to 'sending'")
+  }
+}

@@ -1,0 +1,141 @@
+import Foundation
+import Testing
+
+@testable import CommsCore
+
+@Suite struct SQLiteStoreTests {
+  @Test func acceptedMessageIsReadBackIntact() async throws {
+    let fixture = try StoreFixture()
+    defer { fixture.cleanUp() }
+    guard
+      case .accepted(let id) = try await fixture.intake().accept(
+        fixture.request(subject: "Æbler, øl og å"))
+    else {
+      Issue.record("not accepted")
+      return
+    }
+    let message = try #require(try await fixture.store.message(id))
+    #expect(message.contents["da"]?.subject == "Æbler, øl og å")
+    #expect(message.sender.description == "cli:tester@localhost")
+    #expect(message.priority == .urgent)
+    #expect(try await fixture.store.unplannedMessages(limit: 10).map(\.id) == [id])
+    let events = try await fixture.store.auditEvents(messageID: id)
+    #expect(events.map(\.event.kind) == ["message.accepted"])
+    #expect(events.first?.event.actor == "cli:tester@localhost")
+  }
+
+  @Test func sameIdempotencyKeyAndContentGivesTheSameMessage() async throws {
+    let fixture = try StoreFixture()
+    defer { fixture.cleanUp() }
+    let first = try await fixture.intake().accept(fixture.request(key: "cap-2026-11-25-1"))
+    let second = try await fixture.intake().accept(fixture.request(key: "cap-2026-11-25-1"))
+    guard case .accepted(let id) = first else {
+      Issue.record("first not accepted")
+      return
+    }
+    #expect(second == .duplicate(id))
+    #expect(try await fixture.store.unplannedMessages(limit: 10).count == 1)
+  }
+
+  @Test func sameIdempotencyKeyWithOtherContentIsAConflict() async throws {
+    let fixture = try StoreFixture()
+    defer { fixture.cleanUp() }
+    _ = try await fixture.intake().accept(fixture.request(key: "k1"))
+    await #expect(throws: StoreError.self) {
+      try await fixture.intake().accept(fixture.request(body: "Other", key: "k1"))
+    }
+  }
+
+  @Test func leaseTakesDueDeliveriesOnceAndFlashFirst() async throws {
+    let fixture = try StoreFixture()
+    defer { fixture.cleanUp() }
+    var bulk = fixture.request(audiences: ["relatives"])
+    bulk.priority = .bulk
+    _ = try await fixture.acceptAndPlan(bulk)
+    var flash = fixture.request(audiences: ["staff"])
+    flash.priority = .flash
+    let flashID = try await fixture.acceptAndPlan(flash)
+    let now = fixture.clock.now()
+    let leased = try await fixture.store.lease(owner: "n1", now: now, until: now + 60, limit: 2)
+    #expect(leased.count == 2)
+    #expect(leased.allSatisfy { $0.messageID == flashID && $0.priority == .flash })
+    #expect(leased.allSatisfy { $0.state == .sending })
+    let rest = try await fixture.store.lease(owner: "n2", now: now, until: now + 60, limit: 10)
+    #expect(rest.count == 2)
+    #expect(Set(rest.map(\.id)).isDisjoint(with: leased.map(\.id)))
+    #expect(
+      try await fixture.store.lease(owner: "n3", now: now, until: now + 60, limit: 10).isEmpty)
+  }
+
+  @Test func outcomesMoveStatesAndWriteAuditEvents() async throws {
+    let fixture = try StoreFixture()
+    defer { fixture.cleanUp() }
+    let id = try await fixture.acceptAndPlan(fixture.request(audiences: ["staff"]))
+    let now = fixture.clock.now()
+    let leased = try await fixture.store.lease(owner: "n1", now: now, until: now + 60, limit: 10)
+    #expect(leased.count == 2)
+    let records = [
+      AttemptRecord(
+        deliveryID: leased[0].id, messageID: id, newState: .delivered, dueAt: nil, at: now,
+        target: "relay:local",
+        statusCode: 250, error: nil, duration: .milliseconds(12), attempt: 1),
+      AttemptRecord(
+        deliveryID: leased[1].id, messageID: id, newState: .retrying, dueAt: now + 5, at: now,
+        target: "endpoint:sms", statusCode: 503, error: "HTTP 503", duration: .milliseconds(3),
+        attempt: 1),
+    ]
+    #expect(try await fixture.store.record(records, owner: "n1") == 0)
+    let status = try #require(try await fixture.store.status(of: id))
+    #expect(status.counts == ["delivered": 1, "retrying": 1])
+    #expect(try await fixture.store.nextDueDate() == now + 5)
+    // Not due yet: nothing to lease; due: the retry is leased again, same id.
+    #expect(
+      try await fixture.store.lease(owner: "n1", now: now + 1, until: now + 60, limit: 10).isEmpty)
+    let again = try await fixture.store.lease(owner: "n1", now: now + 5, until: now + 65, limit: 10)
+    #expect(again.map(\.id) == [leased[1].id])
+    #expect(again.first?.attempts == 1)
+    let kinds = try await fixture.store.auditEvents(messageID: id).map(\.event.kind)
+    #expect(
+      kinds == ["message.accepted", "message.planned", "delivery.delivered", "delivery.retrying"])
+  }
+
+  @Test func outcomeFromAnOwnerThatLostTheLeaseIsSkipped() async throws {
+    let fixture = try StoreFixture()
+    defer { fixture.cleanUp() }
+    let id = try await fixture.acceptAndPlan(fixture.request(audiences: ["staff"]))
+    let now = fixture.clock.now()
+    let leased = try await fixture.store.lease(owner: "n1", now: now, until: now + 60, limit: 1)
+    #expect(try await fixture.store.reclaimLeases(now: now + 61, all: false) == 1)
+    let record = AttemptRecord(
+      deliveryID: leased[0].id, messageID: id, newState: .delivered, dueAt: nil, at: now,
+      target: "relay:local",
+      statusCode: 250, error: nil, duration: .zero, attempt: 1)
+    #expect(try await fixture.store.record([record], owner: "n1") == 1)
+    #expect(try await fixture.store.status(of: id)?.counts == ["ready": 2])
+  }
+
+  @Test func crashedLeasesReturnToReadyAndKeepTheirIds() async throws {
+    let fixture = try StoreFixture()
+    defer { fixture.cleanUp() }
+    let id = try await fixture.acceptAndPlan(fixture.request(audiences: ["staff", "relatives"]))
+    let now = fixture.clock.now()
+    let leased = try await fixture.store.lease(
+      owner: "dead-node", now: now, until: now + 300, limit: 10)
+    #expect(leased.count == 3)
+    #expect(try await fixture.store.reclaimLeases(now: now + 1, all: false) == 0)
+    #expect(try await fixture.store.reclaimLeases(now: now + 1, all: true) == 3)
+    let again = try await fixture.store.lease(
+      owner: "new-node", now: now + 1, until: now + 300, limit: 10)
+    #expect(Set(again.map(\.id)) == Set(leased.map(\.id)))
+    let kinds = try await fixture.store.auditEvents(messageID: id).map(\.event.kind)
+    #expect(kinds.filter { $0 == "delivery.lease_returned" }.count == 3)
+  }
+
+  @Test func storeSurvivesReopening() async throws {
+    let fixture = try StoreFixture()
+    defer { fixture.cleanUp() }
+    let id = try await fixture.acceptAndPlan(fixture.request(audiences: ["staff"]))
+    let reopened = try SQLiteStore(path: fixture.store.path)
+    #expect(try await reopened.status(of: id)?.deliveries.count == 2)
+  }
+}

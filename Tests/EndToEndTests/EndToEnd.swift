@@ -1,0 +1,23 @@
+import Testing
+
+/// End-to-end tests: the real `commsd` binary against real receivers on
+/// loopback. They run one at a time: each starts servers and a daemon, and
+/// the machine has two cores.
+@Suite(.serialized, .timeLimit(.minutes(5)))
+struct EndToEnd {}
+
+/// `[[recipients]]` TOML for tests.
+func recipient(
+  _ id: String, _ name: String, audiences: [String], contacts: [String], language: String? = nil
+) -> String {
+  var text = """
+    [[recipients]]
+    id = "\(id)"
+    name = "\(name)"
+    audiences = [\(audiences.map { "\"\($0)\"" }.joined(separator: ", "))]
+    contacts = [\(contacts.map { "\"\($0)\"" }.joined(separator: ", "))]
+
+    """
+  if let language { text += "language = \"\(language)\"\n" }
+  return text + "\n"
+}

@@ -1,0 +1,442 @@
+#!/usr/bin/env python3
+"""Webhook receiver for commsd end-to-end tests and `make run` demos.
+
+A real HTTP/1.1 server on loopback (stdlib only). It records every request
+as a JSON line, verifies Standard Webhooks signatures independently of the
+Swift implementation (Python hmac + hashlib), and can be told to fail in the
+ways real receivers fail (5xx with Retry-After, permanent 4xx, slowness).
+
+See README.md in this directory for the options and the record format.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+import os
+import signal
+import socket
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+BODY_LIMIT = 1024 * 1024  # 1 MiB; larger bodies are answered 413
+DRAIN_LIMIT = 64 * 1024 * 1024  # read (and discard) at most this much of a too-large body
+SIGNATURE_PREFIX = "whsec_"
+
+
+# --------------------------------------------------------------------------
+# Options
+
+
+class SecretSpec:
+    """A signing secret, optionally restricted to a path prefix."""
+
+    def __init__(self, prefix: str | None, secret: str):
+        self.prefix = prefix
+        self.secret = secret
+        self.key = decode_secret(secret)
+
+
+def decode_secret(secret: str) -> bytes:
+    raw = secret[len(SIGNATURE_PREFIX):] if secret.startswith(SIGNATURE_PREFIX) else secret
+    padded = raw + "=" * (-len(raw) % 4)
+    try:
+        return base64.b64decode(padded, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise argparse.ArgumentTypeError(f"secret is not valid base64 after '{SIGNATURE_PREFIX}': {exc}")
+
+
+def parse_secret(value: str) -> SecretSpec:
+    # "/path/prefix=whsec_..." applies to one prefix; anything else is a secret
+    # for all paths. (Base64 secrets may contain '=', so only a value starting
+    # with '/' -- or '=', an empty prefix -- is split.)
+    if value.startswith(("/", "=")):
+        prefix, sep, secret = value.partition("=")
+        if not sep or not secret:
+            raise argparse.ArgumentTypeError(f"expected PATH_PREFIX=SECRET, got {value!r}")
+        return SecretSpec(prefix or None, secret)
+    return SecretSpec(None, value)
+
+
+def parse_fail_path(value: str) -> tuple[str, int]:
+    prefix, sep, status = value.rpartition("=")
+    if not sep or not prefix.startswith("/"):
+        raise argparse.ArgumentTypeError(f"expected /PATH_PREFIX=STATUS, got {value!r}")
+    try:
+        code = int(status)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"status must be a number, got {status!r}")
+    if not 100 <= code <= 599:
+        raise argparse.ArgumentTypeError(f"status out of range: {code}")
+    return prefix, code
+
+
+def parse_status(value: str) -> int:
+    code = int(value)
+    if not 200 <= code <= 599:
+        raise argparse.ArgumentTypeError(f"status out of range: {code}")
+    return code
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description="Webhook receiver for commsd tests and demos.")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=0, help="port to bind; 0 picks a free port (default)")
+    p.add_argument("--port-file", help="write the bound port number to this file (atomically)")
+    p.add_argument("--record", help="append one JSON line per request to this file")
+    p.add_argument("--secret", action="append", default=[], type=parse_secret, metavar="[PATH_PREFIX=]SECRET",
+                   help="verify Standard Webhooks signatures with this whsec_ secret (repeatable)")
+    p.add_argument("--status", type=parse_status, default=204, help="status for normal answers (default 204)")
+    p.add_argument("--fail-first", type=int, default=0, metavar="N",
+                   help="answer the first N requests per webhook-id with --fail-status")
+    p.add_argument("--fail-status", type=parse_status, default=503, help="status for --fail-first (default 503)")
+    p.add_argument("--retry-after", metavar="SECONDS", help="send Retry-After with --fail-first answers")
+    p.add_argument("--fail-path", action="append", default=[], type=parse_fail_path, metavar="PREFIX=STATUS",
+                   help="always answer STATUS for paths starting with PREFIX (repeatable)")
+    p.add_argument("--delay-ms", type=int, default=0, help="sleep this long before answering each request")
+    p.add_argument("--print", dest="print_", action="store_true", help="print each request for a human")
+    args = p.parse_args(argv)
+    if args.fail_first < 0 or args.delay_ms < 0:
+        p.error("--fail-first and --delay-ms must not be negative")
+    return args
+
+
+# --------------------------------------------------------------------------
+# Shared state
+
+
+class Receiver:
+    def __init__(self, args: argparse.Namespace):
+        self.args = args
+        self.record_lock = threading.Lock()
+        self.print_lock = threading.Lock()
+        self.counter_lock = threading.Lock()
+        self.attempts: dict[str, int] = {}
+        self.record_file = open(args.record, "a", encoding="utf-8") if args.record else None
+        # Longest prefix wins; a plain secret (prefix None) is the fallback.
+        self.secrets = sorted(args.secret, key=lambda s: -1 if s.prefix is None else len(s.prefix), reverse=True)
+        self.fail_paths = sorted(args.fail_path, key=lambda fp: len(fp[0]), reverse=True)
+
+    # -- decisions
+
+    def secret_for(self, path: str) -> SecretSpec | None:
+        for spec in self.secrets:
+            if spec.prefix is None or path.startswith(spec.prefix):
+                return spec
+        return None
+
+    def status_for(self, path: str, webhook_id: str | None) -> tuple[int, bool]:
+        """Returns (status, is_fail_first_answer)."""
+        for prefix, status in self.fail_paths:
+            if path.startswith(prefix):
+                return status, False
+        if self.args.fail_first > 0:
+            key = webhook_id if webhook_id is not None else ""
+            with self.counter_lock:
+                n = self.attempts.get(key, 0) + 1
+                self.attempts[key] = n
+            if n <= self.args.fail_first:
+                return self.args.fail_status, True
+        return self.args.status, False
+
+    # -- output
+
+    def record(self, entry: dict) -> None:
+        if self.record_file is None:
+            return
+        line = json.dumps(entry, ensure_ascii=False)
+        with self.record_lock:
+            self.record_file.write(line + "\n")
+            self.record_file.flush()
+
+    def show(self, entry: dict) -> None:
+        if not self.args.print_:
+            return
+        text = format_for_humans(entry)
+        with self.print_lock:
+            try:
+                sys.stdout.write(text)
+                sys.stdout.flush()
+            except (BrokenPipeError, ValueError):
+                pass
+
+    def close(self) -> None:
+        if self.record_file is not None:
+            with self.record_lock:
+                self.record_file.close()
+                self.record_file = None
+
+
+def verify_signature(spec: SecretSpec, headers: dict[str, str], body: bytes) -> bool:
+    msg_id = headers.get("webhook-id")
+    timestamp = headers.get("webhook-timestamp")
+    signatures = headers.get("webhook-signature")
+    if not msg_id or not timestamp or not signatures:
+        return False
+    signed = f"{msg_id}.{timestamp}.".encode("utf-8") + body
+    expected = base64.b64encode(hmac.new(spec.key, signed, hashlib.sha256).digest())
+    for entry in signatures.split():
+        version, sep, value = entry.partition(",")
+        if sep and version == "v1" and hmac.compare_digest(value.encode("utf-8", "replace"), expected):
+            return True
+    return False
+
+
+def format_for_humans(entry: dict) -> str:
+    stamp = time.strftime("%H:%M:%S", time.localtime(entry["received_at"]))
+    head = [f"[webhook {entry['path']}] {stamp} "]
+    sig = entry["signature_valid"]
+    if sig is True:
+        head.append(" ✓ signature ")
+    elif sig is False:
+        head.append(" ✗ SIGNATURE INVALID ")
+    lines: list[str] = []
+    body_text = entry["body"]
+    try:
+        doc = json.loads(body_text) if body_text else None
+    except ValueError:
+        doc = None
+    if isinstance(doc, dict) and any(k in doc for k in ("subject", "body", "audience", "priority", "recipient")):
+        summary = [str(doc[k]) for k in ("audience", "priority") if doc.get(k) not in (None, "")]
+        if doc.get("subject") not in (None, ""):
+            summary.append(f'"{doc["subject"]}"')
+        if summary:
+            head.append(" " + " · ".join(summary))
+        recipient = doc.get("recipient")
+        if isinstance(recipient, dict):
+            who = recipient.get("name") or recipient.get("id")
+            if who:
+                head.append(f"  → {who}")
+        elif recipient:
+            head.append(f"  → {recipient}")
+        if doc.get("body") not in (None, ""):
+            lines.extend(str(doc["body"]).splitlines())
+        contact = doc.get("contact")
+        if contact not in (None, ""):
+            if not isinstance(contact, str):
+                contact = json.dumps(contact, ensure_ascii=False)
+            lines.append(f"(contact: {contact})")
+    elif isinstance(doc, (dict, list)):
+        lines.extend(json.dumps(doc, ensure_ascii=False, indent=2).splitlines())
+    elif body_text:
+        lines.extend(body_text.splitlines())
+    status = entry["status"]
+    if not 200 <= status < 300:
+        head.append(f"  [answered {status}]")
+    out = "".join(head).rstrip() + "\n"
+    out += "".join(f"    {line}\n" for line in lines)
+    return out
+
+
+# --------------------------------------------------------------------------
+# HTTP
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # else each keep-alive request costs ~40 ms (Nagle + delayed ACK)
+    timeout = 120  # idle keep-alive connections are closed after this
+    server_version = "commsd-test-http-receiver"
+    sys_version = ""
+
+    receiver: Receiver  # set on the class in main()
+
+    # Quiet: no access log on stderr.
+    def log_message(self, format: str, *args) -> None:  # noqa: A002
+        pass
+
+    def handle_expect_100(self) -> bool:
+        length = self._content_length()
+        if length is not None and length > BODY_LIMIT:
+            # Refuse before the client sends the body.
+            self._finish(b"", 413, fail_first=False, close=True)
+            return False
+        return super().handle_expect_100()
+
+    def _content_length(self) -> int | None:
+        value = self.headers.get("Content-Length")
+        if value is None:
+            return None
+        try:
+            n = int(value)
+        except ValueError:
+            return None
+        return n if n >= 0 else None
+
+    def _read_body(self) -> bytes:
+        """Reads the request body; raises BodyTooLarge after consuming (a bounded part of) it."""
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            return self._read_chunked()
+        length = self._content_length()
+        if length is None:
+            if self.headers.get("Content-Length") is not None:
+                self.close_connection = True
+            return b""
+        if length > BODY_LIMIT:
+            if length > DRAIN_LIMIT:
+                self.close_connection = True
+            else:
+                remaining = length
+                while remaining > 0:
+                    chunk = self.rfile.read(min(remaining, 65536))
+                    if not chunk:
+                        break
+                    remaining -= len(chunk)
+            raise BodyTooLarge()
+        return self.rfile.read(length)
+
+    def _read_chunked(self) -> bytes:
+        parts: list[bytes] = []
+        total = 0
+        too_large = False
+        while True:
+            size_line = self.rfile.readline(65537)
+            if not size_line:
+                self.close_connection = True
+                break
+            try:
+                size = int(size_line.split(b";", 1)[0].strip(), 16)
+            except ValueError:
+                self.close_connection = True
+                break
+            if size == 0:
+                while True:  # trailers
+                    line = self.rfile.readline(65537)
+                    if line in (b"\r\n", b"\n", b""):
+                        break
+                break
+            total += size
+            if total > DRAIN_LIMIT:
+                self.close_connection = True
+                raise BodyTooLarge()
+            data = self.rfile.read(size)
+            self.rfile.readline(3)  # CRLF after chunk
+            if total > BODY_LIMIT:
+                too_large = True
+            else:
+                parts.append(data)
+        if too_large:
+            raise BodyTooLarge()
+        return b"".join(parts)
+
+    def _headers_dict(self) -> dict[str, str]:
+        result: dict[str, str] = {}
+        for name, value in self.headers.items():
+            try:  # http.server decodes header bytes as latin-1; prefer UTF-8 when it is UTF-8
+                value = value.encode("latin-1").decode("utf-8")
+            except (UnicodeEncodeError, UnicodeDecodeError):
+                pass
+            key = name.lower()
+            result[key] = f"{result[key]}, {value}" if key in result else value
+        return result
+
+    def _handle(self) -> None:
+        try:
+            body = self._read_body()
+        except BodyTooLarge:
+            self._finish(b"", 413, fail_first=False, close=self.close_connection)
+            return
+        headers = self._headers_dict()
+        status, fail_first = self.receiver.status_for(self.path, headers.get("webhook-id"))
+        self._finish(body, status, fail_first=fail_first, close=self.close_connection, headers=headers)
+
+    def _finish(self, body: bytes, status: int, *, fail_first: bool, close: bool,
+                headers: dict[str, str] | None = None) -> None:
+        receiver = self.receiver
+        if headers is None:
+            headers = self._headers_dict()
+        spec = receiver.secret_for(self.path)
+        signature_valid = None if spec is None else (status != 413 and verify_signature(spec, headers, body))
+        entry = {
+            "path": self.path,
+            "method": self.command,
+            "headers": headers,
+            "body": body.decode("utf-8", errors="replace"),
+            "received_at": time.time(),
+            "status": status,
+            "signature_valid": signature_valid,
+        }
+        # Recorded when the request has been read, before --delay-ms and before
+        # the answer is sent: a line in the file means "this arrived".
+        receiver.record(entry)
+        receiver.show(entry)
+        if receiver.args.delay_ms:
+            time.sleep(receiver.args.delay_ms / 1000.0)
+        self.send_response(status)
+        if fail_first and receiver.args.retry_after is not None:
+            self.send_header("Retry-After", receiver.args.retry_after)
+        if status not in (204, 304) and not 100 <= status < 200:
+            self.send_header("Content-Length", "0")  # (RFC 9110 forbids Content-Length on 204)
+        if close:
+            self.send_header("Connection", "close")
+            self.close_connection = True
+        self.end_headers()
+
+    do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _handle
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def handle_error(self, request, client_address) -> None:
+        exc = sys.exc_info()[1]
+        if isinstance(exc, (ConnectionError, socket.timeout, TimeoutError)):
+            return
+        super().handle_error(request, client_address)
+
+
+def write_port_file(path: str, port: int) -> None:
+    directory = os.path.dirname(os.path.abspath(path))
+    tmp = os.path.join(directory, f".{os.path.basename(path)}.{os.getpid()}.tmp")
+    with open(tmp, "w", encoding="ascii") as f:
+        f.write(f"{port}\n")
+    os.replace(tmp, path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        sys.stdout.reconfigure(errors="backslashreplace")
+    except AttributeError:
+        pass
+    receiver = Receiver(args)
+    Handler.receiver = receiver
+
+    # Block the stop signals in every thread; the main thread collects them with sigwait.
+    stop_signals = {signal.SIGTERM, signal.SIGINT}
+    signal.pthread_sigmask(signal.SIG_BLOCK, stop_signals)
+
+    if ":" in args.host:
+        Server.address_family = socket.AF_INET6
+    server = Server((args.host, args.port), Handler)
+    port = server.server_address[1]
+    thread = threading.Thread(target=server.serve_forever, name="http-receiver", daemon=True)
+    thread.start()
+
+    if args.port_file:
+        write_port_file(args.port_file, port)
+    try:
+        print(f"PORT {port}", flush=True)
+    except BrokenPipeError:
+        pass
+
+    signal.sigwait(stop_signals)
+    server.shutdown()
+    server.server_close()
+    receiver.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
