@@ -12,10 +12,12 @@ BIN := .build/debug/commsd
 run: deps build
 	@scripts/run-demo.sh $(CONFIG)
 
-## make test: install what is missing, build, and run the whole suite.
+## make test: install what is missing, build, and run the whole suite, one
+## test at a time (the end-to-end tests start servers, and timing tests must
+## not share two cores with them).
 test: deps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	$(SWIFT) test --skip-build --no-parallel
 
 build:
 	$(SWIFT) build --product commsd

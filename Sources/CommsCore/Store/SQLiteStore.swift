@@ -1,6 +1,10 @@
 import Foundation
 import GRDB
 
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// The embedded store: one SQLite file in WAL mode with `synchronous = FULL`,
 /// so a commit is on disk before any caller hears of it. Several processes
 /// (the daemon and CLI commands) may open it at once; only one daemon leases.
@@ -19,8 +23,16 @@ public final class SQLiteStore: Store {
       // WAL with FULL syncs the log on every commit: durable, not just consistent.
       try db.execute(sql: "PRAGMA synchronous = FULL")
     }
-    pool = try DatabasePool(path: path, configuration: configuration)
-    try SQLiteSchema.migrator().migrate(pool)
+    // Opening a new store switches it to WAL, and GRDB reads which
+    // migrations ran before it takes a write lock: two processes opening a
+    // new store at once (the daemon and `commsd send`) could trip over each
+    // other in both. A file lock makes them take turns; it is held only
+    // while opening.
+    pool = try FileLock.withExclusiveLock(path: path + ".open-lock") {
+      let pool = try DatabasePool(path: path, configuration: configuration)
+      try SQLiteSchema.migrator().migrate(pool)
+      return pool
+    }
   }
 
   public func accept(_ message: Message, fingerprint: String) async throws -> AcceptOutcome {
@@ -234,5 +246,19 @@ public final class SQLiteStore: Store {
       Timestamp.format(event.at), event.kind, event.messageID?.rawValue, event.deliveryID?.rawValue,
       event.actor, JSONCoding.string(event.detail),
     ])
+  }
+}
+
+/// A short-lived exclusive lock on a file, shared between processes.
+enum FileLock {
+  static func withExclusiveLock<T>(path: String, _ body: () throws -> T) throws -> T {
+    let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+    guard fd >= 0 else { throw StoreError.corrupt("cannot open \(path): \(String(cString: strerror(errno)))") }
+    defer { close(fd) }
+    while flock(fd, LOCK_EX) != 0 {
+      guard errno == EINTR else { throw StoreError.corrupt("cannot lock \(path): \(String(cString: strerror(errno)))") }
+    }
+    defer { flock(fd, LOCK_UN) }
+    return try body()
   }
 }

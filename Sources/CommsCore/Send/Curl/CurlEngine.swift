@@ -8,7 +8,8 @@ import Foundation
 /// into a lock-protected inbox and wakes the thread with `curl_multi_wakeup`;
 /// the thread runs many transfers at once and resumes each caller when its
 /// transfer ends. Connections are kept alive and reused through the multi
-/// handle's cache.
+/// handle's cache (SMTP: one cache per TLS setting, see
+/// `SMTPConnectionPools`).
 ///
 /// Every transfer ends: by completing, by its own timeout, or by the
 /// awaiting task's cancellation (`curlCode` 42). Call `shutdown()` before
@@ -24,9 +25,9 @@ public final class CurlEngine: Sendable {
     let inbox = self.inbox
     let connections = max(1, maxConnections)
     let thread = Thread {
+      Thread.current.name = "commsd-curl"  // shows in top -H and gdb
       CurlMultiLoop(inbox: inbox, maxConnections: connections).run()
     }
-    thread.name = "commsd-curl"
     thread.start()
   }
 

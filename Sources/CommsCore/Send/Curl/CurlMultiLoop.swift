@@ -113,8 +113,8 @@ final class CurlMultiLoop {
     var response = transfer.response(for: code)
     if let message { response.errorMessage = message }
     _ = curl_multi_remove_handle(multi, transfer.easy)
-    // Dropping the last reference cleans up the easy handle and its buffers,
-    // now that libcurl no longer holds them.
+    // Once the last reference goes (at the end of this call), deinit frees
+    // the easy handle and its buffers: libcurl no longer holds them.
     active[transfer.work.id] = nil
     transfer.work.continuation.resume(returning: response)
   }

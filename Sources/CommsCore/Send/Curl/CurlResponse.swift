@@ -63,3 +63,13 @@ extension CurlResponse {
     CurlResponse(curlCode: Int32(code.rawValue), errorMessage: message, duration: duration)
   }
 }
+
+extension CurlResponse {
+  /// Whether a curl error means the request itself cannot work, so waiting
+  /// and retrying will not help: an unsupported scheme (1), a malformed URL
+  /// (3), or input the engine refused before sending (43, e.g. a line break
+  /// in a header).
+  public static func isPermanentSetupFailure(_ curlCode: Int32) -> Bool {
+    curlCode == 1 || curlCode == 3 || curlCode == 43
+  }
+}

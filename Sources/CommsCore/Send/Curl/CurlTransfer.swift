@@ -133,6 +133,7 @@ final class CurlTransfer {
     _ options: inout CurlEasyOptions, url: String, headers: [HTTPHeaderField], body: [UInt8],
     context: UnsafeMutableRawPointer
   ) -> String? {
+    guard !containsLineBreak(url) else { return "the webhook URL contains a line break or NUL" }
     options.set(CURLOPT_URL, url)
     options.set(CURLOPT_PROTOCOLS_STR, "http,https")
     options.set(CURLOPT_FOLLOWLOCATION, 0)
@@ -147,7 +148,7 @@ final class CurlTransfer {
 
     for field in headers {
       if containsLineBreak(field.name) || containsLineBreak(field.value) || field.name.isEmpty {
-        return "HTTP header \(field.name.debugDescription) has an empty name or a line break"
+        return "HTTP header \(field.name.debugDescription) has an empty name, a line break or NUL"
       }
       // "Name:" would tell libcurl to drop the header; "Name;" sends it empty.
       let line = field.value.isEmpty ? "\(field.name);" : "\(field.name): \(field.value)"
@@ -168,7 +169,10 @@ final class CurlTransfer {
   ) -> String? {
     guard !recipients.isEmpty else { return "an SMTP delivery needs at least one recipient" }
     for address in recipients + [from] where containsLineBreak(address) {
-      return "mail address \(address.debugDescription) contains a line break"
+      return "mail address \(address.debugDescription) contains a line break or NUL"
+    }
+    for text in [url, username ?? "", password ?? ""] where containsLineBreak(text) {
+      return "the SMTP URL or login contains a line break or NUL"
     }
     options.set(CURLOPT_URL, smtpURL(url, tls: tls))
     options.set(CURLOPT_PROTOCOLS_STR, tls == .tls ? "smtps" : "smtp")

@@ -52,8 +52,7 @@ public struct WebhookTransport: Transport {
   static func classify(_ response: CurlResponse, now: Date) -> AttemptResult {
     if response.curlCode != 0 {
       let reason = response.errorMessage ?? "curl error \(response.curlCode)"
-      // A malformed URL or an unsupported scheme will not heal by waiting.
-      if response.curlCode == 1 || response.curlCode == 3 {
+      if CurlResponse.isPermanentSetupFailure(response.curlCode) {
         return .permanent(status: 0, reason: reason)
       }
       return .transient(status: 0, reason: reason, retryAfter: nil)
