@@ -105,3 +105,50 @@ extension EndToEnd {
     }
   }
 }
+
+extension EndToEnd.Faults {
+  @Test func relayLoginFromAPasswordFileIsUsed() async throws {
+    try await withWorkspace { workspace in
+      let smtp = workspace.adopt(
+        try await Receiver.smtp(
+          directory: workspace.directory, arguments: ["--auth", "commsd:s3cret-æøå"]))
+      try "s3cret-æøå\n".write(
+        toFile: workspace.directory + "/smtp-password", atomically: true, encoding: .utf8)
+      try workspace.writeConfig(
+        smtpPort: smtp.port, httpPort: nil,
+        recipients: recipient(
+          "council-1", "Lise Holm", audiences: ["council"], contacts: ["lise@kommune.test"]),
+        relayLogin: ("commsd", "smtp-password"))
+      _ = try workspace.startDaemon()
+      let id = try await workspace.send([
+        "--audience", "council", "--subject", "Situationsrapport", "--body", "Rolig nat.",
+      ])
+      let status = try await workspace.waitUntilFinal(id)
+      #expect(status.counts == ["delivered": 1])
+      #expect(smtp.emails.map(\.authUser) == ["commsd"])
+    }
+  }
+
+  @Test func wrongRelayPasswordIsRefusedAndRecorded() async throws {
+    try await withWorkspace { workspace in
+      let smtp = workspace.adopt(
+        try await Receiver.smtp(
+          directory: workspace.directory, arguments: ["--auth", "commsd:right"]))
+      try "wrong".write(
+        toFile: workspace.directory + "/smtp-password", atomically: true, encoding: .utf8)
+      try workspace.writeConfig(
+        smtpPort: smtp.port, httpPort: nil,
+        recipients: recipient(
+          "council-1", "Lise Holm", audiences: ["council"], contacts: ["lise@kommune.test"]),
+        relayLogin: ("commsd", "smtp-password"))
+      _ = try workspace.startDaemon()
+      let id = try await workspace.send([
+        "--audience", "council", "--subject", "Situationsrapport", "--body", "Rolig nat.",
+      ])
+      let status = try await workspace.waitUntilFinal(id)
+      #expect(status.counts == ["dead": 1])
+      #expect(status.deliveries.first?.lastStatus == 535)
+      #expect(smtp.emails.isEmpty)
+    }
+  }
+}

@@ -5,6 +5,9 @@ A real HTTP/1.1 server on loopback (stdlib only). It records every request
 as a JSON line, verifies Standard Webhooks signatures independently of the
 Swift implementation (Python hmac + hashlib), and can be told to fail in the
 ways real receivers fail (5xx with Retry-After, permanent 4xx, slowness).
+For tests of the HTTP client itself it can also serve HTTPS with a self-signed
+certificate, answer with a body and extra headers, and let the request path
+choose the answer (/status/N, /delay/MS, /big).
 
 See README.md in this directory for the options and the record format.
 """
@@ -20,14 +23,18 @@ import json
 import os
 import signal
 import socket
+import ssl
+import subprocess
 import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
 
-BODY_LIMIT = 1024 * 1024  # 1 MiB; larger bodies are answered 413
+BODY_LIMIT = 1024 * 1024  # 1 MiB by default (--body-limit); larger bodies are answered 413
 DRAIN_LIMIT = 64 * 1024 * 1024  # read (and discard) at most this much of a too-large body
 SIGNATURE_PREFIX = "whsec_"
+BIG_BODY = b"x" * 200_000  # the answer to /big with --control-paths
 
 
 # --------------------------------------------------------------------------
@@ -84,6 +91,18 @@ def parse_status(value: str) -> int:
     return code
 
 
+def parse_header(value: str) -> tuple[str, str]:
+    name, sep, header_value = value.partition(":")
+    name, header_value = name.strip(), header_value.strip()
+    if not sep or not name or any(c in value for c in "\r\n") or any(c.isspace() for c in name):
+        raise argparse.ArgumentTypeError(f"expected 'NAME: VALUE', got {value!r}")
+    return name, header_value
+
+
+def has_body(status: int) -> bool:
+    return status not in (204, 304) and not 100 <= status < 200
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description="Webhook receiver for commsd tests and demos.")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
@@ -101,14 +120,57 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="always answer STATUS for paths starting with PREFIX (repeatable)")
     p.add_argument("--delay-ms", type=int, default=0, help="sleep this long before answering each request")
     p.add_argument("--print", dest="print_", action="store_true", help="print each request for a human")
+    p.add_argument("--tls-cert-dir", metavar="DIR",
+                   help="serve HTTPS with a self-signed certificate for 127.0.0.1 written to DIR/cert.pem")
+    p.add_argument("--body-limit", type=int, default=BODY_LIMIT, metavar="BYTES",
+                   help="answer 413 to bodies larger than this (default 1 MiB)")
+    p.add_argument("--answer-body", metavar="TEXT", help="body of normal (--status) answers (default none)")
+    p.add_argument("--answer-header", action="append", default=[], type=parse_header, metavar="'NAME: VALUE'",
+                   help="send this header with every answer (repeatable)")
+    p.add_argument("--control-paths", action="store_true",
+                   help="let paths /status/N, /delay/MS and /big choose the answer")
     args = p.parse_args(argv)
     if args.fail_first < 0 or args.delay_ms < 0:
         p.error("--fail-first and --delay-ms must not be negative")
+    if args.body_limit < 0:
+        p.error("--body-limit must not be negative")
+    if args.answer_body is not None and not has_body(args.status):
+        p.error(f"--answer-body needs a --status whose answers have a body (not {args.status})")
     return args
 
 
 # --------------------------------------------------------------------------
 # Shared state
+
+
+class Answer:
+    """What a request is answered: status, body, extra headers, extra delay."""
+
+    def __init__(self, status: int, body: bytes = b"", *, fail_first: bool = False,
+                 retry_after: str | None = None, delay_ms: int = 0):
+        self.status = status
+        self.body = body if has_body(status) else b""
+        self.fail_first = fail_first
+        self.retry_after = retry_after
+        self.delay_ms = delay_ms
+
+
+def control_path(path: str) -> tuple[int | None, bytes, str | None, int]:
+    """With --control-paths: (status or None, body, Retry-After or None, delay in ms) chosen by the path."""
+    url = urlsplit(path)
+    segments = url.path.split("/")[1:]  # "/status/503/x" -> ["status", "503", "x"]
+    query = parse_qs(url.query)
+    name = segments[0] if segments else ""
+    argument = segments[1] if len(segments) > 1 else ""
+    number = int(argument) if argument.isascii() and argument.isdigit() else None
+    if name == "status" and number is not None and 200 <= number <= 599:
+        retry_after = query.get("retry-after", [None])[-1]
+        return number, f"status {number}".encode(), retry_after, 0
+    if name == "delay" and number is not None:
+        return None, b"", None, number
+    if name == "big":
+        return 200, BIG_BODY, None, 0
+    return None, b"", None, 0
 
 
 class Receiver:
@@ -131,19 +193,24 @@ class Receiver:
                 return spec
         return None
 
-    def status_for(self, path: str, webhook_id: str | None) -> tuple[int, bool]:
-        """Returns (status, is_fail_first_answer)."""
-        for prefix, status in self.fail_paths:
+    def answer_for(self, path: str, webhook_id: str | None) -> Answer:
+        """Precedence: --fail-path, then a control path's status, then --fail-first, then --status."""
+        status, body, retry_after, delay_ms = control_path(path) if self.args.control_paths else (None, b"", None, 0)
+        for prefix, fail_status in self.fail_paths:
             if path.startswith(prefix):
-                return status, False
+                return Answer(fail_status, delay_ms=delay_ms)
+        if status is not None:
+            return Answer(status, body, retry_after=retry_after, delay_ms=delay_ms)
         if self.args.fail_first > 0:
             key = webhook_id if webhook_id is not None else ""
             with self.counter_lock:
                 n = self.attempts.get(key, 0) + 1
                 self.attempts[key] = n
             if n <= self.args.fail_first:
-                return self.args.fail_status, True
-        return self.args.status, False
+                return Answer(self.args.fail_status, fail_first=True, retry_after=self.args.retry_after,
+                              delay_ms=delay_ms)
+        body = self.args.answer_body.encode("utf-8") if self.args.answer_body is not None else b""
+        return Answer(self.args.status, body, delay_ms=delay_ms)
 
     # -- output
 
@@ -255,11 +322,19 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args) -> None:  # noqa: A002
         pass
 
+    def setup(self) -> None:
+        context = self.server.tls_context
+        if context is not None:
+            # TLS handshake here, in the connection's thread, not in the accept loop.
+            self.request.settimeout(self.timeout)
+            self.request = context.wrap_socket(self.request, server_side=True)
+        super().setup()
+
     def handle_expect_100(self) -> bool:
         length = self._content_length()
-        if length is not None and length > BODY_LIMIT:
+        if length is not None and length > self.receiver.args.body_limit:
             # Refuse before the client sends the body.
-            self._finish(b"", 413, fail_first=False, close=True)
+            self._finish(b"", Answer(413), close=True)
             return False
         return super().handle_expect_100()
 
@@ -282,8 +357,8 @@ class Handler(BaseHTTPRequestHandler):
             if self.headers.get("Content-Length") is not None:
                 self.close_connection = True
             return b""
-        if length > BODY_LIMIT:
-            if length > DRAIN_LIMIT:
+        if length > self.receiver.args.body_limit:
+            if length > max(DRAIN_LIMIT, self.receiver.args.body_limit):
                 self.close_connection = True
             else:
                 remaining = length
@@ -316,12 +391,12 @@ class Handler(BaseHTTPRequestHandler):
                         break
                 break
             total += size
-            if total > DRAIN_LIMIT:
+            if total > max(DRAIN_LIMIT, self.receiver.args.body_limit):
                 self.close_connection = True
                 raise BodyTooLarge()
             data = self.rfile.read(size)
             self.rfile.readline(3)  # CRLF after chunk
-            if total > BODY_LIMIT:
+            if total > self.receiver.args.body_limit:
                 too_large = True
             else:
                 parts.append(data)
@@ -344,15 +419,15 @@ class Handler(BaseHTTPRequestHandler):
         try:
             body = self._read_body()
         except BodyTooLarge:
-            self._finish(b"", 413, fail_first=False, close=self.close_connection)
+            self._finish(b"", Answer(413), close=self.close_connection)
             return
         headers = self._headers_dict()
-        status, fail_first = self.receiver.status_for(self.path, headers.get("webhook-id"))
-        self._finish(body, status, fail_first=fail_first, close=self.close_connection, headers=headers)
+        answer = self.receiver.answer_for(self.path, headers.get("webhook-id"))
+        self._finish(body, answer, close=self.close_connection, headers=headers)
 
-    def _finish(self, body: bytes, status: int, *, fail_first: bool, close: bool,
-                headers: dict[str, str] | None = None) -> None:
+    def _finish(self, body: bytes, answer: Answer, *, close: bool, headers: dict[str, str] | None = None) -> None:
         receiver = self.receiver
+        status = answer.status
         if headers is None:
             headers = self._headers_dict()
         spec = receiver.secret_for(self.path)
@@ -365,22 +440,30 @@ class Handler(BaseHTTPRequestHandler):
             "received_at": time.time(),
             "status": status,
             "signature_valid": signature_valid,
+            "body_base64": base64.b64encode(body).decode("ascii"),
+            "client_port": self.client_address[1],
         }
-        # Recorded when the request has been read, before --delay-ms and before
+        # Recorded when the request has been read, before any delay and before
         # the answer is sent: a line in the file means "this arrived".
         receiver.record(entry)
         receiver.show(entry)
-        if receiver.args.delay_ms:
-            time.sleep(receiver.args.delay_ms / 1000.0)
+        delay_ms = receiver.args.delay_ms + answer.delay_ms
+        if delay_ms:
+            time.sleep(delay_ms / 1000.0)
         self.send_response(status)
-        if fail_first and receiver.args.retry_after is not None:
-            self.send_header("Retry-After", receiver.args.retry_after)
-        if status not in (204, 304) and not 100 <= status < 200:
-            self.send_header("Content-Length", "0")  # (RFC 9110 forbids Content-Length on 204)
+        for name, value in receiver.args.answer_header:
+            self.send_header(name, value)
+        if answer.retry_after is not None:
+            self.send_header("Retry-After", answer.retry_after)
+        if has_body(status):
+            # (RFC 9110 forbids Content-Length on 204)
+            self.send_header("Content-Length", str(len(answer.body)))
         if close:
             self.send_header("Connection", "close")
             self.close_connection = True
         self.end_headers()
+        if answer.body and self.command != "HEAD":
+            self.wfile.write(answer.body)
 
     do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _handle
 
@@ -388,12 +471,33 @@ class Handler(BaseHTTPRequestHandler):
 class Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 256  # many clients connecting at once must not overflow the backlog
+    tls_context: ssl.SSLContext | None = None
 
     def handle_error(self, request, client_address) -> None:
         exc = sys.exc_info()[1]
-        if isinstance(exc, (ConnectionError, socket.timeout, TimeoutError)):
+        # Clients that give up (time out, close, refuse our certificate) are no error.
+        if isinstance(exc, (ConnectionError, socket.timeout, TimeoutError, ssl.SSLError)):
             return
         super().handle_error(request, client_address)
+
+
+def self_signed_tls_context(directory: str) -> ssl.SSLContext:
+    """Writes a fresh self-signed certificate for 127.0.0.1 (and localhost) to
+    DIRECTORY/cert.pem with its key in DIRECTORY/key.pem; returns a server context."""
+    os.makedirs(directory, exist_ok=True)
+    cert, key = os.path.join(directory, "cert.pem"), os.path.join(directory, "key.pem")
+    result = subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+         "-nodes", "-keyout", key, "-out", cert, "-days", "7", "-subj", "/CN=127.0.0.1",
+         "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
+        capture_output=True, text=True)
+    if result.returncode != 0:
+        sys.stderr.write(f"openssl could not create a certificate in {directory}:\n{result.stderr}")
+        sys.exit(1)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    return context
 
 
 def write_port_file(path: str, port: int) -> None:
@@ -405,6 +509,9 @@ def write_port_file(path: str, port: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # A test may start this from a thread whose signal mask blocks SIGTERM, and
+    # the mask is inherited: start from an empty one.
+    signal.pthread_sigmask(signal.SIG_SETMASK, [])
     args = parse_args(argv)
     try:
         sys.stdout.reconfigure(errors="backslashreplace")
@@ -419,6 +526,8 @@ def main(argv: list[str] | None = None) -> int:
 
     if ":" in args.host:
         Server.address_family = socket.AF_INET6
+    if args.tls_cert_dir:
+        Server.tls_context = self_signed_tls_context(args.tls_cert_dir)
     server = Server((args.host, args.port), Handler)
     port = server.server_address[1]
     thread = threading.Thread(target=server.serve_forever, name="http-receiver", daemon=True)

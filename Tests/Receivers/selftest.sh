@@ -31,6 +31,7 @@ check() { # check NAME COMMAND...   (passes when COMMAND succeeds)
   if "$@" >"$TMP/check.out" 2>&1; then ok "$name"; else bad "$name" "$(cat "$TMP/check.out")"; fi
 }
 eq() { [ "$1" = "$2" ] || { echo "expected [$2], got [$1]"; return 1; }; }
+fails() { ! "$@"; }
 
 # expect FILE INDEX PYTHON-EXPR: record number INDEX (0-based, -1 = last) of the
 # JSON-lines FILE is bound to `r`, and EXPR must be true. `n` is the line count.
@@ -100,6 +101,20 @@ post() {
     -H 'content-type: application/json' "${args[@]}" --data-binary "$body" "$url"
 }
 header_of_last() { { grep -i "^$1:" "$TMP/last.headers" || true; } | head -1 | cut -d: -f2- | tr -d ' \r'; }
+
+# answer URL [CURL-OPTION...] -> POSTs '{}', prints "STATUS BODY"; headers in $TMP/last.headers
+answer() {
+  local url=$1; shift
+  curl -sS "$@" -D "$TMP/last.headers" -o "$TMP/last.body" -w '%{http_code}' -X POST -d '{}' "$url"
+  printf ' %s' "$(cat "$TMP/last.body")"
+}
+
+# refused SCRIPT ARGS... : the receiver must refuse these options (argparse: exit 2).
+refused() {
+  local rc=0
+  timeout 5 "$PY" "$HERE/$1" --port 0 "${@:2}" >/dev/null 2>&1 </dev/null || rc=$?
+  [ "$rc" = 2 ] || { echo "exit status $rc, expected 2"; return 1; }
+}
 
 SECRET=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw          # the Standard Webhooks spec's test secret
 SMS_SECRET=whsec_$(printf 'sms-only-secret-0123456789' | base64)
@@ -200,13 +215,88 @@ start C http_receiver.py --record "$TMP/c.jsonl" --delay-ms 400 --status 200
 t=$(curl -sS -o /dev/null -w '%{http_code} %{time_total}' -X POST -d '{}' "http://127.0.0.1:$C_PORT/slow")
 check "--status 200 answered" eq "${t%% *}" 200
 check "--delay-ms 400 delays the answer" "$PY" -c "import sys; sys.exit(0 if float('${t#* }') >= 0.4 else 1)"
+check "without --control-paths /status/404 is an ordinary path" eq "$(answer "http://127.0.0.1:$C_PORT/status/404")" "200 "
 check "SIGTERM: exits 0" stop C
+
+# 11. For HTTP client tests: --answer-body, --answer-header, --control-paths, --body-limit.
+start F http_receiver.py --record "$TMP/f.jsonl" --status 200 --answer-body ok --answer-header 'X-Receiver: test' \
+  --control-paths --body-limit 3000000 --fail-path /gone=410
+F="http://127.0.0.1:$F_PORT"
+check "--answer-body: normal answer 200 ok" eq "$(answer "$F/hook")" "200 ok"
+check "--answer-body: Content-Length 2" eq "$(header_of_last content-length)" 2
+check "--answer-header sent" eq "$(header_of_last x-receiver)" test
+check "/status/404: 404 'status 404'" eq "$(answer "$F/status/404")" "404 status 404"
+check "/status/404: --answer-header, no Retry-After" eq "$(header_of_last x-receiver) [$(header_of_last retry-after)]" "test []"
+check "/status/503?retry-after=120: 503 with Retry-After: 120" eq \
+  "$(answer "$F/status/503?retry-after=120") $(header_of_last retry-after)" "503 status 503 120"
+check "/status/204: no body, no Content-Length" eq "$(answer "$F/status/204") [$(header_of_last content-length)]" "204  []"
+check "--fail-path beats control paths; failures carry no body" eq "$(answer "$F/gone/status/200")" "410 "
+check "/big: 200 with 200,000 bytes" eq "$(answer "$F/big" | cut -c1-4)$(wc -c <"$TMP/last.body")" "200 200000"
+check "control-path answers recorded with their status" expect "$TMP/f.jsonl" 0 \
+  '[x["status"] for x in records] == [200, 404, 503, 204, 410, 200]
+   and records[2]["path"] == "/status/503?retry-after=120"'
+curl -sS -o "$TMP/delayed.out" -w '%{http_code} %{time_total}' -X POST -d '{}' "$F/delay/1200" >"$TMP/delayed.status" &
+delayed=$!
+for i in $(seq 1 80); do grep -q '/delay/1200' "$TMP/f.jsonl" && break; sleep 0.01; done
+check "/delay/MS: recorded on arrival, while the answer is still pending" \
+  bash -c "grep -q '/delay/1200' '$TMP/f.jsonl' && kill -0 $delayed"
+wait "$delayed"
+check "/delay/1200: then answered normally, late" "$PY" - "$(cat "$TMP/delayed.status")" "$(cat "$TMP/delayed.out")" <<'EOF2'
+import sys
+status, seconds = sys.argv[1].split()
+assert status == "200" and float(seconds) >= 1.2 and sys.argv[2] == "ok", sys.argv[1:]
+EOF2
+
+"$PY" -c 'import sys; sys.stdout.buffer.write(bytes(i % 251 for i in range(2_000_000)))' >"$TMP/binary.bin"
+code=$(curl -sS -o /dev/null -w '%{http_code}' -X POST -H 'Expect:' --data-binary "@$TMP/binary.bin" "$F/upload")
+check "--body-limit 3000000: 2,000,000-byte body accepted" eq "$code" 200
+check "body_base64 holds the exact bytes (body is lossy for non-UTF-8)" "$PY" - "$TMP/f.jsonl" "$TMP/binary.bin" <<'EOF2'
+import base64, json, sys
+record = [json.loads(line) for line in open(sys.argv[1], encoding="utf-8")][-1]
+expected = open(sys.argv[2], "rb").read()
+assert record["path"] == "/upload" and base64.b64decode(record["body_base64"]) == expected
+assert "\ufffd" in record["body"]
+EOF2
+head -c 3000001 /dev/zero >"$TMP/toolarge.bin"
+code=$(curl -sS -o /dev/null -w '%{http_code}' -X POST -H 'Expect:' --data-binary "@$TMP/toolarge.bin" "$F/upload")
+check "body over --body-limit answered 413" eq "$code" 413
+check "client_port: the same for requests on one keep-alive connection" "$PY" - "$F_PORT" "$TMP/f.jsonl" <<'EOF2'
+import http.client, json, sys
+conn = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]))
+for i in range(2):
+    conn.request("POST", f"/same/{i}", body=b"{}")
+    conn.getresponse().read()
+local_port = conn.sock.getsockname()[1]
+records = [json.loads(line) for line in open(sys.argv[2], encoding="utf-8")][-2:]
+assert [r["path"] for r in records] == ["/same/0", "/same/1"], records
+assert [r["client_port"] for r in records] == [local_port, local_port], (records, local_port)
+EOF2
+check "no stderr noise" eq "$(cat "$TMP/F.err")" ""
+check "SIGTERM: exits 0" stop F
+check "--answer-body with the default status 204 is refused" refused http_receiver.py --answer-body ok
+
+# 12. --tls-cert-dir: HTTPS with a self-signed certificate for 127.0.0.1.
+start G http_receiver.py --record "$TMP/g.jsonl" --tls-cert-dir "$TMP/g-tls" --status 200 --answer-body ok
+G="https://127.0.0.1:$G_PORT"
+check "--tls-cert-dir writes cert.pem and key.pem before the port" test -s "$TMP/g-tls/cert.pem" -a -s "$TMP/g-tls/key.pem"
+check "certificate names IP 127.0.0.1" bash -c \
+  "openssl x509 -in '$TMP/g-tls/cert.pem' -noout -ext subjectAltName | grep -q 'IP Address:127.0.0.1'"
+check "HTTPS with the certificate as CA: 200 ok" eq "$(answer "$G/secure" --cacert "$TMP/g-tls/cert.pem")" "200 ok"
+rc=0; curl -sS -o /dev/null -X POST -d '{}' "$G/untrusted" 2>/dev/null || rc=$?
+check "HTTPS without it: curl refuses the certificate (60)" eq "$rc" 60
+rc=0; curl -sS -o /dev/null -X POST -d '{}' "http://127.0.0.1:$G_PORT/plain" 2>/dev/null || rc=$?
+check "plain HTTP to the HTTPS port fails" test "$rc" != 0
+curl -sS -o /dev/null -o /dev/null --cacert "$TMP/g-tls/cert.pem" -X POST -d '{}' "$G/ka/1" "$G/ka/2"
+check "only completed requests recorded; keep-alive over TLS" expect "$TMP/g.jsonl" 0 \
+  '[x["path"] for x in records] == ["/secure", "/ka/1", "/ka/2"] and records[1]["client_port"] == records[2]["client_port"]'
+check "no stderr noise (also for refused handshakes)" eq "$(cat "$TMP/G.err")" ""
+check "SIGTERM: exits 0" stop G
 
 echo "== smtp_receiver.py"
 start D smtp_receiver.py --record "$TMP/d.jsonl" --print --reject nobody@example.dk
 check "PORT line on stdout" eq "$(head -1 "$TMP/D.out")" "PORT $D_PORT"
 
-# 11. RFC 2047 subject and display names, quoted-printable UTF-8 body.
+# 13. RFC 2047 subject and display names, quoted-printable UTF-8 body.
 check "QP / RFC 2047 message accepted" "$PY" - "$D_PORT" <<'EOF'
 import smtplib, sys
 msg = (
@@ -239,7 +329,7 @@ check "envelope and raw recorded" expect "$TMP/d.jsonl" -1 \
   'r["mail_from"] == "krise@kommune.dk" and r["rcpt_tos"] == ["mette@example.dk"] and "=?UTF-8?Q?Bes=C3=B8gsforbud" in r["raw"]
    and r["auth_user"] is None and r["html"] is None and r["headers"]["content-transfer-encoding"] == "quoted-printable"'
 
-# 12. --reject: 550 5.1.1 at RCPT TO; the other recipient still gets the message.
+# 14. --reject: 550 5.1.1 at RCPT TO; the other recipient still gets the message.
 check "rejected RCPT answered 550 5.1.1, other recipient accepted" "$PY" - "$D_PORT" <<'EOF'
 import smtplib, sys
 msg = b"Subject: two recipients\r\nMessage-ID: <selftest-2@kommune.dk>\r\n\r\nhej\r\n"
@@ -256,7 +346,7 @@ EOF
 check "only accepted recipients recorded; all-rejected message not recorded" expect "$TMP/d.jsonl" -1 \
   'r["rcpt_tos"] == ["jens@example.dk"] and n == 2'
 
-# 13. 8-bit clean: SMTPUTF8 address, raw UTF-8 headers and body (8BITMIME).
+# 15. 8-bit clean: SMTPUTF8 address, raw UTF-8 headers and body (8BITMIME).
 check "SMTPUTF8 + 8BITMIME message accepted" "$PY" - "$D_PORT" <<'EOF'
 import smtplib, sys
 msg = ("From: krise@kommune.dk\r\nTo: Søren <søren@eksempel.dk>\r\nSubject: Vandforsyning i Århus\r\n"
@@ -275,10 +365,17 @@ check "8-bit message decoded, mail options recorded" expect "$TMP/d.jsonl" -1 \
 check "--print shows To, Subject and the body" grep -q \
   '^\[email\] [0-9:]\{8\}  To: Mette Hansen <mette@example.dk>  Subject: Besøgsforbud på plejehjem$' "$TMP/D.out"
 check "--print body indented" grep -q '^    Kære Mette,$' "$TMP/D.out"
+check "without TLS options: STARTTLS not offered" "$PY" - "$D_PORT" <<'EOF2'
+import smtplib, sys
+with smtplib.SMTP("127.0.0.1", int(sys.argv[1]), timeout=10) as s:
+    s.ehlo()
+    assert not s.has_extn("starttls"), s.esmtp_features
+EOF2
+check "records say tls false" expect "$TMP/d.jsonl" 0 'n == 3 and all(x["tls"] is False for x in records)'
 check "no stderr noise" eq "$(cat "$TMP/D.err")" ""
 check "SIGTERM: exits 0" stop D
 
-# 14. --auth and --tempfail-first.
+# 16. --auth and --tempfail-first.
 start E smtp_receiver.py --record "$TMP/e.jsonl" --auth commsd:hemmelig --tempfail-first 1
 check "AUTH required: MAIL without login answered 530" "$PY" - "$E_PORT" <<'EOF'
 import smtplib, sys
@@ -333,6 +430,72 @@ check "deferred attempts not recorded; auth_user recorded" expect "$TMP/e.jsonl"
    and all(x["auth_user"] == "commsd" for x in records)'
 check "no stderr noise" eq "$(cat "$TMP/E.err")" ""
 check "SIGTERM: exits 0" stop E
+
+# smtp_tls PORT MODE CAFILE [USER:PASS]: sends one message; MODE is plain,
+# starttls or implicit; CAFILE "" means the system CAs (which refuse ours).
+cat >"$TMP/smtp_tls.py" <<'EOF2'
+import smtplib, ssl, sys
+port, mode, cafile = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+context = ssl.create_default_context(cafile=cafile or None)
+msg = f"Subject: {mode}\r\nMessage-ID: <{mode}@kommune.dk>\r\n\r\nhej\r\n".encode()
+if mode == "implicit":
+    s = smtplib.SMTP_SSL("127.0.0.1", port, timeout=10, context=context)
+else:
+    s = smtplib.SMTP("127.0.0.1", port, timeout=10)
+    s.ehlo()
+    if mode == "starttls":
+        assert s.has_extn("starttls"), s.esmtp_features
+        s.starttls(context=context)
+        s.ehlo()
+with s:
+    if len(sys.argv) > 4:
+        s.login(*sys.argv[4].split(":", 1))
+    assert s.sendmail("krise@kommune.dk", ["mette@example.dk"], msg) == {}
+EOF2
+smtp_tls() { "$PY" "$TMP/smtp_tls.py" "$@"; }
+untrusted() { # smtp_tls must fail because the client does not trust the certificate
+  local out rc=0
+  out=$(smtp_tls "$@" 2>&1) || rc=$?
+  [ "$rc" != 0 ] && grep -q CERTIFICATE_VERIFY_FAILED <<<"$out" || { echo "exit status $rc: $out"; return 1; }
+}
+
+# 17. --starttls DIR: STARTTLS offered and required.
+start H smtp_receiver.py --record "$TMP/h.jsonl" --starttls "$TMP/h-tls"
+check "--starttls writes cert.pem and key.pem before the port" test -s "$TMP/h-tls/cert.pem" -a -s "$TMP/h-tls/key.pem"
+check "MAIL before STARTTLS answered 530" "$PY" - "$H_PORT" <<'EOF2'
+import smtplib, sys
+with smtplib.SMTP("127.0.0.1", int(sys.argv[1]), timeout=10) as s:
+    s.ehlo()
+    assert s.has_extn("starttls"), s.esmtp_features
+    code, _ = s.mail("krise@kommune.dk")
+    assert code == 530, code
+EOF2
+check "without STARTTLS the message is refused" fails smtp_tls "$H_PORT" plain ""
+check "STARTTLS with the certificate as CA: accepted" smtp_tls "$H_PORT" starttls "$TMP/h-tls/cert.pem"
+check "STARTTLS without it: the client refuses the certificate" untrusted "$H_PORT" starttls ""
+check "one message recorded, tls true" expect "$TMP/h.jsonl" 0 'n == 1 and r["tls"] is True and r["subject"] == "starttls"'
+check "no stderr noise (also for refused handshakes)" eq "$(cat "$TMP/H.err")" ""
+check "SIGTERM: exits 0" stop H
+
+# 18. --starttls DIR --starttls-optional: offered, not required.
+start I smtp_receiver.py --record "$TMP/i.jsonl" --starttls "$TMP/i-tls" --starttls-optional
+check "plain message accepted" smtp_tls "$I_PORT" plain ""
+check "STARTTLS message accepted" smtp_tls "$I_PORT" starttls "$TMP/i-tls/cert.pem"
+check "records say tls false, then true" expect "$TMP/i.jsonl" 0 '[x["tls"] for x in records] == [False, True]'
+check "no stderr noise" eq "$(cat "$TMP/I.err")" ""
+check "SIGTERM: exits 0" stop I
+check "--starttls-optional without --starttls is refused" refused smtp_receiver.py --starttls-optional
+
+# 19. --implicit-tls DIR: TLS from the first byte (smtps), here with --auth.
+start J smtp_receiver.py --record "$TMP/j.jsonl" --implicit-tls "$TMP/j-tls" --auth relay:s3cret
+check "implicit TLS with the certificate as CA, login: accepted" \
+  smtp_tls "$J_PORT" implicit "$TMP/j-tls/cert.pem" relay:s3cret
+check "implicit TLS without it: the client refuses the certificate" untrusted "$J_PORT" implicit ""
+check "one message recorded, tls true, auth_user" expect "$TMP/j.jsonl" 0 \
+  'n == 1 and r["tls"] is True and r["auth_user"] == "relay" and r["subject"] == "implicit"'
+check "no stderr noise" eq "$(cat "$TMP/J.err")" ""
+check "SIGTERM: exits 0" stop J
+check "--starttls and --implicit-tls together are refused" refused smtp_receiver.py --starttls "$TMP/x" --implicit-tls "$TMP/y"
 
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -4,7 +4,9 @@
 A real SMTP server (aiosmtpd) on loopback. It records every accepted message
 as a JSON line, decoding it with Python's `email` package
 (email.policy.default) -- an independent check of the Swift composer -- and
-can refuse recipients, defer messages (451), require AUTH, and be slow.
+can refuse recipients, defer messages (451), require AUTH, and be slow. For
+tests of the SMTP client itself it can also speak TLS -- STARTTLS (required or
+optional) or implicit TLS (smtps) -- with a self-signed certificate.
 
 See README.md in this directory for the options and the record format.
 """
@@ -20,6 +22,8 @@ import logging
 import os
 import signal
 import socket
+import ssl
+import subprocess
 import sys
 import threading
 import time
@@ -27,7 +31,7 @@ import warnings
 
 try:
     from aiosmtpd.controller import Controller
-    from aiosmtpd.smtp import AuthResult, LoginPassword
+    from aiosmtpd.smtp import AuthResult, LoginPassword, TLSSetupException
 except ImportError:  # pragma: no cover
     sys.stderr.write("smtp_receiver.py needs aiosmtpd: run scripts/install-deps.sh\n")
     sys.exit(2)
@@ -54,9 +58,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="require AUTH PLAIN/LOGIN with these credentials")
     p.add_argument("--delay-ms", type=int, default=0, help="sleep this long before answering DATA")
     p.add_argument("--print", dest="print_", action="store_true", help="print each message for a human")
+    tls = p.add_mutually_exclusive_group()
+    tls.add_argument("--starttls", metavar="DIR",
+                     help="offer and require STARTTLS, with a self-signed certificate written to DIR/cert.pem")
+    tls.add_argument("--implicit-tls", metavar="DIR",
+                     help="TLS from the first byte (smtps), with a self-signed certificate written to DIR/cert.pem")
+    p.add_argument("--starttls-optional", action="store_true",
+                   help="with --starttls: offer STARTTLS but accept mail without it too")
     args = p.parse_args(argv)
     if args.tempfail_first < 0 or args.delay_ms < 0:
         p.error("--tempfail-first and --delay-ms must not be negative")
+    if args.starttls_optional and not args.starttls:
+        p.error("--starttls-optional needs --starttls")
     return args
 
 
@@ -169,6 +182,8 @@ class Handler:
         auth_data = getattr(session, "auth_data", None)
         if isinstance(auth_data, LoginPassword):
             auth_user = auth_data.login.decode("utf-8", errors="replace")
+        # After STARTTLS the transport is the TLS one; with implicit TLS it always was.
+        tls = server.transport is not None and server.transport.get_extra_info("ssl_object") is not None
         entry = {
             "mail_from": envelope.mail_from,
             "rcpt_tos": list(envelope.rcpt_tos),
@@ -177,6 +192,7 @@ class Handler:
             "raw": raw_text(data),
             **decoded,
             "received_at": received_at,
+            "tls": tls,
         }
         self.record(entry)
         self.show(format_for_humans(entry))
@@ -234,6 +250,15 @@ def format_for_humans(entry: dict) -> str:
 # Main
 
 
+class QuietFailedHandshakes(logging.Filter):
+    """Drops aiosmtpd's traceback for a client that refused our certificate
+    during STARTTLS: with a self-signed certificate that is expected."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        return not isinstance(error, (TLSSetupException, ssl.SSLError))
+
+
 def free_port(host: str) -> int:
     with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind((host, 0))
@@ -248,6 +273,24 @@ def write_port_file(path: str, port: int) -> None:
     os.replace(tmp, path)
 
 
+def self_signed_tls_context(directory: str) -> ssl.SSLContext:
+    """Writes a fresh self-signed certificate for 127.0.0.1 (and localhost) to
+    DIRECTORY/cert.pem with its key in DIRECTORY/key.pem; returns a server context."""
+    os.makedirs(directory, exist_ok=True)
+    cert, key = os.path.join(directory, "cert.pem"), os.path.join(directory, "key.pem")
+    result = subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+         "-nodes", "-keyout", key, "-out", cert, "-days", "7", "-subj", "/CN=127.0.0.1",
+         "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
+        capture_output=True, text=True)
+    if result.returncode != 0:
+        sys.stderr.write(f"openssl could not create a certificate in {directory}:\n{result.stderr}")
+        sys.exit(1)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    return context
+
+
 def start_controller(handler: Handler, args: argparse.Namespace) -> tuple[Controller, int]:
     kwargs = dict(
         decode_data=False,
@@ -257,6 +300,11 @@ def start_controller(handler: Handler, args: argparse.Namespace) -> tuple[Contro
     )
     if args.auth:
         kwargs.update(authenticator=handler.authenticator, auth_required=True, auth_require_tls=False)
+    if args.starttls:
+        kwargs.update(tls_context=self_signed_tls_context(args.starttls),
+                      require_starttls=not args.starttls_optional)
+    elif args.implicit_tls:
+        kwargs.update(ssl_context=self_signed_tls_context(args.implicit_tls))
     attempts = 5 if args.port == 0 else 1
     for attempt in range(attempts):
         port = args.port or free_port(args.host)
@@ -275,6 +323,9 @@ def start_controller(handler: Handler, args: argparse.Namespace) -> tuple[Contro
 
 
 def main(argv: list[str] | None = None) -> int:
+    # A test may start this from a thread whose signal mask blocks SIGTERM, and
+    # the mask is inherited: start from an empty one.
+    signal.pthread_sigmask(signal.SIG_SETMASK, [])
     args = parse_args(argv)
     try:
         sys.stdout.reconfigure(errors="backslashreplace")
@@ -283,6 +334,7 @@ def main(argv: list[str] | None = None) -> int:
     # auth without TLS is deliberate here (plain loopback); keep stderr quiet about it.
     warnings.filterwarnings("ignore", message="Requiring AUTH while not requiring TLS")
     logging.getLogger("mail.log").setLevel(logging.ERROR)
+    logging.getLogger("mail.log").addFilter(QuietFailedHandshakes())
 
     handler = Handler(args)
     stop_signals = {signal.SIGTERM, signal.SIGINT}

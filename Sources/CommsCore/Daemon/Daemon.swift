@@ -54,8 +54,8 @@ public final class Daemon: Service {
       ], recorder: recorder, doorbell: dispatchBell, clock: clock, logger: logger)
     let planning = PlanningLoop(
       store: store, planner: Planner(configuration: configuration, dosing: Dosing()), clock: clock,
-      pollInterval: configuration.dispatch.pollInterval, doorbell: planBell, planned: dispatchBell,
-      logger: logger)
+      pollInterval: configuration.dispatch.pollInterval, doorbell: planBell,
+      planned: { dispatcher.workArrived() }, logger: logger)
     let wake = try WakeSocket(path: configuration.wakeSocketPath, doorbell: planBell)
     defer { wake.close() }
 

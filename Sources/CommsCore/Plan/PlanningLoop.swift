@@ -13,14 +13,14 @@ public final class PlanningLoop: Sendable {
   let logger: Logger
   /// Rung by the wake socket when a CLI or API call accepted a message.
   public let doorbell: Doorbell
-  /// Rung after deliveries were planned.
-  let planned: Doorbell
+  /// Called after deliveries were planned.
+  let planned: @Sendable () -> Void
   private let stopping = Atomic<Bool>(false)
 
   public init(
     store: any Store, planner: Planner, clock: any WallClock, pollInterval: Duration,
     doorbell: Doorbell,
-    planned: Doorbell, logger: Logger
+    planned: @escaping @Sendable () -> Void, logger: Logger
   ) {
     self.store = store
     self.planner = planner
@@ -63,7 +63,7 @@ public final class PlanningLoop: Sendable {
           "message": "\(message.id)", "priority": "\(message.priority.rawValue)",
           "deliveries": "\(plan.deliveries.count)",
         ])
-      planned.ring()
+      planned()
     }
     return messages.count
   }

@@ -23,6 +23,7 @@ public final class Dispatcher: Sendable {
   private let messages = MessageCache(capacity: 256)
   private let inFlight = Mutex(0)
   private let stopping = Atomic<Bool>(false)
+  private let newWork = Atomic<Bool>(false)
 
   public init(
     store: any Store, owner: String, configuration: Configuration,
@@ -57,24 +58,40 @@ public final class Dispatcher: Sendable {
     doorbell.ring()
   }
 
+  /// Tells the dispatcher that deliveries were planned: it leases at once,
+  /// even with a full buffer, because the new work may be flash.
+  public func workArrived() {
+    newWork.store(true, ordering: .relaxed)
+    doorbell.ring()
+  }
+
   /// Leases and sends until `stop()` or cancellation, then waits for the
-  /// transfers in flight.
+  /// transfers in flight and returns the leases it had not started.
+  ///
+  /// Leasing is batched: deliveries are leased up to four times the transfer
+  /// slots and kept in lane order in memory, and the store is asked again
+  /// only when fewer than one round of slots is left, or new work arrived.
+  /// One lease transaction thus feeds hundreds of transfers.
   public func run() async {
+    var buffer: [Delivery] = []
+    let capacity = settings.maxInFlight * 4
     await withDiscardingTaskGroup { group in
       while !stopping.load(ordering: .relaxed) && !Task.isCancelled {
-        let free = settings.maxInFlight - transfersInFlight
-        var leased: [Delivery] = []
-        if free > 0 {
-          let now = clock.now()
-          do {
-            leased = try await store.lease(
-              owner: owner, now: now, until: now.addingTimeInterval(settings.leaseDuration.seconds),
-              limit: free)
-          } catch {
-            logger.error("cannot lease deliveries", metadata: ["error": "\(error)"])
+        var exhausted = false
+        let announced = newWork.exchange(false, ordering: .relaxed)
+        if buffer.count < settings.maxInFlight || announced {
+          let wanted = capacity - buffer.count
+          let leased = await lease(limit: wanted)
+          exhausted = leased.count < wanted
+          if !leased.isEmpty {
+            buffer += leased
+            // Flash first, then by due time.
+            buffer.sort { ($0.priority.lane, $0.dueAt) < ($1.priority.lane, $1.dueAt) }
           }
         }
-        for delivery in leased {
+        let free = max(0, settings.maxInFlight - transfersInFlight)
+        let starting = buffer.prefix(free)
+        for delivery in starting {
           inFlight.withLock { $0 += 1 }
           group.addTask {
             await self.deliver(delivery)
@@ -82,10 +99,39 @@ public final class Dispatcher: Sendable {
             self.doorbell.ring()
           }
         }
-        if leased.count < free || free <= 0 {
+        buffer.removeFirst(starting.count)
+        if buffer.isEmpty && exhausted {
           await doorbell.wait(timeout: await idleWait())
+        } else if transfersInFlight >= settings.maxInFlight {
+          await doorbell.wait(timeout: settings.pollInterval)
         }
       }
+    }
+    await release(buffer)
+  }
+
+  private func lease(limit: Int) async -> [Delivery] {
+    let now = clock.now()
+    do {
+      return try await store.lease(
+        owner: owner, now: now, until: now.addingTimeInterval(settings.leaseDuration.seconds),
+        limit: limit)
+    } catch {
+      logger.error("cannot lease deliveries", metadata: ["error": "\(error)"])
+      return []
+    }
+  }
+
+  /// Gives leased, unstarted deliveries back to the queue at shutdown, so
+  /// the next start (or another node) sends them without waiting for the lease.
+  private func release(_ deliveries: [Delivery]) async {
+    guard !deliveries.isEmpty else { return }
+    do {
+      try await store.release(deliveries.map(\.id), owner: owner, at: clock.now())
+    } catch {
+      logger.error(
+        "cannot return unstarted deliveries; their leases expire instead",
+        metadata: ["error": "\(error)", "count": "\(deliveries.count)"])
     }
   }
 

@@ -132,31 +132,48 @@ public final class SQLiteStore: Store {
   }
 
   public func lease(owner: String, now: Date, until: Date, limit: Int) async throws -> [Delivery] {
-    try await pool.write { db in
-      let nowText = Timestamp.format(now)
-      let statement = try db.cachedStatement(
-        sql: """
-          UPDATE deliveries SET state = 'sending', lease_owner = ?, lease_until = ?, updated_at = ?
-          WHERE id IN (SELECT id FROM deliveries WHERE state IN ('ready', 'retrying') AND due_at <= ?
-                       ORDER BY lane, due_at LIMIT ?)
-          RETURNING \(Self.deliveryColumns)
-          """)
-      let rows = try Row.fetchAll(
-        statement, arguments: [owner, Timestamp.format(until), nowText, nowText, limit])
-      let deliveries = try rows.map(Self.delivery(from:))
-      if !deliveries.isEmpty {
-        // One event per lease batch: the attempt events that follow name each delivery.
-        try Self.insertAudit(
-          db,
-          AuditEvent(
-            kind: "delivery.leased", at: now, actor: owner,
-            detail: [
-              "count": String(deliveries.count), "until": Timestamp.format(until),
-              "deliveries": deliveries.map(\.id.rawValue).joined(separator: ","),
-            ]))
+    // A lease need not survive a power cut: if it is lost, the delivery is
+    // simply `ready` again, as after a crash. So its commit skips the fsync
+    // (synchronous = NORMAL); the next FULL commit (an outcome, a message)
+    // syncs the write-ahead log and, in order, this commit with it.
+    try await pool.writeWithoutTransaction { db in
+      try db.execute(sql: "PRAGMA synchronous = NORMAL")
+      defer { try? db.execute(sql: "PRAGMA synchronous = FULL") }
+      var leased: [Delivery] = []
+      try db.inTransaction(.immediate) {
+        leased = try Self.lease(db, owner: owner, now: now, until: until, limit: limit)
+        return .commit
       }
-      return deliveries
+      return leased
     }
+  }
+
+  private static func lease(
+    _ db: Database, owner: String, now: Date, until: Date, limit: Int
+  ) throws -> [Delivery] {
+    let nowText = Timestamp.format(now)
+    let statement = try db.cachedStatement(
+      sql: """
+        UPDATE deliveries SET state = 'sending', lease_owner = ?, lease_until = ?, updated_at = ?
+        WHERE id IN (SELECT id FROM deliveries WHERE state IN ('ready', 'retrying') AND due_at <= ?
+                     ORDER BY lane, due_at LIMIT ?)
+        RETURNING \(Self.deliveryColumns)
+        """)
+    let rows = try Row.fetchAll(
+      statement, arguments: [owner, Timestamp.format(until), nowText, nowText, limit])
+    let deliveries = try rows.map(Self.delivery(from:))
+    if !deliveries.isEmpty {
+      // One event per lease batch: the attempt events that follow name each delivery.
+      try Self.insertAudit(
+        db,
+        AuditEvent(
+          kind: "delivery.leased", at: now, actor: owner,
+          detail: [
+            "count": String(deliveries.count), "until": Timestamp.format(until),
+            "deliveries": deliveries.map(\.id.rawValue).joined(separator: ","),
+          ]))
+    }
+    return deliveries
   }
 
   public func record(_ outcomes: [AttemptRecord], owner: String) async throws -> Int {
@@ -197,6 +214,26 @@ public final class SQLiteStore: Store {
             deliveryID: outcome.deliveryID, actor: owner, detail: detail))
       }
       return skipped
+    }
+  }
+
+  public func release(_ ids: [DeliveryID], owner: String, at: Date) async throws {
+    try await pool.write { db in
+      let statement = try db.cachedStatement(
+        sql: """
+          UPDATE deliveries SET state = 'ready', lease_owner = NULL, lease_until = NULL, updated_at = ?
+          WHERE id = ? AND state = 'sending' AND lease_owner = ?
+          """)
+      let now = Timestamp.format(at)
+      for id in ids { try statement.execute(arguments: [now, id.rawValue, owner]) }
+      try Self.insertAudit(
+        db,
+        AuditEvent(
+          kind: "delivery.lease_returned", at: at, actor: owner,
+          detail: [
+            "reason": "daemon stopping before sending them", "count": String(ids.count),
+            "deliveries": ids.map(\.rawValue).joined(separator: ","),
+          ]))
     }
   }
 
@@ -244,7 +281,7 @@ public final class SQLiteStore: Store {
     )
     try statement.execute(arguments: [
       Timestamp.format(event.at), event.kind, event.messageID?.rawValue, event.deliveryID?.rawValue,
-      event.actor, JSONCoding.string(event.detail),
+      event.actor, JSONWriter.object(event.detail),
     ])
   }
 }

@@ -25,6 +25,10 @@ public protocol Store: Sendable {
   @discardableResult
   func record(_ outcomes: [AttemptRecord], owner: String) async throws -> Int
 
+  /// Returns deliveries leased to `owner` but never started to `ready`
+  /// (graceful shutdown); not counted as an attempt.
+  func release(_ ids: [DeliveryID], owner: String, at: Date) async throws
+
   /// Returns `sending` deliveries to `ready`: those whose lease ran out, or
   /// all of them when `all` (used at start by the only daemon on this store).
   func reclaimLeases(now: Date, all: Bool) async throws -> Int

@@ -18,32 +18,30 @@ public enum Timestamp {
     let millis = Int(totalMillis - Int64(seconds) * 1000)
     var parts = tm()
     gmtime_r(&seconds, &parts)
-    var out = [UInt8]()
-    out.reserveCapacity(24)
-    func put(_ value: Int, _ width: Int) {
-      var digits = [UInt8](repeating: 48, count: width)
-      var rest = value
-      for index in stride(from: width - 1, through: 0, by: -1) {
-        digits[index] = UInt8(48 + rest % 10)
-        rest /= 10
+    return String(unsafeUninitializedCapacity: 24) { out in
+      func put(_ value: Int, width: Int, at offset: Int) {
+        var rest = value
+        for index in stride(from: offset + width - 1, through: offset, by: -1) {
+          out[index] = UInt8(48 + rest % 10)
+          rest /= 10
+        }
       }
-      out.append(contentsOf: digits)
+      put(Int(parts.tm_year) + 1900, width: 4, at: 0)
+      out[4] = UInt8(ascii: "-")
+      put(Int(parts.tm_mon) + 1, width: 2, at: 5)
+      out[7] = UInt8(ascii: "-")
+      put(Int(parts.tm_mday), width: 2, at: 8)
+      out[10] = UInt8(ascii: "T")
+      put(Int(parts.tm_hour), width: 2, at: 11)
+      out[13] = UInt8(ascii: ":")
+      put(Int(parts.tm_min), width: 2, at: 14)
+      out[16] = UInt8(ascii: ":")
+      put(Int(parts.tm_sec), width: 2, at: 17)
+      out[19] = UInt8(ascii: ".")
+      put(millis, width: 3, at: 20)
+      out[23] = UInt8(ascii: "Z")
+      return 24
     }
-    put(Int(parts.tm_year) + 1900, 4)
-    out.append(45)
-    put(Int(parts.tm_mon) + 1, 2)
-    out.append(45)
-    put(Int(parts.tm_mday), 2)
-    out.append(84)
-    put(Int(parts.tm_hour), 2)
-    out.append(58)
-    put(Int(parts.tm_min), 2)
-    out.append(58)
-    put(Int(parts.tm_sec), 2)
-    out.append(46)
-    put(millis, 3)
-    out.append(90)
-    return String(decoding: out, as: UTF8.self)
   }
 
   /// Parses RFC 3339 (`Z` or `±hh:mm` offset, optional fraction); nil if malformed.

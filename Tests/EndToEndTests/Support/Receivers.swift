@@ -51,6 +51,7 @@ struct EmailRecord: Decodable {
   var messageId: String?
   var body: String?
   var headers: [String: String]
+  var authUser: String?
 }
 
 /// A Python receiver from Tests/Receivers, started on a free loopback port.

@@ -26,7 +26,7 @@ final class Workspace: @unchecked Sendable {
   /// recipients, and `extra` TOML appended.
   func writeConfig(
     smtpPort: Int?, httpPort: Int?, recipients: String, extra: String = "", maxInFlight: Int = 64,
-    endpointConcurrency: Int = 8
+    endpointConcurrency: Int = 8, relayLogin: (username: String, passwordFile: String)? = nil
   ) throws {
     var text = """
       data_dir = "var"
@@ -62,6 +62,7 @@ final class Workspace: @unchecked Sendable {
         from = "Krisestaben <krisestab@kommune.test>"
         tls = "none"
         timeout = "5s"
+        \(relayLogin.map { "username = \"\($0.username)\"\npassword_file = \"\($0.passwordFile)\"" } ?? "")
 
         """
     }

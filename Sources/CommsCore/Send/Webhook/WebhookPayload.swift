@@ -49,3 +49,32 @@ public struct WebhookPayload: Sendable, Codable, Equatable {
     acceptedAt = message.acceptedAt
   }
 }
+
+extension WebhookPayload {
+  /// The JSON body, written directly (see `JSONWriter`); the same bytes as
+  /// `JSONCoding.encoder().encode(self)`.
+  public func encoded() -> [UInt8] {
+    var writer = JSONWriter(capacity: 384 + subject.utf8.count + body.utf8.count)
+    writer.beginObject()
+    writer.member("accepted_at", Timestamp.format(acceptedAt))
+    writer.member("audience", audience)
+    writer.member("audience_name", audienceName)
+    writer.member("body", body)
+    writer.member("contact", contact)
+    writer.member("delivery_id", deliveryID)
+    writer.member("kind", kind)
+    writer.member("language", language)
+    writer.member("message_id", messageID)
+    writer.member("priority", priority)
+    writer.key("recipient")
+    writer.beginObject()
+    writer.member("id", recipient.id)
+    writer.member("name", recipient.name)
+    writer.endObject()
+    writer.endMember()
+    writer.member("subject", subject)
+    writer.member("type", type)
+    writer.endObject()
+    return writer.bytes
+  }
+}

@@ -23,12 +23,7 @@ public struct WebhookTransport: Transport {
     let payload = WebhookPayload(
       delivery: delivery, message: message,
       audienceName: audiences[delivery.audience]?.displayName ?? delivery.audience)
-    let body: [UInt8]
-    do {
-      body = Array(try JSONCoding.encoder().encode(payload))
-    } catch {
-      return .permanent(status: 0, reason: "cannot encode the payload: \(error)")
-    }
+    let body = payload.encoded()
     let timestamp = Int(clock.now().timeIntervalSince1970)
     var headers = endpoint.headers
     headers += [

@@ -1,0 +1,89 @@
+/// Writes JSON objects straight into bytes, for the per-delivery hot path
+/// (webhook payloads, audit details) where `JSONEncoder` costs more than the
+/// transfer itself.
+///
+/// The output is byte-for-byte what `JSONCoding.encoder()` writes for the same
+/// object (sorted keys, unescaped slashes, compact): the caller adds keys in
+/// sorted order, and a test holds the two to the same bytes. One format,
+/// two writers.
+public struct JSONWriter {
+  public private(set) var bytes: [UInt8] = []
+  private var needsComma: [Bool] = []
+
+  public init(capacity: Int = 512) { bytes.reserveCapacity(capacity) }
+
+  public mutating func beginObject() {
+    separate()
+    bytes.append(UInt8(ascii: "{"))
+    needsComma.append(false)
+  }
+
+  public mutating func endObject() {
+    bytes.append(UInt8(ascii: "}"))
+    needsComma.removeLast()
+  }
+
+  /// Starts a member whose value follows (an object, or a value call).
+  public mutating func key(_ name: String) {
+    separate()
+    appendString(name)
+    bytes.append(UInt8(ascii: ":"))
+    if !needsComma.isEmpty { needsComma[needsComma.count - 1] = false }
+  }
+
+  public mutating func member(_ name: String, _ value: String) {
+    key(name)
+    appendString(value)
+    markWritten()
+  }
+
+  public mutating func member(_ name: String, _ value: Int) {
+    key(name)
+    bytes.append(contentsOf: String(value).utf8)
+    markWritten()
+  }
+
+  private mutating func separate() {
+    if let last = needsComma.last, last { bytes.append(UInt8(ascii: ",")) }
+  }
+
+  private mutating func markWritten() {
+    if !needsComma.isEmpty { needsComma[needsComma.count - 1] = true }
+  }
+
+  /// Call after `endObject()` of a nested object, so the next member gets a comma.
+  public mutating func endMember() { markWritten() }
+
+  private mutating func appendString(_ text: String) {
+    bytes.append(UInt8(ascii: "\""))
+    for byte in text.utf8 {
+      switch byte {
+      case UInt8(ascii: "\""): bytes.append(contentsOf: [0x5C, 0x22])
+      case UInt8(ascii: "\\"): bytes.append(contentsOf: [0x5C, 0x5C])
+      case 0x0A: bytes.append(contentsOf: [0x5C, UInt8(ascii: "n")])
+      case 0x0D: bytes.append(contentsOf: [0x5C, UInt8(ascii: "r")])
+      case 0x09: bytes.append(contentsOf: [0x5C, UInt8(ascii: "t")])
+      case 0x08: bytes.append(contentsOf: [0x5C, UInt8(ascii: "b")])
+      case 0x0C: bytes.append(contentsOf: [0x5C, UInt8(ascii: "f")])
+      case 0x00..<0x20:
+        let hex = Array("0123456789abcdef".utf8)
+        bytes.append(contentsOf: [
+          0x5C, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 15)],
+        ])
+      default: bytes.append(byte)
+      }
+    }
+    bytes.append(UInt8(ascii: "\""))
+  }
+}
+
+extension JSONWriter {
+  /// A flat object of string members with sorted keys, e.g. an audit detail.
+  public static func object(_ members: [String: String]) -> String {
+    var writer = JSONWriter(capacity: 64 + members.count * 32)
+    writer.beginObject()
+    for key in members.keys.sorted() { writer.member(key, members[key]!) }
+    writer.endObject()
+    return String(decoding: writer.bytes, as: UTF8.self)
+  }
+}

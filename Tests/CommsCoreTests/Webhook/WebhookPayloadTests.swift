@@ -1,0 +1,45 @@
+import Foundation
+import Testing
+
+@testable import CommsCore
+
+@Suite struct WebhookPayloadTests {
+  func payload(subject: String, body: String) -> WebhookPayload {
+    let message = Message(
+      id: MessageID(rawValue: "msg_01JDZ0000000000000000000AA"), idempotencyKey: nil,
+      sender: Sender(kind: .cli, name: "t", origin: "h"), audiences: ["relatives"],
+      priority: .flash,
+      kind: .allClear, contents: ["da": MessageContent(subject: subject, body: body)],
+      defaultLanguage: "da",
+      acceptedAt: Date(timeIntervalSince1970: 1_795_000_000.25))
+    let delivery = Delivery(
+      id: DeliveryID(rawValue: "dlv_01JDZ0000000000000000000BB"), messageID: message.id,
+      recipientID: "rel-\"1\"",
+      recipientName: "Fatima Al-Sayed", audience: "relatives",
+      contact: .webhook(endpoint: "sms", address: "+4520000012"),
+      contactIndex: 0, language: "da", priority: .flash, state: .sending, dueAt: message.acceptedAt,
+      createdAt: message.acceptedAt)
+    return WebhookPayload(delivery: delivery, message: message, audienceName: "Pårørende")
+  }
+
+  @Test(arguments: [
+    ("Besøgsforbud på plejehjem", "Kære pårørende,\n\tfra i dag…"),
+    ("Quotes \" and \\ and / slashes", "Control \u{01}\u{1F}\u{7F} bytes \r\n and emoji 🚨"),
+    ("تحديث: قيود الزيارة", "Line\u{2028}separator and \u{0C}\u{08}"),
+  ])
+  func writtenBytesEqualTheProjectEncoder(subject: String, body: String) throws {
+    let value = payload(subject: subject, body: body)
+    let expected = Array(try JSONCoding.encoder().encode(value))
+    #expect(
+      String(decoding: value.encoded(), as: UTF8.self) == String(decoding: expected, as: UTF8.self))
+    let decoded = try JSONCoding.decoder().decode(WebhookPayload.self, from: Data(value.encoded()))
+    #expect(decoded == value)
+  }
+
+  @Test func auditDetailsAreSortedFlatObjects() throws {
+    let detail = ["status": "503", "error": "HTTP 503 \"busy\"", "attempt": "2"]
+    let text = JSONWriter.object(detail)
+    #expect(text == #"{"attempt":"2","error":"HTTP 503 \"busy\"","status":"503"}"#)
+    #expect(text == JSONCoding.string(detail))
+  }
+}
