@@ -43,8 +43,7 @@ let package = Package(
     ),
     .testTarget(
       name: "CommsCoreTests",
-      dependencies: ["CommsCore"],
-      exclude: ["Curl/http_receiver.py", "Curl/smtp_receiver.py"]
+      dependencies: ["CommsCore"]
     ),
     .testTarget(
       name: "EndToEndTests",

@@ -3,8 +3,9 @@ import Testing
 
 @testable import CommsCore
 
-/// CurlEngine against real receivers on 127.0.0.1: a Python HTTP/1.1
-/// keep-alive server (http_receiver.py) and aiosmtpd (smtp_receiver.py).
+/// CurlEngine against real receivers on 127.0.0.1: the Python HTTP/1.1
+/// keep-alive server and the aiosmtpd server from Tests/Receivers
+/// (http_receiver.py, smtp_receiver.py; see the README there).
 @Suite("CurlEngine")
 struct CurlEngineTests {
   static let json = HTTPHeaderField(name: "Content-Type", value: "application/json")
@@ -31,7 +32,7 @@ struct CurlEngineTests {
   // MARK: HTTP
 
   @Test func postDeliversBodyAndHeadersIntact() async throws {
-    try await withReceiver("http_receiver.py") { receiver in
+    try await withHTTPReceiver { receiver in
       let engine = CurlEngine()
       let body = Array(#"{"text":"Evakuer bygning 3 — æøå ÆØÅ","level":"flash"}"#.utf8)
       let headers = [
@@ -51,6 +52,7 @@ struct CurlEngineTests {
       #expect(received.count == 1)
       let post = try #require(received.first)
       #expect(post.path == "/hook")
+      #expect(post.method == "POST")
       #expect(post.bodyBytes == body)
       #expect(post.header("Content-Type") == "application/json")
       #expect(post.header("X-Commsd-Signature") == "sha256=abc123")
@@ -59,7 +61,7 @@ struct CurlEngineTests {
   }
 
   @Test func largeBodiesGoOutWholeWithoutExpectAndComeBackCapped() async throws {
-    try await withReceiver("http_receiver.py") { receiver in
+    try await withHTTPReceiver { receiver in
       let engine = CurlEngine()
       let body = (0..<2_000_000).map { UInt8(truncatingIfNeeded: $0 % 251) }
       let response = await engine.perform(post(receiver, "/big", body: body))
@@ -74,11 +76,11 @@ struct CurlEngineTests {
   }
 
   @Test func statusCodesAndRetryAfterComeBack() async throws {
-    try await withReceiver("http_receiver.py") { receiver in
+    try await withHTTPReceiver { receiver in
       let engine = CurlEngine()
       let noContent = await engine.perform(post(receiver, "/status/204"))
       let notFound = await engine.perform(post(receiver, "/status/404"))
-      let unavailable = await engine.perform(post(receiver, "/status/503"))
+      let unavailable = await engine.perform(post(receiver, "/status/503?retry-after=120"))
       await engine.shutdown()
 
       #expect(noContent.curlCode == 0 && noContent.statusCode == 204 && noContent.body.isEmpty)
@@ -103,7 +105,7 @@ struct CurlEngineTests {
   }
 
   @Test func slowReceiverTimesOutAtTheRequestTimeout() async throws {
-    try await withReceiver("http_receiver.py") { receiver in
+    try await withHTTPReceiver { receiver in
       let engine = CurlEngine()
       let response = await engine.perform(
         post(receiver, "/delay/5000", timeout: .milliseconds(500)))
@@ -117,7 +119,7 @@ struct CurlEngineTests {
   }
 
   @Test func sequentialPostsReuseOneConnection() async throws {
-    try await withReceiver("http_receiver.py") { receiver in
+    try await withHTTPReceiver { receiver in
       let engine = CurlEngine()
       var newConnections = 0
       for index in 0..<20 {
@@ -135,7 +137,7 @@ struct CurlEngineTests {
   }
 
   @Test func concurrentPostsRunTogether() async throws {
-    try await withReceiver("http_receiver.py") { receiver in
+    try await withHTTPReceiver { receiver in
       let engine = CurlEngine()
       let started = ContinuousClock.now
       let statuses = await withTaskGroup(of: Int.self) { group in
@@ -154,7 +156,7 @@ struct CurlEngineTests {
   }
 
   @Test func transfersBeyondTheConnectionLimitQueueAndComplete() async throws {
-    try await withReceiver("http_receiver.py") { receiver in
+    try await withHTTPReceiver { receiver in
       let engine = CurlEngine(maxConnections: 2)
       let statuses = await withTaskGroup(of: Int.self) { group in
         for _ in 0..<12 {
@@ -188,7 +190,7 @@ struct CurlEngineTests {
   }
 
   @Test func httpsChecksCertificatesPerTransfer() async throws {
-    try await withReceiver("http_receiver.py", ["tls"]) { receiver in
+    try await withHTTPReceiver(tls: true) { receiver in
       let engine = CurlEngine()
       let url = "https://127.0.0.1:\(receiver.port)/secure"
       let payload = CurlRequest.Payload.httpPost(url: url, headers: [Self.json], body: [])
@@ -208,7 +210,7 @@ struct CurlEngineTests {
   // MARK: Lifecycle
 
   @Test func shutdownLetsInFlightTransfersFinishThenRefusesWork() async throws {
-    try await withReceiver("http_receiver.py") { receiver in
+    try await withHTTPReceiver { receiver in
       let engine = CurlEngine()
       let inFlight = Task { await engine.perform(post(receiver, "/delay/300")) }
       // Shut down only once the receiver holds the request.
@@ -228,7 +230,7 @@ struct CurlEngineTests {
   }
 
   @Test func cancellingTheAwaitingTaskEndsARunningTransfer() async throws {
-    try await withReceiver("http_receiver.py") { receiver in
+    try await withHTTPReceiver { receiver in
       let engine = CurlEngine()
       let transfer = Task { await engine.perform(post(receiver, "/delay/5000")) }
       let arrived = try await receiver.eventually { try !$0.records(as: ReceivedPost.self).isEmpty }
@@ -248,7 +250,7 @@ struct CurlEngineTests {
   }
 
   @Test func aCancelledTaskDoesNotStartATransfer() async throws {
-    try await withReceiver("http_receiver.py") { receiver in
+    try await withHTTPReceiver { receiver in
       let engine = CurlEngine()
       let transfer = Task {
         withUnsafeCurrentTask { $0?.cancel() }
@@ -266,7 +268,7 @@ struct CurlEngineTests {
   // MARK: SMTP
 
   @Test func smtpDeliversExactBytesToTheEnvelopeRecipient() async throws {
-    try await withReceiver("smtp_receiver.py", ["plain"]) { receiver in
+    try await withSMTPReceiver { receiver in
       let engine = CurlEngine()
       let message = Array(
         ("From: Beredskab <alerts@commsd.test>\r\nTo: Drift <ops@example.org>\r\n"
@@ -284,13 +286,14 @@ struct CurlEngineTests {
       #expect(received.count == 1)
       let delivered = try #require(received.first)
       #expect(delivered.mailFrom == "alerts@commsd.test")
-      #expect(delivered.recipients == ["ops@example.org"])
-      #expect(delivered.contentBytes == message)
+      #expect(delivered.rcptTos == ["ops@example.org"])
+      #expect(Array(delivered.raw.utf8) == message)
     }
   }
 
   @Test func smtpRefusedRecipientReports550() async throws {
-    try await withReceiver("smtp_receiver.py", ["plain"]) { receiver in
+    let rejected = ["--reject", "nobody@example.org", "--reject", "nobody@x.org"]
+    try await withSMTPReceiver(rejected) { receiver in
       let engine = CurlEngine()
       let refused = await engine.perform(
         CurlRequest(payload: mail(port: receiver.port, to: ["nobody@example.org"])))
@@ -319,7 +322,7 @@ struct CurlEngineTests {
   }
 
   @Test func smtpLogsInWithUsernameAndPassword() async throws {
-    try await withReceiver("smtp_receiver.py", ["plain", "relay:s3cret"]) { receiver in
+    try await withSMTPReceiver(["--auth", "relay:s3cret"]) { receiver in
       let engine = CurlEngine()
       let good = await engine.perform(
         CurlRequest(
@@ -334,12 +337,12 @@ struct CurlEngineTests {
       #expect(good.curlCode == 0)
       #expect(bad.curlCode == 67)  // CURLE_LOGIN_DENIED
       let delivered = try receiver.records(as: ReceivedMail.self)
-      #expect(delivered.map(\.login) == ["relay"])
+      #expect(delivered.map(\.authUser) == ["relay"])
     }
   }
 
   @Test func smtpStartTLSChecksCertificatesOnEveryTransfer() async throws {
-    try await withReceiver("smtp_receiver.py", ["starttls"]) { receiver in
+    try await withSMTPReceiver(tlsOption: "--starttls") { receiver in
       let engine = CurlEngine()
       let payload = mail(port: receiver.port, to: ["ops@example.org"], tls: .starttls)
       // The unchecked connection stays cached; the checking transfers after
@@ -357,12 +360,12 @@ struct CurlEngineTests {
       #expect(trusted.newConnections == 1)
       #expect(again.curlCode == 0 && again.newConnections == 0)
       let delivered = try receiver.records(as: ReceivedMail.self)
-      #expect(delivered.map(\.encrypted) == [true, true, true])
+      #expect(delivered.map(\.tls) == [true, true, true])
     }
   }
 
   @Test func smtpStartTLSNeverReusesAPlainConnection() async throws {
-    try await withReceiver("smtp_receiver.py", ["optional-starttls"]) { receiver in
+    try await withSMTPReceiver(["--starttls-optional"], tlsOption: "--starttls") { receiver in
       let engine = CurlEngine()
       let plain = await engine.perform(
         CurlRequest(payload: mail(port: receiver.port, to: ["ops@example.org"])))
@@ -378,12 +381,12 @@ struct CurlEngineTests {
       #expect(secure.newConnections == 1)
       #expect(plainAgain.newConnections == 0)
       let delivered = try receiver.records(as: ReceivedMail.self)
-      #expect(delivered.map(\.encrypted) == [false, true, false])
+      #expect(delivered.map(\.tls) == [false, true, false])
     }
   }
 
   @Test func smtpStartTLSIsRequiredNotOpportunistic() async throws {
-    try await withReceiver("smtp_receiver.py", ["plain"]) { receiver in
+    try await withSMTPReceiver { receiver in
       let engine = CurlEngine()
       let response = await engine.perform(
         CurlRequest(payload: mail(port: receiver.port, to: ["ops@example.org"], tls: .starttls)))
@@ -396,7 +399,7 @@ struct CurlEngineTests {
   }
 
   @Test func smtpImplicitTLSDelivers() async throws {
-    try await withReceiver("smtp_receiver.py", ["smtps"]) { receiver in
+    try await withSMTPReceiver(tlsOption: "--implicit-tls") { receiver in
       let engine = CurlEngine()
       // The URL says smtp://; the mode decides the scheme.
       let payload = mail(port: receiver.port, to: ["ops@example.org"], tls: .tls)
@@ -405,7 +408,7 @@ struct CurlEngineTests {
 
       #expect(response.curlCode == 0 && response.statusCode == 250)
       let delivered = try receiver.records(as: ReceivedMail.self)
-      #expect(delivered.map(\.encrypted) == [true])
+      #expect(delivered.map(\.tls) == [true])
     }
   }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 
 #if canImport(Glibc)
   import Glibc
@@ -6,49 +7,87 @@ import Foundation
   import Darwin
 #endif
 
-/// A Python receiver started by a test as a subprocess on 127.0.0.1 and
-/// stopped by its PID. It appends what it received to `recordFile`, one JSON
-/// object a line.
+/// A receiver from Tests/Receivers (see its README.md) started by a test as a
+/// subprocess on 127.0.0.1 and stopped by its PID. It appends what it
+/// received to `recordFile`, one JSON object a line.
 struct TestReceiver: Sendable {
   let process: Process
   let port: Int
   let directory: URL
 
   var recordFile: URL { directory.appendingPathComponent("records.jsonl") }
-  var caFile: String { directory.appendingPathComponent("cert.pem").path }
+  var errorFile: URL { directory.appendingPathComponent("stderr.txt") }
+  /// The self-signed certificate written by a TLS option, to trust as a CA.
+  var caFile: String { directory.appendingPathComponent("tls/cert.pem").path }
 
-  /// Starts `script` (next to this file) with the record file first, then
-  /// `arguments`, and waits for the port it prints.
-  static func start(_ script: String, _ arguments: [String] = []) throws -> TestReceiver {
+  /// Tests/Receivers, from this file's path (symlinks resolved first, so it
+  /// also works from a package that links this directory in).
+  static let receivers = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath()
+    .deletingLastPathComponent()  // Tests/CommsCoreTests/Curl
+    .appendingPathComponent("../../Receivers").standardizedFileURL
+
+  /// Starts `script` from Tests/Receivers on a free port with a record file,
+  /// then `arguments`, and waits until it has written its port file.
+  /// `tlsOption` (`--tls-cert-dir`, `--starttls`, `--implicit-tls`) is passed
+  /// with the directory the certificate goes to (`caFile`).
+  static func start(
+    _ script: String, _ arguments: [String] = [], tlsOption: String? = nil
+  ) throws -> TestReceiver {
     let directory = FileManager.default.temporaryDirectory
       .appendingPathComponent("curl-tests-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    let scriptURL = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-      .appendingPathComponent(script)
+    let portFile = directory.appendingPathComponent("port")
+    let errorFile = directory.appendingPathComponent("stderr.txt")
+    _ = FileManager.default.createFile(atPath: errorFile.path, contents: nil)
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     process.arguments =
-      ["python3", scriptURL.path, directory.appendingPathComponent("records.jsonl").path]
-      + arguments
-    let output = Pipe()
-    process.standardOutput = output
+      [
+        "python3", receivers.appendingPathComponent(script).path, "--host", "127.0.0.1",
+        "--port", "0", "--port-file", portFile.path,
+        "--record", directory.appendingPathComponent("records.jsonl").path,
+      ]
+      + (tlsOption.map { [$0, directory.appendingPathComponent("tls").path] } ?? []) + arguments
+    process.standardOutput = FileHandle.nullDevice  // only the PORT line
+    let errorHandle = try FileHandle(forWritingTo: errorFile)
+    process.standardError = errorHandle
+    defer { try? errorHandle.close() }  // the child has its own copy
     try process.run()
-    guard let line = readLine(output.fileHandleForReading.fileDescriptor, within: 20_000),
-      let port = Int(line)
+
+    let deadline = ContinuousClock.now + .seconds(20)
+    while ContinuousClock.now < deadline, process.isRunning,
+      !FileManager.default.fileExists(atPath: portFile.path)
+    {
+      usleep(10_000)
+    }
+    guard let text = try? String(contentsOf: portFile, encoding: .utf8),
+      let port = Int(text.trimmingCharacters(in: .whitespacesAndNewlines))
     else {
       kill(process.processIdentifier, SIGKILL)
       process.waitUntilExit()
-      throw TestServerError.noPort(script)
+      let errors = (try? String(contentsOf: errorFile, encoding: .utf8)) ?? ""
+      try? FileManager.default.removeItem(at: directory)
+      throw TestServerError.noPort(script, errors)
     }
     return TestReceiver(process: process, port: port, directory: directory)
   }
 
-  /// Stops the receiver by PID and waits for it to exit. SIGKILL, because
-  /// the child inherits the signal mask of the test's worker thread, which
-  /// may block SIGTERM; the receivers keep nothing that needs a clean exit.
+  /// Stops the receiver with SIGTERM, by PID, and waits for it to exit. The
+  /// receivers clear the signal mask they inherit from the test's worker
+  /// thread, so they must exit cleanly (status 0) and must have written
+  /// nothing to stderr; SIGKILL only if one hangs.
   func stop() {
-    kill(process.processIdentifier, SIGKILL)
+    kill(process.processIdentifier, SIGTERM)
+    let deadline = ContinuousClock.now + .seconds(5)
+    while process.isRunning, ContinuousClock.now < deadline { usleep(10_000) }
+    if process.isRunning { kill(process.processIdentifier, SIGKILL) }
     process.waitUntilExit()
+    let errors = (try? String(contentsOf: errorFile, encoding: .utf8)) ?? ""
+    #expect(
+      process.terminationReason == .exit && process.terminationStatus == 0,
+      "receiver did not stop cleanly on SIGTERM: \(process.terminationReason) \(process.terminationStatus)"
+    )
+    #expect(errors.isEmpty, "receiver wrote to stderr: \(errors)")
     try? FileManager.default.removeItem(at: directory)
   }
 
@@ -68,47 +107,73 @@ struct TestReceiver: Sendable {
   func records<Record: Decodable>(as type: Record.Type = Record.self) throws -> [Record] {
     guard let data = FileManager.default.contents(atPath: recordFile.path) else { return [] }
     let decoder = JSONDecoder()
+    decoder.keyDecodingStrategy = .convertFromSnakeCase
     return try data.split(separator: UInt8(ascii: "\n")).map {
       try decoder.decode(Record.self, from: Data($0))
     }
   }
 }
 
-/// What the HTTP receiver wrote down for one POST.
+/// What the HTTP receiver recorded for one request (Tests/Receivers/README.md).
 struct ReceivedPost: Decodable {
   var path: String
-  var headers: [[String]]
-  var body: String
+  var method: String
+  /// Names lower-cased, repeated headers joined with ", ".
+  var headers: [String: String]
+  var bodyBase64: String
+  var status: Int
   var clientPort: Int
 
-  var bodyBytes: [UInt8] { Array(Data(base64Encoded: body) ?? Data()) }
+  var bodyBytes: [UInt8] { Array(Data(base64Encoded: bodyBase64) ?? Data()) }
 
-  func header(_ name: String) -> String? {
-    headers.first { $0.first?.lowercased() == name.lowercased() }?.last
-  }
+  func header(_ name: String) -> String? { headers[name.lowercased()] }
 }
 
-/// What the SMTP receiver wrote down for one accepted message.
+/// What the SMTP receiver recorded for one accepted message
+/// (Tests/Receivers/README.md).
 struct ReceivedMail: Decodable {
   var mailFrom: String
-  var recipients: [String]
-  var content: String
-  var login: String?
-  var encrypted: Bool
-
-  var contentBytes: [UInt8] { Array(Data(base64Encoded: content) ?? Data()) }
+  var rcptTos: [String]
+  /// The message as received (after dot-unstuffing), decoded as UTF-8 (or
+  /// latin-1 if it is not UTF-8).
+  var raw: String
+  var authUser: String?
+  var tls: Bool
 }
 
 enum TestServerError: Error {
-  case noPort(String)
+  case noPort(String, String)
+}
+
+/// The HTTP receiver as these tests use it: `200 ok` with `X-Receiver: test`,
+/// paths `/status/N[?retry-after=S]`, `/delay/MS` and `/big` (a 200,000-byte
+/// answer), bodies up to 4 MiB; HTTPS with `tls`.
+func withHTTPReceiver<T>(tls: Bool = false, _ body: (TestReceiver) async throws -> T)
+  async throws -> T
+{
+  let options = [
+    "--status", "200", "--answer-body", "ok", "--answer-header", "X-Receiver: test",
+    "--control-paths", "--body-limit", String(4 * 1024 * 1024),
+  ]
+  return try await withReceiver(
+    "http_receiver.py", options, tlsOption: tls ? "--tls-cert-dir" : nil, body)
+}
+
+/// The SMTP receiver with `arguments` (e.g. `--auth`, `--reject`) and
+/// `tlsOption` (`--starttls` or `--implicit-tls`).
+func withSMTPReceiver<T>(
+  _ arguments: [String] = [], tlsOption: String? = nil, _ body: (TestReceiver) async throws -> T
+) async throws -> T {
+  try await withReceiver("smtp_receiver.py", arguments, tlsOption: tlsOption, body)
 }
 
 /// Runs `body` against a receiver started for it, and stops the receiver
 /// afterwards whatever happens.
 func withReceiver<T>(
-  _ script: String, _ arguments: [String] = [], _ body: (TestReceiver) async throws -> T
+  _ script: String, _ arguments: [String] = [], tlsOption: String? = nil,
+  _ body: (TestReceiver) async throws -> T
 ) async throws -> T {
-  let receiver = try TestReceiver.start(script, arguments)
+  let receiver = try TestReceiver.start(script, arguments, tlsOption: tlsOption)
   defer { receiver.stop() }
   return try await body(receiver)
 }
@@ -132,23 +197,4 @@ func unusedPort() -> Int {
     }
   }
   return Int(UInt16(bigEndian: address.sin_port))
-}
-
-/// Reads one line from `fd`, giving up after `milliseconds` without one.
-private func readLine(_ fd: Int32, within milliseconds: Int) -> String? {
-  var bytes: [UInt8] = []
-  let deadline = ContinuousClock.now + .milliseconds(milliseconds)
-  while ContinuousClock.now < deadline {
-    var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-    let left = deadline - ContinuousClock.now
-    let waitMillis = Int32(max(1, left.components.seconds * 1000 + 1))
-    guard poll(&poller, 1, waitMillis) > 0 else { continue }
-    var byte: UInt8 = 0
-    guard read(fd, &byte, 1) == 1 else { return nil }  // the script exited
-    if byte == UInt8(ascii: "\n") {
-      return String(decoding: bytes, as: UTF8.self)
-    }
-    bytes.append(byte)
-  }
-  return nil
 }
