@@ -9,6 +9,11 @@ struct Send: AsyncParsableCommand {
     discussion: """
       The first line of output is the message id. The command exits 0 only \
       after the message is on disk; the daemon then plans and sends it.
+
+      Each recipient gets the message in their own language when it has one, \
+      else in the default language. Give other languages with --subject-in, \
+      --body-in or --body-file-in, e.g. --subject-in en="Visiting ban" \
+      --body-file-in en=ban.en.txt --subject-in ar=… --body-file-in ar=ban.ar.txt
       """)
 
   @OptionGroup var options: ConfigOption
@@ -16,22 +21,44 @@ struct Send: AsyncParsableCommand {
   @Option(help: ArgumentHelp("Audiences, comma-separated (e.g. staff,police).", valueName: "A,B"))
   var audience: String
 
+  @Option(
+    name: .customLong("where"),
+    help: ArgumentHelp(
+      "Only recipients whose attribute matches, e.g. unit=solgaarden (values comma-separated; repeat to narrow further).",
+      valueName: "KEY=VALUE"))
+  var conditions: [String] = []
+
   @Option(help: "flash, urgent, normal or bulk.")
   var priority: Priority = .normal
 
   @Option(help: "alert, update, process or all-clear.")
   var kind: MessageKind = .alert
 
-  @Option(help: "The subject line.")
+  @Option(help: "The subject line, in the default language.")
   var subject: String
 
-  @Option(help: "The message body.")
+  @Option(help: "The message body, in the default language.")
   var body: String?
 
   @Option(
     name: .customLong("body-file"),
     help: ArgumentHelp("Read the body from FILE ('-' for standard input).", valueName: "FILE"))
   var bodyFile: String?
+
+  @Option(
+    name: .customLong("subject-in"),
+    help: ArgumentHelp("The subject in another language.", valueName: "LANG=TEXT"))
+  var subjectsIn: [String] = []
+
+  @Option(
+    name: .customLong("body-in"),
+    help: ArgumentHelp("The body in another language.", valueName: "LANG=TEXT"))
+  var bodiesIn: [String] = []
+
+  @Option(
+    name: .customLong("body-file-in"),
+    help: ArgumentHelp("Read the body in another language from FILE.", valueName: "LANG=FILE"))
+  var bodyFilesIn: [String] = []
 
   @Option(
     name: .customLong("idempotency-key"),
@@ -49,12 +76,11 @@ struct Send: AsyncParsableCommand {
 
   func run() async throws {
     let configuration = try options.load()
-    let text = try readBody()
     let request = SendRequest(
       audiences: audience.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },
       priority: priority, kind: kind,
-      contents: [configuration.defaultLanguage: MessageContent(subject: subject, body: text)],
-      idempotencyKey: idempotencyKey, sender: OperatorIdentity.current())
+      contents: try contents(defaultLanguage: configuration.defaultLanguage),
+      idempotencyKey: idempotencyKey, sender: OperatorIdentity.current(), filter: try filter())
     let intake: Intake
     do {
       intake = Intake(
@@ -82,21 +108,72 @@ struct Send: AsyncParsableCommand {
     }
   }
 
-  private func readBody() throws -> String {
-    if let body { return body }
-    guard let bodyFile else { return "" }
+  private func filter() throws -> RecipientFilter {
+    var filter = RecipientFilter()
+    for text in conditions {
+      guard let condition = RecipientFilter.condition(parsing: text) else {
+        printError("commsd send: --where \"\(text)\": expected KEY=VALUE, e.g. unit=solgaarden")
+        throw ExitCode(65)
+      }
+      filter.conditions.append(condition)
+    }
+    return filter
+  }
+
+  /// Subject and body per language: the default from --subject/--body(-file),
+  /// others from the LANG=… options, each of which needs both parts.
+  private func contents(defaultLanguage: String) throws -> [String: MessageContent] {
+    var subjects: [String: String] = [:]
+    var bodies: [String: String] = [:]
+    for (option, values) in [("--subject-in", subjectsIn), ("--body-in", bodiesIn)] {
+      for text in values {
+        let (language, value) = try split(text, option: option)
+        if option == "--subject-in" { subjects[language] = value } else { bodies[language] = value }
+      }
+    }
+    for text in bodyFilesIn {
+      let (language, path) = try split(text, option: "--body-file-in")
+      bodies[language] = try read(path, option: "--body-file-in \(language)")
+    }
+    for language in Set(subjects.keys).symmetricDifference(bodies.keys).sorted() {
+      let missing = subjects[language] == nil ? "--subject-in" : "--body-in or --body-file-in"
+      printError("commsd send: language \"\(language)\" needs \(missing) too")
+      throw ExitCode(65)
+    }
+    var contents = subjects.reduce(into: [String: MessageContent]()) { result, entry in
+      result[entry.key] = MessageContent(subject: entry.value, body: bodies[entry.key] ?? "")
+    }
+    if contents[defaultLanguage] != nil {
+      printError(
+        "commsd send: use --subject and --body for the default language \"\(defaultLanguage)\"")
+      throw ExitCode(65)
+    }
+    let text = try body ?? read(bodyFile ?? "-", option: "--body-file")
+    contents[defaultLanguage] = MessageContent(subject: subject, body: text)
+    return contents
+  }
+
+  private func split(_ text: String, option: String) throws -> (String, String) {
+    guard let equals = text.firstIndex(of: "="), equals != text.startIndex else {
+      printError("commsd send: \(option) \"\(text)\": expected LANG=…, e.g. en=…")
+      throw ExitCode(65)
+    }
+    return (String(text[..<equals]), String(text[text.index(after: equals)...]))
+  }
+
+  private func read(_ path: String, option: String) throws -> String {
     let data: Data?
-    if bodyFile == "-" {
+    if path == "-" {
       data = FileHandle.standardInput.readDataToEndOfFile()
     } else {
-      data = FileManager.default.contents(atPath: bodyFile)
+      data = FileManager.default.contents(atPath: path)
     }
     guard let data else {
-      printError("commsd send: --body-file: cannot read \(bodyFile)")
+      printError("commsd send: \(option): cannot read \(path)")
       throw ExitCode(66)  // EX_NOINPUT
     }
     guard let text = String(data: data, encoding: .utf8) else {
-      printError("commsd send: --body-file: \(bodyFile) is not UTF-8 text")
+      printError("commsd send: \(option): \(path) is not UTF-8 text")
       throw ExitCode(65)
     }
     return text

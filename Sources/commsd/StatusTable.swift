@@ -18,7 +18,18 @@ enum StatusTable {
       return lines.joined(separator: "\n")
     }
     let counts = stateOrder.compactMap { state in status.counts[state].map { "\(state) \($0)" } }
+    let bulletins = status.audiences.compactMap { audience in
+      status.bulletins[audience].map { "\(audience) #\($0)" }
+    }
+    lines.append("bulletin " + bulletins.joined(separator: ", "))
     lines.append("\(status.deliveries.count) deliveries: " + counts.joined(separator: ", "))
+    var reach = "reached \(status.recipients.reached) of \(status.recipients.total) people"
+    if status.recipients.pending > 0 { reach += ", \(status.recipients.pending) pending" }
+    if !status.recipients.unreachable.isEmpty {
+      reach +=
+        "; UNREACHABLE on every contact: " + status.recipients.unreachable.joined(separator: ", ")
+    }
+    lines.append(reach)
     lines.append("")
     var rows = [["RECIPIENT", "AUDIENCE", "CHANNEL", "CONTACT", "STATE", "TRIES", "DETAIL"]]
     for line in status.deliveries {
@@ -27,6 +38,9 @@ enum StatusTable {
         detail = LocalTime.format(delivered)
       } else if line.state == "retrying", let due = line.dueAt {
         detail = "next try \(LocalTime.format(due))"
+      }
+      if line.state == "dead", status.recipients.unreachable.contains(line.recipient) {
+        detail = "unreachable"
       }
       if line.state != "delivered", let error = line.lastError {
         detail += detail.isEmpty ? error : " · \(error)"

@@ -56,9 +56,19 @@ extension EndToEnd {
             "mette@kommune.test", "jens@example.test", "lise@kommune.test", "hanne@kommune.test",
             "lokal@politi.test",
           ])
+        // Each reader sees their audience's bulletin in the subject and a
+        // header with the kind; the operator's words come through intact.
+        let audienceOf = [
+          "mette@kommune.test": "Personale", "jens@example.test": "Pårørende",
+          "lise@kommune.test": "Kommunalbestyrelsen", "hanne@kommune.test": "Kommunalbestyrelsen",
+          "lokal@politi.test": "Politiet",
+        ]
+        let text = body.trimmingCharacters(in: .whitespacesAndNewlines)
         for email in emails {
-          #expect(email.subject == subject)
-          #expect(email.body == body)
+          let audience = audienceOf[email.rcptTos.first ?? ""] ?? "?"
+          #expect(email.subject == "[\(audience) #1] \(subject)")
+          #expect(email.body?.hasPrefix("Varsel · \(audience) #1 · ") == true)
+          #expect(email.body?.hasSuffix("\n\n" + text + "\n") == true, "\(email.body ?? "")")
           #expect(email.from == "Krisestaben <krisestab@kommune.test>")
           #expect(email.rcptTos.count == 1)
         }
@@ -74,8 +84,11 @@ extension EndToEnd {
         #expect(Set(hooks.map(\.webhookID)).count == 6)
         for hook in hooks {
           #expect(hook.signatureValid == true)
-          #expect(hook.payload["subject"] as? String == subject)
-          #expect(hook.payload["body"] as? String == body)
+          let audience = hook.payload["audience_name"] as? String ?? "?"
+          #expect(hook.payload["subject"] as? String == "[\(audience) #1] \(subject)")
+          #expect((hook.payload["body"] as? String)?.hasSuffix("\n\n" + text) == true)
+          #expect(hook.payload["bulletin"] as? Int == 1)
+          #expect(hook.payload["kind_label"] as? String == "Varsel")
           #expect(hook.payload["message_id"] as? String == id)
           #expect(hook.payload["delivery_id"] as? String == hook.webhookID)
         }

@@ -1,13 +1,27 @@
 /// A named group of recipients (`staff`, `relatives`, `council`, `police`, or
-/// any the operator defines).
-public struct Audience: Sendable, Hashable {
+/// any the operator defines), with how its messages look.
+public struct Audience: Sendable {
   /// The key used on the command line and in recipient lists.
   public var name: String
   /// How the audience is named to readers, e.g. `Personale`.
   public var displayName: String
+  /// The name in other languages, e.g. `en` → `Staff`.
+  public var displayNames: [String: String]
+  /// Subject format, header, footer, signature and Reply-To.
+  public var template: AudienceTemplate
 
-  public init(name: String, displayName: String) {
+  public init(
+    name: String, displayName: String, displayNames: [String: String] = [:],
+    template: AudienceTemplate = .standard
+  ) {
     self.name = name
     self.displayName = displayName
+    self.displayNames = displayNames
+    self.template = template
+  }
+
+  /// The audience's name for a reader of `language`.
+  public func displayName(in language: String) -> String {
+    displayNames[language] ?? displayName
   }
 }

@@ -19,7 +19,10 @@ public struct Configuration: Sendable {
   public var defaultRelay: String?
   public var endpoints: [String: Endpoint]
   public var audiences: [String: Audience]
+  /// Inline recipients and those of every list, in that order.
   public var recipients: [Recipient]
+  /// The CSV recipient lists read (absolute paths).
+  public var recipientLists: [String]
 
   /// The SQLite store's path.
   public var storePath: String {
@@ -34,4 +37,7 @@ public struct Configuration: Sendable {
   public func members(of audience: String) -> [Recipient] {
     recipients.filter { $0.audiences.contains(audience) }
   }
+
+  /// The recipients as a directory for planning and targeting.
+  public var directory: RecipientDirectory { RecipientDirectory(recipients) }
 }

@@ -106,30 +106,58 @@ struct ConfigurationReader {
     } else if relays.count > 1 {
       root.fail("default_relay", "several relays are configured; name the one email goes through")
     }
-    let audiences = readNamed(root.table("audiences")) { table, name in
-      var table = table
-      let display = table.string("display_name") ?? name
-      table.rejectUnknownKeys()
-      return Audience(name: name, displayName: display)
-    }
+    let audiences = readNamed(root.table("audiences"), readAudience)
     var recipients: [Recipient] = []
+    // Where each id was first defined ("file:line"), across inline and lists.
+    var seen: [String: String] = [:]
+    let noRelay = root.table["relays"] == nil
     if let tables = root.tables("recipients") {
-      var seen: [String: Int] = [:]
       for table in tables {
         guard let recipient = readRecipient(table, audiences: audiences, endpoints: endpoints)
         else { continue }
+        let line = table.table["id"]?.line ?? table.table.line
         if let first = seen[recipient.id] {
-          table.fail(
-            "id", "duplicate recipient id \"\(recipient.id)\" (first defined on line \(first))")
+          table.fail("id", "duplicate recipient id \"\(recipient.id)\" (first defined at \(first))")
           continue
         }
-        seen[recipient.id] = table.table["id"]?.line ?? table.table.line
+        seen[recipient.id] = "\(file):\(line)"
         // Only when no relay is written at all: a relay with errors is reported by itself.
-        if recipient.contacts.contains(where: { $0.channel == .email }), root.table["relays"] == nil
-        {
+        if noRelay, recipient.contacts.contains(where: { $0.channel == .email }) {
           table.fail("contacts", "has an email contact but no relay is configured under [relays]")
         }
         recipients.append(recipient)
+      }
+    }
+    var listFiles: [String] = []
+    if let names = root.strings("recipient_lists") {
+      for (name, line) in names {
+        let path = resolve(name)
+        listFiles.append(path)
+        guard FileManager.default.isReadableFile(atPath: path) else {
+          root.fail("recipient_lists", "cannot read the recipient list \(path)", line: line)
+          continue
+        }
+        let list = RecipientListReader.readList(
+          path: path, audiences: Set(audiences.keys), endpoints: Set(endpoints.keys))
+        for error in list.errors { sink.add(error) }
+        for entry in list.entries {
+          let recipient = entry.recipient
+          if let first = seen[recipient.id] {
+            sink.add(
+              ConfigError(
+                file: path, line: entry.line, key: "id",
+                message: "duplicate recipient id \"\(recipient.id)\" (first defined at \(first))"))
+            continue
+          }
+          seen[recipient.id] = "\(path):\(entry.line)"
+          if noRelay, recipient.contacts.contains(where: { $0.channel == .email }) {
+            sink.add(
+              ConfigError(
+                file: path, line: entry.line, key: "contacts",
+                message: "has an email contact but no relay is configured under [relays]"))
+          }
+          recipients.append(recipient)
+        }
       }
     }
     root.rejectUnknownKeys()
@@ -137,7 +165,7 @@ struct ConfigurationReader {
       file: file, hash: hash, dataDirectory: dataDirectory, messageIDDomain: domain,
       defaultLanguage: defaultLanguage, logLevel: logLevel, dispatch: dispatch, retry: retry,
       relays: relays, defaultRelay: defaultRelay, endpoints: endpoints, audiences: audiences,
-      recipients: recipients)
+      recipients: recipients, recipientLists: listFiles)
   }
 
   func readNamed<T>(_ table: ConfigTable?, _ read: (ConfigTable, String) -> T?) -> [String: T] {
@@ -273,6 +301,12 @@ struct ConfigurationReader {
     let contactTexts = table.strings("contacts", required: true) ?? []
     let language = table.string("language") ?? "da"
     let timeZone = table.string("time_zone") ?? "Europe/Copenhagen"
+    var attributes: [String: String] = [:]
+    if var attributeTable = table.table("attributes") {
+      for key in attributeTable.keys {
+        if let value = attributeTable.string(key) { attributes[key.lowercased()] = value }
+      }
+    }
     table.rejectUnknownKeys()
     var valid = id != nil && name != nil
     for (audience, line) in memberOf where audiences[audience] == nil {
@@ -302,6 +336,6 @@ struct ConfigurationReader {
     guard valid, let id, let name else { return nil }
     return Recipient(
       id: id, name: name, audiences: memberOf.map(\.value), contacts: contacts,
-      language: language, timeZone: timeZone)
+      language: language, timeZone: timeZone, attributes: attributes)
   }
 }

@@ -53,7 +53,8 @@ public final class Daemon: Service {
         .email: EmailTransport(engine: engine, configuration: configuration, clock: clock),
       ], recorder: recorder, doorbell: dispatchBell, clock: clock, logger: logger)
     let planning = PlanningLoop(
-      store: store, planner: Planner(configuration: configuration, dosing: Dosing()), clock: clock,
+      store: store, planner: Planner(dosing: Dosing()),
+      directory: DirectorySource(configuration: configuration), clock: clock,
       pollInterval: configuration.dispatch.pollInterval, doorbell: planBell,
       planned: { dispatcher.workArrived() }, logger: logger)
     let wake = try WakeSocket(path: configuration.wakeSocketPath, doorbell: planBell)

@@ -11,12 +11,17 @@ public struct Intake: Sendable {
   public static let maxIdempotencyKeyLength = 200
 
   public let configuration: Configuration
+  /// Whom messages can reach: audiences' members and their attributes.
+  public let directory: RecipientDirectory
   public let store: any Store
   public let clock: any WallClock
 
-  public init(configuration: Configuration, store: any Store, clock: any WallClock = SystemClock())
-  {
+  public init(
+    configuration: Configuration, store: any Store, clock: any WallClock = SystemClock(),
+    directory: RecipientDirectory? = nil
+  ) {
     self.configuration = configuration
+    self.directory = directory ?? configuration.directory
     self.store = store
     self.clock = clock
   }
@@ -73,6 +78,7 @@ public struct Intake: Sendable {
         throw IntakeError(field: "body\(suffix)", "contains a NUL character")
       }
     }
+    try validateTargeting(request)
     if let key = request.idempotencyKey {
       if key.isEmpty || key.count > Self.maxIdempotencyKeyLength
         || key.unicodeScalars.contains(where: { $0.value < 0x21 || $0.value > 0x7E })
@@ -81,6 +87,28 @@ public struct Intake: Sendable {
           field: "idempotency_key",
           "must be 1 to \(Self.maxIdempotencyKeyLength) visible ASCII characters")
       }
+    }
+  }
+
+  /// The filter names known attributes, and someone is left to receive the message.
+  private func validateTargeting(_ request: SendRequest) throws(IntakeError) {
+    let known = directory.attributeNames
+    for condition in request.filter.conditions where !known.contains(condition.attribute) {
+      let names =
+        known.isEmpty ? "none are defined" : "known: " + known.sorted().joined(separator: ", ")
+      throw IntakeError(field: "where", "unknown attribute \"\(condition.attribute)\" (\(names))")
+    }
+    let reached = request.audiences.contains { audience in
+      !directory.members(of: audience, matching: request.filter).isEmpty
+    }
+    guard reached else {
+      let scope = request.audiences.joined(separator: ", ")
+      if request.filter.isEmpty {
+        throw IntakeError(
+          field: "audience", "\(scope) has no recipients; nobody would receive this message")
+      }
+      throw IntakeError(
+        field: "where", "no recipient in \(scope) matches; nobody would receive this message")
     }
   }
 
@@ -96,7 +124,7 @@ public struct Intake: Sendable {
       contents: request.contents.mapValues {
         MessageContent(subject: $0.subject.trimmingCharacters(in: .whitespaces), body: $0.body)
       },
-      defaultLanguage: configuration.defaultLanguage, acceptedAt: now)
+      defaultLanguage: configuration.defaultLanguage, acceptedAt: now, filter: request.filter)
     return try await store.accept(message, fingerprint: Self.fingerprint(of: request))
   }
 
@@ -108,10 +136,11 @@ public struct Intake: Sendable {
       var priority: Priority
       var kind: MessageKind
       var contents: [String: MessageContent]
+      var filter: RecipientFilter
     }
     let essence = Essence(
       audiences: request.audiences, priority: request.priority, kind: request.kind,
-      contents: request.contents)
+      contents: request.contents, filter: request.filter)
     let data = (try? JSONCoding.encoder().encode(essence)) ?? Data()
     return SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
   }

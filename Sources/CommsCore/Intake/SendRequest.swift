@@ -8,10 +8,13 @@ public struct SendRequest: Sendable {
   public var contents: [String: MessageContent]
   public var idempotencyKey: String?
   public var sender: Sender
+  /// Narrows the audiences by recipient attributes (`--where unit=solgaarden`).
+  public var filter: RecipientFilter
 
   public init(
     audiences: [String], priority: Priority, kind: MessageKind = .alert,
-    contents: [String: MessageContent], idempotencyKey: String? = nil, sender: Sender
+    contents: [String: MessageContent], idempotencyKey: String? = nil, sender: Sender,
+    filter: RecipientFilter = RecipientFilter()
   ) {
     self.audiences = audiences
     self.priority = priority
@@ -19,5 +22,6 @@ public struct SendRequest: Sendable {
     self.contents = contents
     self.idempotencyKey = idempotencyKey
     self.sender = sender
+    self.filter = filter
   }
 }

@@ -32,3 +32,49 @@ public enum Contact: Sendable, Hashable, CustomStringConvertible {
     }
   }
 }
+
+extension Contact: Codable {
+  private enum CodingKeys: String, CodingKey {
+    case email, endpoint, address
+  }
+
+  public init(from decoder: any Decoder) throws {
+    let container = try decoder.container(keyedBy: CodingKeys.self)
+    if let email = try container.decodeIfPresent(String.self, forKey: .email) {
+      self = .email(address: email)
+    } else {
+      self = .webhook(
+        endpoint: try container.decode(String.self, forKey: .endpoint),
+        address: try container.decode(String.self, forKey: .address))
+    }
+  }
+
+  public func encode(to encoder: any Encoder) throws {
+    var container = encoder.container(keyedBy: CodingKeys.self)
+    switch self {
+    case .email(let address):
+      try container.encode(address, forKey: .email)
+    case .webhook(let endpoint, let address):
+      try container.encode(endpoint, forKey: .endpoint)
+      try container.encode(address, forKey: .address)
+    }
+  }
+}
+
+extension Contact {
+  /// A contact list as stored: a JSON array of `{"email": …}` and
+  /// `{"address": …, "endpoint": …}` objects (what `Codable` writes, written
+  /// directly because it runs for every planned delivery).
+  public static func json(_ contacts: [Contact]) -> String {
+    var parts: [String] = []
+    parts.reserveCapacity(contacts.count)
+    for contact in contacts {
+      switch contact {
+      case .email(let address): parts.append(JSONWriter.object(["email": address]))
+      case .webhook(let endpoint, let address):
+        parts.append(JSONWriter.object(["address": address, "endpoint": endpoint]))
+      }
+    }
+    return "[" + parts.joined(separator: ",") + "]"
+  }
+}

@@ -13,6 +13,11 @@ public struct Delivery: Sendable, Hashable {
   public var contact: Contact
   /// Which of the recipient's contacts this is (0 = the preferred one).
   public var contactIndex: Int
+  /// All the recipient's contacts in order, as planned: a delivery that
+  /// fails for good falls back to the next one.
+  public var contacts: [Contact]
+  /// The message's bulletin number in this delivery's audience.
+  public var bulletin: Int
   public var language: String
   public var priority: Priority
   public var state: DeliveryState
@@ -24,7 +29,8 @@ public struct Delivery: Sendable, Hashable {
 
   public init(
     id: DeliveryID, messageID: MessageID, recipientID: String, recipientName: String,
-    audience: String, contact: Contact, contactIndex: Int, language: String,
+    audience: String, contact: Contact, contactIndex: Int, contacts: [Contact]? = nil,
+    bulletin: Int = 0, language: String,
     priority: Priority, state: DeliveryState, dueAt: Date, attempts: Int = 0,
     createdAt: Date, lastError: String? = nil
   ) {
@@ -35,6 +41,8 @@ public struct Delivery: Sendable, Hashable {
     self.audience = audience
     self.contact = contact
     self.contactIndex = contactIndex
+    self.contacts = contacts ?? [contact]
+    self.bulletin = bulletin
     self.language = language
     self.priority = priority
     self.state = state

@@ -24,11 +24,13 @@ public struct Message: Sendable, Codable, Hashable {
   public var contents: [String: MessageContent]
   public var defaultLanguage: String
   public var acceptedAt: Date
+  /// Narrows the audiences by recipient attributes; empty means everyone.
+  public var filter: RecipientFilter
 
   public init(
     id: MessageID, idempotencyKey: String?, sender: Sender, audiences: [String],
     priority: Priority, kind: MessageKind, contents: [String: MessageContent],
-    defaultLanguage: String, acceptedAt: Date
+    defaultLanguage: String, acceptedAt: Date, filter: RecipientFilter = RecipientFilter()
   ) {
     self.id = id
     self.idempotencyKey = idempotencyKey
@@ -39,6 +41,7 @@ public struct Message: Sendable, Codable, Hashable {
     self.contents = contents
     self.defaultLanguage = defaultLanguage
     self.acceptedAt = acceptedAt
+    self.filter = filter
   }
 
   /// The content for `language`, else the default language's.

@@ -8,10 +8,13 @@ public struct Recipient: Sendable, Hashable {
   public var contacts: [Contact]
   public var language: String
   public var timeZone: String
+  /// Free attributes from the recipient list, e.g. `unit` (the care home or
+  /// school) and `role`; messages can be targeted by them.
+  public var attributes: [String: String]
 
   public init(
     id: String, name: String, audiences: [String], contacts: [Contact],
-    language: String, timeZone: String = "Europe/Copenhagen"
+    language: String, timeZone: String = "Europe/Copenhagen", attributes: [String: String] = [:]
   ) {
     self.id = id
     self.name = name
@@ -19,5 +22,6 @@ public struct Recipient: Sendable, Hashable {
     self.contacts = contacts
     self.language = language
     self.timeZone = timeZone
+    self.attributes = attributes
   }
 }

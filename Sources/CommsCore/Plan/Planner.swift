@@ -4,33 +4,34 @@ import Foundation
 /// person, over that person's preferred contact, in their language.
 ///
 /// A person in two of the message's audiences gets one copy, attributed to the
-/// first of those audiences the sender named.
+/// first of those audiences the sender named. The message's filter (e.g.
+/// `unit=solgaarden`) narrows every audience.
 public struct Planner: Sendable {
-  public let configuration: Configuration
   public let dosing: Dosing
 
-  public init(configuration: Configuration, dosing: Dosing) {
-    self.configuration = configuration
+  public init(dosing: Dosing) {
     self.dosing = dosing
   }
 
   /// The deliveries for `message`, each already placed by Dose.
   public func plan(
-    _ message: Message, at now: Date, using generator: inout some RandomNumberGenerator
+    _ message: Message, directory: RecipientDirectory, at now: Date,
+    using generator: inout some RandomNumberGenerator
   ) -> Plan {
     var seen = Set<String>()
     var deliveries: [Delivery] = []
     var perAudience: [String: Int] = [:]
     for audience in message.audiences {
       var count = 0
-      for recipient in configuration.members(of: audience) where seen.insert(recipient.id).inserted
-      {
+      for recipient in directory.members(of: audience, matching: message.filter)
+      where seen.insert(recipient.id).inserted {
         guard let contact = recipient.contacts.first else { continue }
         let language = message.content(for: recipient.language).language
         var delivery = Delivery(
           id: DeliveryID(rawValue: "dlv_" + ULID.make(at: now, using: &generator)),
           messageID: message.id, recipientID: recipient.id, recipientName: recipient.name,
-          audience: audience, contact: contact, contactIndex: 0, language: language,
+          audience: audience, contact: contact, contactIndex: 0, contacts: recipient.contacts,
+          language: language,
           priority: message.priority, state: .queued, dueAt: now, createdAt: now)
         dosing.place(&delivery, for: recipient, now: now)
         deliveries.append(delivery)
@@ -38,6 +39,8 @@ public struct Planner: Sendable {
       }
       perAudience[audience] = count
     }
-    return Plan(messageID: message.id, deliveries: deliveries, recipientsPerAudience: perAudience)
+    return Plan(
+      messageID: message.id, audiences: message.audiences, deliveries: deliveries,
+      recipientsPerAudience: perAudience)
   }
 }

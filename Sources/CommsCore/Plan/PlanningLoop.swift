@@ -8,6 +8,7 @@ import Synchronization
 public final class PlanningLoop: Sendable {
   let store: any Store
   let planner: Planner
+  let directory: DirectorySource
   let clock: any WallClock
   let pollInterval: Duration
   let logger: Logger
@@ -18,12 +19,14 @@ public final class PlanningLoop: Sendable {
   private let stopping = Atomic<Bool>(false)
 
   public init(
-    store: any Store, planner: Planner, clock: any WallClock, pollInterval: Duration,
+    store: any Store, planner: Planner, directory: DirectorySource, clock: any WallClock,
+    pollInterval: Duration,
     doorbell: Doorbell,
     planned: @escaping @Sendable () -> Void, logger: Logger
   ) {
     self.store = store
     self.planner = planner
+    self.directory = directory
     self.clock = clock
     self.pollInterval = pollInterval
     self.doorbell = doorbell
@@ -52,10 +55,12 @@ public final class PlanningLoop: Sendable {
   /// Plans up to a batch of waiting messages; returns how many.
   @discardableResult
   public func planPending() async throws -> Int {
+    await reloadDirectoryIfChanged()
     let messages = try await store.unplannedMessages(limit: 16)
     var generator = SystemRandomNumberGenerator()
+    let directory = directory.current
     for message in messages {
-      let plan = planner.plan(message, at: clock.now(), using: &generator)
+      let plan = planner.plan(message, directory: directory, at: clock.now(), using: &generator)
       try await store.savePlan(plan, at: clock.now())
       logger.info(
         "message planned",
@@ -66,5 +71,28 @@ public final class PlanningLoop: Sendable {
       planned()
     }
     return messages.count
+  }
+
+  private func reloadDirectoryIfChanged() async {
+    let event: AuditEvent
+    switch directory.reloadIfChanged() {
+    case .unchanged:
+      return
+    case .reloaded(let count, let hash):
+      logger.notice("recipient directory reloaded", metadata: ["recipients": "\(count)"])
+      event = AuditEvent(
+        kind: "config.reloaded", at: clock.now(), actor: "commsd",
+        detail: ["scope": "recipients", "recipients": String(count), "sha256": hash])
+    case .refused(let errors):
+      logger.error(
+        "changed configuration refused; the recipient directory in use stays",
+        metadata: ["errors": "\(errors)"])
+      event = AuditEvent(
+        kind: "config.refused", at: clock.now(), actor: "commsd",
+        detail: ["scope": "recipients", "errors": errors.description])
+    }
+    do { try await store.appendAudit([event]) } catch {
+      logger.error("cannot write audit event", metadata: ["error": "\(error)"])
+    }
   }
 }

@@ -16,9 +16,11 @@ public struct MessageStatus: Sendable, Codable {
     public var lastStatus: Int?
     public var lastError: String?
     public var deliveredAt: Date?
+    public var bulletin: Int
+    public var language: String
 
     enum CodingKeys: String, CodingKey {
-      case id, recipient, audience, channel, contact, state, attempts
+      case id, recipient, audience, channel, contact, state, attempts, bulletin, language
       case recipientName = "recipient_name"
       case dueAt = "due_at"
       case lastStatus = "last_status"
@@ -37,10 +39,23 @@ public struct MessageStatus: Sendable, Codable {
   /// Nil until the daemon has expanded the message into deliveries.
   public var plannedAt: Date?
   public var counts: [String: Int]
+  /// The message's bulletin number in each audience.
+  public var bulletins: [String: Int]
+  /// How many people were reached, and who could not be reached on any contact.
+  public var recipients: Reach
   public var deliveries: [DeliveryLine]
 
+  /// Reach per person (a person may have had several deliveries, one per contact tried).
+  public struct Reach: Sendable, Codable {
+    public var total: Int
+    public var reached: Int
+    /// Recipient ids whose every contact failed for good.
+    public var unreachable: [String]
+    public var pending: Int
+  }
+
   enum CodingKeys: String, CodingKey {
-    case id, priority, kind, subject, audiences, sender, counts, deliveries
+    case id, priority, kind, subject, audiences, sender, counts, deliveries, bulletins, recipients
     case acceptedAt = "accepted_at"
     case plannedAt = "planned_at"
   }

@@ -66,6 +66,29 @@ enum SQLiteSchema {
           CREATE INDEX audit_message ON audit_events(message_id);
           """)
     }
+    migrator.registerMigration("0002-targeting-bulletins-fallback") { db in
+      try db.execute(
+        sql: """
+          ALTER TABLE messages ADD COLUMN filter TEXT NOT NULL DEFAULT '{"conditions":[]}';
+
+          -- The last bulletin number of each audience; numbers are gapless and
+          -- follow the order in which messages were accepted (planned).
+          CREATE TABLE bulletins (
+            audience TEXT PRIMARY KEY,
+            last INTEGER NOT NULL
+          );
+          CREATE TABLE message_bulletins (
+            message_id TEXT NOT NULL REFERENCES messages(id),
+            audience TEXT NOT NULL,
+            number INTEGER NOT NULL,
+            PRIMARY KEY (message_id, audience)
+          );
+
+          ALTER TABLE deliveries ADD COLUMN bulletin INTEGER NOT NULL DEFAULT 0;
+          -- The recipient's contacts in order, as planned (JSON), for fallback.
+          ALTER TABLE deliveries ADD COLUMN contacts TEXT NOT NULL DEFAULT '[]';
+          """)
+    }
     return migrator
   }
 }

@@ -5,12 +5,12 @@ import GRDB
 extension SQLiteStore {
   static let messageColumns = """
     SELECT id, idempotency_key, sender_kind, sender_name, sender_origin, audiences, priority, kind,
-      contents, default_language, accepted_at FROM messages
+      contents, default_language, accepted_at, filter FROM messages
     """
 
   static let deliveryColumns = """
     id, message_id, recipient_id, recipient_name, audience, channel, endpoint, address, contact_index,
-    language, priority, state, due_at, attempts, created_at, last_error
+    language, priority, state, due_at, attempts, created_at, last_error, bulletin
     """
 
   static func message(from row: Row) throws -> Message {
@@ -25,7 +25,8 @@ extension SQLiteStore {
       priority: priority, kind: kind,
       contents: try decoder.decode(
         [String: MessageContent].self, from: Data((row[8] as String).utf8)),
-      defaultLanguage: row[9], acceptedAt: acceptedAt)
+      defaultLanguage: row[9], acceptedAt: acceptedAt,
+      filter: try decoder.decode(RecipientFilter.self, from: Data((row[11] as String).utf8)))
   }
 
   static func delivery(from row: Row) throws -> Delivery {
@@ -43,7 +44,7 @@ extension SQLiteStore {
     return Delivery(
       id: DeliveryID(rawValue: id), messageID: MessageID(rawValue: row[1]), recipientID: row[2],
       recipientName: row[3], audience: row[4], contact: contact, contactIndex: row[8],
-      language: row[9],
+      bulletin: row[16], language: row[9],
       priority: priority, state: state, dueAt: dueAt, attempts: row[13], createdAt: createdAt,
       lastError: row[15])
   }
@@ -61,13 +62,24 @@ extension SQLiteStore {
         db,
         sql: """
           SELECT id, recipient_id, recipient_name, audience, channel, endpoint, address, state, attempts,
-            due_at, last_status, last_error, delivered_at
+            due_at, last_status, last_error, delivered_at, contact_index, json_array_length(contacts),
+            bulletin, language
           FROM deliveries WHERE message_id = ? ORDER BY audience, recipient_id, contact_index
           """, arguments: [id.rawValue])
       var counts: [String: Int] = [:]
+      var reached = Set<String>()
+      var unreachable = Set<String>()
+      var everyone = Set<String>()
       let lines = rows.map { row -> MessageStatus.DeliveryLine in
         let state: String = row[7]
+        let recipient: String = row[1]
         counts[state, default: 0] += 1
+        everyone.insert(recipient)
+        if state == "delivered" { reached.insert(recipient) }
+        // The last contact died: nobody is left to try.
+        if state == "dead", (row[13] as Int) + 1 >= (row[14] as Int? ?? 1) {
+          unreachable.insert(recipient)
+        }
         let endpoint: String? = row[5]
         let address: String = row[6]
         return MessageStatus.DeliveryLine(
@@ -75,14 +87,23 @@ extension SQLiteStore {
           contact: endpoint.map { "\($0):\(address)" } ?? address, state: state, attempts: row[8],
           dueAt: (row[9] as String?).flatMap(Timestamp.parse), lastStatus: row[10],
           lastError: row[11],
-          deliveredAt: (row[12] as String?).flatMap(Timestamp.parse))
+          deliveredAt: (row[12] as String?).flatMap(Timestamp.parse), bulletin: row[15],
+          language: row[16])
       }
+      unreachable.subtract(reached)
+      let bulletins = try Row.fetchAll(
+        db, sql: "SELECT audience, number FROM message_bulletins WHERE message_id = ?",
+        arguments: [id.rawValue]
+      ).reduce(into: [String: Int]()) { $0[$1[0]] = $1[1] }
       let content = message.content(for: message.defaultLanguage).content
       return MessageStatus(
         id: message.id.rawValue, priority: message.priority.rawValue, kind: message.kind.rawValue,
         subject: content.subject, audiences: message.audiences, sender: message.sender.description,
         acceptedAt: message.acceptedAt, plannedAt: plannedAt.flatMap(Timestamp.parse),
-        counts: counts,
+        counts: counts, bulletins: bulletins,
+        recipients: MessageStatus.Reach(
+          total: everyone.count, reached: reached.count, unreachable: unreachable.sorted(),
+          pending: everyone.count - reached.count - unreachable.count),
         deliveries: lines)
     }
   }

@@ -51,14 +51,15 @@ public final class SQLiteStore: Store {
       try db.execute(
         sql: """
           INSERT INTO messages (id, idempotency_key, fingerprint, sender_kind, sender_name, sender_origin,
-            audiences, priority, kind, contents, default_language, accepted_at)
-          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            audiences, priority, kind, contents, default_language, accepted_at, filter)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
           """,
         arguments: [
           message.id.rawValue, message.idempotencyKey, fingerprint, message.sender.kind.rawValue,
           message.sender.name, message.sender.origin, JSONCoding.string(message.audiences),
           message.priority.rawValue, message.kind.rawValue, JSONCoding.string(message.contents),
           message.defaultLanguage, Timestamp.format(message.acceptedAt),
+          JSONCoding.string(message.filter),
         ])
       try Self.insertAudit(
         db,
@@ -98,29 +99,31 @@ public final class SQLiteStore: Store {
         sql: "UPDATE messages SET planned_at = ? WHERE id = ? AND planned_at IS NULL")
       try updated.execute(arguments: [now, plan.messageID.rawValue])
       guard db.changesCount == 1 else { return }  // planned already (by an earlier run)
-      let insert = try db.cachedStatement(
+      // Bulletin numbers are taken in the planning transaction, so they are
+      // gapless and follow the order in which messages are planned.
+      var bulletins: [String: Int] = [:]
+      let next = try db.cachedStatement(
         sql: """
-          INSERT INTO deliveries (id, message_id, recipient_id, recipient_name, audience, channel, endpoint,
-            address, contact_index, language, priority, lane, state, due_at, created_at, updated_at)
-          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+          INSERT INTO bulletins (audience, last) VALUES (?, 1)
+          ON CONFLICT (audience) DO UPDATE SET last = last + 1 RETURNING last
           """)
+      let record = try db.cachedStatement(
+        sql: "INSERT INTO message_bulletins (message_id, audience, number) VALUES (?, ?, ?)")
+      for audience in plan.audiences {
+        let number = try Int.fetchOne(next, arguments: [audience]) ?? 0
+        try record.execute(arguments: [plan.messageID.rawValue, audience, number])
+        bulletins[audience] = number
+      }
       var states: [String: Int] = [:]
-      for delivery in plan.deliveries {
-        let endpoint: String? =
-          if case .webhook(let name, _) = delivery.contact { name } else { nil }
-        try insert.execute(arguments: [
-          delivery.id.rawValue, delivery.messageID.rawValue, delivery.recipientID,
-          delivery.recipientName,
-          delivery.audience, delivery.channel.rawValue, endpoint, delivery.contact.address,
-          delivery.contactIndex, delivery.language, delivery.priority.rawValue,
-          delivery.priority.lane,
-          delivery.state.rawValue, Timestamp.format(delivery.dueAt), now, now,
-        ])
+      for var delivery in plan.deliveries {
+        delivery.bulletin = bulletins[delivery.audience] ?? 0
+        try Self.insertDelivery(db, delivery, now: now)
         states[delivery.state.rawValue, default: 0] += 1
       }
       var detail = plan.recipientsPerAudience.reduce(into: [String: String]()) {
         $0["audience.\($1.key)"] = String($1.value)
       }
+      for (audience, number) in bulletins { detail["bulletin.\(audience)"] = String(number) }
       detail["deliveries"] = String(plan.deliveries.count)
       for (state, count) in states { detail["state.\(state)"] = String(count) }
       try Self.insertAudit(
@@ -129,6 +132,25 @@ public final class SQLiteStore: Store {
           kind: "message.planned", at: at, messageID: plan.messageID, actor: "commsd",
           detail: detail))
     }
+  }
+
+  static func insertDelivery(_ db: Database, _ delivery: Delivery, now: String) throws {
+    let insert = try db.cachedStatement(
+      sql: """
+        INSERT INTO deliveries (id, message_id, recipient_id, recipient_name, audience, channel, endpoint,
+          address, contact_index, contacts, bulletin, language, priority, lane, state, due_at,
+          created_at, updated_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """)
+    let endpoint: String? =
+      if case .webhook(let name, _) = delivery.contact { name } else { nil }
+    try insert.execute(arguments: [
+      delivery.id.rawValue, delivery.messageID.rawValue, delivery.recipientID,
+      delivery.recipientName, delivery.audience, delivery.channel.rawValue, endpoint,
+      delivery.contact.address, delivery.contactIndex, Contact.json(delivery.contacts),
+      delivery.bulletin, delivery.language, delivery.priority.rawValue, delivery.priority.lane,
+      delivery.state.rawValue, Timestamp.format(delivery.dueAt), now, now,
+    ])
   }
 
   public func lease(owner: String, now: Date, until: Date, limit: Int) async throws -> [Delivery] {
@@ -212,9 +234,58 @@ public final class SQLiteStore: Store {
             kind: "delivery.\(outcome.newState.rawValue)", at: outcome.at,
             messageID: outcome.messageID,
             deliveryID: outcome.deliveryID, actor: owner, detail: detail))
+        if outcome.newState == .dead {
+          try Self.fallBack(db, from: outcome, owner: owner)
+        }
       }
       return skipped
     }
+  }
+
+  /// After a delivery died: a new delivery to the recipient's next contact,
+  /// in the same transaction, or — with no contact left — the recipient is
+  /// recorded as unreachable for this message.
+  static func fallBack(_ db: Database, from outcome: AttemptRecord, owner: String) throws {
+    guard
+      let row = try Row.fetchOne(
+        db.cachedStatement(
+          sql: """
+            SELECT \(deliveryColumns), contacts FROM deliveries WHERE id = ?
+            """), arguments: [outcome.deliveryID.rawValue])
+    else { return }
+    let dead = try delivery(from: row)
+    let contacts = try JSONCoding.decoder().decode(
+      [Contact].self, from: Data((row[17] as String).utf8))
+    let nextIndex = dead.contactIndex + 1
+    guard nextIndex < contacts.count else {
+      try insertAudit(
+        db,
+        AuditEvent(
+          kind: "recipient.unreachable", at: outcome.at, messageID: dead.messageID,
+          deliveryID: dead.id, actor: owner,
+          detail: [
+            "recipient": dead.recipientID, "contacts_tried": String(contacts.count),
+            "reason": outcome.error ?? "failed",
+          ]))
+      return
+    }
+    var generator = SystemRandomNumberGenerator()
+    let next = Delivery(
+      id: DeliveryID(rawValue: "dlv_" + ULID.make(at: outcome.at, using: &generator)),
+      messageID: dead.messageID, recipientID: dead.recipientID, recipientName: dead.recipientName,
+      audience: dead.audience, contact: contacts[nextIndex], contactIndex: nextIndex,
+      contacts: contacts, bulletin: dead.bulletin, language: dead.language, priority: dead.priority,
+      state: .ready, dueAt: outcome.at, createdAt: outcome.at)
+    try insertDelivery(db, next, now: Timestamp.format(outcome.at))
+    try insertAudit(
+      db,
+      AuditEvent(
+        kind: "delivery.fallback", at: outcome.at, messageID: dead.messageID, deliveryID: next.id,
+        actor: owner,
+        detail: [
+          "recipient": dead.recipientID, "from": dead.id.rawValue,
+          "contact_index": String(nextIndex), "channel": next.channel.rawValue,
+        ]))
   }
 
   public func release(_ ids: [DeliveryID], owner: String, at: Date) async throws {

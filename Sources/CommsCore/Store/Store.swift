@@ -71,12 +71,18 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
 /// The deliveries planned for one message.
 public struct Plan: Sendable {
   public var messageID: MessageID
+  /// Each gets the next bulletin number, in the store's transaction.
+  public var audiences: [String]
   public var deliveries: [Delivery]
   /// Recipients per audience, for the `message.planned` audit event.
   public var recipientsPerAudience: [String: Int]
 
-  public init(messageID: MessageID, deliveries: [Delivery], recipientsPerAudience: [String: Int]) {
+  public init(
+    messageID: MessageID, audiences: [String], deliveries: [Delivery],
+    recipientsPerAudience: [String: Int]
+  ) {
     self.messageID = messageID
+    self.audiences = audiences
     self.deliveries = deliveries
     self.recipientsPerAudience = recipientsPerAudience
   }

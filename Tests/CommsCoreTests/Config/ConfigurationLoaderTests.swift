@@ -122,7 +122,7 @@ import Testing
         """
     #expect(
       errors(text) == [
-        "/etc/commsd/commsd.toml:17: recipients[1].id: duplicate recipient id \"staff-001\" (first defined on line 12)"
+        "/etc/commsd/commsd.toml:17: recipients[1].id: duplicate recipient id \"staff-001\" (first defined at /etc/commsd/commsd.toml:12)"
       ])
   }
 

@@ -30,8 +30,9 @@ import Testing
       ],
       defaultLanguage: "da", acceptedAt: fixture.clock.now())
     var generator = SeededGenerator(state: 7)
-    let plan = Planner(configuration: fixture.configuration, dosing: Dosing()).plan(
-      message, at: fixture.clock.now(), using: &generator)
+    let plan = Planner(dosing: Dosing()).plan(
+      message, directory: fixture.configuration.directory, at: fixture.clock.now(),
+      using: &generator)
     #expect(
       Dictionary(uniqueKeysWithValues: plan.deliveries.map { ($0.recipientID, $0.language) }) == [
         "a": "da", "b": "en",

@@ -65,8 +65,8 @@ struct StoreFixture {
     }
     let message = try await store.message(id)!
     var generator = SystemRandomNumberGenerator()
-    let plan = Planner(configuration: configuration, dosing: Dosing()).plan(
-      message, at: clock.now(), using: &generator)
+    let plan = Planner(dosing: Dosing()).plan(
+      message, directory: configuration.directory, at: clock.now(), using: &generator)
     try await store.savePlan(plan, at: clock.now())
     return id
   }

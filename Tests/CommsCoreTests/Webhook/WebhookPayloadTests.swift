@@ -19,7 +19,9 @@ import Testing
       contact: .webhook(endpoint: "sms", address: "+4520000012"),
       contactIndex: 0, language: "da", priority: .flash, state: .sending, dueAt: message.acceptedAt,
       createdAt: message.acceptedAt)
-    return WebhookPayload(delivery: delivery, message: message, audienceName: "Pårørende")
+    return WebhookPayload(
+      delivery: delivery, message: message,
+      audience: Audience(name: "relatives", displayName: "Pårørende"))
   }
 
   @Test(arguments: [

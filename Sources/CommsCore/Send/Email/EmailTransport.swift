@@ -7,6 +7,7 @@ public struct EmailTransport: Transport {
   let engine: CurlEngine
   let relay: Relay?
   let messageIDDomain: String
+  let audiences: [String: Audience]
   let clock: any WallClock
 
   public init(
@@ -15,6 +16,7 @@ public struct EmailTransport: Transport {
     self.engine = engine
     self.relay = configuration.defaultRelay.flatMap { configuration.relays[$0] }
     self.messageIDDomain = configuration.messageIDDomain
+    self.audiences = configuration.audiences
     self.clock = clock
   }
 
@@ -25,15 +27,18 @@ public struct EmailTransport: Transport {
     do {
       recipient = try EmailAddress(
         address: delivery.contact.address, displayName: delivery.recipientName)
-      let content = message.content(for: delivery.language).content
+      let audience = audiences[delivery.audience]
+      let content = DeliveryContent.render(delivery, message, audience: audience)
       let email = EmailMessage(
-        from: relay.from, to: [recipient], replyTo: nil, subject: content.subject,
-        textBody: content.body,
+        from: relay.from, to: [recipient],
+        replyTo: try audience?.template.replyTo.map { try EmailAddress(parsing: $0) },
+        subject: content.subject, textBody: content.body,
         messageID: "\(delivery.id.rawValue)@\(messageIDDomain)", date: clock.now(),
         extraHeaders: [
           (name: "X-Commsd-Message", value: message.id.rawValue),
           (name: "X-Commsd-Delivery", value: delivery.id.rawValue),
           (name: "X-Commsd-Priority", value: message.priority.rawValue),
+          (name: "X-Commsd-Bulletin", value: "\(delivery.audience) #\(delivery.bulletin)"),
         ])
       bytes = try EmailComposer.render(email)
     } catch {

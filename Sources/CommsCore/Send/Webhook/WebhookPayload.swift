@@ -17,33 +17,46 @@ public struct WebhookPayload: Sendable, Codable, Equatable {
   public var audienceName: String
   public var priority: String
   public var kind: String
+  public var kindLabel: String
   public var language: String
+  /// The audience's bulletin number: a reader who sees #12 after #10 knows one is missing.
+  public var bulletin: Int
+  /// The subject and body as the reader should see them: in their language,
+  /// with the audience's subject format, header, footer and signature.
   public var subject: String
   public var body: String
+  /// Where questions go (the audience's Reply-To), if configured.
+  public var replyTo: String?
   public var recipient: Recipient
   /// The contact's address on the endpoint (phone number, channel id, user), may be empty.
   public var contact: String
   public var acceptedAt: Date
 
   enum CodingKeys: String, CodingKey {
-    case type, audience, priority, kind, language, subject, body, recipient, contact
+    case type, audience, priority, kind, language, subject, body, recipient, contact, bulletin
+    case kindLabel = "kind_label"
+    case replyTo = "reply_to"
     case messageID = "message_id"
     case deliveryID = "delivery_id"
     case audienceName = "audience_name"
     case acceptedAt = "accepted_at"
   }
 
-  public init(delivery: Delivery, message: Message, audienceName: String) {
-    let content = message.content(for: delivery.language)
+  public init(delivery: Delivery, message: Message, audience: Audience?) {
+    let language = message.content(for: delivery.language).language
+    let rendered = DeliveryContent.render(delivery, message, audience: audience)
     messageID = message.id.rawValue
     deliveryID = delivery.id.rawValue
-    audience = delivery.audience
-    self.audienceName = audienceName
+    self.audience = delivery.audience
+    audienceName = audience?.displayName(in: language) ?? delivery.audience
     priority = message.priority.rawValue
     kind = message.kind.rawValue
-    language = content.language
-    subject = content.content.subject
-    body = content.content.body
+    kindLabel = KindLabels.label(message.kind, language: language)
+    self.language = language
+    bulletin = delivery.bulletin
+    subject = rendered.subject
+    body = rendered.body
+    replyTo = audience?.template.replyTo
     recipient = Recipient(id: delivery.recipientID, name: delivery.recipientName)
     contact = delivery.contact.address
     acceptedAt = message.acceptedAt
@@ -60,9 +73,11 @@ extension WebhookPayload {
     writer.member("audience", audience)
     writer.member("audience_name", audienceName)
     writer.member("body", body)
+    writer.member("bulletin", bulletin)
     writer.member("contact", contact)
     writer.member("delivery_id", deliveryID)
     writer.member("kind", kind)
+    writer.member("kind_label", kindLabel)
     writer.member("language", language)
     writer.member("message_id", messageID)
     writer.member("priority", priority)
@@ -72,6 +87,7 @@ extension WebhookPayload {
     writer.member("name", recipient.name)
     writer.endObject()
     writer.endMember()
+    if let replyTo { writer.member("reply_to", replyTo) }
     writer.member("subject", subject)
     writer.member("type", type)
     writer.endObject()

@@ -21,8 +21,7 @@ public struct WebhookTransport: Transport {
       return .permanent(status: 0, reason: "no endpoint \"\(delivery.contact)\" is configured")
     }
     let payload = WebhookPayload(
-      delivery: delivery, message: message,
-      audienceName: audiences[delivery.audience]?.displayName ?? delivery.audience)
+      delivery: delivery, message: message, audience: audiences[delivery.audience])
     let body = payload.encoded()
     let timestamp = Int(clock.now().timeIntervalSince1970)
     var headers = endpoint.headers

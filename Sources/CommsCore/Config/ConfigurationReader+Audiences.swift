@@ -1,0 +1,59 @@
+import Foundation
+
+/// Reading `[audiences.NAME]`: display names, templates and Reply-To.
+///
+/// ```toml
+/// [audiences.relatives]
+/// display_name = "Pårørende"
+/// reply_to = "Pårørendetelefonen <paaroerende@kommune.example>"
+/// subject_format = "[{{audience}} #{{bulletin}}] {{subject}}"
+/// footer = "Spørgsmål: ring 7012 3456 (hverdage 8–16)."
+/// signature = "Krisestaben, Eksempel Kommune"
+/// [audiences.relatives.translations.en]
+/// display_name = "Relatives"
+/// footer = "Questions: call +45 7012 3456 (weekdays 8–16)."
+/// ```
+extension ConfigurationReader {
+  func readAudience(_ table: ConfigTable, name: String) -> Audience? {
+    var table = table
+    let displayName = table.string("display_name") ?? name
+    let replyTo = table.string("reply_to")
+    let base = readParts(&table)
+    var displayNames: [String: String] = [:]
+    var translations: [String: AudienceTemplate.Parts] = [:]
+    if var languages = table.table("translations") {
+      for language in languages.keys {
+        guard var translation = languages.table(language) else { continue }
+        if let name = translation.string("display_name") { displayNames[language] = name }
+        translations[language] = readParts(&translation)
+        translation.rejectUnknownKeys()
+      }
+    }
+    table.rejectUnknownKeys()
+    if let replyTo {
+      do { _ = try EmailAddress(parsing: replyTo) } catch {
+        table.fail("reply_to", "not a valid mailbox: \(error)")
+        return nil
+      }
+    }
+    do {
+      let template = try AudienceTemplate(
+        subjectFormat: base.subjectFormat, header: base.header, footer: base.footer,
+        signature: base.signature, replyTo: replyTo, translations: translations)
+      return Audience(
+        name: name, displayName: displayName, displayNames: displayNames, template: template)
+    } catch {
+      // The error names the part, e.g. "footer[en]"; point at its key.
+      let key = String(error.part.prefix { $0 != "[" })
+      let fileKey = key == "subject" ? "subject_format" : key
+      table.fail(fileKey, error.message)
+      return nil
+    }
+  }
+
+  private func readParts(_ table: inout ConfigTable) -> AudienceTemplate.Parts {
+    AudienceTemplate.Parts(
+      subjectFormat: table.string("subject_format"), header: table.string("header"),
+      footer: table.string("footer"), signature: table.string("signature"))
+  }
+}

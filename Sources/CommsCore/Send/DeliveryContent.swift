@@ -1,0 +1,18 @@
+/// What the reader of one delivery sees: the message in their language,
+/// dressed in their audience's template (bulletin number, kind, footer,
+/// signature). The same for every retry, because it depends only on the
+/// message and the delivery, not on the time of the attempt.
+enum DeliveryContent {
+  static func render(
+    _ delivery: Delivery, _ message: Message, audience: Audience?
+  ) -> RenderedMessage {
+    let chosen = message.content(for: delivery.language)
+    let context = RenderContext(
+      subject: chosen.content.subject, body: chosen.content.body,
+      audience: audience?.displayName(in: chosen.language) ?? delivery.audience,
+      audienceKey: delivery.audience, bulletin: delivery.bulletin, kind: message.kind,
+      priority: message.priority, language: chosen.language,
+      recipientName: delivery.recipientName, sentAt: message.acceptedAt)
+    return MessageRenderer.render(audience?.template ?? .standard, context)
+  }
+}
