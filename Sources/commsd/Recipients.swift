@@ -35,13 +35,6 @@ struct Recipients: AsyncParsableCommand {
     @Flag(help: "Print a JSON array for scripts.")
     var json = false
 
-    func validate() throws {
-      for text in conditions where RecipientFilter.condition(parsing: text) == nil {
-        throw ValidationError(
-          "--where \(text): expected KEY=VALUE[,VALUE…], e.g. --where unit=solgaarden")
-      }
-    }
-
     func run() async throws {
       let configuration = try options.load()
       guard configuration.audiences[audience] != nil else {
@@ -51,17 +44,30 @@ struct Recipients: AsyncParsableCommand {
         )
         throw ExitCode(65)  // EX_DATAERR
       }
-      let filter = RecipientFilter(
-        conditions: conditions.compactMap(RecipientFilter.condition(parsing:)))
-      let members = configuration.members(of: audience)
-      // A misspelt attribute matches nobody; say so rather than print an empty list.
+      var filter = RecipientFilter()
+      for text in conditions {
+        guard let condition = RecipientFilter.condition(parsing: text) else {
+          printError(
+            "commsd recipients list: --where \"\(text)\": expected KEY=VALUE, e.g. unit=solgaarden")
+          throw ExitCode(65)
+        }
+        filter.conditions.append(condition)
+      }
+      // The planner's own lookup, so the list shows whom `send` would reach.
+      let directory = configuration.directory
+      let members = directory.members(of: audience)
+      let recipients = directory.members(of: audience, matching: filter)
+      // A misspelt attribute matches nobody; say so rather than only print an empty list.
       for condition in filter.conditions
       where !members.contains(where: { $0.attributes[condition.attribute] != nil }) {
+        let lowered = condition.attribute.lowercased()
+        let hint =
+          lowered != condition.attribute && members.contains { $0.attributes[lowered] != nil }
+          ? " (attribute names are lower-case: \(lowered))" : ""
         printError(
-          "commsd recipients list: no recipient in \(audience) has the attribute \"\(condition.attribute)\""
+          "commsd recipients list: no recipient in \(audience) has the attribute \"\(condition.attribute)\"\(hint)"
         )
       }
-      let recipients = members.filter(filter.matches)
       if json {
         print(try RecipientListing.json(recipients))
       } else {
@@ -125,6 +131,8 @@ enum RecipientListing {
   }
 
   static func json(_ recipients: [Recipient]) throws -> String {
+    // The pretty-printing encoder writes an empty array over three lines.
+    guard !recipients.isEmpty else { return "[]" }
     let encoder = JSONCoding.encoder()
     encoder.outputFormatting.insert(.prettyPrinted)
     return String(decoding: try encoder.encode(recipients.map(Entry.init)), as: UTF8.self)

@@ -41,7 +41,9 @@ public enum ConfigurationLoader {
     let base = URL(fileURLWithPath: file).deletingLastPathComponent()
     var reader = ConfigurationReader(file: file, base: base, sink: sink)
     let configuration = reader.read(ConfigTable(root, path: "", file: file, sink: sink), hash: hash)
-    if !sink.errors.isEmpty { throw ConfigErrors(errors: sink.errors.sorted { $0.line < $1.line }) }
+    if !sink.errors.isEmpty {
+      throw ConfigErrors(errors: sink.errors.sorted { ($0.file, $0.line) < ($1.file, $1.line) })
+    }
     return configuration
   }
 }
@@ -107,13 +109,20 @@ struct ConfigurationReader {
       root.fail("default_relay", "several relays are configured; name the one email goes through")
     }
     let audiences = readNamed(root.table("audiences"), readAudience)
+    // Names as written, valid or not: a recipient of an audience whose
+    // template has an error is not reported a second time.
+    let audienceNames = Set(
+      root.table["audiences"].flatMap { node -> [String]? in
+        if case .table(let table) = node.value { return table.keys }
+        return nil
+      } ?? [])
     var recipients: [Recipient] = []
     // Where each id was first defined ("file:line"), across inline and lists.
     var seen: [String: String] = [:]
     let noRelay = root.table["relays"] == nil
     if let tables = root.tables("recipients") {
       for table in tables {
-        guard let recipient = readRecipient(table, audiences: audiences, endpoints: endpoints)
+        guard let recipient = readRecipient(table, audiences: audienceNames, endpoints: endpoints)
         else { continue }
         let line = table.table["id"]?.line ?? table.table.line
         if let first = seen[recipient.id] {
@@ -138,7 +147,7 @@ struct ConfigurationReader {
           continue
         }
         let list = RecipientListReader.readList(
-          path: path, audiences: Set(audiences.keys), endpoints: Set(endpoints.keys))
+          path: path, audiences: audienceNames, endpoints: Set(endpoints.keys))
         for error in list.errors { sink.add(error) }
         for entry in list.entries {
           let recipient = entry.recipient
@@ -292,7 +301,7 @@ struct ConfigurationReader {
   }
 
   func readRecipient(
-    _ table: ConfigTable, audiences: [String: Audience], endpoints: [String: Endpoint]
+    _ table: ConfigTable, audiences: Set<String>, endpoints: [String: Endpoint]
   ) -> Recipient? {
     var table = table
     let id = table.string("id", required: true)
@@ -309,7 +318,7 @@ struct ConfigurationReader {
     }
     table.rejectUnknownKeys()
     var valid = id != nil && name != nil
-    for (audience, line) in memberOf where audiences[audience] == nil {
+    for (audience, line) in memberOf where !audiences.contains(audience) {
       table.fail(
         "audiences", "unknown audience \"\(audience)\"; configure it under [audiences.\(audience)]",
         line: line)

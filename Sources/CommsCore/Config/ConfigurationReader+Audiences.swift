@@ -43,10 +43,17 @@ extension ConfigurationReader {
       return Audience(
         name: name, displayName: displayName, displayNames: displayNames, template: template)
     } catch {
-      // The error names the part, e.g. "footer[en]"; point at its key.
-      let key = String(error.part.prefix { $0 != "[" })
-      let fileKey = key == "subject" ? "subject_format" : key
-      table.fail(fileKey, error.message)
+      // The error names the part, e.g. "footer[en]": point at that key.
+      let part = error.part.split(separator: "[", maxSplits: 1)
+      let name = part.first.map { $0 == "subject" ? "subject_format" : String($0) } ?? error.part
+      let language = part.count > 1 ? String(part[1].dropLast()) : nil
+      if let language, var translations = table.table("translations"),
+        var translation = translations.table(language)
+      {
+        translation.fail(name, error.message)
+      } else {
+        table.fail(name, error.message)
+      }
       return nil
     }
   }

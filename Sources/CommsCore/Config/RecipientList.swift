@@ -124,7 +124,7 @@ public enum RecipientListReader {
             ConfigError(
               file: list.file, line: entry.line, key: "id",
               message:
-                "duplicate recipient id \"\(id)\"; it is already used at \(earlier.file):\(earlier.line)"
+                "duplicate recipient id \"\(id)\" (first defined at \(earlier.file):\(earlier.line))"
             ))
         } else {
           first[id] = (list.file, entry.line)

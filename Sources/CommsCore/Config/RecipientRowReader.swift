@@ -60,7 +60,7 @@ struct RecipientRowReader {
     } else if Self.hasControlCharacters(id) {
       fail(header.id, "contains a line break or other control character")
     } else if let first = firstLines[id] {
-      fail(header.id, "duplicate id \"\(id)\"; the first is on line \(first)")
+      fail(header.id, "duplicate recipient id \"\(id)\" (first defined on line \(first))")
     } else {
       firstLines[id] = record.line
     }

@@ -32,10 +32,11 @@ public struct RecipientFilter: Sendable, Hashable, Codable {
 
   public var isEmpty: Bool { conditions.isEmpty }
 
-  /// Parses `key=value[,value…]`; nil if it is not of that form.
+  /// Parses `key=value[,value…]`; nil if it is not of that form. Attribute
+  /// names are lower-cased, as the recipient lists store them.
   public static func condition(parsing text: String) -> Condition? {
     guard let equals = text.firstIndex(of: "=") else { return nil }
-    let key = String(text[..<equals]).trimmingCharacters(in: .whitespaces)
+    let key = String(text[..<equals]).trimmingCharacters(in: .whitespaces).lowercased()
     let values = text[text.index(after: equals)...].split(separator: ",").map {
       $0.trimmingCharacters(in: .whitespaces)
     }.filter { !$0.isEmpty }

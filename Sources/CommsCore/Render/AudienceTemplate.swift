@@ -69,11 +69,8 @@ public struct AudienceTemplate: Sendable {
     let base = CompiledParts(
       subject: try TemplatePart(subjectFormat ?? Self.defaultSubjectFormat, part: "subject"),
       header: try TemplatePart(header ?? Self.defaultHeader, part: "header"),
-      footer: try footer.map { text throws(TemplateError) in try TemplatePart(text, part: "footer")
-      },
-      signature: try signature.map { text throws(TemplateError) in
-        try TemplatePart(text, part: "signature")
-      }
+      footer: try TemplatePart.compiling(footer, part: "footer"),
+      signature: try TemplatePart.compiling(signature, part: "signature")
     )
     var byLanguage: [String: Parts] = [:]
     var compiled: [String: CompiledParts] = [:]
@@ -111,5 +108,13 @@ public struct AudienceTemplate: Sendable {
         part: part, message: "is empty; leave it out to use the default \"\(defaultSubjectFormat)\""
       )
     }
+  }
+}
+
+extension AudienceTemplate: Equatable {
+  /// Two templates are equal when they were made from the same texts, so a
+  /// configuration reload can tell whether an audience's template changed.
+  public static func == (lhs: AudienceTemplate, rhs: AudienceTemplate) -> Bool {
+    lhs.base == rhs.base && lhs.translations == rhs.translations && lhs.replyTo == rhs.replyTo
   }
 }

@@ -25,9 +25,7 @@ struct CompiledParts: Sendable {
   /// These parts with the ones `translation` sets put in their place.
   func overridden(by translation: Parts, language: String) throws(TemplateError) -> CompiledParts {
     func compile(_ text: String?, _ name: String) throws(TemplateError) -> TemplatePart? {
-      try text.map { text throws(TemplateError) in
-        try TemplatePart(text, part: "\(name)[\(language)]")
-      }
+      try TemplatePart.compiling(text, part: "\(name)[\(language)]")
     }
     if let format = translation.subjectFormat {
       try AudienceTemplate.checkSubjectFormat(format, part: "subject[\(language)]")

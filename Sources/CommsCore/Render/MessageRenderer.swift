@@ -2,23 +2,12 @@
 /// audience's template. Called for every delivery, so all parsing happened
 /// when the template was made; a render costs a few microseconds.
 public enum MessageRenderer {
-  /// The subject is the subject format rendered, on one line; the body is
-  /// header, body, footer and signature, apart by a blank line, with the
-  /// signature after the usual `-- ` separator:
-  ///
-  /// ```
-  /// header
-  ///
-  /// body
-  ///
-  /// footer
-  ///
-  /// --
-  /// signature
-  /// ```
-  ///
-  /// A part that renders empty (or only white space) is left out with its
-  /// separator; blank lines around each part are dropped.
+  /// The subject is the subject format rendered, on one line. The body is
+  /// `header + "\n\n" + body + "\n\n" + footer + "\n\n-- \n" + signature`:
+  /// parts apart by a blank line, and the signature after the usual `-- `
+  /// line. A part that renders empty (or only white space) is left out with
+  /// its separator, and white space around each part is dropped, so a
+  /// template written with a final line break does not leave blank lines.
   public static func render(_ template: AudienceTemplate, _ context: RenderContext)
     -> RenderedMessage
   {

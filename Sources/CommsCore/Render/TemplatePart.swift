@@ -42,6 +42,12 @@ struct TemplatePart: Sendable {
     variables = scan.variables
   }
 
+  /// The compiled part, or nil when the part is not configured.
+  static func compiling(_ text: String?, part: String) throws(TemplateError) -> TemplatePart? {
+    guard let text else { return nil }
+    return try TemplatePart(text, part: part)
+  }
+
   func render(_ values: TemplateValues) -> String {
     guard let segments else { return template.render(values) }
     if segments.count == 1, case .text(let text) = segments[0] { return text }

@@ -158,4 +158,43 @@ import Testing
       configuration.endpoints["sms"]?.secret
         == WebhookSigner.key(fromSecret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"))
   }
+
+  @Test func templateErrorsPointAtTheirKeyAndLanguage() {
+    let text = Self.minimal.replacingOccurrences(
+      of: "display_name = \"Personale\"",
+      with:
+        "display_name = \"Personale\"\n[audiences.staff.translations.en]\nfooter = \"{{buletin}}\"")
+    let found = errors(text)
+    #expect(found.count == 1, "\(found)")
+    #expect(
+      found.first?.hasPrefix(
+        "/etc/commsd/commsd.toml:12: audiences.staff.translations.en.footer: unknown variable \"buletin\""
+      )
+        == true, "\(found)")
+  }
+
+  @Test func audienceTemplatesAndInlineAttributesAreRead() throws {
+    let text = Self.minimal
+      .replacingOccurrences(
+        of: "display_name = \"Personale\"",
+        with: """
+          display_name = "Personale"
+          reply_to = "Vagten <vagt@kommune.example>"
+          footer = "Ring 7012 3456."
+          [audiences.staff.translations.en]
+          display_name = "Staff"
+          """
+      )
+      .replacingOccurrences(
+        of: "contacts = [\"mette@kommune.example\", \"sms:+4512345678\"]",
+        with:
+          "contacts = [\"mette@kommune.example\"]\nattributes = { unit = \"solgaarden\", role = \"nurse\" }"
+      )
+    let configuration = try ConfigurationLoader.parse(text, file: "/etc/commsd/commsd.toml")
+    let staff = try #require(configuration.audiences["staff"])
+    #expect(staff.template.replyTo == "Vagten <vagt@kommune.example>")
+    #expect(staff.displayName(in: "en") == "Staff")
+    #expect(staff.displayName(in: "ar") == "Personale")
+    #expect(configuration.recipients.first?.attributes == ["unit": "solgaarden", "role": "nurse"])
+  }
 }

@@ -103,11 +103,15 @@ import Testing
     let text =
       "\u{FEFF}id,name,audiences,contacts,role\r\n"
       + "hr-1001,Mette Hansen,staff,mette@kommune.example,sygeplejerske\r\n"
-      + "hr-1002,Ole Bæk,staff,sms:+4520001002,\r\n"
+      + "hr-1002,Ole Bæk,staff,sms:+4520001002,\"vikar, nat\"\r\n"
+      + "hr-1003,Lis Holm,staff,lis@kommune.example,\r\n"
     let list = parse(text)
     #expect(list.errors == [])
-    #expect(list.recipients.map(\.id) == ["hr-1001", "hr-1002"])
+    #expect(list.recipients.map(\.id) == ["hr-1001", "hr-1002", "hr-1003"])
+    #expect(list.entries.map(\.line) == [2, 3, 4])
     #expect(list.recipients[0].attributes == ["role": "sygeplejerske"])
+    #expect(list.recipients[1].attributes == ["role": "vikar, nat"])
+    #expect(list.recipients[2].attributes == [:])
     #expect(list.recipients[1].contacts == [.webhook(endpoint: "sms", address: "+4520001002")])
   }
 
@@ -168,7 +172,7 @@ import Testing
         "unknown audience \"citizens\"; the configured audiences are council, police, relatives, staff"
       ),
       ("12: contacts: ", "names no configured endpoint \"teams\""),
-      ("13: id: ", "duplicate id \"care-2001\"; the first is on line 2"),
+      ("13: id: ", "duplicate recipient id \"care-2001\" (first defined on line 2)"),
       ("14: time_zone: ", "unknown time zone \"Europe/Kbh\""),
       ("15: language: ", "invalid language code \"dansk_1\""),
     ]
@@ -235,7 +239,7 @@ import Testing
       file: "relatives.csv", audiences: Self.audiences, endpoints: Self.endpoints)
     #expect(
       RecipientListReader.duplicateErrors([staff, relatives]).map(\.description) == [
-        "relatives.csv:4: id: duplicate recipient id \"hr-1001\"; it is already used at staff.csv:2"
+        "relatives.csv:4: id: duplicate recipient id \"hr-1001\" (first defined at staff.csv:2)"
       ])
   }
 

@@ -80,15 +80,9 @@ import Testing
     )
     let rendered = MessageRenderer.render(template, Self.context(body: "Vandet er lukket.\n\n"))
     #expect(
-      rendered.body == """
-        Vandet er lukket.
-
-        Spørgsmål? Ring til Pårørendetelefonen på 7012 3456.
-
-        -- 
-        Krisestaben
-        Aabenraa Kommune
-        """
+      rendered.body
+        == "Vandet er lukket.\n\nSpørgsmål? Ring til Pårørendetelefonen på 7012 3456.\n\n"
+        + "-- \nKrisestaben\nAabenraa Kommune"
     )
     #expect(template.replyTo == "Pårørendetelefonen <paaroerende@kommune.example>")
   }
@@ -286,28 +280,65 @@ import Testing
     #expect(summerHeader == "Varsel · Pårørende #12 · 01.07.2026 kl. 13:05")
   }
 
-  @Test func renderingIsCheapEnoughForEveryDelivery() throws {
+  @Test func flatPartsRenderExactlyAsMustacheWould() throws {
+    let texts = [
+      AudienceTemplate.defaultSubjectFormat, AudienceTemplate.defaultHeader,
+      "{{ audience }}:{{{subject}}}|{{& recipient_name }}\r\n  {{updates_bulletin}} } {{bulletin}}}\n",
+      "Ring {x} på 7012 3456 }} {\n\n", "{{language}}{{kind}}{{priority}}{{audience_key}}{{body}}",
+      "",
+    ]
+    let contexts = [
+      Self.context(), Self.context(subject: "", language: "en", isUpdateOf: 3),
+      Self.context(subject: "A & <b> \"c\"", body: "", language: "ar", kind: .process),
+    ]
+    for text in texts {
+      let part = try TemplatePart(text, part: "header")
+      for context in contexts {
+        let values = TemplateValues(context, formattingSentAt: true)
+        #expect(part.render(values) == part.renderThroughMustache(values), "\(text)")
+      }
+    }
+  }
+
+  @Test func sectionsSeeTheirValueAsDot() throws {
     let template = try Self.template(
+      header:
+        "{{#recipient_name}}Kære {{.}}{{/recipient_name}}{{^recipient_name}}Til alle{{/recipient_name}}"
+    )
+    #expect(MessageRenderer.render(template, Self.context(body: "")).body == "Kære Søren Ærø")
+    var anonymous = Self.context(body: "")
+    anonymous.recipientName = ""
+    #expect(MessageRenderer.render(template, anonymous).body == "Til alle")
+  }
+
+  @Test func renderingIsCheapEnoughForEveryDelivery() throws {
+    let flat = try Self.template(
       footer: "Spørgsmål? Ring {{audience}} på 7012 3456.", signature: "Krisestaben",
       translations: ["en": .init(footer: "Questions? Call 7012 3456.")]
     )
-    let context = Self.context()
+    let withSection = try Self.template(
+      footer:
+        "{{#updates_bulletin}}Erstatter #{{updates_bulletin}}.{{/updates_bulletin}} Ring 7012 3456.",
+      signature: "Krisestaben"
+    )
     #if DEBUG
       let renders = 10_000
     #else
       let renders = 100_000
     #endif
-    var characters = 0
-    let elapsed = ContinuousClock().measure {
-      for bulletin in 0..<renders {
-        var context = context
-        context.bulletin = bulletin
-        characters &+= MessageRenderer.render(template, context).body.utf8.count
+    for (name, template) in [("flat parts", flat), ("a footer with a section", withSection)] {
+      var characters = 0
+      let elapsed = ContinuousClock().measure {
+        for bulletin in 0..<renders {
+          let context = Self.context(isUpdateOf: bulletin % 2 == 0 ? nil : bulletin - 1)
+          characters &+= MessageRenderer.render(template, context).body.utf8.count
+        }
       }
+      let seconds =
+        Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+      let microseconds = (seconds * 1e6 / Double(renders) * 100).rounded() / 100
+      print("MessageRenderer, \(name): \(renders) renders in \(elapsed), \(microseconds) µs each")
+      #expect(characters > 0)
     }
-    let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-    let microseconds = (seconds * 1e6 / Double(renders) * 100).rounded() / 100
-    print("MessageRenderer: \(renders) renders in \(elapsed), \(microseconds) µs each")
-    #expect(characters > 0)
   }
 }

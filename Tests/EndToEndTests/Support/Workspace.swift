@@ -18,19 +18,34 @@ final class Workspace: @unchecked Sendable {
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
   }
 
+  /// The four audiences with their display names and default templates.
+  static let standardAudiences = """
+    [audiences.staff]
+    display_name = "Personale"
+    [audiences.relatives]
+    display_name = "Pårørende"
+    [audiences.council]
+    display_name = "Kommunalbestyrelsen"
+    [audiences.police]
+    display_name = "Politiet"
+    """
+
   /// The shared secret the test endpoints sign with.
   static let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 
   /// Writes the configuration: `[relays.test]` on `smtpPort` (if given),
-  /// endpoints `hook` and `sms` on `httpPort`, the four audiences, the
-  /// recipients, and `extra` TOML appended.
+  /// endpoints `hook` and `sms` on `httpPort`, the four audiences (or
+  /// `audiences`), the recipients, and `extra` TOML at the top (so it may hold
+  /// top-level keys such as `recipient_lists`).
   func writeConfig(
     smtpPort: Int?, httpPort: Int?, recipients: String, extra: String = "", maxInFlight: Int = 64,
-    endpointConcurrency: Int = 8, relayLogin: (username: String, passwordFile: String)? = nil
+    endpointConcurrency: Int = 8, relayLogin: (username: String, passwordFile: String)? = nil,
+    audiences: String? = nil
   ) throws {
     var text = """
       data_dir = "var"
       message_id_domain = "commsd.test"
+      \(extra)
 
       [log]
       level = "notice"
@@ -44,15 +59,7 @@ final class Workspace: @unchecked Sendable {
       max_delay = "1s"
       give_up_after = "2m"
 
-      [audiences.staff]
-      display_name = "Personale"
-      [audiences.relatives]
-      display_name = "Pårørende"
-      [audiences.council]
-      display_name = "Kommunalbestyrelsen"
-      [audiences.police]
-      display_name = "Politiet"
-
+      \(audiences ?? Self.standardAudiences)
       """
     if let smtpPort {
       text += """
@@ -82,7 +89,7 @@ final class Workspace: @unchecked Sendable {
 
         """
     }
-    text += "\n" + extra + "\n" + recipients
+    text += "\n" + recipients
     try text.write(toFile: configPath, atomically: true, encoding: .utf8)
   }
 
