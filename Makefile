@@ -33,3 +33,11 @@ lint:
 
 clean:
 	rm -rf .build config/example/var
+
+## make bench: install the sinks and peers, build commsd in release mode
+## (.build-bench) and the C references, run the benchmarks of issue 3 against
+## loopback sinks, print a table and write BENCHMARKS.md (about 10 minutes).
+## BENCH_ARGS=--quick runs smaller counts; see python3 Benchmarks/bench.py -h.
+.PHONY: bench
+bench:
+	python3 Benchmarks/bench.py $(BENCH_ARGS)
