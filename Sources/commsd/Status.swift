@@ -15,14 +15,20 @@ struct Status: AsyncParsableCommand {
   var json = false
 
   func run() async throws {
-    let configuration = try options.load()
+    let storePath: String
+    do {
+      storePath = try ConfigurationLoader.storePath(configurationPath: options.config)
+    } catch {
+      printError(error.description)
+      throw ExitCode(78)
+    }
     guard MessageID.isWellFormed(id) else {
       printError("commsd status: \"\(id)\" is not a message id (they look like msg_01J…)")
       throw ExitCode(65)
     }
-    let store = try SQLiteStore(path: configuration.storePath)
+    let store = try SQLiteStore(path: storePath)
     guard let status = try await store.status(of: MessageID(rawValue: id)) else {
-      printError("commsd status: no message \(id) in \(configuration.storePath)")
+      printError("commsd status: no message \(id) in \(storePath)")
       throw ExitCode.failure
     }
     if json {

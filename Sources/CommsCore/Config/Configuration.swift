@@ -24,9 +24,11 @@ public struct Configuration: Sendable {
   /// The CSV recipient lists read (absolute paths).
   public var recipientLists: [String]
 
+  /// The SQLite store's file name inside the data directory.
+  public static let storeFileName = "commsd.sqlite"
   /// The SQLite store's path.
   public var storePath: String {
-    (dataDirectory as NSString).appendingPathComponent("commsd.sqlite")
+    (dataDirectory as NSString).appendingPathComponent(Self.storeFileName)
   }
   /// The datagram socket the daemon listens on for wake-ups after `commsd send`.
   public var wakeSocketPath: String {

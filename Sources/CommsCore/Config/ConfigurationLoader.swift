@@ -25,6 +25,30 @@ public enum ConfigurationLoader {
     return try parse(text, file: path, hash: hash)
   }
 
+  /// Only where the store is, for commands that read it (`commsd status`):
+  /// they must work while someone fixes a broken recipient list.
+  public static func storePath(configurationPath path: String) throws(ConfigErrors) -> String {
+    guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
+    else {
+      throw ConfigErrors(errors: [
+        ConfigError(file: path, line: 0, key: "", message: "cannot read the configuration file")
+      ])
+    }
+    let root: TOMLTable
+    do {
+      root = try TOMLParser.parse(text, file: path)
+    } catch {
+      throw ConfigErrors(errors: [ConfigError(file: path, line: error.line, key: "", message: error.message)])
+    }
+    var dataDirectory = "/var/lib/commsd"
+    if let node = root["data_dir"], case .string(let value) = node.value { dataDirectory = value }
+    let base = URL(fileURLWithPath: path).deletingLastPathComponent()
+    let directory =
+      dataDirectory.hasPrefix("/")
+      ? dataDirectory : base.appendingPathComponent(dataDirectory).standardizedFileURL.path
+    return (directory as NSString).appendingPathComponent(Configuration.storeFileName)
+  }
+
   /// Parses configuration text; `file` names it in errors and anchors relative paths.
   public static func parse(_ text: String, file: String, hash: String = "") throws(ConfigErrors)
     -> Configuration

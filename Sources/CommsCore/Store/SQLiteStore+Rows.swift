@@ -111,22 +111,35 @@ extension SQLiteStore {
   public func auditEvents(messageID: MessageID) async throws -> [StoredAuditEvent] {
     try await pool.read { db in
       try Row.fetchAll(
-        db,
-        sql:
-          "SELECT seq, at, kind, message_id, delivery_id, actor, detail FROM audit_events WHERE message_id = ? ORDER BY seq",
+        db, sql: "\(Self.auditColumns) WHERE message_id = ? ORDER BY seq",
         arguments: [messageID.rawValue]
-      ).map { row in
-        let detail =
-          (try? JSONCoding.decoder().decode(
-            [String: String].self, from: Data((row[6] as String).utf8))) ?? [:]
-        return StoredAuditEvent(
-          sequence: row[0],
-          event: AuditEvent(
-            kind: row[2], at: Timestamp.parse(row[1]) ?? Date(timeIntervalSince1970: 0),
-            messageID: (row[3] as String?).map(MessageID.init(rawValue:)),
-            deliveryID: (row[4] as String?).map(DeliveryID.init(rawValue:)), actor: row[5],
-            detail: detail))
-      }
+      ).map(Self.auditEvent(from:))
     }
+  }
+
+  public func auditEvents(kinds: [String]) async throws -> [StoredAuditEvent] {
+    try await pool.read { db in
+      let marks = Array(repeating: "?", count: kinds.count).joined(separator: ", ")
+      return try Row.fetchAll(
+        db, sql: "\(Self.auditColumns) WHERE kind IN (\(marks)) ORDER BY seq",
+        arguments: StatementArguments(kinds)
+      ).map(Self.auditEvent(from:))
+    }
+  }
+
+  static let auditColumns =
+    "SELECT seq, at, kind, message_id, delivery_id, actor, detail FROM audit_events"
+
+  static func auditEvent(from row: Row) -> StoredAuditEvent {
+    let detail =
+      (try? JSONCoding.decoder().decode([String: String].self, from: Data((row[6] as String).utf8)))
+      ?? [:]
+    return StoredAuditEvent(
+      sequence: row[0],
+      event: AuditEvent(
+        kind: row[2], at: Timestamp.parse(row[1]) ?? Date(timeIntervalSince1970: 0),
+        messageID: (row[3] as String?).map(MessageID.init(rawValue:)),
+        deliveryID: (row[4] as String?).map(DeliveryID.init(rawValue:)), actor: row[5],
+        detail: detail))
   }
 }

@@ -41,6 +41,8 @@ public protocol Store: Sendable {
   /// Appends events that are not tied to a state change (configuration loaded, …).
   func appendAudit(_ events: [AuditEvent]) async throws
   func auditEvents(messageID: MessageID) async throws -> [StoredAuditEvent]
+  /// Events of the given kinds (e.g. `config.refused`), oldest first.
+  func auditEvents(kinds: [String]) async throws -> [StoredAuditEvent]
 }
 
 /// What `Store.accept` did.

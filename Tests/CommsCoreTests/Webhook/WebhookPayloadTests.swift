@@ -45,3 +45,23 @@ import Testing
     #expect(text == JSONCoding.string(detail))
   }
 }
+
+extension WebhookPayloadTests {
+  /// The documented schema (docs/webhook-payload.schema.json) and what
+  /// commsd sends name the same fields, so the documentation cannot drift.
+  @Test func documentedSchemaNamesExactlyThePayloadFields() throws {
+    var url = URL(fileURLWithPath: #filePath)
+    for _ in 0..<4 { url.deleteLastPathComponent() }
+    let data = try Data(contentsOf: url.appendingPathComponent("docs/webhook-payload.schema.json"))
+    let schema = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+    let properties = try #require(schema["properties"] as? [String: Any])
+    let required = try #require(schema["required"] as? [String])
+    var value = payload(subject: "Besøgsforbud", body: "Tekst")
+    value.replyTo = "Pårørendetelefonen <paaroerende@kommune.example>"
+    let sent = try #require(
+      try JSONSerialization.jsonObject(with: Data(value.encoded())) as? [String: Any])
+    #expect(Set(sent.keys) == Set(properties.keys))
+    #expect(Set(required) == Set(properties.keys).subtracting(["reply_to"]))
+    #expect((schema["properties"] as? [String: [String: Any]])?["type"]?["const"] as? String == value.type)
+  }
+}
