@@ -1,14 +1,15 @@
 /*
  * smtp_ref: the libcurl reference for commsd's email throughput.
  *
- *   smtp_ref smtp://HOST:PORT COUNT CONCURRENCY
+ *   smtp_ref smtp://HOST:PORT COUNT CONCURRENCY [MESSAGE_BYTES]
  *
  * Sends COUNT emails, one SMTP transaction (MAIL FROM, one RCPT TO, DATA)
  * per message like commsd, with one libcurl multi handle on one thread and
  * at most CONCURRENCY transfers handed to it at once; connections are kept
  * alive and reused through the multi handle's cache. Each message is built
  * per transfer (headers like commsd's composer writes them, quoted-printable
- * text body) and is about the size of commsd's benchmark emails.
+ * text body); MESSAGE_BYTES pads the body so that each message has the size
+ * of a real commsd email, as measured by the benchmark script.
  *
  * Prints one JSON line: {"count":…, "ok":…, "failed":…, "seconds":…,
  * "rate":…, "connections":…, "message_bytes":…}.
@@ -27,6 +28,17 @@ struct transfer {
 };
 
 static const char *url;
+static long message_bytes_wanted;
+static const char filler[] =
+    "The municipality's crisis staff asks everyone to follow the guidance on the intranet and to=\r\n"
+    " check on colleagues and relatives who may not have seen it. More follows as soon as we kn=\r\n"
+    "ow more. The municipality's crisis staff asks everyone to follow the guidance on the intra=\r\n"
+    "net and to check on colleagues and relatives who may not have seen it. More follows as soo=\r\n"
+    "n as we know more. The municipality's crisis staff asks everyone to follow the guidance o=\r\n"
+    "n the intranet and to check on colleagues and relatives who may not have seen it. More fo=\r\n"
+    "llows as soon as we know more. The municipality's crisis staff asks everyone to follow th=\r\n"
+    "e guidance on the intranet and to check on colleagues and relatives who may not have seen=\r\n"
+    " it. More follows as soon as we know more.\r\n";
 
 static double now_seconds(void) {
     struct timespec ts;
@@ -56,7 +68,9 @@ static struct transfer *make_transfer(long index) {
     gmtime_r(&now, &tm);
     strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S +0000", &tm);
     snprintf(address, sizeof address, "r%ld@bench.example", index);
-    int n = snprintf(t->message, sizeof t->message,
+    int n = 0;
+    for (int pad = 0, pass = 0; pass < 2; pass++) {
+    n = snprintf(t->message, sizeof t->message,
         "Date: %s\r\n"
         "From: \"Krisestaben, Benchmark Kommune\" <krisestab@kommune.example>\r\n"
         "To: Recipient %ld <%s>\r\n"
@@ -70,8 +84,12 @@ static struct transfer *make_transfer(long index) {
         "X-Commsd-Priority: bulk\r\n"
         "\r\n"
         "Benchmark delivery: the quick brown fox jumps over the lazy dog, and the cri=\r\n"
-        "sis staff are told at once.\r\n",
-        date, index, address, index, index);
+        "sis staff are told at once.\r\n%.*s",
+        date, index, address, index, index, pad, filler);
+        if (n >= message_bytes_wanted) break;
+        pad = (int)(message_bytes_wanted - n);
+        if (pad > (int)sizeof filler - 1) pad = (int)sizeof filler - 1;
+    }
     t->length = (size_t)n;
     t->rcpt = curl_slist_append(NULL, address);
     t->easy = curl_easy_init();
@@ -97,12 +115,13 @@ static void free_transfer(struct transfer *t) {
 
 int main(int argc, char **argv) {
     if (argc < 4) {
-        fprintf(stderr, "usage: %s smtp://HOST:PORT COUNT CONCURRENCY\n", argv[0]);
+        fprintf(stderr, "usage: %s smtp://HOST:PORT COUNT CONCURRENCY [MESSAGE_BYTES]\n", argv[0]);
         return 2;
     }
     url = argv[1];
     long count = atol(argv[2]);
     long concurrency = atol(argv[3]);
+    message_bytes_wanted = argc > 4 ? atol(argv[4]) : 0;
     if (count <= 0 || concurrency <= 0) {
         fprintf(stderr, "smtp_ref: COUNT and CONCURRENCY must be positive\n");
         return 2;

@@ -1,10 +1,12 @@
 /*
  * webhook_ref: the libcurl reference for commsd's webhook throughput.
  *
- *   webhook_ref URL COUNT CONCURRENCY [SECRET]
+ *   webhook_ref URL COUNT CONCURRENCY [SECRET [BODY_BYTES]]
  *
- * POSTs COUNT signed JSON bodies shaped like commsd's webhook payload (about
- * 450 bytes, the same Standard Webhooks headers) to URL with one libcurl
+ * POSTs COUNT signed JSON bodies shaped like commsd's webhook payload (the
+ * same fields; BODY_BYTES pads the "body" text so that each body has that
+ * size, as measured on a real commsd delivery; the same Standard Webhooks
+ * headers, HMAC-SHA256 signed with SECRET) to URL with one libcurl
  * multi handle on one thread, keep-alive, at most CONCURRENCY transfers
  * handed to the multi handle at once (field notes: handing it thousands
  * halves the rate). Each transfer gets a fresh easy handle, like commsd;
@@ -30,6 +32,15 @@ struct transfer {
 static unsigned char key[64];
 static int key_len;
 static const char *url;
+static long body_bytes_wanted;
+/* Filler for the "body" text, to reach BODY_BYTES. */
+static const char filler[] =
+    " The municipality's crisis staff asks everyone to follow the guidance on the intranet and to"
+    " check on colleagues and relatives who may not have seen it. More follows as soon as we know more."
+    " The municipality's crisis staff asks everyone to follow the guidance on the intranet and to"
+    " check on colleagues and relatives who may not have seen it. More follows as soon as we know more."
+    " The municipality's crisis staff asks everyone to follow the guidance on the intranet and to"
+    " check on colleagues and relatives who may not have seen it. More follows as soon as we know more.";
 
 static double now_seconds(void) {
     struct timespec ts;
@@ -52,15 +63,22 @@ static struct transfer *make_transfer(long index) {
     snprintf(delivery, sizeof delivery, "dlv_01KBENCH%016ld", index);
     snprintf(message, sizeof message, "msg_01KBENCHREFERENCE000001");
     /* The same fields, in the same order and of about the same lengths, as
-       commsd's WebhookPayload for the benchmark's recipients. */
-    int n = snprintf(t->body, sizeof t->body,
-        "{\"accepted_at\":\"2026-11-25T12:00:00.000Z\",\"audience\":\"bench\","
-        "\"audience_name\":\"Benchmark\",\"body\":\"Benchmark delivery: the quick brown fox jumps over "
-        "the lazy dog, and the crisis staff are told at once.\",\"contact\":\"r%ld\","
-        "\"delivery_id\":\"%s\",\"kind\":\"alert\",\"language\":\"da\",\"message_id\":\"%s\","
-        "\"priority\":\"bulk\",\"recipient\":{\"id\":\"r%ld\",\"name\":\"Recipient %ld\"},"
-        "\"subject\":\"Benchmark webhook throughput\",\"type\":\"commsd.message.v1\"}",
-        index, delivery, message, index, index);
+       commsd's WebhookPayload for the benchmark's recipients; the body text
+       is padded so that the whole body has body_bytes_wanted bytes. */
+    int n = 0;
+    for (int pad = 0, pass = 0; pass < 2; pass++) {
+        n = snprintf(t->body, sizeof t->body,
+            "{\"accepted_at\":\"2026-11-25T12:00:00.000Z\",\"audience\":\"bench\","
+            "\"audience_name\":\"Benchmark\",\"body\":\"Benchmark delivery: the quick brown fox jumps over "
+            "the lazy dog, and the crisis staff are told at once.%.*s\",\"contact\":\"r%ld\","
+            "\"delivery_id\":\"%s\",\"kind\":\"alert\",\"language\":\"da\",\"message_id\":\"%s\","
+            "\"priority\":\"bulk\",\"recipient\":{\"id\":\"r%ld\",\"name\":\"Recipient %ld\"},"
+            "\"subject\":\"Benchmark webhook throughput\",\"type\":\"commsd.message.v1\"}",
+            pad, filler, index, delivery, message, index, index);
+        if (n >= body_bytes_wanted) break;
+        pad = (int)(body_bytes_wanted - n);
+        if (pad > (int)sizeof filler - 1) pad = (int)sizeof filler - 1;
+    }
     int s = snprintf(signed_text, sizeof signed_text, "%s.%ld.", delivery, stamp);
     memcpy(signed_text + s, t->body, (size_t)n);
     HMAC(EVP_sha256(), key, key_len, (unsigned char *)signed_text, (size_t)(s + n), mac, &mac_len);
@@ -97,13 +115,14 @@ static void free_transfer(struct transfer *t) {
 
 int main(int argc, char **argv) {
     if (argc < 4) {
-        fprintf(stderr, "usage: %s URL COUNT CONCURRENCY [whsec_SECRET]\n", argv[0]);
+        fprintf(stderr, "usage: %s URL COUNT CONCURRENCY [whsec_SECRET [BODY_BYTES]]\n", argv[0]);
         return 2;
     }
     url = argv[1];
     long count = atol(argv[2]);
     long concurrency = atol(argv[3]);
     const char *secret = argc > 4 ? argv[4] : "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+    body_bytes_wanted = argc > 5 ? atol(argv[5]) : 0;
     if (strncmp(secret, "whsec_", 6) == 0) secret += 6;
     key_len = EVP_DecodeBlock(key, (const unsigned char *)secret, (int)strlen(secret));
     if (count <= 0 || concurrency <= 0 || key_len <= 0) {
