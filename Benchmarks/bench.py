@@ -609,14 +609,15 @@ class Daemon:
             raise RuntimeError(f"commsd send printed {out!r}")
         return message_id, elapsed, cpu
 
-    def wait_planned(self, message_id: str, timeout: float) -> float:
+    def wait_planned(self, message_id: str, timeout: float, poll: float = 0.05) -> float:
+        """Waits until the plan is committed (visible to a reader); returns planned_at."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             m = self.store.message(message_id)
             if m.get("planned_at"):
                 return m["planned_at"]
             self.check_alive()
-            time.sleep(0.05)
+            time.sleep(poll)
         raise TimeoutError(f"{message_id} not planned after {timeout:.0f} s")
 
     def wait_finished(self, message_id: str, count: int, timeout: float, poll: float = 0.5) -> int:
@@ -875,6 +876,8 @@ class Bench:
         try:
             t0 = time.time()
             message_id, send_wall = daemon.send("everyone", "urgent")
+            daemon.wait_planned(message_id, timeout=self.args.timeout, poll=0.01)
+            plan_visible = time.time() - t0  # the plan's transaction has committed
             daemon.wait_finished(message_id, n, timeout=self.args.timeout, poll=0.1)
             m = daemon.store.message(message_id)
             first, last = daemon.store.delivered_span(message_id)
@@ -883,20 +886,23 @@ class Bench:
             daemon.stop()
             daemon.cleanup(self.args.keep)
         durable = send_wall
-        planned = m["planned_at"] - t0
+        planned = plan_visible
         delivered = last - t0
         self.r.raw["fanout"] = dict(count=n, send_wall=send_wall, config_check=config_load, t0=t0, **m,
+                                    plan_visible=plan_visible,
                                     first_delivered=first, last_delivered=last, states=states)
         self.r.add("3 fan-out", f"`commsd send` returns (durable), {n:,} recipients", fmt_s(durable), "< 1 s",
                    verdict(durable < 1))
-        self.r.add("3 fan-out", "all deliveries planned (from send start)", fmt_s(planned))
+        self.r.add("3 fan-out", "all deliveries planned and committed (from send start)", fmt_s(planned))
         self.r.add("3 fan-out", "last delivery at the sink (from send start)", fmt_s(delivered), "< 5 s",
                    verdict(delivered < 5))
         self.r.note("fanout", f"`commsd config check` on the same file takes {config_load:.2f} s, so about that much "
                                f"of the send is loading the {n:,}-recipient configuration; accepted_at is "
                                f"{m['accepted_at'] - t0:.2f} s after the send started")
-        self.r.note("fanout", f"planning (planned_at − accepted_at) {m['planned_at'] - m['accepted_at']:.2f} s; first "
-                               f"delivery {first - t0:.2f} s after send start; states: {states}")
+        self.r.note("fanout", f"planned_at (stamped before the plan is written) is {m['planned_at'] - t0:.2f} s after "
+                               f"the send started, the committed plan was visible at {plan_visible:.2f} s (polled every "
+                               f"10 ms); first delivery {first - t0:.2f} s after send start; "
+                               f"{n / (last - first):,.0f}/s from first to last delivery; states: {states}")
         say(f"   durable {durable:.2f} s, planned {planned:.2f} s, delivered {delivered:.2f} s")
 
     # 4 --------------------------------------------------------------------
@@ -1095,9 +1101,38 @@ class Bench:
     # 5 --------------------------------------------------------------------
     def memory(self) -> None:
         msgs, per = self.counts.memory_messages, self.counts.memory_recipients
-        total = msgs * per
-        say(f"5. memory: {msgs} bulk messages × {per:,} recipients = {total:,} pending")
+        say(f"5. memory: {msgs} bulk messages × {per:,} recipients = {msgs * per:,} pending")
         d = self.work / "memory"
+        # The process with a tiny configuration, for comparison.
+        tiny_cfg = d / "tiny" / "commsd.toml"
+        write_config(tiny_cfg, [Group("bulk", 10, "slow:r{i}", "r")],
+                     endpoints={"slow": {"url": "http://127.0.0.1:9/slow", "concurrency": 1}})
+        tiny = Daemon(tiny_cfg, d / "tiny" / "daemon.log")
+        tiny.start()
+        base_rss = proc_status(tiny.pid, "VmRSS")
+        tiny.stop()
+        tiny.cleanup(self.args.keep)
+        main = self._memory_run(d / "main", msgs, per)
+        # The same number pending from a directory a tenth the size: what the
+        # pending deliveries cost apart from the configured recipients.
+        say(f"5. memory: {msgs * 10} bulk messages × {per // 10:,} recipients")
+        alt = self._memory_run(d / "small-directory", msgs * 10, per // 10)
+        self.r.raw["memory"] = dict(base_rss_kb=base_rss, main=main, small_directory=alt)
+        mb = main["hwm_kb"] / 1024
+        self.r.add("5 memory", f"daemon peak RSS (VmHWM), {main['pending']:,} pending ({msgs} × {per:,})",
+                   f"{mb:.0f} MB", "< 150 MB", verdict(mb < 150))
+        self.r.add("5 memory", f"the same, {alt['pending']:,} pending ({msgs * 10} × {per // 10:,}: a 10× smaller "
+                               f"directory)", f"{alt['hwm_kb'] / 1024:.0f} MB")
+        for run_, m, p_ in ((main, msgs, per), (alt, msgs * 10, per // 10)):
+            self.r.note("memory", f"{m} messages × {p_:,} recipients: RSS idle after start {run_['idle_rss_kb'] / 1024:.0f} MB "
+                                   f"(with 10 recipients configured: {base_rss / 1024:.0f} MB); RSS with all "
+                                   f"{run_['pending']:,} pending {run_['peak_rss_kb'] / 1024:.0f} MB; VmHWM (includes "
+                                   f"planning) {run_['hwm_kb'] / 1024:.0f} MB; sends and planning took "
+                                   f"{run_['planned_after']:.1f} s; store {run_['db_bytes'] / 1e6:.0f} MB on disk")
+        say(f"   VmHWM {mb:.0f} MB (idle {main['idle_rss_kb'] / 1024:.0f} MB), pending {main['pending']:,}; with a "
+            f"smaller directory {alt['hwm_kb'] / 1024:.0f} MB")
+
+    def _memory_run(self, d: Path, msgs: int, per: int) -> dict:
         d.mkdir(parents=True, exist_ok=True)
         port_file = d / "receiver.port"
         port_file.unlink(missing_ok=True)
@@ -1112,25 +1147,18 @@ class Bench:
                 time.sleep(0.05)
             port = int(port_file.read_text().strip())
             slow = {"slow": {"url": f"http://127.0.0.1:{port}/slow", "concurrency": 1, "timeout": "30s"}}
-            # The process with a tiny configuration, for comparison.
-            small_cfg = d / "small" / "commsd.toml"
-            write_config(small_cfg, [Group("bulk", 10, "slow:r{i}", "r")], endpoints=slow)
-            small = Daemon(small_cfg, d / "small" / "daemon.log")
-            small.start()
-            base_rss = proc_status(small.pid, "VmRSS")
-            small.stop()
-            small.cleanup(self.args.keep)
             cfg = d / "commsd.toml"
-            write_config(cfg, [Group("bulk", per, "slow:r{i}", "r")],
-                         endpoints=slow, max_in_flight=64)
+            write_config(cfg, [Group("bulk", per, "slow:r{i}", "r")], endpoints=slow, max_in_flight=64)
+            # `commsd send` parses the whole configuration: the sends use a file
+            # with the same data_dir and audience but one recipient.
+            sender = d / "sender.toml"
+            write_config(sender, [Group("bulk", 1, "slow:r{i}", "r")], endpoints=slow)
             daemon = Daemon(cfg, d / "daemon.log")
             daemon.start()
             try:
                 idle_rss = proc_status(daemon.pid, "VmRSS")
                 t0 = time.monotonic()
-                ids = []
-                for _ in range(msgs):
-                    ids.append(daemon.send("bulk", "bulk")[0])
+                ids = [daemon.send("bulk", "bulk", config=sender)[0] for _ in range(msgs)]
                 for mid in ids:
                     daemon.wait_planned(mid, timeout=self.args.timeout)
                 planned_after = time.monotonic() - t0
@@ -1149,17 +1177,8 @@ class Bench:
                 daemon.cleanup(self.args.keep)
         finally:
             receiver.stop()
-        self.r.raw["memory"] = dict(total=total, base_rss_kb=base_rss, idle_rss_kb=idle_rss, hwm_kb=hwm, peak_rss_kb=peak_rss,
-                                    pending=pending, planned_after=planned_after, db_bytes=db_bytes)
-        mb = hwm / 1024
-        self.r.add("5 memory", f"daemon peak RSS (VmHWM), {pending:,} pending", f"{mb:.0f} MB", "< 150 MB",
-                   verdict(mb < 150))
-        self.r.note("memory", f"RSS idle after start: {base_rss / 1024:.0f} MB with 10 recipients configured, "
-                               f"{idle_rss / 1024:.0f} MB with {per:,}; "
-                               f"RSS while sampled with all pending: {peak_rss / 1024:.0f} MB; VmHWM (includes "
-                               f"planning) {mb:.0f} MB; {msgs} sends + planning took {planned_after:.1f} s; store "
-                               f"{db_bytes / 1e6:.0f} MB on disk")
-        say(f"   VmHWM {mb:.0f} MB (idle {idle_rss / 1024:.0f} MB), pending {pending:,}")
+        return dict(idle_rss_kb=idle_rss, hwm_kb=hwm, peak_rss_kb=peak_rss, pending=pending,
+                    planned_after=planned_after, db_bytes=db_bytes)
 
     # 6 --------------------------------------------------------------------
     def peers(self) -> None:
@@ -1526,7 +1545,11 @@ def write_report(path: Path, results: Results, mach: dict, args, counts: Counts,
           recipients ({args.flash_parallel} sends at a time), so that they do not each parse {counts.flash_bulk:,} recipients.
         - **5 Memory**: {counts.memory_messages} bulk messages × {counts.memory_recipients:,} recipients to an
           endpoint that answers after 2 s with concurrency 1, so nearly all stay pending; peak RSS is the
-          daemon's `VmHWM` from /proc/PID/status once all are planned (it includes planning).
+          daemon's `VmHWM` from /proc/PID/status once all are planned (it includes planning). Then the same
+          number pending as {counts.memory_messages * 10} messages to a directory of
+          {counts.memory_recipients // 10:,}, which separates what the configured recipients cost from what the
+          pending deliveries cost. The sends use a sender configuration with the same `data_dir` and one
+          recipient.
         - **6 Peers**: Apprise (PyPI) with one `notify()` to {counts.apprise_webhooks:,} `json://` URLs on nginx
           and to {counts.apprise_emails:,} `mailto://` URLs on smtp-sink (one URL per recipient: reusing one
           email URL makes Apprise sleep 5.5 s between emails by design); Prometheus Alertmanager (Debian) with
