@@ -28,7 +28,8 @@ public enum ConfigurationLoader {
   /// Only where the store is, for commands that read it (`commsd status`):
   /// they must work while someone fixes a broken recipient list.
   public static func storePath(configurationPath path: String) throws(ConfigErrors) -> String {
-    guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
+    guard let data = FileManager.default.contents(atPath: path),
+      let text = String(data: data, encoding: .utf8)
     else {
       throw ConfigErrors(errors: [
         ConfigError(file: path, line: 0, key: "", message: "cannot read the configuration file")
@@ -38,7 +39,9 @@ public enum ConfigurationLoader {
     do {
       root = try TOMLParser.parse(text, file: path)
     } catch {
-      throw ConfigErrors(errors: [ConfigError(file: path, line: error.line, key: "", message: error.message)])
+      throw ConfigErrors(errors: [
+        ConfigError(file: path, line: error.line, key: "", message: error.message)
+      ])
     }
     var dataDirectory = "/var/lib/commsd"
     if let node = root["data_dir"], case .string(let value) = node.value { dataDirectory = value }

@@ -47,10 +47,10 @@ public final class Daemon: Service {
       store: store, owner: owner, policy: configuration.retry, clock: clock,
       batchLimit: configuration.dispatch.recordBatch, written: dispatchBell, logger: logger)
     let dispatcher = Dispatcher(
-      store: store, owner: owner, configuration: configuration,
+      store: store, owner: owner, configuration: configuration, engine: engine,
       transports: [
-        .webhook: WebhookTransport(engine: engine, configuration: configuration, clock: clock),
-        .email: EmailTransport(engine: engine, configuration: configuration, clock: clock),
+        .webhook: WebhookTransport(configuration: configuration, clock: clock),
+        .email: EmailTransport(configuration: configuration, clock: clock),
       ], recorder: recorder, doorbell: dispatchBell, clock: clock, logger: logger)
     let planning = PlanningLoop(
       store: store, planner: Planner(dosing: Dosing()),

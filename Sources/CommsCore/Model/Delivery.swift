@@ -23,6 +23,8 @@ public struct Delivery: Sendable, Hashable {
   public var state: DeliveryState
   /// When the delivery may next be sent (ready/retrying), or is released (held).
   public var dueAt: Date
+  /// Why a `held` delivery waits; nil otherwise.
+  public var holdReason: HoldReason?
   public var attempts: Int
   public var createdAt: Date
   public var lastError: String?

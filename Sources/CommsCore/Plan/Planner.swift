@@ -33,14 +33,16 @@ public struct Planner: Sendable {
           audience: audience, contact: contact, contactIndex: 0, contacts: recipient.contacts,
           language: language,
           priority: message.priority, state: .queued, dueAt: now, createdAt: now)
-        dosing.place(&delivery, for: recipient, now: now)
+        dosing.place(
+          &delivery, policy: .none, timeZone: TimeZone(identifier: recipient.timeZone) ?? .current,
+          now: now, history: RecipientHistory())
         deliveries.append(delivery)
         count += 1
       }
       perAudience[audience] = count
     }
     return Plan(
-      messageID: message.id, audiences: message.audiences, deliveries: deliveries,
+      messageID: message.id, deliveries: deliveries,
       recipientsPerAudience: perAudience)
   }
 }

@@ -3,54 +3,64 @@ import Logging
 import Synchronization
 
 /// The fourth stage: leases due deliveries from the store, keeps each
-/// endpoint's and relay's concurrency, hands deliveries to their transport,
+/// endpoint's and relay's concurrency, hands transfers to the curl engine,
 /// and gives results to the Recorder.
 ///
-/// It leases only as many deliveries as it has free transfer slots, so leases
-/// are not held by deliveries that merely wait in memory.
+/// The hot path has no task and no thread hop per delivery: the dispatcher's
+/// one loop prepares transfers (payload, signature, email) and starts them in
+/// batches; each completion runs on the curl thread, classifies the answer
+/// and queues its record. A global slot is taken only by a running transfer,
+/// so a delivery waiting for a busy endpoint never holds back another
+/// endpoint's deliveries.
 public final class Dispatcher: Sendable {
+  /// Transfers running now, in total and per endpoint or relay.
+  private struct Slots {
+    var total = 0
+    var perTarget: [String: Int] = [:]
+  }
+
   let store: any Store
   let owner: String
   let settings: DispatchSettings
+  let engine: CurlEngine
   let transports: [Channel: any Transport]
-  let limiters: [String: AsyncLimiter]
+  let limits: [String: Int]
   let defaultRelay: String
   let recorder: Recorder
   let clock: any WallClock
   let logger: Logger
-  /// Rung when new deliveries were planned or outcomes written.
+  /// Rung when new deliveries were planned, outcomes written, or slots freed.
   public let doorbell: Doorbell
   private let messages = MessageCache(capacity: 256)
-  private let inFlight = Mutex(0)
+  private let slots = Mutex(Slots())
   private let stopping = Atomic<Bool>(false)
   private let newWork = Atomic<Bool>(false)
 
   public init(
-    store: any Store, owner: String, configuration: Configuration,
-    transports: [Channel: any Transport],
-    recorder: Recorder, doorbell: Doorbell, clock: any WallClock, logger: Logger
+    store: any Store, owner: String, configuration: Configuration, engine: CurlEngine,
+    transports: [Channel: any Transport], recorder: Recorder, doorbell: Doorbell,
+    clock: any WallClock, logger: Logger
   ) {
     self.store = store
     self.owner = owner
     self.settings = configuration.dispatch
+    self.engine = engine
     self.transports = transports
     self.recorder = recorder
     self.doorbell = doorbell
     self.clock = clock
     self.logger = logger
-    var limiters: [String: AsyncLimiter] = [:]
+    var limits: [String: Int] = [:]
     for (name, endpoint) in configuration.endpoints {
-      limiters["endpoint:\(name)"] = AsyncLimiter(limit: endpoint.concurrency)
+      limits["endpoint:\(name)"] = endpoint.concurrency
     }
-    for (name, relay) in configuration.relays {
-      limiters["relay:\(name)"] = AsyncLimiter(limit: relay.concurrency)
-    }
-    self.limiters = limiters
+    for (name, relay) in configuration.relays { limits["relay:\(name)"] = relay.concurrency }
+    self.limits = limits
     self.defaultRelay = configuration.defaultRelay ?? "none"
   }
 
   /// The number of transfers running now.
-  public var transfersInFlight: Int { inFlight.withLock { $0 } }
+  public var transfersInFlight: Int { slots.withLock { $0.total } }
 
   /// Stops leasing; `run()` returns once in-flight transfers have finished.
   public func stop() {
@@ -75,39 +85,123 @@ public final class Dispatcher: Sendable {
   public func run() async {
     var buffer: [Delivery] = []
     let capacity = settings.maxInFlight * 4
-    await withDiscardingTaskGroup { group in
-      while !stopping.load(ordering: .relaxed) && !Task.isCancelled {
-        var exhausted = false
-        let announced = newWork.exchange(false, ordering: .relaxed)
-        if buffer.count < settings.maxInFlight || announced {
-          let wanted = capacity - buffer.count
-          let leased = await lease(limit: wanted)
-          exhausted = leased.count < wanted
-          if !leased.isEmpty {
-            buffer += leased
-            // Flash first, then by due time.
-            buffer.sort { ($0.priority.lane, $0.dueAt) < ($1.priority.lane, $1.dueAt) }
-          }
-        }
-        let free = max(0, settings.maxInFlight - transfersInFlight)
-        let starting = buffer.prefix(free)
-        for delivery in starting {
-          inFlight.withLock { $0 += 1 }
-          group.addTask {
-            await self.deliver(delivery)
-            self.inFlight.withLock { $0 -= 1 }
-            self.doorbell.ring()
-          }
-        }
-        buffer.removeFirst(starting.count)
-        if buffer.isEmpty && exhausted {
-          await doorbell.wait(timeout: await idleWait())
-        } else if transfersInFlight >= settings.maxInFlight {
-          await doorbell.wait(timeout: settings.pollInterval)
+    while !stopping.load(ordering: .relaxed) && !Task.isCancelled {
+      var exhausted = false
+      let announced = newWork.exchange(false, ordering: .relaxed)
+      if buffer.count < settings.maxInFlight || announced {
+        let wanted = capacity - buffer.count
+        let leased = await lease(limit: wanted)
+        exhausted = leased.count < wanted
+        if !leased.isEmpty {
+          buffer += leased
+          // Flash first, then by due time.
+          buffer.sort { ($0.priority.lane, $0.dueAt) < ($1.priority.lane, $1.dueAt) }
         }
       }
+      let before = buffer.count
+      buffer = await startWhatFits(buffer)
+      if buffer.isEmpty && exhausted {
+        await doorbell.wait(timeout: await idleWait())
+      } else if buffer.count == before || transfersInFlight >= settings.maxInFlight {
+        // Nothing could start: wait for a slot (completions ring).
+        await doorbell.wait(timeout: settings.pollInterval)
+      }
     }
+    while transfersInFlight > 0 { await doorbell.wait(timeout: .milliseconds(50)) }
     await release(buffer)
+  }
+
+  /// Starts the deliveries in `buffer` that have a free global slot and a
+  /// free slot at their endpoint or relay, in order; returns the rest.
+  private func startWhatFits(_ buffer: [Delivery]) async -> [Delivery] {
+    var waiting: [Delivery] = []
+    var batch: [(request: CurlRequest, completion: @Sendable (CurlResponse) -> Void)] = []
+    var generator = SystemRandomNumberGenerator()
+    for (index, delivery) in buffer.enumerated() {
+      let target = target(of: delivery)
+      let limit = limits[target] ?? settings.maxInFlight
+      let reserved = slots.withLock { slots -> Bool? in
+        guard slots.total < settings.maxInFlight else { return nil }
+        guard slots.perTarget[target, default: 0] < limit else { return false }
+        slots.total += 1
+        slots.perTarget[target, default: 0] += 1
+        return true
+      }
+      guard let reserved else {
+        waiting += buffer[index...]
+        break
+      }
+      guard reserved else {
+        waiting.append(delivery)
+        continue
+      }
+      let prepared = await prepare(delivery)
+      switch prepared {
+      case .finished(let result):
+        finish(delivery, result: result, duration: .zero, target: target, using: &generator)
+      case .transfer(let request):
+        let transport = transports[delivery.channel]!
+        batch.append(
+          (
+            request,
+            { response in
+              var generator = SystemRandomNumberGenerator()
+              self.finish(
+                delivery, result: transport.classify(response), duration: response.duration,
+                target: target, using: &generator)
+            }
+          ))
+      }
+    }
+    engine.start(batch)
+    return waiting
+  }
+
+  private func prepare(_ delivery: Delivery) async -> PreparedAttempt {
+    guard let transport = transports[delivery.channel] else {
+      return .finished(.permanent(status: 0, reason: "no \(delivery.channel) transport"))
+    }
+    guard let message = await message(delivery.messageID) else {
+      return .finished(
+        .transient(status: 0, reason: "message not readable from the store", retryAfter: nil))
+    }
+    return transport.prepare(delivery, message: message)
+  }
+
+  /// Records an attempt's result and frees its slots. Runs on the curl
+  /// thread for transfers: no I/O here, only the record queued for the
+  /// Recorder's next batch.
+  private func finish(
+    _ delivery: Delivery, result: AttemptResult, duration: Duration, target: String,
+    using generator: inout some RandomNumberGenerator
+  ) {
+    let record = recorder.makeRecord(
+      for: delivery, result: result, duration: duration, target: target, using: &generator)
+    if record.newState == .dead {
+      logger.warning(
+        "delivery failed for good",
+        metadata: [
+          "delivery": "\(delivery.id)", "target": "\(target)", "reason": "\(record.error ?? "")",
+        ])
+    }
+    recorder.add(record)
+    let limit = limits[target] ?? settings.maxInFlight
+    // Wake the loop only when it has room to act on: a quarter of the slots
+    // free, or a full endpoint got a slot back (work may wait for exactly it).
+    let wake = slots.withLock { slots -> Bool in
+      let wasFull = slots.perTarget[target, default: 0] >= limit
+      slots.total -= 1
+      slots.perTarget[target, default: 0] -= 1
+      return wasFull || slots.total <= settings.maxInFlight * 3 / 4
+    }
+    if wake { doorbell.ring() }
+  }
+
+  private func target(of delivery: Delivery) -> String {
+    switch delivery.contact {
+    case .email: "relay:\(defaultRelay)"
+    case .webhook(let endpoint, _): "endpoint:\(endpoint)"
+    }
   }
 
   private func lease(limit: Int) async -> [Delivery] {
@@ -138,57 +232,10 @@ public final class Dispatcher: Sendable {
   /// How long to wait when there is nothing to do: until the next retry is
   /// due, but at most the poll interval.
   private func idleWait() async -> Duration {
-    guard transfersInFlight < settings.maxInFlight, let next = try? await store.nextDueDate() else {
-      return settings.pollInterval
-    }
+    guard let next = try? await store.nextDueDate() else { return settings.pollInterval }
     let seconds = next.timeIntervalSince(clock.now())
     if seconds <= 0 { return .milliseconds(1) }
     return min(settings.pollInterval, .milliseconds(Int64(seconds * 1000) + 1))
-  }
-
-  private func deliver(_ delivery: Delivery) async {
-    let target: String =
-      switch delivery.contact {
-      case .email: "relay:\(defaultRelay)"
-      case .webhook(let endpoint, _): "endpoint:\(endpoint)"
-      }
-    var generator = SystemRandomNumberGenerator()
-    guard let message = await message(delivery.messageID) else {
-      let record = recorder.makeRecord(
-        for: delivery,
-        result: .transient(
-          status: 0, reason: "message not readable from the store", retryAfter: nil),
-        duration: .zero, target: target, using: &generator)
-      recorder.add(record)
-      return
-    }
-    guard let transport = transports[delivery.channel] else {
-      recorder.add(
-        recorder.makeRecord(
-          for: delivery, result: .permanent(status: 0, reason: "no \(delivery.channel) transport"),
-          duration: .zero,
-          target: target, using: &generator))
-      return
-    }
-    let limiter = limiters[target]
-    let started = ContinuousClock.now
-    let result: AttemptResult
-    if let limiter {
-      result = await limiter.run { await transport.send(delivery, message: message) }
-    } else {
-      result = await transport.send(delivery, message: message)
-    }
-    let record = recorder.makeRecord(
-      for: delivery, result: result, duration: ContinuousClock.now - started, target: target,
-      using: &generator)
-    if case .dead = record.newState {
-      logger.warning(
-        "delivery failed for good",
-        metadata: [
-          "delivery": "\(delivery.id)", "target": "\(target)", "reason": "\(record.error ?? "")",
-        ])
-    }
-    recorder.add(record)
   }
 
   private func message(_ id: MessageID) async -> Message? {

@@ -9,8 +9,19 @@ public enum AttemptResult: Sendable, Equatable {
   case permanent(status: Int, reason: String)
 }
 
-/// A way to hand one delivery to the outside world. Transports only send and
-/// classify; when to send and what to do next is decided elsewhere.
+/// An attempt made ready by a transport: a transfer for the curl engine, or
+/// an outcome known without one (a message that cannot be built).
+public enum PreparedAttempt: Sendable {
+  case transfer(CurlRequest)
+  case finished(AttemptResult)
+}
+
+/// A way to hand one delivery to the outside world. Transports only build
+/// the request and classify the answer; when to send, how many at once and
+/// what to do next is decided elsewhere. Both run on the hot path: no I/O.
 public protocol Transport: Sendable {
-  func send(_ delivery: Delivery, message: Message) async -> AttemptResult
+  /// The request for one attempt at `delivery`.
+  func prepare(_ delivery: Delivery, message: Message) -> PreparedAttempt
+  /// What the answer means. Runs on the curl engine's thread.
+  func classify(_ response: CurlResponse) -> AttemptResult
 }

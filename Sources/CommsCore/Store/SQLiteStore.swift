@@ -61,6 +61,7 @@ public final class SQLiteStore: Store {
           message.defaultLanguage, Timestamp.format(message.acceptedAt),
           JSONCoding.string(message.filter),
         ])
+      let numbers = try Self.numberBulletins(db, message: message)
       try Self.insertAudit(
         db,
         AuditEvent(
@@ -71,15 +72,43 @@ public final class SQLiteStore: Store {
             "priority": message.priority.rawValue,
             "kind": message.kind.rawValue,
             "languages": message.contents.keys.sorted().joined(separator: ","),
+            "bulletins": message.audiences.map { "\($0) #\(numbers[$0] ?? 0)" }.joined(
+              separator: ","),
           ]))
       return .accepted(message.id)
     }
   }
 
+  /// Takes the next bulletin number of each of the message's audiences, in
+  /// the accepting transaction: numbers are gapless and follow the order of
+  /// acceptance, whatever order the messages are planned in (flash first).
+  static func numberBulletins(_ db: Database, message: Message) throws -> [String: Int] {
+    let next = try db.cachedStatement(
+      sql: """
+        INSERT INTO bulletins (audience, last) VALUES (?, 1)
+        ON CONFLICT (audience) DO UPDATE SET last = last + 1 RETURNING last
+        """)
+    let record = try db.cachedStatement(
+      sql: "INSERT INTO message_bulletins (message_id, audience, number) VALUES (?, ?, ?)")
+    var numbers: [String: Int] = [:]
+    for audience in message.audiences {
+      let number = try Int.fetchOne(next, arguments: [audience]) ?? 0
+      try record.execute(arguments: [message.id.rawValue, audience, number])
+      numbers[audience] = number
+    }
+    return numbers
+  }
+
   public func unplannedMessages(limit: Int) async throws -> [Message] {
     try await pool.read { db in
       try Row.fetchAll(
-        db, sql: "\(Self.messageColumns) WHERE planned_at IS NULL ORDER BY accepted_at, id LIMIT ?",
+        db,
+        sql: """
+          \(Self.messageColumns) WHERE planned_at IS NULL
+          ORDER BY CASE priority WHEN 'flash' THEN 0 WHEN 'urgent' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END,
+            accepted_at, id
+          LIMIT ?
+          """,
         arguments: [limit]
       ).map(Self.message(from:))
     }
@@ -99,21 +128,12 @@ public final class SQLiteStore: Store {
         sql: "UPDATE messages SET planned_at = ? WHERE id = ? AND planned_at IS NULL")
       try updated.execute(arguments: [now, plan.messageID.rawValue])
       guard db.changesCount == 1 else { return }  // planned already (by an earlier run)
-      // Bulletin numbers are taken in the planning transaction, so they are
-      // gapless and follow the order in which messages are planned.
-      var bulletins: [String: Int] = [:]
-      let next = try db.cachedStatement(
-        sql: """
-          INSERT INTO bulletins (audience, last) VALUES (?, 1)
-          ON CONFLICT (audience) DO UPDATE SET last = last + 1 RETURNING last
-          """)
-      let record = try db.cachedStatement(
-        sql: "INSERT INTO message_bulletins (message_id, audience, number) VALUES (?, ?, ?)")
-      for audience in plan.audiences {
-        let number = try Int.fetchOne(next, arguments: [audience]) ?? 0
-        try record.execute(arguments: [plan.messageID.rawValue, audience, number])
-        bulletins[audience] = number
-      }
+      // The bulletin numbers were taken when the message was accepted.
+      let bulletins = try Row.fetchAll(
+        db.cachedStatement(
+          sql: "SELECT audience, number FROM message_bulletins WHERE message_id = ?"),
+        arguments: [plan.messageID.rawValue]
+      ).reduce(into: [String: Int]()) { $0[$1[0]] = $1[1] }
       var states: [String: Int] = [:]
       for var delivery in plan.deliveries {
         delivery.bulletin = bulletins[delivery.audience] ?? 0

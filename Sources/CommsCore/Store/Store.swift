@@ -10,10 +10,12 @@ public protocol Store: Sendable {
   /// returned if its content is the same, and a conflict is thrown if not.
   func accept(_ message: Message, fingerprint: String) async throws -> AcceptOutcome
 
-  /// Messages accepted but not yet expanded into deliveries, oldest first.
+  /// Messages accepted but not yet expanded into deliveries: flash first,
+  /// then by priority, then oldest first.
   func unplannedMessages(limit: Int) async throws -> [Message]
 
-  /// Writes a message's deliveries and marks it planned, with its audit events.
+  /// Writes a message's deliveries (with the bulletin numbers taken at
+  /// acceptance) and marks it planned, with its audit events.
   func savePlan(_ plan: Plan, at: Date) async throws
 
   /// Moves up to `limit` due deliveries (flash lane first, then by due time)
@@ -73,18 +75,12 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
 /// The deliveries planned for one message.
 public struct Plan: Sendable {
   public var messageID: MessageID
-  /// Each gets the next bulletin number, in the store's transaction.
-  public var audiences: [String]
   public var deliveries: [Delivery]
   /// Recipients per audience, for the `message.planned` audit event.
   public var recipientsPerAudience: [String: Int]
 
-  public init(
-    messageID: MessageID, audiences: [String], deliveries: [Delivery],
-    recipientsPerAudience: [String: Int]
-  ) {
+  public init(messageID: MessageID, deliveries: [Delivery], recipientsPerAudience: [String: Int]) {
     self.messageID = messageID
-    self.audiences = audiences
     self.deliveries = deliveries
     self.recipientsPerAudience = recipientsPerAudience
   }

@@ -62,6 +62,8 @@ extension WebhookPayloadTests {
       try JSONSerialization.jsonObject(with: Data(value.encoded())) as? [String: Any])
     #expect(Set(sent.keys) == Set(properties.keys))
     #expect(Set(required) == Set(properties.keys).subtracting(["reply_to"]))
-    #expect((schema["properties"] as? [String: [String: Any]])?["type"]?["const"] as? String == value.type)
+    #expect(
+      (schema["properties"] as? [String: [String: Any]])?["type"]?["const"] as? String == value.type
+    )
   }
 }

@@ -44,11 +44,30 @@ public final class CurlEngine: Sendable {
     return await withTaskCancellationHandler {
       await withCheckedContinuation { continuation in
         inbox.submit(
-          PendingTransfer(id: id, request: request, continuation: continuation, started: started))
+          PendingTransfer(
+            id: id, request: request, complete: { continuation.resume(returning: $0) },
+            started: started))
       }
     } onCancel: {
       inbox.cancel(id)
     }
+  }
+
+  /// Starts transfers without awaiting them, with one wakeup for the whole
+  /// batch: the way a dispatcher feeds hundreds of transfers a second
+  /// without a task and a thread hop for each. Each completion runs on the
+  /// engine thread when its transfer ends (or at once if the engine is shut
+  /// down); it must be quick and must not call the engine.
+  public func start(
+    _ transfers: [(request: CurlRequest, completion: @Sendable (CurlResponse) -> Void)]
+  ) {
+    guard !transfers.isEmpty else { return }
+    let started = ContinuousClock.now
+    inbox.submit(
+      all: transfers.map {
+        PendingTransfer(
+          id: inbox.makeID(), request: $0.request, complete: $0.completion, started: started)
+      })
   }
 
   /// Stops taking new transfers, lets those already given to the engine end

@@ -5,7 +5,10 @@ import Synchronization
 struct PendingTransfer: Sendable {
   let id: UInt64
   let request: CurlRequest
-  let continuation: CheckedContinuation<CurlResponse, Never>
+  /// Called once, with the outcome: on the engine thread when the transfer
+  /// ran, on the submitting thread when it was refused at once. Must be
+  /// quick and must not call back into the engine.
+  let complete: @Sendable (CurlResponse) -> Void
   let started: ContinuousClock.Instant
 
   func failure(_ code: CURLcode, _ message: String) -> CurlResponse {
@@ -88,7 +91,22 @@ final class CurlInbox: Sendable {
       return nil
     }
     if let rejection {
-      work.continuation.resume(returning: rejection)
+      work.complete(rejection)
+    }
+  }
+
+  /// Queues many transfers with one lock and one wakeup of the engine thread.
+  func submit(all works: [PendingTransfer]) {
+    let accepted = state.withLock { state -> Bool in
+      guard state.phase == .running else { return false }
+      state.queued.append(contentsOf: works)
+      state.wake?.wake()
+      return true
+    }
+    if !accepted {
+      for work in works {
+        work.complete(work.failure(CURLE_FAILED_INIT, "the curl engine is shut down"))
+      }
     }
   }
 

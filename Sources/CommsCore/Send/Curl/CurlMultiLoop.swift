@@ -40,8 +40,7 @@ final class CurlMultiLoop {
     while true {
       let batch = inbox.take(limit: maxActive - active.count)
       for work in batch.cancelledBeforeStart {
-        work.continuation.resume(
-          returning: work.failure(CURLE_ABORTED_BY_CALLBACK, "cancelled before it started"))
+        work.complete(work.failure(CURLE_ABORTED_BY_CALLBACK, "cancelled before it started"))
       }
       for work in batch.start {
         start(work, on: multi)
@@ -71,20 +70,19 @@ final class CurlMultiLoop {
       let request = work.request
       share = smtpPools.share(tls: tls, verifyTLS: request.verifyTLS, caFile: request.caFile)
       guard share != nil else {
-        work.continuation.resume(
-          returning: work.failure(CURLE_OUT_OF_MEMORY, "could not create an SMTP connection cache"))
+        work.complete(
+          work.failure(CURLE_OUT_OF_MEMORY, "could not create an SMTP connection cache"))
         return
       }
     }
     switch CurlTransfer.make(work, connectionCache: share) {
     case .refused(let response):
-      work.continuation.resume(returning: response)
+      work.complete(response)
     case .ready(let transfer):
       let code = curl_multi_add_handle(multi, transfer.easy)
       guard code == CURLM_OK else {
         let reason = String(cString: curl_multi_strerror(code))
-        work.continuation.resume(
-          returning: work.failure(CURLE_FAILED_INIT, "curl_multi_add_handle failed: \(reason)"))
+        work.complete(work.failure(CURLE_FAILED_INIT, "curl_multi_add_handle failed: \(reason)"))
         return
       }
       active[work.id] = transfer
@@ -116,12 +114,12 @@ final class CurlMultiLoop {
     // Once the last reference goes (at the end of this call), deinit frees
     // the easy handle and its buffers: libcurl no longer holds them.
     active[transfer.work.id] = nil
-    transfer.work.continuation.resume(returning: response)
+    transfer.work.complete(response)
   }
 
   private func stop(multi: UnsafeMutableRawPointer?, reason: String) {
     for work in inbox.detach() {
-      work.continuation.resume(returning: work.failure(CURLE_FAILED_INIT, reason))
+      work.complete(work.failure(CURLE_FAILED_INIT, reason))
     }
     // Every easy handle is gone by now, so the shares are free to close.
     smtpPools.closeAll()

@@ -4,24 +4,22 @@ import Foundation
 /// one SMTP transaction per delivery, so one refused address never fails
 /// another person's delivery.
 public struct EmailTransport: Transport {
-  let engine: CurlEngine
   let relay: Relay?
   let messageIDDomain: String
   let audiences: [String: Audience]
   let clock: any WallClock
 
-  public init(
-    engine: CurlEngine, configuration: Configuration, clock: any WallClock = SystemClock()
-  ) {
-    self.engine = engine
+  public init(configuration: Configuration, clock: any WallClock = SystemClock()) {
     self.relay = configuration.defaultRelay.flatMap { configuration.relays[$0] }
     self.messageIDDomain = configuration.messageIDDomain
     self.audiences = configuration.audiences
     self.clock = clock
   }
 
-  public func send(_ delivery: Delivery, message: Message) async -> AttemptResult {
-    guard let relay else { return .permanent(status: 0, reason: "no SMTP relay is configured") }
+  public func prepare(_ delivery: Delivery, message: Message) -> PreparedAttempt {
+    guard let relay else {
+      return .finished(.permanent(status: 0, reason: "no SMTP relay is configured"))
+    }
     let bytes: [UInt8]
     let recipient: EmailAddress
     do {
@@ -42,7 +40,7 @@ public struct EmailTransport: Transport {
         ])
       bytes = try EmailComposer.render(email)
     } catch {
-      return .permanent(status: 0, reason: "cannot compose the email: \(error)")
+      return .finished(.permanent(status: 0, reason: "cannot compose the email: \(error)"))
     }
     let request = CurlRequest(
       payload: .smtp(
@@ -51,7 +49,11 @@ public struct EmailTransport: Transport {
         username: relay.username, password: relay.password, tls: relay.tls),
       timeout: relay.timeout, connectTimeout: min(relay.timeout, .seconds(10)),
       verifyTLS: relay.verifyTLS)
-    return Self.classify(await engine.perform(request))
+    return .transfer(request)
+  }
+
+  public func classify(_ response: CurlResponse) -> AttemptResult {
+    Self.classify(response)
   }
 
   /// SMTP 4xx and network errors transient; SMTP 5xx permanent.

@@ -2,23 +2,20 @@ import Foundation
 
 /// Sends deliveries to webhook endpoints as signed JSON POSTs through libcurl.
 public struct WebhookTransport: Transport {
-  let engine: CurlEngine
   let endpoints: [String: Endpoint]
   let audiences: [String: Audience]
   let clock: any WallClock
 
-  public init(
-    engine: CurlEngine, configuration: Configuration, clock: any WallClock = SystemClock()
-  ) {
-    self.engine = engine
+  public init(configuration: Configuration, clock: any WallClock = SystemClock()) {
     self.endpoints = configuration.endpoints
     self.audiences = configuration.audiences
     self.clock = clock
   }
 
-  public func send(_ delivery: Delivery, message: Message) async -> AttemptResult {
+  public func prepare(_ delivery: Delivery, message: Message) -> PreparedAttempt {
     guard case .webhook(let name, _) = delivery.contact, let endpoint = endpoints[name] else {
-      return .permanent(status: 0, reason: "no endpoint \"\(delivery.contact)\" is configured")
+      return .finished(
+        .permanent(status: 0, reason: "no endpoint \"\(delivery.contact)\" is configured"))
     }
     let payload = WebhookPayload(
       delivery: delivery, message: message, audience: audiences[delivery.audience])
@@ -39,7 +36,11 @@ public struct WebhookTransport: Transport {
       payload: .httpPost(url: endpoint.url, headers: headers, body: body),
       timeout: endpoint.timeout,
       connectTimeout: min(endpoint.timeout, .seconds(5)), verifyTLS: endpoint.verifyTLS)
-    return Self.classify(await engine.perform(request), now: clock.now())
+    return .transfer(request)
+  }
+
+  public func classify(_ response: CurlResponse) -> AttemptResult {
+    Self.classify(response, now: clock.now())
   }
 
   /// 2xx delivered; 408, 429, 5xx and network errors transient; other statuses permanent.

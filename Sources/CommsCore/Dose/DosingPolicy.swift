@@ -1,0 +1,71 @@
+import Foundation
+
+/// How an audience's messages are dosed: when they may arrive, how many a
+/// person gets, and whether they are gathered into a digest.
+///
+/// Which priorities each rule touches (issue: rate dosing):
+/// - `flash` is never held, capped or digested.
+/// - `urgent` is not capped or digested, but waits out quiet hours unless
+///   `urgentInQuietHours` (the police audience has no quiet hours at all).
+/// - `normal` and `bulk` get every rule.
+public struct DosingPolicy: Sendable, Hashable {
+  /// Nil: no quiet hours (e.g. the police).
+  public var quietHours: QuietHours?
+  /// Whether urgent messages may arrive during quiet hours.
+  public var urgentInQuietHours: Bool
+  /// At most this many normal/bulk messages per person per `capWindow`;
+  /// what is over waits for the next digest slot (or for the window to free).
+  public var cap: Int?
+  public var capWindow: Duration
+  /// Local times (minutes after midnight) at which held normal/bulk messages
+  /// go out together as one situation report per person.
+  public var digestSlots: [Int]
+  /// The least time between two messages to the same person.
+  public var minimumGap: Duration?
+
+  public init(
+    quietHours: QuietHours? = .standard, urgentInQuietHours: Bool = false, cap: Int? = nil,
+    capWindow: Duration = .seconds(86_400), digestSlots: [Int] = [], minimumGap: Duration? = nil
+  ) {
+    self.quietHours = quietHours
+    self.urgentInQuietHours = urgentInQuietHours
+    self.cap = cap
+    self.capWindow = capWindow
+    self.digestSlots = digestSlots.sorted()
+    self.minimumGap = minimumGap
+  }
+
+  /// The default: quiet hours 22:00–07:00, nothing else.
+  public static let standard = DosingPolicy()
+
+  /// No dosing at all: everything goes at once.
+  public static let none = DosingPolicy(quietHours: nil)
+}
+
+/// Why a delivery waits.
+public enum HoldReason: String, Sendable, Codable, CaseIterable {
+  case quietHours = "quiet hours"
+  case cap = "cap reached"
+  case digest = "digest"
+  case minimumGap = "minimum gap"
+}
+
+/// What Dose decided for one delivery.
+public enum DosingDecision: Sendable, Equatable {
+  case sendAt(Date)
+  case hold(HoldReason, until: Date)
+}
+
+/// What Dose needs to know about a person's recent messages.
+public struct RecipientHistory: Sendable, Equatable {
+  /// Normal/bulk deliveries to this person in the audience within the cap
+  /// window (sent, sending or scheduled), oldest first.
+  public var dosedInWindow: [Date]
+  /// When the person last got (or is next due to get) any message.
+  public var lastMessageAt: Date?
+
+  public init(dosedInWindow: [Date] = [], lastMessageAt: Date? = nil) {
+    self.dosedInWindow = dosedInWindow
+    self.lastMessageAt = lastMessageAt
+  }
+}
