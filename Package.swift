@@ -23,10 +23,13 @@ let package = Package(
       pkgConfig: "libcurl",
       providers: [.apt(["libcurl4-openssl-dev"])]
     ),
+    // glibc's malloc_trim, to give memory back after big one-off jobs.
+    .systemLibrary(name: "CMalloc"),
     .target(
       name: "CommsCore",
       dependencies: [
         "CCurl",
+        "CMalloc",
         .product(name: "Logging", package: "swift-log"),
         .product(name: "Crypto", package: "swift-crypto"),
         .product(name: "GRDB", package: "GRDB.swift"),

@@ -58,6 +58,7 @@ public final class Daemon: Service {
       pollInterval: configuration.dispatch.pollInterval, doorbell: planBell,
       planned: { dispatcher.workArrived() }, logger: logger)
     let wake = try WakeSocket(path: configuration.wakeSocketPath, doorbell: planBell)
+    FreedMemory.release()  // what parsing the configuration left behind
     defer { wake.close() }
 
     logger.info(

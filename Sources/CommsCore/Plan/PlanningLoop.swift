@@ -69,6 +69,7 @@ public final class PlanningLoop: Sendable {
           "deliveries": "\(plan.deliveries.count)",
         ])
       planned()
+      if plan.deliveries.count >= 10_000 { FreedMemory.release() }
     }
     return messages.count
   }
@@ -79,6 +80,7 @@ public final class PlanningLoop: Sendable {
     case .unchanged:
       return
     case .reloaded(let count, let hash):
+      FreedMemory.release()
       logger.notice("recipient directory reloaded", metadata: ["recipients": "\(count)"])
       event = AuditEvent(
         kind: "config.reloaded", at: clock.now(), actor: "commsd",
