@@ -8,6 +8,7 @@ extension EndToEnd {
       [audiences.staff]
       display_name = "Personale"
       footer = "Vagtplan: intranettet."
+      dosing.quiet_hours = "none"
       [audiences.staff.translations.en]
       display_name = "Staff"
       footer = "Rota: the intranet."
@@ -17,6 +18,7 @@ extension EndToEnd {
       reply_to = "Pårørendetelefonen <paaroerende@kommune.test>"
       footer = "Spørgsmål: ring 7012 3456."
       signature = "Krisestaben"
+      dosing.quiet_hours = "none"
       [audiences.relatives.translations.en]
       display_name = "Relatives"
       footer = "Questions: call +45 7012 3456."
@@ -25,7 +27,9 @@ extension EndToEnd {
       footer = "للأسئلة: اتصل على 7012 3456."
 
       [audiences.council]
+      dosing.quiet_hours = "none"
       [audiences.police]
+      dosing.quiet_hours = "none"
       """
 
     /// One message in Danish, English and Arabic to staff and relatives:

@@ -9,15 +9,18 @@ public struct Audience: Sendable {
   public var displayNames: [String: String]
   /// Subject format, header, footer, signature and Reply-To.
   public var template: AudienceTemplate
+  /// Quiet hours, caps, digests and gaps for this audience's members.
+  public var dosing: DosingPolicy
 
   public init(
     name: String, displayName: String, displayNames: [String: String] = [:],
-    template: AudienceTemplate = .standard
+    template: AudienceTemplate = .standard, dosing: DosingPolicy = .standard
   ) {
     self.name = name
     self.displayName = displayName
     self.displayNames = displayNames
     self.template = template
+    self.dosing = dosing
   }
 
   /// The audience's name for a reader of `language`.

@@ -19,6 +19,7 @@ extension ConfigurationReader {
     let displayName = table.string("display_name") ?? name
     let replyTo = table.string("reply_to")
     let base = readParts(&table)
+    let dosing = readDosing(table.table("dosing"))
     var displayNames: [String: String] = [:]
     var translations: [String: AudienceTemplate.Parts] = [:]
     if var languages = table.table("translations") {
@@ -41,7 +42,8 @@ extension ConfigurationReader {
         subjectFormat: base.subjectFormat, header: base.header, footer: base.footer,
         signature: base.signature, replyTo: replyTo, translations: translations)
       return Audience(
-        name: name, displayName: displayName, displayNames: displayNames, template: template)
+        name: name, displayName: displayName, displayNames: displayNames, template: template,
+        dosing: dosing)
     } catch {
       // The error names the part, e.g. "footer[en]": point at that key.
       let part = error.part.split(separator: "[", maxSplits: 1)
@@ -62,5 +64,41 @@ extension ConfigurationReader {
     AudienceTemplate.Parts(
       subjectFormat: table.string("subject_format"), header: table.string("header"),
       footer: table.string("footer"), signature: table.string("signature"))
+  }
+
+  /// `[audiences.NAME.dosing]`; absent keys keep the standard policy
+  /// (quiet hours 22:00–07:00, no cap, no digest, no gap).
+  func readDosing(_ table: ConfigTable?) -> DosingPolicy {
+    var policy = DosingPolicy.standard
+    guard var table else { return policy }
+    if let text = table.string("quiet_hours") {
+      if text == "none" {
+        policy.quietHours = nil
+      } else if let quiet = QuietHours(parsing: text) {
+        policy.quietHours = quiet
+      } else {
+        table.fail(
+          "quiet_hours", "expected a window such as \"22:00-07:00\", or \"none\"; found \"\(text)\""
+        )
+      }
+    }
+    if let value = table.bool("urgent_in_quiet_hours") { policy.urgentInQuietHours = value }
+    if let cap = table.integer("cap", in: 1...1000) { policy.cap = cap }
+    if let window = table.duration("cap_window") { policy.capWindow = window }
+    if let slots = table.strings("digest") {
+      var minutes: [Int] = []
+      for (text, line) in slots {
+        guard let minute = QuietHours.minutes(Substring(text)) else {
+          table.fail(
+            "digest", "expected local times such as \"08:00\", found \"\(text)\"", line: line)
+          continue
+        }
+        minutes.append(minute)
+      }
+      policy.digestSlots = minutes.sorted()
+    }
+    if let gap = table.duration("min_gap") { policy.minimumGap = gap }
+    table.rejectUnknownKeys()
+    return policy
   }
 }

@@ -54,7 +54,8 @@ public final class Daemon: Service {
       ], recorder: recorder, doorbell: dispatchBell, clock: clock, logger: logger)
     let planning = PlanningLoop(
       store: store, planner: Planner(dosing: Dosing()),
-      directory: DirectorySource(configuration: configuration), clock: clock,
+      directory: DirectorySource(configuration: configuration),
+      policies: configuration.audiences.mapValues(\.dosing), clock: clock,
       pollInterval: configuration.dispatch.pollInterval, doorbell: planBell,
       planned: { dispatcher.workArrived() }, logger: logger)
     let wake = try WakeSocket(path: configuration.wakeSocketPath, doorbell: planBell)

@@ -69,3 +69,21 @@ public struct RecipientHistory: Sendable, Equatable {
     self.lastMessageAt = lastMessageAt
   }
 }
+
+/// Recent messages of many people, as the store reports them before a plan.
+public struct DosingHistory: Sendable {
+  /// Normal/bulk messages per audience and person within the cap window.
+  public var dosed: [String: [String: [Date]]]
+  /// The latest message per person, any audience.
+  public var latest: [String: Date]
+
+  public init(dosed: [String: [String: [Date]]] = [:], latest: [String: Date] = [:]) {
+    self.dosed = dosed
+    self.latest = latest
+  }
+
+  public func of(_ recipient: String, in audience: String) -> RecipientHistory {
+    RecipientHistory(
+      dosedInWindow: dosed[audience]?[recipient] ?? [], lastMessageAt: latest[recipient])
+  }
+}

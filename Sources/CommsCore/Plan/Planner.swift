@@ -13,11 +13,15 @@ public struct Planner: Sendable {
     self.dosing = dosing
   }
 
-  /// The deliveries for `message`, each already placed by Dose.
+  /// The deliveries for `message`, each already placed by Dose under its
+  /// audience's policy (`policies`, default: no dosing) and the person's
+  /// recent messages (`history`).
   public func plan(
-    _ message: Message, directory: RecipientDirectory, at now: Date,
+    _ message: Message, directory: RecipientDirectory, policies: [String: DosingPolicy] = [:],
+    history: DosingHistory = DosingHistory(), at now: Date,
     using generator: inout some RandomNumberGenerator
   ) -> Plan {
+    var zones: [String: TimeZone] = [:]
     var seen = Set<String>()
     var deliveries: [Delivery] = []
     var perAudience: [String: Int] = [:]
@@ -33,9 +37,13 @@ public struct Planner: Sendable {
           audience: audience, contact: contact, contactIndex: 0, contacts: recipient.contacts,
           language: language,
           priority: message.priority, state: .queued, dueAt: now, createdAt: now)
+        let zone =
+          zones[recipient.timeZone]
+          ?? TimeZone(identifier: recipient.timeZone) ?? TimeZone(identifier: "Europe/Copenhagen")!
+        zones[recipient.timeZone] = zone
         dosing.place(
-          &delivery, policy: .none, timeZone: TimeZone(identifier: recipient.timeZone) ?? .current,
-          now: now, history: RecipientHistory())
+          &delivery, policy: policies[audience] ?? .none, timeZone: zone, now: now,
+          history: history.of(recipient.id, in: audience))
         deliveries.append(delivery)
         count += 1
       }

@@ -9,6 +9,8 @@ public final class PlanningLoop: Sendable {
   let store: any Store
   let planner: Planner
   let directory: DirectorySource
+  /// Each audience's dosing policy.
+  let policies: [String: DosingPolicy]
   let clock: any WallClock
   let pollInterval: Duration
   let logger: Logger
@@ -19,7 +21,8 @@ public final class PlanningLoop: Sendable {
   private let stopping = Atomic<Bool>(false)
 
   public init(
-    store: any Store, planner: Planner, directory: DirectorySource, clock: any WallClock,
+    store: any Store, planner: Planner, directory: DirectorySource,
+    policies: [String: DosingPolicy], clock: any WallClock,
     pollInterval: Duration,
     doorbell: Doorbell,
     planned: @escaping @Sendable () -> Void, logger: Logger
@@ -27,6 +30,7 @@ public final class PlanningLoop: Sendable {
     self.store = store
     self.planner = planner
     self.directory = directory
+    self.policies = policies
     self.clock = clock
     self.pollInterval = pollInterval
     self.doorbell = doorbell
@@ -60,7 +64,10 @@ public final class PlanningLoop: Sendable {
     var generator = SystemRandomNumberGenerator()
     let directory = directory.current
     for message in messages {
-      let plan = planner.plan(message, directory: directory, at: clock.now(), using: &generator)
+      let now = clock.now()
+      let plan = planner.plan(
+        message, directory: directory, policies: policies,
+        history: try await history(for: message, now: now), at: now, using: &generator)
       try await store.savePlan(plan, at: clock.now())
       logger.info(
         "message planned",
@@ -96,5 +103,19 @@ public final class PlanningLoop: Sendable {
     do { try await store.appendAudit([event]) } catch {
       logger.error("cannot write audit event", metadata: ["error": "\(error)"])
     }
+  }
+
+  /// The recent messages Dose must weigh: only for normal and bulk messages
+  /// to audiences with a cap or a minimum gap (flash and urgent are not capped).
+  private func history(for message: Message, now: Date) async throws -> DosingHistory {
+    guard message.priority >= .normal else { return DosingHistory() }
+    let relevant = message.audiences.compactMap { name in policies[name].map { (name, $0) } }
+    let capped = relevant.filter { $0.1.cap != nil }
+    let gaps = relevant.compactMap { $0.1.minimumGap }
+    guard !capped.isEmpty || !gaps.isEmpty else { return DosingHistory() }
+    let window = capped.map { $0.1.capWindow.seconds }.max() ?? 0
+    return try await store.dosingHistory(
+      audiences: capped.map(\.0), since: now.addingTimeInterval(-window),
+      latestSince: gaps.map(\.seconds).max().map { now.addingTimeInterval(-$0) })
   }
 }

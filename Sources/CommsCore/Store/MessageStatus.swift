@@ -18,9 +18,13 @@ public struct MessageStatus: Sendable, Codable {
     public var deliveredAt: Date?
     public var bulletin: Int
     public var language: String
+    /// Why a held delivery waits (`quiet hours`, `cap reached`, `digest`, `minimum gap`);
+    /// its `due_at` is when it is released.
+    public var holdReason: String?
 
     enum CodingKeys: String, CodingKey {
       case id, recipient, audience, channel, contact, state, attempts, bulletin, language
+      case holdReason = "hold_reason"
       case recipientName = "recipient_name"
       case dueAt = "due_at"
       case lastStatus = "last_status"

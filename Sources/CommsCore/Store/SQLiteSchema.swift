@@ -89,6 +89,16 @@ enum SQLiteSchema {
           ALTER TABLE deliveries ADD COLUMN contacts TEXT NOT NULL DEFAULT '[]';
           """)
     }
+    migrator.registerMigration("0003-dosing") { db in
+      try db.execute(
+        sql: """
+          -- Why a held delivery waits (quiet hours, cap reached, digest, minimum gap).
+          ALTER TABLE deliveries ADD COLUMN hold_reason TEXT;
+          CREATE INDEX deliveries_held ON deliveries(due_at) WHERE state = 'held';
+          -- Dosing history: a person's recent messages in an audience.
+          CREATE INDEX deliveries_audience_due ON deliveries(audience, due_at);
+          """)
+    }
     return migrator
   }
 }

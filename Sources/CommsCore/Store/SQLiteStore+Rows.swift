@@ -63,7 +63,7 @@ extension SQLiteStore {
         sql: """
           SELECT id, recipient_id, recipient_name, audience, channel, endpoint, address, state, attempts,
             due_at, last_status, last_error, delivered_at, contact_index, json_array_length(contacts),
-            bulletin, language
+            bulletin, language, hold_reason
           FROM deliveries WHERE message_id = ? ORDER BY audience, recipient_id, contact_index
           """, arguments: [id.rawValue])
       var counts: [String: Int] = [:]
@@ -88,7 +88,7 @@ extension SQLiteStore {
           dueAt: (row[9] as String?).flatMap(Timestamp.parse), lastStatus: row[10],
           lastError: row[11],
           deliveredAt: (row[12] as String?).flatMap(Timestamp.parse), bulletin: row[15],
-          language: row[16])
+          language: row[16], holdReason: row[17])
       }
       unreachable.subtract(reached)
       let bulletins = try Row.fetchAll(

@@ -159,8 +159,8 @@ public final class SQLiteStore: Store {
       sql: """
         INSERT INTO deliveries (id, message_id, recipient_id, recipient_name, audience, channel, endpoint,
           address, contact_index, contacts, bulletin, language, priority, lane, state, due_at,
-          created_at, updated_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+          created_at, updated_at, hold_reason)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """)
     let endpoint: String? =
       if case .webhook(let name, _) = delivery.contact { name } else { nil }
@@ -170,6 +170,7 @@ public final class SQLiteStore: Store {
       delivery.contact.address, delivery.contactIndex, Contact.json(delivery.contacts),
       delivery.bulletin, delivery.language, delivery.priority.rawValue, delivery.priority.lane,
       delivery.state.rawValue, Timestamp.format(delivery.dueAt), now, now,
+      delivery.holdReason?.rawValue,
     ])
   }
 
@@ -194,6 +195,7 @@ public final class SQLiteStore: Store {
     _ db: Database, owner: String, now: Date, until: Date, limit: Int
   ) throws -> [Delivery] {
     let nowText = Timestamp.format(now)
+    try releaseHeld(db, now: now)
     let statement = try db.cachedStatement(
       sql: """
         UPDATE deliveries SET state = 'sending', lease_owner = ?, lease_until = ?, updated_at = ?
@@ -216,6 +218,66 @@ public final class SQLiteStore: Store {
           ]))
     }
     return deliveries
+  }
+
+  /// Held deliveries whose time has come become ready (held → ready), in the
+  /// leasing transaction, so a release at 07:00 is sent in the same breath.
+  static func releaseHeld(_ db: Database, now: Date) throws {
+    let nowText = Timestamp.format(now)
+    let rows = try Row.fetchAll(
+      db.cachedStatement(
+        sql: """
+          UPDATE deliveries SET state = 'ready', hold_reason = NULL, updated_at = ?
+          WHERE state = 'held' AND due_at <= ?
+          RETURNING id
+          """), arguments: [nowText, nowText])
+    guard !rows.isEmpty else { return }
+    try insertAudit(
+      db,
+      AuditEvent(
+        kind: "delivery.released", at: now, actor: "commsd",
+        detail: [
+          "count": String(rows.count),
+          "deliveries": rows.map { $0[0] as String }.joined(separator: ","),
+        ]))
+  }
+
+  public func dosingHistory(
+    audiences: [String], since: Date, latestSince: Date?
+  ) async throws -> DosingHistory {
+    try await pool.read { db in
+      var history = DosingHistory()
+      if !audiences.isEmpty {
+        let marks = Array(repeating: "?", count: audiences.count).joined(separator: ", ")
+        var arguments = StatementArguments(audiences)
+        arguments += [Timestamp.format(since)]
+        let rows = try Row.fetchCursor(
+          db,
+          sql: """
+            SELECT audience, recipient_id, due_at FROM deliveries
+            WHERE audience IN (\(marks)) AND priority IN ('normal', 'bulk') AND contact_index = 0
+              AND state != 'cancelled' AND due_at >= ?
+            ORDER BY due_at
+            """, arguments: arguments)
+        while let row = try rows.next() {
+          guard let due = Timestamp.parse(row[2]) else { continue }
+          history.dosed[row[0], default: [:]][row[1], default: []].append(due)
+        }
+      }
+      if let latestSince {
+        let rows = try Row.fetchCursor(
+          db,
+          sql: """
+            SELECT recipient_id, MAX(due_at) FROM deliveries
+            WHERE contact_index = 0 AND state != 'cancelled' AND due_at >= ?
+            GROUP BY recipient_id
+            """, arguments: [Timestamp.format(latestSince)])
+        while let row = try rows.next() {
+          if let latest = Timestamp.parse(row[1]) { history.latest[row[0]] = latest }
+        }
+      }
+      return history
+    }
   }
 
   public func record(_ outcomes: [AttemptRecord], owner: String) async throws -> Int {
@@ -354,7 +416,7 @@ public final class SQLiteStore: Store {
     try await pool.read { db in
       let text = try String.fetchOne(
         db,
-        sql: "SELECT MIN(due_at) FROM deliveries WHERE state IN ('ready', 'retrying')")
+        sql: "SELECT MIN(due_at) FROM deliveries WHERE state IN ('ready', 'retrying', 'held')")
       return text.flatMap(Timestamp.parse)
     }
   }

@@ -35,7 +35,13 @@ public protocol Store: Sendable {
   /// all of them when `all` (used at start by the only daemon on this store).
   func reclaimLeases(now: Date, all: Bool) async throws -> Int
 
-  /// The earliest due time among deliveries waiting to be sent, if any.
+  /// What Dose needs before planning: the normal/bulk messages of each of
+  /// `audiences` since `since` per person, and (when `latestSince` is given)
+  /// each person's latest message since then.
+  func dosingHistory(audiences: [String], since: Date, latestSince: Date?) async throws
+    -> DosingHistory
+
+  /// The earliest due time among deliveries waiting to be sent or released, if any.
   func nextDueDate() async throws -> Date?
 
   func message(_ id: MessageID) async throws -> Message?

@@ -18,16 +18,22 @@ final class Workspace: @unchecked Sendable {
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
   }
 
-  /// The four audiences with their display names and default templates.
+  /// The four audiences with their display names and default templates, and
+  /// no quiet hours: these tests run at any time of day, and dosing has
+  /// tests of its own.
   static let standardAudiences = """
     [audiences.staff]
     display_name = "Personale"
+    dosing.quiet_hours = "none"
     [audiences.relatives]
     display_name = "Pårørende"
+    dosing.quiet_hours = "none"
     [audiences.council]
     display_name = "Kommunalbestyrelsen"
+    dosing.quiet_hours = "none"
     [audiences.police]
     display_name = "Politiet"
+    dosing.quiet_hours = "none"
     """
 
   /// The shared secret the test endpoints sign with.
