@@ -114,6 +114,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--status", type=parse_status, default=204, help="status for normal answers (default 204)")
     p.add_argument("--fail-first", type=int, default=0, metavar="N",
                    help="answer the first N requests per webhook-id with --fail-status")
+    p.add_argument("--fail-first-overall", action="store_true",
+                   help="count --fail-first over all requests instead of per webhook-id")
     p.add_argument("--fail-status", type=parse_status, default=503, help="status for --fail-first (default 503)")
     p.add_argument("--retry-after", metavar="SECONDS", help="send Retry-After with --fail-first answers")
     p.add_argument("--fail-path", action="append", default=[], type=parse_fail_path, metavar="PREFIX=STATUS",
@@ -202,7 +204,7 @@ class Receiver:
         if status is not None:
             return Answer(status, body, retry_after=retry_after, delay_ms=delay_ms)
         if self.args.fail_first > 0:
-            key = webhook_id if webhook_id is not None else ""
+            key = webhook_id if webhook_id is not None and not self.args.fail_first_overall else ""
             with self.counter_lock:
                 n = self.attempts.get(key, 0) + 1
                 self.attempts[key] = n

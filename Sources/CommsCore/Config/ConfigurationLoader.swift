@@ -225,6 +225,18 @@ struct ConfigurationReader {
     }
   }
 
+  /// `rate`, `burst`, `breaker_failures`, `breaker_open` of an endpoint or relay.
+  func readGate(_ table: inout ConfigTable) -> TargetGate.Settings {
+    var settings = TargetGate.Settings()
+    settings.rate = table.number("rate", in: 0.01...1_000_000)
+    settings.burst = table.integer("burst", in: 1...100_000) ?? max(1, Int(settings.rate ?? 1))
+    if let failures = table.integer("breaker_failures", in: 1...1000) {
+      settings.breakerFailures = failures
+    }
+    if let open = table.duration("breaker_open") { settings.breakerOpenFor = open }
+    return settings
+  }
+
   func readDispatch(_ table: ConfigTable?) -> DispatchSettings {
     var settings = DispatchSettings()
     guard var table else { return settings }
@@ -265,6 +277,7 @@ struct ConfigurationReader {
     let concurrency = table.integer("concurrency", in: 1...256) ?? 4
     let timeout = table.duration("timeout") ?? .seconds(30)
     let verifyTLS = table.bool("verify_tls") ?? true
+    let gate = readGate(&table)
     table.rejectUnknownKeys()
     if let url, !(url.hasPrefix("smtp://") || url.hasPrefix("smtps://")) {
       table.fail("url", "expected an smtp:// or smtps:// URL, found \"\(url)\"")
@@ -282,7 +295,7 @@ struct ConfigurationReader {
     guard let url, let from else { return nil }
     return Relay(
       name: name, url: url, from: from, tls: tls, username: username, password: password,
-      concurrency: concurrency, timeout: timeout, verifyTLS: verifyTLS)
+      concurrency: concurrency, timeout: timeout, verifyTLS: verifyTLS, gate: gate)
   }
 
   func readEndpoint(_ table: ConfigTable, name: String) -> Endpoint? {
@@ -306,6 +319,7 @@ struct ConfigurationReader {
     let concurrency = table.integer("concurrency", in: 1...1024) ?? 8
     let timeout = table.duration("timeout") ?? .seconds(10)
     let verifyTLS = table.bool("verify_tls") ?? true
+    let gate = readGate(&table)
     table.rejectUnknownKeys()
     if let url, !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
       table.fail("url", "expected an http:// or https:// URL, found \"\(url)\"")
@@ -324,7 +338,7 @@ struct ConfigurationReader {
     guard let url else { return nil }
     return Endpoint(
       name: name, url: url, secret: key, headers: headers, concurrency: concurrency,
-      timeout: timeout, verifyTLS: verifyTLS)
+      timeout: timeout, verifyTLS: verifyTLS, gate: gate)
   }
 
   func readRecipient(

@@ -10,10 +10,13 @@ public struct Endpoint: Sendable, Hashable {
   public var timeout: Duration
   /// TLS peer verification; turning it off is explicit and logged at start.
   public var verifyTLS: Bool
+  /// Rate, burst and circuit breaker for this target.
+  public var gate: TargetGate.Settings
 
   public init(
     name: String, url: String, secret: [UInt8], headers: [HTTPHeaderField] = [],
-    concurrency: Int = 8, timeout: Duration = .seconds(10), verifyTLS: Bool = true
+    concurrency: Int = 8, timeout: Duration = .seconds(10), verifyTLS: Bool = true,
+    gate: TargetGate.Settings = TargetGate.Settings()
   ) {
     self.name = name
     self.url = url
@@ -22,6 +25,7 @@ public struct Endpoint: Sendable, Hashable {
     self.concurrency = concurrency
     self.timeout = timeout
     self.verifyTLS = verifyTLS
+    self.gate = gate
   }
 }
 

@@ -11,11 +11,13 @@ public struct Relay: Sendable, Hashable {
   public var concurrency: Int
   public var timeout: Duration
   public var verifyTLS: Bool
+  /// Rate, burst and circuit breaker for this target.
+  public var gate: TargetGate.Settings
 
   public init(
     name: String, url: String, from: EmailAddress, tls: SMTPTLSMode, username: String? = nil,
     password: String? = nil, concurrency: Int = 4, timeout: Duration = .seconds(30),
-    verifyTLS: Bool = true
+    verifyTLS: Bool = true, gate: TargetGate.Settings = TargetGate.Settings()
   ) {
     self.name = name
     self.url = url
@@ -26,5 +28,6 @@ public struct Relay: Sendable, Hashable {
     self.concurrency = concurrency
     self.timeout = timeout
     self.verifyTLS = verifyTLS
+    self.gate = gate
   }
 }

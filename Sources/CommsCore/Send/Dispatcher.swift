@@ -13,10 +13,23 @@ import Synchronization
 /// so a delivery waiting for a busy endpoint never holds back another
 /// endpoint's deliveries.
 public final class Dispatcher: Sendable {
-  /// Transfers running now, in total and per endpoint or relay.
+  /// Transfers running now, in total and per endpoint or relay, and each
+  /// target's gate (rate, pause, circuit breaker).
   private struct Slots {
     var total = 0
     var perTarget: [String: Int] = [:]
+    var gates: [String: TargetGate] = [:]
+  }
+
+  /// What the dispatcher may do with one buffered delivery now.
+  private enum Verdict {
+    case start
+    /// No global slot: nothing more can start this round.
+    case full
+    /// Its target has no free slot or token yet (soon: keep it in memory).
+    case wait(until: Date?)
+    /// Its target is paused or its breaker open: back to the store until then.
+    case postpone(until: Date)
   }
 
   let store: any Store
@@ -32,7 +45,7 @@ public final class Dispatcher: Sendable {
   /// Rung when new deliveries were planned, outcomes written, or slots freed.
   public let doorbell: Doorbell
   private let messages = MessageCache(capacity: 256)
-  private let slots = Mutex(Slots())
+  private let slots: Mutex<Slots>
   private let stopping = Atomic<Bool>(false)
   private let newWork = Atomic<Bool>(false)
 
@@ -51,11 +64,17 @@ public final class Dispatcher: Sendable {
     self.clock = clock
     self.logger = logger
     var limits: [String: Int] = [:]
+    var gates: [String: TargetGate] = [:]
     for (name, endpoint) in configuration.endpoints {
       limits["endpoint:\(name)"] = endpoint.concurrency
+      gates["endpoint:\(name)"] = TargetGate(endpoint.gate)
     }
-    for (name, relay) in configuration.relays { limits["relay:\(name)"] = relay.concurrency }
+    for (name, relay) in configuration.relays {
+      limits["relay:\(name)"] = relay.concurrency
+      gates["relay:\(name)"] = TargetGate(relay.gate)
+    }
     self.limits = limits
+    self.slots = Mutex(Slots(gates: gates))
     self.defaultRelay = configuration.defaultRelay ?? "none"
   }
 
@@ -84,13 +103,18 @@ public final class Dispatcher: Sendable {
   /// One lease transaction thus feeds hundreds of transfers.
   public func run() async {
     var buffer: [Delivery] = []
+    var blocked = Set<String>()
+    var nextToken: Date?
     let capacity = settings.maxInFlight * 4
     while !stopping.load(ordering: .relaxed) && !Task.isCancelled {
       var exhausted = false
       let announced = newWork.exchange(false, ordering: .relaxed)
-      if buffer.count < settings.maxInFlight || announced {
-        let wanted = capacity - buffer.count
-        let leased = await lease(limit: wanted)
+      // Only deliveries that could start soon count: a buffer full of work
+      // for one slow endpoint must not stop leasing for the others.
+      let startable = buffer.count { !blocked.contains(target(of: $0)) }
+      if (startable < settings.maxInFlight && buffer.count < capacity * 2) || announced {
+        let wanted = max(settings.maxInFlight, capacity - startable)
+        let leased = await lease(limit: wanted, excluding: blocked)
         exhausted = leased.count < wanted
         if !leased.isEmpty {
           buffer += leased
@@ -99,44 +123,74 @@ public final class Dispatcher: Sendable {
         }
       }
       let before = buffer.count
-      buffer = await startWhatFits(buffer)
+      (buffer, blocked, nextToken) = await startWhatFits(buffer)
       if buffer.isEmpty && exhausted {
         await doorbell.wait(timeout: await idleWait())
       } else if buffer.count == before || transfersInFlight >= settings.maxInFlight {
-        // Nothing could start: wait for a slot (completions ring).
-        await doorbell.wait(timeout: settings.pollInterval)
+        // Nothing could start: wait for a slot (completions ring) or a token.
+        var wait = settings.pollInterval
+        if let nextToken {
+          wait = min(
+            wait, .milliseconds(max(1, Int64(nextToken.timeIntervalSince(clock.now()) * 1000))))
+        }
+        await doorbell.wait(timeout: wait)
       }
     }
     while transfersInFlight > 0 { await doorbell.wait(timeout: .milliseconds(50)) }
     await release(buffer)
   }
 
-  /// Starts the deliveries in `buffer` that have a free global slot and a
-  /// free slot at their endpoint or relay, in order; returns the rest.
-  private func startWhatFits(_ buffer: [Delivery]) async -> [Delivery] {
+  /// Starts the deliveries in `buffer` that have a free global slot, a free
+  /// slot and a token at their endpoint or relay, in order. Returns those
+  /// left waiting, the targets that should not be leased for now, and when
+  /// the next token comes. Deliveries of a paused endpoint or an open
+  /// breaker go back to the store until then.
+  private func startWhatFits(_ buffer: [Delivery]) async -> (
+    waiting: [Delivery], blocked: Set<String>, nextToken: Date?
+  ) {
     var waiting: [Delivery] = []
+    var waitingPerTarget: [String: Int] = [:]
+    var postponed: [(DeliveryID, Date)] = []
+    var nextToken: Date?
     var batch: [(request: CurlRequest, completion: @Sendable (CurlResponse) -> Void)] = []
     var generator = SystemRandomNumberGenerator()
-    for (index, delivery) in buffer.enumerated() {
+    let now = clock.now()
+    scan: for (index, delivery) in buffer.enumerated() {
       let target = target(of: delivery)
       let limit = limits[target] ?? settings.maxInFlight
-      let reserved = slots.withLock { slots -> Bool? in
-        guard slots.total < settings.maxInFlight else { return nil }
-        guard slots.perTarget[target, default: 0] < limit else { return false }
+      let verdict = slots.withLock { slots -> Verdict in
+        guard slots.total < settings.maxInFlight else { return .full }
+        guard slots.perTarget[target, default: 0] < limit else { return .wait(until: nil) }
+        switch slots.gates[target]?.admit(at: now) {
+        case .none: break
+        case .rate(let until): return .wait(until: until)
+        case .paused(let until): return .postpone(until: until)
+        case .breaker(let until): return .postpone(until: until ?? now.addingTimeInterval(1))
+        }
         slots.total += 1
         slots.perTarget[target, default: 0] += 1
-        return true
+        return .start
       }
-      guard let reserved else {
+      switch verdict {
+      case .full:
         waiting += buffer[index...]
+        for delivery in buffer[index...] {
+          waitingPerTarget[self.target(of: delivery), default: 0] += 1
+        }
+        break scan
+      case .wait(let until):
+        waiting.append(delivery)
+        waitingPerTarget[target, default: 0] += 1
+        if let until { nextToken = min(nextToken ?? until, until) }
+        continue
+      case .postpone(let until):
+        postponed.append((delivery.id, until))
+        waitingPerTarget[target, default: 0] += limit * 2  // lease none of it for now
+        continue
+      case .start:
         break
       }
-      guard reserved else {
-        waiting.append(delivery)
-        continue
-      }
-      let prepared = await prepare(delivery)
-      switch prepared {
+      switch await prepare(delivery) {
       case .finished(let result):
         finish(delivery, result: result, duration: .zero, target: target, using: &generator)
       case .transfer(let request):
@@ -154,7 +208,11 @@ public final class Dispatcher: Sendable {
       }
     }
     engine.start(batch)
-    return waiting
+    if !postponed.isEmpty { await postpone(postponed) }
+    // A target with more waiting than it can start in a while is not leased.
+    let blocked = Set(
+      waitingPerTarget.filter { target, count in count >= max(8, 2 * (limits[target] ?? 8)) }.keys)
+    return (waiting, blocked, nextToken)
   }
 
   private func prepare(_ delivery: Delivery) async -> PreparedAttempt {
@@ -188,7 +246,9 @@ public final class Dispatcher: Sendable {
     let limit = limits[target] ?? settings.maxInFlight
     // Wake the loop only when it has room to act on: a quarter of the slots
     // free, or a full endpoint got a slot back (work may wait for exactly it).
+    let now = clock.now()
     let wake = slots.withLock { slots -> Bool in
+      slots.gates[target]?.record(result, at: now)
       let wasFull = slots.perTarget[target, default: 0] >= limit
       slots.total -= 1
       slots.perTarget[target, default: 0] -= 1
@@ -204,15 +264,31 @@ public final class Dispatcher: Sendable {
     }
   }
 
-  private func lease(limit: Int) async -> [Delivery] {
+  private func lease(limit: Int, excluding blocked: Set<String>) async -> [Delivery] {
     let now = clock.now()
+    var excluded = LeaseExclusion()
+    for target in blocked {
+      if target.hasPrefix("endpoint:") { excluded.endpoints.insert(String(target.dropFirst(9))) }
+      if target.hasPrefix("relay:") { excluded.email = true }
+    }
     do {
       return try await store.lease(
         owner: owner, now: now, until: now.addingTimeInterval(settings.leaseDuration.seconds),
-        limit: limit)
+        limit: limit, excluding: excluded)
     } catch {
       logger.error("cannot lease deliveries", metadata: ["error": "\(error)"])
       return []
+    }
+  }
+
+  /// Gives deliveries of a paused endpoint (or an open breaker) back to the
+  /// store until it may be tried, without counting an attempt.
+  private func postpone(_ items: [(DeliveryID, Date)]) async {
+    do {
+      try await store.postpone(items, owner: owner, at: clock.now())
+    } catch {
+      logger.error(
+        "cannot postpone deliveries; their leases expire instead", metadata: ["error": "\(error)"])
     }
   }
 

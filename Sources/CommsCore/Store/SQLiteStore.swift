@@ -174,7 +174,9 @@ public final class SQLiteStore: Store {
     ])
   }
 
-  public func lease(owner: String, now: Date, until: Date, limit: Int) async throws -> [Delivery] {
+  public func lease(
+    owner: String, now: Date, until: Date, limit: Int, excluding: LeaseExclusion = LeaseExclusion()
+  ) async throws -> [Delivery] {
     // A lease need not survive a power cut: if it is lost, the delivery is
     // simply `ready` again, as after a crash. So its commit skips the fsync
     // (synchronous = NORMAL); the next FULL commit (an outcome, a message)
@@ -184,7 +186,8 @@ public final class SQLiteStore: Store {
       defer { try? db.execute(sql: "PRAGMA synchronous = FULL") }
       var leased: [Delivery] = []
       try db.inTransaction(.immediate) {
-        leased = try Self.lease(db, owner: owner, now: now, until: until, limit: limit)
+        leased = try Self.lease(
+          db, owner: owner, now: now, until: until, limit: limit, excluding: excluding)
         return .commit
       }
       return leased
@@ -192,19 +195,29 @@ public final class SQLiteStore: Store {
   }
 
   private static func lease(
-    _ db: Database, owner: String, now: Date, until: Date, limit: Int
+    _ db: Database, owner: String, now: Date, until: Date, limit: Int, excluding: LeaseExclusion
   ) throws -> [Delivery] {
     let nowText = Timestamp.format(now)
     try releaseHeld(db, now: now)
+    // Excluded targets are skipped by the scan; the statement is cached per
+    // shape (how many endpoints are excluded), which stays small.
+    var filter = ""
+    var arguments: StatementArguments = [owner, Timestamp.format(until), nowText, nowText]
+    if excluding.email { filter += " AND channel != 'email'" }
+    if !excluding.endpoints.isEmpty {
+      let marks = Array(repeating: "?", count: excluding.endpoints.count).joined(separator: ", ")
+      filter += " AND (endpoint IS NULL OR endpoint NOT IN (\(marks)))"
+      arguments += StatementArguments(excluding.endpoints.sorted())
+    }
+    arguments += [limit]
     let statement = try db.cachedStatement(
       sql: """
         UPDATE deliveries SET state = 'sending', lease_owner = ?, lease_until = ?, updated_at = ?
-        WHERE id IN (SELECT id FROM deliveries WHERE state IN ('ready', 'retrying') AND due_at <= ?
+        WHERE id IN (SELECT id FROM deliveries WHERE state IN ('ready', 'retrying') AND due_at <= ?\(filter)
                      ORDER BY lane, due_at LIMIT ?)
         RETURNING \(Self.deliveryColumns)
         """)
-    let rows = try Row.fetchAll(
-      statement, arguments: [owner, Timestamp.format(until), nowText, nowText, limit])
+    let rows = try Row.fetchAll(statement, arguments: arguments)
     let deliveries = try rows.map(Self.delivery(from:))
     if !deliveries.isEmpty {
       // One event per lease batch: the attempt events that follow name each delivery.
@@ -386,6 +399,31 @@ public final class SQLiteStore: Store {
           detail: [
             "reason": "daemon stopping before sending them", "count": String(ids.count),
             "deliveries": ids.map(\.rawValue).joined(separator: ","),
+          ]))
+    }
+  }
+
+  public func postpone(_ items: [(DeliveryID, Date)], owner: String, at: Date) async throws {
+    try await pool.write { db in
+      let statement = try db.cachedStatement(
+        sql: """
+          UPDATE deliveries SET state = 'ready', due_at = ?, lease_owner = NULL, lease_until = NULL,
+            updated_at = ?
+          WHERE id = ? AND state = 'sending' AND lease_owner = ?
+          """)
+      let now = Timestamp.format(at)
+      for (id, until) in items {
+        try statement.execute(arguments: [Timestamp.format(until), now, id.rawValue, owner])
+      }
+      try Self.insertAudit(
+        db,
+        AuditEvent(
+          kind: "delivery.postponed", at: at, actor: owner,
+          detail: [
+            "reason": "endpoint paused (Retry-After) or circuit breaker open",
+            "count": String(items.count),
+            "until": items.map { Timestamp.format($0.1) }.max() ?? "",
+            "deliveries": items.map(\.0.rawValue).joined(separator: ","),
           ]))
     }
   }

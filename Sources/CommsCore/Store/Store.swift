@@ -20,7 +20,13 @@ public protocol Store: Sendable {
 
   /// Moves up to `limit` due deliveries (flash lane first, then by due time)
   /// to `sending`, leased to `owner` until `until`.
-  func lease(owner: String, now: Date, until: Date, limit: Int) async throws -> [Delivery]
+  func lease(
+    owner: String, now: Date, until: Date, limit: Int, excluding: LeaseExclusion
+  ) async throws -> [Delivery]
+
+  /// Returns deliveries leased to `owner` to `ready` with a later due time
+  /// (their endpoint is paused or its breaker open); not an attempt.
+  func postpone(_ items: [(DeliveryID, Date)], owner: String, at: Date) async throws
 
   /// Writes the outcomes of attempts. An outcome whose delivery is no longer
   /// leased to `owner` is skipped and counted in the result.
@@ -51,6 +57,18 @@ public protocol Store: Sendable {
   func auditEvents(messageID: MessageID) async throws -> [StoredAuditEvent]
   /// Events of the given kinds (e.g. `config.refused`), oldest first.
   func auditEvents(kinds: [String]) async throws -> [StoredAuditEvent]
+}
+
+/// Targets not to lease from for now (their deliveries would only wait).
+public struct LeaseExclusion: Sendable, Equatable {
+  public var endpoints: Set<String> = []
+  /// All email (the dispatcher sends email through one relay).
+  public var email = false
+
+  public init(endpoints: Set<String> = [], email: Bool = false) {
+    self.endpoints = endpoints
+    self.email = email
+  }
 }
 
 /// What `Store.accept` did.
