@@ -409,12 +409,29 @@ def has_apprise() -> bool:
     return subprocess.run([PYTHON, "-c", "import apprise"], capture_output=True).returncode == 0
 
 
-def build_commsd(log: Path) -> float:
+def export_commit(commit: str) -> Path:
+    """The tree of `commit` (e.g. HEAD), exported beside the work tree, for building a
+    committed state while the work tree is being edited."""
+    rev = run(["git", "-C", str(ROOT), "rev-parse", "--verify", f"{commit}^{{commit}}"], timeout=60).stdout.strip()
+    target = OUT / "source"
+    if target.exists():
+        shutil.rmtree(target)
+    target.mkdir(parents=True)
+    archive = subprocess.Popen(["git", "-C", str(ROOT), "archive", rev], stdout=subprocess.PIPE)
+    subprocess.run(["tar", "-x", "-C", str(target)], stdin=archive.stdout, check=True, timeout=300)
+    archive.wait(timeout=60)
+    resolved = ROOT / "Package.resolved"
+    if resolved.exists() and not (target / "Package.resolved").exists():
+        shutil.copy(resolved, target / "Package.resolved")  # the same dependency versions
+    return target
+
+
+def build_commsd(log: Path, source: Path = ROOT) -> float:
     started = time.monotonic()
     for attempt in range(3):
         with open(log, "w") as f:
-            r = subprocess.run(["swift", "build", "-c", "release", "--product", "commsd", "--scratch-path", SCRATCH],
-                               cwd=ROOT, stdout=f, stderr=subprocess.STDOUT, timeout=2400)
+            r = subprocess.run(["swift", "build", "-c", "release", "--product", "commsd", "--scratch-path",
+                                str(ROOT / SCRATCH)], cwd=source, stdout=f, stderr=subprocess.STDOUT, timeout=2400)
         if r.returncode == 0:
             return time.monotonic() - started
         text = log.read_text(errors="replace")
@@ -1483,7 +1500,7 @@ class Bench:
 # Machine and report
 
 
-def machine() -> dict[str, str]:
+def machine(commit: str | None = None) -> dict[str, str]:
     def out(argv: list[str]) -> str:
         try:
             r = subprocess.run(argv, capture_output=True, text=True, timeout=60)
@@ -1505,8 +1522,8 @@ def machine() -> dict[str, str]:
         for line in open("/etc/os-release"):
             if line.startswith("PRETTY_NAME="):
                 os_name = line.split("=", 1)[1].strip().strip('"')
-    head = out(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"])
-    dirty = out(["git", "-C", str(ROOT), "status", "--porcelain", "--", "Sources", "Package.swift"])
+    head = out(["git", "-C", str(ROOT), "rev-parse", "--short", commit or "HEAD"])
+    dirty = "" if commit else out(["git", "-C", str(ROOT), "status", "--porcelain", "--", "Sources", "Package.swift"])
     return {
         "cores": str(os.cpu_count()),
         "cpu": cpu,
@@ -1520,7 +1537,8 @@ def machine() -> dict[str, str]:
         "postfix": deb("postfix"),
         "alertmanager": deb("prometheus-alertmanager"),
         "python": platform.python_version(),
-        "commit": head + (" + uncommitted changes in Sources/" if dirty else ""),
+        "commit": head + (" + uncommitted changes in Sources/" if dirty else
+                          f" (the committed tree of {commit}, built apart from the work tree)" if commit else ""),
     }
 
 
@@ -1641,6 +1659,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--only", default=",".join(BENCHES), help=f"comma-separated subset of {','.join(BENCHES)}")
     p.add_argument("--skip-deps", action="store_true", help="do not run the installers")
     p.add_argument("--skip-build", action="store_true", help="use the existing .build-bench/release/commsd")
+    p.add_argument("--commit", metavar="REV", help="build the committed tree of REV (e.g. HEAD) instead of the "
+                                                     "work tree, which others may be editing")
     p.add_argument("--no-write", action="store_true", help="print the table only; leave BENCHMARKS.md alone")
     p.add_argument("--out", default=str(ROOT / "BENCHMARKS.md"), help="report path (default BENCHMARKS.md)")
     p.add_argument("--keep", action="store_true", help="keep the stores and logs in Benchmarks/.out/run")
@@ -1655,10 +1675,11 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         p.error(f"unknown benchmark(s): {', '.join(sorted(unknown))}")
     counts = Counts.quick() if args.quick else Counts()
-    command = "make bench" if os.environ.get("MAKELEVEL") else "python3 Benchmarks/bench.py " + " ".join(argv or sys.argv[1:])
-    command = command.strip()
-    if args.quick and "quick" not in command:
-        command += " (--quick)"
+    given = " ".join(argv if argv is not None else sys.argv[1:])
+    if os.environ.get("MAKELEVEL"):
+        command = "make bench" + (f' BENCH_ARGS="{given}"' if given else "")
+    else:
+        command = ("python3 Benchmarks/bench.py " + given).strip()
 
     started = time.monotonic()
     work = OUT / "run"
@@ -1678,8 +1699,12 @@ def main(argv: list[str] | None = None) -> int:
             say("installing what is missing (scripts/install-deps.sh nginx postfix sqlite3 prometheus-alertmanager)")
             setup_notes += install_deps(work / "install.log")
         if not args.skip_build:
+            source = ROOT
+            if args.commit:
+                source = export_commit(args.commit)
+                say(f"building the committed tree of {args.commit} (exported to {source})")
             say(f"building commsd (release, {SCRATCH}); the first build takes several minutes")
-            took = build_commsd(work / "build.log")
+            took = build_commsd(work / "build.log", source)
             setup_notes.append(f"release build {took:.0f} s")
         if not COMMSD.exists():
             raise RuntimeError(f"{COMMSD} is missing: run without --skip-build")
@@ -1715,7 +1740,7 @@ def main(argv: list[str] | None = None) -> int:
             for data in work.glob("*/var"):
                 shutil.rmtree(data, ignore_errors=True)
 
-    mach = machine()
+    mach = machine(args.commit)
     print()
     print(table(results.rows, markdown=False))
     for name, error in results.errors.items():
