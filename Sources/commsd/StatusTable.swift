@@ -36,6 +36,8 @@ enum StatusTable {
       var detail = ""
       if let delivered = line.deliveredAt {
         detail = LocalTime.format(delivered)
+      } else if line.state == "digested", let digest = line.digest {
+        detail = "in digest \(digest)"
       } else if line.state == "held", let due = line.dueAt {
         detail = "held: \(line.holdReason ?? "dosing") until \(LocalTime.format(due))"
       } else if line.state == "retrying", let due = line.dueAt {

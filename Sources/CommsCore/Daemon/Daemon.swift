@@ -55,7 +55,8 @@ public final class Daemon: Service {
     let planning = PlanningLoop(
       store: store, planner: Planner(dosing: Dosing()),
       directory: DirectorySource(configuration: configuration),
-      policies: configuration.audiences.mapValues(\.dosing), clock: clock,
+      policies: configuration.audiences.mapValues(\.dosing),
+      digests: DigestBuilder(store: store, audiences: configuration.audiences), clock: clock,
       pollInterval: configuration.dispatch.pollInterval, doorbell: planBell,
       planned: { dispatcher.workArrived() }, logger: logger)
     let wake = try WakeSocket(path: configuration.wakeSocketPath, doorbell: planBell)

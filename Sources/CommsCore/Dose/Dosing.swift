@@ -30,7 +30,7 @@ public struct Dosing: Sendable {
       // A cap below 1 counts as 1: it would otherwise index before the window and trap.
       if let cap = policy.cap.map({ max($0, 1) }), history.dosedInWindow.count >= cap {
         if let slot = nextDigestSlot(policy, after: now, in: timeZone) {
-          return .hold(.cap, until: slot)
+          return .hold(.capToDigest, until: slot)
         }
         // No digest: wait until the oldest message in the window leaves it. That
         // instant still has to keep the gap and quiet hours: across a

@@ -44,8 +44,14 @@ public struct DosingPolicy: Sendable, Hashable {
 
 /// Why a delivery waits.
 public enum HoldReason: String, Sendable, Codable, CaseIterable {
+  /// Whether the delivery is gathered into a digest at its release time
+  /// rather than sent by itself.
+  public var isDigested: Bool { self == .digest || self == .capToDigest }
+
   case quietHours = "quiet hours"
   case cap = "cap reached"
+  /// Over the cap: goes out in the next digest, with the others held for it.
+  case capToDigest = "cap reached; in the next digest"
   case digest = "digest"
   case minimumGap = "minimum gap"
 }

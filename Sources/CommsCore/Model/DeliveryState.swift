@@ -6,22 +6,23 @@
 ///                     └─ retrying ◀─ transient failure
 ///                               └─▶ dead
 /// any non-final, not in-flight state ─▶ cancelled
+/// held ─▶ digested (gathered into a digest delivery that carries it)
 /// ```
 ///
 /// Invariants:
-/// - `delivered`, `dead` and `cancelled` are final: nothing leaves them.
+/// - `delivered`, `dead`, `cancelled` and `digested` are final: nothing leaves them.
 /// - `sending` always carries a lease; when it runs out (a crash), the
 ///   delivery goes back to `ready` and keeps its id, so receivers can
 ///   de-duplicate (at-least-once).
 /// - A delivery in `sending` cannot be cancelled: it may already have
 ///   arrived, and the record must say what really happened.
 public enum DeliveryState: String, Sendable, Codable, CaseIterable {
-  case queued, held, ready, sending, retrying, delivered, dead, cancelled
+  case queued, held, ready, sending, retrying, delivered, dead, cancelled, digested
 
   /// A final state is never left again.
   public var isFinal: Bool {
     switch self {
-    case .delivered, .dead, .cancelled: true
+    case .delivered, .dead, .cancelled, .digested: true
     case .queued, .held, .ready, .sending, .retrying: false
     }
   }
@@ -34,7 +35,7 @@ public enum DeliveryState: String, Sendable, Codable, CaseIterable {
     switch (self, next) {
     case (.queued, .held), (.queued, .ready), (.queued, .cancelled):
       true
-    case (.held, .ready), (.held, .cancelled):
+    case (.held, .ready), (.held, .cancelled), (.held, .digested):
       true
     case (.ready, .sending), (.ready, .held), (.ready, .cancelled):
       true

@@ -4,6 +4,8 @@ public struct Sender: Sendable, Codable, Hashable, CustomStringConvertible {
   /// How the message came in.
   public enum Kind: String, Sendable, Codable {
     case cli, api, cap
+    /// commsd itself, e.g. a digest it composed.
+    case system
   }
 
   public var kind: Kind

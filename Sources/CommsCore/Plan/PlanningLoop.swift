@@ -11,6 +11,8 @@ public final class PlanningLoop: Sendable {
   let directory: DirectorySource
   /// Each audience's dosing policy.
   let policies: [String: DosingPolicy]
+  /// Composes the digests whose slot has come.
+  let digests: DigestBuilder
   let clock: any WallClock
   let pollInterval: Duration
   let logger: Logger
@@ -22,7 +24,7 @@ public final class PlanningLoop: Sendable {
 
   public init(
     store: any Store, planner: Planner, directory: DirectorySource,
-    policies: [String: DosingPolicy], clock: any WallClock,
+    policies: [String: DosingPolicy], digests: DigestBuilder, clock: any WallClock,
     pollInterval: Duration,
     doorbell: Doorbell,
     planned: @escaping @Sendable () -> Void, logger: Logger
@@ -31,6 +33,7 @@ public final class PlanningLoop: Sendable {
     self.planner = planner
     self.directory = directory
     self.policies = policies
+    self.digests = digests
     self.clock = clock
     self.pollInterval = pollInterval
     self.doorbell = doorbell
@@ -60,8 +63,9 @@ public final class PlanningLoop: Sendable {
   @discardableResult
   public func planPending() async throws -> Int {
     await reloadDirectoryIfChanged()
-    let messages = try await store.unplannedMessages(limit: 16)
     var generator = SystemRandomNumberGenerator()
+    if try await digests.buildDue(at: clock.now(), using: &generator) > 0 { planned() }
+    let messages = try await store.unplannedMessages(limit: 16)
     let directory = directory.current
     for message in messages {
       let now = clock.now()

@@ -21,9 +21,11 @@ public struct MessageStatus: Sendable, Codable {
     /// Why a held delivery waits (`quiet hours`, `cap reached`, `digest`, `minimum gap`);
     /// its `due_at` is when it is released.
     public var holdReason: String?
+    /// For a `digested` delivery: the digest delivery that carried it.
+    public var digest: String?
 
     enum CodingKeys: String, CodingKey {
-      case id, recipient, audience, channel, contact, state, attempts, bulletin, language
+      case id, recipient, audience, channel, contact, state, attempts, bulletin, language, digest
       case holdReason = "hold_reason"
       case recipientName = "recipient_name"
       case dueAt = "due_at"

@@ -99,6 +99,13 @@ enum SQLiteSchema {
           CREATE INDEX deliveries_audience_due ON deliveries(audience, due_at);
           """)
     }
+    migrator.registerMigration("0004-digests") { db in
+      try db.execute(
+        sql: """
+          -- A digested delivery names the digest delivery that carried it.
+          ALTER TABLE deliveries ADD COLUMN digest_id TEXT;
+          """)
+    }
     return migrator
   }
 }

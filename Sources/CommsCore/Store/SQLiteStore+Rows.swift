@@ -63,7 +63,8 @@ extension SQLiteStore {
         sql: """
           SELECT id, recipient_id, recipient_name, audience, channel, endpoint, address, state, attempts,
             due_at, last_status, last_error, delivered_at, contact_index, json_array_length(contacts),
-            bulletin, language, hold_reason
+            bulletin, language, hold_reason,
+            (SELECT d.state FROM deliveries d WHERE d.id = deliveries.digest_id), digest_id
           FROM deliveries WHERE message_id = ? ORDER BY audience, recipient_id, contact_index
           """, arguments: [id.rawValue])
       var counts: [String: Int] = [:]
@@ -75,7 +76,10 @@ extension SQLiteStore {
         let recipient: String = row[1]
         counts[state, default: 0] += 1
         everyone.insert(recipient)
-        if state == "delivered" { reached.insert(recipient) }
+        // A digested delivery reached its reader when the digest did.
+        if state == "delivered" || (state == "digested" && (row[18] as String?) == "delivered") {
+          reached.insert(recipient)
+        }
         // The last contact died: nobody is left to try.
         if state == "dead", (row[13] as Int) + 1 >= (row[14] as Int? ?? 1) {
           unreachable.insert(recipient)
@@ -88,7 +92,7 @@ extension SQLiteStore {
           dueAt: (row[9] as String?).flatMap(Timestamp.parse), lastStatus: row[10],
           lastError: row[11],
           deliveredAt: (row[12] as String?).flatMap(Timestamp.parse), bulletin: row[15],
-          language: row[16], holdReason: row[17])
+          language: row[16], holdReason: row[17], digest: row[19])
       }
       unreachable.subtract(reached)
       let bulletins = try Row.fetchAll(

@@ -235,6 +235,7 @@ public final class SQLiteStore: Store {
 
   /// Held deliveries whose time has come become ready (held → ready), in the
   /// leasing transaction, so a release at 07:00 is sent in the same breath.
+  /// Those held for a digest are left to the digest (`DigestBuilder`).
   static func releaseHeld(_ db: Database, now: Date) throws {
     let nowText = Timestamp.format(now)
     let rows = try Row.fetchAll(
@@ -242,6 +243,7 @@ public final class SQLiteStore: Store {
         sql: """
           UPDATE deliveries SET state = 'ready', hold_reason = NULL, updated_at = ?
           WHERE state = 'held' AND due_at <= ?
+            AND COALESCE(hold_reason, '') NOT IN ('\(HoldReason.digest.rawValue)', '\(HoldReason.capToDigest.rawValue)')
           RETURNING id
           """), arguments: [nowText, nowText])
     guard !rows.isEmpty else { return }

@@ -47,6 +47,15 @@ public protocol Store: Sendable {
   func dosingHistory(audiences: [String], since: Date, latestSince: Date?) async throws
     -> DosingHistory
 
+  /// Held deliveries gathered for a digest whose slot has come (with their
+  /// contacts), by person, audience and bulletin.
+  func dueDigestItems(now: Date) async throws -> [Delivery]
+  /// Writes a digest's message and delivery and marks its items `digested`,
+  /// in one transaction.
+  func saveDigest(_ digest: Digest, at: Date) async throws
+  /// Sends a lone digest item by itself (held → ready).
+  func releaseForDigest(_ id: DeliveryID, at: Date) async throws
+
   /// The earliest due time among deliveries waiting to be sent or released, if any.
   func nextDueDate() async throws -> Date?
 

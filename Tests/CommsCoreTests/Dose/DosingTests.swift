@@ -263,7 +263,7 @@ private let council = DosingPolicy(digestSlots: [minutes(16), minutes(8)])
       ])
     #expect(
       decide(.normal, relatives, at: local(2026, 6, 10, 10, 0), history: history)
-        == .hold(.cap, until: local(2026, 6, 10, 16, 0)))
+        == .hold(.capToDigest, until: local(2026, 6, 10, 16, 0)))
   }
 
   @Test func fourthNormalMessageAfterFourWaitsForTomorrowsDigest() {
@@ -273,7 +273,7 @@ private let council = DosingPolicy(digestSlots: [minutes(16), minutes(8)])
       ])
     #expect(
       decide(.normal, relatives, at: local(2026, 6, 10, 18, 0), history: history)
-        == .hold(.cap, until: local(2026, 6, 11, 16, 0)))
+        == .hold(.capToDigest, until: local(2026, 6, 11, 16, 0)))
   }
 
   @Test func fourthBulkMessageIsCappedToo() {
@@ -283,7 +283,7 @@ private let council = DosingPolicy(digestSlots: [minutes(16), minutes(8)])
       ])
     #expect(
       decide(.bulk, relatives, at: local(2026, 6, 10, 10, 0), history: history)
-        == .hold(.cap, until: local(2026, 6, 10, 16, 0)))
+        == .hold(.capToDigest, until: local(2026, 6, 10, 16, 0)))
   }
 
   @Test func withoutDigestSlotsTheFourthWaitsUntilTheOldestLeavesTheWindow() {

@@ -140,7 +140,9 @@ final class Workspace: @unchecked Sendable {
       let status = try await self.status(id)
       last = status
       return status.plannedAt != nil
-        && status.deliveries.allSatisfy { ["delivered", "dead", "cancelled"].contains($0.state) }
+        && status.deliveries.allSatisfy {
+          ["delivered", "dead", "cancelled", "digested"].contains($0.state)
+        }
     }
     return last!
   }

@@ -1,0 +1,79 @@
+import Foundation
+import GRDB
+
+/// Digests: held deliveries gathered into one situation report per person.
+extension SQLiteStore {
+  public func dueDigestItems(now: Date) async throws -> [Delivery] {
+    try await pool.read { db in
+      try Row.fetchAll(
+        db,
+        sql: """
+          SELECT \(Self.deliveryColumns), contacts FROM deliveries
+          WHERE state = 'held' AND due_at <= ? AND hold_reason IN (?, ?)
+          ORDER BY recipient_id, audience, bulletin
+          """,
+        arguments: [
+          Timestamp.format(now), HoldReason.digest.rawValue, HoldReason.capToDigest.rawValue,
+        ]
+      ).map { row in
+        var delivery = try Self.delivery(from: row)
+        delivery.contacts =
+          (try? JSONCoding.decoder().decode([Contact].self, from: Data((row[17] as String).utf8)))
+          ?? [delivery.contact]
+        return delivery
+      }
+    }
+  }
+
+  public func saveDigest(_ digest: Digest, at: Date) async throws {
+    try await pool.write { db in
+      let now = Timestamp.format(at)
+      let message = digest.message
+      try db.execute(
+        sql: """
+          INSERT INTO messages (id, fingerprint, sender_kind, sender_name, sender_origin, audiences, priority,
+            kind, contents, default_language, accepted_at, planned_at)
+          VALUES (?, 'digest', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+          """,
+        arguments: [
+          message.id.rawValue, message.sender.kind.rawValue, message.sender.name,
+          message.sender.origin,
+          JSONCoding.string(message.audiences), message.priority.rawValue, message.kind.rawValue,
+          JSONCoding.string(message.contents), message.defaultLanguage, now, now,
+        ])
+      try Self.insertDelivery(db, digest.delivery, now: now)
+      let mark = try db.cachedStatement(
+        sql: """
+          UPDATE deliveries SET state = 'digested', hold_reason = NULL, digest_id = ?, updated_at = ?
+          WHERE id = ? AND state = 'held'
+          """)
+      for item in digest.items {
+        try mark.execute(arguments: [digest.delivery.id.rawValue, now, item.rawValue])
+      }
+      try Self.insertAudit(
+        db,
+        AuditEvent(
+          kind: "digest.created", at: at, messageID: message.id, deliveryID: digest.delivery.id,
+          actor: "commsd",
+          detail: [
+            "recipient": digest.delivery.recipientID, "audience": digest.delivery.audience,
+            "items": digest.items.map(\.rawValue).joined(separator: ","),
+          ]))
+    }
+  }
+
+  public func releaseForDigest(_ id: DeliveryID, at: Date) async throws {
+    try await pool.write { db in
+      try db.execute(
+        sql: """
+          UPDATE deliveries SET state = 'ready', hold_reason = NULL, updated_at = ?
+          WHERE id = ? AND state = 'held'
+          """, arguments: [Timestamp.format(at), id.rawValue])
+      try Self.insertAudit(
+        db,
+        AuditEvent(
+          kind: "delivery.released", at: at, deliveryID: id, actor: "commsd",
+          detail: ["reason": "the only item of its digest"]))
+    }
+  }
+}
