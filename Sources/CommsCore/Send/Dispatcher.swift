@@ -21,6 +21,12 @@ public final class Dispatcher: Sendable {
     var gates: [String: TargetGate] = [:]
   }
 
+  /// A leased delivery waiting in memory, with its target worked out once.
+  private struct Pending {
+    let delivery: Delivery
+    let target: String
+  }
+
   /// What the dispatcher may do with one buffered delivery now.
   private enum Verdict {
     case start
@@ -102,7 +108,7 @@ public final class Dispatcher: Sendable {
   /// only when fewer than one round of slots is left, or new work arrived.
   /// One lease transaction thus feeds hundreds of transfers.
   public func run() async {
-    var buffer: [Delivery] = []
+    var buffer: [Pending] = []
     var blocked = Set<String>()
     var nextToken: Date?
     let capacity = settings.maxInFlight * 4
@@ -111,15 +117,19 @@ public final class Dispatcher: Sendable {
       let announced = newWork.exchange(false, ordering: .relaxed)
       // Only deliveries that could start soon count: a buffer full of work
       // for one slow endpoint must not stop leasing for the others.
-      let startable = buffer.count { !blocked.contains(target(of: $0)) }
+      let startable = blocked.isEmpty ? buffer.count : buffer.count { !blocked.contains($0.target) }
       if (startable < settings.maxInFlight && buffer.count < capacity * 2) || announced {
         let wanted = max(settings.maxInFlight, capacity - startable)
         let leased = await lease(limit: wanted, excluding: blocked)
         exhausted = leased.count < wanted
         if !leased.isEmpty {
-          buffer += leased
+          buffer += leased.map { Pending(delivery: $0, target: target(of: $0)) }
           // Flash first, then by due time.
-          buffer.sort { ($0.priority.lane, $0.dueAt) < ($1.priority.lane, $1.dueAt) }
+          buffer.sort {
+            ($0.delivery.priority.lane, $0.delivery.dueAt) < (
+              $1.delivery.priority.lane, $1.delivery.dueAt
+            )
+          }
         }
       }
       let before = buffer.count
@@ -137,7 +147,7 @@ public final class Dispatcher: Sendable {
       }
     }
     while transfersInFlight > 0 { await doorbell.wait(timeout: .milliseconds(50)) }
-    await release(buffer)
+    await release(buffer.map(\.delivery))
   }
 
   /// Starts the deliveries in `buffer` that have a free global slot, a free
@@ -145,18 +155,19 @@ public final class Dispatcher: Sendable {
   /// left waiting, the targets that should not be leased for now, and when
   /// the next token comes. Deliveries of a paused endpoint or an open
   /// breaker go back to the store until then.
-  private func startWhatFits(_ buffer: [Delivery]) async -> (
-    waiting: [Delivery], blocked: Set<String>, nextToken: Date?
+  private func startWhatFits(_ buffer: [Pending]) async -> (
+    waiting: [Pending], blocked: Set<String>, nextToken: Date?
   ) {
-    var waiting: [Delivery] = []
+    var waiting: [Pending] = []
     var waitingPerTarget: [String: Int] = [:]
     var postponed: [(DeliveryID, Date)] = []
     var nextToken: Date?
     var batch: [(request: CurlRequest, completion: @Sendable (CurlResponse) -> Void)] = []
     var generator = SystemRandomNumberGenerator()
     let now = clock.now()
-    scan: for (index, delivery) in buffer.enumerated() {
-      let target = target(of: delivery)
+    scan: for (index, pending) in buffer.enumerated() {
+      let delivery = pending.delivery
+      let target = pending.target
       let limit = limits[target] ?? settings.maxInFlight
       let verdict = slots.withLock { slots -> Verdict in
         guard slots.total < settings.maxInFlight else { return .full }
@@ -173,13 +184,10 @@ public final class Dispatcher: Sendable {
       }
       switch verdict {
       case .full:
-        waiting += buffer[index...]
-        for delivery in buffer[index...] {
-          waitingPerTarget[self.target(of: delivery), default: 0] += 1
-        }
+        waiting += buffer[index...]  // no global slot: not their targets' fault
         break scan
       case .wait(let until):
-        waiting.append(delivery)
+        waiting.append(pending)
         waitingPerTarget[target, default: 0] += 1
         if let until { nextToken = min(nextToken ?? until, until) }
         continue

@@ -18,7 +18,9 @@ public final class SQLiteStore: Store {
     try FileManager.default.createDirectory(
       atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
     var configuration = GRDB.Configuration()
-    configuration.busyMode = .timeout(10)
+    // A large fan-out is planned in one transaction; a `commsd send` meanwhile
+    // waits for it rather than failing.
+    configuration.busyMode = .timeout(30)
     configuration.prepareDatabase { db in
       // WAL with FULL syncs the log on every commit: durable, not just consistent.
       try db.execute(sql: "PRAGMA synchronous = FULL")
