@@ -1550,7 +1550,8 @@ def machine(commit: str | None = None, built_from: str | None = None) -> dict[st
         "alertmanager": deb("prometheus-alertmanager"),
         "python": platform.python_version(),
         "commit": head + (" + uncommitted changes in Sources/" if dirty else
-                          f" (the committed tree of {commit}, built apart from the work tree)" if commit else ""),
+                          f" (the committed tree of {commit}, built apart from the work tree)" if commit else "")
+        + f"; Sources/ last changed in {out(['git', '-C', str(ROOT), 'log', '-1', '--format=%h %s', head, '--', 'Sources', 'Package.swift'])[:100]}",
     }
 
 
