@@ -62,6 +62,7 @@ PYTHON = sys.executable or "python3"
 @dataclass
 class Counts:
     webhook: int = 100_000
+    webhook_defaults: int = 20_000
     email: int = 20_000
     fanout: int = 50_000
     flash_bulk: int = 100_000
@@ -77,7 +78,7 @@ class Counts:
 
     @staticmethod
     def quick() -> "Counts":
-        return Counts(webhook=10_000, email=2_000, fanout=5_000, flash_bulk=10_000, flash_messages=20,
+        return Counts(webhook=10_000, webhook_defaults=5_000, email=2_000, fanout=5_000, flash_bulk=10_000, flash_messages=20,
                       memory_messages=2, memory_recipients=10_000, apprise_webhooks=200,
                       apprise_emails=50, alertmanager=2_000, profile=5_000)
 
@@ -839,6 +840,35 @@ class Bench:
         ref_argv = [str(self.refs["webhook_ref"]), url, str(n), str(conc), SECRET, str(size)]
         self._throughput("webhook", "1 webhooks", n, conc, ref_argv, cfg, 0.7,
                          ref_label=f"C reference (libcurl multi, {conc} conc.)")
+        self._defaults_run(url)
+
+    def _defaults_run(self, url: str) -> None:
+        """Not a target: the daemon with its default concurrency (an endpoint's 8 under
+        max_in_flight 64), where a saturated endpoint is excluded from leasing."""
+        n = self.counts.webhook_defaults
+        say(f"1 webhooks: commsd with the default concurrency (endpoint 8, max_in_flight 64), {n:,} deliveries")
+        cfg = self.work / "webhook-defaults" / "commsd.toml"
+        write_config(cfg, [Group("bench", n, "sink:r{i}", "r")], endpoints={"sink": {"url": url, "concurrency": 8}},
+                     max_in_flight=64)
+        daemon = Daemon(cfg, cfg.parent / "daemon.log")
+        daemon.start()
+        try:
+            cpu0 = proc_cpu(daemon.pid)
+            message_id, _ = daemon.send("bench", "normal")
+            daemon.wait_finished(message_id, n, timeout=self.args.timeout)
+            cpu = proc_cpu(daemon.pid) - cpu0
+            m = daemon.store.message(message_id)
+            _, last = daemon.store.delivered_span(message_id)
+            delivered = daemon.store.states(message_id).get("delivered", 0)
+        finally:
+            daemon.stop()
+            daemon.cleanup(self.args.keep)
+        rate = delivered / (last - m["accepted_at"])
+        self.r.raw["webhook_defaults"] = dict(count=n, rate=rate, cpu=cpu)
+        self.r.add("1 webhooks", f"commsd with default concurrency (endpoint 8, max_in_flight 64), {n:,}",
+                   fmt_rate(rate))
+        self.r.note("webhook", cpu_lines(f"default concurrency ({n:,} deliveries): commsd CPU", cpu, n))
+        say(f"   commsd with default concurrency: {rate:,.0f}/s")
 
     def email(self) -> None:
         n, conc = self.counts.email, self.args.email_concurrency
@@ -1608,7 +1638,9 @@ def write_report(path: Path, results: Results, mach: dict, args, counts: Counts,
           includes planning, leasing, signing, the transfers and the recorded outcomes. Reference and daemon
           alternate for {args.rounds} rounds; the best round of each counts (other people's builds and tests may
           share the machine: "other processes" in the details is the CPU the machine spent on anything but the
-          process under test, nginx, the `commsd send` and this script, from /proc/stat).
+          process under test, nginx, the `commsd send` and this script, from /proc/stat). One more run, not
+          a target, uses commsd's default concurrency (an endpoint's 8 under `max_in_flight = 64`), with
+          {counts.webhook_defaults:,} deliveries.
         - **2 Email**: `Benchmarks/reference/smtp_ref.c` sends {counts.email:,} emails, one SMTP transaction each,
           at concurrency {args.email_concurrency}; commsd sends {counts.email:,} through a relay with
           `concurrency = {args.email_concurrency}`, measured as above.
