@@ -124,6 +124,9 @@ public final class Recorder: Sendable {
         }
       }
       written.ring()
+      // Between two batches, leave the store's write lock free for a moment,
+      // so a `commsd send` in another process gets its turn under a backlog.
+      try? await Task.sleep(for: .microseconds(300))
     }
   }
 }

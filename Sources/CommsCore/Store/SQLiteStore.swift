@@ -18,9 +18,17 @@ public final class SQLiteStore: Store {
     try FileManager.default.createDirectory(
       atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
     var configuration = GRDB.Configuration()
-    // A large fan-out is planned in one transaction; a `commsd send` meanwhile
-    // waits for it rather than failing.
-    configuration.busyMode = .timeout(30)
+    // When another process holds the write lock, try again every millisecond
+    // for up to 30 s. SQLite's own timeout backs off to 100 ms sleeps, and a
+    // busy daemon's transactions leave gaps far shorter than that: a
+    // `commsd send` would starve behind it (measured: sends waited seconds
+    // under a bulk backlog). A large fan-out's planning transaction is
+    // waited for rather than failed.
+    configuration.busyMode = .callback { tries in
+      guard tries < 30_000 else { return false }
+      usleep(1000)
+      return true
+    }
     configuration.prepareDatabase { db in
       // WAL with FULL syncs the log on every commit: durable, not just consistent.
       try db.execute(sql: "PRAGMA synchronous = FULL")
