@@ -1,0 +1,156 @@
+import Foundation
+import GRDB
+
+/// Leases: taking due deliveries for sending, giving them back, and
+/// releasing held ones whose time has come.
+extension SQLiteStore {
+  public func lease(
+    owner: String, now: Date, until: Date, limit: Int, excluding: LeaseExclusion = LeaseExclusion()
+  ) async throws -> [Delivery] {
+    // A lease need not survive a power cut: if it is lost, the delivery is
+    // simply `ready` again, as after a crash. So its commit skips the fsync
+    // (synchronous = NORMAL); the next FULL commit (an outcome, a message)
+    // syncs the write-ahead log and, in order, this commit with it.
+    try await pool.writeWithoutTransaction { db in
+      try db.execute(sql: "PRAGMA synchronous = NORMAL")
+      defer { try? db.execute(sql: "PRAGMA synchronous = FULL") }
+      var leased: [Delivery] = []
+      try db.inTransaction(.immediate) {
+        leased = try Self.lease(
+          db, owner: owner, now: now, until: until, limit: limit, excluding: excluding)
+        return .commit
+      }
+      return leased
+    }
+  }
+
+  private static func lease(
+    _ db: Database, owner: String, now: Date, until: Date, limit: Int, excluding: LeaseExclusion
+  ) throws -> [Delivery] {
+    let nowText = Timestamp.format(now)
+    try releaseHeld(db, now: now)
+    // Excluded targets are skipped by the scan; the statement is cached per
+    // shape (how many endpoints are excluded), which stays small.
+    var filter = ""
+    var arguments: StatementArguments = [owner, Timestamp.format(until), nowText, nowText]
+    if excluding.email { filter += " AND channel != 'email'" }
+    if !excluding.endpoints.isEmpty {
+      let marks = Array(repeating: "?", count: excluding.endpoints.count).joined(separator: ", ")
+      filter += " AND (endpoint IS NULL OR endpoint NOT IN (\(marks)))"
+      arguments += StatementArguments(excluding.endpoints.sorted())
+    }
+    arguments += [limit]
+    let statement = try db.cachedStatement(
+      sql: """
+        UPDATE deliveries SET state = 'sending', lease_owner = ?, lease_until = ?, updated_at = ?
+        WHERE id IN (SELECT id FROM deliveries WHERE state IN ('ready', 'retrying') AND due_at <= ?\(filter)
+                     ORDER BY lane, due_at LIMIT ?)
+        RETURNING \(Self.deliveryColumns)
+        """)
+    let rows = try Row.fetchAll(statement, arguments: arguments)
+    let deliveries = try rows.map(Self.delivery(from:))
+    if !deliveries.isEmpty {
+      // One event per lease batch: the attempt events that follow name each delivery.
+      try Self.insertAudit(
+        db,
+        AuditEvent(
+          kind: "delivery.leased", at: now, actor: owner,
+          detail: [
+            "count": String(deliveries.count), "until": Timestamp.format(until),
+            "deliveries": deliveries.map(\.id.rawValue).joined(separator: ","),
+          ]))
+    }
+    return deliveries
+  }
+
+  /// Held deliveries whose time has come become ready (held → ready), in the
+  /// leasing transaction, so a release at 07:00 is sent in the same breath.
+  /// Those held for a digest are left to the digest (`DigestBuilder`).
+  static func releaseHeld(_ db: Database, now: Date) throws {
+    let nowText = Timestamp.format(now)
+    let rows = try Row.fetchAll(
+      db.cachedStatement(
+        sql: """
+          UPDATE deliveries SET state = 'ready', hold_reason = NULL, updated_at = ?
+          WHERE state = 'held' AND due_at <= ?
+            AND COALESCE(hold_reason, '') NOT IN ('\(HoldReason.digest.rawValue)', '\(HoldReason.capToDigest.rawValue)')
+          RETURNING id
+          """), arguments: [nowText, nowText])
+    guard !rows.isEmpty else { return }
+    try insertAudit(
+      db,
+      AuditEvent(
+        kind: "delivery.released", at: now, actor: "commsd",
+        detail: [
+          "count": String(rows.count),
+          "deliveries": rows.map { $0[0] as String }.joined(separator: ","),
+        ]))
+  }
+
+  public func release(_ ids: [DeliveryID], owner: String, at: Date) async throws {
+    try await pool.write { db in
+      let statement = try db.cachedStatement(
+        sql: """
+          UPDATE deliveries SET state = 'ready', lease_owner = NULL, lease_until = NULL, updated_at = ?
+          WHERE id = ? AND state = 'sending' AND lease_owner = ?
+          """)
+      let now = Timestamp.format(at)
+      for id in ids { try statement.execute(arguments: [now, id.rawValue, owner]) }
+      try Self.insertAudit(
+        db,
+        AuditEvent(
+          kind: "delivery.lease_returned", at: at, actor: owner,
+          detail: [
+            "reason": "daemon stopping before sending them", "count": String(ids.count),
+            "deliveries": ids.map(\.rawValue).joined(separator: ","),
+          ]))
+    }
+  }
+
+  public func postpone(_ items: [(DeliveryID, Date)], owner: String, at: Date) async throws {
+    try await pool.write { db in
+      let statement = try db.cachedStatement(
+        sql: """
+          UPDATE deliveries SET state = 'ready', due_at = ?, lease_owner = NULL, lease_until = NULL,
+            updated_at = ?
+          WHERE id = ? AND state = 'sending' AND lease_owner = ?
+          """)
+      let now = Timestamp.format(at)
+      for (id, until) in items {
+        try statement.execute(arguments: [Timestamp.format(until), now, id.rawValue, owner])
+      }
+      try Self.insertAudit(
+        db,
+        AuditEvent(
+          kind: "delivery.postponed", at: at, actor: owner,
+          detail: [
+            "reason": "endpoint paused (Retry-After) or circuit breaker open",
+            "count": String(items.count),
+            "until": items.map { Timestamp.format($0.1) }.max() ?? "",
+            "deliveries": items.map(\.0.rawValue).joined(separator: ","),
+          ]))
+    }
+  }
+
+  public func reclaimLeases(now: Date, all: Bool) async throws -> Int {
+    try await pool.write { db in
+      let nowText = Timestamp.format(now)
+      let rows = try Row.fetchAll(
+        db,
+        sql: """
+          UPDATE deliveries SET state = 'ready', lease_owner = NULL, lease_until = NULL, updated_at = ?
+          WHERE state = 'sending' AND (? OR lease_until < ?)
+          RETURNING id, message_id, lease_owner
+          """, arguments: [nowText, all, nowText])
+      for row in rows {
+        try Self.insertAudit(
+          db,
+          AuditEvent(
+            kind: "delivery.lease_returned", at: now, messageID: MessageID(rawValue: row[1]),
+            deliveryID: DeliveryID(rawValue: row[0]), actor: "commsd",
+            detail: ["reason": all ? "daemon restarted" : "lease expired"]))
+      }
+      return rows.count
+    }
+  }
+}
