@@ -294,6 +294,23 @@ def busy_cpu() -> float:
     return (sum(values) - idle - steal_guest) / CLK_TCK
 
 
+def wait_quiet(limit: float, window: float = 5.0, threshold: float = 0.25) -> bool:
+    """Waits (at most `limit` seconds) until the machine has been nearly idle, less than
+    `threshold` cores busy, for a `window` of seconds. Returns whether it was."""
+    deadline = time.monotonic() + limit
+    while True:
+        busy0, t0 = busy_cpu(), time.monotonic()
+        time.sleep(window)
+        cores = (busy_cpu() - busy0) / (time.monotonic() - t0)
+        if cores < threshold:
+            say(f"the machine is quiet ({cores:.2f} cores busy)")
+            return True
+        if time.monotonic() > deadline:
+            say(f"the machine is still busy ({cores:.2f} cores); measuring anyway")
+            return False
+        say(f"waiting for the machine to be quiet ({cores:.2f} cores busy by other processes)")
+
+
 def own_cpu() -> float:
     """CPU seconds this script has used (its polling of the store, mostly)."""
     usage = resource.getrusage(resource.RUSAGE_SELF)
@@ -1712,6 +1729,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--webhook-concurrency", type=int, default=64)
     p.add_argument("--email-concurrency", type=int, default=16)
     p.add_argument("--flash-parallel", type=int, default=4, help="flash `commsd send`s at a time (default 4)")
+    p.add_argument("--wait-quiet", type=float, default=0, metavar="SECONDS",
+                   help="before measuring, wait up to this long for the machine to be idle (shared machines)")
     p.add_argument("--rounds", type=int, default=3, help="rounds of benchmarks 1 and 2 (best counts)")
     p.add_argument("--timeout", type=float, default=300, help="bound for each wait inside a benchmark (s)")
     args = p.parse_args(argv)
@@ -1760,6 +1779,8 @@ def main(argv: list[str] | None = None) -> int:
         refs = build_references()
         sinks.start()
         say(f"nginx on {sinks.http}, smtp-sink on {sinks.smtp_url}")
+        if args.wait_quiet > 0:
+            wait_quiet(args.wait_quiet)
         bench = Bench(args, counts, work, sinks, refs, results)
         meter = LoadMeter(sinks.pids)
         for name in selected:
