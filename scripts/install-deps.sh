@@ -33,7 +33,11 @@ trap 'rm -f "$LOG"' EXIT
 run_quiet() { "$@" >"$LOG" 2>&1; }
 
 is_installed() {
-  dpkg -s "$1" 2>/dev/null | grep -q '^Status: install ok installed$'
+  # No pipe into `grep -q`: under pipefail, dpkg's broken pipe when grep
+  # exits early would make an installed package look missing.
+  local status
+  status=$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null || true)
+  [ "$status" = "install ok installed" ]
 }
 
 apt_updated=false

@@ -17,7 +17,7 @@ import Testing
       throw StoreError.corrupt("not accepted")
     }
     let message = try #require(try await fixture.store.message(id))
-    var generator = SeededGenerator(state: 1)
+    var generator = SystemRandomNumberGenerator()
     let plan = Planner(dosing: Dosing()).plan(
       message, directory: fixture.configuration.directory, policies: ["relatives": policy],
       at: fixture.clock.now(), using: &generator)
@@ -83,5 +83,46 @@ import Testing
       try await builder.buildDue(at: Self.morning.addingTimeInterval(7 * 3600), using: &generator)
         == 0)
     #expect(try await fixture.store.status(of: id)?.counts == ["ready": 2])
+  }
+}
+
+extension DigestTests {
+  /// The council's 16:00 report holds exactly what was held since the 08:00
+  /// one: a message from 07:30 went out at 08:00, and is not repeated.
+  @Test func theSixteenOClockReportHoldsExactlyTheMessagesSinceEight() async throws {
+    let fixture = try StoreFixture()
+    defer { fixture.cleanUp() }
+    let policy = DosingPolicy(quietHours: nil, digestSlots: [8 * 60, 16 * 60])
+    let eight = Self.morning.addingTimeInterval(-3600)  // 08:00 local
+    fixture.clock.set(eight.addingTimeInterval(-1800))  // 07:30
+    let early = [
+      try await plan(fixture, subject: "Nat", policy: policy),
+      try await plan(fixture, subject: "Morgen", policy: policy),
+    ]
+    let builder = DigestBuilder(store: fixture.store, audiences: fixture.configuration.audiences)
+    var generator = SeededGenerator(state: 4)
+    #expect(try await builder.buildDue(at: eight, using: &generator) == 2)
+    fixture.clock.set(Self.morning)  // 09:00
+    let later = [
+      try await plan(fixture, subject: "Formiddag", policy: policy),
+      try await plan(fixture, subject: "Middag", policy: policy),
+    ]
+    let sixteen = Self.morning.addingTimeInterval(7 * 3600)
+    #expect(try await builder.buildDue(at: sixteen, using: &generator) == 2)
+    let digestOf = { (id: MessageID) async throws -> String? in
+      try await fixture.store.status(of: id)?.deliveries.first { $0.recipient == "c" }?.digest
+    }
+    let morningDigest = try await digestOf(early[0])
+    let afternoonDigest = try await digestOf(later[0])
+    #expect(try await digestOf(early[1]) == morningDigest)
+    #expect(try await digestOf(later[1]) == afternoonDigest)
+    #expect(morningDigest != nil && afternoonDigest != nil && morningDigest != afternoonDigest)
+    let leased = try await fixture.store.lease(
+      owner: "n", now: sixteen, until: sixteen + 60, limit: 10)
+    let afternoon = try #require(leased.first { $0.id.rawValue == afternoonDigest })
+    let body = try #require(try await fixture.store.message(afternoon.messageID)).content(for: "da")
+      .content.body
+    #expect(body.contains("Formiddag") && body.contains("Middag"))
+    #expect(!body.contains("Nat\n") && !body.contains("Morgen"))
   }
 }
