@@ -15,8 +15,9 @@ struct ConfigCommand: AsyncParsableCommand {
 
     func run() async throws {
       let configuration = try options.load()
+      let directory = configuration.directory
       let audiences = configuration.audiences.keys.sorted().map { name in
-        "\(name) \(configuration.members(of: name).count)"
+        "\(name) \(directory.members(of: name).count)"
       }
       print(
         "\(configuration.file): OK — \(configuration.recipients.count) recipients (\(audiences.joined(separator: ", "))), "

@@ -91,8 +91,9 @@ struct Recipients: AsyncParsableCommand {
     func run() async throws {
       // The loader reads every list and reports every bad row (exit 78).
       let configuration = try options.load()
+      let directory = configuration.directory
       let audiences = configuration.audiences.keys.sorted().map { name in
-        "\(name) \(configuration.members(of: name).count)"
+        "\(name) \(directory.members(of: name).count)"
       }
       let lists = configuration.recipientLists.count
       print(

@@ -35,11 +35,6 @@ public struct Configuration: Sendable {
     (dataDirectory as NSString).appendingPathComponent("commsd.wake")
   }
 
-  /// Recipients who are members of `audience`.
-  public func members(of audience: String) -> [Recipient] {
-    recipients.filter { $0.audiences.contains(audience) }
-  }
-
   /// The recipients as a directory for planning and targeting.
   public var directory: RecipientDirectory { RecipientDirectory(recipients) }
 }

@@ -43,7 +43,7 @@ import Testing
     #expect(
       Set(configuration.audiences.keys).isSuperset(of: ["staff", "relatives", "council", "police"]))
     for audience in ["staff", "relatives", "council", "police"] {
-      #expect(configuration.members(of: audience).count >= 3, "\(audience)")
+      #expect(configuration.directory.members(of: audience).count >= 3, "\(audience)")
     }
     #expect(configuration.dataDirectory == Self.repository + "/config/example/var")
     #expect(configuration.defaultRelay == "local")
