@@ -7,14 +7,12 @@ public struct DispatchSettings: Sendable, Equatable {
   public var pollInterval: Duration
   /// How long a leased delivery belongs to this daemon before another may take it.
   public var leaseDuration: Duration
-  /// Outcomes written per transaction at most (group commit). Small enough
-  /// that a transaction holds the store's write lock for a few milliseconds
-  /// (a `commsd send` waits for it), large enough that one fsync covers many.
+  /// Outcomes written per transaction at most (group commit).
   public var recordBatch: Int
 
   public init(
     maxInFlight: Int = 64, pollInterval: Duration = .milliseconds(200),
-    leaseDuration: Duration = .seconds(300), recordBatch: Int = 128
+    leaseDuration: Duration = .seconds(300), recordBatch: Int = 512
   ) {
     self.maxInFlight = maxInFlight
     self.pollInterval = pollInterval
