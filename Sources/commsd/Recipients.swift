@@ -25,12 +25,7 @@ struct Recipients: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The audience, e.g. relatives.", valueName: "A"))
     var audience: String
 
-    @Option(
-      name: .customLong("where"),
-      help: ArgumentHelp(
-        "Only recipients whose attribute KEY is one of the values; repeat to narrow further.",
-        valueName: "KEY=VALUE[,VALUE…]"))
-    var conditions: [String] = []
+    @OptionGroup var selection: WhereOption
 
     @Flag(help: "Print a JSON array for scripts.")
     var json = false
@@ -44,15 +39,7 @@ struct Recipients: AsyncParsableCommand {
         )
         throw ExitCode(65)  // EX_DATAERR
       }
-      var filter = RecipientFilter()
-      for text in conditions {
-        guard let condition = RecipientFilter.condition(parsing: text) else {
-          printError(
-            "commsd recipients list: --where \"\(text)\": expected KEY=VALUE, e.g. unit=solgaarden")
-          throw ExitCode(65)
-        }
-        filter.conditions.append(condition)
-      }
+      let filter = try selection.filter(command: "commsd recipients list")
       // The planner's own lookup, so the list shows whom `send` would reach.
       let directory = configuration.directory
       let members = directory.members(of: audience)

@@ -21,12 +21,7 @@ struct Send: AsyncParsableCommand {
   @Option(help: ArgumentHelp("Audiences, comma-separated (e.g. staff,police).", valueName: "A,B"))
   var audience: String
 
-  @Option(
-    name: .customLong("where"),
-    help: ArgumentHelp(
-      "Only recipients whose attribute matches, e.g. unit=solgaarden (values comma-separated; repeat to narrow further).",
-      valueName: "KEY=VALUE"))
-  var conditions: [String] = []
+  @OptionGroup var selection: WhereOption
 
   @Option(help: "flash, urgent, normal or bulk.")
   var priority: Priority = .normal
@@ -80,7 +75,8 @@ struct Send: AsyncParsableCommand {
       audiences: audience.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },
       priority: priority, kind: kind,
       contents: try contents(defaultLanguage: configuration.defaultLanguage),
-      idempotencyKey: idempotencyKey, sender: OperatorIdentity.current(), filter: try filter())
+      idempotencyKey: idempotencyKey, sender: OperatorIdentity.current(),
+      filter: try selection.filter(command: "commsd send"))
     let intake: Intake
     do {
       intake = Intake(
@@ -106,18 +102,6 @@ struct Send: AsyncParsableCommand {
       printError("commsd send: \(error)")
       throw ExitCode(65)
     }
-  }
-
-  private func filter() throws -> RecipientFilter {
-    var filter = RecipientFilter()
-    for text in conditions {
-      guard let condition = RecipientFilter.condition(parsing: text) else {
-        printError("commsd send: --where \"\(text)\": expected KEY=VALUE, e.g. unit=solgaarden")
-        throw ExitCode(65)
-      }
-      filter.conditions.append(condition)
-    }
-    return filter
   }
 
   /// Subject and body per language: the default from --subject/--body(-file),

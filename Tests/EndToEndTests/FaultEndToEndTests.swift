@@ -108,48 +108,45 @@ extension EndToEnd {
 }
 
 extension EndToEnd.Faults {
+  /// Sends one message through a relay that requires `commsd:<accepted>`,
+  /// with `written` in the configured password file; returns the message's
+  /// final status and what the SMTP server accepted.
+  func sendThroughLogin(accepted: String, written: String, in workspace: Workspace) async throws
+    -> (status: MessageStatus, emails: [EmailRecord])
+  {
+    let smtp = workspace.adopt(
+      try await Receiver.smtp(
+        directory: workspace.directory, arguments: ["--auth", "commsd:\(accepted)"]))
+    try written.write(
+      toFile: workspace.directory + "/smtp-password", atomically: true, encoding: .utf8)
+    try workspace.writeConfig(
+      smtpPort: smtp.port, httpPort: nil,
+      recipients: recipient(
+        "council-1", "Lise Holm", audiences: ["council"], contacts: ["lise@kommune.test"]),
+      relayLogin: ("commsd", "smtp-password"))
+    _ = try workspace.startDaemon()
+    let id = try await workspace.send([
+      "--audience", "council", "--subject", "Situationsrapport", "--body", "Rolig nat.",
+    ])
+    return (try await workspace.waitUntilFinal(id), smtp.emails)
+  }
+
   @Test func relayLoginFromAPasswordFileIsUsed() async throws {
     try await withWorkspace { workspace in
-      let smtp = workspace.adopt(
-        try await Receiver.smtp(
-          directory: workspace.directory, arguments: ["--auth", "commsd:s3cret-æøå"]))
-      try "s3cret-æøå\n".write(
-        toFile: workspace.directory + "/smtp-password", atomically: true, encoding: .utf8)
-      try workspace.writeConfig(
-        smtpPort: smtp.port, httpPort: nil,
-        recipients: recipient(
-          "council-1", "Lise Holm", audiences: ["council"], contacts: ["lise@kommune.test"]),
-        relayLogin: ("commsd", "smtp-password"))
-      _ = try workspace.startDaemon()
-      let id = try await workspace.send([
-        "--audience", "council", "--subject", "Situationsrapport", "--body", "Rolig nat.",
-      ])
-      let status = try await workspace.waitUntilFinal(id)
+      let (status, emails) = try await sendThroughLogin(
+        accepted: "s3cret-æøå", written: "s3cret-æøå\n", in: workspace)
       #expect(status.counts == ["delivered": 1])
-      #expect(smtp.emails.map(\.authUser) == ["commsd"])
+      #expect(emails.map(\.authUser) == ["commsd"])
     }
   }
 
   @Test func wrongRelayPasswordIsRefusedAndRecorded() async throws {
     try await withWorkspace { workspace in
-      let smtp = workspace.adopt(
-        try await Receiver.smtp(
-          directory: workspace.directory, arguments: ["--auth", "commsd:right"]))
-      try "wrong".write(
-        toFile: workspace.directory + "/smtp-password", atomically: true, encoding: .utf8)
-      try workspace.writeConfig(
-        smtpPort: smtp.port, httpPort: nil,
-        recipients: recipient(
-          "council-1", "Lise Holm", audiences: ["council"], contacts: ["lise@kommune.test"]),
-        relayLogin: ("commsd", "smtp-password"))
-      _ = try workspace.startDaemon()
-      let id = try await workspace.send([
-        "--audience", "council", "--subject", "Situationsrapport", "--body", "Rolig nat.",
-      ])
-      let status = try await workspace.waitUntilFinal(id)
+      let (status, emails) = try await sendThroughLogin(
+        accepted: "right", written: "wrong", in: workspace)
       #expect(status.counts == ["dead": 1])
       #expect(status.deliveries.first?.lastStatus == 535)
-      #expect(smtp.emails.isEmpty)
+      #expect(emails.isEmpty)
     }
   }
 }

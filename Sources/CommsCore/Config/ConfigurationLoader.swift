@@ -43,12 +43,12 @@ public enum ConfigurationLoader {
         ConfigError(file: path, line: error.line, key: "", message: error.message)
       ])
     }
-    var dataDirectory = "/var/lib/commsd"
-    if let node = root["data_dir"], case .string(let value) = node.value { dataDirectory = value }
-    let base = URL(fileURLWithPath: path).deletingLastPathComponent()
-    let directory =
-      dataDirectory.hasPrefix("/")
-      ? dataDirectory : base.appendingPathComponent(dataDirectory).standardizedFileURL.path
+    let sink = ConfigErrorSink()
+    var table = ConfigTable(root, path: "", file: path, sink: sink)
+    let reader = ConfigurationReader(
+      file: path, base: URL(fileURLWithPath: path).deletingLastPathComponent(), sink: sink)
+    let directory = reader.dataDirectory(&table)
+    if !sink.errors.isEmpty { throw ConfigErrors(errors: sink.errors) }
     return (directory as NSString).appendingPathComponent(Configuration.storeFileName)
   }
 
@@ -102,9 +102,14 @@ struct ConfigurationReader {
     return contents.trimmingCharacters(in: .whitespacesAndNewlines)
   }
 
+  /// `data_dir`, resolved against the configuration's folder.
+  func dataDirectory(_ root: inout ConfigTable) -> String {
+    resolve(root.string("data_dir") ?? "/var/lib/commsd")
+  }
+
   mutating func read(_ root: ConfigTable, hash: String) -> Configuration {
     var root = root
-    let dataDirectory = resolve(root.string("data_dir") ?? "/var/lib/commsd")
+    let dataDirectory = dataDirectory(&root)
     let domain = root.string("message_id_domain") ?? "commsd.invalid"
     let defaultLanguage = root.string("default_language") ?? "da"
     var logLevel = "info"
