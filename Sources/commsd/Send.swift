@@ -77,6 +77,42 @@ struct Send: AsyncParsableCommand {
       contents: try contents(defaultLanguage: configuration.defaultLanguage),
       idempotencyKey: idempotencyKey, sender: OperatorIdentity.current(),
       filter: try selection.filter(command: "commsd send"))
+    // The running daemon takes the request if there is one (see IntakeSocket);
+    // otherwise this process writes the store and rings the daemon's bell.
+    let outcome: IntakeWire.Response
+    do {
+      switch try IntakeClient.submit(request, socketPath: configuration.intakeSocketPath) {
+      case .answered(let response): outcome = response
+      case .daemonNotRunning: outcome = try await acceptDirectly(request, configuration)
+      }
+    } catch let error as IntakeClient.LostAnswer {
+      printError("commsd send: \(error)")
+      throw ExitCode(75)  // EX_TEMPFAIL
+    }
+    switch outcome {
+    case .accepted(let id):
+      print(id)
+    case .duplicate(let id):
+      print(id)
+      printError(
+        "commsd send: already accepted earlier under this idempotency key; not queued again")
+    case .refused(let field, let message):
+      printError("commsd send: \(IntakeError(field: field, message))")
+      throw ExitCode(65)  // EX_DATAERR
+    case .conflict(let message):
+      printError("commsd send: \(message)")
+      throw ExitCode(65)
+    case .failed(let message):
+      printError("commsd send: \(message)")
+      throw ExitCode(75)
+    }
+  }
+
+  /// Intake in this process, for when no daemon runs: the same validation
+  /// and the same durable commit, then a ring in case a daemon starts.
+  private func acceptDirectly(
+    _ request: SendRequest, _ configuration: Configuration
+  ) async throws -> IntakeWire.Response {
     let intake: Intake
     do {
       intake = Intake(
@@ -88,19 +124,15 @@ struct Send: AsyncParsableCommand {
     do {
       switch try await intake.accept(request) {
       case .accepted(let id):
-        print(id)
         WakeSocket.ring(path: configuration.wakeSocketPath)
+        return .accepted(id)
       case .duplicate(let id):
-        print(id)
-        printError(
-          "commsd send: already accepted earlier under this idempotency key; not queued again")
+        return .duplicate(id)
       }
     } catch let error as IntakeError {
-      printError("commsd send: \(error)")
-      throw ExitCode(65)  // EX_DATAERR
+      return .refused(field: error.field, message: error.message)
     } catch let error as StoreError {
-      printError("commsd send: \(error)")
-      throw ExitCode(65)
+      return .conflict(message: "\(error)")
     }
   }
 

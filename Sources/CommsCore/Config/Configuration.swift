@@ -35,6 +35,11 @@ public struct Configuration: Sendable {
     (dataDirectory as NSString).appendingPathComponent("commsd.wake")
   }
 
+  /// The stream socket the daemon takes `commsd send` requests on.
+  public var intakeSocketPath: String {
+    (dataDirectory as NSString).appendingPathComponent("commsd.sock")
+  }
+
   /// The recipients as a directory for planning and targeting.
   public var directory: RecipientDirectory { RecipientDirectory(recipients) }
 }

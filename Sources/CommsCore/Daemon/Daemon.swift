@@ -40,7 +40,8 @@ public final class Daemon: Service {
       logger.warning("TLS verification is off for a relay", metadata: ["relay": "\(relay.name)"])
     }
 
-    let engine = CurlEngine(maxConnections: max(64, configuration.dispatch.maxInFlight))
+    // Twice the transfer slots: flash may run a second set beside a full load.
+    let engine = CurlEngine(maxConnections: max(64, configuration.dispatch.maxInFlight * 2))
     let dispatchBell = Doorbell()
     let planBell = Doorbell()
     let recorder = Recorder(
@@ -52,16 +53,22 @@ public final class Daemon: Service {
         .webhook: WebhookTransport(configuration: configuration, clock: clock),
         .email: EmailTransport(configuration: configuration, clock: clock),
       ], recorder: recorder, doorbell: dispatchBell, clock: clock, logger: logger)
+    let directory = DirectorySource(configuration: configuration)
     let planning = PlanningLoop(
       store: store, planner: Planner(dosing: Dosing()),
-      directory: DirectorySource(configuration: configuration),
+      directory: directory,
       policies: configuration.audiences.mapValues(\.dosing),
       digests: DigestBuilder(store: store, audiences: configuration.audiences), clock: clock,
       pollInterval: configuration.dispatch.pollInterval, doorbell: planBell,
       planned: { dispatcher.workArrived() }, logger: logger)
     let wake = try WakeSocket(path: configuration.wakeSocketPath, doorbell: planBell)
-    FreedMemory.release()  // what parsing the configuration left behind
     defer { wake.close() }
+    let intake = try IntakeSocket(path: configuration.intakeSocketPath) { request, peer in
+      await self.accept(
+        request, from: peer, store: store, directory: directory.current, planBell: planBell)
+    }
+    defer { intake.close() }
+    FreedMemory.release()  // what parsing the configuration left behind
 
     logger.info(
       "commsd is running",
@@ -81,8 +88,45 @@ public final class Daemon: Service {
       self.logger.info("stopping: no new leases; waiting for transfers in flight")
       dispatcher.stop()
     }
+    intake.close()  // no "accepted" once the loops have stopped
     await engine.shutdown()
     withExtendedLifetime(lock) {}
     logger.info("commsd stopped")
+  }
+
+  /// Takes one `commsd send` request from the intake socket: validated
+  /// against the running configuration, durable before the answer, and the
+  /// planner woken at once.
+  private func accept(
+    _ request: IntakeWire.Request, from peer: PeerCredentials, store: any Store,
+    directory: RecipientDirectory, planBell: Doorbell
+  ) async -> IntakeWire.Response {
+    let sender = Sender(
+      kind: .cli, name: peer.operatorName(claimed: request.claimedName),
+      origin: ProcessInfo.processInfo.hostName)
+    let intake = Intake(
+      configuration: configuration, store: store, clock: clock, directory: directory)
+    do {
+      switch try await intake.accept(request.sendRequest(sender: sender)) {
+      case .accepted(let id):
+        planBell.ring()
+        logger.info(
+          "message accepted",
+          metadata: [
+            "message": "\(id)", "sender": "\(sender)", "priority": "\(request.priority.rawValue)",
+            "audiences": "\(request.audiences.joined(separator: ","))",
+          ])
+        return .accepted(id)
+      case .duplicate(let id):
+        return .duplicate(id)
+      }
+    } catch let error as IntakeError {
+      return .refused(field: error.field, message: error.message)
+    } catch let error as StoreError {
+      return .conflict(message: "\(error)")
+    } catch {
+      logger.error("cannot store an accepted request", metadata: ["error": "\(error)"])
+      return .failed(message: "the store did not take the message: \(error)")
+    }
   }
 }

@@ -17,7 +17,7 @@ public final class WakeSocket: Sendable {
     unlink(path)
     let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
     guard fd >= 0 else { throw WakeSocketError.cannotOpen(path, errno) }
-    guard Self.withAddress(path, { bind(fd, $0, $1) }) == 0 else {
+    guard UnixSocketAddress.with(path, { bind(fd, $0, $1) }) == 0 else {
       let code = errno
       Glibc.close(fd)
       throw WakeSocketError.cannotOpen(path, code)
@@ -49,26 +49,8 @@ public final class WakeSocket: Sendable {
     guard fd >= 0 else { return }
     defer { Glibc.close(fd) }
     var byte: UInt8 = 1
-    _ = withAddress(path) { address, length in
+    _ = UnixSocketAddress.with(path) { address, length in
       sendto(fd, &byte, 1, Int32(MSG_DONTWAIT), address, length)
-    }
-  }
-
-  private static func withAddress<T>(
-    _ path: String, _ body: (UnsafePointer<sockaddr>, socklen_t) -> T
-  ) -> T? {
-    var address = sockaddr_un()
-    address.sun_family = sa_family_t(AF_UNIX)
-    let bytes = Array(path.utf8)
-    guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { return nil }
-    withUnsafeMutableBytes(of: &address.sun_path) { raw in
-      raw.copyBytes(from: bytes)
-      raw[bytes.count] = 0
-    }
-    return withUnsafePointer(to: &address) {
-      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-        body($0, socklen_t(MemoryLayout<sockaddr_un>.size))
-      }
     }
   }
 }

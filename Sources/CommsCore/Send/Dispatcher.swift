@@ -184,8 +184,13 @@ public final class Dispatcher: Sendable {
       let delivery = pending.delivery
       let target = pending.target
       let limit = limits[target] ?? settings.maxInFlight
+      // Flash has its own lane to the transport: it may use a second set of
+      // `maxInFlight` slots, so it never waits for bulk transfers to finish
+      // (measured before: flash p99 waited ~60 ms for one of 64 busy slots).
+      let globalLimit =
+        delivery.priority == .flash ? settings.maxInFlight * 2 : settings.maxInFlight
       let verdict = slots.withLock { slots -> Verdict in
-        guard slots.total < settings.maxInFlight else { return .full }
+        guard slots.total < globalLimit else { return .full }
         guard slots.perTarget[target, default: 0] < limit else { return .wait(until: nil) }
         switch slots.gates[target]?.admit(at: now) {
         case .none: break

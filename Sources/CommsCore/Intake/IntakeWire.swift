@@ -1,0 +1,53 @@
+import Foundation
+
+/// What `commsd send` hands the running daemon over its intake socket, and
+/// what it hears back. JSON, one frame each way (see `SocketFrames`).
+public enum IntakeWire {
+  /// A send request without its sender: the daemon works out who is asking
+  /// from the socket's peer credentials.
+  public struct Request: Codable, Sendable {
+    public var audiences: [String]
+    public var priority: Priority
+    public var kind: MessageKind
+    public var contents: [String: MessageContent]
+    public var idempotencyKey: String?
+    public var filter: RecipientFilter
+    /// The name the client gives for its operator (e.g. the login behind sudo);
+    /// used only if it agrees with the peer credentials.
+    public var claimedName: String
+
+    public init(_ request: SendRequest) {
+      audiences = request.audiences
+      priority = request.priority
+      kind = request.kind
+      contents = request.contents
+      idempotencyKey = request.idempotencyKey
+      filter = request.filter
+      claimedName = request.sender.name
+    }
+
+    public func sendRequest(sender: Sender) -> SendRequest {
+      SendRequest(
+        audiences: audiences, priority: priority, kind: kind, contents: contents,
+        idempotencyKey: idempotencyKey, sender: sender, filter: filter)
+    }
+  }
+
+  /// The daemon's answer.
+  public enum Response: Codable, Sendable, Equatable {
+    /// Durable now, under this id.
+    case accepted(MessageID)
+    /// Accepted earlier under the same idempotency key and content.
+    case duplicate(MessageID)
+    /// Invalid input; nothing was stored.
+    case refused(field: String, message: String)
+    /// A valid request the store would not take (e.g. an idempotency conflict); nothing stored.
+    case conflict(message: String)
+    /// The daemon could not decide (e.g. the store failed); nothing is known to be stored.
+    case failed(message: String)
+  }
+
+  /// The largest request frame the daemon reads: every language's body at its
+  /// limit fits many times over; anything larger is refused unread.
+  public static let maxRequestBytes = 4 * 1024 * 1024
+}
