@@ -63,9 +63,11 @@ public final class Daemon: Service {
       planned: { dispatcher.workArrived() }, logger: logger)
     let wake = try WakeSocket(path: configuration.wakeSocketPath, doorbell: planBell)
     defer { wake.close() }
+    let intakeDesk = DaemonIntake(
+      configuration: configuration, store: store, directory: directory, owner: owner,
+      planBell: planBell, dispatcher: dispatcher, clock: clock, logger: logger)
     let intake = try IntakeSocket(path: configuration.intakeSocketPath) { request, peer in
-      await self.accept(
-        request, from: peer, store: store, directory: directory.current, planBell: planBell)
+      await intakeDesk.accept(request, from: peer)
     }
     defer { intake.close() }
     FreedMemory.release()  // what parsing the configuration left behind
@@ -92,41 +94,5 @@ public final class Daemon: Service {
     await engine.shutdown()
     withExtendedLifetime(lock) {}
     logger.info("commsd stopped")
-  }
-
-  /// Takes one `commsd send` request from the intake socket: validated
-  /// against the running configuration, durable before the answer, and the
-  /// planner woken at once.
-  private func accept(
-    _ request: IntakeWire.Request, from peer: PeerCredentials, store: any Store,
-    directory: RecipientDirectory, planBell: Doorbell
-  ) async -> IntakeWire.Response {
-    let sender = Sender(
-      kind: .cli, name: peer.operatorName(claimed: request.claimedName),
-      origin: ProcessInfo.processInfo.hostName)
-    let intake = Intake(
-      configuration: configuration, store: store, clock: clock, directory: directory)
-    do {
-      switch try await intake.accept(request.sendRequest(sender: sender)) {
-      case .accepted(let id):
-        planBell.ring()
-        logger.info(
-          "message accepted",
-          metadata: [
-            "message": "\(id)", "sender": "\(sender)", "priority": "\(request.priority.rawValue)",
-            "audiences": "\(request.audiences.joined(separator: ","))",
-          ])
-        return .accepted(id)
-      case .duplicate(let id):
-        return .duplicate(id)
-      }
-    } catch let error as IntakeError {
-      return .refused(field: error.field, message: error.message)
-    } catch let error as StoreError {
-      return .conflict(message: "\(error)")
-    } catch {
-      logger.error("cannot store an accepted request", metadata: ["error": "\(error)"])
-      return .failed(message: "the store did not take the message: \(error)")
-    }
   }
 }

@@ -99,7 +99,7 @@ public struct Intake: Sendable {
       throw IntakeError(field: "where", "unknown attribute \"\(condition.attribute)\" (\(names))")
     }
     let reached = request.audiences.contains { audience in
-      !directory.members(of: audience, matching: request.filter).isEmpty
+      directory.hasMember(of: audience, matching: request.filter)
     }
     guard reached else {
       let scope = request.audiences.joined(separator: ", ")
@@ -114,6 +114,13 @@ public struct Intake: Sendable {
 
   /// Validates and persists `request`. Returns once the message is durable.
   public func accept(_ request: SendRequest) async throws -> AcceptOutcome {
+    let (message, fingerprint) = try makeMessage(request)
+    return try await store.accept(message, fingerprint: fingerprint)
+  }
+
+  /// Validates `request` and makes the message to store, stamped now, with
+  /// the fingerprint that tells a repeated idempotency key from a conflict.
+  public func makeMessage(_ request: SendRequest) throws(IntakeError) -> (Message, String) {
     try validate(request)
     let now = clock.now()
     var generator = SystemRandomNumberGenerator()
@@ -125,7 +132,7 @@ public struct Intake: Sendable {
         MessageContent(subject: $0.subject.trimmingCharacters(in: .whitespaces), body: $0.body)
       },
       defaultLanguage: configuration.defaultLanguage, acceptedAt: now, filter: request.filter)
-    return try await store.accept(message, fingerprint: Self.fingerprint(of: request))
+    return (message, Self.fingerprint(of: request))
   }
 
   /// A hash of what the request asks for (not who or when), so that a repeated

@@ -21,14 +21,31 @@ public struct Planner: Sendable {
     history: DosingHistory = DosingHistory(), at now: Date,
     using generator: inout some RandomNumberGenerator
   ) -> Plan {
-    var zones: [String: TimeZone] = [:]
-    var seen = Set<String>()
     var deliveries: [Delivery] = []
+    let perAudience = plan(
+      message, directory: directory, policies: policies, history: history, at: now,
+      using: &generator
+    ) { deliveries.append($0) }
+    return Plan(messageID: message.id, deliveries: deliveries, recipientsPerAudience: perAudience)
+  }
+
+  /// The same plan, handed to `add` one delivery at a time as it is made;
+  /// returns the recipients per audience.
+  public func plan<Failure: Error>(
+    _ message: Message, directory: RecipientDirectory, policies: [String: DosingPolicy] = [:],
+    history: DosingHistory = DosingHistory(), at now: Date,
+    using generator: inout some RandomNumberGenerator,
+    into add: (Delivery) throws(Failure) -> Void
+  ) throws(Failure) -> [String: Int] {
+    var zones: [String: TimeZone] = [:]
+    // Only a message to several audiences can meet the same person twice.
+    var seen = Set<String>()
+    let checkSeen = message.audiences.count > 1
     var perAudience: [String: Int] = [:]
     for audience in message.audiences {
       var count = 0
-      for recipient in directory.members(of: audience, matching: message.filter)
-      where seen.insert(recipient.id).inserted {
+      for recipient in directory.lazyMembers(of: audience, matching: message.filter)
+      where !checkSeen || seen.insert(recipient.id).inserted {
         guard let contact = recipient.contacts.first else { continue }
         let language = message.content(for: recipient.language).language
         var delivery = Delivery(
@@ -44,13 +61,24 @@ public struct Planner: Sendable {
         dosing.place(
           &delivery, policy: policies[audience] ?? .none, timeZone: zone, now: now,
           history: history.of(recipient.id, in: audience))
-        deliveries.append(delivery)
+        try add(delivery)
         count += 1
       }
       perAudience[audience] = count
     }
-    return Plan(
-      messageID: message.id, deliveries: deliveries,
-      recipientsPerAudience: perAudience)
+    return perAudience
+  }
+
+  /// A plan made inside the store's transaction (see `StreamedPlan`).
+  public func streamed(
+    _ message: Message, directory: RecipientDirectory, policies: [String: DosingPolicy] = [:],
+    history: DosingHistory = DosingHistory(), at now: Date
+  ) -> StreamedPlan {
+    StreamedPlan(messageID: message.id) { add in
+      var generator = SystemRandomNumberGenerator()
+      return try plan(
+        message, directory: directory, policies: policies, history: history, at: now,
+        using: &generator, into: add)
+    }
   }
 }

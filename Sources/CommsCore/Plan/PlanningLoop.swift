@@ -69,18 +69,14 @@ public final class PlanningLoop: Sendable {
     let directory = directory.current
     for message in messages {
       let now = clock.now()
-      let plan = planner.plan(
+      let plan = planner.streamed(
         message, directory: directory, policies: policies,
-        history: try await history(for: message, now: now), at: now, using: &generator)
+        history: try await history(for: message, now: now), at: now)
       try await store.savePlan(plan, at: clock.now())
       logger.info(
         "message planned",
-        metadata: [
-          "message": "\(message.id)", "priority": "\(message.priority.rawValue)",
-          "deliveries": "\(plan.deliveries.count)",
-        ])
+        metadata: ["message": "\(message.id)", "priority": "\(message.priority.rawValue)"])
       planned()
-      if plan.deliveries.count >= 10_000 { FreedMemory.release() }
     }
     return messages.count
   }

@@ -3,14 +3,21 @@
 public struct RecipientDirectory: Sendable {
   public let recipients: [Recipient]
   private let byAudience: [String: [Int]]
+  /// Attribute names that appear in the directory, for checking `--where`
+  /// keys. Worked out once: every intake asks, and the directory may hold
+  /// 100,000 people.
+  public let attributeNames: Set<String>
 
   public init(_ recipients: [Recipient]) {
     self.recipients = recipients
     var byAudience: [String: [Int]] = [:]
+    var attributeNames = Set<String>()
     for (index, recipient) in recipients.enumerated() {
       for audience in recipient.audiences { byAudience[audience, default: []].append(index) }
+      for name in recipient.attributes.keys { attributeNames.insert(name) }
     }
     self.byAudience = byAudience
+    self.attributeNames = attributeNames
   }
 
   /// Members of `audience`, in directory order.
@@ -23,8 +30,15 @@ public struct RecipientDirectory: Sendable {
     members(of: audience).filter(filter.matches)
   }
 
-  /// Attribute names that appear in the directory, for checking `--where` keys.
-  public var attributeNames: Set<String> {
-    Set(recipients.flatMap(\.attributes.keys))
+  /// Members of `audience` that match `filter`, without copying them out.
+  public func lazyMembers(
+    of audience: String, matching filter: RecipientFilter
+  ) -> some Sequence<Recipient> {
+    (byAudience[audience] ?? []).lazy.map { recipients[$0] }.filter(filter.matches)
+  }
+
+  /// Whether anyone in `audience` matches `filter`; stops at the first.
+  public func hasMember(of audience: String, matching filter: RecipientFilter) -> Bool {
+    (byAudience[audience] ?? []).contains { filter.matches(recipients[$0]) }
   }
 }

@@ -54,6 +54,9 @@ public final class Dispatcher: Sendable {
   private let slots: Mutex<Slots>
   private let stopping = Atomic<Bool>(false)
   private let newWork = Atomic<Bool>(false)
+  /// Deliveries leased elsewhere in this daemon (flash at intake), waiting
+  /// to join the buffer at the loop's next turn.
+  private let handedIn = Mutex<[Delivery]>([])
 
   public init(
     store: any Store, owner: String, configuration: Configuration, engine: CurlEngine,
@@ -97,6 +100,15 @@ public final class Dispatcher: Sendable {
   /// even with a full buffer, because the new work may be flash.
   public func workArrived() {
     newWork.store(true, ordering: .relaxed)
+    doorbell.ring()
+  }
+
+  /// Takes deliveries already leased to this dispatcher's owner (a flash
+  /// message planned and leased at intake) and starts them at the next turn,
+  /// ahead of everything buffered.
+  public func hand(_ deliveries: [Delivery]) {
+    guard !deliveries.isEmpty else { return }
+    handedIn.withLock { $0 += deliveries }
     doorbell.ring()
   }
 
@@ -147,6 +159,11 @@ public final class Dispatcher: Sendable {
           }
         }
       }
+      let handed = takeHandedIn()
+      if !handed.isEmpty {
+        // Flash, so its lane sorts it first.
+        buffer = handed.map { Pending(delivery: $0, target: target(of: $0)) } + buffer
+      }
       let before = buffer.count
       (buffer, blocked, nextToken) = await startWhatFits(buffer)
       if buffer.isEmpty && exhausted {
@@ -162,7 +179,14 @@ public final class Dispatcher: Sendable {
       }
     }
     while transfersInFlight > 0 { await doorbell.wait(timeout: .milliseconds(50)) }
-    await release(buffer.map(\.delivery))
+    await release(buffer.map(\.delivery) + takeHandedIn())
+  }
+
+  private func takeHandedIn() -> [Delivery] {
+    handedIn.withLock { handed in
+      defer { handed.removeAll() }
+      return handed
+    }
   }
 
   /// Starts the deliveries in `buffer` that have a free global slot, a free

@@ -46,47 +46,53 @@ public final class SQLiteStore: Store {
   }
 
   public func accept(_ message: Message, fingerprint: String) async throws -> AcceptOutcome {
-    try await pool.write { db in
-      if let key = message.idempotencyKey,
-        let row = try Row.fetchOne(
-          db, sql: "SELECT id, fingerprint FROM messages WHERE idempotency_key = ?",
-          arguments: [key])
-      {
-        let existing = MessageID(rawValue: row[0])
-        guard (row[1] as String) == fingerprint else {
-          throw StoreError.idempotencyConflict(key: key, existing: existing)
-        }
-        return .duplicate(existing)
+    try await pool.write { db in try Self.insertAccepted(db, message, fingerprint: fingerprint) }
+  }
+
+  /// The intake transaction's body: the message, its bulletin numbers and
+  /// its `message.accepted` event (or the earlier message under the same key).
+  static func insertAccepted(
+    _ db: Database, _ message: Message, fingerprint: String
+  ) throws -> AcceptOutcome {
+    if let key = message.idempotencyKey,
+      let row = try Row.fetchOne(
+        db, sql: "SELECT id, fingerprint FROM messages WHERE idempotency_key = ?",
+        arguments: [key])
+    {
+      let existing = MessageID(rawValue: row[0])
+      guard (row[1] as String) == fingerprint else {
+        throw StoreError.idempotencyConflict(key: key, existing: existing)
       }
-      try db.execute(
-        sql: """
-          INSERT INTO messages (id, idempotency_key, fingerprint, sender_kind, sender_name, sender_origin,
-            audiences, priority, kind, contents, default_language, accepted_at, filter)
-          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-          """,
-        arguments: [
-          message.id.rawValue, message.idempotencyKey, fingerprint, message.sender.kind.rawValue,
-          message.sender.name, message.sender.origin, JSONCoding.string(message.audiences),
-          message.priority.rawValue, message.kind.rawValue, JSONCoding.string(message.contents),
-          message.defaultLanguage, Timestamp.format(message.acceptedAt),
-          JSONCoding.string(message.filter),
-        ])
-      let numbers = try Self.numberBulletins(db, message: message)
-      try Self.insertAudit(
-        db,
-        AuditEvent(
-          kind: "message.accepted", at: message.acceptedAt, messageID: message.id,
-          actor: message.sender.description,
-          detail: [
-            "audiences": message.audiences.joined(separator: ","),
-            "priority": message.priority.rawValue,
-            "kind": message.kind.rawValue,
-            "languages": message.contents.keys.sorted().joined(separator: ","),
-            "bulletins": message.audiences.map { "\($0) #\(numbers[$0] ?? 0)" }.joined(
-              separator: ","),
-          ]))
-      return .accepted(message.id)
+      return .duplicate(existing)
     }
+    try db.execute(
+      sql: """
+        INSERT INTO messages (id, idempotency_key, fingerprint, sender_kind, sender_name, sender_origin,
+          audiences, priority, kind, contents, default_language, accepted_at, filter)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """,
+      arguments: [
+        message.id.rawValue, message.idempotencyKey, fingerprint, message.sender.kind.rawValue,
+        message.sender.name, message.sender.origin, JSONCoding.string(message.audiences),
+        message.priority.rawValue, message.kind.rawValue, JSONCoding.string(message.contents),
+        message.defaultLanguage, Timestamp.format(message.acceptedAt),
+        JSONCoding.string(message.filter),
+      ])
+    let numbers = try Self.numberBulletins(db, message: message)
+    try Self.insertAudit(
+      db,
+      AuditEvent(
+        kind: "message.accepted", at: message.acceptedAt, messageID: message.id,
+        actor: message.sender.description,
+        detail: [
+          "audiences": message.audiences.joined(separator: ","),
+          "priority": message.priority.rawValue,
+          "kind": message.kind.rawValue,
+          "languages": message.contents.keys.sorted().joined(separator: ","),
+          "bulletins": message.audiences.map { "\($0) #\(numbers[$0] ?? 0)" }.joined(
+            separator: ","),
+        ]))
+    return .accepted(message.id)
   }
 
   /// Takes the next bulletin number of each of the message's audiences, in
@@ -131,37 +137,45 @@ public final class SQLiteStore: Store {
     }
   }
 
-  public func savePlan(_ plan: Plan, at: Date) async throws {
-    try await pool.write { db in
-      let now = Timestamp.format(at)
-      let updated = try db.cachedStatement(
-        sql: "UPDATE messages SET planned_at = ? WHERE id = ? AND planned_at IS NULL")
-      try updated.execute(arguments: [now, plan.messageID.rawValue])
-      guard db.changesCount == 1 else { return }  // planned already (by an earlier run)
-      // The bulletin numbers were taken when the message was accepted.
-      let bulletins = try Row.fetchAll(
-        db.cachedStatement(
-          sql: "SELECT audience, number FROM message_bulletins WHERE message_id = ?"),
-        arguments: [plan.messageID.rawValue]
-      ).reduce(into: [String: Int]()) { $0[$1[0]] = $1[1] }
-      var states: [String: Int] = [:]
-      for var delivery in plan.deliveries {
-        delivery.bulletin = bulletins[delivery.audience] ?? 0
-        try Self.insertDelivery(db, delivery, now: now)
-        states[delivery.state.rawValue, default: 0] += 1
-      }
-      var detail = plan.recipientsPerAudience.reduce(into: [String: String]()) {
-        $0["audience.\($1.key)"] = String($1.value)
-      }
-      for (audience, number) in bulletins { detail["bulletin.\(audience)"] = String(number) }
-      detail["deliveries"] = String(plan.deliveries.count)
-      for (state, count) in states { detail["state.\(state)"] = String(count) }
-      try Self.insertAudit(
-        db,
-        AuditEvent(
-          kind: "message.planned", at: at, messageID: plan.messageID, actor: "commsd",
-          detail: detail))
+  public func savePlan(_ plan: StreamedPlan, at: Date) async throws {
+    try await pool.write { db in try Self.insertPlan(db, plan, at: at) }
+  }
+
+  /// The planning transaction's body: the deliveries as the plan makes them,
+  /// with the bulletin numbers taken at acceptance, `planned_at`, and
+  /// `message.planned`.
+  static func insertPlan(_ db: Database, _ plan: StreamedPlan, at: Date) throws {
+    let now = Timestamp.format(at)
+    let updated = try db.cachedStatement(
+      sql: "UPDATE messages SET planned_at = ? WHERE id = ? AND planned_at IS NULL")
+    try updated.execute(arguments: [now, plan.messageID.rawValue])
+    guard db.changesCount == 1 else { return }  // planned already (by an earlier run)
+    // The bulletin numbers were taken when the message was accepted.
+    let bulletins = try Row.fetchAll(
+      db.cachedStatement(
+        sql: "SELECT audience, number FROM message_bulletins WHERE message_id = ?"),
+      arguments: [plan.messageID.rawValue]
+    ).reduce(into: [String: Int]()) { $0[$1[0]] = $1[1] }
+    var states: [String: Int] = [:]
+    var count = 0
+    let perAudience = try plan.produce { delivery in
+      var delivery = delivery
+      delivery.bulletin = bulletins[delivery.audience] ?? 0
+      try Self.insertDelivery(db, delivery, now: now)
+      states[delivery.state.rawValue, default: 0] += 1
+      count += 1
     }
+    var detail = perAudience.reduce(into: [String: String]()) {
+      $0["audience.\($1.key)"] = String($1.value)
+    }
+    for (audience, number) in bulletins { detail["bulletin.\(audience)"] = String(number) }
+    detail["deliveries"] = String(count)
+    for (state, count) in states { detail["state.\(state)"] = String(count) }
+    try Self.insertAudit(
+      db,
+      AuditEvent(
+        kind: "message.planned", at: at, messageID: plan.messageID, actor: "commsd",
+        detail: detail))
   }
 
   static func insertDelivery(_ db: Database, _ delivery: Delivery, now: String) throws {

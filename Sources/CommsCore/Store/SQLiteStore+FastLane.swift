@@ -1,0 +1,38 @@
+import Foundation
+import GRDB
+
+/// Flash taken by the daemon: intake, plan and lease in one transaction.
+extension SQLiteStore {
+  public func acceptPlannedAndLeased(
+    _ message: Message, fingerprint: String, plan: StreamedPlan, owner: String, until: Date
+  ) async throws -> (AcceptOutcome, [Delivery]) {
+    try await pool.write { db in
+      let outcome = try Self.insertAccepted(db, message, fingerprint: fingerprint)
+      guard case .accepted = outcome else { return (outcome, []) }
+      let at = message.acceptedAt
+      try Self.insertPlan(db, plan, at: at)
+      let nowText = Timestamp.format(at)
+      let rows = try Row.fetchAll(
+        db.cachedStatement(
+          sql: """
+            UPDATE deliveries SET state = 'sending', lease_owner = ?, lease_until = ?, updated_at = ?
+            WHERE message_id = ? AND state = 'ready' AND due_at <= ?
+            RETURNING \(Self.deliveryColumns)
+            """),
+        arguments: [owner, Timestamp.format(until), nowText, message.id.rawValue, nowText])
+      let leased = try rows.map(Self.delivery(from:))
+      if !leased.isEmpty {
+        try Self.insertAudit(
+          db,
+          AuditEvent(
+            kind: "delivery.leased", at: at, messageID: message.id, actor: owner,
+            detail: [
+              "count": String(leased.count), "until": Timestamp.format(until),
+              "lane": "flash at intake",
+              "deliveries": leased.map(\.id.rawValue).joined(separator: ","),
+            ]))
+      }
+      return (outcome, leased)
+    }
+  }
+}
