@@ -19,7 +19,9 @@ public final class Daemon: Service {
 
   public func run() async throws {
     let lock = try DataDirectoryLock(directory: configuration.dataDirectory)
-    let store = try SQLiteStore(path: configuration.storePath)
+    let store = try SQLiteStore(path: configuration.storePath, backgroundCheckpoints: true)
+    let checkpoints = Task { await store.runCheckpoints() }
+    defer { checkpoints.cancel() }
     let owner = "\(ProcessInfo.processInfo.hostName):\(getpid())"
     let returned = try await store.reclaimLeases(now: clock.now(), all: true)
     if returned > 0 {
@@ -91,6 +93,8 @@ public final class Daemon: Service {
       dispatcher.stop()
     }
     intake.close()  // no "accepted" once the loops have stopped
+    checkpoints.cancel()
+    await checkpoints.value
     await engine.shutdown()
     withExtendedLifetime(lock) {}
     logger.info("commsd stopped")

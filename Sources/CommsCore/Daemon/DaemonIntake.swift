@@ -43,7 +43,7 @@ struct DaemonIntake: Sendable {
           message, fingerprint: fingerprint, plan: plan, owner: owner,
           until: message.acceptedAt.addingTimeInterval(
             configuration.dispatch.leaseDuration.seconds))
-        dispatcher.hand(leased)
+        await dispatcher.hand(leased, of: message)
       } else {
         outcome = try await store.accept(message, fingerprint: fingerprint)
         if case .accepted = outcome { planBell.ring() }

@@ -103,12 +103,20 @@ public final class Dispatcher: Sendable {
     doorbell.ring()
   }
 
-  /// Takes deliveries already leased to this dispatcher's owner (a flash
-  /// message planned and leased at intake) and starts them at the next turn,
-  /// ahead of everything buffered.
-  public func hand(_ deliveries: [Delivery]) {
+  /// Starts deliveries already leased to this dispatcher's owner (a flash
+  /// message planned and leased at intake) at once, from the caller's task:
+  /// the loop may be busy with a lease or a round of bulk. What cannot
+  /// start now (its endpoint is at its limit) joins the buffer at the loop's
+  /// next turn, ahead of everything else.
+  public func hand(_ deliveries: [Delivery], of message: Message) async {
     guard !deliveries.isEmpty else { return }
-    handedIn.withLock { $0 += deliveries }
+    messages[message.id] = message
+    var waiting = deliveries.map { Pending(delivery: $0, target: target(of: $0)) }
+    if !stopping.load(ordering: .relaxed) {
+      waiting = await startWhatFits(waiting).waiting
+    }
+    guard !waiting.isEmpty else { return }
+    handedIn.withLock { $0 += waiting.map(\.delivery) }
     doorbell.ring()
   }
 

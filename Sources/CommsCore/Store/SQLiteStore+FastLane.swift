@@ -6,6 +6,14 @@ extension SQLiteStore {
   public func acceptPlannedAndLeased(
     _ message: Message, fingerprint: String, plan: StreamedPlan, owner: String, until: Date
   ) async throws -> (AcceptOutcome, [Delivery]) {
+    try await urgent.run {
+      try await fastLane(message, fingerprint: fingerprint, plan: plan, owner: owner, until: until)
+    }
+  }
+
+  private func fastLane(
+    _ message: Message, fingerprint: String, plan: StreamedPlan, owner: String, until: Date
+  ) async throws -> (AcceptOutcome, [Delivery]) {
     try await pool.write { db in
       let outcome = try Self.insertAccepted(db, message, fingerprint: fingerprint)
       guard case .accepted = outcome else { return (outcome, []) }

@@ -11,7 +11,8 @@ extension SQLiteStore {
     // simply `ready` again, as after a crash. So its commit skips the fsync
     // (synchronous = NORMAL); the next FULL commit (an outcome, a message)
     // syncs the write-ahead log and, in order, this commit with it.
-    try await pool.writeWithoutTransaction { db in
+    await urgent.yield()
+    return try await pool.writeWithoutTransaction { db in
       try db.execute(sql: "PRAGMA synchronous = NORMAL")
       defer { try? db.execute(sql: "PRAGMA synchronous = FULL") }
       var leased: [Delivery] = []
