@@ -590,6 +590,7 @@ def write_config(path: Path, groups: list[Group], endpoints: dict[str, dict] | N
         'message_id_domain = "commsd.bench.example"',
         'default_language = "da"',
     ]
+    path.parent.mkdir(parents=True, exist_ok=True)
     lists = [g for g in groups if g.count >= 100 and not inline]
     if lists:
         names = []
