@@ -18,10 +18,10 @@ public final class SQLiteStore: Store {
   ///
   /// With `backgroundCheckpoints` (the daemon), commits never copy the
   /// write-ahead log back into the database file themselves: SQLite's
-  /// automatic checkpoint runs inside whichever commit crosses 1,000 pages
-  /// and holds it up (measured: a flash intake that drew it took 400 ms
-  /// under a bulk backlog). `runCheckpoints()` does that work beside the
-  /// writer instead.
+  /// automatic checkpoint runs inside whichever commit crosses 1,000 pages,
+  /// copying them and syncing the database file before that commit returns.
+  /// `runCheckpoints()` does that work as a step of its own in the writer's
+  /// queue instead, where a waiting intake goes first.
   public init(path: String, backgroundCheckpoints: Bool = false) throws {
     self.path = path
     try FileManager.default.createDirectory(
