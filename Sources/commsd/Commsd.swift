@@ -11,6 +11,8 @@ struct Commsd: AsyncParsableCommand {
       Every subcommand reads the configuration given by --config \
       (default \(ConfigOption.defaultPath)).
       """,
-    subcommands: [Serve.self, Send.self, Status.self, Recipients.self, ConfigCommand.self]
+    subcommands: [
+      Serve.self, Send.self, Cancel.self, Status.self, Recipients.self, ConfigCommand.self,
+    ]
   )
 }

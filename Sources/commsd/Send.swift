@@ -60,6 +60,23 @@ struct Send: AsyncParsableCommand {
     help: "Sending twice with the same key queues the message once.")
   var idempotencyKey: String?
 
+  @Option(
+    help: ArgumentHelp(
+      "Replace an earlier message: its copies not yet sent are withdrawn, and readers who got it see this one as an update to it.",
+      valueName: "ID"))
+  var supersedes: String?
+
+  @Option(
+    help: ArgumentHelp(
+      "Withdraw the copies not delivered by then (RFC 3339, e.g. 2026-11-25T18:00:00+01:00, or a duration such as 2h).",
+      valueName: "TIME"))
+  var expires: String?
+
+  @Option(
+    help:
+      "actual, exercise or test; an exercise or test is marked [ØVELSE] or [TEST] to every reader.")
+  var mode: MessageMode = .actual
+
   func validate() throws {
     if body == nil && bodyFile == nil {
       throw ValidationError("give the body with --body TEXT or --body-file FILE")
@@ -76,7 +93,8 @@ struct Send: AsyncParsableCommand {
       priority: priority, kind: kind,
       contents: try contents(defaultLanguage: configuration.defaultLanguage),
       idempotencyKey: idempotencyKey, sender: OperatorIdentity.current(),
-      filter: try selection.filter(command: "commsd send"))
+      filter: try selection.filter(command: "commsd send"),
+      supersedes: supersedes.map(MessageID.init(rawValue:)), expiresAt: try expiry(), mode: mode)
     // The running daemon takes the request if there is one (see IntakeSocket);
     // otherwise this process writes the store and rings the daemon's bell.
     let outcome: IntakeWire.Response
@@ -134,6 +152,19 @@ struct Send: AsyncParsableCommand {
     } catch let error as StoreError {
       return .conflict(message: "\(error)")
     }
+  }
+
+  /// `--expires` as a time: RFC 3339, or a duration from now (`90m`, `2h`).
+  private func expiry() throws -> Date? {
+    guard let expires else { return nil }
+    if let date = Timestamp.parse(expires) { return date }
+    if let duration = DurationText.parse(expires) {
+      return Date().addingTimeInterval(duration.seconds)
+    }
+    printError(
+      "commsd send: expires: \"\(expires)\" is neither a time such as 2026-11-25T18:00:00+01:00 nor a duration such as 2h"
+    )
+    throw ExitCode(65)
   }
 
   /// Subject and body per language: the default from --subject/--body(-file),
@@ -197,4 +228,5 @@ struct Send: AsyncParsableCommand {
 }
 
 extension Priority: ExpressibleByArgument {}
+extension MessageMode: ExpressibleByArgument {}
 extension MessageKind: ExpressibleByArgument {}

@@ -5,6 +5,7 @@ import Foundation
 enum StatusTable {
   static let stateOrder = [
     "delivered", "sending", "ready", "retrying", "held", "queued", "dead", "cancelled",
+    "superseded", "expired", "digested",
   ]
 
   static func render(_ status: MessageStatus) -> String {
@@ -13,6 +14,17 @@ enum StatusTable {
     lines.append(
       "accepted \(LocalTime.format(status.acceptedAt)) by \(status.sender) for \(status.audiences.joined(separator: ", "))"
     )
+    if status.mode != "actual" {
+      lines.append("\(status.mode.uppercased()): marked so to every reader")
+    }
+    if let old = status.supersedes { lines.append("supersedes \(old)") }
+    if let new = status.supersededBy { lines.append("SUPERSEDED by \(new)") }
+    if let expires = status.expiresAt { lines.append("expires \(LocalTime.format(expires))") }
+    if let cancelled = status.cancelledAt {
+      lines.append("CANCELLED \(LocalTime.format(cancelled)): \(status.cancelReason ?? "")")
+    }
+    if let retraction = status.retraction { lines.append("retraction sent as \(retraction)") }
+    if let original = status.retractionOf { lines.append("retracts \(original)") }
     guard status.plannedAt != nil else {
       lines.append("not planned yet: the daemon plans it as soon as it runs (commsd serve)")
       return lines.joined(separator: "\n")

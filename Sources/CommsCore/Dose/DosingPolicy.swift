@@ -54,6 +54,9 @@ public enum HoldReason: String, Sendable, Codable, CaseIterable {
   case capToDigest = "cap reached; in the next digest"
   case digest = "digest"
   case minimumGap = "minimum gap"
+  /// The recipient's copy of the message this one supersedes is in flight:
+  /// its outcome decides whether this one is marked as an update.
+  case predecessor = "previous message in flight"
 }
 
 /// What Dose decided for one delivery.

@@ -79,6 +79,14 @@ public struct Intake: Sendable {
       }
     }
     try validateTargeting(request)
+    if let supersedes = request.supersedes, !MessageID.isWellFormed(supersedes.rawValue) {
+      throw IntakeError(
+        field: "supersedes", "\"\(supersedes)\" is not a message id (msg_ and 26 characters)")
+    }
+    if let expiresAt = request.expiresAt, expiresAt <= clock.now() {
+      throw IntakeError(
+        field: "expires", "\(Timestamp.format(expiresAt)) has passed; give a time in the future")
+    }
     if let key = request.idempotencyKey {
       if key.isEmpty || key.count > Self.maxIdempotencyKeyLength
         || key.unicodeScalars.contains(where: { $0.value < 0x21 || $0.value > 0x7E })
@@ -131,7 +139,9 @@ public struct Intake: Sendable {
       contents: request.contents.mapValues {
         MessageContent(subject: $0.subject.trimmingCharacters(in: .whitespaces), body: $0.body)
       },
-      defaultLanguage: configuration.defaultLanguage, acceptedAt: now, filter: request.filter)
+      defaultLanguage: configuration.defaultLanguage, acceptedAt: now, filter: request.filter,
+      supersedes: request.supersedes, expiresAt: request.expiresAt, mode: request.mode,
+      cap: request.cap)
     return (message, Self.fingerprint(of: request))
   }
 
@@ -144,10 +154,16 @@ public struct Intake: Sendable {
       var kind: MessageKind
       var contents: [String: MessageContent]
       var filter: RecipientFilter
+      var supersedes: MessageID?
+      var expiresAt: Date?
+      var mode: MessageMode?
     }
+    // An actual message's mode is left out, so fingerprints from before
+    // modes existed still match.
     let essence = Essence(
       audiences: request.audiences, priority: request.priority, kind: request.kind,
-      contents: request.contents, filter: request.filter)
+      contents: request.contents, filter: request.filter, supersedes: request.supersedes,
+      expiresAt: request.expiresAt, mode: request.mode == .actual ? nil : request.mode)
     let data = (try? JSONCoding.encoder().encode(essence)) ?? Data()
     return SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
   }

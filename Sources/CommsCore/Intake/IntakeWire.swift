@@ -12,6 +12,10 @@ public enum IntakeWire {
     public var contents: [String: MessageContent]
     public var idempotencyKey: String?
     public var filter: RecipientFilter
+    public var supersedes: MessageID?
+    public var expiresAt: Date?
+    public var mode: MessageMode
+    public var cap: CAPIdentity?
     /// The name the client gives for its operator (e.g. the login behind sudo);
     /// used only if it agrees with the peer credentials.
     public var claimedName: String
@@ -23,13 +27,18 @@ public enum IntakeWire {
       contents = request.contents
       idempotencyKey = request.idempotencyKey
       filter = request.filter
+      supersedes = request.supersedes
+      expiresAt = request.expiresAt
+      mode = request.mode
+      cap = request.cap
       claimedName = request.sender.name
     }
 
     public func sendRequest(sender: Sender) -> SendRequest {
       SendRequest(
         audiences: audiences, priority: priority, kind: kind, contents: contents,
-        idempotencyKey: idempotencyKey, sender: sender, filter: filter)
+        idempotencyKey: idempotencyKey, sender: sender, filter: filter, supersedes: supersedes,
+        expiresAt: expiresAt, mode: mode, cap: cap)
     }
   }
 

@@ -1,3 +1,5 @@
+import Foundation
+
 /// What a sender asks for, before validation: the shape shared by the CLI and,
 /// later, the HTTP API.
 public struct SendRequest: Sendable {
@@ -10,12 +12,25 @@ public struct SendRequest: Sendable {
   public var sender: Sender
   /// Narrows the audiences by recipient attributes (`--where unit=solgaarden`).
   public var filter: RecipientFilter
+  /// The message this one replaces (`--supersedes ID`).
+  public var supersedes: MessageID?
+  /// When undelivered copies stop being worth sending (`--expires TIME`).
+  public var expiresAt: Date?
+  /// Real, exercise or test (`--mode`).
+  public var mode: MessageMode
+  /// The CAP alert it came from, if any.
+  public var cap: CAPIdentity?
 
   public init(
     audiences: [String], priority: Priority, kind: MessageKind = .alert,
     contents: [String: MessageContent], idempotencyKey: String? = nil, sender: Sender,
-    filter: RecipientFilter = RecipientFilter()
+    filter: RecipientFilter = RecipientFilter(), supersedes: MessageID? = nil,
+    expiresAt: Date? = nil, mode: MessageMode = .actual, cap: CAPIdentity? = nil
   ) {
+    self.supersedes = supersedes
+    self.expiresAt = expiresAt
+    self.mode = mode
+    self.cap = cap
     self.audiences = audiences
     self.priority = priority
     self.kind = kind

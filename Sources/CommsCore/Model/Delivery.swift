@@ -28,6 +28,9 @@ public struct Delivery: Sendable, Hashable {
   public var attempts: Int
   public var createdAt: Date
   public var lastError: String?
+  /// For a message that supersedes another: the bulletin number of the
+  /// predecessor this reader already received, so they see it as an update.
+  public var updatesBulletin: Int?
 
   public init(
     id: DeliveryID, messageID: MessageID, recipientID: String, recipientName: String,

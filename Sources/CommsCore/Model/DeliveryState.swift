@@ -5,41 +5,55 @@
 ///                     ▲         │
 ///                     └─ retrying ◀─ transient failure
 ///                               └─▶ dead
-/// any non-final, not in-flight state ─▶ cancelled
+/// any non-final, not in-flight state ─▶ cancelled, superseded, expired
+/// sending ─▶ cancelled, superseded, expired (withdrawn while in flight,
+///            and the attempt did not deliver it, or it never started)
 /// held ─▶ digested (gathered into a digest delivery that carries it)
 /// ```
 ///
 /// Invariants:
-/// - `delivered`, `dead`, `cancelled` and `digested` are final: nothing leaves them.
+/// - `delivered`, `dead`, `cancelled`, `superseded`, `expired` and
+///   `digested` are final: nothing leaves them.
+/// - A withdrawal (cancel, supersede, expiry) never rewrites what happened:
+///   a delivery in flight that arrives is recorded as `delivered`.
 /// - `sending` always carries a lease; when it runs out (a crash), the
 ///   delivery goes back to `ready` and keeps its id, so receivers can
 ///   de-duplicate (at-least-once).
-/// - A delivery in `sending` cannot be cancelled: it may already have
-///   arrived, and the record must say what really happened.
+/// - A delivery in `sending` is not withdrawn at once: it may already have
+///   arrived, and the record must say what really happened. It is marked,
+///   and its outcome decides: delivered, or the withdrawal's state.
 public enum DeliveryState: String, Sendable, Codable, CaseIterable {
   case queued, held, ready, sending, retrying, delivered, dead, cancelled, digested
+  /// Withdrawn because a newer message replaced it before it went.
+  case superseded
+  /// Withdrawn because its message's expiry passed before it went.
+  case expired
 
   /// A final state is never left again.
   public var isFinal: Bool {
     switch self {
-    case .delivered, .dead, .cancelled, .digested: true
+    case .delivered, .dead, .cancelled, .digested, .superseded, .expired: true
     case .queued, .held, .ready, .sending, .retrying: false
     }
   }
+
+  /// The states a withdrawal (cancel, supersede, expiry) ends in.
+  public var isWithdrawal: Bool { self == .cancelled || self == .superseded || self == .expired }
 
   /// Whether a delivery in this state may be leased for sending once due.
   public var isLeasable: Bool { self == .ready || self == .retrying }
 
   /// Whether the state machine allows moving from `self` to `next`.
   public func canMove(to next: DeliveryState) -> Bool {
-    switch (self, next) {
-    case (.queued, .held), (.queued, .ready), (.queued, .cancelled):
+    if next.isWithdrawal { return !isFinal }
+    return switch (self, next) {
+    case (.queued, .held), (.queued, .ready):
       true
-    case (.held, .ready), (.held, .cancelled), (.held, .digested):
+    case (.held, .ready), (.held, .digested):
       true
-    case (.ready, .sending), (.ready, .held), (.ready, .cancelled):
+    case (.ready, .sending), (.ready, .held):
       true
-    case (.retrying, .sending), (.retrying, .cancelled):
+    case (.retrying, .sending):
       true
     case (.sending, .delivered), (.sending, .retrying), (.sending, .dead), (.sending, .ready):
       true

@@ -26,12 +26,32 @@ public struct Message: Sendable, Codable, Hashable {
   public var acceptedAt: Date
   /// Narrows the audiences by recipient attributes; empty means everyone.
   public var filter: RecipientFilter
+  /// The message this one replaces (`commsd send --supersedes`, a CAP
+  /// Update): its deliveries that have not gone are withdrawn as
+  /// `superseded` when this one is planned.
+  public var supersedes: MessageID?
+  /// Deliveries that have not arrived by then are withdrawn as `expired`.
+  public var expiresAt: Date?
+  /// Real, or an exercise or test, marked as such to every reader.
+  public var mode: MessageMode
+  /// For a message that came in as a CAP alert: the alert's identity.
+  public var cap: CAPIdentity?
+  /// For a retraction commsd composed for `commsd cancel --notify`: the
+  /// message it withdraws.
+  public var retractionOf: MessageID?
 
   public init(
     id: MessageID, idempotencyKey: String?, sender: Sender, audiences: [String],
     priority: Priority, kind: MessageKind, contents: [String: MessageContent],
-    defaultLanguage: String, acceptedAt: Date, filter: RecipientFilter = RecipientFilter()
+    defaultLanguage: String, acceptedAt: Date, filter: RecipientFilter = RecipientFilter(),
+    supersedes: MessageID? = nil, expiresAt: Date? = nil, mode: MessageMode = .actual,
+    cap: CAPIdentity? = nil, retractionOf: MessageID? = nil
   ) {
+    self.supersedes = supersedes
+    self.expiresAt = expiresAt
+    self.mode = mode
+    self.cap = cap
+    self.retractionOf = retractionOf
     self.id = id
     self.idempotencyKey = idempotencyKey
     self.sender = sender

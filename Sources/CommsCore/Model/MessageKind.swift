@@ -8,4 +8,6 @@ public enum MessageKind: String, Sendable, Codable, CaseIterable {
   case update
   case process
   case allClear = "all-clear"
+  /// commsd's notice that an earlier message was withdrawn (`cancel --notify`).
+  case retraction
 }

@@ -38,10 +38,15 @@ public struct AudienceTemplate: Sendable {
   }
 
   /// The subject unless configured: `[Pårørende #12] Vandforsyning afbrudt`,
-  /// so a reader sees the audience and notices a gap in the numbers.
-  public static let defaultSubjectFormat = "[{{audience}} #{{bulletin}}] {{subject}}"
-  /// The header unless configured: `Varsel · Pårørende #12 · 25.11.2026 kl. 13:05`.
-  public static let defaultHeader = "{{kind_label}} · {{audience}} #{{bulletin}} · {{sent_at}}"
+  /// so a reader sees the audience and notices a gap in the numbers; for a
+  /// reader who got the message it supersedes,
+  /// `[Pårørende #13, opdaterer #12] Vandforsyning genoprettet`.
+  public static let defaultSubjectFormat =
+    "[{{audience}} #{{bulletin}}{{#update_label}}, {{update_label}}{{/update_label}}] {{subject}}"
+  /// The header unless configured: `Varsel · Pårørende #12 · 25.11.2026 kl. 13:05`,
+  /// with `· opdaterer #11` after the number for an update.
+  public static let defaultHeader =
+    "{{kind_label}} · {{audience}} #{{bulletin}}{{#update_label}} · {{update_label}}{{/update_label}} · {{sent_at}}"
 
   /// The default: default subject and header, no footer, no signature, no `Reply-To`.
   public static let standard = try! AudienceTemplate(

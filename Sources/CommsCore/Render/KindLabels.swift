@@ -17,6 +17,17 @@ public enum KindLabels {
     return labels[kind] ?? english[kind]!
   }
 
+  /// "updates #N" in `language`: what a reader who got bulletin N sees on
+  /// the message that supersedes it. Danish, English and German; English
+  /// for the others.
+  public static func updateLabel(_ bulletin: Int, language: String) -> String {
+    switch LanguageTag.primary(language) {
+    case "da": "opdaterer #\(bulletin)"
+    case "de": "aktualisiert #\(bulletin)"
+    default: "updates #\(bulletin)"
+    }
+  }
+
   /// The languages with their own labels.
   public static let languages = ["da", "en", "ar", "de", "pl", "so", "tr", "uk"]
 
@@ -38,16 +49,18 @@ public enum KindLabels {
 
   private static let danish: Labels = [
     .alert: "Varsel", .update: "Opdatering", .process: "Procesinformation", .allClear: "Afblæsning",
+    .retraction: "Tilbagekaldelse",
   ]
   private static let english: Labels = [
     .alert: "Alert", .update: "Update", .process: "Process information", .allClear: "All clear",
+    .retraction: "Withdrawal",
   ]
   private static let arabic: Labels = [
     .alert: "تنبيه", .update: "تحديث", .process: "معلومات عن الوضع", .allClear: "انتهاء الخطر",
   ]
   private static let german: Labels = [
     .alert: "Warnung", .update: "Aktualisierung", .process: "Lageinformation",
-    .allClear: "Entwarnung",
+    .allClear: "Entwarnung", .retraction: "Widerruf",
   ]
   private static let polish: Labels = [
     .alert: "Ostrzeżenie", .update: "Aktualizacja", .process: "Informacja o sytuacji",

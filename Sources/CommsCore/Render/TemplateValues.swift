@@ -32,6 +32,8 @@ struct TemplateValues: MustacheParent {
     case .recipientName: context.recipientName
     case .sentAt: sentAt
     case .updatesBulletin: context.isUpdateOf.map { String($0) } ?? ""
+    case .updateLabel:
+      context.isUpdateOf.map { KindLabels.updateLabel($0, language: context.language) } ?? ""
     }
   }
 

@@ -16,6 +16,7 @@
 /// | `recipient_name` | the recipient's name |
 /// | `sent_at` | the send time in Europe/Copenhagen, e.g. `25.11.2026 kl. 13:05` (see ``SendTimeText``) |
 /// | `updates_bulletin` | the bulletin this message updates; absent when it updates none |
+/// | `update_label` | that as words in the reader's language, e.g. `opdaterer #3`; absent when none |
 ///
 /// A value that is absent or empty (`updates_bulletin` on a first message, an
 /// empty `recipient_name`) is false in a section, so
@@ -34,6 +35,7 @@ public enum TemplateVariable: String, Sendable, CaseIterable {
   case recipientName = "recipient_name"
   case sentAt = "sent_at"
   case updatesBulletin = "updates_bulletin"
+  case updateLabel = "update_label"
 
   /// Whether the value is a number; numbers take swift-mustache's number
   /// transforms (`plusone`, `minusone`, `even`, `odd`, `equalzero`), text

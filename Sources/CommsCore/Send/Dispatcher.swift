@@ -51,6 +51,7 @@ public final class Dispatcher: Sendable {
   /// Rung when new deliveries were planned, outcomes written, or slots freed.
   public let doorbell: Doorbell
   private let messages = MessageCache(capacity: 256)
+  private let withdrawn = WithdrawnMessages()
   private let slots: Mutex<Slots>
   private let stopping = Atomic<Bool>(false)
   private let newWork = Atomic<Bool>(false)
@@ -167,6 +168,7 @@ public final class Dispatcher: Sendable {
           }
         }
       }
+      await withdrawn.refresh(from: store)
       let handed = takeHandedIn()
       if !handed.isEmpty {
         // Flash, so its lane sorts it first.
@@ -208,6 +210,7 @@ public final class Dispatcher: Sendable {
     var waiting: [Pending] = []
     var waitingPerTarget: [String: Int] = [:]
     var postponed: [(DeliveryID, Date)] = []
+    var dropped: [(DeliveryID, DeliveryState)] = []
     var nextToken: Date?
     var batch: [(request: CurlRequest, completion: @Sendable (CurlResponse) -> Void)] = []
     var generator = SystemRandomNumberGenerator()
@@ -215,6 +218,12 @@ public final class Dispatcher: Sendable {
     scan: for (index, pending) in buffer.enumerated() {
       let delivery = pending.delivery
       let target = pending.target
+      // Withdrawn since it was leased (superseded, cancelled, expired): it
+      // was not handed to the transport, so it is not sent.
+      if let state = await withdrawal(of: delivery, at: now) {
+        dropped.append((delivery.id, state))
+        continue
+      }
       let limit = limits[target] ?? settings.maxInFlight
       // Flash has its own lane to the transport: it may use a second set of
       // `maxInFlight` slots, so it never waits for bulk transfers to finish
@@ -269,10 +278,30 @@ public final class Dispatcher: Sendable {
     }
     engine.start(batch)
     if !postponed.isEmpty { await postpone(postponed) }
+    if !dropped.isEmpty { await settle(dropped) }
     // A target with more waiting than it can start in a while is not leased.
     let blocked = Set(
       waitingPerTarget.filter { target, count in count >= max(8, 2 * (limits[target] ?? 8)) }.keys)
     return (waiting, blocked, nextToken)
+  }
+
+  /// Whether `delivery`'s message was withdrawn, or has expired, by now.
+  private func withdrawal(of delivery: Delivery, at now: Date) async -> DeliveryState? {
+    if let state = withdrawn[delivery.messageID] { return state }
+    if let expiresAt = await message(delivery.messageID)?.expiresAt, expiresAt <= now {
+      return .expired
+    }
+    return nil
+  }
+
+  private func settle(_ items: [(DeliveryID, DeliveryState)]) async {
+    do {
+      try await store.settleWithdrawn(items, owner: owner, at: clock.now())
+    } catch {
+      logger.error(
+        "cannot end withdrawn deliveries; their leases expire instead",
+        metadata: ["error": "\(error)"])
+    }
   }
 
   private func prepare(_ delivery: Delivery) async -> PreparedAttempt {

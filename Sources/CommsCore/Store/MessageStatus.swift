@@ -44,6 +44,18 @@ public struct MessageStatus: Sendable, Codable {
   public var acceptedAt: Date
   /// Nil until the daemon has expanded the message into deliveries.
   public var plannedAt: Date?
+  /// `actual`, `exercise`, `test` or `system`.
+  public var mode: String = "actual"
+  /// The message this one replaced, and the one that replaced it.
+  public var supersedes: String?
+  public var supersededBy: String?
+  public var expiresAt: Date?
+  /// Set once the message was cancelled (`commsd cancel`).
+  public var cancelledAt: Date?
+  public var cancelReason: String?
+  /// The retraction sent for it (`cancel --notify`), or, for a retraction, what it withdrew.
+  public var retraction: String?
+  public var retractionOf: String?
   public var counts: [String: Int]
   /// The message's bulletin number in each audience.
   public var bulletins: [String: Int]
@@ -64,5 +76,11 @@ public struct MessageStatus: Sendable, Codable {
     case id, priority, kind, subject, audiences, sender, counts, deliveries, bulletins, recipients
     case acceptedAt = "accepted_at"
     case plannedAt = "planned_at"
+    case mode, supersedes, retraction
+    case supersededBy = "superseded_by"
+    case expiresAt = "expires_at"
+    case cancelledAt = "cancelled_at"
+    case cancelReason = "cancel_reason"
+    case retractionOf = "retraction_of"
   }
 }

@@ -106,6 +106,47 @@ enum SQLiteSchema {
           ALTER TABLE deliveries ADD COLUMN digest_id TEXT;
           """)
     }
+    migrator.registerMigration("0005-supersede-cancel-expiry") { db in
+      try db.execute(
+        sql: """
+          ALTER TABLE messages ADD COLUMN supersedes TEXT;
+          ALTER TABLE messages ADD COLUMN expires_at TEXT;
+          -- 1 once the expiry has been applied to the message's deliveries.
+          ALTER TABLE messages ADD COLUMN expiry_done INTEGER NOT NULL DEFAULT 0;
+          ALTER TABLE messages ADD COLUMN mode TEXT NOT NULL DEFAULT 'actual';
+          ALTER TABLE messages ADD COLUMN cap_sender TEXT;
+          ALTER TABLE messages ADD COLUMN cap_identifier TEXT;
+          ALTER TABLE messages ADD COLUMN cap_sent TEXT;
+          ALTER TABLE messages ADD COLUMN retraction_of TEXT;
+          ALTER TABLE messages ADD COLUMN cancelled_at TEXT;
+          ALTER TABLE messages ADD COLUMN cancel_reason TEXT;
+          ALTER TABLE messages ADD COLUMN cancelled_by TEXT;
+          CREATE UNIQUE INDEX messages_superseded_by ON messages(supersedes) WHERE supersedes IS NOT NULL;
+          CREATE INDEX messages_cap ON messages(cap_sender, cap_identifier) WHERE cap_identifier IS NOT NULL;
+          CREATE INDEX messages_expiring ON messages(expires_at) WHERE expires_at IS NOT NULL AND expiry_done = 0;
+          CREATE INDEX messages_retraction ON messages(retraction_of) WHERE retraction_of IS NOT NULL;
+
+          -- The predecessor's bulletin this reader already has (an update to it).
+          ALTER TABLE deliveries ADD COLUMN updates_bulletin INTEGER;
+          -- Set on a delivery in flight when its message is withdrawn
+          -- (superseded, cancelled, expired): unless its attempt delivers it,
+          -- it ends in that state rather than being retried.
+          ALTER TABLE deliveries ADD COLUMN withdrawn TEXT;
+          -- A delivery held until the predecessor's copy in flight has an outcome.
+          ALTER TABLE deliveries ADD COLUMN waits_for TEXT;
+          CREATE INDEX deliveries_waiting ON deliveries(waits_for) WHERE waits_for IS NOT NULL;
+          CREATE INDEX deliveries_message_recipient ON deliveries(message_id, recipient_id);
+
+          -- Messages withdrawn (in whole or for the deliveries not yet gone), in
+          -- order, so a running daemon drops them from what it holds in memory.
+          CREATE TABLE withdrawals (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            message_id TEXT NOT NULL,
+            state TEXT NOT NULL,
+            at TEXT NOT NULL
+          );
+          """)
+    }
     return migrator
   }
 }

@@ -18,7 +18,8 @@ extension SQLiteStore {
       ).map { row in
         var delivery = try Self.delivery(from: row)
         delivery.contacts =
-          (try? JSONCoding.decoder().decode([Contact].self, from: Data((row[17] as String).utf8)))
+          (try? JSONCoding.decoder().decode(
+            [Contact].self, from: Data((row[Self.deliveryColumnCount] as String).utf8)))
           ?? [delivery.contact]
         return delivery
       }

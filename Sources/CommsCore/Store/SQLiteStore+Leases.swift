@@ -29,6 +29,7 @@ extension SQLiteStore {
     _ db: Database, owner: String, now: Date, until: Date, limit: Int, excluding: LeaseExclusion
   ) throws -> [Delivery] {
     let nowText = Timestamp.format(now)
+    try applyExpiries(db, now: now)
     try releaseHeld(db, now: now)
     // Excluded targets are skipped by the scan; the statement is cached per
     // shape (how many endpoints are excluded), which stays small.
@@ -92,11 +93,20 @@ extension SQLiteStore {
     try await pool.write { db in
       let statement = try db.cachedStatement(
         sql: """
-          UPDATE deliveries SET state = 'ready', lease_owner = NULL, lease_until = NULL, updated_at = ?
+          UPDATE deliveries SET state = COALESCE(withdrawn, 'ready'), lease_owner = NULL,
+            lease_until = NULL, updated_at = ?
           WHERE id = ? AND state = 'sending' AND lease_owner = ?
+          RETURNING withdrawn
           """)
       let now = Timestamp.format(at)
-      for id in ids { try statement.execute(arguments: [now, id.rawValue, owner]) }
+      for id in ids {
+        // Withdrawn meanwhile: it ends here, and what waited for it goes.
+        if let row = try Row.fetchOne(statement, arguments: [now, id.rawValue, owner]),
+          (row[0] as String?) != nil
+        {
+          try Self.releaseWaiters(db, of: id.rawValue, delivered: nil, at: at)
+        }
+      }
       try Self.insertAudit(
         db,
         AuditEvent(
@@ -112,13 +122,19 @@ extension SQLiteStore {
     try await pool.write { db in
       let statement = try db.cachedStatement(
         sql: """
-          UPDATE deliveries SET state = 'ready', due_at = ?, lease_owner = NULL, lease_until = NULL,
-            updated_at = ?
+          UPDATE deliveries SET state = COALESCE(withdrawn, 'ready'), due_at = ?, lease_owner = NULL,
+            lease_until = NULL, updated_at = ?
           WHERE id = ? AND state = 'sending' AND lease_owner = ?
+          RETURNING withdrawn
           """)
       let now = Timestamp.format(at)
       for (id, until) in items {
-        try statement.execute(arguments: [Timestamp.format(until), now, id.rawValue, owner])
+        if let row = try Row.fetchOne(
+          statement, arguments: [Timestamp.format(until), now, id.rawValue, owner]),
+          (row[0] as String?) != nil
+        {
+          try Self.releaseWaiters(db, of: id.rawValue, delivered: nil, at: at)
+        }
       }
       try Self.insertAudit(
         db,
@@ -139,11 +155,16 @@ extension SQLiteStore {
       let rows = try Row.fetchAll(
         db,
         sql: """
-          UPDATE deliveries SET state = 'ready', lease_owner = NULL, lease_until = NULL, updated_at = ?
+          UPDATE deliveries SET state = COALESCE(withdrawn, 'ready'), lease_owner = NULL,
+            lease_until = NULL, updated_at = ?
           WHERE state = 'sending' AND (? OR lease_until < ?)
-          RETURNING id, message_id, lease_owner
+          RETURNING id, message_id, lease_owner, withdrawn
           """, arguments: [nowText, all, nowText])
       for row in rows {
+        // Withdrawn while in flight, outcome unknown: it is not sent again.
+        if (row[3] as String?) != nil {
+          try Self.releaseWaiters(db, of: row[0], delivered: nil, at: now)
+        }
         try Self.insertAudit(
           db,
           AuditEvent(

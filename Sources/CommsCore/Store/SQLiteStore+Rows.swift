@@ -5,19 +5,28 @@ import GRDB
 extension SQLiteStore {
   static let messageColumns = """
     SELECT id, idempotency_key, sender_kind, sender_name, sender_origin, audiences, priority, kind,
-      contents, default_language, accepted_at, filter FROM messages
+      contents, default_language, accepted_at, filter, supersedes, expires_at, mode, cap_sender,
+      cap_identifier, cap_sent, retraction_of FROM messages
     """
 
   static let deliveryColumns = """
     id, message_id, recipient_id, recipient_name, audience, channel, endpoint, address, contact_index,
-    language, priority, state, due_at, attempts, created_at, last_error, bulletin
+    language, priority, state, due_at, attempts, created_at, last_error, bulletin, updates_bulletin
     """
+
+  /// How many columns `deliveryColumns` names: the index of a column selected after them.
+  static let deliveryColumnCount = 18
 
   static func message(from row: Row) throws -> Message {
     let decoder = JSONCoding.decoder()
     guard let senderKind = Sender.Kind(rawValue: row[2]), let priority = Priority(rawValue: row[6]),
-      let kind = MessageKind(rawValue: row[7]), let acceptedAt = Timestamp.parse(row[10])
+      let kind = MessageKind(rawValue: row[7]), let acceptedAt = Timestamp.parse(row[10]),
+      let mode = MessageMode(rawValue: row[14])
     else { throw StoreError.corrupt("message \(row[0] as String)") }
+    var cap: CAPIdentity?
+    if let sender: String = row[15], let identifier: String = row[16], let sent: String = row[17] {
+      cap = CAPIdentity(sender: sender, identifier: identifier, sent: sent)
+    }
     return Message(
       id: MessageID(rawValue: row[0]), idempotencyKey: row[1],
       sender: Sender(kind: senderKind, name: row[3], origin: row[4]),
@@ -26,7 +35,10 @@ extension SQLiteStore {
       contents: try decoder.decode(
         [String: MessageContent].self, from: Data((row[8] as String).utf8)),
       defaultLanguage: row[9], acceptedAt: acceptedAt,
-      filter: try decoder.decode(RecipientFilter.self, from: Data((row[11] as String).utf8)))
+      filter: try decoder.decode(RecipientFilter.self, from: Data((row[11] as String).utf8)),
+      supersedes: (row[12] as String?).map(MessageID.init(rawValue:)),
+      expiresAt: (row[13] as String?).flatMap(Timestamp.parse), mode: mode, cap: cap,
+      retractionOf: (row[18] as String?).map(MessageID.init(rawValue:)))
   }
 
   static func delivery(from row: Row) throws -> Delivery {
@@ -41,12 +53,14 @@ extension SQLiteStore {
       case .email: .email(address: address)
       case .webhook: .webhook(endpoint: row[6] ?? "", address: address)
       }
-    return Delivery(
+    var delivery = Delivery(
       id: DeliveryID(rawValue: id), messageID: MessageID(rawValue: row[1]), recipientID: row[2],
       recipientName: row[3], audience: row[4], contact: contact, contactIndex: row[8],
       bulletin: row[16], language: row[9],
       priority: priority, state: state, dueAt: dueAt, attempts: row[13], createdAt: createdAt,
       lastError: row[15])
+    delivery.updatesBulletin = row[17]
+    return delivery
   }
 
   public func status(of id: MessageID) async throws -> MessageStatus? {
@@ -56,8 +70,15 @@ extension SQLiteStore {
           db, sql: "\(Self.messageColumns) WHERE id = ?", arguments: [id.rawValue])
       else { return nil }
       let message = try Self.message(from: messageRow)
-      let plannedAt = try String.fetchOne(
-        db, sql: "SELECT planned_at FROM messages WHERE id = ?", arguments: [id.rawValue])
+      let lifecycle = try Row.fetchOne(
+        db,
+        sql: """
+          SELECT planned_at, cancelled_at, cancel_reason,
+            (SELECT s.id FROM messages s WHERE s.supersedes = messages.id),
+            (SELECT r.id FROM messages r WHERE r.retraction_of = messages.id)
+          FROM messages WHERE id = ?
+          """, arguments: [id.rawValue])
+      let plannedAt: String? = lifecycle?[0]
       let rows = try Row.fetchAll(
         db,
         sql: """
@@ -100,7 +121,7 @@ extension SQLiteStore {
         arguments: [id.rawValue]
       ).reduce(into: [String: Int]()) { $0[$1[0]] = $1[1] }
       let content = message.content(for: message.defaultLanguage).content
-      return MessageStatus(
+      var status = MessageStatus(
         id: message.id.rawValue, priority: message.priority.rawValue, kind: message.kind.rawValue,
         subject: content.subject, audiences: message.audiences, sender: message.sender.description,
         acceptedAt: message.acceptedAt, plannedAt: plannedAt.flatMap(Timestamp.parse),
@@ -109,6 +130,15 @@ extension SQLiteStore {
           total: everyone.count, reached: reached.count, unreachable: unreachable.sorted(),
           pending: everyone.count - reached.count - unreachable.count),
         deliveries: lines)
+      status.mode = message.mode.rawValue
+      status.supersedes = message.supersedes?.rawValue
+      status.supersededBy = lifecycle?[3]
+      status.expiresAt = message.expiresAt
+      status.cancelledAt = (lifecycle?[1] as String?).flatMap(Timestamp.parse)
+      status.cancelReason = lifecycle?[2]
+      status.retraction = lifecycle?[4]
+      status.retractionOf = message.retractionOf?.rawValue
+      return status
     }
   }
 

@@ -77,18 +77,22 @@ public final class SQLiteStore: Store {
       }
       return .duplicate(existing)
     }
+    if let old = message.supersedes { try checkSupersedable(db, old) }
     try db.execute(
       sql: """
         INSERT INTO messages (id, idempotency_key, fingerprint, sender_kind, sender_name, sender_origin,
-          audiences, priority, kind, contents, default_language, accepted_at, filter)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+          audiences, priority, kind, contents, default_language, accepted_at, filter, supersedes,
+          expires_at, mode, cap_sender, cap_identifier, cap_sent, retraction_of)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """,
       arguments: [
         message.id.rawValue, message.idempotencyKey, fingerprint, message.sender.kind.rawValue,
         message.sender.name, message.sender.origin, JSONCoding.string(message.audiences),
         message.priority.rawValue, message.kind.rawValue, JSONCoding.string(message.contents),
         message.defaultLanguage, Timestamp.format(message.acceptedAt),
-        JSONCoding.string(message.filter),
+        JSONCoding.string(message.filter), message.supersedes?.rawValue,
+        message.expiresAt.map(Timestamp.format), message.mode.rawValue, message.cap?.sender,
+        message.cap?.identifier, message.cap?.sent, message.retractionOf?.rawValue,
       ])
     let numbers = try Self.numberBulletins(db, message: message)
     try Self.insertAudit(
@@ -160,9 +164,24 @@ public final class SQLiteStore: Store {
   static func insertPlan(_ db: Database, _ plan: StreamedPlan, at: Date) throws {
     let now = Timestamp.format(at)
     let updated = try db.cachedStatement(
-      sql: "UPDATE messages SET planned_at = ? WHERE id = ? AND planned_at IS NULL")
-    try updated.execute(arguments: [now, plan.messageID.rawValue])
-    guard db.changesCount == 1 else { return }  // planned already (by an earlier run)
+      sql: """
+        UPDATE messages SET planned_at = ? WHERE id = ? AND planned_at IS NULL
+        RETURNING supersedes, cancelled_at
+        """)
+    // Nil: planned already (by an earlier run).
+    guard let row = try Row.fetchOne(updated, arguments: [now, plan.messageID.rawValue]) else {
+      return
+    }
+    let supersedes = (row[0] as String?).map(MessageID.init(rawValue:))
+    if let cancelled: String = row[1] {
+      // Cancelled before it was planned: nobody is to get it.
+      try Self.insertAudit(
+        db,
+        AuditEvent(
+          kind: "message.planned", at: at, messageID: plan.messageID, actor: "commsd",
+          detail: ["deliveries": "0", "cancelled_at": cancelled]))
+      return
+    }
     // The bulletin numbers were taken when the message was accepted.
     let bulletins = try Row.fetchAll(
       db.cachedStatement(
@@ -184,20 +203,32 @@ public final class SQLiteStore: Store {
     for (audience, number) in bulletins { detail["bulletin.\(audience)"] = String(number) }
     detail["deliveries"] = String(count)
     for (state, count) in states { detail["state.\(state)"] = String(count) }
+    if let supersedes { detail["supersedes"] = supersedes.rawValue }
     try Self.insertAudit(
       db,
       AuditEvent(
         kind: "message.planned", at: at, messageID: plan.messageID, actor: "commsd",
         detail: detail))
+    if supersedes != nil {
+      try applySupersede(
+        db, message: plan.messageID, predecessors: Self.predecessors(db, of: plan.messageID),
+        at: at,
+        fallback: at.addingTimeInterval(predecessorWait))
+    }
   }
+
+  /// How long a newer copy waits for its predecessor in flight at most
+  /// (then it goes, unmarked): about a lease, after which a crashed
+  /// daemon's leases are taken back anyway.
+  static let predecessorWait: TimeInterval = 300
 
   static func insertDelivery(_ db: Database, _ delivery: Delivery, now: String) throws {
     let insert = try db.cachedStatement(
       sql: """
         INSERT INTO deliveries (id, message_id, recipient_id, recipient_name, audience, channel, endpoint,
           address, contact_index, contacts, bulletin, language, priority, lane, state, due_at,
-          created_at, updated_at, hold_reason)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+          created_at, updated_at, hold_reason, updates_bulletin)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """)
     let endpoint: String? =
       if case .webhook(let name, _) = delivery.contact { name } else { nil }
@@ -207,7 +238,7 @@ public final class SQLiteStore: Store {
       delivery.contact.address, delivery.contactIndex, Contact.json(delivery.contacts),
       delivery.bulletin, delivery.language, delivery.priority.rawValue, delivery.priority.lane,
       delivery.state.rawValue, Timestamp.format(delivery.dueAt), now, now,
-      delivery.holdReason?.rawValue,
+      delivery.holdReason?.rawValue, delivery.updatesBulletin,
     ])
   }
 
@@ -215,41 +246,61 @@ public final class SQLiteStore: Store {
     guard !outcomes.isEmpty else { return 0 }
     await urgent.yield()
     return try await pool.write { db in
+      // A delivery withdrawn while in flight (superseded, cancelled,
+      // expired) ends in that state unless this attempt delivered it.
       let update = try db.cachedStatement(
         sql: """
-          UPDATE deliveries SET state = ?, due_at = COALESCE(?, due_at), attempts = attempts + 1,
-            lease_owner = NULL, lease_until = NULL, updated_at = ?, last_status = ?, last_error = ?,
-            delivered_at = CASE WHEN ? = 'delivered' THEN ? ELSE delivered_at END
-          WHERE id = ? AND state = 'sending' AND lease_owner = ?
+          UPDATE deliveries SET
+            state = CASE WHEN withdrawn IS NOT NULL AND ?1 != 'delivered' THEN withdrawn ELSE ?1 END,
+            due_at = CASE WHEN withdrawn IS NOT NULL THEN due_at ELSE COALESCE(?2, due_at) END,
+            attempts = attempts + 1, lease_owner = NULL, lease_until = NULL, updated_at = ?3,
+            last_status = ?4, last_error = ?5,
+            delivered_at = CASE WHEN ?1 = 'delivered' THEN ?3 ELSE delivered_at END
+          WHERE id = ?6 AND state = 'sending' AND lease_owner = ?7
+          RETURNING withdrawn, bulletin
           """)
       var skipped = 0
       for outcome in outcomes {
         let at = Timestamp.format(outcome.at)
-        try update.execute(arguments: [
-          outcome.newState.rawValue, outcome.dueAt.map(Timestamp.format), at,
-          outcome.statusCode == 0 ? nil : outcome.statusCode, outcome.error,
-          outcome.newState.rawValue, at,
-          outcome.deliveryID.rawValue, owner,
-        ])
-        guard db.changesCount == 1 else {
+        guard
+          let row = try Row.fetchOne(
+            update,
+            arguments: [
+              outcome.newState.rawValue, outcome.dueAt.map(Timestamp.format), at,
+              outcome.statusCode == 0 ? nil : outcome.statusCode, outcome.error,
+              outcome.deliveryID.rawValue, owner,
+            ])
+        else {
           skipped += 1
           continue
         }
+        let withdrawn = (row[0] as String?).flatMap(DeliveryState.init(rawValue:))
+        var state = outcome.newState
+        if let withdrawn, state != .delivered { state = withdrawn }
         var detail = [
           "target": outcome.target, "attempt": String(outcome.attempt),
           "duration_ms": String(Int((outcome.duration.seconds * 1000).rounded())),
         ]
         if outcome.statusCode != 0 { detail["status"] = String(outcome.statusCode) }
         if let error = outcome.error { detail["error"] = error }
-        if let due = outcome.dueAt { detail["retry_at"] = Timestamp.format(due) }
+        if let due = outcome.dueAt, withdrawn == nil { detail["retry_at"] = Timestamp.format(due) }
+        if let withdrawn { detail["withdrawn"] = withdrawn.rawValue }
         try Self.insertAudit(
           db,
           AuditEvent(
-            kind: "delivery.\(outcome.newState.rawValue)", at: outcome.at,
-            messageID: outcome.messageID,
+            kind: "delivery.\(state.rawValue)", at: outcome.at, messageID: outcome.messageID,
             deliveryID: outcome.deliveryID, actor: owner, detail: detail))
-        if outcome.newState == .dead {
+        if state == .dead {
           try Self.fallBack(db, from: outcome, owner: owner)
+        }
+        if let withdrawn {
+          let delivered = state == .delivered
+          try Self.releaseWaiters(
+            db, of: outcome.deliveryID.rawValue, delivered: delivered ? row[1] : nil,
+            at: outcome.at)
+          if delivered && withdrawn == .cancelled {
+            try Self.addRetractionCopy(db, for: outcome.deliveryID, at: outcome.at)
+          }
         }
       }
       return skipped
@@ -269,7 +320,7 @@ public final class SQLiteStore: Store {
     else { return }
     let dead = try delivery(from: row)
     let contacts = try JSONCoding.decoder().decode(
-      [Contact].self, from: Data((row[17] as String).utf8))
+      [Contact].self, from: Data((row[Self.deliveryColumnCount] as String).utf8))
     let nextIndex = dead.contactIndex + 1
     guard nextIndex < contacts.count else {
       try insertAudit(
@@ -290,7 +341,9 @@ public final class SQLiteStore: Store {
       audience: dead.audience, contact: contacts[nextIndex], contactIndex: nextIndex,
       contacts: contacts, bulletin: dead.bulletin, language: dead.language, priority: dead.priority,
       state: .ready, dueAt: outcome.at, createdAt: outcome.at)
-    try insertDelivery(db, next, now: Timestamp.format(outcome.at))
+    var fallback = next
+    fallback.updatesBulletin = dead.updatesBulletin
+    try insertDelivery(db, fallback, now: Timestamp.format(outcome.at))
     try insertAudit(
       db,
       AuditEvent(

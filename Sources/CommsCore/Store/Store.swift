@@ -67,6 +67,16 @@ public protocol Store: Sendable {
   /// Sends a lone digest item by itself (held → ready).
   func releaseForDigest(_ id: DeliveryID, at: Date) async throws
 
+  /// Ends deliveries leased to `owner` whose message was withdrawn before
+  /// they started (each in its withdrawal's state, or `state` if unmarked).
+  func settleWithdrawn(_ items: [(DeliveryID, DeliveryState)], owner: String, at: Date)
+    async throws
+  /// Messages withdrawn after `sequence` (sequence, message, state), in order.
+  func withdrawals(after sequence: Int) async throws -> [(Int, MessageID, DeliveryState)]
+  /// Cancels a message: what has not gone is withdrawn, what is in flight
+  /// is marked, and with a retraction every reader who got it is told.
+  func cancel(_ cancellation: Cancellation) async throws -> CancelOutcome
+
   /// The earliest due time among deliveries waiting to be sent or released, if any.
   func nextDueDate() async throws -> Date?
 
@@ -103,6 +113,9 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
   case idempotencyConflict(key: String, existing: MessageID)
   case locked(path: String)
   case corrupt(String)
+  /// The request refers to something the store does not allow (e.g. a
+  /// message to supersede that does not exist); names the input field.
+  case refused(field: String, String)
 
   public var description: String {
     switch self {
@@ -112,6 +125,8 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
       "another commsd daemon already runs on \(path)"
     case .corrupt(let detail):
       "the store holds data it cannot read: \(detail)"
+    case .refused(let field, let message):
+      "\(field): \(message)"
     }
   }
 }

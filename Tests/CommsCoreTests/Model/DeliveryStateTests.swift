@@ -19,9 +19,15 @@ import Testing
     }
   }
 
-  @Test func inFlightDeliveryCannotBeCancelled() {
-    #expect(!DeliveryState.sending.canMove(to: .cancelled))
-    #expect(throws: IllegalTransition.self) { try DeliveryState.sending.moving(to: .cancelled) }
+  /// A delivery in flight ends in a withdrawal only through its outcome
+  /// (see the store's withdrawal tests); the state machine allows it.
+  @Test func everyUnfinishedStateCanBeWithdrawn() {
+    for state in DeliveryState.allCases where !state.isFinal {
+      for withdrawal in [DeliveryState.cancelled, .superseded, .expired] {
+        #expect(state.canMove(to: withdrawal))
+      }
+    }
+    #expect(!DeliveryState.delivered.canMove(to: .superseded))
   }
 
   @Test func onlySendingCanBeDeliveredOrDead() {

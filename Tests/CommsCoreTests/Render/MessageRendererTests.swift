@@ -174,7 +174,9 @@ import Testing
     #expect(KindLabels.label(.process, language: "so") == "Process information")
     #expect(KindLabels.label(.alert, language: "xx") == "Alert")
     for language in KindLabels.languages {
-      #expect(Set(MessageKind.allCases.map { KindLabels.label($0, language: language) }).count == 4)
+      #expect(
+        Set(MessageKind.allCases.map { KindLabels.label($0, language: language) }).count
+          == MessageKind.allCases.count)
     }
     let arabic = MessageRenderer.render(.standard, Self.context(body: "", language: "ar"))
     #expect(arabic.body == "تنبيه · Pårørende #12 · 2026-11-25 13:05")
@@ -252,7 +254,7 @@ import Testing
     )
     #expect(
       rejection(.init(subjectFormat: " \n"))
-        == "subject[en]: is empty; leave it out to use the default \"[{{audience}} #{{bulletin}}] {{subject}}\""
+        == "subject[en]: is empty; leave it out to use the default \"\(AudienceTemplate.defaultSubjectFormat)\""
     )
   }
 

@@ -58,10 +58,22 @@ extension WebhookPayloadTests {
     let required = try #require(schema["required"] as? [String])
     var value = payload(subject: "Besøgsforbud", body: "Tekst")
     value.replyTo = "Pårørendetelefonen <paaroerende@kommune.example>"
+    // The optional fields, all at once (no real message has them all).
+    value.mode = "exercise"
+    value.updatesBulletin = 3
+    value.supersedes = "msg_01KTR59BC020QY3XQQ7T7GC39Y"
+    value.retractionOf = "msg_01KTR59BC020QY3XQQ7T7GC39Z"
+    value.expiresAt = Date(timeIntervalSince1970: 1_790_000_000)
     let sent = try #require(
       try JSONSerialization.jsonObject(with: Data(value.encoded())) as? [String: Any])
     #expect(Set(sent.keys) == Set(properties.keys))
-    #expect(Set(required) == Set(properties.keys).subtracting(["reply_to"]))
+    let optional: Set = [
+      "reply_to", "mode", "updates_bulletin", "supersedes", "retraction_of", "expires_at",
+    ]
+    #expect(Set(required) == Set(properties.keys).subtracting(optional))
+    // Written directly, and still exactly what the encoder writes.
+    let encoded = try JSONCoding.encoder().encode(value)
+    #expect(value.encoded() == Array(encoded))
     #expect(
       (schema["properties"] as? [String: [String: Any]])?["type"]?["const"] as? String == value.type
     )

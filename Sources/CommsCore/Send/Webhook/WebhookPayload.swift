@@ -31,6 +31,16 @@ public struct WebhookPayload: Sendable, Codable, Equatable {
   /// The contact's address on the endpoint (phone number, channel id, user), may be empty.
   public var contact: String
   public var acceptedAt: Date
+  /// `exercise`, `test` or `system` for a message that is not real; absent when it is.
+  public var mode: String?
+  /// The bulletin this reader already got and this message supersedes.
+  public var updatesBulletin: Int?
+  /// The message this one supersedes.
+  public var supersedes: String?
+  /// For a retraction: the message withdrawn.
+  public var retractionOf: String?
+  /// When the message stops being worth delivering.
+  public var expiresAt: Date?
 
   enum CodingKeys: String, CodingKey {
     case type, audience, priority, kind, language, subject, body, recipient, contact, bulletin
@@ -40,6 +50,10 @@ public struct WebhookPayload: Sendable, Codable, Equatable {
     case deliveryID = "delivery_id"
     case audienceName = "audience_name"
     case acceptedAt = "accepted_at"
+    case mode, supersedes
+    case updatesBulletin = "updates_bulletin"
+    case retractionOf = "retraction_of"
+    case expiresAt = "expires_at"
   }
 
   public init(delivery: Delivery, message: Message, audience: Audience?) {
@@ -60,6 +74,11 @@ public struct WebhookPayload: Sendable, Codable, Equatable {
     recipient = Recipient(id: delivery.recipientID, name: delivery.recipientName)
     contact = delivery.contact.address
     acceptedAt = message.acceptedAt
+    mode = message.mode == .actual ? nil : message.mode.rawValue
+    updatesBulletin = delivery.updatesBulletin
+    supersedes = message.supersedes?.rawValue
+    retractionOf = message.retractionOf?.rawValue
+    expiresAt = message.expiresAt
   }
 }
 
@@ -76,10 +95,12 @@ extension WebhookPayload {
     writer.member("bulletin", bulletin)
     writer.member("contact", contact)
     writer.member("delivery_id", deliveryID)
+    if let expiresAt { writer.member("expires_at", Timestamp.format(expiresAt)) }
     writer.member("kind", kind)
     writer.member("kind_label", kindLabel)
     writer.member("language", language)
     writer.member("message_id", messageID)
+    if let mode { writer.member("mode", mode) }
     writer.member("priority", priority)
     writer.key("recipient")
     writer.beginObject()
@@ -88,8 +109,11 @@ extension WebhookPayload {
     writer.endObject()
     writer.endMember()
     if let replyTo { writer.member("reply_to", replyTo) }
+    if let retractionOf { writer.member("retraction_of", retractionOf) }
     writer.member("subject", subject)
+    if let supersedes { writer.member("supersedes", supersedes) }
     writer.member("type", type)
+    if let updatesBulletin { writer.member("updates_bulletin", updatesBulletin) }
     writer.endObject()
     return writer.bytes
   }

@@ -1,0 +1,82 @@
+import ArgumentParser
+import CommsCore
+import Foundation
+
+/// `commsd cancel ID --reason TEXT [--notify]`: withdraw a message.
+struct Cancel: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Withdraw a message: every copy not yet sent is cancelled.",
+    discussion: """
+      Copies already handed to a webhook or the mail relay may still arrive; \
+      they are recorded as they end. With --notify, everyone who got the \
+      message (and anyone whose copy arrives after all) gets a short \
+      retraction with the reason, on the contact that reached them.
+      """)
+
+  @OptionGroup var options: ConfigOption
+
+  @Argument(help: "The message id printed by `commsd send`.")
+  var id: String
+
+  @Option(help: "Why it is withdrawn; recorded, and shown to readers with --notify.")
+  var reason: String
+
+  @Flag(help: "Tell everyone who already got it that it no longer applies.")
+  var notify = false
+
+  func run() async throws {
+    let configuration = try options.load()
+    guard MessageID.isWellFormed(id) else {
+      printError("commsd cancel: \"\(id)\" is not a message id (they look like msg_01J…)")
+      throw ExitCode(65)
+    }
+    let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+    if reason.isEmpty || reason.count > Cancellation.maxReasonLength
+      || reason.unicodeScalars.contains(where: { $0.value < 0x20 && $0 != "\n" })
+    {
+      printError(
+        "commsd cancel: reason: give 1 to \(Cancellation.maxReasonLength) characters of text")
+      throw ExitCode(65)
+    }
+    let store: SQLiteStore
+    do {
+      store = try SQLiteStore(path: configuration.storePath)
+    } catch {
+      printError("commsd cancel: cannot open the store \(configuration.storePath): \(error)")
+      throw ExitCode.failure
+    }
+    let messageID = MessageID(rawValue: id)
+    let actor = OperatorIdentity.current()
+    let now = Date()
+    var retraction: Message?
+    if notify {
+      guard let original = try await store.message(messageID) else {
+        printError("commsd cancel: id: there is no message \(id) in this store")
+        throw ExitCode(65)
+      }
+      var generator = SystemRandomNumberGenerator()
+      retraction = Retraction.message(
+        withdrawing: original, reason: reason, sender: actor, at: now, using: &generator)
+    }
+    let outcome: CancelOutcome
+    do {
+      outcome = try await store.cancel(
+        Cancellation(
+          messageID: messageID, reason: reason, actor: actor, at: now, retraction: retraction))
+    } catch let error as StoreError {
+      printError("commsd cancel: \(error)")
+      throw ExitCode(65)
+    }
+    // The daemon drops what it holds of the message and plans the retraction.
+    WakeSocket.ring(path: configuration.wakeSocketPath)
+    print("cancelled \(id): \(outcome.withdrawn) copies not yet sent withdrawn")
+    if outcome.inFlight > 0 {
+      print("\(outcome.inFlight) in flight: each is recorded as delivered or cancelled as it ends")
+    }
+    if let retraction = outcome.retraction {
+      print(
+        "retraction \(retraction) to the \(outcome.notified) who already got it"
+          + (outcome.inFlight > 0 ? " (and to any copy in flight that arrives)" : ""))
+    }
+  }
+}
