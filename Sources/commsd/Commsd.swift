@@ -12,7 +12,8 @@ struct Commsd: AsyncParsableCommand {
       (default \(ConfigOption.defaultPath)).
       """,
     subcommands: [
-      Serve.self, Send.self, Cancel.self, Status.self, Recipients.self, ConfigCommand.self,
+      Serve.self, Send.self, Cancel.self, Status.self, Audit.self, Recipients.self,
+      ConfigCommand.self,
     ]
   )
 }

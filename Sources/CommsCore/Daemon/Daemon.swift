@@ -73,6 +73,8 @@ public final class Daemon: Service {
     }
     defer { intake.close() }
     FreedMemory.release()  // what parsing the configuration left behind
+    let heads = Task { await AuditHeadLog(store: store, logger: logger).run() }
+    defer { heads.cancel() }
 
     logger.info(
       "commsd is running",
@@ -95,6 +97,8 @@ public final class Daemon: Service {
     intake.close()  // no "accepted" once the loops have stopped
     checkpoints.cancel()
     await checkpoints.value
+    heads.cancel()
+    await heads.value
     await engine.shutdown()
     withExtendedLifetime(lock) {}
     logger.info("commsd stopped")

@@ -147,6 +147,30 @@ enum SQLiteSchema {
           );
           """)
     }
+    migrator.registerMigration("0006-audit-chain") { db in
+      try db.execute(
+        sql: """
+          ALTER TABLE audit_events ADD COLUMN prev_hash TEXT NOT NULL DEFAULT '';
+          ALTER TABLE audit_events ADD COLUMN hash TEXT NOT NULL DEFAULT '';
+          CREATE INDEX audit_at ON audit_events(at);
+          """)
+      // Chain the events written before the chain existed, in order.
+      var previous = AuditChain.genesis
+      for row in try Row.fetchAll(
+        db,
+        sql:
+          "SELECT seq, at, kind, message_id, delivery_id, actor, detail FROM audit_events ORDER BY seq"
+      ) {
+        var link = AuditChain.Link(
+          sequence: row[0], at: row[1], kind: row[2], messageID: row[3], deliveryID: row[4],
+          actor: row[5], detail: row[6], previous: previous)
+        link.hash = link.expectedHash
+        try db.execute(
+          sql: "UPDATE audit_events SET prev_hash = ?, hash = ? WHERE seq = ?",
+          arguments: [link.previous, link.hash, link.sequence])
+        previous = link.hash
+      }
+    }
     return migrator
   }
 }

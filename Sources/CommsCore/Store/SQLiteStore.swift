@@ -370,14 +370,26 @@ public final class SQLiteStore: Store {
     }
   }
 
+  /// Appends `event` to the audit chain (see `AuditChain`): its sequence
+  /// number and the previous event's hash are read in the same transaction,
+  /// so concurrent writers (the daemon, a CLI command) chain in commit order.
   static func insertAudit(_ db: Database, _ event: AuditEvent) throws {
+    let head = try Row.fetchOne(
+      db.cachedStatement(sql: "SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1"))
+    var link = AuditChain.Link(
+      sequence: (head?[0] as Int64? ?? 0) + 1, at: Timestamp.format(event.at), kind: event.kind,
+      messageID: event.messageID?.rawValue, deliveryID: event.deliveryID?.rawValue,
+      actor: event.actor, detail: JSONWriter.object(event.detail),
+      previous: head?[1] ?? AuditChain.genesis)
+    link.hash = link.expectedHash
     let statement = try db.cachedStatement(
-      sql:
-        "INSERT INTO audit_events (at, kind, message_id, delivery_id, actor, detail) VALUES (?, ?, ?, ?, ?, ?)"
-    )
+      sql: """
+        INSERT INTO audit_events (seq, at, kind, message_id, delivery_id, actor, detail, prev_hash, hash)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """)
     try statement.execute(arguments: [
-      Timestamp.format(event.at), event.kind, event.messageID?.rawValue, event.deliveryID?.rawValue,
-      event.actor, JSONWriter.object(event.detail),
+      link.sequence, link.at, link.kind, link.messageID, link.deliveryID, link.actor, link.detail,
+      link.previous, link.hash,
     ])
   }
 }

@@ -43,6 +43,14 @@ public struct JSONWriter {
     markWritten()
   }
 
+  /// A member whose value is JSON text already (e.g. a stored object); the
+  /// caller vouches that it is valid JSON.
+  public mutating func member(_ name: String, json: String) {
+    key(name)
+    bytes.append(contentsOf: json.utf8)
+    markWritten()
+  }
+
   private mutating func separate() {
     if let last = needsComma.last, last { bytes.append(UInt8(ascii: ",")) }
   }

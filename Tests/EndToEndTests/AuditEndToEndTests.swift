@@ -1,0 +1,95 @@
+import CommsCore
+import Foundation
+import GRDB
+import Testing
+
+extension EndToEnd {
+  /// `commsd audit verify` and `commsd audit export` on a real daemon's log.
+  @Suite struct AuditLog {
+    @Test func theLogIsVerifiedExportedAndTamperingIsNamed() async throws {
+      try await withWorkspace { workspace in
+        let http = workspace.adopt(try await Receiver.http(directory: workspace.directory))
+        try workspace.writeConfig(
+          smtpPort: nil, httpPort: http.port,
+          recipients: [
+            recipient("s1", "Mette Hansen", audiences: ["staff"], contacts: ["hook:s1"]),
+            recipient("s2", "Søren Østergaard", audiences: ["staff"], contacts: ["hook:s2"]),
+          ].joined())
+        let daemon = try workspace.startDaemon()
+        let id = try await workspace.send([
+          "--audience", "staff", "--subject", "Nattevagt", "--body", "Ny vagtplan.",
+        ])
+        try await workspace.waitUntilFinal(id)
+        // The head is in the daemon's log, outside the database.
+        try await eventually("the chain head in the log") {
+          daemon.output.contains("audit chain head")
+        }
+
+        let verified = try await workspace.commsd(["audit", "verify"])
+        #expect(verified.status == 0, "\(verified.stderr)")
+        #expect(verified.stdout.hasPrefix("intact: "), "\(verified.stdout)")
+        let head = try #require(verified.stdout.split(separator: " ").last)
+          .trimmingCharacters(in: .whitespacesAndNewlines)
+
+        let jsonl = try await workspace.commsd(["audit", "export", "--since", "1h"])
+        #expect(jsonl.status == 0, "\(jsonl.stderr)")
+        let events = try jsonl.stdout.split(separator: "\n").map {
+          try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+        }
+        let kinds = Set(events.compactMap { $0["kind"] as? String })
+        #expect(
+          kinds.isSuperset(of: ["message.accepted", "message.planned", "delivery.delivered"]))
+        let delivered = try #require(events.first { $0["kind"] as? String == "delivery.delivered" })
+        #expect((delivered["detail"] as? [String: Any])?["status"] as? String == "204")
+        #expect(delivered["message_id"] as? String == id)
+        #expect((delivered["hash"] as? String)?.count == 64)
+
+        let csv = try await workspace.commsd([
+          "audit", "export", "--since", "1h", "--format", "csv",
+        ])
+        let rows = csv.stdout.split(separator: "\n")
+        #expect(rows.first == "seq,at,kind,message_id,delivery_id,actor,detail,prev_hash,hash")
+        #expect(rows.count == events.count + 2)  // header, and the first export's own event
+        let store = try SQLiteStore(path: workspace.dataDirectory + "/commsd.sqlite")
+        #expect(try await store.auditEvents(kinds: ["audit.exported"]).count == 2)
+
+        // Tampering: one delivery's outcome rewritten, as someone with the file could.
+        let altered = try #require(events.first { $0["kind"] as? String == "delivery.delivered" })
+        let sequence = try #require(altered["seq"] as? Int)
+        let file = try DatabaseQueue(path: workspace.dataDirectory + "/commsd.sqlite")
+        let original = try await file.read { db in
+          try String.fetchOne(
+            db, sql: "SELECT detail FROM audit_events WHERE seq = ?", arguments: [sequence])
+        }
+        try await file.write { db in
+          try db.execute(
+            sql: "UPDATE audit_events SET detail = '{\"status\":\"500\"}' WHERE seq = ?",
+            arguments: [sequence])
+        }
+        let broken = try await workspace.commsd(["audit", "verify"])
+        #expect(broken.status == 1)
+        #expect(
+          broken.stdout.contains("BROKEN at event \(sequence) (delivery.delivered)"),
+          "\(broken.stdout)")
+
+        // Put back, then the newest events removed: the shorter chain is whole,
+        // but the head logged earlier is gone.
+        try await file.write { db in
+          try db.execute(
+            sql: "UPDATE audit_events SET detail = ? WHERE seq = ?",
+            arguments: [original, sequence])
+        }
+        let headSequence = try #require(Int64(head.split(separator: ":").first ?? ""))
+        try await file.write { db in
+          try db.execute(sql: "DELETE FROM audit_events WHERE seq >= ?", arguments: [headSequence])
+        }
+        let whole = try await workspace.commsd(["audit", "verify"])
+        #expect(whole.status == 0, "\(whole.stdout)")
+        let shortened = try await workspace.commsd(["audit", "verify", "--head", head])
+        #expect(shortened.status == 1)
+        // Gone, or (had the daemon written since) a different event under that number.
+        #expect(shortened.stdout.hasPrefix("BROKEN: event \(headSequence)"), "\(shortened.stdout)")
+      }
+    }
+  }
+}
