@@ -60,7 +60,7 @@ public enum AuditChain {
 
     /// The hash this event must carry.
     public var expectedHash: String {
-      SHA256.hash(data: canonical).map { String(format: "%02x", $0) }.joined()
+      LowerHex.string(SHA256.hash(data: canonical))
     }
   }
 

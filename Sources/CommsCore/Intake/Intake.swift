@@ -165,7 +165,7 @@ public struct Intake: Sendable {
       contents: request.contents, filter: request.filter, supersedes: request.supersedes,
       expiresAt: request.expiresAt, mode: request.mode == .actual ? nil : request.mode)
     let data = (try? JSONCoding.encoder().encode(essence)) ?? Data()
-    return SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+    return LowerHex.string(SHA256.hash(data: data))
   }
 
   static func isLanguageCode(_ text: String) -> Bool {

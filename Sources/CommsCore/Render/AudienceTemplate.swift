@@ -100,6 +100,10 @@ public struct AudienceTemplate: Sendable {
 
   /// The parts for `language`: its translation (exact code first, then the
   /// primary subtag, so `en-GB` finds `en`), else the base parts.
+  /// Whether readers in `language` see text of their own (the template
+  /// shows `recipient_name`), so it cannot be rendered once for all.
+  func isPerRecipient(language: String) -> Bool { parts(for: language).showsRecipient }
+
   func parts(for language: String) -> CompiledParts {
     if compiledTranslations.isEmpty { return compiledBase }
     return compiledTranslations[language] ?? compiledTranslations[LanguageTag.primary(language)]

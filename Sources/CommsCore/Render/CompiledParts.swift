@@ -9,6 +9,9 @@ struct CompiledParts: Sendable {
   /// Whether any part shows `sent_at`, the one value that costs something to
   /// produce.
   let showsSentAt: Bool
+  /// Whether any part shows the recipient's name: then no two readers see
+  /// the same text.
+  let showsRecipient: Bool
 
   init(
     subject: TemplatePart, header: TemplatePart?, footer: TemplatePart?, signature: TemplatePart?
@@ -19,6 +22,9 @@ struct CompiledParts: Sendable {
     self.signature = signature
     showsSentAt = [subject, header, footer, signature].contains {
       $0?.variables.contains(.sentAt) ?? false
+    }
+    showsRecipient = [subject, header, footer, signature].contains {
+      $0?.variables.contains(.recipientName) ?? false
     }
   }
 

@@ -211,6 +211,7 @@ public final class Dispatcher: Sendable {
     var waitingPerTarget: [String: Int] = [:]
     var postponed: [(DeliveryID, Date)] = []
     var dropped: [(DeliveryID, DeliveryState)] = []
+    var withdrawals: [MessageID: DeliveryState?] = [:]
     var nextToken: Date?
     var batch: [(request: CurlRequest, completion: @Sendable (CurlResponse) -> Void)] = []
     var generator = SystemRandomNumberGenerator()
@@ -218,12 +219,6 @@ public final class Dispatcher: Sendable {
     scan: for (index, pending) in buffer.enumerated() {
       let delivery = pending.delivery
       let target = pending.target
-      // Withdrawn since it was leased (superseded, cancelled, expired): it
-      // was not handed to the transport, so it is not sent.
-      if let state = await withdrawal(of: delivery, at: now) {
-        dropped.append((delivery.id, state))
-        continue
-      }
       let limit = limits[target] ?? settings.maxInFlight
       // Flash has its own lane to the transport: it may use a second set of
       // `maxInFlight` slots, so it never waits for bulk transfers to finish
@@ -259,6 +254,22 @@ public final class Dispatcher: Sendable {
       case .start:
         break
       }
+      // Withdrawn since it was leased (superseded, cancelled, expired): it
+      // was not handed to the transport, so it is not sent. Looked up once
+      // per message and round, and only for what is about to start: the
+      // buffer is scanned on every turn of the loop.
+      let withdrawal: DeliveryState?
+      if let known = withdrawals[delivery.messageID] {
+        withdrawal = known
+      } else {
+        withdrawal = await self.withdrawal(of: delivery.messageID, at: now)
+        withdrawals[delivery.messageID] = .some(withdrawal)
+      }
+      if let withdrawal {
+        dropped.append((delivery.id, withdrawal))
+        release(target)
+        continue
+      }
       switch await prepare(delivery) {
       case .finished(let result):
         finish(delivery, result: result, duration: .zero, target: target, using: &generator)
@@ -285,13 +296,19 @@ public final class Dispatcher: Sendable {
     return (waiting, blocked, nextToken)
   }
 
-  /// Whether `delivery`'s message was withdrawn, or has expired, by now.
-  private func withdrawal(of delivery: Delivery, at now: Date) async -> DeliveryState? {
-    if let state = withdrawn[delivery.messageID] { return state }
-    if let expiresAt = await message(delivery.messageID)?.expiresAt, expiresAt <= now {
-      return .expired
-    }
+  /// Whether message `id` was withdrawn, or has expired, by now.
+  private func withdrawal(of id: MessageID, at now: Date) async -> DeliveryState? {
+    if let state = withdrawn[id] { return state }
+    if let expiresAt = await message(id)?.expiresAt, expiresAt <= now { return .expired }
     return nil
+  }
+
+  /// Gives back the slots taken for a delivery that is not started after all.
+  private func release(_ target: String) {
+    slots.withLock { slots in
+      slots.total -= 1
+      slots.perTarget[target, default: 0] -= 1
+    }
   }
 
   private func settle(_ items: [(DeliveryID, DeliveryState)]) async {

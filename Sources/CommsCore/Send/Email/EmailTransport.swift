@@ -8,6 +8,7 @@ public struct EmailTransport: Transport {
   let messageIDDomain: String
   let audiences: [String: Audience]
   let clock: any WallClock
+  let rendering = RenderCache()
 
   public init(configuration: Configuration, clock: any WallClock = SystemClock()) {
     self.relay = configuration.defaultRelay.flatMap { configuration.relays[$0] }
@@ -26,7 +27,7 @@ public struct EmailTransport: Transport {
       recipient = try EmailAddress(
         address: delivery.contact.address, displayName: delivery.recipientName)
       let audience = audiences[delivery.audience]
-      let content = DeliveryContent.render(delivery, message, audience: audience)
+      let content = rendering.rendered(delivery, message, audience: audience)
       let email = EmailMessage(
         from: relay.from, to: [recipient],
         replyTo: try audience?.template.replyTo.map { try EmailAddress(parsing: $0) },

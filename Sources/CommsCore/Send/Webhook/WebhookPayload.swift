@@ -57,8 +57,13 @@ public struct WebhookPayload: Sendable, Codable, Equatable {
   }
 
   public init(delivery: Delivery, message: Message, audience: Audience?) {
+    self.init(
+      delivery: delivery, message: message, audience: audience,
+      rendered: DeliveryContent.render(delivery, message, audience: audience))
+  }
+
+  init(delivery: Delivery, message: Message, audience: Audience?, rendered: RenderedMessage) {
     let language = message.content(for: delivery.language).language
-    let rendered = DeliveryContent.render(delivery, message, audience: audience)
     messageID = message.id.rawValue
     deliveryID = delivery.id.rawValue
     self.audience = delivery.audience

@@ -5,6 +5,7 @@ public struct WebhookTransport: Transport {
   let endpoints: [String: Endpoint]
   let audiences: [String: Audience]
   let clock: any WallClock
+  let rendering = RenderCache()
 
   public init(configuration: Configuration, clock: any WallClock = SystemClock()) {
     self.endpoints = configuration.endpoints
@@ -17,8 +18,10 @@ public struct WebhookTransport: Transport {
       return .finished(
         .permanent(status: 0, reason: "no endpoint \"\(delivery.contact)\" is configured"))
     }
+    let audience = audiences[delivery.audience]
     let payload = WebhookPayload(
-      delivery: delivery, message: message, audience: audiences[delivery.audience])
+      delivery: delivery, message: message, audience: audience,
+      rendered: rendering.rendered(delivery, message, audience: audience))
     let body = payload.encoded()
     let timestamp = Int(clock.now().timeIntervalSince1970)
     var headers = endpoint.headers
