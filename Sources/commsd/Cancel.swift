@@ -38,20 +38,37 @@ struct Cancel: AsyncParsableCommand {
         "commsd cancel: reason: give 1 to \(Cancellation.maxReasonLength) characters of text")
       throw ExitCode(65)
     }
-    let store: SQLiteStore
+    let store = try Self.openStore(configuration, command: "commsd cancel")
+    try await Self.withdraw(
+      MessageID(rawValue: id), reason: reason, notify: notify, actor: OperatorIdentity.current(),
+      store: store, configuration: configuration, command: "commsd cancel")
+  }
+}
+
+extension Cancel {
+  /// The store, or an exit saying why it cannot be opened.
+  static func openStore(_ configuration: Configuration, command: String) throws -> SQLiteStore {
     do {
-      store = try SQLiteStore(path: configuration.storePath)
+      return try SQLiteStore(path: configuration.storePath)
     } catch {
-      printError("commsd cancel: cannot open the store \(configuration.storePath): \(error)")
+      printError("\(command): cannot open the store \(configuration.storePath): \(error)")
       throw ExitCode.failure
     }
-    let messageID = MessageID(rawValue: id)
-    let actor = OperatorIdentity.current()
+  }
+
+  /// Cancels `messageID` (with `notify`, a retraction to everyone who got
+  /// it), wakes the daemon and prints what was done; exits 65 when the
+  /// store refuses. Shared by `commsd cancel` and a CAP Cancel
+  /// (`commsd send --cap`).
+  static func withdraw(
+    _ messageID: MessageID, reason: String, notify: Bool, actor: Sender, store: SQLiteStore,
+    configuration: Configuration, command: String
+  ) async throws {
     let now = Date()
     var retraction: Message?
     if notify {
       guard let original = try await store.message(messageID) else {
-        printError("commsd cancel: id: there is no message \(id) in this store")
+        printError("\(command): id: there is no message \(messageID) in this store")
         throw ExitCode(65)
       }
       var generator = SystemRandomNumberGenerator()
@@ -64,12 +81,12 @@ struct Cancel: AsyncParsableCommand {
         Cancellation(
           messageID: messageID, reason: reason, actor: actor, at: now, retraction: retraction))
     } catch let error as StoreError {
-      printError("commsd cancel: \(error)")
+      printError("\(command): \(error)")
       throw ExitCode(65)
     }
     // The daemon drops what it holds of the message and plans the retraction.
     WakeSocket.ring(path: configuration.wakeSocketPath)
-    print("cancelled \(id): \(outcome.withdrawn) copies not yet sent withdrawn")
+    print("cancelled \(messageID): \(outcome.withdrawn) copies not yet sent withdrawn")
     if outcome.inFlight > 0 {
       print("\(outcome.inFlight) in flight: each is recorded as delivered or cancelled as it ends")
     }

@@ -12,7 +12,7 @@ struct Commsd: AsyncParsableCommand {
       (default \(ConfigOption.defaultPath)).
       """,
     subcommands: [
-      Serve.self, Send.self, Cancel.self, Status.self, Audit.self, Recipients.self,
+      Serve.self, Send.self, Cancel.self, Status.self, ExportCap.self, Audit.self, Recipients.self,
       ConfigCommand.self,
     ]
   )

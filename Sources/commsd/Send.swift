@@ -14,23 +14,28 @@ struct Send: AsyncParsableCommand {
       else in the default language. Give other languages with --subject-in, \
       --body-in or --body-file-in, e.g. --subject-in en="Visiting ban" \
       --body-file-in en=ban.en.txt --subject-in ar=… --body-file-in ar=ban.ar.txt
+
+      With --cap FILE, a CAP 1.2 alert gives everything instead: an Alert or \
+      Update is sent to the audiences [cap.audiences] maps it to (an Update \
+      supersedes the alert it updates), a Cancel withdraws the alerts it \
+      names and tells those who got them (as `commsd cancel --notify`).
       """)
 
   @OptionGroup var options: ConfigOption
 
   @Option(help: ArgumentHelp("Audiences, comma-separated (e.g. staff,police).", valueName: "A,B"))
-  var audience: String
+  var audience: String?
 
   @OptionGroup var selection: WhereOption
 
-  @Option(help: "flash, urgent, normal or bulk.")
-  var priority: Priority = .normal
+  @Option(help: "flash, urgent, normal (the default) or bulk.")
+  var priority: Priority?
 
-  @Option(help: "alert, update, process or all-clear.")
-  var kind: MessageKind = .alert
+  @Option(help: "alert (the default), update, process or all-clear.")
+  var kind: MessageKind?
 
   @Option(help: "The subject line, in the default language.")
-  var subject: String
+  var subject: String?
 
   @Option(help: "The message body, in the default language.")
   var body: String?
@@ -74,10 +79,26 @@ struct Send: AsyncParsableCommand {
 
   @Option(
     help:
-      "actual, exercise or test; an exercise or test is marked [ØVELSE] or [TEST] to every reader.")
-  var mode: MessageMode = .actual
+      "actual (the default), exercise or test; an exercise or test is marked [ØVELSE] or [TEST] to every reader."
+  )
+  var mode: MessageMode?
+
+  @Option(
+    name: .customLong("cap"),
+    help: ArgumentHelp(
+      "Send, update or cancel as the CAP 1.2 alert in FILE ('-' for standard input) says.",
+      valueName: "FILE"))
+  var capFile: String?
 
   func validate() throws {
+    if capFile != nil {
+      try validateCAP()
+      return
+    }
+    if audience == nil || subject == nil {
+      throw ValidationError(
+        "give --audience and --subject with the body, or a CAP alert with --cap FILE")
+    }
     if body == nil && bodyFile == nil {
       throw ValidationError("give the body with --body TEXT or --body-file FILE")
     }
@@ -88,13 +109,29 @@ struct Send: AsyncParsableCommand {
 
   func run() async throws {
     let configuration = try options.load()
+    if let capFile {
+      try await sendCAP(capFile, configuration)
+      return
+    }
     let request = SendRequest(
-      audiences: audience.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },
-      priority: priority, kind: kind,
+      audiences: (audience ?? "").split(separator: ",").map {
+        $0.trimmingCharacters(in: .whitespaces)
+      },
+      priority: priority ?? .normal, kind: kind ?? .alert,
       contents: try contents(defaultLanguage: configuration.defaultLanguage),
       idempotencyKey: idempotencyKey, sender: OperatorIdentity.current(),
       filter: try selection.filter(command: "commsd send"),
-      supersedes: supersedes.map(MessageID.init(rawValue:)), expiresAt: try expiry(), mode: mode)
+      supersedes: supersedes.map(MessageID.init(rawValue:)), expiresAt: try expiry(),
+      mode: mode ?? .actual)
+    try await submit(request, configuration)
+  }
+
+  /// Hands `request` to intake and prints the outcome; `duplicate` says why
+  /// a repeated request was not queued again.
+  func submit(
+    _ request: SendRequest, _ configuration: Configuration,
+    duplicate: String = "already accepted earlier under this idempotency key; not queued again"
+  ) async throws {
     // The running daemon takes the request if there is one (see IntakeSocket);
     // otherwise this process writes the store and rings the daemon's bell.
     let outcome: IntakeWire.Response
@@ -112,8 +149,7 @@ struct Send: AsyncParsableCommand {
       print(id)
     case .duplicate(let id):
       print(id)
-      printError(
-        "commsd send: already accepted earlier under this idempotency key; not queued again")
+      printError("commsd send: \(duplicate)")
     case .refused(let field, let message):
       printError("commsd send: \(IntakeError(field: field, message))")
       throw ExitCode(65)  // EX_DATAERR
@@ -196,7 +232,7 @@ struct Send: AsyncParsableCommand {
       throw ExitCode(65)
     }
     let text = try body ?? read(bodyFile ?? "-", option: "--body-file")
-    contents[defaultLanguage] = MessageContent(subject: subject, body: text)
+    contents[defaultLanguage] = MessageContent(subject: subject ?? "", body: text)
     return contents
   }
 
@@ -208,7 +244,7 @@ struct Send: AsyncParsableCommand {
     return (String(text[..<equals]), String(text[text.index(after: equals)...]))
   }
 
-  private func read(_ path: String, option: String) throws -> String {
+  func read(_ path: String, option: String) throws -> String {
     let data: Data?
     if path == "-" {
       data = FileHandle.standardInput.readDataToEndOfFile()

@@ -23,6 +23,8 @@ public struct Configuration: Sendable {
   public var recipients: [Recipient]
   /// The CSV recipient lists read (absolute paths).
   public var recipientLists: [String]
+  /// CAP 1.2 in and out (`[cap]`): which audiences alerts reach, who commsd is on export.
+  public var cap = CAPSettings()
 
   /// The SQLite store's file name inside the data directory.
   public static let storeFileName = "commsd.sqlite"

@@ -21,7 +21,7 @@ public enum ConfigurationLoader {
         ConfigError(file: path, line: 0, key: "", message: "the file is not valid UTF-8")
       ])
     }
-    let hash = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+    let hash = LowerHex.string(SHA256.hash(data: data))
     return try parse(text, file: path, hash: hash)
   }
 
@@ -201,12 +201,13 @@ struct ConfigurationReader {
         }
       }
     }
+    let cap = readCAP(root.table("cap"), audiences: audienceNames)
     root.rejectUnknownKeys()
     return Configuration(
       file: file, hash: hash, dataDirectory: dataDirectory, messageIDDomain: domain,
       defaultLanguage: defaultLanguage, logLevel: logLevel, dispatch: dispatch, retry: retry,
       relays: relays, defaultRelay: defaultRelay, endpoints: endpoints, audiences: audiences,
-      recipients: recipients, recipientLists: listFiles)
+      recipients: recipients, recipientLists: listFiles, cap: cap)
   }
 
   func readNamed<T>(_ table: ConfigTable?, _ read: (ConfigTable, String) -> T?) -> [String: T] {

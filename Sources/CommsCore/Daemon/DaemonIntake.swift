@@ -25,9 +25,12 @@ struct DaemonIntake: Sendable {
   func accept(_ request: IntakeWire.Request, from peer: PeerCredentials) async
     -> IntakeWire.Response
   {
-    let sender = Sender(
-      kind: .cli, name: peer.operatorName(claimed: request.claimedName),
-      origin: ProcessInfo.processInfo.hostName)
+    let operatorName = peer.operatorName(claimed: request.claimedName)
+    let host = ProcessInfo.processInfo.hostName
+    // A CAP alert is recorded as the alert's sender's, fed in by this operator.
+    let sender =
+      request.cap.map { Sender(kind: .cap, name: $0.sender, origin: "\(operatorName)@\(host)") }
+      ?? Sender(kind: .cli, name: operatorName, origin: host)
     let directory = directory.current
     let intake = Intake(
       configuration: configuration, store: store, clock: clock, directory: directory)

@@ -257,13 +257,14 @@ public final class SQLiteStore: Store {
             last_status = ?4, last_error = ?5,
             delivered_at = CASE WHEN ?1 = 'delivered' THEN ?3 ELSE delivered_at END
           WHERE id = ?6 AND state = 'sending' AND lease_owner = ?7
-          RETURNING withdrawn, bulletin
+          RETURNING COALESCE(withdrawn, '')
           """)
       var skipped = 0
       for outcome in outcomes {
         let at = Timestamp.format(outcome.at)
+        // One text column: nil when the lease is no longer held, "" when not withdrawn.
         guard
-          let row = try Row.fetchOne(
+          let mark = try String.fetchOne(
             update,
             arguments: [
               outcome.newState.rawValue, outcome.dueAt.map(Timestamp.format), at,
@@ -274,7 +275,7 @@ public final class SQLiteStore: Store {
           skipped += 1
           continue
         }
-        let withdrawn = (row[0] as String?).flatMap(DeliveryState.init(rawValue:))
+        let withdrawn = mark.isEmpty ? nil : DeliveryState(rawValue: mark)
         var state = outcome.newState
         if let withdrawn, state != .delivered { state = withdrawn }
         var detail = [
@@ -295,8 +296,11 @@ public final class SQLiteStore: Store {
         }
         if let withdrawn {
           let delivered = state == .delivered
+          let bulletin = try Int.fetchOne(
+            db, sql: "SELECT bulletin FROM deliveries WHERE id = ?",
+            arguments: [outcome.deliveryID.rawValue])
           try Self.releaseWaiters(
-            db, of: outcome.deliveryID.rawValue, delivered: delivered ? row[1] : nil,
+            db, of: outcome.deliveryID.rawValue, delivered: delivered ? bulletin : nil,
             at: outcome.at)
           if delivered && withdrawn == .cancelled {
             try Self.addRetractionCopy(db, for: outcome.deliveryID, at: outcome.at)
@@ -374,13 +378,11 @@ public final class SQLiteStore: Store {
   /// number and the previous event's hash are read in the same transaction,
   /// so concurrent writers (the daemon, a CLI command) chain in commit order.
   static func insertAudit(_ db: Database, _ event: AuditEvent) throws {
-    let head = try Row.fetchOne(
-      db.cachedStatement(sql: "SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1"))
+    let head = try AuditHeads.head(in: db)
     var link = AuditChain.Link(
-      sequence: (head?[0] as Int64? ?? 0) + 1, at: Timestamp.format(event.at), kind: event.kind,
+      sequence: head.sequence + 1, at: Timestamp.format(event.at), kind: event.kind,
       messageID: event.messageID?.rawValue, deliveryID: event.deliveryID?.rawValue,
-      actor: event.actor, detail: JSONWriter.object(event.detail),
-      previous: head?[1] ?? AuditChain.genesis)
+      actor: event.actor, detail: JSONWriter.object(event.detail), previous: head.hash)
     link.hash = link.expectedHash
     let statement = try db.cachedStatement(
       sql: """
@@ -391,5 +393,6 @@ public final class SQLiteStore: Store {
       link.sequence, link.at, link.kind, link.messageID, link.deliveryID, link.actor, link.detail,
       link.previous, link.hash,
     ])
+    AuditHeads.advance(in: db, to: (link.sequence, link.hash))
   }
 }

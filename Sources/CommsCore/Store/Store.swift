@@ -81,6 +81,11 @@ public protocol Store: Sendable {
   func nextDueDate() async throws -> Date?
 
   func message(_ id: MessageID) async throws -> Message?
+  /// The message that came in as the CAP alert `identifier` of `capSender`, if any.
+  func message(capSender: String, identifier: String) async throws -> MessageID?
+  /// The newest message of the supersede chain `id` is in (`id` itself when
+  /// nothing superseded it), and when that one was cancelled, if it was.
+  func latestVersion(of id: MessageID) async throws -> (id: MessageID, cancelledAt: Date?)
   func status(of id: MessageID) async throws -> MessageStatus?
   /// Appends events that are not tied to a state change (configuration loaded, …).
   func appendAudit(_ events: [AuditEvent]) async throws

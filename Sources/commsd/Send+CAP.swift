@@ -1,0 +1,77 @@
+import ArgumentParser
+import CommsCore
+import Foundation
+
+/// `commsd send --cap FILE`: a CAP 1.2 alert in (see `CAPIntake`).
+extension Send {
+  /// What the alert gives, and so may not be given beside --cap.
+  func validateCAP() throws {
+    let given: [(String, Bool)] = [
+      ("--audience", audience != nil), ("--subject", subject != nil), ("--body", body != nil),
+      ("--body-file", bodyFile != nil), ("--subject-in", !subjectsIn.isEmpty),
+      ("--body-in", !bodiesIn.isEmpty), ("--body-file-in", !bodyFilesIn.isEmpty),
+      ("--priority", priority != nil), ("--kind", kind != nil), ("--mode", mode != nil),
+      ("--supersedes", supersedes != nil), ("--expires", expires != nil),
+      ("--idempotency-key", idempotencyKey != nil),
+    ]
+    let clashing = given.filter(\.1).map(\.0)
+    if !clashing.isEmpty {
+      throw ValidationError(
+        "--cap takes everything from the alert; leave out \(clashing.joined(separator: ", "))")
+    }
+  }
+
+  /// Reads, checks and acts on the alert in `path`: an Alert or Update goes
+  /// the way of any send (the daemon, or the store when none runs); a
+  /// Cancel is carried out as `commsd cancel --notify` does it.
+  func sendCAP(_ path: String, _ configuration: Configuration) async throws {
+    let data: Data?
+    if path == "-" {
+      data = FileHandle.standardInput.readDataToEndOfFile()
+    } else {
+      data = FileManager.default.contents(atPath: path)
+    }
+    guard let data else {
+      printError("commsd send: --cap: cannot read \(path)")
+      throw ExitCode(66)  // EX_NOINPUT
+    }
+    let action: CAPIntake.Action
+    do {
+      let alert = try CAPReader.parse(data)
+      let store = try Cancel.openStore(configuration, command: "commsd send")
+      action = try await CAPIntake(configuration: configuration, store: store).action(
+        for: alert, origin: path == "-" ? "stdin" : path)
+    } catch let error as CAPError {
+      printError("commsd send: CAP: \(error)")
+      throw ExitCode(65)  // EX_DATAERR
+    }
+    switch action {
+    case .send(let request):
+      try await submit(
+        request, configuration,
+        duplicate:
+          "this CAP alert (same sender and identifier) was accepted earlier; not queued again"
+      )
+    case .cancel(let cancellation):
+      try await cancel(cancellation, configuration)
+    }
+  }
+
+  private func cancel(_ cancellation: CAPCancellation, _ configuration: Configuration) async throws
+  {
+    for reference in cancellation.unknown {
+      printError(
+        "commsd send: CAP: \(reference.identifier) of \(reference.sender) never came here; nothing to cancel for it"
+      )
+    }
+    for id in cancellation.alreadyCancelled {
+      printError("commsd send: CAP: \(id) was cancelled already")
+    }
+    let store = try Cancel.openStore(configuration, command: "commsd send")
+    for id in cancellation.messages {
+      try await Cancel.withdraw(
+        id, reason: cancellation.reason, notify: true, actor: cancellation.sender, store: store,
+        configuration: configuration, command: "commsd send")
+    }
+  }
+}
