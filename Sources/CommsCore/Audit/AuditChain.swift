@@ -42,14 +42,15 @@ public enum AuditChain {
     }
 
     /// The canonical content: a JSON object with sorted keys, every field
-    /// present (absent ids as empty strings), the detail as its stored text.
+    /// present (absent ids as empty strings), the detail as its stored JSON
+    /// object, byte for byte.
     public var canonical: [UInt8] {
       var writer = JSONWriter(capacity: 256 + detail.utf8.count)
       writer.beginObject()
       writer.member("actor", actor)
       writer.member("at", at)
       writer.member("delivery_id", deliveryID ?? "")
-      writer.member("detail", detail)
+      writer.member("detail", json: detail)
       writer.member("kind", kind)
       writer.member("message_id", messageID ?? "")
       writer.member("prev", previous)
