@@ -171,6 +171,17 @@ enum SQLiteSchema {
         previous = link.hash
       }
     }
+    migrator.registerMigration("0007-fewer-indexes") { db in
+      try db.execute(
+        sql: """
+          -- Each index is written on every insert of the hot path. A period's
+          -- export scans the log in sequence order instead (rare, and it reads
+          -- most of it anyway); (message_id, recipient_id) serves every query
+          -- by message that (message_id) did.
+          DROP INDEX audit_at;
+          DROP INDEX deliveries_message;
+          """)
+    }
     return migrator
   }
 }
