@@ -6,10 +6,16 @@ import Foundation
 struct Audit: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Verify and export the audit log.",
-    subcommands: [AuditVerify.self, AuditExport.self])
+    subcommands: [AuditVerify.self, AuditExport.self, AuditSubject.self])
 }
 
 /// Opens the store named by the configuration, for the audit commands.
+enum AuditStore {
+  static func open(_ options: ConfigOption, command: String) throws -> SQLiteStore {
+    try openStore(options, command: command)
+  }
+}
+
 private func openStore(_ options: ConfigOption, command: String) throws -> SQLiteStore {
   let path: String
   do {

@@ -91,5 +91,40 @@ extension EndToEnd {
         #expect(shortened.stdout.hasPrefix("BROKEN: event \(headSequence)"), "\(shortened.stdout)")
       }
     }
+
+    /// A request for access: everything sent to one person, and the request on record.
+    @Test func everythingSentToOnePersonIsListed() async throws {
+      try await withWorkspace { workspace in
+        let http = workspace.adopt(try await Receiver.http(directory: workspace.directory))
+        try workspace.writeConfig(
+          smtpPort: nil, httpPort: http.port,
+          recipients: [
+            recipient("s1", "Mette Hansen", audiences: ["staff"], contacts: ["hook:s1"]),
+            recipient("r1", "Jens Pedersen", audiences: ["relatives"], contacts: ["hook:r1"]),
+          ].joined())
+        _ = try workspace.startDaemon()
+        let first = try await workspace.send([
+          "--audience", "staff", "--subject", "Vagt", "--body", "A",
+        ])
+        let second = try await workspace.send([
+          "--audience", "staff,relatives", "--subject", "Besøg", "--body", "B",
+        ])
+        try await workspace.waitUntilFinal(first)
+        try await workspace.waitUntilFinal(second)
+        let result = try await workspace.commsd(["audit", "subject", "s1", "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let entries = try #require(
+          try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])
+        #expect(entries.map { $0["message_id"] as? String } == [first, second])
+        #expect(entries.map { $0["subject"] as? String } == ["Vagt", "Besøg"])
+        #expect(entries.allSatisfy { $0["contact"] as? String == "hook:s1" })
+        #expect(entries.allSatisfy { $0["state"] as? String == "delivered" })
+        let nobody = try await workspace.commsd(["audit", "subject", "x9"])
+        #expect(nobody.stdout.contains("nothing was sent to x9"))
+        let store = try SQLiteStore(path: workspace.dataDirectory + "/commsd.sqlite")
+        let requests = try await store.auditEvents(kinds: ["audit.subject_access"])
+        #expect(requests.map { $0.event.detail["recipient"] } == ["s1", "x9"])
+      }
+    }
   }
 }
