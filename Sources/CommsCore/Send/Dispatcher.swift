@@ -342,10 +342,13 @@ public final class Dispatcher: Sendable {
     let record = recorder.makeRecord(
       for: delivery, result: result, duration: duration, target: target, using: &generator)
     if record.newState == .dead {
+      // No reason text here: a relay's answer often repeats the address
+      // (`550 <x@y>: rejected`), and logs carry no addresses. The reason is
+      // in the store: `commsd status`, the audit log.
       logger.warning(
         "delivery failed for good",
         metadata: [
-          "delivery": "\(delivery.id)", "target": "\(target)", "reason": "\(record.error ?? "")",
+          "delivery": "\(delivery.id)", "target": "\(target)", "status": "\(record.statusCode)",
         ])
     }
     recorder.add(record)
