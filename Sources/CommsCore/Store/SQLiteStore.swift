@@ -242,73 +242,97 @@ public final class SQLiteStore: Store {
     ])
   }
 
+  /// Writes `outcomes` in as few transactions as possible, but stops a
+  /// transaction early when an intake is waiting for the writer (see
+  /// `UrgentWrites`), commits what it has, lets the intake go, and goes on:
+  /// a flash message waits for one outcome's worth of work, not a batch's.
   public func record(_ outcomes: [AttemptRecord], owner: String) async throws -> Int {
-    guard !outcomes.isEmpty else { return 0 }
-    await urgent.yield()
-    return try await pool.write { db in
-      // A delivery withdrawn while in flight (superseded, cancelled,
-      // expired) ends in that state unless this attempt delivered it.
-      let update = try db.cachedStatement(
-        sql: """
-          UPDATE deliveries SET
-            state = CASE WHEN withdrawn IS NOT NULL AND ?1 != 'delivered' THEN withdrawn ELSE ?1 END,
-            due_at = CASE WHEN withdrawn IS NOT NULL THEN due_at ELSE COALESCE(?2, due_at) END,
-            attempts = attempts + 1, lease_owner = NULL, lease_until = NULL, updated_at = ?3,
-            last_status = ?4, last_error = ?5,
-            delivered_at = CASE WHEN ?1 = 'delivered' THEN ?3 ELSE delivered_at END
-          WHERE id = ?6 AND state = 'sending' AND lease_owner = ?7
-          RETURNING COALESCE(withdrawn, '')
-          """)
-      var skipped = 0
-      for outcome in outcomes {
-        let at = Timestamp.format(outcome.at)
-        // One text column: nil when the lease is no longer held, "" when not withdrawn.
-        guard
-          let mark = try String.fetchOne(
-            update,
-            arguments: [
-              outcome.newState.rawValue, outcome.dueAt.map(Timestamp.format), at,
-              outcome.statusCode == 0 ? nil : outcome.statusCode, outcome.error,
-              outcome.deliveryID.rawValue, owner,
-            ])
-        else {
-          skipped += 1
-          continue
-        }
-        let withdrawn = mark.isEmpty ? nil : DeliveryState(rawValue: mark)
-        var state = outcome.newState
-        if let withdrawn, state != .delivered { state = withdrawn }
-        var detail = [
-          "target": outcome.target, "attempt": String(outcome.attempt),
-          "duration_ms": String(Int((outcome.duration.seconds * 1000).rounded())),
-        ]
-        if outcome.statusCode != 0 { detail["status"] = String(outcome.statusCode) }
-        if let error = outcome.error { detail["error"] = error }
-        if let due = outcome.dueAt, withdrawn == nil { detail["retry_at"] = Timestamp.format(due) }
-        if let withdrawn { detail["withdrawn"] = withdrawn.rawValue }
-        try Self.insertAudit(
-          db,
-          AuditEvent(
-            kind: "delivery.\(state.rawValue)", at: outcome.at, messageID: outcome.messageID,
-            deliveryID: outcome.deliveryID, actor: owner, detail: detail))
-        if state == .dead {
-          try Self.fallBack(db, from: outcome, owner: owner)
-        }
-        if let withdrawn {
-          let delivered = state == .delivered
-          let bulletin = try Int.fetchOne(
-            db, sql: "SELECT bulletin FROM deliveries WHERE id = ?",
-            arguments: [outcome.deliveryID.rawValue])
-          try Self.releaseWaiters(
-            db, of: outcome.deliveryID.rawValue, delivered: delivered ? bulletin : nil,
-            at: outcome.at)
-          if delivered && withdrawn == .cancelled {
-            try Self.addRetractionCopy(db, for: outcome.deliveryID, at: outcome.at)
-          }
+    var skipped = 0
+    var rest = outcomes[...]
+    while !rest.isEmpty {
+      await urgent.yield()
+      let part = rest
+      let (done, partSkipped) = try await pool.write { db in
+        try Self.record(part, owner: owner, in: db, until: { self.urgent.isWaiting })
+      }
+      skipped += partSkipped
+      rest = rest.dropFirst(done)
+    }
+    return skipped
+  }
+
+  /// Writes outcomes from the start of `outcomes` until all are written or
+  /// `stop()` says so (after at least one); returns how many were handled
+  /// and how many of those were skipped (their lease no longer held).
+  static func record(
+    _ outcomes: ArraySlice<AttemptRecord>, owner: String, in db: Database,
+    until stop: () -> Bool
+  ) throws -> (done: Int, skipped: Int) {
+    // A delivery withdrawn while in flight (superseded, cancelled,
+    // expired) ends in that state unless this attempt delivered it.
+    let update = try db.cachedStatement(
+      sql: """
+        UPDATE deliveries SET
+          state = CASE WHEN withdrawn IS NOT NULL AND ?1 != 'delivered' THEN withdrawn ELSE ?1 END,
+          due_at = CASE WHEN withdrawn IS NOT NULL THEN due_at ELSE COALESCE(?2, due_at) END,
+          attempts = attempts + 1, lease_owner = NULL, lease_until = NULL, updated_at = ?3,
+          last_status = ?4, last_error = ?5,
+          delivered_at = CASE WHEN ?1 = 'delivered' THEN ?3 ELSE delivered_at END
+        WHERE id = ?6 AND state = 'sending' AND lease_owner = ?7
+        RETURNING COALESCE(withdrawn, '')
+        """)
+    var skipped = 0
+    var done = 0
+    for outcome in outcomes {
+      if done > 0 && stop() { break }
+      done += 1
+      let at = Timestamp.format(outcome.at)
+      // One text column: nil when the lease is no longer held, "" when not withdrawn.
+      guard
+        let mark = try String.fetchOne(
+          update,
+          arguments: [
+            outcome.newState.rawValue, outcome.dueAt.map(Timestamp.format), at,
+            outcome.statusCode == 0 ? nil : outcome.statusCode, outcome.error,
+            outcome.deliveryID.rawValue, owner,
+          ])
+      else {
+        skipped += 1
+        continue
+      }
+      let withdrawn = mark.isEmpty ? nil : DeliveryState(rawValue: mark)
+      var state = outcome.newState
+      if let withdrawn, state != .delivered { state = withdrawn }
+      var detail = [
+        "target": outcome.target, "attempt": String(outcome.attempt),
+        "duration_ms": String(Int((outcome.duration.seconds * 1000).rounded())),
+      ]
+      if outcome.statusCode != 0 { detail["status"] = String(outcome.statusCode) }
+      if let error = outcome.error { detail["error"] = error }
+      if let due = outcome.dueAt, withdrawn == nil { detail["retry_at"] = Timestamp.format(due) }
+      if let withdrawn { detail["withdrawn"] = withdrawn.rawValue }
+      try Self.insertAudit(
+        db,
+        AuditEvent(
+          kind: "delivery.\(state.rawValue)", at: outcome.at, messageID: outcome.messageID,
+          deliveryID: outcome.deliveryID, actor: owner, detail: detail))
+      if state == .dead {
+        try Self.fallBack(db, from: outcome, owner: owner)
+      }
+      if let withdrawn {
+        let delivered = state == .delivered
+        let bulletin = try Int.fetchOne(
+          db, sql: "SELECT bulletin FROM deliveries WHERE id = ?",
+          arguments: [outcome.deliveryID.rawValue])
+        try Self.releaseWaiters(
+          db, of: outcome.deliveryID.rawValue, delivered: delivered ? bulletin : nil,
+          at: outcome.at)
+        if delivered && withdrawn == .cancelled {
+          try Self.addRetractionCopy(db, for: outcome.deliveryID, at: outcome.at)
         }
       }
-      return skipped
     }
+    return (done, skipped)
   }
 
   /// After a delivery died: a new delivery to the recipient's next contact,

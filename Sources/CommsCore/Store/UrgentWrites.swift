@@ -14,6 +14,9 @@ final class UrgentWrites: Sendable {
   private let waiting = Atomic<Int>(0)
   static let maxHold = Duration.milliseconds(50)
 
+  /// Whether an urgent write waits now.
+  var isWaiting: Bool { waiting.load(ordering: .relaxed) > 0 }
+
   /// Runs `body` (a write) counted as urgent.
   func run<T>(_ body: () async throws -> T) async rethrows -> T {
     waiting.add(1, ordering: .relaxed)
