@@ -5,8 +5,8 @@ import Foundation
 /// `commsd audit …`: the tamper-evident record of what was sent to whom.
 struct Audit: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Verify and export the audit log.",
-    subcommands: [AuditVerify.self, AuditExport.self, AuditSubject.self])
+    abstract: "Verify, export and report on the audit log.",
+    subcommands: [AuditVerify.self, AuditExport.self, AuditSubject.self, AuditReport.self])
 }
 
 /// Opens the store named by the configuration, for the audit commands.

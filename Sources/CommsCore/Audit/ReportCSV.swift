@@ -1,0 +1,59 @@
+import Foundation
+
+/// The CSV form of an after-action report (RFC 4180 quoting, lines ending in
+/// LF as `audit export` writes them): a header, then one row per audience
+/// per message. Column names are plain identifiers for
+/// spreadsheets and scripts; times are RFC 3339 UTC, delays in seconds.
+///
+/// The breakdowns are one cell each: `channels` as `CHANNEL delivered/deliveries`
+/// and `languages` as `LANGUAGE reached/recipients`, separated by `; `;
+/// `unreachable_people` as `ID NAME (REASON)` separated by `; `.
+public enum ReportCSV {
+  public static let header = [
+    "message_id", "subject", "priority", "kind", "mode", "accepted_at", "sender", "supersedes",
+    "superseded_by", "cancelled_at", "audience", "recipients", "reached", "unreachable", "pending",
+    "withdrawn", "median_seconds", "p95_seconds", "channels", "languages", "unreachable_people",
+  ]
+
+  public static func render(_ report: AfterActionReport) -> String {
+    var lines = [header.joined(separator: ",")]
+    for section in report.messages {
+      for audience in section.audiences {
+        lines.append(row(section, audience).map(field).joined(separator: ","))
+      }
+    }
+    return lines.joined(separator: "\n") + "\n"
+  }
+
+  static func row(_ section: MessageSection, _ audience: AudienceFigures) -> [String] {
+    [
+      section.id, section.subject, section.priority, section.kind, section.mode,
+      Timestamp.format(section.acceptedAt), section.sender, section.supersedes ?? "",
+      section.supersededBy ?? "", section.cancelledAt.map(Timestamp.format) ?? "",
+      audience.audience, String(audience.recipients), String(audience.reached),
+      String(audience.unreachable), String(audience.pending), String(audience.withdrawn),
+      audience.median.map(seconds) ?? "", audience.p95.map(seconds) ?? "",
+      audience.channels.map { "\($0.channel) \($0.delivered)/\($0.deliveries)" }
+        .joined(separator: "; "),
+      audience.languages.map { "\($0.language) \($0.reached)/\($0.recipients)" }
+        .joined(separator: "; "),
+      audience.unreachablePeople.map { "\($0.id) \($0.name) (\($0.reason))" }
+        .joined(separator: "; "),
+    ]
+  }
+
+  /// Seconds with millisecond precision and a decimal point: `4.250`.
+  static func seconds(_ value: Double) -> String { String(format: "%.3f", value) }
+
+  /// A field quoted when it holds a comma, quote or line break; quotes doubled.
+  /// A field that a spreadsheet would take for a formula (`=`, `+`, `-`, `@`
+  /// first) gets a leading apostrophe, since names come from recipient lists.
+  public static func field(_ text: String) -> String {
+    var text = text
+    if let first = text.first, "=+-@".contains(first), Double(text) == nil {
+      text = "'" + text
+    }
+    guard text.contains(where: { $0 == "," || $0 == "\"" || $0.isNewline }) else { return text }
+    return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+  }
+}

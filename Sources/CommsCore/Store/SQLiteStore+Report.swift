@@ -1,0 +1,204 @@
+import Foundation
+import GRDB
+
+/// Gathering an after-action report (`commsd audit report`): per message and
+/// audience, who was reached when, over which channel, and who was not.
+extension SQLiteStore {
+  /// The report on one message, or nil when there is no such message.
+  public func afterActionReport(message id: MessageID, at now: Date) async throws
+    -> AfterActionReport?
+  {
+    try await pool.read { db in
+      try Self.reportSection(db, id).map {
+        AfterActionReport(scope: .message(id.rawValue), generatedAt: now, messages: [$0])
+      }
+    }
+  }
+
+  /// The report on every message accepted from `since` (inclusive) to
+  /// `until` (exclusive), in the order accepted. Digests commsd composed are
+  /// left out: what they carried is counted with the messages they carried.
+  public func afterActionReport(since: Date, until: Date?, at now: Date) async throws
+    -> AfterActionReport
+  {
+    try await pool.read { db in
+      let ids = try String.fetchAll(
+        db,
+        sql: """
+          SELECT id FROM messages
+          WHERE accepted_at >= ? AND (? IS NULL OR accepted_at < ?) AND fingerprint != 'digest'
+          ORDER BY accepted_at, id
+          """,
+        arguments: [
+          Timestamp.format(since), until.map(Timestamp.format), until.map(Timestamp.format),
+        ])
+      return AfterActionReport(
+        scope: .period(since: since, until: until), generatedAt: now,
+        messages: try ids.compactMap { try Self.reportSection(db, MessageID(rawValue: $0)) })
+    }
+  }
+
+  /// One delivery as the report sees it.
+  private struct ReportAttempt {
+    var channel: String
+    var address: String
+    var state: DeliveryState?
+    var attempts: Int
+    var lastStatus: Int?
+    var lastError: String?
+    var deliveredAt: Date?
+    /// Whether it was to the person's last contact (no fallback after it).
+    var lastContact: Bool
+    var contacts: Int
+  }
+
+  private static let reportColumns = """
+    channel, endpoint, address, state, attempts, last_status, last_error, delivered_at,
+    contact_index, json_array_length(contacts)
+    """
+
+  private static func reportAttempt(_ row: Row) -> ReportAttempt {
+    let channel: String = row[0]
+    let endpoint: String? = row[1]
+    let index: Int = row[8]
+    let contacts: Int = row[9] ?? 1
+    return ReportAttempt(
+      channel: channel == Channel.email.rawValue ? channel : "webhook:\(endpoint ?? "")",
+      address: row[2], state: DeliveryState(rawValue: row[3]), attempts: row[4],
+      lastStatus: row[5], lastError: row[6],
+      deliveredAt: (row[7] as String?).flatMap(Timestamp.parse),
+      lastContact: index + 1 >= contacts, contacts: max(contacts, 1))
+  }
+
+  /// One person of one audience, with every delivery tried for them.
+  private struct ReportPerson {
+    var id: String
+    var name: String
+    var language: String
+    var attempts: [ReportAttempt] = []
+  }
+
+  private static func reportSection(_ db: Database, _ id: MessageID) throws -> MessageSection? {
+    guard
+      let messageRow = try Row.fetchOne(
+        db, sql: "\(Self.messageColumns) WHERE id = ?", arguments: [id.rawValue])
+    else { return nil }
+    let message = try Self.message(from: messageRow)
+    let lifecycle = try Row.fetchOne(
+      db,
+      sql: """
+        SELECT planned_at, cancelled_at, cancel_reason,
+          (SELECT s.id FROM messages s WHERE s.supersedes = messages.id),
+          (SELECT r.id FROM messages r WHERE r.retraction_of = messages.id)
+        FROM messages WHERE id = ?
+        """, arguments: [id.rawValue])
+    var section = MessageSection(
+      id: message.id.rawValue,
+      subject: message.content(for: message.defaultLanguage).content.subject,
+      priority: message.priority.rawValue, kind: message.kind.rawValue,
+      mode: message.mode.rawValue, sender: message.sender.description,
+      acceptedAt: message.acceptedAt,
+      plannedAt: (lifecycle?[0] as String?).flatMap(Timestamp.parse), audiences: [])
+    section.supersedes = message.supersedes?.rawValue
+    section.supersededBy = lifecycle?[3]
+    section.cancelledAt = (lifecycle?[1] as String?).flatMap(Timestamp.parse)
+    section.cancelReason = lifecycle?[2]
+    section.expiresAt = message.expiresAt
+    section.retraction = lifecycle?[4]
+    section.retractionOf = message.retractionOf?.rawValue
+
+    // The people per audience, with their deliveries; a digested delivery
+    // stands for the digest's deliveries to that person (its fallbacks too).
+    var people: [String: [ReportPerson]] = [:]
+    var audienceOrder = message.audiences
+    let rows = try Row.fetchAll(
+      db,
+      sql: """
+        SELECT \(reportColumns), audience, recipient_id, recipient_name, language,
+          (SELECT d.message_id FROM deliveries d WHERE d.id = deliveries.digest_id)
+        FROM deliveries WHERE message_id = ? ORDER BY audience, recipient_id, contact_index
+        """, arguments: [id.rawValue])
+    let digestRows = try db.cachedStatement(
+      sql: """
+        SELECT \(reportColumns) FROM deliveries WHERE message_id = ? AND recipient_id = ?
+        ORDER BY contact_index
+        """)
+    var current: (audience: String, person: ReportPerson)?
+    func flush() {
+      guard let current else { return }
+      people[current.audience, default: []].append(current.person)
+      if !audienceOrder.contains(current.audience) { audienceOrder.append(current.audience) }
+    }
+    for row in rows {
+      let audience: String = row[10]
+      let recipient: String = row[11]
+      if current?.audience != audience || current?.person.id != recipient {
+        flush()
+        current = (audience, ReportPerson(id: recipient, name: row[12], language: row[13]))
+      }
+      if let digestMessage: String = row[14] {
+        let carried = try Row.fetchAll(digestRows, arguments: [digestMessage, recipient])
+        current?.person.attempts += carried.map(reportAttempt)
+      } else {
+        current?.person.attempts.append(reportAttempt(row))
+      }
+    }
+    flush()
+    section.audiences = audienceOrder.map { audience in
+      figures(audience, people: people[audience] ?? [], acceptedAt: message.acceptedAt)
+    }
+    return section
+  }
+
+  /// Sorts each person into reached, unreachable, withdrawn or pending, and
+  /// counts channels and languages.
+  private static func figures(_ audience: String, people: [ReportPerson], acceptedAt: Date)
+    -> AudienceFigures
+  {
+    var figures = AudienceFigures(audience: audience)
+    var channels: [String: ChannelFigures] = [:]
+    var languages: [String: LanguageFigures] = [:]
+    for person in people {
+      figures.recipients += 1
+      languages[person.language, default: LanguageFigures(language: person.language)]
+        .recipients += 1
+      for attempt in person.attempts {
+        var channel = channels[attempt.channel] ?? ChannelFigures(channel: attempt.channel)
+        channel.deliveries += 1
+        channel.attempts += attempt.attempts
+        if attempt.state == .delivered { channel.delivered += 1 }
+        if attempt.state == .dead { channel.dead += 1 }
+        channels[attempt.channel] = channel
+      }
+      let delivered = person.attempts.filter { $0.state == .delivered }
+      if !delivered.isEmpty {
+        figures.reached += 1
+        languages[person.language]?.reached += 1
+        if let first = delivered.compactMap(\.deliveredAt).min() {
+          figures.reachedTimes.append(first)
+          figures.delays.append(max(0, first.timeIntervalSince(acceptedAt)))
+        }
+      } else if let last = person.attempts.last(where: { $0.state == .dead && $0.lastContact }) {
+        figures.unreachable += 1
+        figures.unreachablePeople.append(
+          UnreachablePerson(
+            id: person.id, name: person.name, contactsTried: last.contacts,
+            lastContact: "\(last.channel) \(last.address)", lastStatus: last.lastStatus,
+            lastError: last.lastError))
+      } else if !person.attempts.isEmpty,
+        person.attempts.allSatisfy({ $0.state?.isFinal == true && $0.state != .digested }),
+        person.attempts.contains(where: { $0.state?.isWithdrawal == true })
+      {
+        figures.withdrawn += 1
+      } else {
+        figures.pending += 1
+      }
+    }
+    figures.delays.sort()
+    figures.reachedTimes.sort()
+    figures.channels = channels.values.sorted { $0.channel < $1.channel }
+    figures.languages = languages.values.sorted { $0.language < $1.language }
+    figures.unreachablePeople.sort { $0.id < $1.id }
+    return figures
+  }
+}
