@@ -16,7 +16,7 @@ extension SQLiteStore {
   /// next commit starts the log from the beginning again. Why not SQLite's
   /// automatic checkpoint: it runs inside whichever commit crosses 1,000
   /// pages, and that may be a flash message's intake.
-  public func runCheckpoints(every interval: Duration = .milliseconds(250)) async {
+  public func runCheckpoints(every interval: Duration = .milliseconds(100)) async {
     while !Task.isCancelled {
       try? await Task.sleep(for: interval)
       await checkpoint()
