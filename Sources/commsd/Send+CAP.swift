@@ -25,16 +25,7 @@ extension Send {
   /// the way of any send (the daemon, or the store when none runs); a
   /// Cancel is carried out as `commsd cancel --notify` does it.
   func sendCAP(_ path: String, _ configuration: Configuration) async throws {
-    let data: Data?
-    if path == "-" {
-      data = FileHandle.standardInput.readDataToEndOfFile()
-    } else {
-      data = FileManager.default.contents(atPath: path)
-    }
-    guard let data else {
-      printError("commsd send: --cap: cannot read \(path)")
-      throw ExitCode(66)  // EX_NOINPUT
-    }
+    let data = try readData(path, option: "--cap")
     let action: CAPIntake.Action
     do {
       let alert = try CAPReader.parse(data)

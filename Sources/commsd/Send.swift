@@ -244,7 +244,8 @@ struct Send: AsyncParsableCommand {
     return (String(text[..<equals]), String(text[text.index(after: equals)...]))
   }
 
-  func read(_ path: String, option: String) throws -> String {
+  /// The bytes of `path` ('-' for standard input); exit 66 when unreadable.
+  func readData(_ path: String, option: String) throws -> Data {
     let data: Data?
     if path == "-" {
       data = FileHandle.standardInput.readDataToEndOfFile()
@@ -255,6 +256,11 @@ struct Send: AsyncParsableCommand {
       printError("commsd send: \(option): cannot read \(path)")
       throw ExitCode(66)  // EX_NOINPUT
     }
+    return data
+  }
+
+  func read(_ path: String, option: String) throws -> String {
+    let data = try readData(path, option: option)
     guard let text = String(data: data, encoding: .utf8) else {
       printError("commsd send: \(option): \(path) is not UTF-8 text")
       throw ExitCode(65)

@@ -79,32 +79,20 @@ extension SQLiteStore {
   }
 
   private static func reportSection(_ db: Database, _ id: MessageID) throws -> MessageSection? {
-    guard
-      let messageRow = try Row.fetchOne(
-        db, sql: "\(Self.messageColumns) WHERE id = ?", arguments: [id.rawValue])
-    else { return nil }
-    let message = try Self.message(from: messageRow)
-    let lifecycle = try Row.fetchOne(
-      db,
-      sql: """
-        SELECT planned_at, cancelled_at, cancel_reason,
-          (SELECT s.id FROM messages s WHERE s.supersedes = messages.id),
-          (SELECT r.id FROM messages r WHERE r.retraction_of = messages.id)
-        FROM messages WHERE id = ?
-        """, arguments: [id.rawValue])
+    guard let (message, lifecycle) = try Self.messageWithLifecycle(db, id) else { return nil }
     var section = MessageSection(
       id: message.id.rawValue,
       subject: message.content(for: message.defaultLanguage).content.subject,
       priority: message.priority.rawValue, kind: message.kind.rawValue,
       mode: message.mode.rawValue, sender: message.sender.description,
       acceptedAt: message.acceptedAt,
-      plannedAt: (lifecycle?[0] as String?).flatMap(Timestamp.parse), audiences: [])
+      plannedAt: lifecycle.plannedAt, audiences: [])
     section.supersedes = message.supersedes?.rawValue
-    section.supersededBy = lifecycle?[3]
-    section.cancelledAt = (lifecycle?[1] as String?).flatMap(Timestamp.parse)
-    section.cancelReason = lifecycle?[2]
+    section.supersededBy = lifecycle.supersededBy
+    section.cancelledAt = lifecycle.cancelledAt
+    section.cancelReason = lifecycle.cancelReason
     section.expiresAt = message.expiresAt
-    section.retraction = lifecycle?[4]
+    section.retraction = lifecycle.retraction
     section.retractionOf = message.retractionOf?.rawValue
 
     // The people per audience, with their deliveries; a digested delivery

@@ -63,22 +63,43 @@ extension SQLiteStore {
     return delivery
   }
 
+  /// What happened to a message after intake: planned, cancelled, superseded, retracted.
+  struct Lifecycle {
+    var plannedAt: Date?
+    var cancelledAt: Date?
+    var cancelReason: String?
+    var supersededBy: String?
+    var retraction: String?
+  }
+
+  /// Message `id` and its lifecycle, or nil when there is no such message.
+  static func messageWithLifecycle(_ db: Database, _ id: MessageID) throws
+    -> (Message, Lifecycle)?
+  {
+    guard
+      let row = try Row.fetchOne(
+        db, sql: "\(Self.messageColumns) WHERE id = ?", arguments: [id.rawValue])
+    else { return nil }
+    let lifecycle = try Row.fetchOne(
+      db,
+      sql: """
+        SELECT planned_at, cancelled_at, cancel_reason,
+          (SELECT s.id FROM messages s WHERE s.supersedes = messages.id),
+          (SELECT r.id FROM messages r WHERE r.retraction_of = messages.id)
+        FROM messages WHERE id = ?
+        """, arguments: [id.rawValue])
+    return (
+      try message(from: row),
+      Lifecycle(
+        plannedAt: (lifecycle?[0] as String?).flatMap(Timestamp.parse),
+        cancelledAt: (lifecycle?[1] as String?).flatMap(Timestamp.parse),
+        cancelReason: lifecycle?[2], supersededBy: lifecycle?[3], retraction: lifecycle?[4])
+    )
+  }
+
   public func status(of id: MessageID) async throws -> MessageStatus? {
     try await pool.read { db in
-      guard
-        let messageRow = try Row.fetchOne(
-          db, sql: "\(Self.messageColumns) WHERE id = ?", arguments: [id.rawValue])
-      else { return nil }
-      let message = try Self.message(from: messageRow)
-      let lifecycle = try Row.fetchOne(
-        db,
-        sql: """
-          SELECT planned_at, cancelled_at, cancel_reason,
-            (SELECT s.id FROM messages s WHERE s.supersedes = messages.id),
-            (SELECT r.id FROM messages r WHERE r.retraction_of = messages.id)
-          FROM messages WHERE id = ?
-          """, arguments: [id.rawValue])
-      let plannedAt: String? = lifecycle?[0]
+      guard let (message, lifecycle) = try Self.messageWithLifecycle(db, id) else { return nil }
       let rows = try Row.fetchAll(
         db,
         sql: """
@@ -124,7 +145,7 @@ extension SQLiteStore {
       var status = MessageStatus(
         id: message.id.rawValue, priority: message.priority.rawValue, kind: message.kind.rawValue,
         subject: content.subject, audiences: message.audiences, sender: message.sender.description,
-        acceptedAt: message.acceptedAt, plannedAt: plannedAt.flatMap(Timestamp.parse),
+        acceptedAt: message.acceptedAt, plannedAt: lifecycle.plannedAt,
         counts: counts, bulletins: bulletins,
         recipients: MessageStatus.Reach(
           total: everyone.count, reached: reached.count, unreachable: unreachable.sorted(),
@@ -132,11 +153,11 @@ extension SQLiteStore {
         deliveries: lines)
       status.mode = message.mode.rawValue
       status.supersedes = message.supersedes?.rawValue
-      status.supersededBy = lifecycle?[3]
+      status.supersededBy = lifecycle.supersededBy
       status.expiresAt = message.expiresAt
-      status.cancelledAt = (lifecycle?[1] as String?).flatMap(Timestamp.parse)
-      status.cancelReason = lifecycle?[2]
-      status.retraction = lifecycle?[4]
+      status.cancelledAt = lifecycle.cancelledAt
+      status.cancelReason = lifecycle.cancelReason
+      status.retraction = lifecycle.retraction
       status.retractionOf = message.retractionOf?.rawValue
       return status
     }
