@@ -183,10 +183,9 @@ struct Send: AsyncParsableCommand {
       case .duplicate(let id):
         return .duplicate(id)
       }
-    } catch let error as IntakeError {
-      return .refused(field: error.field, message: error.message)
-    } catch let error as StoreError {
-      return .conflict(message: "\(error)")
+    } catch {
+      guard let refusal = IntakeWire.refusal(error) else { throw error }
+      return refusal
     }
   }
 

@@ -63,11 +63,8 @@ struct DaemonIntake: Sendable {
       case .duplicate(let id):
         return .duplicate(id)
       }
-    } catch let error as IntakeError {
-      return .refused(field: error.field, message: error.message)
-    } catch let error as StoreError {
-      return .conflict(message: "\(error)")
     } catch {
+      if let refusal = IntakeWire.refusal(error) { return refusal }
       logger.error("cannot store an accepted request", metadata: ["error": "\(error)"])
       return .failed(message: "the store did not take the message: \(error)")
     }

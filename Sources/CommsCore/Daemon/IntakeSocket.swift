@@ -51,13 +51,13 @@ public final class IntakeSocket: Sendable {
     self.path = path
     unlink(path)
     let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { throw WakeSocketError.cannotOpen(path, errno) }
+    guard fd >= 0 else { throw LocalSocketError.cannotOpen(path, errno) }
     guard UnixSocketAddress.with(path, { bind(fd, $0, $1) }) == 0, chmod(path, 0o660) == 0,
       listen(fd, 64) == 0
     else {
       let code = errno
       Glibc.close(fd)
-      throw WakeSocketError.cannotOpen(path, code)
+      throw LocalSocketError.cannotOpen(path, code)
     }
     descriptor = fd
     let thread = Thread {

@@ -16,11 +16,11 @@ public final class WakeSocket: Sendable {
     self.path = path
     unlink(path)
     let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
-    guard fd >= 0 else { throw WakeSocketError.cannotOpen(path, errno) }
+    guard fd >= 0 else { throw LocalSocketError.cannotOpen(path, errno) }
     guard UnixSocketAddress.with(path, { bind(fd, $0, $1) }) == 0 else {
       let code = errno
       Glibc.close(fd)
-      throw WakeSocketError.cannotOpen(path, code)
+      throw LocalSocketError.cannotOpen(path, code)
     }
     descriptor = fd
     let thread = Thread {
@@ -55,13 +55,13 @@ public final class WakeSocket: Sendable {
   }
 }
 
-/// The wake socket could not be set up.
-public enum WakeSocketError: Error, CustomStringConvertible {
+/// One of the daemon's local sockets (wake, intake) could not be set up.
+public enum LocalSocketError: Error, CustomStringConvertible {
   case cannotOpen(String, Int32)
   public var description: String {
     switch self {
     case .cannotOpen(let path, let code):
-      "cannot open the wake socket \(path): \(String(cString: strerror(code)))"
+      "cannot open the socket \(path): \(String(cString: strerror(code)))"
     }
   }
 }

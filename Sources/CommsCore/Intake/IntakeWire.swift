@@ -56,6 +56,18 @@ public enum IntakeWire {
     case failed(message: String)
   }
 
+  /// The answer for a refusal thrown by intake or the store (invalid input,
+  /// an unknown message to supersede, an idempotency conflict); nil for
+  /// any other error, which is not the sender's to fix.
+  public static func refusal(_ error: any Error) -> Response? {
+    switch error {
+    case let error as IntakeError: .refused(field: error.field, message: error.message)
+    case StoreError.refused(let field, let message): .refused(field: field, message: message)
+    case StoreError.idempotencyConflict: .conflict(message: "\(error)")
+    default: nil
+    }
+  }
+
   /// The largest request frame the daemon reads: every language's body at its
   /// limit fits many times over; anything larger is refused unread.
   public static let maxRequestBytes = 4 * 1024 * 1024

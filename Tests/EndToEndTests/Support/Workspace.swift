@@ -141,7 +141,7 @@ final class Workspace: @unchecked Sendable {
       last = status
       return status.plannedAt != nil
         && status.deliveries.allSatisfy {
-          ["delivered", "dead", "cancelled", "digested", "superseded", "expired"].contains($0.state)
+          DeliveryState(rawValue: $0.state)?.isFinal == true
         }
     }
     return last!
