@@ -6,7 +6,9 @@ import Foundation
 struct Audit: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Verify, export and report on the audit log.",
-    subcommands: [AuditVerify.self, AuditExport.self, AuditSubject.self, AuditReport.self])
+    subcommands: [
+      AuditVerify.self, AuditExport.self, AuditSubject.self, AuditReport.self, AuditRetain.self,
+    ])
 }
 
 /// Opens the store named by the configuration, for the audit commands.
@@ -103,7 +105,7 @@ struct AuditExport: AsyncParsableCommand {
     var after: Int64 = 0
     var count = 0
     if format == .csv {
-      print("seq,at,kind,message_id,delivery_id,actor,detail,prev_hash,hash")
+      print("seq,at,kind,message_id,delivery_id,actor,detail,prev_hash,hash,personal")
     }
     while true {
       let page = try await store.auditLinks(since: from, until: to, after: after, limit: 5000)
@@ -128,7 +130,7 @@ struct AuditExport: AsyncParsableCommand {
       ("seq", String(link.sequence)), ("at", link.at), ("kind", link.kind),
       ("message_id", link.messageID ?? ""), ("delivery_id", link.deliveryID ?? ""),
       ("actor", link.actor), ("detail", link.detail), ("prev_hash", link.previous),
-      ("hash", link.hash),
+      ("hash", link.hash), ("personal", link.personal ?? ""),
     ]
     switch format {
     case .csv:
@@ -144,6 +146,9 @@ struct AuditExport: AsyncParsableCommand {
       writer.member("hash", link.hash)
       writer.member("kind", link.kind)
       writer.member("message_id", link.messageID ?? "")
+      // As stored, salt included, so anyone can check it against the
+      // detail's commitment; absent when the event has none.
+      if let personal = link.personal { writer.member("personal", json: personal) }
       writer.member("prev_hash", link.previous)
       writer.member("seq", Int(link.sequence))
       writer.endObject()

@@ -23,6 +23,13 @@ struct ConfigCommand: AsyncParsableCommand {
         "\(configuration.file): OK — \(configuration.recipients.count) recipients (\(audiences.joined(separator: ", "))), "
           + "\(configuration.relays.count) relay(s), \(configuration.endpoints.count) endpoint(s), data in \(configuration.dataDirectory)"
       )
+      if let period = configuration.retention.period {
+        print(
+          "personal data is replaced by keyed hashes \(DurationText.format(period)) after acceptance (key \(configuration.retention.keyFile))"
+        )
+      } else {
+        print("no [retention] period: personal data is kept until one is configured")
+      }
     }
   }
 }

@@ -185,6 +185,7 @@ struct Send: AsyncParsableCommand {
       }
     } catch {
       guard let refusal = IntakeWire.refusal(error) else { throw error }
+      await intake.recordRefusal(refusal, of: request)
       return refusal
     }
   }

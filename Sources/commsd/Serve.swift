@@ -24,6 +24,9 @@ struct Serve: AsyncParsableCommand {
     } catch let error as StoreError {
       printError("commsd: \(error)")
       throw ExitCode.failure
+    } catch let error as RetentionKey.Failure {
+      printError("commsd: \(error)")
+      throw ExitCode(78)  // EX_CONFIG
     }
   }
 }

@@ -48,7 +48,8 @@ extension EndToEnd {
           "audit", "export", "--since", "1h", "--format", "csv",
         ])
         let rows = csv.stdout.split(separator: "\n")
-        #expect(rows.first == "seq,at,kind,message_id,delivery_id,actor,detail,prev_hash,hash")
+        #expect(
+          rows.first == "seq,at,kind,message_id,delivery_id,actor,detail,prev_hash,hash,personal")
         #expect(rows.count == events.count + 2)  // header, and the first export's own event
         let store = try SQLiteStore(path: workspace.dataDirectory + "/commsd.sqlite")
         #expect(try await store.auditEvents(kinds: ["audit.exported"]).count == 2)

@@ -30,6 +30,19 @@ extension EndToEnd {
       ),
     ]
 
+    /// A refusal that reached intake is on record: who, which field, why.
+    static func expectRefusalOnRecord(
+      _ store: SQLiteStore, _ refusal: (arguments: [String], expected: String, status: Int32)
+    ) async throws {
+      let refused = try await store.auditEvents(kinds: ["request.refused"]).map(\.event)
+      #expect(refused.count == (refusal.status == 65 ? 1 : 0))
+      if let event = refused.first {
+        let said = "\(event.detail["field"] ?? ""): \(event.detail["reason"] ?? "")"
+        #expect(said.contains(refusal.expected), "\(said)")
+        #expect(event.actor.hasPrefix("cli:"))
+      }
+    }
+
     @Test(arguments: 0..<refusals.count)
     func refusedSendExplainsAndQueuesNothing(case index: Int) async throws {
       let refusal = Self.refusals[index]
@@ -41,6 +54,7 @@ extension EndToEnd {
         #expect(result.stdout.isEmpty)
         let store = try SQLiteStore(path: workspace.dataDirectory + "/commsd.sqlite")
         #expect(try await store.unplannedMessages(limit: 10).isEmpty)
+        try await BadInput.expectRefusalOnRecord(store, refusal)
       }
     }
 

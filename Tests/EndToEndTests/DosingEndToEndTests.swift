@@ -60,6 +60,11 @@ extension EndToEnd {
         let table = try await workspace.commsd(["status", normal])
         #expect(table.stdout.contains("held: quiet hours until "), "\(table.stdout)")
         #expect(http.webhooks.map { $0.payload["priority"] as? String } == ["flash"])
+        // The hold and its reason are on record.
+        let store = try SQLiteStore(path: workspace.dataDirectory + "/commsd.sqlite")
+        let planned = try await store.auditEvents(messageID: MessageID(rawValue: normal))
+          .first { $0.event.kind == "message.planned" }
+        #expect(planned?.event.detail["held.quiet hours"] == "1")
       }
     }
   }

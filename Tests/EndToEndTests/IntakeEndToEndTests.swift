@@ -76,6 +76,7 @@ extension EndToEnd {
         let store = try SQLiteStore(path: workspace.dataDirectory + "/commsd.sqlite")
         #expect(try await store.unplannedMessages(limit: 10).isEmpty)
         #expect(try await store.auditEvents(kinds: ["message.accepted"]).isEmpty)
+        try await BadInput.expectRefusalOnRecord(store, refusal)
       }
     }
 

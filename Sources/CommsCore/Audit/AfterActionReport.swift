@@ -189,16 +189,25 @@ public struct UnreachablePerson: Sendable, Codable, Equatable {
     id: String, name: String, contactsTried: Int, lastContact: String, lastStatus: Int?,
     lastError: String?
   ) {
+    // After the retention period the name and address are keyed hashes,
+    // which mean nothing to a reader of the report.
     self.id = id
-    self.name = name
+    self.name = KeyedHash.isPseudonym(name) ? Self.removed : name
     self.contactsTried = contactsTried
-    self.lastContact = lastContact
+    self.lastContact =
+      lastContact.contains(KeyedHash.prefix)
+      ? lastContact.components(separatedBy: KeyedHash.prefix)[0] + Self.removed : lastContact
     self.lastStatus = lastStatus
     self.lastError = lastError
   }
 
+  static let removed = "(removed after the retention period)"
+
   /// The reason shown: the last error, else the last status code.
   public var reason: String {
+    if let lastError, KeyedHash.isPseudonym(lastError) {
+      return lastStatus.map { "status \($0) (text \(Self.removed))" } ?? "text \(Self.removed)"
+    }
     if let lastError, !lastError.isEmpty { return lastError }
     if let lastStatus { return "status \(lastStatus)" }
     return "ukendt"

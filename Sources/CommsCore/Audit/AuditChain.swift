@@ -25,10 +25,13 @@ public enum AuditChain {
     public var detail: String
     public var previous: String
     public var hash: String
+    /// Personal data kept beside the chain (`AuditPersonal`); not hashed
+    /// itself: the detail carries its commitment.
+    public var personal: String?
 
     public init(
       sequence: Int64, at: String, kind: String, messageID: String?, deliveryID: String?,
-      actor: String, detail: String, previous: String, hash: String = ""
+      actor: String, detail: String, previous: String, hash: String = "", personal: String? = nil
     ) {
       self.sequence = sequence
       self.at = at
@@ -39,6 +42,7 @@ public enum AuditChain {
       self.detail = detail
       self.previous = previous
       self.hash = hash
+      self.personal = personal
     }
 
     /// The canonical content: a JSON object with sorted keys, every field
@@ -95,6 +99,9 @@ public enum AuditChain {
       }
       if link.hash != link.expectedHash {
         return (link, "its content was altered (the hash does not match)")
+      }
+      if let problem = AuditPersonal.problem(detail: link.detail, stored: link.personal) {
+        return (link, problem)
       }
       previous = (link.sequence, link.hash)
     }

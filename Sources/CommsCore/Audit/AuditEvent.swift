@@ -13,10 +13,14 @@ public struct AuditEvent: Sendable, Hashable {
   public var actor: String
   /// Facts as text, stored as a JSON object with sorted keys.
   public var detail: [String: String]
+  /// Facts that are personal data (a relay's error text may repeat an
+  /// address): kept beside the chain under a commitment, and replaced by
+  /// keyed hashes after the retention period (see `AuditPersonal`).
+  public var personal: [String: String]
 
   public init(
     kind: String, at: Date, messageID: MessageID? = nil, deliveryID: DeliveryID? = nil,
-    actor: String, detail: [String: String] = [:]
+    actor: String, detail: [String: String] = [:], personal: [String: String] = [:]
   ) {
     self.kind = kind
     self.at = at
@@ -24,5 +28,6 @@ public struct AuditEvent: Sendable, Hashable {
     self.deliveryID = deliveryID
     self.actor = actor
     self.detail = detail
+    self.personal = personal
   }
 }

@@ -25,6 +25,8 @@ public struct Configuration: Sendable {
   public var recipientLists: [String]
   /// CAP 1.2 in and out (`[cap]`): which audiences alerts reach, who commsd is on export.
   public var cap = CAPSettings()
+  /// How long personal data stays readable (`[retention]`).
+  public var retention: RetentionSettings
 
   /// The SQLite store's file name inside the data directory.
   public static let storeFileName = "commsd.sqlite"

@@ -202,12 +202,13 @@ struct ConfigurationReader {
       }
     }
     let cap = readCAP(root.table("cap"), audiences: audienceNames)
+    let retention = readRetention(root.table("retention"), dataDirectory: dataDirectory)
     root.rejectUnknownKeys()
     return Configuration(
       file: file, hash: hash, dataDirectory: dataDirectory, messageIDDomain: domain,
       defaultLanguage: defaultLanguage, logLevel: logLevel, dispatch: dispatch, retry: retry,
       relays: relays, defaultRelay: defaultRelay, endpoints: endpoints, audiences: audiences,
-      recipients: recipients, recipientLists: listFiles, cap: cap)
+      recipients: recipients, recipientLists: listFiles, cap: cap, retention: retention)
   }
 
   func readNamed<T>(_ table: ConfigTable?, _ read: (ConfigTable, String) -> T?) -> [String: T] {

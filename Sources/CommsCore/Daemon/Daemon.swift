@@ -75,6 +75,8 @@ public final class Daemon: Service {
     FreedMemory.release()  // what parsing the configuration left behind
     let heads = Task { await AuditHeadLog(store: store, logger: logger).run() }
     defer { heads.cancel() }
+    let retention = try retentionLoop(store: store).map { loop in Task { await loop.run() } }
+    defer { retention?.cancel() }
 
     logger.info(
       "commsd is running",
@@ -99,8 +101,24 @@ public final class Daemon: Service {
     await checkpoints.value
     heads.cancel()
     await heads.value
+    retention?.cancel()
+    await retention?.value
     await engine.shutdown()
     withExtendedLifetime(lock) {}
     logger.info("commsd stopped")
+  }
+
+  /// The retention loop, when `[retention]` sets a period; its key is read
+  /// (or made) now, so a bad key file stops the start, not a pass months later.
+  private func retentionLoop(store: SQLiteStore) throws -> RetentionLoop? {
+    let settings = configuration.retention
+    guard let period = settings.period else {
+      logger.notice("no retention period configured: personal data is kept until one is")
+      return nil
+    }
+    let key = try RetentionKey.load(path: settings.keyFile)
+    return RetentionLoop(
+      store: store, period: period, checkEvery: settings.checkEvery, hash: KeyedHash(key: key),
+      clock: clock, logger: logger)
   }
 }

@@ -34,8 +34,9 @@ struct DaemonIntake: Sendable {
     let directory = directory.current
     let intake = Intake(
       configuration: configuration, store: store, clock: clock, directory: directory)
+    let sendRequest = request.sendRequest(sender: sender)
     do {
-      let (message, fingerprint) = try intake.makeMessage(request.sendRequest(sender: sender))
+      let (message, fingerprint) = try intake.makeMessage(sendRequest)
       let outcome: AcceptOutcome
       if message.priority == .flash {
         let plan = Planner(dosing: Dosing()).streamed(
@@ -64,7 +65,10 @@ struct DaemonIntake: Sendable {
         return .duplicate(id)
       }
     } catch {
-      if let refusal = IntakeWire.refusal(error) { return refusal }
+      if let refusal = IntakeWire.refusal(error) {
+        await intake.recordRefusal(refusal, of: sendRequest)
+        return refusal
+      }
       logger.error("cannot store an accepted request", metadata: ["error": "\(error)"])
       return .failed(message: "the store did not take the message: \(error)")
     }

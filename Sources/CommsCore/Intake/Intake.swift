@@ -126,6 +126,30 @@ public struct Intake: Sendable {
     return try await store.accept(message, fingerprint: fingerprint)
   }
 
+  /// Puts a refused request on record (`request.refused`: who, what was
+  /// asked, which field and why), so refusals can be reviewed afterwards.
+  /// Best effort: the refusal stands whether or not this is written.
+  public func recordRefusal(_ response: IntakeWire.Response, of request: SendRequest) async {
+    var detail = [
+      "audiences": request.audiences.joined(separator: ","), "priority": request.priority.rawValue,
+    ]
+    switch response {
+    case .refused(let field, let message):
+      detail["field"] = field
+      detail["reason"] = message
+    case .conflict(let message):
+      detail["field"] = "idempotency_key"
+      detail["reason"] = message
+    case .accepted, .duplicate, .failed:
+      return
+    }
+    try? await store.appendAudit([
+      AuditEvent(
+        kind: "request.refused", at: clock.now(), actor: request.sender.description,
+        detail: detail)
+    ])
+  }
+
   /// Validates `request` and makes the message to store, stamped now, with
   /// the fingerprint that tells a repeated idempotency key from a conflict.
   public func makeMessage(_ request: SendRequest) throws(IntakeError) -> (Message, String) {

@@ -182,6 +182,18 @@ enum SQLiteSchema {
           DROP INDEX deliveries_message;
           """)
     }
+    migrator.registerMigration("0008-retention") { db in
+      try db.execute(
+        sql: """
+          -- Personal data of an audit event, beside the chain: the chained
+          -- detail commits to it (see AuditPersonal).
+          ALTER TABLE audit_events ADD COLUMN personal TEXT;
+          -- When the message's bodies and contact data were replaced by keyed
+          -- hashes (the retention period); NULL while readable.
+          ALTER TABLE messages ADD COLUMN pseudonymised_at TEXT;
+          CREATE INDEX messages_retained ON messages(accepted_at) WHERE pseudonymised_at IS NULL;
+          """)
+    }
     return migrator
   }
 }

@@ -4,12 +4,15 @@ import GRDB
 /// Reading the audit chain: verification, its head, and exports.
 extension SQLiteStore {
   static let linkColumns =
-    "SELECT seq, at, kind, message_id, delivery_id, actor, detail, prev_hash, hash FROM audit_events"
+    """
+    SELECT seq, at, kind, message_id, delivery_id, actor, detail, prev_hash, hash, personal
+    FROM audit_events
+    """
 
   static func link(from row: Row) -> AuditChain.Link {
     AuditChain.Link(
       sequence: row[0], at: row[1], kind: row[2], messageID: row[3], deliveryID: row[4],
-      actor: row[5], detail: row[6], previous: row[7], hash: row[8])
+      actor: row[5], detail: row[6], previous: row[7], hash: row[8], personal: row[9])
   }
 
   /// Walks the whole chain in sequence order, a page at a time, and names

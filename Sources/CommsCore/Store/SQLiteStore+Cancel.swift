@@ -17,10 +17,17 @@ extension SQLiteStore {
     let id = cancellation.messageID
     guard
       let row = try Row.fetchOne(
-        db, sql: "SELECT cancelled_at FROM messages WHERE id = ?", arguments: [id.rawValue])
+        db, sql: "SELECT cancelled_at, pseudonymised_at FROM messages WHERE id = ?",
+        arguments: [id.rawValue])
     else { throw StoreError.refused(field: "id", "there is no message \(id) in this store") }
     if let cancelled: String = row[0] {
       throw StoreError.refused(field: "id", "\(id) was already cancelled at \(cancelled)")
+    }
+    if cancellation.retraction != nil, let retained: String = row[1] {
+      throw StoreError.refused(
+        field: "notify",
+        "\(id)'s contact data was replaced by keyed hashes at \(retained) (retention period): a retraction cannot reach its readers"
+      )
     }
     let at = cancellation.at
     try db.execute(

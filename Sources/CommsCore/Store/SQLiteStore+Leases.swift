@@ -70,23 +70,32 @@ extension SQLiteStore {
   /// Those held for a digest are left to the digest (`DigestBuilder`).
   static func releaseHeld(_ db: Database, now: Date) throws {
     let nowText = Timestamp.format(now)
+    let digestReasons = "'\(HoldReason.digest.rawValue)', '\(HoldReason.capToDigest.rawValue)'"
+    // Why they were held, counted before the update forgets it.
+    let reasons = try Row.fetchAll(
+      db.cachedStatement(
+        sql: """
+          SELECT COALESCE(hold_reason, 'unknown'), COUNT(*) FROM deliveries
+          WHERE state = 'held' AND due_at <= ? AND COALESCE(hold_reason, '') NOT IN (\(digestReasons))
+          GROUP BY 1
+          """), arguments: [nowText])
+    guard !reasons.isEmpty else { return }
     let rows = try Row.fetchAll(
       db.cachedStatement(
         sql: """
           UPDATE deliveries SET state = 'ready', hold_reason = NULL, updated_at = ?
           WHERE state = 'held' AND due_at <= ?
-            AND COALESCE(hold_reason, '') NOT IN ('\(HoldReason.digest.rawValue)', '\(HoldReason.capToDigest.rawValue)')
+            AND COALESCE(hold_reason, '') NOT IN (\(digestReasons))
           RETURNING id
           """), arguments: [nowText, nowText])
     guard !rows.isEmpty else { return }
+    var detail = [
+      "count": String(rows.count),
+      "deliveries": rows.map { $0[0] as String }.joined(separator: ","),
+    ]
+    for reason in reasons { detail["held.\(reason[0] as String)"] = String(reason[1] as Int) }
     try insertAudit(
-      db,
-      AuditEvent(
-        kind: "delivery.released", at: now, actor: "commsd",
-        detail: [
-          "count": String(rows.count),
-          "deliveries": rows.map { $0[0] as String }.joined(separator: ","),
-        ]))
+      db, AuditEvent(kind: "delivery.released", at: now, actor: "commsd", detail: detail))
   }
 
   public func release(_ ids: [DeliveryID], owner: String, at: Date) async throws {

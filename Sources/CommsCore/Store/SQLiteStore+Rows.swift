@@ -183,7 +183,7 @@ extension SQLiteStore {
   }
 
   static let auditColumns =
-    "SELECT seq, at, kind, message_id, delivery_id, actor, detail FROM audit_events"
+    "SELECT seq, at, kind, message_id, delivery_id, actor, detail, personal FROM audit_events"
 
   static func auditEvent(from row: Row) -> StoredAuditEvent {
     let detail =
@@ -195,6 +195,6 @@ extension SQLiteStore {
         kind: row[2], at: Timestamp.parse(row[1]) ?? Date(timeIntervalSince1970: 0),
         messageID: (row[3] as String?).map(MessageID.init(rawValue:)),
         deliveryID: (row[4] as String?).map(DeliveryID.init(rawValue:)), actor: row[5],
-        detail: detail))
+        detail: detail, personal: AuditPersonal.values(row[7])))
   }
 }

@@ -44,7 +44,9 @@ extension SQLiteStore {
         let defaultLanguage: String = row[4]
         let subject = (contents[language] ?? contents[defaultLanguage])?.subject ?? ""
         let endpoint: String? = row[8]
-        let address: String = row[9]
+        let stored: String = row[9]
+        let address =
+          KeyedHash.isPseudonym(stored) ? "(removed after the retention period)" : stored
         return SubjectEntry(
           messageID: row[1], acceptedAt: Timestamp.parse(row[2]) ?? Date(timeIntervalSince1970: 0),
           subject: subject, audience: row[6], channel: row[7],

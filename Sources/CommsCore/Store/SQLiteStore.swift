@@ -41,6 +41,11 @@ public final class SQLiteStore: Store {
     configuration.prepareDatabase { db in
       // WAL with FULL syncs the log on every commit: durable, not just consistent.
       try db.execute(sql: "PRAGMA synchronous = FULL")
+      // Freed space is overwritten with zeros, so a value replaced after the
+      // retention period leaves no old copy in the file's free space (and
+      // none from the row moves before it). Costs little here: the queue
+      // rewrites rows in place and rarely frees whole pages.
+      try db.execute(sql: "PRAGMA secure_delete = ON")
       if backgroundCheckpoints { try db.execute(sql: "PRAGMA wal_autocheckpoint = 0") }
     }
     // Opening a new store switches it to WAL, and GRDB reads which
@@ -189,12 +194,14 @@ public final class SQLiteStore: Store {
       arguments: [plan.messageID.rawValue]
     ).reduce(into: [String: Int]()) { $0[$1[0]] = $1[1] }
     var states: [String: Int] = [:]
+    var holds: [String: Int] = [:]
     var count = 0
     let perAudience = try plan.produce { delivery in
       var delivery = delivery
       delivery.bulletin = bulletins[delivery.audience] ?? 0
       try Self.insertDelivery(db, delivery, now: now)
       states[delivery.state.rawValue, default: 0] += 1
+      if let reason = delivery.holdReason { holds[reason.rawValue, default: 0] += 1 }
       count += 1
     }
     var detail = perAudience.reduce(into: [String: String]()) {
@@ -203,6 +210,7 @@ public final class SQLiteStore: Store {
     for (audience, number) in bulletins { detail["bulletin.\(audience)"] = String(number) }
     detail["deliveries"] = String(count)
     for (state, count) in states { detail["state.\(state)"] = String(count) }
+    for (reason, count) in holds { detail["held.\(reason)"] = String(count) }
     if let supersedes { detail["supersedes"] = supersedes.rawValue }
     try Self.insertAudit(
       db,
@@ -308,14 +316,14 @@ public final class SQLiteStore: Store {
         "duration_ms": String(Int((outcome.duration.seconds * 1000).rounded())),
       ]
       if outcome.statusCode != 0 { detail["status"] = String(outcome.statusCode) }
-      if let error = outcome.error { detail["error"] = error }
+      let personal = outcome.error.map { ["error": $0] } ?? [:]
       if let due = outcome.dueAt, withdrawn == nil { detail["retry_at"] = Timestamp.format(due) }
       if let withdrawn { detail["withdrawn"] = withdrawn.rawValue }
       try Self.insertAudit(
         db,
         AuditEvent(
           kind: "delivery.\(state.rawValue)", at: outcome.at, messageID: outcome.messageID,
-          deliveryID: outcome.deliveryID, actor: owner, detail: detail))
+          deliveryID: outcome.deliveryID, actor: owner, detail: detail, personal: personal))
       if state == .dead {
         try Self.fallBack(db, from: outcome, owner: owner)
       }
@@ -351,15 +359,14 @@ public final class SQLiteStore: Store {
       [Contact].self, from: Data((row[Self.deliveryColumnCount] as String).utf8))
     let nextIndex = dead.contactIndex + 1
     guard nextIndex < contacts.count else {
+      var detail = ["recipient": dead.recipientID, "contacts_tried": String(contacts.count)]
+      if outcome.statusCode != 0 { detail["status"] = String(outcome.statusCode) }
       try insertAudit(
         db,
         AuditEvent(
           kind: "recipient.unreachable", at: outcome.at, messageID: dead.messageID,
           deliveryID: dead.id, actor: owner,
-          detail: [
-            "recipient": dead.recipientID, "contacts_tried": String(contacts.count),
-            "reason": outcome.error ?? "failed",
-          ]))
+          detail: detail, personal: ["reason": outcome.error ?? "failed"]))
       return
     }
     var generator = SystemRandomNumberGenerator()
@@ -403,19 +410,27 @@ public final class SQLiteStore: Store {
   /// so concurrent writers (the daemon, a CLI command) chain in commit order.
   static func insertAudit(_ db: Database, _ event: AuditEvent) throws {
     let head = try AuditHeads.head(in: db)
+    var detail = event.detail
+    var personal: String?
+    if !event.personal.isEmpty {
+      let sealed = AuditPersonal.seal(event.personal)
+      detail[AuditPersonal.commitmentKey] = sealed.commitment
+      personal = sealed.stored
+    }
     var link = AuditChain.Link(
       sequence: head.sequence + 1, at: Timestamp.format(event.at), kind: event.kind,
       messageID: event.messageID?.rawValue, deliveryID: event.deliveryID?.rawValue,
-      actor: event.actor, detail: JSONWriter.object(event.detail), previous: head.hash)
+      actor: event.actor, detail: JSONWriter.object(detail), previous: head.hash)
     link.hash = link.expectedHash
     let statement = try db.cachedStatement(
       sql: """
-        INSERT INTO audit_events (seq, at, kind, message_id, delivery_id, actor, detail, prev_hash, hash)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+        INSERT INTO audit_events (seq, at, kind, message_id, delivery_id, actor, detail, prev_hash, hash,
+          personal)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """)
     try statement.execute(arguments: [
       link.sequence, link.at, link.kind, link.messageID, link.deliveryID, link.actor, link.detail,
-      link.previous, link.hash,
+      link.previous, link.hash, personal,
     ])
     AuditHeads.advance(in: db, to: (link.sequence, link.hash))
   }

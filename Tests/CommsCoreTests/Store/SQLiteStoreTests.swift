@@ -114,6 +114,25 @@ import Testing
     #expect(try await fixture.store.status(of: id)?.counts == ["ready": 2])
   }
 
+  @Test func releasedHoldsAreAuditedWithTheirReason() async throws {
+    let fixture = try StoreFixture()
+    defer { fixture.cleanUp() }
+    _ = try await fixture.acceptAndPlan(fixture.request())
+    let now = fixture.clock.now()
+    try await fixture.store.pool.write { db in
+      try db.execute(
+        sql: "UPDATE deliveries SET state = 'held', hold_reason = 'quiet hours', due_at = ?",
+        arguments: [Timestamp.format(now + 60)])
+    }
+    #expect(try await fixture.store.lease(owner: "n", now: now, until: now + 60, limit: 10).isEmpty)
+    let leased = try await fixture.store.lease(
+      owner: "n", now: now + 61, until: now + 120, limit: 10)
+    #expect(leased.count == 2)
+    let released = try await fixture.store.auditEvents(kinds: ["delivery.released"])
+    #expect(released.map { $0.event.detail["held.quiet hours"] } == ["2"])
+    #expect(released.first?.event.detail["count"] == "2")
+  }
+
   @Test func crashedLeasesReturnToReadyAndKeepTheirIds() async throws {
     let fixture = try StoreFixture()
     defer { fixture.cleanUp() }

@@ -1,0 +1,30 @@
+import Foundation
+
+/// Reading the optional `[retention]` section (see `RetentionSettings`).
+extension ConfigurationReader {
+  func readRetention(_ table: ConfigTable?, dataDirectory: String) -> RetentionSettings {
+    let defaultKey = (dataDirectory as NSString).appendingPathComponent("retention.key")
+    var settings = RetentionSettings(keyFile: defaultKey)
+    guard var table else { return settings }
+    if let text = table.string("period", required: true) {
+      if let period = DurationText.parse(text), period >= .seconds(3600) {
+        settings.period = period
+      } else {
+        table.fail(
+          "period",
+          "expected a duration of at least 1h such as \"180d\" (personal data is needed while messages go out), found \"\(text)\""
+        )
+      }
+    }
+    if let file = table.string("key_file") { settings.keyFile = resolve(file) }
+    if let every = table.duration("check_every") {
+      if every < .seconds(1) {
+        table.fail("check_every", "must be at least 1s")
+      } else {
+        settings.checkEvery = every
+      }
+    }
+    table.rejectUnknownKeys()
+    return settings
+  }
+}

@@ -1,0 +1,181 @@
+import Foundation
+import GRDB
+
+/// The retention period: a message's bodies and contact data, and the
+/// personal data of its audit events, replaced by keyed hashes.
+extension SQLiteStore {
+  /// What one pass did.
+  public struct RetentionOutcome: Sendable, Equatable {
+    public var messages = 0
+    public var deliveries = 0
+    public var auditEvents = 0
+    public init() {}
+  }
+
+  /// Deliveries rewritten per transaction: a 100,000-recipient message is
+  /// done in steps, and an intake waiting for the writer goes between them.
+  static let retentionStep = 2000
+
+  /// Pseudonymises every message accepted before `cutoff` whose deliveries
+  /// have all reached a final state. Idempotent: a pass stopped half-way (a
+  /// crash) is finished by the next one.
+  ///
+  /// Kept readable: ids (recipient, message, delivery), audiences, states,
+  /// times, status codes, subjects, and the audit chain itself. Replaced:
+  /// bodies, recipient names, every contact address (also the fallback
+  /// contacts), error texts, and the personal data beside audit events.
+  /// The store runs with `secure_delete`, so the old bytes are overwritten
+  /// rather than left in free space; the write-ahead log is emptied after
+  /// the pass (`wal_checkpoint(TRUNCATE)`), since it holds old page images.
+  public func applyRetention(
+    before cutoff: Date, hash: KeyedHash, at now: Date, period: String
+  ) async throws -> RetentionOutcome {
+    var outcome = RetentionOutcome()
+    let finalStates = DeliveryState.allCases.filter(\.isFinal).map { "'\($0.rawValue)'" }
+      .joined(separator: ", ")
+    while true {
+      let candidates = try await pool.read { db in
+        try String.fetchAll(
+          db,
+          sql: """
+            SELECT id FROM messages m
+            WHERE pseudonymised_at IS NULL AND accepted_at < ?
+              AND (planned_at IS NOT NULL OR cancelled_at IS NOT NULL)
+              AND NOT EXISTS (
+                SELECT 1 FROM deliveries d
+                WHERE d.message_id = m.id AND d.state NOT IN (\(finalStates)))
+            ORDER BY accepted_at LIMIT 100
+            """, arguments: [Timestamp.format(cutoff)])
+      }
+      if candidates.isEmpty { break }
+      for id in candidates {
+        let done = try await pseudonymise(
+          MessageID(rawValue: id), hash: hash, at: now, period: period)
+        outcome.messages += 1
+        outcome.deliveries += done.deliveries
+        outcome.auditEvents += done.auditEvents
+      }
+    }
+    if outcome.messages > 0 { try await emptyWriteAheadLog() }
+    return outcome
+  }
+
+  /// One message, in steps of `retentionStep` deliveries; the last step also
+  /// rewrites the message and its audit events, marks it and audits it.
+  private func pseudonymise(
+    _ id: MessageID, hash: KeyedHash, at now: Date, period: String
+  ) async throws -> (deliveries: Int, auditEvents: Int) {
+    var deliveries = 0
+    while true {
+      await urgent.yield()
+      let step = try await pool.write { db -> (deliveries: Int, auditEvents: Int?) in
+        let count = try Self.pseudonymiseDeliveries(db, of: id, hash: hash)
+        guard count < Self.retentionStep else { return (count, nil) }
+        return (count, try Self.pseudonymiseMessage(db, id, hash: hash, at: now, period: period))
+      }
+      deliveries += step.deliveries
+      if let events = step.auditEvents { return (deliveries, events) }
+    }
+  }
+
+  /// Up to `retentionStep` of the message's deliveries not yet rewritten.
+  static func pseudonymiseDeliveries(_ db: Database, of id: MessageID, hash: KeyedHash) throws
+    -> Int
+  {
+    let rows = try Row.fetchAll(
+      db,
+      sql: """
+        SELECT id, recipient_name, address, contacts, last_error FROM deliveries
+        WHERE message_id = ? AND substr(address, 1, \(KeyedHash.prefix.utf8.count)) <> ?
+        LIMIT \(retentionStep)
+        """, arguments: [id.rawValue, KeyedHash.prefix])
+    let update = try db.cachedStatement(
+      sql: """
+        UPDATE deliveries SET recipient_name = ?, address = ?, contacts = ?, last_error = ?
+        WHERE id = ?
+        """)
+    let decoder = JSONCoding.decoder()
+    var contactLists: [String: String] = [:]
+    for row in rows {
+      let stored: String = row[3]
+      let contacts: String
+      if let done = contactLists[stored] {
+        contacts = done
+      } else {
+        let list = try decoder.decode([Contact].self, from: Data(stored.utf8))
+        contacts = Contact.json(
+          list.map { contact in
+            switch contact {
+            case .email(let address): .email(address: hash.pseudonym(address))
+            case .webhook(let endpoint, let address):
+              .webhook(endpoint: endpoint, address: hash.pseudonym(address))
+            }
+          })
+        contactLists[stored] = contacts
+      }
+      try update.execute(arguments: [
+        hash.pseudonym(row[1]), hash.pseudonym(row[2]), contacts,
+        (row[4] as String?).map(hash.pseudonym), row[0] as String,
+      ])
+    }
+    return rows.count
+  }
+
+  /// The message's bodies, its audit events' personal data, the mark, and
+  /// the `message.pseudonymised` event. Returns how many events it rewrote.
+  static func pseudonymiseMessage(
+    _ db: Database, _ id: MessageID, hash: KeyedHash, at now: Date, period: String
+  ) throws -> Int {
+    let at = Timestamp.format(now)
+    if let stored = try String.fetchOne(
+      db, sql: "SELECT contents FROM messages WHERE id = ?", arguments: [id.rawValue])
+    {
+      var contents = try JSONCoding.decoder().decode(
+        [String: MessageContent].self, from: Data(stored.utf8))
+      for (language, content) in contents {
+        contents[language] = MessageContent(
+          subject: content.subject, body: hash.pseudonym(content.body))
+      }
+      try db.execute(
+        sql: "UPDATE messages SET contents = ?, pseudonymised_at = ? WHERE id = ?",
+        arguments: [JSONCoding.string(contents), at, id.rawValue])
+    }
+    let events = try Row.fetchAll(
+      db,
+      sql: "SELECT seq, personal FROM audit_events WHERE message_id = ? AND personal IS NOT NULL",
+      arguments: [id.rawValue])
+    var rewritten = 0
+    for event in events {
+      let stored: String = event[1]
+      let pseudonymised = AuditPersonal.pseudonymised(stored, with: hash, at: at)
+      guard pseudonymised != stored else { continue }
+      try db.execute(
+        sql: "UPDATE audit_events SET personal = ? WHERE seq = ?",
+        arguments: [pseudonymised, event[0] as Int64])
+      rewritten += 1
+    }
+    let deliveries =
+      try Int.fetchOne(
+        db, sql: "SELECT COUNT(*) FROM deliveries WHERE message_id = ?", arguments: [id.rawValue])
+      ?? 0
+    try insertAudit(
+      db,
+      AuditEvent(
+        kind: "message.pseudonymised", at: now, messageID: id, actor: "commsd",
+        detail: [
+          "period": period, "deliveries": String(deliveries),
+          "audit_events": String(rewritten),
+        ]))
+    return rewritten
+  }
+
+  /// Copies the write-ahead log into the database file and truncates it, so
+  /// no old page image (with the values just replaced) stays in it.
+  /// Waits (the busy handler, up to 30 s) for readers of older snapshots.
+  func emptyWriteAheadLog() async throws {
+    await urgent.yield()
+    try await pool.writeWithoutTransaction { db in
+      try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+    }
+  }
+}
