@@ -136,23 +136,7 @@ struct AuditExport: AsyncParsableCommand {
     case .csv:
       return fields.map { csvField($0.1) }.joined(separator: ",")
     case .jsonl:
-      var writer = JSONWriter()
-      writer.beginObject()
-      writer.member("actor", link.actor)
-      writer.member("at", link.at)
-      writer.member("delivery_id", link.deliveryID ?? "")
-      // Stored as a JSON object already: kept as one, not quoted as a string.
-      writer.member("detail", json: link.detail)
-      writer.member("hash", link.hash)
-      writer.member("kind", link.kind)
-      writer.member("message_id", link.messageID ?? "")
-      // As stored, salt included, so anyone can check it against the
-      // detail's commitment; absent when the event has none.
-      if let personal = link.personal { writer.member("personal", json: personal) }
-      writer.member("prev_hash", link.previous)
-      writer.member("seq", Int(link.sequence))
-      writer.endObject()
-      return String(decoding: writer.bytes, as: UTF8.self)
+      return link.exportJSON
     }
   }
 

@@ -30,12 +30,11 @@ struct Cancel: AsyncParsableCommand {
       printError("commsd cancel: \"\(id)\" is not a message id (they look like msg_01J…)")
       throw ExitCode(65)
     }
-    let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
-    if reason.isEmpty || reason.count > Cancellation.maxReasonLength
-      || reason.unicodeScalars.contains(where: { $0.value < 0x20 && $0 != "\n" })
-    {
-      printError(
-        "commsd cancel: reason: give 1 to \(Cancellation.maxReasonLength) characters of text")
+    let reason: String
+    do {
+      reason = try Cancellation.checkedReason(self.reason)
+    } catch {
+      printError("commsd cancel: \(error)")
       throw ExitCode(65)
     }
     let store = try Self.openStore(configuration, command: "commsd cancel")
@@ -64,22 +63,10 @@ extension Cancel {
     _ messageID: MessageID, reason: String, notify: Bool, actor: Sender, store: SQLiteStore,
     configuration: Configuration, command: String
   ) async throws {
-    let now = Date()
-    var retraction: Message?
-    if notify {
-      guard let original = try await store.message(messageID) else {
-        printError("\(command): id: there is no message \(messageID) in this store")
-        throw ExitCode(65)
-      }
-      var generator = SystemRandomNumberGenerator()
-      retraction = Retraction.message(
-        withdrawing: original, reason: reason, sender: actor, at: now, using: &generator)
-    }
     let outcome: CancelOutcome
     do {
-      outcome = try await store.cancel(
-        Cancellation(
-          messageID: messageID, reason: reason, actor: actor, at: now, retraction: retraction))
+      outcome = try await Cancellation.carryOut(
+        messageID, reason: reason, notify: notify, actor: actor, store: store, at: Date())
     } catch let error as StoreError {
       printError("\(command): \(error)")
       throw ExitCode(65)

@@ -108,3 +108,26 @@ public enum AuditChain {
     return nil
   }
 }
+
+extension AuditChain.Link {
+  /// The event as one JSON object, as `commsd audit export` and
+  /// `GET /v1/audit` give it: the stored detail as an object, the personal
+  /// text (salt included, so anyone can check it against the commitment)
+  /// when there is one.
+  public var exportJSON: String {
+    var writer = JSONWriter(capacity: 256 + detail.utf8.count)
+    writer.beginObject()
+    writer.member("actor", actor)
+    writer.member("at", at)
+    writer.member("delivery_id", deliveryID ?? "")
+    writer.member("detail", json: detail)
+    writer.member("hash", hash)
+    writer.member("kind", kind)
+    writer.member("message_id", messageID ?? "")
+    if let personal { writer.member("personal", json: personal) }
+    writer.member("prev_hash", previous)
+    writer.member("seq", Int(sequence))
+    writer.endObject()
+    return String(decoding: writer.bytes, as: UTF8.self)
+  }
+}

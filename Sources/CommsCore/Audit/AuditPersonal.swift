@@ -50,11 +50,32 @@ public enum AuditPersonal {
     return members
   }
 
+  private static let commitmentNeedle = Array("\"\(commitmentKey)\":".utf8)
+
+  static func mentionsCommitment(_ detail: String) -> Bool {
+    var detail = detail
+    return detail.withUTF8 { bytes in
+      let needle = commitmentNeedle
+      guard bytes.count >= needle.count else { return false }
+      var index = 0
+      while index <= bytes.count - needle.count {
+        if bytes[index] == needle[0] && bytes[index + 1] == needle[1] {
+          var offset = 2
+          while offset < needle.count && bytes[index + offset] == needle[offset] { offset += 1 }
+          if offset == needle.count { return true }
+        }
+        index += 1
+      }
+      return false
+    }
+  }
+
   /// What is wrong with an event's personal text, or nil. `detail` is the
   /// chained detail (JSON); `stored` the personal text kept beside it.
   static func problem(detail: String, stored: String?) -> String? {
-    // Most events have neither; only those that do are parsed.
-    guard stored != nil || detail.contains("\"\(commitmentKey)\":") else { return nil }
+    // Most events have neither; only those that do are parsed. A byte
+    // search: `String.contains` was a quarter of `audit verify`'s time.
+    guard stored != nil || mentionsCommitment(detail) else { return nil }
     let commitment =
       (try? JSONCoding.decoder().decode([String: String].self, from: Data(detail.utf8)))?[
         commitmentKey]

@@ -27,6 +27,8 @@ public struct Configuration: Sendable {
   public var cap = CAPSettings()
   /// How long personal data stays readable (`[retention]`).
   public var retention: RetentionSettings
+  /// The HTTP API (`[api]`, `[hooks.NAME]`); nil: none.
+  public var api: APISettings?
 
   /// The SQLite store's file name inside the data directory.
   public static let storeFileName = "commsd.sqlite"

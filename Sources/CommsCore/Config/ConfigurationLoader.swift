@@ -203,12 +203,14 @@ struct ConfigurationReader {
     }
     let cap = readCAP(root.table("cap"), audiences: audienceNames)
     let retention = readRetention(root.table("retention"), dataDirectory: dataDirectory)
+    let api = readAPI(root.table("api"), hooks: root.table("hooks"), audiences: audienceNames)
     root.rejectUnknownKeys()
     return Configuration(
       file: file, hash: hash, dataDirectory: dataDirectory, messageIDDomain: domain,
       defaultLanguage: defaultLanguage, logLevel: logLevel, dispatch: dispatch, retry: retry,
       relays: relays, defaultRelay: defaultRelay, endpoints: endpoints, audiences: audiences,
-      recipients: recipients, recipientLists: listFiles, cap: cap, retention: retention)
+      recipients: recipients, recipientLists: listFiles, cap: cap, retention: retention,
+      api: api)
   }
 
   func readNamed<T>(_ table: ConfigTable?, _ read: (ConfigTable, String) -> T?) -> [String: T] {

@@ -77,6 +77,15 @@ public final class Daemon: Service {
     defer { heads.cancel() }
     let retention = try retentionLoop(store: store).map { loop in Task { await loop.run() } }
     defer { retention?.cancel() }
+    let readiness = Readiness()
+    let api = try configuration.api.map { settings in
+      try APIServer(
+        configuration: configuration, settings: settings, store: store, intake: intakeDesk,
+        planBell: planBell, clock: clock, readiness: readiness, logger: logger)
+    }
+    let apiTask = try await startAPI(api)
+    defer { apiTask?.cancel() }
+    readiness.set(true)
 
     logger.info(
       "commsd is running",
@@ -94,9 +103,13 @@ public final class Daemon: Service {
       }
     } onGracefulShutdown: {
       self.logger.info("stopping: no new leases; waiting for transfers in flight")
+      readiness.set(false)
+      apiTask?.cancel()  // no "accepted" over HTTP from here on
       dispatcher.stop()
     }
     intake.close()  // no "accepted" once the loops have stopped
+    apiTask?.cancel()
+    _ = await apiTask?.result
     checkpoints.cancel()
     await checkpoints.value
     heads.cancel()
@@ -120,5 +133,35 @@ public final class Daemon: Service {
     return RetentionLoop(
       store: store, period: period, checkEvery: settings.checkEvery, hash: KeyedHash(key: key),
       clock: clock, logger: logger)
+  }
+
+  /// Starts the HTTP API, if configured, and returns once it listens; a
+  /// port that cannot be bound stops the start with the reason.
+  private func startAPI(_ api: APIServer?) async throws -> Task<Void, any Error>? {
+    guard let api else { return nil }
+    let (bound, signal) = AsyncStream<Void>.makeStream()
+    let task = Task { try await api.run(bound: { signal.yield() }) }
+    let listening = Task {
+      for await _ in bound { return true }
+      return false
+    }
+    // Whichever comes first: listening, or the server failing to start.
+    let failed = Task { () -> (any Error)? in
+      if case .failure(let error) = await task.result {
+        signal.finish()
+        return error
+      }
+      return nil
+    }
+    if await listening.value {
+      logger.notice(
+        "HTTP API listening",
+        metadata: [
+          "address": "\(api.settings.host):\(api.settings.port)",
+          "tls": "\(api.settings.usesTLS)",
+        ])
+      return task
+    }
+    throw await failed.value ?? CancellationError()
   }
 }

@@ -31,10 +31,15 @@ struct DaemonIntake: Sendable {
     let sender =
       request.cap.map { Sender(kind: .cap, name: $0.sender, origin: "\(operatorName)@\(host)") }
       ?? Sender(kind: .cli, name: operatorName, origin: host)
+    return await accept(request.sendRequest(sender: sender))
+  }
+
+  /// Validates, stores and (flash) plans and hands on `request`, whose
+  /// sender the caller has established (socket peer, API token).
+  func accept(_ sendRequest: SendRequest) async -> IntakeWire.Response {
     let directory = directory.current
     let intake = Intake(
       configuration: configuration, store: store, clock: clock, directory: directory)
-    let sendRequest = request.sendRequest(sender: sender)
     do {
       let (message, fingerprint) = try intake.makeMessage(sendRequest)
       let outcome: AcceptOutcome
@@ -57,8 +62,9 @@ struct DaemonIntake: Sendable {
         logger.info(
           "message accepted",
           metadata: [
-            "message": "\(id)", "sender": "\(sender)", "priority": "\(request.priority.rawValue)",
-            "audiences": "\(request.audiences.joined(separator: ","))",
+            "message": "\(id)", "sender": "\(sendRequest.sender)",
+            "priority": "\(sendRequest.priority.rawValue)",
+            "audiences": "\(sendRequest.audiences.joined(separator: ","))",
           ])
         return .accepted(id)
       case .duplicate(let id):

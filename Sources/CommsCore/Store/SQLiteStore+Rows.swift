@@ -97,16 +97,49 @@ extension SQLiteStore {
     )
   }
 
+  /// The columns `deliveryLine(from:)` reads.
+  static let lineColumns = """
+    id, recipient_id, recipient_name, audience, channel, endpoint, address, state, attempts,
+      due_at, last_status, last_error, delivered_at, contact_index, json_array_length(contacts),
+      bulletin, language, hold_reason,
+      (SELECT d.state FROM deliveries d WHERE d.id = deliveries.digest_id), digest_id
+    """
+
+  static func deliveryLine(from row: Row) -> MessageStatus.DeliveryLine {
+    let endpoint: String? = row[5]
+    let address: String = row[6]
+    return MessageStatus.DeliveryLine(
+      id: row[0], recipient: row[1], recipientName: row[2], audience: row[3], channel: row[4],
+      contact: endpoint.map { "\($0):\(address)" } ?? address, state: row[7], attempts: row[8],
+      dueAt: (row[9] as String?).flatMap(Timestamp.parse), lastStatus: row[10],
+      lastError: row[11],
+      deliveredAt: (row[12] as String?).flatMap(Timestamp.parse), bulletin: row[15],
+      language: row[16], holdReason: row[17], digest: row[19])
+  }
+
+  /// One page of a message's deliveries in id order (ids grow with time),
+  /// after `after` (a delivery id), for the HTTP API.
+  public func deliveryPage(of id: MessageID, after: String?, limit: Int) async throws
+    -> [MessageStatus.DeliveryLine]
+  {
+    try await pool.read { db in
+      try Row.fetchAll(
+        db,
+        sql: """
+          SELECT \(Self.lineColumns) FROM deliveries
+          WHERE message_id = ? AND id > ? ORDER BY id LIMIT ?
+          """, arguments: [id.rawValue, after ?? "", limit]
+      ).map(Self.deliveryLine(from:))
+    }
+  }
+
   public func status(of id: MessageID) async throws -> MessageStatus? {
     try await pool.read { db in
       guard let (message, lifecycle) = try Self.messageWithLifecycle(db, id) else { return nil }
       let rows = try Row.fetchAll(
         db,
         sql: """
-          SELECT id, recipient_id, recipient_name, audience, channel, endpoint, address, state, attempts,
-            due_at, last_status, last_error, delivered_at, contact_index, json_array_length(contacts),
-            bulletin, language, hold_reason,
-            (SELECT d.state FROM deliveries d WHERE d.id = deliveries.digest_id), digest_id
+          SELECT \(Self.lineColumns)
           FROM deliveries WHERE message_id = ? ORDER BY audience, recipient_id, contact_index
           """, arguments: [id.rawValue])
       var counts: [String: Int] = [:]
@@ -126,15 +159,7 @@ extension SQLiteStore {
         if state == "dead", (row[13] as Int) + 1 >= (row[14] as Int? ?? 1) {
           unreachable.insert(recipient)
         }
-        let endpoint: String? = row[5]
-        let address: String = row[6]
-        return MessageStatus.DeliveryLine(
-          id: row[0], recipient: row[1], recipientName: row[2], audience: row[3], channel: row[4],
-          contact: endpoint.map { "\($0):\(address)" } ?? address, state: state, attempts: row[8],
-          dueAt: (row[9] as String?).flatMap(Timestamp.parse), lastStatus: row[10],
-          lastError: row[11],
-          deliveredAt: (row[12] as String?).flatMap(Timestamp.parse), bulletin: row[15],
-          language: row[16], holdReason: row[17], digest: row[19])
+        return Self.deliveryLine(from: row)
       }
       unreachable.subtract(reached)
       let bulletins = try Row.fetchAll(
@@ -196,5 +221,15 @@ extension SQLiteStore {
         messageID: (row[3] as String?).map(MessageID.init(rawValue:)),
         deliveryID: (row[4] as String?).map(DeliveryID.init(rawValue:)), actor: row[5],
         detail: detail, personal: AuditPersonal.values(row[7])))
+  }
+}
+
+extension SQLiteStore {
+  /// How many deliveries are in each state (for `/metrics`).
+  public func deliveryCounts() async throws -> [String: Int] {
+    try await pool.read { db in
+      try Row.fetchAll(db, sql: "SELECT state, COUNT(*) FROM deliveries GROUP BY state")
+        .reduce(into: [:]) { $0[$1[0]] = $1[1] }
+    }
   }
 }

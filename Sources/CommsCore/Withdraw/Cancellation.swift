@@ -42,3 +42,36 @@ public struct CancelOutcome: Sendable, Equatable {
     self.notified = notified
   }
 }
+
+extension Cancellation {
+  /// The reason as it will be stored and shown: trimmed, 1 to
+  /// `maxReasonLength` characters, no control characters but line breaks.
+  public static func checkedReason(_ text: String) throws(IntakeError) -> String {
+    let reason = text.trimmingCharacters(in: .whitespacesAndNewlines)
+    if reason.isEmpty || reason.count > maxReasonLength
+      || reason.unicodeScalars.contains(where: { $0.value < 0x20 && $0 != "\n" })
+    {
+      throw IntakeError(field: "reason", "give 1 to \(maxReasonLength) characters of text")
+    }
+    return reason
+  }
+
+  /// Cancels `id` in one store transaction; with `notify`, everyone who got
+  /// it is sent a retraction (see `Retraction`). Throws `StoreError.refused`
+  /// naming the field for an unknown or already cancelled message.
+  public static func carryOut(
+    _ id: MessageID, reason: String, notify: Bool, actor: Sender, store: SQLiteStore, at now: Date
+  ) async throws -> CancelOutcome {
+    var retraction: Message?
+    if notify {
+      guard let original = try await store.message(id) else {
+        throw StoreError.refused(field: "id", "there is no message \(id) in this store")
+      }
+      var generator = SystemRandomNumberGenerator()
+      retraction = Retraction.message(
+        withdrawing: original, reason: reason, sender: actor, at: now, using: &generator)
+    }
+    return try await store.cancel(
+      Cancellation(messageID: id, reason: reason, actor: actor, at: now, retraction: retraction))
+  }
+}

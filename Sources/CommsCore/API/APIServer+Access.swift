@@ -1,0 +1,97 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// Who is asking, and whether they may: bearer tokens, scopes, and the
+/// record of every refusal.
+extension APIServer {
+  /// The request's token, or a 401. A blocked address gets 429 first.
+  func authenticate(_ request: Request, _ context: APIContext) async throws -> APIToken {
+    if let wait = throttle.blocked(context.remoteAddress) {
+      var problem = Problem(
+        .tooManyRequests, "too many failed authentications from this address; try again later")
+      problem.headers["Retry-After"] = String(max(1, Int(wait.seconds.rounded(.up))))
+      throw problem
+    }
+    guard let header = request.headers[.authorization] else {
+      throw await refuse(
+        .unauthorized("no bearer token (Authorization: Bearer …)"), request, context, actor: nil)
+    }
+    let parts = header.split(separator: " ", maxSplits: 1)
+    guard parts.count == 2, parts[0].lowercased() == "bearer",
+      let token = tokens.identify(String(parts[1]).trimmingCharacters(in: .whitespaces))
+    else {
+      throw await refuse(
+        .unauthorized("the bearer token is not valid"), request, context, actor: nil)
+    }
+    return token
+  }
+
+  /// A 403 unless `token` may write.
+  func requireWrite(_ token: APIToken, _ request: Request, _ context: APIContext) async throws {
+    if token.readOnly {
+      throw await refuse(
+        .forbidden("the token \(token.name) is read-only"), request, context, actor: token)
+    }
+  }
+
+  /// A 403 unless `token` may send `priority` to `audiences`.
+  func requireScope(
+    _ token: APIToken, audiences: [String], priority: Priority, _ request: Request,
+    _ context: APIContext
+  ) async throws {
+    try await requireWrite(token, request, context)
+    let outside = audiences.filter { !token.audiences.contains($0) }
+    if !outside.isEmpty {
+      throw await refuse(
+        .forbidden(
+          "the token \(token.name) may not reach \(outside.joined(separator: ", "))",
+          field: "audiences"), request, context, actor: token)
+    }
+    if !token.allows(priority) {
+      throw await refuse(
+        .forbidden(
+          "the token \(token.name) may send at most \(token.maxPriority.rawValue) priority",
+          field: "priority"), request, context, actor: token)
+    }
+  }
+
+  /// Records a refusal (`request.refused`) and returns it to be thrown. A
+  /// failed authentication also counts against the address, and is answered
+  /// only after its delay.
+  func refuse(
+    _ problem: Problem, _ request: Request, _ context: APIContext, actor token: APIToken?
+  ) async -> Problem {
+    var detail = [
+      "status": String(problem.status.code), "method": request.method.rawValue,
+      "route": context.endpointPath ?? request.uri.path, "reason": problem.detail,
+    ]
+    if let field = problem.field { detail["field"] = field }
+    let actor = Sender(
+      kind: .api, name: token?.name ?? "anonymous", origin: context.remoteAddress)
+    do {
+      try await store.appendAudit([
+        AuditEvent(
+          kind: "request.refused", at: clock.now(), actor: actor.description, detail: detail)
+      ])
+    } catch {
+      logger.error("cannot write audit event", metadata: ["error": "\(error)"])
+    }
+    if problem.status == .unauthorized {
+      let delay = throttle.failed(context.remoteAddress)
+      if delay > .zero { try? await Task.sleep(for: delay) }
+    }
+    return problem
+  }
+
+  /// The request body, at most `max_body_bytes` (else 413).
+  func body(_ request: Request) async throws -> [UInt8] {
+    let buffer = try await request.body.collect(upTo: settings.maxBodyBytes)
+    return Array(buffer.readableBytesView)
+  }
+
+  /// The sender recorded for `token`'s requests.
+  func sender(_ token: APIToken, _ context: APIContext) -> Sender {
+    Sender(kind: .api, name: token.name, origin: context.remoteAddress)
+  }
+}

@@ -1,0 +1,44 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// `GET /v1/audit?after=SEQ&limit=N`: the audit log in sequence order, a
+/// page at a time, for tokens configured with `audit = true`. Each read is
+/// itself audited, like `commsd audit export`.
+extension APIServer {
+  func getAudit(_ request: Request, _ context: APIContext) async throws -> Response {
+    let token = try await authenticate(request, context)
+    if !token.audit {
+      throw await refuse(
+        .forbidden("the token \(token.name) may not read the audit log (audit = true)"), request,
+        context, actor: token)
+    }
+    let limit = try Self.limit(request)
+    var after: Int64 = 0
+    if let text = request.uri.queryParameters.get("after") {
+      guard let value = Int64(text), value >= 0 else {
+        throw Problem.invalid("after", "expected a sequence number (0 or more)")
+      }
+      after = value
+    }
+    let links = try await store.auditLinks(
+      since: .distantPast, until: nil, after: after, limit: limit)
+    try await store.appendAudit([
+      AuditEvent(
+        kind: "audit.exported", at: clock.now(), actor: sender(token, context).description,
+        detail: ["after": String(after), "count": String(links.count), "format": "api"])
+    ])
+    var bytes = Array("{\"events\":[".utf8)
+    for (index, link) in links.enumerated() {
+      if index > 0 { bytes.append(UInt8(ascii: ",")) }
+      bytes.append(contentsOf: link.exportJSON.utf8)
+    }
+    bytes.append(contentsOf: "],\"next\":".utf8)
+    if links.count == limit, let last = links.last {
+      bytes.append(contentsOf: "\"/v1/audit?after=\(last.sequence)&limit=\(limit)\"}".utf8)
+    } else {
+      bytes.append(contentsOf: "null}".utf8)
+    }
+    return JSONResponse.make(.ok, bytes: bytes)
+  }
+}

@@ -1,0 +1,55 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// `POST /v1/cap`: a CAP 1.2 alert, as `commsd send --cap` takes it.
+extension APIServer {
+  func postCAP(_ request: Request, _ context: APIContext) async throws -> Response {
+    let token = try await authenticate(request, context)
+    try await requireWrite(token, request, context)
+    let data = Data(try await body(request))
+    let action: CAPIntake.Action
+    do {
+      let alert = try CAPReader.parse(data)
+      action = try await CAPIntake(configuration: configuration, store: store, clock: clock)
+        .action(for: alert, origin: "api:\(token.name)@\(context.remoteAddress)")
+    } catch let error as CAPError {
+      // The element path names what is wrong, as a field would.
+      throw Problem.invalid(error.path.isEmpty ? "alert" : error.path, error.description)
+    }
+    switch action {
+    case .send(let message):
+      try await requireScope(
+        token, audiences: message.audiences, priority: message.priority, request, context)
+      return try await enqueue(message)
+    case .cancel(let cancellation):
+      var cancelled: [String] = []
+      for id in cancellation.messages {
+        guard let status = try await store.status(of: id) else { continue }
+        try await requireScope(
+          token, audiences: status.audiences, priority: .bulk, request, context)
+        _ = try await Cancellation.carryOut(
+          id, reason: cancellation.reason, notify: true, actor: cancellation.sender, store: store,
+          at: clock.now())
+        cancelled.append(id.rawValue)
+      }
+      planBell.ring()
+      return JSONResponse.make(
+        .ok,
+        CAPCancelAnswer(
+          cancelled: cancelled, alreadyCancelled: cancellation.alreadyCancelled.map(\.rawValue),
+          unknown: cancellation.unknown.map { "\($0.sender),\($0.identifier),\($0.sent)" }))
+    }
+  }
+
+  struct CAPCancelAnswer: Encodable {
+    var cancelled: [String]
+    var alreadyCancelled: [String]
+    var unknown: [String]
+
+    enum CodingKeys: String, CodingKey {
+      case cancelled, unknown
+      case alreadyCancelled = "already_cancelled"
+    }
+  }
+}

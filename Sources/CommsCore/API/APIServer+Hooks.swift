@@ -1,0 +1,95 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// `POST /v1/hooks/{source}`: an event from a configured source, signed with
+/// the Standard Webhooks scheme, becomes a message through the source's
+/// templates and audiences.
+///
+/// Checked in order: the source is configured (404), the three headers are
+/// there, the timestamp is within 5 minutes of now, a `v1` signature
+/// matches (401 for any of these), the body is a JSON object (400). The
+/// `webhook-id` becomes the message's idempotency key: a replayed id is
+/// refused (409) and nothing is sent twice. Every refusal is audited.
+extension APIServer {
+  static let hookTolerance: TimeInterval = 300
+
+  func postHook(_ request: Request, _ context: APIContext) async throws -> Response {
+    let name = context.parameters.get("source") ?? ""
+    guard let source = hooks[name] else {
+      throw Problem.notFound("there is no hook source \(name)")
+    }
+    if let wait = throttle.blocked(context.remoteAddress) {
+      var problem = Problem(.tooManyRequests, "too many failed signatures from this address")
+      problem.headers["Retry-After"] = String(max(1, Int(wait.seconds.rounded(.up))))
+      throw problem
+    }
+    let bytes = try await body(request)
+    func header(_ field: String) -> String? { request.headers[HTTPField.Name(field)!] }
+    guard let id = header("webhook-id"), let timestampText = header("webhook-timestamp"),
+      let signatures = header("webhook-signature")
+    else {
+      throw await refuseHook(
+        "webhook-id, webhook-timestamp and webhook-signature are required", name, request, context)
+    }
+    guard let timestamp = Int(timestampText),
+      abs(TimeInterval(timestamp) - clock.now().timeIntervalSince1970) <= Self.hookTolerance
+    else {
+      throw await refuseHook(
+        "webhook-timestamp is not within 5 minutes of now (stale or replayed)", name, request,
+        context)
+    }
+    let expected = Array(
+      WebhookSigner.signature(id: id, timestamp: timestamp, body: bytes, key: source.hook.key).utf8)
+    let matches = signatures.split(separator: " ").contains { candidate in
+      TokenCheck.constantTimeEqual(Array(candidate.utf8), expected)
+    }
+    guard matches else {
+      throw await refuseHook(
+        "no webhook-signature matches (forged or wrong secret)", name, request, context)
+    }
+    guard (1...255).contains(id.utf8.count) else {
+      throw Problem.invalid("webhook-id", "give 1 to 255 characters")
+    }
+    let payload = try JSONObject.parse(bytes)
+    let message = SendRequest(
+      audiences: source.hook.audiences, priority: source.hook.priority, kind: source.hook.kind,
+      contents: [
+        configuration.defaultLanguage: MessageContent(
+          subject: source.subject.render(payload.members), body: source.body.render(payload.members)
+        )
+      ], idempotencyKey: "hook:\(name):\(id)",
+      sender: Sender(kind: .api, name: "hook:\(name)", origin: context.remoteAddress))
+    switch await intake.accept(message) {
+    case .accepted(let id):
+      return JSONResponse.make(
+        .accepted,
+        Accepted(
+          id: id.rawValue, status: "accepted",
+          links: Links(message: "/v1/messages/\(id)", deliveries: "/v1/messages/\(id)/deliveries")),
+        headers: [.location: "/v1/messages/\(id)"])
+    case .duplicate, .conflict:
+      throw await refuse(
+        Problem(.conflict, "webhook-id \(id) was received before (replayed)", field: "webhook-id"),
+        request, context, actor: nil)
+    case .refused(let field, let detail):
+      // The source's payload rendered into something intake refuses (an
+      // empty subject, say): the payload is what is wrong.
+      throw Problem.invalid(
+        field == "subject" || field == "body" ? "payload" : field,
+        "the source's template gave \(field): \(detail)")
+    case .failed(let detail):
+      var problem = Problem(.serviceUnavailable, detail)
+      problem.headers["Retry-After"] = "5"
+      throw problem
+    }
+  }
+
+  private func refuseHook(
+    _ detail: String, _ source: String, _ request: Request, _ context: APIContext
+  ) async -> Problem {
+    var problem = Problem(.unauthorized, detail)
+    problem.headers["WWW-Authenticate"] = "Signature realm=\"commsd hook \(source)\""
+    return await refuse(problem, request, context, actor: nil)
+  }
+}

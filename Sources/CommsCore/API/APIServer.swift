@@ -1,0 +1,109 @@
+import Foundation
+import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
+import Logging
+import NIOCore
+import NIOSSL
+import Synchronization
+
+/// The HTTP API for integrators (`[api]`): messages in and out, CAP,
+/// signed inbound webhooks, the audit log, health and metrics. It runs in
+/// the daemon, beside the intake socket, and takes messages the same way
+/// (`DaemonIntake`): durable before 202.
+///
+/// Every refusal is an RFC 9457 problem naming the field; every 401 and 403
+/// is audited (`request.refused`); no client input gives a 5xx.
+struct APIServer: Sendable {
+  let configuration: Configuration
+  let settings: APISettings
+  let store: SQLiteStore
+  let intake: DaemonIntake
+  let planBell: Doorbell
+  let clock: any WallClock
+  let logger: Logger
+  let tokens: TokenCheck
+  let throttle = FailureThrottle()
+  let metrics = APIMetrics()
+  let hooks: [String: (hook: InboundHook, subject: HookTemplate, body: HookTemplate)]
+  let readiness: Readiness
+
+  init(
+    configuration: Configuration, settings: APISettings, store: SQLiteStore,
+    intake: DaemonIntake, planBell: Doorbell, clock: any WallClock, readiness: Readiness,
+    logger: Logger
+  ) throws {
+    self.configuration = configuration
+    self.settings = settings
+    self.store = store
+    self.intake = intake
+    self.planBell = planBell
+    self.clock = clock
+    self.readiness = readiness
+    self.logger = logger
+    tokens = TokenCheck(tokens: settings.tokens)
+    hooks = try settings.hooks.mapValues { hook in
+      (hook, try HookTemplate(hook.subject), try HookTemplate(hook.body))
+    }
+  }
+
+  /// Runs until graceful shutdown; `bound` is called once it listens.
+  func run(bound: @escaping @Sendable () -> Void) async throws {
+    let router = Router(context: APIContext.self)
+    router.add(middleware: ProblemMiddleware(metrics: metrics, logger: logger))
+    addRoutes(to: router)
+    let server: HTTPServerBuilder
+    if let certificate = settings.tlsCertificate, let key = settings.tlsKey {
+      let chain = try NIOSSLCertificate.fromPEMFile(certificate).map {
+        NIOSSLCertificateSource.certificate($0)
+      }
+      let tls = TLSConfiguration.makeServerConfiguration(
+        certificateChain: chain,
+        privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
+      server = try .tls(.http1(), tlsConfiguration: tls)
+    } else {
+      server = .http1()
+    }
+    var quiet = logger
+    quiet.logLevel = .warning
+    let app = Application(
+      router: router, server: server,
+      configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: nil),
+      onServerRunning: { _ in bound() }, logger: quiet)
+    try await app.runService(gracefulShutdownSignals: [])
+  }
+
+  func addRoutes(to router: Router<APIContext>) {
+    router.get("/healthz") { _, _ in try self.health() }
+    router.get("/readyz") { _, _ in try await self.ready() }
+    router.get("/metrics") { _, _ in try await self.metricsText() }
+    router.post("/v1/messages") { request, context in
+      try await self.postMessage(request, context)
+    }
+    router.get("/v1/messages/:id") { request, context in
+      try await self.getMessage(request, context)
+    }
+    router.get("/v1/messages/:id/deliveries") { request, context in
+      try await self.getDeliveries(request, context)
+    }
+    router.post("/v1/messages/:id/cancel") { request, context in
+      try await self.cancel(request, context)
+    }
+    router.post("/v1/messages/:id/supersede") { request, context in
+      try await self.supersede(request, context)
+    }
+    router.post("/v1/cap") { request, context in try await self.postCAP(request, context) }
+    router.get("/v1/audit") { request, context in try await self.getAudit(request, context) }
+    router.post("/v1/hooks/:source") { request, context in
+      try await self.postHook(request, context)
+    }
+  }
+}
+
+/// Whether the daemon is ready for `/readyz`: set once the store is open and
+/// the listeners are bound, cleared when it begins to stop.
+final class Readiness: Sendable {
+  private let state = Mutex<Bool>(false)
+  var isReady: Bool { state.withLock { $0 } }
+  func set(_ ready: Bool) { state.withLock { $0 = ready } }
+}

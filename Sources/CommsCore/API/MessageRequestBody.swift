@@ -1,0 +1,167 @@
+import Foundation
+
+/// The JSON of `POST /v1/messages` (and of a supersede), read strictly: an
+/// unknown member, a wrong type or a bad value is a 422 naming the field;
+/// text that is not a JSON object is a 400.
+///
+/// ```json
+/// {"audiences": ["relatives"], "priority": "urgent", "kind": "update",
+///  "subject": "Besøg", "body": "…", "language": "da",
+///  "translations": {"en": {"subject": "Visits", "body": "…"}},
+///  "where": {"unit": ["solgaarden"]}, "expires_at": "2026-11-26T18:00:00+01:00",
+///  "mode": "exercise"}
+/// ```
+struct MessageRequestBody {
+  static let members: Set<String> = [
+    "audiences", "priority", "kind", "subject", "body", "language", "translations", "where",
+    "expires_at", "mode",
+  ]
+
+  /// The send request; `sender` and `idempotencyKey` come from the caller.
+  static func parse(
+    _ bytes: [UInt8], defaultLanguage: String, sender: Sender, idempotencyKey: String?
+  ) throws(Problem) -> SendRequest {
+    let object = try JSONObject.parse(bytes)
+    for key in object.keys where !members.contains(key) {
+      throw .invalid(
+        key, "unknown member; expected one of \(members.sorted().joined(separator: ", "))")
+    }
+    let audiences = try object.strings("audiences", required: true) ?? []
+    let priority = try object.enumeration("priority", Priority.self) ?? .normal
+    let kind = try object.enumeration("kind", MessageKind.self) ?? .alert
+    if kind == .retraction {
+      throw .invalid("kind", "retractions are made by cancelling with notify")
+    }
+    let language = try object.string("language") ?? defaultLanguage
+    var contents = [
+      language: MessageContent(
+        subject: try object.string("subject", required: true) ?? "",
+        body: try object.string("body", required: true) ?? "")
+    ]
+    if let translations = try object.object("translations") {
+      for (code, value) in translations.members {
+        let field = "translations.\(code)"
+        guard let entry = value as? [String: Any] else {
+          throw .invalid(field, "expected an object with subject and body")
+        }
+        let translation = JSONObject(members: entry, path: field)
+        for key in translation.keys where key != "subject" && key != "body" {
+          throw .invalid("\(field).\(key)", "unknown member; expected subject and body")
+        }
+        if contents[code] != nil {
+          throw .invalid(field, "\(code) is the message's own language; give it once")
+        }
+        contents[code] = MessageContent(
+          subject: try translation.string("subject", required: true) ?? "",
+          body: try translation.string("body", required: true) ?? "")
+      }
+    }
+    var filter = RecipientFilter()
+    if let conditions = try object.object("where") {
+      for (attribute, value) in conditions.members.sorted(by: { $0.key < $1.key }) {
+        let field = "where.\(attribute)"
+        let values: [String]
+        if let one = value as? String {
+          values = [one]
+        } else if let many = value as? [String], !many.isEmpty {
+          values = many
+        } else {
+          throw .invalid(field, "expected a string or a non-empty array of strings")
+        }
+        filter.conditions.append(
+          RecipientFilter.Condition(attribute: attribute.lowercased(), values: values))
+      }
+    }
+    var expiresAt: Date?
+    if let text = try object.string("expires_at") {
+      guard let date = Timestamp.parse(text) else {
+        throw .invalid("expires_at", "expected an RFC 3339 time such as 2026-11-26T18:00:00+01:00")
+      }
+      expiresAt = date
+    }
+    let mode = try object.enumeration("mode", MessageMode.self) ?? .actual
+    if mode == .system { throw .invalid("mode", "expected actual, exercise or test") }
+    return SendRequest(
+      audiences: audiences, priority: priority, kind: kind, contents: contents,
+      idempotencyKey: idempotencyKey, sender: sender, filter: filter, expiresAt: expiresAt,
+      mode: mode)
+  }
+}
+
+/// A JSON object read member by member, with errors naming `path.member`.
+struct JSONObject {
+  var members: [String: Any]
+  var path: String
+
+  var keys: [String] { members.keys.sorted() }
+
+  /// `bytes` as a JSON object; a 400 when they are not one.
+  static func parse(_ bytes: [UInt8]) throws(Problem) -> JSONObject {
+    guard !bytes.isEmpty else {
+      throw .malformed("the request body is empty; expected a JSON object")
+    }
+    let value: Any
+    do {
+      value = try JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed])
+    } catch {
+      throw .malformed("the request body is not valid JSON")
+    }
+    guard let object = value as? [String: Any] else {
+      throw .malformed("expected a JSON object")
+    }
+    return JSONObject(members: object, path: "")
+  }
+
+  func field(_ name: String) -> String { path.isEmpty ? name : "\(path).\(name)" }
+
+  func string(_ name: String, required: Bool = false) throws(Problem) -> String? {
+    guard let value = members[name], !(value is NSNull) else {
+      if required { throw .invalid(field(name), "required") }
+      return nil
+    }
+    guard let text = value as? String else {
+      throw .invalid(field(name), "expected a string")
+    }
+    return text
+  }
+
+  func strings(_ name: String, required: Bool = false) throws(Problem) -> [String]? {
+    guard let value = members[name], !(value is NSNull) else {
+      if required { throw .invalid(field(name), "required") }
+      return nil
+    }
+    guard let list = value as? [Any], list.allSatisfy({ $0 is String }) else {
+      throw .invalid(field(name), "expected an array of strings")
+    }
+    return list.map { $0 as! String }
+  }
+
+  func enumeration<T: RawRepresentable & CaseIterable>(_ name: String, _ type: T.Type)
+    throws(Problem) -> T? where T.RawValue == String
+  {
+    guard let text = try string(name) else { return nil }
+    guard let value = T(rawValue: text) else {
+      let allowed = T.allCases.map(\.rawValue).joined(separator: ", ")
+      throw .invalid(field(name), "expected one of \(allowed); found \"\(text)\"")
+    }
+    return value
+  }
+
+  func object(_ name: String) throws(Problem) -> JSONObject? {
+    guard let value = members[name], !(value is NSNull) else { return nil }
+    guard let object = value as? [String: Any] else {
+      throw .invalid(field(name), "expected an object")
+    }
+    return JSONObject(members: object, path: field(name))
+  }
+
+  func bool(_ name: String) throws(Problem) -> Bool? {
+    guard let value = members[name], !(value is NSNull) else { return nil }
+    // JSON true/false arrive as NSNumbers of Objective-C type "c" (char),
+    // numbers as "i", "q" or "d": 1 is not true here.
+    guard let number = value as? NSNumber, String(cString: number.objCType) == "c" else {
+      throw .invalid(field(name), "expected true or false")
+    }
+    return number.boolValue
+  }
+}
