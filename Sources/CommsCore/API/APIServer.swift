@@ -73,6 +73,15 @@ struct APIServer: Sendable {
     try await app.runService(gracefulShutdownSignals: [])
   }
 
+  /// Every route, as the OpenAPI spec (docs/openapi.json) must list it; a
+  /// test holds the two together.
+  public static let routes: [(method: String, path: String)] = [
+    ("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/metrics"), ("POST", "/v1/messages"),
+    ("GET", "/v1/messages/{id}"), ("GET", "/v1/messages/{id}/deliveries"),
+    ("POST", "/v1/messages/{id}/cancel"), ("POST", "/v1/messages/{id}/supersede"),
+    ("POST", "/v1/cap"), ("GET", "/v1/audit"), ("POST", "/v1/hooks/{source}"),
+  ]
+
   func addRoutes(to router: Router<APIContext>) {
     router.get("/healthz") { _, _ in try self.health() }
     router.get("/readyz") { _, _ in try await self.ready() }
