@@ -46,6 +46,12 @@ From a second terminal, send a first message:
 
 and follow it with:  $bin status --config $config MESSAGE-ID
 
+or over HTTP (the example's public demo token; README, "Integrating"):
+
+  curl -s -X POST http://127.0.0.1:8470/v1/messages \\
+      -H "Authorization: Bearer cmsd_GFKBsN6lHHL4HCjVSR_UV9I6QyyB4cihiNixO6rwkzE" \\
+      -d '{"audiences":["staff"],"subject":"Vagtplan","body":"Ny vagtplan fra mandag."}'
+
 MSG
 "$bin" serve --config "$config" &
 pids+=($!)

@@ -23,6 +23,13 @@ struct ConfigCommand: AsyncParsableCommand {
         "\(configuration.file): OK — \(configuration.recipients.count) recipients (\(audiences.joined(separator: ", "))), "
           + "\(configuration.relays.count) relay(s), \(configuration.endpoints.count) endpoint(s), data in \(configuration.dataDirectory)"
       )
+      if let api = configuration.api {
+        let transport =
+          api.usesTLS ? "HTTPS" : APISettings.isLoopback(api.host) ? "HTTP, loopback" : "plain HTTP"
+        print(
+          "HTTP API on \(api.host):\(api.port) (\(transport)), \(api.tokens.count) token(s), \(api.hooks.count) hook source(s)"
+        )
+      }
       if let period = configuration.retention.period {
         print(
           "personal data is replaced by keyed hashes \(DurationText.format(period)) after acceptance (key \(configuration.retention.keyFile))"
