@@ -253,6 +253,7 @@ struct ConfigurationReader {
     if let value = table.duration("poll_interval") { settings.pollInterval = value }
     if let value = table.duration("lease") { settings.leaseDuration = value }
     if let value = table.integer("record_batch", in: 1...10_000) { settings.recordBatch = value }
+    if let value = table.duration("stop_timeout") { settings.stopTimeout = value }
     table.rejectUnknownKeys()
     return settings
   }

@@ -9,6 +9,10 @@ public struct DispatchSettings: Sendable, Equatable {
   public var leaseDuration: Duration
   /// Outcomes written per transaction at most (group commit).
   public var recordBatch: Int
+  /// On stop, how long transfers in flight may take to finish; what is still
+  /// running then keeps its lease and goes again after the restart
+  /// (at-least-once). Keep it below systemd's `TimeoutStopSec`.
+  public var stopTimeout: Duration = .seconds(20)
 
   public init(
     maxInFlight: Int = 64, pollInterval: Duration = .milliseconds(200),

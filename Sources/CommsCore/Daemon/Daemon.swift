@@ -86,6 +86,11 @@ public final class Daemon: Service {
     let apiTask = try await startAPI(api)
     defer { apiTask?.cancel() }
     readiness.set(true)
+    let notifier = SystemdNotifier()
+    let heartbeat = ServiceHeartbeat(notifier: notifier, store: store)
+    notifier.notify("READY=1\nSTATUS=\(await heartbeat.status() ?? "running")")
+    let beats = Task { await heartbeat.run() }
+    defer { beats.cancel() }
 
     logger.info(
       "commsd is running",
@@ -104,6 +109,7 @@ public final class Daemon: Service {
     } onGracefulShutdown: {
       self.logger.info("stopping: no new leases; waiting for transfers in flight")
       readiness.set(false)
+      notifier.notify("STOPPING=1\nSTATUS=stopping: finishing the transfers in flight")
       apiTask?.cancel()  // no "accepted" over HTTP from here on
       dispatcher.stop()
     }
@@ -116,7 +122,9 @@ public final class Daemon: Service {
     await heads.value
     retention?.cancel()
     await retention?.value
-    await engine.shutdown()
+    if dispatcher.transfersInFlight == 0 {
+      await engine.shutdown()
+    }  // else: the stop bound passed; the process ends with them (their leases stay)
     withExtendedLifetime(lock) {}
     logger.info("commsd stopped")
   }

@@ -121,8 +121,9 @@ public final class Dispatcher: Sendable {
     doorbell.ring()
   }
 
-  /// Leases and sends until `stop()` or cancellation, then waits for the
-  /// transfers in flight and returns the leases it had not started.
+  /// Leases and sends until `stop()` or cancellation, then returns the
+  /// leases it had not started and waits for the transfers in flight, at
+  /// most `stop_timeout`.
   ///
   /// Leasing is batched: deliveries are leased up to four times the transfer
   /// slots and kept in lane order in memory, and the store is asked again
@@ -188,8 +189,16 @@ public final class Dispatcher: Sendable {
         await doorbell.wait(timeout: wait)
       }
     }
-    while transfersInFlight > 0 { await doorbell.wait(timeout: .milliseconds(50)) }
     await release(buffer.map(\.delivery) + takeHandedIn())
+    let deadline = ContinuousClock.now + settings.stopTimeout
+    while transfersInFlight > 0 && ContinuousClock.now < deadline {
+      await doorbell.wait(timeout: .milliseconds(50))
+    }
+    if transfersInFlight > 0 {
+      logger.notice(
+        "stop bound reached: transfers still in flight keep their leases and go again after the restart",
+        metadata: ["count": "\(transfersInFlight)"])
+    }
   }
 
   private func takeHandedIn() -> [Delivery] {

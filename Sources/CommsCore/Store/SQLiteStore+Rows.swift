@@ -233,3 +233,20 @@ extension SQLiteStore {
     }
   }
 }
+
+extension SQLiteStore {
+  /// Deliveries waiting to go, held, and leased (in flight), each counted
+  /// on its partial index (for systemd's STATUS line).
+  public func queueCounts() async throws -> (queued: Int, held: Int, inFlight: Int) {
+    try await pool.read { db in
+      let queued =
+        try Int.fetchOne(
+          db, sql: "SELECT COUNT(*) FROM deliveries WHERE state IN ('ready', 'retrying')") ?? 0
+      let held =
+        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM deliveries WHERE state = 'held'") ?? 0
+      let sending =
+        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM deliveries WHERE state = 'sending'") ?? 0
+      return (queued, held, sending)
+    }
+  }
+}

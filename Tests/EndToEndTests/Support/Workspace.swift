@@ -100,10 +100,12 @@ final class Workspace: @unchecked Sendable {
   }
 
   /// Starts `commsd serve` on this workspace's configuration.
-  func startDaemon(name: String = "daemon") throws -> ChildProcess {
+  func startDaemon(name: String = "daemon", environment: [String: String] = [:]) throws
+    -> ChildProcess
+  {
     let child = try ChildProcess(
       name: name, executable: Paths.commsd, arguments: ["serve", "--config", configPath],
-      outputDirectory: directory)
+      outputDirectory: directory, environment: environment)
     children.append(child)
     return child
   }
