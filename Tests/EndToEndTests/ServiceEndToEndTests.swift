@@ -39,5 +39,64 @@ extension EndToEnd {
           lines.filter { $0 == "READY=1" || $0 == "STOPPING=1" } == ["READY=1", "STOPPING=1"])
       }
     }
+
+    @Test func aReloadWithABrokenConfigurationKeepsTheRunningOneAndIsAudited() async throws {
+      try await withWorkspace { workspace in
+        let http = workspace.adopt(try await Receiver.http(directory: workspace.directory))
+        let one = recipient("s1", "Mette Hansen", audiences: ["staff"], contacts: ["hook:s1"])
+        try workspace.writeConfig(smtpPort: nil, httpPort: http.port, recipients: one)
+        // The CLI reads its own copy; the daemon validates with what it runs.
+        let sender = workspace.directory + "/sender.toml"
+        try FileManager.default.copyItem(atPath: workspace.configPath, toPath: sender)
+        let daemon = try workspace.startDaemon()
+        try await eventually(timeout: .seconds(20), "the intake socket") {
+          FileManager.default.fileExists(atPath: workspace.dataDirectory + "/commsd.sock")
+        }
+        let store = try SQLiteStore(path: workspace.dataDirectory + "/commsd.sqlite")
+        func events(_ kind: String) async throws -> [AuditEvent] {
+          try await store.auditEvents(kinds: [kind]).map(\.event).filter {
+            $0.detail["scope"] == "signal"
+          }
+        }
+
+        try "data_dir = \"var\"\n[audiences.staff\n".write(
+          toFile: workspace.configPath, atomically: true, encoding: .utf8)
+        kill(daemon.pid, SIGHUP)
+        try await eventually(timeout: .seconds(10), "the refusal in the audit log") {
+          try await !events("config.refused").isEmpty
+        }
+        let refusal = try #require(try await events("config.refused").first)
+        #expect(refusal.detail["errors"]?.contains("commsd.toml:2") == true, "\(refusal.detail)")
+        #expect(daemon.isRunning)
+        let first = try #require(
+          try await runCommand(
+            Paths.commsd,
+            ["send", "--config", sender, "--audience", "staff", "--subject", "A", "--body", "a"]
+          ).stdout.split(separator: "\n").first.map(String.init))
+        // (`commsd status` would read the broken file for the data directory.)
+        try await eventually(timeout: .seconds(30), "the first message delivered") {
+          try await store.status(of: MessageID(rawValue: first))?.counts == ["delivered": 1]
+        }
+
+        // A good one is taken: the new recipient gets the next message.
+        try workspace.writeConfig(
+          smtpPort: nil, httpPort: http.port,
+          recipients: one
+            + recipient("s2", "Søren Østergaard", audiences: ["staff"], contacts: ["hook:s2"]))
+        try FileManager.default.removeItem(atPath: sender)
+        try FileManager.default.copyItem(atPath: workspace.configPath, toPath: sender)
+        kill(daemon.pid, SIGHUP)
+        try await eventually(timeout: .seconds(10), "the reload in the audit log") {
+          try await !events("config.reloaded").isEmpty
+        }
+        let second = try await workspace.send([
+          "--audience", "staff", "--subject", "B", "--body", "b",
+        ])
+        #expect(try await workspace.waitUntilFinal(second).counts == ["delivered": 2])
+        #expect(
+          http.webhooks.compactMap { $0.payload["contact"] as? String }.sorted()
+            == ["s1", "s1", "s2"])
+      }
+    }
   }
 }

@@ -22,11 +22,14 @@ struct APIServer: Sendable {
   let planBell: Doorbell
   let clock: any WallClock
   let logger: Logger
-  let tokens: TokenCheck
+  /// Tokens and hook sources: replaced on a reload signal.
+  let access: APIAccess
   let throttle = FailureThrottle()
   let metrics = APIMetrics()
-  let hooks: [String: (hook: InboundHook, subject: HookTemplate, body: HookTemplate)]
   let readiness: Readiness
+
+  var tokens: TokenCheck { access.current.tokens }
+  var hooks: [String: APIAccess.Hook] { access.current.hooks }
 
   init(
     configuration: Configuration, settings: APISettings, store: SQLiteStore,
@@ -41,10 +44,14 @@ struct APIServer: Sendable {
     self.clock = clock
     self.readiness = readiness
     self.logger = logger
-    tokens = TokenCheck(tokens: settings.tokens)
-    hooks = try settings.hooks.mapValues { hook in
-      (hook, try HookTemplate(hook.subject), try HookTemplate(hook.body))
-    }
+    access = APIAccess(try APIAccess.State(settings))
+  }
+
+  /// Takes the tokens and hook sources of a reloaded configuration. The
+  /// address and TLS stay until a restart.
+  func adopt(_ settings: APISettings?) {
+    guard let settings, let state = try? APIAccess.State(settings) else { return }
+    access.replace(with: state)
   }
 
   /// Runs until graceful shutdown; `bound` is called once it listens.
@@ -107,6 +114,31 @@ struct APIServer: Sendable {
       try await self.postHook(request, context)
     }
   }
+}
+
+/// The API's tokens and hook sources as configured now.
+final class APIAccess: Sendable {
+  typealias Hook = (hook: InboundHook, subject: HookTemplate, body: HookTemplate)
+
+  struct State: Sendable {
+    var tokens: TokenCheck
+    var hooks: [String: Hook]
+
+    init(_ settings: APISettings) throws {
+      tokens = TokenCheck(tokens: settings.tokens)
+      hooks = try settings.hooks.mapValues { hook in
+        (hook, try HookTemplate(hook.subject), try HookTemplate(hook.body))
+      }
+    }
+  }
+
+  private let state: Mutex<State>
+
+  init(_ state: State) { self.state = Mutex(state) }
+
+  var current: State { state.withLock { $0 } }
+
+  func replace(with state: State) { self.state.withLock { $0 = state } }
 }
 
 /// Whether the daemon is ready for `/readyz`: set once the store is open and

@@ -18,6 +18,8 @@ public final class Daemon: Service {
   }
 
   public func run() async throws {
+    // SIGHUP would end the process until the reload handler is in place.
+    signal(SIGHUP, SIG_IGN)
     let lock = try DataDirectoryLock(directory: configuration.dataDirectory)
     let store = try SQLiteStore(path: configuration.storePath, backgroundCheckpoints: true)
     let checkpoints = Task { await store.runCheckpoints() }
@@ -85,6 +87,11 @@ public final class Daemon: Service {
     }
     let apiTask = try await startAPI(api)
     defer { apiTask?.cancel() }
+    let reloader = ConfigurationReload(
+      running: configuration, store: store, directory: directory, api: api, clock: clock,
+      logger: logger)
+    let hangup = Self.onHangup { await reloader.reload() }
+    defer { hangup.cancel() }
     readiness.set(true)
     let notifier = SystemdNotifier()
     let heartbeat = ServiceHeartbeat(notifier: notifier, store: store)
@@ -171,5 +178,23 @@ public final class Daemon: Service {
       return task
     }
     throw await failed.value ?? CancellationError()
+  }
+
+  /// Calls `reload` on every SIGHUP (`systemctl reload`), one at a time.
+  private static func onHangup(_ reload: @escaping @Sendable () async -> Void)
+    -> any DispatchSourceSignal
+  {
+    let source = DispatchSource.makeSignalSource(
+      signal: SIGHUP, queue: DispatchQueue(label: "commsd-sighup"))
+    source.setEventHandler {
+      let done = DispatchSemaphore(value: 0)
+      Task {
+        await reload()
+        done.signal()
+      }
+      done.wait()
+    }
+    source.resume()
+    return source
   }
 }

@@ -7,7 +7,7 @@ import Synchronization
 /// A changed file that does not validate is refused and the directory in use
 /// stays: a half-edited CSV must never shrink an audience. Only recipients
 /// are taken from a reload; endpoints, relays and templates change with a
-/// restart (or, later, a reload signal).
+/// restart. A reload signal (`ConfigurationReload`) checks and adopts at once.
 public final class DirectorySource: Sendable {
   /// What a reload check found.
   public enum Outcome: Sendable {
@@ -51,6 +51,15 @@ public final class DirectorySource: Sendable {
       let stamps = Self.stamps(of: Array(known.keys))
       state.withLock { $0.stamps = stamps }
       return .refused(error)
+    }
+  }
+
+  /// Takes the recipients of `configuration`, already loaded and checked
+  /// (a reload signal), and its files' current stamps.
+  public func adopt(_ configuration: Configuration) {
+    let stamps = Self.stamps(of: [configuration.file] + configuration.recipientLists)
+    state.withLock {
+      $0 = State(directory: RecipientDirectory(configuration.recipients), stamps: stamps)
     }
   }
 
