@@ -4,7 +4,7 @@ SWIFT ?= swift
 CONFIG ?= config/example/commsd.toml
 BIN := .build/debug/commsd
 
-.PHONY: run test build deps demo-receivers format lint clean
+.PHONY: run test build deps demo-receivers format lint clean install
 
 ## make run: install what is missing, build, start the local demo receivers
 ## (SMTP on 127.0.0.1:2525, webhooks on 127.0.0.1:8099) and run the daemon
@@ -33,6 +33,11 @@ lint:
 
 clean:
 	rm -rf .build config/example/var
+
+## make install (as root): the commsd user, /usr/local/bin/commsd, the systemd
+## unit, and /etc/commsd from the example unless a configuration exists.
+install:
+	scripts/install.sh
 
 ## make bench: install the sinks and peers, build commsd in release mode
 ## (.build-bench) and the C references, run the benchmarks of issue 3 against

@@ -12,7 +12,7 @@ struct Serve: AsyncParsableCommand {
 
   func run() async throws {
     let configuration = try options.load()
-    var logger = Logger(label: "commsd")
+    var logger = Logger(label: "commsd") { LineLogHandler(label: $0) }
     logger.logLevel = Logger.Level(rawValue: configuration.logLevel) ?? .info
     let daemon = Daemon(configuration: configuration, logger: logger)
     let group = ServiceGroup(

@@ -50,4 +50,37 @@ extension EndToEnd {
       #expect(text.contains("WatchdogSec=") && text.contains("RestrictAddressFamilies="))
     }
   }
+
+  /// `make install` (scripts/install.sh) into a folder, as a package build would.
+  @Suite struct Install {
+    @Test func installsBinaryUnitAndConfigurationButNeverOverwritesOne() async throws {
+      try await withWorkspace { workspace in
+        let root = workspace.directory + "/root"
+        func install() async throws -> CommandResult {
+          try await runCommand(
+            "/usr/bin/env",
+            ["DESTDIR=\(root)", "BIN=\(Paths.commsd)", Paths.repository + "/scripts/install.sh"])
+        }
+        let first = try await install()
+        #expect(first.status == 0, "\(first.stderr)")
+        let manager = FileManager.default
+        #expect(manager.isExecutableFile(atPath: root + "/usr/local/bin/commsd"))
+        #expect(manager.fileExists(atPath: root + "/etc/systemd/system/commsd.service"))
+        let config = root + "/etc/commsd/commsd.toml"
+        let text = try String(contentsOfFile: config, encoding: .utf8)
+        #expect(text.contains("data_dir = \"/var/lib/commsd\""))
+        // The example's public demo token and hook secret are not installed.
+        #expect(!text.contains("name = \"demo\"") && !text.contains("[hooks.carebook]"))
+        let checked = try await runCommand(Paths.commsd, ["config", "check", "--config", config])
+        #expect(checked.status == 0, "\(checked.stderr)")
+        #expect(checked.stdout.contains("0 token(s)"))
+
+        try "# mine\n".write(toFile: config, atomically: true, encoding: .utf8)
+        let second = try await install()
+        #expect(second.status == 0)
+        #expect(second.stdout.contains("exists; left as it is"))
+        #expect(try String(contentsOfFile: config, encoding: .utf8) == "# mine\n")
+      }
+    }
+  }
 }
