@@ -98,5 +98,50 @@ extension EndToEnd {
             == ["s1", "s1", "s2"])
       }
     }
+
+    /// SIGTERM with 1,000 transfers in flight to a slow endpoint: the daemon
+    /// exits 0 within its stop bound, and after a restart every delivery
+    /// arrives (again only if it was in flight at the stop: at-least-once).
+    @Test func aStopWithAThousandInFlightIsCleanAndNothingIsLost() async throws {
+      try await withWorkspace { workspace in
+        let http = workspace.adopt(
+          try await Receiver.http(
+            directory: workspace.directory, arguments: ["--delay-ms", "4000"]))
+        let recipients = (1...1000).map { index in
+          recipient(
+            "staff-\(index)", "Medarbejder \(index)", audiences: ["staff"],
+            contacts: ["hook:m\(index)"])
+        }.joined()
+        try workspace.writeConfig(
+          smtpPort: nil, httpPort: http.port, recipients: recipients, maxInFlight: 1000,
+          endpointConcurrency: 1000, stopTimeout: "2s")
+        let daemon = try workspace.startDaemon()
+        let id = try await workspace.send([
+          "--audience", "staff", "--subject", "Evakuering", "--body", "Mød op.",
+        ])
+        let store = try SQLiteStore(path: workspace.dataDirectory + "/commsd.sqlite")
+        try await eventually(timeout: .seconds(60), "1,000 deliveries in flight") {
+          try await store.queueCounts().inFlight == 1000
+        }
+        let atStop = try await workspace.status(id)
+        let inFlight = Set(atStop.deliveries.filter { $0.state == "sending" }.map(\.id))
+        #expect(inFlight.count == 1000)
+
+        let started = ContinuousClock.now
+        await daemon.stop(grace: .seconds(15))
+        let took = ContinuousClock.now - started
+        #expect(daemon.process.terminationStatus == 0, "\(daemon.output)")
+        #expect(took < .seconds(7), "stop took \(took) with a 2 s bound")
+        #expect(daemon.output.contains("stop bound reached"))
+
+        _ = try workspace.startDaemon(name: "daemon-restarted")
+        let status = try await workspace.waitUntilFinal(id, timeout: .seconds(120))
+        #expect(status.counts == ["delivered": 1000])
+        var arrivals: [String: Int] = [:]
+        for hook in http.webhooks { arrivals[hook.webhookID, default: 0] += 1 }
+        #expect(Set(arrivals.keys) == Set(status.deliveries.map(\.id)), "every delivery arrived")
+        #expect(Set(arrivals.filter { $0.value > 1 }.keys).isSubset(of: inFlight))
+      }
+    }
   }
 }

@@ -46,7 +46,7 @@ final class Workspace: @unchecked Sendable {
   func writeConfig(
     smtpPort: Int?, httpPort: Int?, recipients: String, extra: String = "", maxInFlight: Int = 64,
     endpointConcurrency: Int = 8, relayLogin: (username: String, passwordFile: String)? = nil,
-    audiences: String? = nil
+    audiences: String? = nil, stopTimeout: String = "20s"
   ) throws {
     var text = """
       data_dir = "var"
@@ -59,6 +59,7 @@ final class Workspace: @unchecked Sendable {
       [dispatch]
       poll_interval = "100ms"
       max_in_flight = \(maxInFlight)
+      stop_timeout = "\(stopTimeout)"
 
       [retry]
       first_delay = "200ms"
