@@ -83,6 +83,12 @@ struct Send: AsyncParsableCommand {
   )
   var mode: MessageMode?
 
+  @Flag(
+    help:
+      "Show a live progress bar per audience until every copy is final (Ctrl-C stops watching; the message goes on)."
+  )
+  var wait = false
+
   @Option(
     name: .customLong("cap"),
     help: ArgumentHelp(
@@ -147,9 +153,11 @@ struct Send: AsyncParsableCommand {
     switch outcome {
     case .accepted(let id):
       print(id)
+      if wait { try await watch(id, configuration) }
     case .duplicate(let id):
       print(id)
       printError("commsd send: \(duplicate)")
+      if wait { try await watch(id, configuration) }
     case .refused(let field, let message):
       printError("commsd send: \(IntakeError(field: field, message))")
       throw ExitCode(65)  // EX_DATAERR

@@ -2,14 +2,19 @@ import ArgumentParser
 import CommsCore
 import Foundation
 
-/// `commsd status ID`: where every delivery of a message stands.
+/// `commsd status [ID]`: where every delivery of a message stands, or,
+/// without an id, the last messages per audience.
 struct Status: AsyncParsableCommand {
-  static let configuration = CommandConfiguration(abstract: "Show per-delivery state of a message.")
+  static let configuration = CommandConfiguration(
+    abstract: "Show the last messages per audience, or every delivery of one message.")
 
   @OptionGroup var options: ConfigOption
 
-  @Argument(help: "The message id printed by `commsd send`.")
-  var id: String
+  @Argument(help: "The message id printed by `commsd send`; without it, a dashboard.")
+  var id: String?
+
+  @Option(help: "How many recent messages the dashboard shows.")
+  var last = 10
 
   @Flag(help: "Print JSON for scripts.")
   var json = false
@@ -22,6 +27,16 @@ struct Status: AsyncParsableCommand {
       printError(error.description)
       throw ExitCode(78)
     }
+    guard let id else {
+      let store = try SQLiteStore(path: storePath)
+      let recent = try await store.recentMessages(limit: max(1, last))
+      if json {
+        print(try Self.json(recent))
+      } else {
+        print(Dashboard.render(recent), terminator: "")
+      }
+      return
+    }
     guard MessageID.isWellFormed(id) else {
       printError("commsd status: \"\(id)\" is not a message id (they look like msg_01J…)")
       throw ExitCode(65)
@@ -32,11 +47,16 @@ struct Status: AsyncParsableCommand {
       throw ExitCode.failure
     }
     if json {
-      let encoder = JSONCoding.encoder()
-      encoder.outputFormatting.insert(.prettyPrinted)
-      print(String(decoding: try encoder.encode(status), as: UTF8.self))
+      print(try Self.json(status))
     } else {
       print(StatusTable.render(status))
     }
+  }
+
+  /// Pretty JSON with the project's keys and times, for scripts.
+  static func json(_ value: some Encodable) throws -> String {
+    let encoder = JSONCoding.encoder()
+    encoder.outputFormatting.insert(.prettyPrinted)
+    return String(decoding: try encoder.encode(value), as: UTF8.self)
   }
 }

@@ -1,0 +1,60 @@
+import CommsCore
+import Foundation
+
+/// The operator's views of progress: the dashboard of the last messages
+/// (`commsd status`) and the live bars of `commsd send --wait`.
+enum Dashboard {
+  typealias Overview = SQLiteStore.MessageOverview
+
+  /// One block per message, one line per audience.
+  static func render(_ messages: [Overview]) -> String {
+    guard !messages.isEmpty else { return "no messages yet\n" }
+    var rows = [
+      [
+        "MESSAGE", "ACCEPTED", "PRIORITY", "AUDIENCE", "DELIVERED", "HELD", "FAILED", "PENDING",
+        "WITHDRAWN", "SUBJECT",
+      ]
+    ]
+    for message in messages {
+      let audiences = message.audiences.isEmpty ? [nil] : message.audiences.map { Optional($0) }
+      for (index, progress) in audiences.enumerated() {
+        let first = index == 0
+        rows.append([
+          first ? message.id : "", first ? LocalTime.format(message.acceptedAt) : "",
+          first ? message.priority : "", progress?.audience ?? "-",
+          progress.map { "\($0.delivered)/\($0.total)" } ?? (message.planned ? "0/0" : "planning"),
+          progress.map { String($0.held) } ?? "", progress.map { String($0.failed) } ?? "",
+          progress.map { String($0.pending) } ?? "", progress.map { String($0.withdrawn) } ?? "",
+          first ? message.subject + (message.cancelled ? " (cancelled)" : "") : "",
+        ])
+      }
+    }
+    return table(rows)
+  }
+
+  static func table(_ rows: [[String]]) -> String {
+    let widths = (0..<rows[0].count).map { column in rows.map { $0[column].count }.max() ?? 0 }
+    return rows.map { row in
+      zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }
+        .joined(separator: "  ").trimmingCharacters(in: .whitespaces)
+    }.joined(separator: "\n") + "\n"
+  }
+
+  /// One progress line per audience: `relatives  [████████░░░░]  12/13 delivered · 1 held`.
+  static func bars(_ message: Overview, width: Int = 24) -> [String] {
+    let name = message.audiences.map(\.audience.count).max() ?? 0
+    return message.audiences.map { progress in
+      let done = progress.total - progress.pending - progress.held
+      let filled = progress.total == 0 ? width : width * done / progress.total
+      var line =
+        progress.audience.padding(toLength: name, withPad: " ", startingAt: 0) + "  ["
+        + String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
+        + "]  \(progress.delivered)/\(progress.total) delivered"
+      if progress.held > 0 { line += " · \(progress.held) held" }
+      if progress.failed > 0 { line += " · \(progress.failed) failed" }
+      if progress.withdrawn > 0 { line += " · \(progress.withdrawn) withdrawn" }
+      if progress.pending > 0 { line += " · \(progress.pending) on the way" }
+      return line
+    }
+  }
+}
