@@ -74,6 +74,19 @@ extension EndToEnd {
         #expect(pages.map(\.count) == [1, 1, 0])
         #expect(Set(pages.joined().compactMap { $0["recipient"] as? String }) == ["r1", "r2"])
         #expect(third.json["next"] is NSNull)
+
+        // What monitoring sees.
+        let metrics = try await setup.client.call("GET", "/metrics").text
+        for line in [
+          "commsd_deliveries{state=\"delivered\",channel=\"webhook\",endpoint=\"hook\",audience=\"relatives\"} 1",
+          "commsd_deliveries{state=\"delivered\",channel=\"email\",endpoint=\"\",audience=\"relatives\"} 1",
+          "commsd_dead_letters 0", "commsd_queue_depth{lane=\"flash\"} 0",
+          "commsd_circuit_open{target=\"endpoint:hook\"} 0",
+          "commsd_attempt_duration_seconds_count{target=\"endpoint:hook\",outcome=\"delivered\"} 1",
+          "commsd_api_requests_total{route=\"/v1/messages\",method=\"POST\",status=\"202\"} 1",
+        ] {
+          #expect(metrics.contains(line + "\n"), "\(line)")
+        }
       }
     }
 

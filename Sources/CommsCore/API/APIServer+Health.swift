@@ -23,19 +23,59 @@ extension APIServer {
     return JSONResponse.make(.ok, bytes: Array("{\"status\":\"ready\"}".utf8))
   }
 
-  /// Prometheus text format (0.0.4).
+  /// Prometheus text format (0.0.4): the store's deliveries by state,
+  /// channel, endpoint and audience; the queue per priority lane; held by
+  /// reason; dead letters; attempt durations; circuit breakers; the API's
+  /// own answers.
   func metricsText() async throws -> Response {
+    let counts = try await store.metricCounts()
     var text = """
       # HELP commsd_up 1 while the daemon runs.
       # TYPE commsd_up gauge
       commsd_up 1
-      # HELP commsd_deliveries Deliveries in the store by state.
+      # HELP commsd_deliveries Deliveries in the store by state, channel, endpoint and audience.
       # TYPE commsd_deliveries gauge
 
       """
-    for (state, count) in try await store.deliveryCounts().sorted(by: { $0.key < $1.key }) {
-      text += "commsd_deliveries{state=\"\(state)\"} \(count)\n"
+    var dead = 0
+    for row in counts.deliveries.sorted(by: {
+      ($0.state, $0.channel, $0.endpoint, $0.audience) < (
+        $1.state, $1.channel, $1.endpoint, $1.audience
+      )
+    }) {
+      if row.state == "dead" { dead += row.count }
+      text +=
+        "commsd_deliveries{state=\"\(row.state)\",channel=\"\(row.channel)\",endpoint=\"\(Self.label(row.endpoint))\",audience=\"\(Self.label(row.audience))\"} \(row.count)\n"
     }
+    text += """
+      # HELP commsd_dead_letters Deliveries that failed for good (commsd dead list).
+      # TYPE commsd_dead_letters gauge
+      commsd_dead_letters \(dead)
+      # HELP commsd_queue_depth Deliveries waiting to be sent, by priority lane.
+      # TYPE commsd_queue_depth gauge
+
+      """
+    for priority in Priority.allCases {
+      text +=
+        "commsd_queue_depth{lane=\"\(priority.rawValue)\"} \(counts.queueByLane[priority.lane] ?? 0)\n"
+    }
+    text += """
+      # HELP commsd_held Held deliveries by reason (quiet hours, cap, digest, minimum gap, predecessor).
+      # TYPE commsd_held gauge
+
+      """
+    for (reason, count) in counts.heldByReason.sorted(by: { $0.key < $1.key }) {
+      text += "commsd_held{reason=\"\(Self.label(reason))\"} \(count)\n"
+    }
+    text += """
+      # HELP commsd_circuit_open 1 while the endpoint's or relay's circuit breaker is open.
+      # TYPE commsd_circuit_open gauge
+
+      """
+    for (target, open) in (dispatcher?.breakers ?? [:]).sorted(by: { $0.key < $1.key }) {
+      text += "commsd_circuit_open{target=\"\(Self.label(target))\"} \(open ? 1 : 0)\n"
+    }
+    text += attempts?.prometheusText ?? ""
     text += """
       # HELP commsd_api_requests_total HTTP API answers by route, method and status.
       # TYPE commsd_api_requests_total counter
@@ -50,5 +90,11 @@ extension APIServer {
     return Response(
       status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
       body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+  }
+
+  /// A label value with `\`, `"` and line breaks escaped.
+  static func label(_ text: String) -> String {
+    text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+      .replacingOccurrences(of: "\n", with: "\\n")
   }
 }

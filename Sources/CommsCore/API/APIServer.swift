@@ -27,6 +27,9 @@ struct APIServer: Sendable {
   let throttle = FailureThrottle()
   let metrics = APIMetrics()
   let readiness: Readiness
+  /// For `/metrics`: circuit breakers and attempt durations.
+  var dispatcher: Dispatcher?
+  var attempts: AttemptHistogram?
 
   var tokens: TokenCheck { access.current.tokens }
   var hooks: [String: APIAccess.Hook] { access.current.hooks }

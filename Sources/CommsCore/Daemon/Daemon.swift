@@ -81,9 +81,12 @@ public final class Daemon: Service {
     defer { retention?.cancel() }
     let readiness = Readiness()
     let api = try configuration.api.map { settings in
-      try APIServer(
+      var server = try APIServer(
         configuration: configuration, settings: settings, store: store, intake: intakeDesk,
         planBell: planBell, clock: clock, readiness: readiness, logger: logger)
+      server.dispatcher = dispatcher
+      server.attempts = recorder.attempts
+      return server
     }
     let apiTask = try await startAPI(api)
     defer { apiTask?.cancel() }

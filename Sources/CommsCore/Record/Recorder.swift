@@ -18,6 +18,9 @@ public final class Recorder: Sendable {
   /// Rung after each written batch, so the dispatcher can look for retries due.
   let written: Doorbell
 
+  /// Attempt durations, for `/metrics`.
+  public let attempts = AttemptHistogram()
+
   public init(
     store: any Store, owner: String, policy: RetryPolicy, clock: any WallClock, batchLimit: Int,
     written: Doorbell, logger: Logger
@@ -69,6 +72,8 @@ public final class Recorder: Sendable {
 
   /// Queues a record for the next batch.
   public func add(_ record: AttemptRecord) {
+    attempts.observe(
+      target: record.target, outcome: record.newState.rawValue, seconds: record.duration.seconds)
     pending.withLock { $0.append(record) }
     doorbell.ring()
   }

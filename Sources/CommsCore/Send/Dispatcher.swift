@@ -88,6 +88,9 @@ public final class Dispatcher: Sendable {
     self.defaultRelay = configuration.defaultRelay ?? "none"
   }
 
+  /// Whether each endpoint's and relay's circuit breaker is open now.
+  public var breakers: [String: Bool] { slots.withLock { $0.gates.mapValues(\.isOpen) } }
+
   /// The number of transfers running now.
   public var transfersInFlight: Int { slots.withLock { $0.total } }
 

@@ -225,16 +225,6 @@ extension SQLiteStore {
 }
 
 extension SQLiteStore {
-  /// How many deliveries are in each state (for `/metrics`).
-  public func deliveryCounts() async throws -> [String: Int] {
-    try await pool.read { db in
-      try Row.fetchAll(db, sql: "SELECT state, COUNT(*) FROM deliveries GROUP BY state")
-        .reduce(into: [:]) { $0[$1[0]] = $1[1] }
-    }
-  }
-}
-
-extension SQLiteStore {
   /// Deliveries waiting to go, held, and leased (in flight), each counted
   /// on its partial index (for systemd's STATUS line).
   public func queueCounts() async throws -> (queued: Int, held: Int, inFlight: Int) {
