@@ -50,11 +50,18 @@ struct AuditVerify: AsyncParsableCommand {
   @Option(help: ArgumentHelp("A head logged earlier, e.g. 1234:9f86d0….", valueName: "SEQ:HASH"))
   var head: String?
 
+  @Flag(help: "Print JSON for scripts.")
+  var json = false
+
   func run() async throws {
     let store = try openStore(options, command: "commsd audit verify")
     switch try await store.verifyAudit() {
     case .broken(let sequence, let kind, let reason):
-      print("BROKEN at event \(sequence) (\(kind)): \(reason)")
+      print(
+        json
+          ? JSONWriter.object([
+            "intact": "false", "sequence": String(sequence), "kind": kind, "reason": reason,
+          ]) : "BROKEN at event \(sequence) (\(kind)): \(reason)")
       throw ExitCode.failure
     case .intact(let events, let headSequence, let headHash):
       if let head {
@@ -72,7 +79,11 @@ struct AuditVerify: AsyncParsableCommand {
           throw ExitCode.failure
         }
       }
-      print("intact: \(events) events; head \(headSequence):\(headHash)")
+      print(
+        json
+          ? JSONWriter.object([
+            "intact": "true", "events": String(events), "head": "\(headSequence):\(headHash)",
+          ]) : "intact: \(events) events; head \(headSequence):\(headHash)")
     }
   }
 }

@@ -23,6 +23,9 @@ struct AuditRetain: AsyncParsableCommand {
       valueName: "DURATION"))
   var olderThan: String?
 
+  @Flag(help: "Print JSON for scripts.")
+  var json = false
+
   func run() async throws {
     let configuration = try options.load()
     let period: Duration
@@ -54,6 +57,15 @@ struct AuditRetain: AsyncParsableCommand {
     let outcome = try await store.applyRetention(
       before: now.addingTimeInterval(-period.seconds), hash: KeyedHash(key: key), at: now,
       period: DurationText.format(period))
+    if json {
+      print(
+        JSONWriter.object([
+          "messages": String(outcome.messages), "deliveries": String(outcome.deliveries),
+          "audit_events": String(outcome.auditEvents),
+          "before": Timestamp.format(now.addingTimeInterval(-period.seconds)),
+        ]))
+      return
+    }
     print(
       "pseudonymised \(outcome.messages) messages (\(outcome.deliveries) deliveries, \(outcome.auditEvents) audit events) accepted before \(LocalTime.format(now.addingTimeInterval(-period.seconds)))"
     )

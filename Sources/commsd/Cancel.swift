@@ -24,6 +24,9 @@ struct Cancel: AsyncParsableCommand {
   @Flag(help: "Tell everyone who already got it that it no longer applies.")
   var notify = false
 
+  @Flag(help: "Print JSON for scripts.")
+  var json = false
+
   func run() async throws {
     let configuration = try options.load()
     guard MessageID.isWellFormed(id) else {
@@ -40,7 +43,7 @@ struct Cancel: AsyncParsableCommand {
     let store = try Self.openStore(configuration, command: "commsd cancel")
     try await Self.withdraw(
       MessageID(rawValue: id), reason: reason, notify: notify, actor: OperatorIdentity.current(),
-      store: store, configuration: configuration, command: "commsd cancel")
+      store: store, configuration: configuration, command: "commsd cancel", json: json)
   }
 }
 
@@ -61,7 +64,7 @@ extension Cancel {
   /// (`commsd send --cap`).
   static func withdraw(
     _ messageID: MessageID, reason: String, notify: Bool, actor: Sender, store: SQLiteStore,
-    configuration: Configuration, command: String
+    configuration: Configuration, command: String, json: Bool = false
   ) async throws {
     let outcome: CancelOutcome
     do {
@@ -73,6 +76,15 @@ extension Cancel {
     }
     // The daemon drops what it holds of the message and plans the retraction.
     WakeSocket.ring(path: configuration.wakeSocketPath)
+    if json {
+      var answer: [String: String] = [
+        "id": messageID.rawValue, "withdrawn": String(outcome.withdrawn),
+        "in_flight": String(outcome.inFlight), "notified": String(outcome.notified),
+      ]
+      answer["retraction"] = outcome.retraction?.rawValue
+      print(JSONWriter.object(answer))
+      return
+    }
     print("cancelled \(messageID): \(outcome.withdrawn) copies not yet sent withdrawn")
     if outcome.inFlight > 0 {
       print("\(outcome.inFlight) in flight: each is recorded as delivered or cancelled as it ends")

@@ -13,9 +13,27 @@ struct ConfigCommand: AsyncParsableCommand {
 
     @OptionGroup var options: ConfigOption
 
+    @Flag(help: "Print JSON for scripts (problems still go to standard error, exit 78).")
+    var json = false
+
     func run() async throws {
       let configuration = try options.load()
       let directory = configuration.directory
+      if json {
+        var members: [String: String] = [
+          "file": configuration.file, "sha256": configuration.hash,
+          "recipients": String(configuration.recipients.count),
+          "data_dir": configuration.dataDirectory,
+          "tokens": String(configuration.api?.tokens.count ?? 0),
+        ]
+        for name in configuration.audiences.keys {
+          members["audience.\(name)"] = String(directory.members(of: name).count)
+        }
+        members["retention"] = configuration.retention.period.map(DurationText.format)
+        members["api"] = configuration.api.map { "\($0.host):\($0.port)" }
+        print(JSONWriter.object(members))
+        return
+      }
       let audiences = configuration.audiences.keys.sorted().map { name in
         "\(name) \(directory.members(of: name).count)"
       }

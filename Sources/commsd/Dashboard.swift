@@ -57,4 +57,16 @@ enum Dashboard {
       return line
     }
   }
+
+  /// The whole queue in one line: waiting per lane, held by reason, dead letters.
+  static func summary(_ counts: SQLiteStore.MetricCounts) -> String {
+    let lanes = Priority.allCases.map { "\($0.rawValue) \(counts.queueByLane[$0.lane] ?? 0)" }
+    let held =
+      counts.heldByReason.isEmpty
+      ? "none"
+      : counts.heldByReason.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
+        .joined(separator: ", ")
+    let dead = counts.deliveries.filter { $0.state == "dead" }.reduce(0) { $0 + $1.count }
+    return "\nqueue: \(lanes.joined(separator: ", ")) · held: \(held) · dead letters: \(dead)"
+  }
 }

@@ -89,6 +89,9 @@ struct Send: AsyncParsableCommand {
   )
   var wait = false
 
+  @Flag(help: "Print JSON for scripts: {\"id\": …, \"outcome\": \"accepted\" or \"duplicate\"}.")
+  var json = false
+
   @Option(
     name: .customLong("cap"),
     help: ArgumentHelp(
@@ -152,10 +155,10 @@ struct Send: AsyncParsableCommand {
     }
     switch outcome {
     case .accepted(let id):
-      print(id)
+      print(json ? JSONWriter.object(["id": id.rawValue, "outcome": "accepted"]) : id.rawValue)
       if wait { try await watch(id, configuration) }
     case .duplicate(let id):
-      print(id)
+      print(json ? JSONWriter.object(["id": id.rawValue, "outcome": "duplicate"]) : id.rawValue)
       printError("commsd send: \(duplicate)")
       if wait { try await watch(id, configuration) }
     case .refused(let field, let message):

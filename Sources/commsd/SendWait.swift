@@ -17,6 +17,15 @@ extension Send {
       Data("watching \(id); Ctrl-C stops watching, the message goes on\n".utf8))
     while true {
       guard let overview = try await store.overview(of: id) else { return }
+      if json {
+        // Scripts get the final progress once, as JSON.
+        if overview.isFinal {
+          print(try Status.json(overview))
+          return
+        }
+        try await Task.sleep(for: .milliseconds(500))
+        continue
+      }
       let lines = overview.planned ? Dashboard.bars(overview) : ["planning…"]
       if lines != shown {
         if terminal && !shown.isEmpty {

@@ -34,6 +34,7 @@ struct Status: AsyncParsableCommand {
         print(try Self.json(recent))
       } else {
         print(Dashboard.render(recent), terminator: "")
+        print(Dashboard.summary(try await store.metricCounts()))
       }
       return
     }

@@ -35,6 +35,9 @@ struct Token: AsyncParsableCommand {
     @Flag(help: "May read the audit log (GET /v1/audit).")
     var audit = false
 
+    @Flag(help: "Print JSON for scripts: the token and the lines' values.")
+    var json = false
+
     func run() async throws {
       let configuration = try options.load()
       let names = audiences.split(separator: ",").map {
@@ -62,6 +65,15 @@ struct Token: AsyncParsableCommand {
         throw ExitCode(65)
       }
       let made = APITokens.make()
+      if json {
+        print(
+          JSONWriter.object([
+            "name": name, "token": made.token, "hash": made.hash,
+            "audiences": names.joined(separator: ","), "max_priority": maxPriority.rawValue,
+            "read_only": String(readOnly), "audit": String(audit),
+          ]))
+        return
+      }
       print("token (shown once; give it to the integrator over a safe channel):")
       print("  \(made.token)")
       print("")

@@ -34,6 +34,9 @@ extension EndToEnd {
           lines[1].hasPrefix(second) && lines[1].contains("staff") && lines[1].contains("1/1"))
         #expect(lines[2].contains("relatives") && lines[2].contains("2/2"))
         #expect(lines[3].hasPrefix(first) && lines[3].contains("Vagtplan"))
+        #expect(
+          lines.last
+            == "queue: flash 0, urgent 0, normal 0, bulk 0 · held: none · dead letters: 0")
 
         let json = try await workspace.commsd(["status", "--json", "--last", "1"])
         let messages = try #require(
@@ -104,6 +107,36 @@ extension EndToEnd {
         let events = try await store.auditEvents(kinds: ["delivery.retried"])
         #expect(events.count == 2)
         #expect(events.allSatisfy { $0.event.actor.hasPrefix("cli:") })
+      }
+    }
+
+    @Test func everyCommandSpeaksJSONForScripts() async throws {
+      try await withWorkspace { workspace in
+        let http = workspace.adopt(try await Receiver.http(directory: workspace.directory))
+        try workspace.writeConfig(smtpPort: nil, httpPort: http.port, recipients: Self.recipients)
+        func object(_ arguments: [String]) async throws -> [String: Any] {
+          let result = try await workspace.commsd(arguments + ["--json"])
+          #expect(result.status == 0, "\(arguments): \(result.stderr)")
+          return try #require(
+            try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any],
+            "\(arguments): \(result.stdout)")
+        }
+        #expect(try await object(["config", "check"])["recipients"] as? String == "3")
+        let sent = try await object([
+          "send", "--audience", "staff", "--subject", "x", "--body", "y", "--idempotency-key", "k",
+        ])
+        #expect(sent["outcome"] as? String == "accepted")
+        let id = try #require(sent["id"] as? String)
+        let again = try await object([
+          "send", "--audience", "staff", "--subject", "x", "--body", "y", "--idempotency-key", "k",
+        ])
+        #expect(again["outcome"] as? String == "duplicate" && again["id"] as? String == id)
+        let cancelled = try await object(["cancel", id, "--reason", "fejl"])
+        #expect(cancelled["id"] as? String == id && cancelled["withdrawn"] as? String == "0")
+        #expect(try await object(["audit", "verify"])["intact"] as? String == "true")
+        #expect(try await object(["status", id])["id"] as? String == id)
+        let token = try await object(["token", "create", "care", "--audiences", "relatives"])
+        #expect((token["hash"] as? String)?.hasPrefix("sha256:") == true)
       }
     }
   }

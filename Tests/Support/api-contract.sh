@@ -1,0 +1,208 @@
+#!/usr/bin/env bash
+# Checks a running commsd HTTP API against its OpenAPI description.
+#
+#   Tests/Support/api-contract.sh BASE_URL TOKEN [SPEC]
+#
+#   BASE_URL  e.g. http://127.0.0.1:8470 (loopback only: this sends generated traffic)
+#   TOKEN     a bearer token; for full coverage one whose scope is every
+#             audience, max_priority = "flash", read_only = false, audit = true
+#   SPEC      default: docs/openapi.json of this repository
+#
+# Environment:
+#   API_CONTRACT_HOOK_SECRET   the whsec_… secret of the configured hook sources:
+#                              requests to /v1/hooks/{source} are then signed with
+#                              it (Standard Webhooks), so they get past the
+#                              signature check instead of counting as failed
+#                              authentications. Without it those requests are
+#                              sent as generated (401, then the throttle's 429).
+#   API_CONTRACT_AUDIENCES     comma-separated configured audiences: half of the
+#                              generated messages are sent to some of them, so
+#                              they get past the scope check into intake (and
+#                              some are accepted); without it nearly all get 403.
+#   API_CONTRACT_MAX_EXAMPLES  generated cases per operation and phase (default 25)
+#   API_CONTRACT_SEED          Hypothesis seed (default 20261125: reproducible runs;
+#                              "random" for a new one each run)
+#   API_CONTRACT_TIMEOUT       seconds before schemathesis is stopped (default 240)
+#   PYTHON                     the Python with the tools (default python3)
+#
+# 1. openapi-spec-validator: the document is valid OpenAPI 3.1.
+# 2. schemathesis: generated requests (examples, coverage, fuzzing, stateful
+#    phases; positive and negative data) against the live server; every answer
+#    must not be a 5xx, must have a documented status, content type, headers
+#    and a body matching the documented schema; and a request that violates
+#    the documented request schema must be refused (4xx), so the document
+#    forbids nothing the server takes.
+#
+# Exit status: 0 when both pass; 1 when either finds a failure (its report on
+# stdout); 2 when the tools could not be had or the server does not answer,
+# so a caller can tell "fails the contract" from "could not check".
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+PYTHON=${PYTHON:-python3}
+
+die() { printf 'api-contract: %s\n' "$*" >&2; exit 2; }
+
+[ $# -ge 2 ] && [ $# -le 3 ] || die "usage: $0 BASE_URL TOKEN [SPEC]"
+BASE_URL=${1%/}
+TOKEN=$2
+SPEC=${3:-$ROOT/docs/openapi.json}
+MAX_EXAMPLES=${API_CONTRACT_MAX_EXAMPLES:-25}
+SEED=${API_CONTRACT_SEED:-20261125}
+TIMEOUT=${API_CONTRACT_TIMEOUT:-240}
+
+[ -f "$SPEC" ] || die "no spec at $SPEC"
+case "$BASE_URL" in
+  http://127.* | https://127.* | http://localhost[:/]* | https://localhost[:/]* | \
+    http://\[::1\]* | https://\[::1\]*) ;;
+  *) die "BASE_URL must be a loopback address (127.0.0.0/8, localhost, [::1]), not $BASE_URL" ;;
+esac
+[ -n "$TOKEN" ] || die "TOKEN is empty"
+# Loopback never goes through a proxy.
+export no_proxy="127.0.0.1,localhost,::1${no_proxy:+,$no_proxy}" NO_PROXY="127.0.0.1,localhost,::1${NO_PROXY:+,$NO_PROXY}"
+
+# --- the tools ------------------------------------------------------------------
+has_tools() {
+  "$PYTHON" -c 'import schemathesis, openapi_spec_validator' >/dev/null 2>&1
+}
+if ! has_tools; then
+  echo "api-contract: schemathesis or openapi-spec-validator missing; running scripts/install-deps.sh" >&2
+  "$ROOT/scripts/install-deps.sh" >&2 || true
+  has_tools || die "schemathesis and openapi-spec-validator are needed (scripts/install-deps.sh installs them)"
+fi
+
+# --- the server answers ------------------------------------------------------------
+"$PYTHON" - "$BASE_URL" <<'PY' || die "nothing answers GET $BASE_URL/healthz"
+import sys, urllib.request
+try:
+    with urllib.request.urlopen(sys.argv[1] + "/healthz", timeout=10) as response:
+        sys.exit(0 if response.status == 200 else 1)
+except OSError as error:
+    print(f"api-contract: {error}", file=sys.stderr)
+    sys.exit(1)
+PY
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/api-contract.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+
+# --- 1. the document ------------------------------------------------------------------
+echo "== openapi-spec-validator $SPEC"
+spec_status=0
+"$PYTHON" -m openapi_spec_validator "$SPEC" || spec_status=1
+
+# --- 2. the live server ------------------------------------------------------------------
+# Signs hook requests (see API_CONTRACT_HOOK_SECRET): the body is turned into
+# the exact bytes that will be sent, and the three headers are set for them.
+cat >"$WORK/contract_hooks.py" <<'PY'
+import base64, hashlib, hmac, os, time, uuid
+
+import schemathesis
+from requests.compat import json as requests_json  # what requests encodes `json=` with
+
+SECRET = os.environ.get("API_CONTRACT_HOOK_SECRET", "")
+
+
+def _wire_bytes(body):
+    """The bytes schemathesis' requests transport sends for a JSON body."""
+    from schemathesis.core import NOT_SET
+    if body is NOT_SET:
+        return b""
+    if isinstance(body, bytes):
+        return body
+    if body is None:
+        return b"null"
+    if not isinstance(body, (dict, list, str, int, float, bool)):
+        body = str(body)  # schemathesis' Binary goes as the JSON string of its text
+    return requests_json.dumps(body, allow_nan=False).encode("utf-8")
+
+
+# Generated audience names are almost never configured ones, so nearly every
+# generated message would stop at the scope check (403). Half of the message
+# bodies whose audiences are strings get configured ones instead, to reach
+# intake's own validation and a 202.
+AUDIENCES = [a for a in os.environ.get("API_CONTRACT_AUDIENCES", "").split(",") if a]
+MESSAGE_ROUTES = {"/v1/messages", "/v1/messages/{id}/supersede"}
+
+
+@schemathesis.hook
+def flatmap_body(context, body):
+    from hypothesis import strategies as st
+    operation = context.operation
+    if (
+        not AUDIENCES or operation is None or operation.path not in MESSAGE_ROUTES
+        or not isinstance(body, dict) or not isinstance(body.get("audiences"), list)
+        or not all(isinstance(name, str) for name in body["audiences"])
+    ):
+        return st.just(body)
+    configured = st.lists(st.sampled_from(AUDIENCES), min_size=1, unique=True)
+    return st.one_of(st.just(body), configured.map(lambda names: {**body, "audiences": names}))
+
+
+@schemathesis.hook
+def before_call(context, case, **kwargs):
+    if not SECRET or not case.operation.path.startswith("/v1/hooks/"):
+        return
+    body = _wire_bytes(case.body)
+    key = base64.b64decode(SECRET.removeprefix("whsec_"))
+    event = "evt_" + uuid.uuid4().hex
+    timestamp = str(int(time.time()))
+    digest = hmac.new(key, f"{event}.{timestamp}.".encode() + body, hashlib.sha256).digest()
+    headers = dict(case.headers or {})
+    headers.update({
+        "webhook-id": event,
+        "webhook-timestamp": timestamp,
+        "webhook-signature": "v1," + base64.b64encode(digest).decode(),
+    })
+    case.headers = headers
+
+
+@schemathesis.hook
+def filter_failure(context, failure, case, response):
+    # With the secret, the hook headers sent are the harness's own valid ones,
+    # not the generated (possibly invalid) ones: "invalid header accepted" is
+    # then no finding.
+    if SECRET and case.operation.path.startswith("/v1/hooks/") \
+            and getattr(failure, "code", "") == "ST201" and "webhook-" in (failure.message or ""):
+        return False
+    return True
+PY
+
+checks=not_a_server_error,status_code_conformance,content_type_conformance
+checks+=,response_headers_conformance,response_schema_conformance,negative_data_rejection
+seed_args=()
+[ "$SEED" = random ] || seed_args=(--seed "$SEED")
+
+# Through $PYTHON (no `python -m schemathesis`: the package has no __main__).
+st() { "$PYTHON" -c 'import sys; from schemathesis.cli import schemathesis; sys.argv[0] = "schemathesis"; sys.exit(schemathesis())' "$@"; }
+echo "== schemathesis $(st --version 2>/dev/null | awk '{print $NF}') against $BASE_URL ($MAX_EXAMPLES examples per operation)"
+run_status=0
+(
+  cd "$WORK"
+  export SCHEMATHESIS_HOOKS=contract_hooks PYTHONPATH="$WORK${PYTHONPATH:+:$PYTHONPATH}"
+  exec timeout --signal=INT --kill-after=10 "$TIMEOUT" \
+    "$PYTHON" -c 'import sys; from schemathesis.cli import schemathesis; sys.argv[0] = "schemathesis"; sys.exit(schemathesis())' \
+    run "$SPEC" \
+    --url "$BASE_URL" \
+    --header "Authorization: Bearer $TOKEN" \
+    --checks "$checks" \
+    --phases examples,coverage,fuzzing,stateful \
+    --max-examples "$MAX_EXAMPLES" \
+    "${seed_args[@]}" \
+    --generation-database none \
+    --suppress-health-check filter_too_much,too_slow \
+    --workers 2 \
+    --request-timeout 20 \
+    --no-color \
+    --output-sanitize true
+) || run_status=$?
+
+if [ "$run_status" -eq 124 ] || [ "$run_status" -eq 130 ] || [ "$run_status" -eq 137 ]; then
+  echo "api-contract: schemathesis did not finish within ${TIMEOUT}s" >&2
+  run_status=1
+fi
+
+if [ "$spec_status" -ne 0 ] || [ "$run_status" -ne 0 ]; then
+  echo "api-contract: FAILED (spec validation exit $spec_status, schemathesis exit $run_status)"
+  exit 1
+fi
+echo "api-contract: OK"
