@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what commsd needs to build and test on Debian 12, idempotently.
 #
-#   scripts/install-deps.sh                 # build deps + test receivers' aiosmtpd
+#   scripts/install-deps.sh                 # build deps + test tools (aiosmtpd, schemathesis, openapi-spec-validator)
 #   scripts/install-deps.sh postfix nginx   # ... plus extra Debian packages
 #
 # Prints one line per thing it installs and nothing when all is present.
@@ -99,6 +99,40 @@ if ! has_aiosmtpd; then
     die "could not install the Python package aiosmtpd for $(command -v "$PYTHON") (tried: pip install, pip install --break-system-packages, $apt_note)"
   fi
   echo "installed aiosmtpd ($how)"
+fi
+
+# --- Python: schemathesis, openapi-spec-validator for Tests/Support/api-contract.sh
+
+# Pinned, so a new release cannot change what the contract test checks.
+PY_TOOLS=(schemathesis==4.32.5 openapi-spec-validator==0.9.0)
+
+has_py_tools() {
+  "$PYTHON" - "${PY_TOOLS[@]}" >/dev/null 2>&1 <<'PY'
+import sys
+from importlib.metadata import version
+for pin in sys.argv[1:]:
+    name, wanted = pin.split("==")
+    if version(name) != wanted:
+        sys.exit(1)
+PY
+}
+
+if ! has_py_tools; then
+  if ! "$PYTHON" -m pip --version >/dev/null 2>&1 && can_root; then
+    apt_install python3-pip || true
+  fi
+  how=""
+  if run_quiet "$PYTHON" -m pip install --quiet "${PY_TOOLS[@]}" && has_py_tools; then
+    how="pip"
+  elif run_quiet "$PYTHON" -m pip install --quiet --break-system-packages "${PY_TOOLS[@]}" \
+    && has_py_tools; then
+    how="pip --break-system-packages"
+  fi
+  if [ -z "$how" ]; then
+    cat "$LOG" >&2
+    die "could not install ${PY_TOOLS[*]} for $(command -v "$PYTHON") (tried: pip install, pip install --break-system-packages)"
+  fi
+  echo "installed ${PY_TOOLS[*]} ($how)"
 fi
 
 # --- Swift --------------------------------------------------------------------
