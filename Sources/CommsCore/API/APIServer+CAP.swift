@@ -28,9 +28,13 @@ extension APIServer {
         guard let status = try await store.status(of: id) else { continue }
         try await requireScope(
           token, audiences: status.audiences, priority: .bulk, request, context)
-        _ = try await Cancellation.carryOut(
-          id, reason: cancellation.reason, notify: true, actor: cancellation.sender, store: store,
-          at: clock.now())
+        do {
+          _ = try await Cancellation.carryOut(
+            id, reason: cancellation.reason, notify: true, actor: cancellation.sender,
+            store: store, at: clock.now())
+        } catch StoreError.refused(_, let detail) {
+          throw Problem(.conflict, detail, field: "alert/references")
+        }
         cancelled.append(id.rawValue)
       }
       planBell.ring()

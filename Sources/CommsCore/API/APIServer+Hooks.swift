@@ -48,8 +48,14 @@ extension APIServer {
       throw await refuseHook(
         "no webhook-signature matches (forged or wrong secret)", name, request, context)
     }
-    guard (1...255).contains(id.utf8.count) else {
-      throw Problem.invalid("webhook-id", "give 1 to 255 characters")
+    let key = "hook:\(name):\(id)"
+    guard !id.isEmpty, key.utf8.count <= Intake.maxIdempotencyKeyLength,
+      id.utf8.allSatisfy({ (0x21...0x7E).contains($0) })
+    else {
+      throw Problem.invalid(
+        "webhook-id",
+        "give 1 to \(Intake.maxIdempotencyKeyLength - key.utf8.count + id.utf8.count) visible ASCII characters"
+      )
     }
     let payload = try JSONObject.parse(bytes)
     let message = SendRequest(
@@ -58,7 +64,7 @@ extension APIServer {
         configuration.defaultLanguage: MessageContent(
           subject: source.subject.render(payload.members), body: source.body.render(payload.members)
         )
-      ], idempotencyKey: "hook:\(name):\(id)",
+      ], idempotencyKey: key,
       sender: Sender(kind: .api, name: "hook:\(name)", origin: context.remoteAddress))
     switch await intake.accept(message) {
     case .accepted(let id):
@@ -79,7 +85,8 @@ extension APIServer {
         field == "subject" || field == "body" ? "payload" : field,
         "the source's template gave \(field): \(detail)")
     case .failed(let detail):
-      var problem = Problem(.serviceUnavailable, detail)
+      logger.error("the store did not take a message", metadata: ["error": "\(detail)"])
+      var problem = Problem(.serviceUnavailable, "the message could not be stored; try again")
       problem.headers["Retry-After"] = "5"
       throw problem
     }

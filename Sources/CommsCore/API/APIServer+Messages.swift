@@ -7,31 +7,31 @@ extension APIServer {
   func postMessage(_ request: Request, _ context: APIContext) async throws -> Response {
     let token = try await authenticate(request, context)
     try await requireWrite(token, request, context)
-    let message = try MessageRequestBody.parse(
+    let (message, language) = try MessageRequestBody.parse(
       try await body(request), defaultLanguage: configuration.defaultLanguage,
       sender: sender(token, context), idempotencyKey: try idempotencyKey(request, token))
     try await requireScope(
       token, audiences: message.audiences, priority: message.priority, request, context)
-    return try await enqueue(message)
+    return try await enqueue(message, language: language)
   }
 
   func supersede(_ request: Request, _ context: APIContext) async throws -> Response {
     let token = try await authenticate(request, context)
     try await requireWrite(token, request, context)
     let old = try await visibleMessage(request, context, token)
-    var message = try MessageRequestBody.parse(
+    var (message, language) = try MessageRequestBody.parse(
       try await body(request), defaultLanguage: configuration.defaultLanguage,
       sender: sender(token, context), idempotencyKey: try idempotencyKey(request, token))
     message.supersedes = MessageID(rawValue: old.id)
     try await requireScope(
       token, audiences: message.audiences + old.audiences, priority: message.priority, request,
       context)
-    return try await enqueue(message)
+    return try await enqueue(message, language: language)
   }
 
   /// Intake as for `commsd send`; 202 once durable, the same answer for a
   /// repeated idempotency key with the same body, 409 with another body.
-  func enqueue(_ message: SendRequest) async throws -> Response {
+  func enqueue(_ message: SendRequest, language: String? = nil) async throws -> Response {
     switch await intake.accept(message) {
     case .accepted(let id), .duplicate(let id):
       return JSONResponse.make(
@@ -41,11 +41,17 @@ extension APIServer {
           links: Links(message: "/v1/messages/\(id)", deliveries: "/v1/messages/\(id)/deliveries")),
         headers: [.location: "/v1/messages/\(id)"])
     case .refused(let field, let detail):
-      throw Problem.invalid(field, detail)
-    case .conflict(let detail):
-      throw Problem(.conflict, detail, field: "Idempotency-Key")
+      let defaultLanguage = configuration.defaultLanguage
+      throw Problem.invalid(
+        MessageRequestBody.apiField(
+          field, language: language ?? defaultLanguage, defaultLanguage: defaultLanguage), detail)
+    case .conflict:
+      throw Problem(
+        .conflict, "this Idempotency-Key was used before for a message with other content",
+        field: "Idempotency-Key")
     case .failed(let detail):
-      var problem = Problem(.serviceUnavailable, detail)
+      logger.error("the store did not take a message", metadata: ["error": "\(detail)"])
+      var problem = Problem(.serviceUnavailable, "the message could not be stored; try again")
       problem.headers["Retry-After"] = "5"
       throw problem
     }
@@ -66,12 +72,16 @@ extension APIServer {
   /// same key never see each other's messages.
   func idempotencyKey(_ request: Request, _ token: APIToken) throws -> String? {
     guard let key = request.headers[HTTPField.Name("Idempotency-Key")!] else { return nil }
-    guard (1...255).contains(key.utf8.count), key.utf8.allSatisfy({ (0x21...0x7E).contains($0) })
+    let stored = "api:\(token.name):\(key)"
+    guard !key.isEmpty, stored.utf8.count <= Intake.maxIdempotencyKeyLength,
+      key.utf8.allSatisfy({ (0x21...0x7E).contains($0) })
     else {
       throw Problem.invalid(
-        "Idempotency-Key", "give 1 to 255 visible ASCII characters, e.g. a UUID")
+        "Idempotency-Key",
+        "give 1 to \(Intake.maxIdempotencyKeyLength - stored.utf8.count + key.utf8.count) visible ASCII characters, e.g. a UUID"
+      )
     }
-    return "api:\(token.name):\(key)"
+    return stored
   }
 
   /// The message named in the path, if the token may see it: every one of

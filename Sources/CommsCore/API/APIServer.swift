@@ -59,7 +59,7 @@ struct APIServer: Sendable {
 
   /// Runs until graceful shutdown; `bound` is called once it listens.
   func run(bound: @escaping @Sendable () -> Void) async throws {
-    let router = Router(context: APIContext.self)
+    let router = Router(context: APIContext.self, options: .autoGenerateHeadEndpoints)
     router.add(middleware: ProblemMiddleware(metrics: metrics, logger: logger))
     addRoutes(to: router)
     let server: HTTPServerBuilder
@@ -115,6 +115,21 @@ struct APIServer: Sendable {
     router.get("/v1/audit") { request, context in try await self.getAudit(request, context) }
     router.post("/v1/hooks/:source") { request, context in
       try await self.postHook(request, context)
+    }
+    // Another method on a known path is 405 with Allow, not "no such route".
+    let methods = Dictionary(grouping: Self.routes, by: \.path).mapValues { $0.map(\.method) }
+    for (path, allowed) in methods {
+      let routerPath = RouterPath(
+        path.replacingOccurrences(of: "{", with: ":").replacingOccurrences(of: "}", with: ""))
+      let allow = (allowed + (allowed.contains("GET") ? ["HEAD"] : [])).joined(separator: ", ")
+      for method in [HTTPRequest.Method.get, .post, .put, .patch, .delete]
+      where !allowed.contains(method.rawValue) {
+        router.on(routerPath, method: method) { _, _ -> Response in
+          var problem = Problem(.methodNotAllowed, "\(path) takes \(allow)")
+          problem.headers["Allow"] = allow
+          throw problem
+        }
+      }
     }
   }
 }

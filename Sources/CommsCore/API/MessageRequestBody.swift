@@ -17,10 +17,11 @@ struct MessageRequestBody {
     "expires_at", "mode",
   ]
 
-  /// The send request; `sender` and `idempotencyKey` come from the caller.
+  /// The send request, and the language of its `subject` and `body`;
+  /// `sender` and `idempotencyKey` come from the caller.
   static func parse(
     _ bytes: [UInt8], defaultLanguage: String, sender: Sender, idempotencyKey: String?
-  ) throws(Problem) -> SendRequest {
+  ) throws(Problem) -> (request: SendRequest, language: String) {
     let object = try JSONObject.parse(bytes)
     for key in object.keys where !members.contains(key) {
       throw .invalid(
@@ -81,10 +82,33 @@ struct MessageRequestBody {
     }
     let mode = try object.enumeration("mode", MessageMode.self) ?? .actual
     if mode == .system { throw .invalid("mode", "expected actual, exercise or test") }
-    return SendRequest(
+    let request = SendRequest(
       audiences: audiences, priority: priority, kind: kind, contents: contents,
       idempotencyKey: idempotencyKey, sender: sender, filter: filter, expiresAt: expiresAt,
       mode: mode)
+    return (request, language)
+  }
+
+  /// The API's name for a field intake refused (intake speaks the CLI's
+  /// names: `audience`, `subject[en]`, `expires`).
+  static func apiField(_ field: String, language: String, defaultLanguage: String) -> String {
+    func content(_ part: String, _ code: String) -> String {
+      code == language ? part : "translations.\(code).\(part)"
+    }
+    for part in ["subject", "body"] {
+      if field == part { return content(part, defaultLanguage) }
+      if field.hasPrefix(part + "["), field.hasSuffix("]") {
+        return content(part, String(field.dropFirst(part.count + 1).dropLast()))
+      }
+    }
+    switch field {
+    case "audience": return "audiences"
+    case "expires": return "expires_at"
+    case "idempotency_key": return "Idempotency-Key"
+    case "supersedes": return "id"
+    case "language": return language == defaultLanguage ? "translations" : "language"
+    default: return field
+    }
   }
 }
 

@@ -17,11 +17,15 @@ extension SQLiteStore {
     let id = cancellation.messageID
     guard
       let row = try Row.fetchOne(
-        db, sql: "SELECT cancelled_at, pseudonymised_at FROM messages WHERE id = ?",
+        db, sql: "SELECT cancelled_at, pseudonymised_at, kind FROM messages WHERE id = ?",
         arguments: [id.rawValue])
     else { throw StoreError.refused(field: "id", "there is no message \(id) in this store") }
     if let cancelled: String = row[0] {
       throw StoreError.refused(field: "id", "\(id) was already cancelled at \(cancelled)")
+    }
+    if (row[2] as String) == MessageKind.retraction.rawValue {
+      throw StoreError.refused(
+        field: "id", "\(id) is a retraction; it corrects a withdrawn message and stays")
     }
     if cancellation.retraction != nil, let retained: String = row[1] {
       throw StoreError.refused(

@@ -80,9 +80,14 @@ extension SQLiteStore {
   static func checkSupersedable(_ db: Database, _ old: MessageID) throws {
     guard
       let row = try Row.fetchOne(
-        db, sql: "SELECT cancelled_at FROM messages WHERE id = ?", arguments: [old.rawValue])
+        db, sql: "SELECT cancelled_at, kind FROM messages WHERE id = ?",
+        arguments: [old.rawValue])
     else {
       throw StoreError.refused(field: "supersedes", "there is no message \(old) in this store")
+    }
+    if (row[1] as String) == MessageKind.retraction.rawValue {
+      throw StoreError.refused(
+        field: "supersedes", "\(old) is a retraction; send a new message instead")
     }
     if let cancelled: String = row[0] {
       throw StoreError.refused(

@@ -87,7 +87,7 @@ public enum Timestamp {
       index += 1
     case 43, 45:
       guard let offsetHours = number(index + 1, 2), index + 3 < bytes.count, bytes[index + 3] == 58,
-        let offsetMinutes = number(index + 4, 2)
+        let offsetMinutes = number(index + 4, 2), offsetHours < 24, offsetMinutes < 60
       else { return nil }
       offset = (offsetHours * 60 + offsetMinutes) * 60 * (bytes[index] == 45 ? -1 : 1)
       index += 6
@@ -103,6 +103,14 @@ public enum Timestamp {
     parts.tm_min = Int32(minute)
     parts.tm_sec = Int32(second)
     let seconds = timegm(&parts)
-    return Date(timeIntervalSince1970: TimeInterval(seconds - offset) + fraction)
+    let date = Date(timeIntervalSince1970: TimeInterval(seconds - offset) + fraction)
+    // Stored times have four year digits: a time that is another year in
+    // UTC than 0001–9999 could not be written back (9999-12-31T23:59-01:00).
+    guard date >= minimum, date < maximum else { return nil }
+    return date
   }
+
+  /// 0001-01-01T00:00:00Z and 10000-01-01T00:00:00Z: the range `format` can write.
+  static let minimum = Date(timeIntervalSince1970: -62_135_596_800)
+  static let maximum = Date(timeIntervalSince1970: 253_402_300_800)
 }

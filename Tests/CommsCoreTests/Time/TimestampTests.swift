@@ -27,6 +27,14 @@ import Testing
     #expect(Timestamp.parse("2026-11-25T12:00:00") == nil)
   }
 
+  @Test func timesFormatCannotWriteBackAreRefused() {
+    // 9999-12-31T23:59:59-01:00 is in the year 10000 in UTC.
+    #expect(Timestamp.parse("9999-12-31T23:59:59-01:00") == nil)
+    #expect(Timestamp.parse("9999-12-31T23:59:59+01:00") != nil)
+    #expect(Timestamp.parse("0000-01-01T00:00:00+99:99") == nil)
+    #expect(Timestamp.parse("2026-11-25T10:00:00+01:60") == nil)
+  }
+
   @Test func durationsReadAsOperatorsWriteThem() {
     #expect(DurationText.parse("250ms") == .milliseconds(250))
     #expect(DurationText.parse("5s") == .seconds(5))
