@@ -165,6 +165,20 @@ extension EndToEnd {
             try await client.call("POST", "/v1/messages", token: care, json: "{\"audiences\":"),
             400, nil
           ),
+          (
+            try await client.call(
+              "POST", "/v1/messages", token: care,
+              json: #"{"audiences":["relatives","relatives"],"subject":"x","body":"y"}"#),
+            422, "audiences"
+          ),
+          (
+            try await client.call(
+              "POST", "/v1/messages", token: care,
+              json:
+                #"{"audiences":["relatives"],"subject":"x","body":"y","translations":{"en":{"subject":" ","body":"y"}}}"#
+            ), 422, "translations.en.subject"
+          ),
+          (try await client.call("DELETE", "/v1/messages", token: care), 405, nil),
           (try await client.call("GET", "/v1/audit", token: care), 403, nil),
           (try await client.call("GET", "/v1/messages/msg_nope", token: care), 404, nil),
         ]
@@ -176,6 +190,7 @@ extension EndToEnd {
           #expect((item.answer.json["detail"] as? String)?.isEmpty == false, "case \(index)")
         }
         #expect(cases[0].answer.headers["www-authenticate"]?.hasPrefix("Bearer") == true)
+        #expect(cases.first { $0.status == 405 }?.answer.headers["allow"] == "POST")
 
         let store = try SQLiteStore(path: workspace.dataDirectory + "/commsd.sqlite")
         #expect(try await store.auditEvents(kinds: ["message.accepted"]).isEmpty)
