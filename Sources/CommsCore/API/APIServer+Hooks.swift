@@ -68,12 +68,7 @@ extension APIServer {
       sender: Sender(kind: .api, name: "hook:\(name)", origin: context.remoteAddress))
     switch await intake.accept(message) {
     case .accepted(let id):
-      return JSONResponse.make(
-        .accepted,
-        Accepted(
-          id: id.rawValue, status: "accepted",
-          links: Links(message: "/v1/messages/\(id)", deliveries: "/v1/messages/\(id)/deliveries")),
-        headers: [.location: "/v1/messages/\(id)"])
+      return Self.accepted(id)
     case .duplicate, .conflict:
       throw await refuse(
         Problem(.conflict, "webhook-id \(id) was received before (replayed)", field: "webhook-id"),
@@ -85,10 +80,7 @@ extension APIServer {
         field == "subject" || field == "body" ? "payload" : field,
         "the source's template gave \(field): \(detail)")
     case .failed(let detail):
-      logger.error("the store did not take a message", metadata: ["error": "\(detail)"])
-      var problem = Problem(.serviceUnavailable, "the message could not be stored; try again")
-      problem.headers["Retry-After"] = "5"
-      throw problem
+      throw storeFailed(detail)
     }
   }
 

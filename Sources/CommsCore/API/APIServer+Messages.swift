@@ -34,12 +34,7 @@ extension APIServer {
   func enqueue(_ message: SendRequest, language: String? = nil) async throws -> Response {
     switch await intake.accept(message) {
     case .accepted(let id), .duplicate(let id):
-      return JSONResponse.make(
-        .accepted,
-        Accepted(
-          id: id.rawValue, status: "accepted",
-          links: Links(message: "/v1/messages/\(id)", deliveries: "/v1/messages/\(id)/deliveries")),
-        headers: [.location: "/v1/messages/\(id)"])
+      return Self.accepted(id)
     case .refused(let field, let detail):
       let defaultLanguage = configuration.defaultLanguage
       throw Problem.invalid(
@@ -50,11 +45,27 @@ extension APIServer {
         .conflict, "this Idempotency-Key was used before for a message with other content",
         field: "Idempotency-Key")
     case .failed(let detail):
-      logger.error("the store did not take a message", metadata: ["error": "\(detail)"])
-      var problem = Problem(.serviceUnavailable, "the message could not be stored; try again")
-      problem.headers["Retry-After"] = "5"
-      throw problem
+      throw storeFailed(detail)
     }
+  }
+
+  /// 202 with the message's id and links.
+  static func accepted(_ id: MessageID) -> Response {
+    JSONResponse.make(
+      .accepted,
+      Accepted(
+        id: id.rawValue, status: "accepted",
+        links: Links(message: "/v1/messages/\(id)", deliveries: "/v1/messages/\(id)/deliveries")),
+      headers: [.location: "/v1/messages/\(id)"])
+  }
+
+  /// 503 for a store that did not take a message: logged in full, told
+  /// in general (the store's error is not the client's business).
+  func storeFailed(_ detail: String) -> Problem {
+    logger.error("the store did not take a message", metadata: ["error": "\(detail)"])
+    var problem = Problem(.serviceUnavailable, "the message could not be stored; try again")
+    problem.headers["Retry-After"] = "5"
+    return problem
   }
 
   struct Accepted: Encodable {

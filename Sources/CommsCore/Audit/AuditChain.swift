@@ -113,7 +113,8 @@ extension AuditChain.Link {
   /// The event as one JSON object, as `commsd audit export` and
   /// `GET /v1/audit` give it: the stored detail as an object, the personal
   /// text (salt included, so anyone can check it against the commitment)
-  /// when there is one.
+  /// when there is one. (Not `canonical`: that format is fixed by the chain
+  /// and names its fields differently; this one carries the hash as well.)
   public var exportJSON: String {
     var writer = JSONWriter(capacity: 256 + detail.utf8.count)
     writer.beginObject()
