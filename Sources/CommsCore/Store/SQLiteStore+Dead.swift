@@ -29,37 +29,35 @@ extension SQLiteStore {
   /// superseded or expired). Each retry is audited (`delivery.retried`).
   /// Returns the ids put back.
   public func retryDead(_ id: String, actor: Sender, at now: Date) async throws -> [String] {
-    try await urgent.run {
-      try await pool.write { db in
-        let nowText = Timestamp.format(now)
-        let rows = try Row.fetchAll(
+    try await pool.write { db in
+      let nowText = Timestamp.format(now)
+      let rows = try Row.fetchAll(
+        db,
+        sql: """
+          UPDATE deliveries SET state = 'ready', due_at = ?1, updated_at = ?1, lease_owner = NULL,
+            lease_until = NULL
+          WHERE state = 'dead' AND (id = ?2 OR message_id = ?2)
+            AND NOT EXISTS (
+              SELECT 1 FROM deliveries later
+              WHERE later.message_id = deliveries.message_id
+                AND later.recipient_id = deliveries.recipient_id
+                AND later.contact_index > deliveries.contact_index)
+            AND EXISTS (
+              SELECT 1 FROM messages m WHERE m.id = deliveries.message_id
+                AND m.cancelled_at IS NULL
+                AND (m.expires_at IS NULL OR m.expires_at > ?1)
+                AND NOT EXISTS (SELECT 1 FROM messages n WHERE n.supersedes = m.id))
+          RETURNING id, message_id, attempts
+          """, arguments: [nowText, id])
+      for row in rows {
+        try Self.insertAudit(
           db,
-          sql: """
-            UPDATE deliveries SET state = 'ready', due_at = ?1, updated_at = ?1, lease_owner = NULL,
-              lease_until = NULL
-            WHERE state = 'dead' AND (id = ?2 OR message_id = ?2)
-              AND NOT EXISTS (
-                SELECT 1 FROM deliveries later
-                WHERE later.message_id = deliveries.message_id
-                  AND later.recipient_id = deliveries.recipient_id
-                  AND later.contact_index > deliveries.contact_index)
-              AND EXISTS (
-                SELECT 1 FROM messages m WHERE m.id = deliveries.message_id
-                  AND m.cancelled_at IS NULL
-                  AND (m.expires_at IS NULL OR m.expires_at > ?1)
-                  AND NOT EXISTS (SELECT 1 FROM messages n WHERE n.supersedes = m.id))
-            RETURNING id, message_id, attempts
-            """, arguments: [nowText, id])
-        for row in rows {
-          try Self.insertAudit(
-            db,
-            AuditEvent(
-              kind: "delivery.retried", at: now, messageID: MessageID(rawValue: row[1]),
-              deliveryID: DeliveryID(rawValue: row[0]), actor: actor.description,
-              detail: ["attempts_before": String(row[2] as Int)]))
-        }
-        return rows.map { $0[0] as String }
+          AuditEvent(
+            kind: "delivery.retried", at: now, messageID: MessageID(rawValue: row[1]),
+            deliveryID: DeliveryID(rawValue: row[0]), actor: actor.description,
+            detail: ["attempts_before": String(row[2] as Int)]))
       }
+      return rows.map { $0[0] as String }
     }
   }
 }
