@@ -32,4 +32,10 @@ enum AuditHeads {
         onRollback: { _ in _ = heads.withLock { $0.removeValue(forKey: key) } })
     }
   }
+
+  /// Forgets the cached head of `db`'s transaction (after a rolled-back
+  /// savepoint): the next event reads it from the table.
+  static func forget(in db: Database) {
+    _ = heads.withLock { $0.removeValue(forKey: ObjectIdentifier(db)) }
+  }
 }

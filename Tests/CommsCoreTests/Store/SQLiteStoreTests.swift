@@ -133,6 +133,48 @@ import Testing
     #expect(released.first?.event.detail["count"] == "2")
   }
 
+  @Test func everydayIntakesWrittenTogetherKeepTheirOwnOutcomesAndTheChain() async throws {
+    let fixture = try StoreFixture()
+    defer { fixture.cleanUp() }
+    let intake = fixture.intake()
+    // 60 at once; every tenth reuses a key with other content (a conflict).
+    let outcomes = await withTaskGroup(of: (Int, Result<AcceptOutcome, any Error>).self) { group in
+      for index in 0..<60 {
+        group.addTask {
+          var request = fixture.request(
+            body: "tekst \(index)", key: "k\(index % 10 == 9 ? 0 : index)")
+          request.priority = .normal
+          do { return (index, .success(try await intake.accept(request))) } catch {
+            return (index, .failure(error))
+          }
+        }
+      }
+      var all: [Int: Result<AcceptOutcome, any Error>] = [:]
+      for await (index, outcome) in group { all[index] = outcome }
+      return all
+    }
+    let conflicts = outcomes.filter {
+      if case .failure(let error) = $0.value, case StoreError.idempotencyConflict = error {
+        return true
+      }
+      return false
+    }
+    #expect(conflicts.count == 6)
+    #expect(
+      outcomes.values.filter { if case .success(.accepted) = $0 { true } else { false } }.count
+        == 54)
+    guard case .intact(let events, _, _) = try await fixture.store.verifyAudit() else {
+      Issue.record("the chain is broken")
+      return
+    }
+    #expect(events == 54)
+    // Bulletin numbers stay gapless: 1 to 54 for staff.
+    let numbers = try await fixture.store.pool.read { db in
+      try Int.fetchAll(db, sql: "SELECT number FROM message_bulletins ORDER BY number")
+    }
+    #expect(numbers == Array(1...54))
+  }
+
   @Test func crashedLeasesReturnToReadyAndKeepTheirIds() async throws {
     let fixture = try StoreFixture()
     defer { fixture.cleanUp() }
