@@ -5,11 +5,13 @@ import Synchronization
 /// GRDB runs one process's writes one after another, in the order asked.
 /// Under a backlog the recorder, the leaser and the planner keep that queue
 /// a few transactions deep, each up to some milliseconds long; a flash
-/// message's intake would wait behind all of them. Intake writes count
-/// themselves here while they wait, and the bulk writers look before they
-/// queue another transaction: while an intake waits, they hold back (at
-/// most `maxHold`, so a stuck count cannot stop the daemon). The intake then
-/// waits for at most the transaction already running.
+/// message's intake would wait behind all of them. Flash and urgent intake
+/// writes (and cancellations) count themselves here while they wait, and
+/// the bulk writers look before they queue another transaction: while an
+/// intake waits, they hold back (at most `maxHold`, so a stuck count cannot
+/// stop the daemon). The intake then waits for at most the transaction
+/// already running. Everyday intakes do not count: a stream of them would
+/// hold delivery back the whole time (see `SQLiteStore.accept`).
 final class UrgentWrites: Sendable {
   private let waiting = Atomic<Int>(0)
   static let maxHold = Duration.milliseconds(50)
