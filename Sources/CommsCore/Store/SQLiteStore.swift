@@ -123,7 +123,7 @@ public final class SQLiteStore: Store {
   ) throws -> AcceptOutcome {
     if let key = message.idempotencyKey,
       let row = try Row.fetchOne(
-        db, sql: "SELECT id, fingerprint FROM messages WHERE idempotency_key = ?",
+        db.cachedStatement(sql: "SELECT id, fingerprint FROM messages WHERE idempotency_key = ?"),
         arguments: [key])
     {
       let existing = MessageID(rawValue: row[0])
@@ -133,13 +133,15 @@ public final class SQLiteStore: Store {
       return .duplicate(existing)
     }
     if let old = message.supersedes { try checkSupersedable(db, old) }
-    try db.execute(
+    // Cached: parsing this statement anew was measurable at 2,000 intakes/s.
+    try db.cachedStatement(
       sql: """
         INSERT INTO messages (id, idempotency_key, fingerprint, sender_kind, sender_name, sender_origin,
           audiences, priority, kind, contents, default_language, accepted_at, filter, supersedes,
           expires_at, mode, cap_sender, cap_identifier, cap_sent, retraction_of)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-        """,
+        """
+    ).execute(
       arguments: [
         message.id.rawValue, message.idempotencyKey, fingerprint, message.sender.kind.rawValue,
         message.sender.name, message.sender.origin, JSONCoding.string(message.audiences),
