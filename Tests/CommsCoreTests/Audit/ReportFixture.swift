@@ -161,54 +161,14 @@ extension AfterActionReportTests {
     return figures
   }
 
-  /// RFC 4180 records: quoted fields may hold commas, quotes and line breaks.
+  /// RFC 4180 records, read by the recipient lists' own scanner: quoted
+  /// fields may hold commas, quotes and line breaks.
   static func parseCSV(_ text: String) -> [[String]] {
     var rows: [[String]] = []
-    var row: [String] = []
-    var field = ""
-    var quoted = false
-    var characters = text.makeIterator()
-    while let character = characters.next() {
-      if quoted {
-        if character == "\"" {
-          guard let next = characters.next() else {
-            quoted = false
-            break
-          }
-          if next == "\"" {
-            field.append("\"")
-          } else {
-            quoted = false
-            if next == "," {
-              row.append(field)
-              field = ""
-            } else if next == "\n" {
-              row.append(field)
-              rows.append(row)
-              row = []
-              field = ""
-            }
-          }
-        } else {
-          field.append(character)
-        }
-      } else if character == "\"" {
-        quoted = true
-      } else if character == "," {
-        row.append(field)
-        field = ""
-      } else if character == "\n" {
-        row.append(field)
-        rows.append(row)
-        row = []
-        field = ""
-      } else {
-        field.append(character)
-      }
-    }
-    if !field.isEmpty || !row.isEmpty {
-      row.append(field)
-      rows.append(row)
+    Array(text.utf8).withUnsafeBufferPointer { bytes in
+      var scanner = CSVScanner(bytes: bytes)
+      var record = CSVRecord()
+      while scanner.next(into: &record) { rows.append(record.cells) }
     }
     return rows
   }
