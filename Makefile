@@ -15,6 +15,7 @@ run: deps build
 ## make test: install what is missing, build, and run the whole suite, one
 ## test at a time (the end-to-end tests start servers, and timing tests must
 ## not share two cores with them).
+test: EXTRA_PACKAGES = postgresql
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --no-parallel
@@ -23,7 +24,7 @@ build:
 	$(SWIFT) build --product commsd
 
 deps:
-	@scripts/install-deps.sh
+	@scripts/install-deps.sh $(EXTRA_PACKAGES)
 
 format:
 	$(SWIFT) format --in-place --recursive Sources Tests Package.swift

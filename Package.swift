@@ -27,6 +27,12 @@ let package = Package(
       pkgConfig: "libcurl",
       providers: [.apt(["libcurl4-openssl-dev"])]
     ),
+    // libpq, for the PostgreSQL store (see PostgresConnection.swift).
+    .systemLibrary(
+      name: "CPostgres",
+      pkgConfig: "libpq",
+      providers: [.apt(["libpq-dev"])]
+    ),
     // glibc's malloc_trim, to give memory back after big one-off jobs.
     .systemLibrary(name: "CMalloc"),
     .target(
@@ -34,6 +40,7 @@ let package = Package(
       dependencies: [
         "CCurl",
         "CMalloc",
+        "CPostgres",
         .product(name: "Logging", package: "swift-log"),
         .product(name: "Crypto", package: "swift-crypto"),
         .product(name: "GRDB", package: "GRDB.swift"),

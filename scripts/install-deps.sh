@@ -8,7 +8,7 @@
 # Runs as root; as another user it uses sudo for apt when sudo exists.
 set -euo pipefail
 
-BASE_PACKAGES=(libcurl4-openssl-dev libsqlite3-dev pkg-config libxml2-utils)
+BASE_PACKAGES=(libcurl4-openssl-dev libsqlite3-dev libpq-dev pkg-config libxml2-utils)
 PYTHON=${PYTHON:-python3}
 
 die() { printf 'install-deps: %s\n' "$*" >&2; exit 1; }

@@ -14,23 +14,7 @@ struct Audit: AsyncParsableCommand {
 /// Opens the store named by the configuration, for the audit commands.
 enum AuditStore {
   static func open(_ options: ConfigOption, command: String) throws -> SQLiteStore {
-    try openStore(options, command: command)
-  }
-}
-
-private func openStore(_ options: ConfigOption, command: String) throws -> SQLiteStore {
-  let path: String
-  do {
-    path = try ConfigurationLoader.storePath(configurationPath: options.config)
-  } catch {
-    printError(error.description)
-    throw ExitCode(78)
-  }
-  do {
-    return try SQLiteStore(path: path)
-  } catch {
-    printError("\(command): cannot open the store \(path): \(error)")
-    throw ExitCode.failure
+    try StoreAccess.openSQLite(configPath: options.config, command: command)
   }
 }
 
@@ -54,7 +38,7 @@ struct AuditVerify: AsyncParsableCommand {
   var json = false
 
   func run() async throws {
-    let store = try openStore(options, command: "commsd audit verify")
+    let store = try StoreAccess.open(configPath: options.config, command: "commsd audit verify")
     switch try await store.verifyAudit() {
     case .broken(let sequence, let kind, let reason):
       print(
@@ -110,7 +94,7 @@ struct AuditExport: AsyncParsableCommand {
   var format: Format = .jsonl
 
   func run() async throws {
-    let store = try openStore(options, command: "commsd audit export")
+    let store = try StoreAccess.open(configPath: options.config, command: "commsd audit export")
     let from = try time(since, option: "since")
     let to = try until.map { try time($0, option: "until") }
     var after: Int64 = 0

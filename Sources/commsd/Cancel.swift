@@ -49,11 +49,11 @@ struct Cancel: AsyncParsableCommand {
 
 extension Cancel {
   /// The store, or an exit saying why it cannot be opened.
-  static func openStore(_ configuration: Configuration, command: String) throws -> SQLiteStore {
+  static func openStore(_ configuration: Configuration, command: String) throws -> any Store {
     do {
-      return try SQLiteStore(path: configuration.storePath)
+      return try configuration.openStore()
     } catch {
-      printError("\(command): cannot open the store \(configuration.storePath): \(error)")
+      printError("\(command): cannot open the store \(configuration.storeDescription): \(error)")
       throw ExitCode.failure
     }
   }
@@ -63,7 +63,7 @@ extension Cancel {
   /// store refuses. Shared by `commsd cancel` and a CAP Cancel
   /// (`commsd send --cap`).
   static func withdraw(
-    _ messageID: MessageID, reason: String, notify: Bool, actor: Sender, store: SQLiteStore,
+    _ messageID: MessageID, reason: String, notify: Bool, actor: Sender, store: any Store,
     configuration: Configuration, command: String, json: Bool = false
   ) async throws {
     let outcome: CancelOutcome

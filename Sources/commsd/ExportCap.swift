@@ -53,7 +53,7 @@ struct ExportCap: AsyncParsableCommand {
     print(CAPWriter.xml(alert), terminator: "")
   }
 
-  private func cancel(of id: MessageID, export: CAPExport, store: SQLiteStore) async throws
+  private func cancel(of id: MessageID, export: CAPExport, store: any Store) async throws
     -> CAPAlert
   {
     guard let message = try await store.message(id),

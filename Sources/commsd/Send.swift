@@ -180,10 +180,9 @@ struct Send: AsyncParsableCommand {
   ) async throws -> IntakeWire.Response {
     let intake: Intake
     do {
-      intake = Intake(
-        configuration: configuration, store: try SQLiteStore(path: configuration.storePath))
+      intake = Intake(configuration: configuration, store: try configuration.openStore())
     } catch {
-      printError("commsd send: cannot open the store \(configuration.storePath): \(error)")
+      printError("commsd send: cannot open the store \(configuration.storeDescription): \(error)")
       throw ExitCode.failure
     }
     do {

@@ -10,7 +10,8 @@ import Foundation
 /// watching, never the message.
 extension Send {
   func watch(_ id: MessageID, _ configuration: Configuration) async throws {
-    let store = try SQLiteStore(path: configuration.storePath)
+    let store = try StoreAccess.openSQLite(
+      configPath: configuration.file, command: "commsd send --wait")
     let terminal = isatty(STDOUT_FILENO) == 1
     var shown: [String] = []
     FileHandle.standardError.write(

@@ -20,15 +20,8 @@ struct Status: AsyncParsableCommand {
   var json = false
 
   func run() async throws {
-    let storePath: String
-    do {
-      storePath = try ConfigurationLoader.storePath(configurationPath: options.config)
-    } catch {
-      printError(error.description)
-      throw ExitCode(78)
-    }
     guard let id else {
-      let store = try SQLiteStore(path: storePath)
+      let store = try StoreAccess.openSQLite(configPath: options.config, command: "commsd status")
       let recent = try await store.recentMessages(limit: max(1, last))
       if json {
         print(try Self.json(recent))
@@ -42,9 +35,9 @@ struct Status: AsyncParsableCommand {
       printError("commsd status: \"\(id)\" is not a message id (they look like msg_01J…)")
       throw ExitCode(65)
     }
-    let store = try SQLiteStore(path: storePath)
+    let store = try StoreAccess.open(configPath: options.config, command: "commsd status")
     guard let status = try await store.status(of: MessageID(rawValue: id)) else {
-      printError("commsd status: no message \(id) in \(storePath)")
+      printError("commsd status: no message \(id) in this store")
       throw ExitCode.failure
     }
     if json {

@@ -17,7 +17,7 @@ import Synchronization
 struct APIServer: Sendable {
   let configuration: Configuration
   let settings: APISettings
-  let store: SQLiteStore
+  let store: any Store
   let intake: DaemonIntake
   let planBell: Doorbell
   let clock: any WallClock
@@ -35,7 +35,7 @@ struct APIServer: Sendable {
   var hooks: [String: APIAccess.Hook] { access.current.hooks }
 
   init(
-    configuration: Configuration, settings: APISettings, store: SQLiteStore,
+    configuration: Configuration, settings: APISettings, store: any Store,
     intake: DaemonIntake, planBell: Doorbell, clock: any WallClock, readiness: Readiness,
     logger: Logger
   ) throws {

@@ -29,6 +29,8 @@ public struct Configuration: Sendable {
   public var retention: RetentionSettings
   /// The HTTP API (`[api]`, `[hooks.NAME]`); nil: none.
   public var api: APISettings?
+  /// Where the queue and the audit log live (`store`): SQLite by default.
+  public var store: StoreSettings = .sqlite
 
   /// The SQLite store's file name inside the data directory.
   public static let storeFileName = "commsd.sqlite"

@@ -28,6 +28,14 @@ public enum ConfigurationLoader {
   /// Only where the store is, for commands that read it (`commsd status`):
   /// they must work while someone fixes a broken recipient list.
   public static func storePath(configurationPath path: String) throws(ConfigErrors) -> String {
+    try storeLocation(configurationPath: path).sqlitePath
+  }
+
+  /// Which store the configuration names (`store`, `store_password_file`)
+  /// and where the SQLite file would be, read without the rest of it.
+  public static func storeLocation(configurationPath path: String) throws(ConfigErrors)
+    -> (settings: StoreSettings, sqlitePath: String)
+  {
     guard let data = FileManager.default.contents(atPath: path),
       let text = String(data: data, encoding: .utf8)
     else {
@@ -48,8 +56,9 @@ public enum ConfigurationLoader {
     let reader = ConfigurationReader(
       file: path, base: URL(fileURLWithPath: path).deletingLastPathComponent(), sink: sink)
     let directory = reader.dataDirectory(&table)
+    let settings = reader.readStore(&table)
     if !sink.errors.isEmpty { throw ConfigErrors(errors: sink.errors) }
-    return (directory as NSString).appendingPathComponent(Configuration.storeFileName)
+    return (settings, (directory as NSString).appendingPathComponent(Configuration.storeFileName))
   }
 
   /// Parses configuration text; `file` names it in errors and anchors relative paths.
@@ -110,6 +119,7 @@ struct ConfigurationReader {
   mutating func read(_ root: ConfigTable, hash: String) -> Configuration {
     var root = root
     let dataDirectory = dataDirectory(&root)
+    let store = readStore(&root)
     let domain = root.string("message_id_domain") ?? "commsd.invalid"
     let defaultLanguage = root.string("default_language") ?? "da"
     var logLevel = "info"
@@ -203,6 +213,12 @@ struct ConfigurationReader {
     }
     let cap = readCAP(root.table("cap"), audiences: audienceNames)
     let retention = readRetention(root.table("retention"), dataDirectory: dataDirectory)
+    if store.isPostgres, retention.period != nil, var table = root.table("retention") {
+      table.fail(
+        "period",
+        "retention runs on the SQLite store only for now; remove [retention] or use store = \"sqlite\""
+      )
+    }
     let api = readAPI(root.table("api"), hooks: root.table("hooks"), audiences: audienceNames)
     root.rejectUnknownKeys()
     return Configuration(
@@ -210,7 +226,7 @@ struct ConfigurationReader {
       defaultLanguage: defaultLanguage, logLevel: logLevel, dispatch: dispatch, retry: retry,
       relays: relays, defaultRelay: defaultRelay, endpoints: endpoints, audiences: audiences,
       recipients: recipients, recipientLists: listFiles, cap: cap, retention: retention,
-      api: api)
+      api: api, store: store)
   }
 
   func readNamed<T>(_ table: ConfigTable?, _ read: (ConfigTable, String) -> T?) -> [String: T] {

@@ -6,7 +6,7 @@ import Logging
 /// `commsd audit verify --head SEQ:HASH` then also catches the newest
 /// events being removed, which the chain alone cannot.
 struct AuditHeadLog: Sendable {
-  let store: SQLiteStore
+  let store: any Store
   let logger: Logger
   var interval: Duration = .seconds(300)
 

@@ -14,7 +14,7 @@ import Logging
 /// restart; the reload says which of them changed, in the log and the audit.
 struct ConfigurationReload: Sendable {
   let running: Configuration
-  let store: SQLiteStore
+  let store: any Store
   let directory: DirectorySource
   let api: APIServer?
   let clock: any WallClock

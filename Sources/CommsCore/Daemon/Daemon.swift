@@ -21,11 +21,23 @@ public final class Daemon: Service {
     // SIGHUP would end the process until the reload handler is in place.
     signal(SIGHUP, SIG_IGN)
     let lock = try DataDirectoryLock(directory: configuration.dataDirectory)
-    let store = try SQLiteStore(path: configuration.storePath, backgroundCheckpoints: true)
-    let checkpoints = Task { await store.runCheckpoints() }
+    let store: any Store
+    var sqlite: SQLiteStore?
+    var postgres: PostgresStore?
+    switch configuration.store {
+    case .sqlite:
+      sqlite = try SQLiteStore(path: configuration.storePath, backgroundCheckpoints: true)
+      store = sqlite!
+    case .postgres(let url, let password):
+      postgres = try PostgresStore(url: url, password: password)
+      store = postgres!
+    }
+    let checkpoints = Task { [sqlite] in await sqlite?.runCheckpoints() }
     defer { checkpoints.cancel() }
     let owner = "\(ProcessInfo.processInfo.hostName):\(getpid())"
-    let returned = try await store.reclaimLeases(now: clock.now(), all: true)
+    // The only daemon on an SQLite store takes back every lease at start;
+    // a node of a shared store only those that ran out (see LeaseKeeper).
+    let returned = try await store.reclaimLeases(now: clock.now(), all: !store.isShared)
     if returned > 0 {
       logger.notice(
         "deliveries in flight at the last stop returned to the queue",
@@ -67,6 +79,13 @@ public final class Daemon: Service {
       planned: { dispatcher.workArrived() }, logger: logger)
     let wake = try WakeSocket(path: configuration.wakeSocketPath, doorbell: planBell)
     defer { wake.close() }
+    // Other nodes' messages and work, by LISTEN/NOTIFY.
+    let listener = postgres?.listen(
+      plan: { planBell.ring() }, work: { dispatcher.workArrived() })
+    defer { listener?.stop() }
+    let leases = store.isShared ? LeaseKeeper(store: store, clock: clock, logger: logger) : nil
+    let leaseTask = leases.map { keeper in Task { await keeper.run() } }
+    defer { leaseTask?.cancel() }
     let intakeDesk = DaemonIntake(
       configuration: configuration, store: store, directory: directory, owner: owner,
       planBell: planBell, dispatcher: dispatcher, clock: clock, logger: logger)
@@ -77,7 +96,9 @@ public final class Daemon: Service {
     FreedMemory.release()  // what parsing the configuration left behind
     let heads = Task { await AuditHeadLog(store: store, logger: logger).run() }
     defer { heads.cancel() }
-    let retention = try retentionLoop(store: store).map { loop in Task { await loop.run() } }
+    let retention = try sqlite.flatMap { try retentionLoop(store: $0) }.map { loop in
+      Task { await loop.run() }
+    }
     defer { retention?.cancel() }
     let readiness = Readiness()
     let api = try configuration.api.map { settings in
@@ -105,7 +126,7 @@ public final class Daemon: Service {
     logger.info(
       "commsd is running",
       metadata: [
-        "config": "\(configuration.file)", "store": "\(store.path)",
+        "config": "\(configuration.file)", "store": "\(configuration.storeDescription)",
         "recipients": "\(configuration.recipients.count)",
       ])
     await withGracefulShutdownHandler {
@@ -132,6 +153,8 @@ public final class Daemon: Service {
     await heads.value
     retention?.cancel()
     await retention?.value
+    leaseTask?.cancel()
+    await leaseTask?.value
     if dispatcher.transfersInFlight == 0 {
       await engine.shutdown()
     }  // else: the stop bound passed; the process ends with them (their leases stay)

@@ -8,7 +8,7 @@ import Logging
 /// restarts it.
 struct ServiceHeartbeat: Sendable {
   let notifier: SystemdNotifier
-  let store: SQLiteStore
+  let store: any Store
   var statusEvery: Duration = .seconds(10)
 
   func run() async {

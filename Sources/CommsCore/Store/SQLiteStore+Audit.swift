@@ -9,7 +9,7 @@ extension SQLiteStore {
     FROM audit_events
     """
 
-  static func link(from row: Row) -> AuditChain.Link {
+  static func link(from row: some TableRow) -> AuditChain.Link {
     AuditChain.Link(
       sequence: row[0], at: row[1], kind: row[2], messageID: row[3], deliveryID: row[4],
       actor: row[5], detail: row[6], previous: row[7], hash: row[8], personal: row[9])

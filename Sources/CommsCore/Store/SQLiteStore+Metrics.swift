@@ -3,22 +3,14 @@ import GRDB
 
 /// The store's figures for `/metrics`, read in one snapshot.
 extension SQLiteStore {
-  public struct MetricCounts: Sendable {
-    /// Deliveries by state, channel, endpoint ("" for email) and audience.
-    public var deliveries:
-      [(state: String, channel: String, endpoint: String, audience: String, count: Int)] = []
-    /// Deliveries waiting to be sent, by priority lane.
-    public var queueByLane: [Int: Int] = [:]
-    /// Held deliveries by reason.
-    public var heldByReason: [String: Int] = [:]
-  }
+  public typealias MetricCounts = StoreMetricCounts
 
   /// The counts. The first grouping reads every delivery (about 0.3 s per
   /// million on this machine, on a reader: writers are not held up); a
   /// scrape every 15–60 s is what it is made for.
-  public func metricCounts() async throws -> MetricCounts {
+  public func metricCounts() async throws -> StoreMetricCounts {
     try await pool.read { db in
-      var counts = MetricCounts()
+      var counts = StoreMetricCounts()
       for row in try Row.fetchAll(
         db,
         sql: """
@@ -48,4 +40,15 @@ extension SQLiteStore {
       return counts
     }
   }
+}
+
+/// The store's figures for `/metrics` and the dashboard.
+public struct StoreMetricCounts: Sendable {
+  /// Deliveries by state, channel, endpoint ("" for email) and audience.
+  public var deliveries:
+    [(state: String, channel: String, endpoint: String, audience: String, count: Int)] = []
+  /// Deliveries waiting to be sent, by priority lane.
+  public var queueByLane: [Int: Int] = [:]
+  /// Held deliveries by reason.
+  public var heldByReason: [String: Int] = [:]
 }

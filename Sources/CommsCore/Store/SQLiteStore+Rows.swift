@@ -17,7 +17,7 @@ extension SQLiteStore {
   /// How many columns `deliveryColumns` names: the index of a column selected after them.
   static let deliveryColumnCount = 18
 
-  static func message(from row: Row) throws -> Message {
+  static func message(from row: some TableRow) throws -> Message {
     let decoder = JSONCoding.decoder()
     guard let senderKind = Sender.Kind(rawValue: row[2]), let priority = Priority(rawValue: row[6]),
       let kind = MessageKind(rawValue: row[7]), let acceptedAt = Timestamp.parse(row[10]),
@@ -41,7 +41,7 @@ extension SQLiteStore {
       retractionOf: (row[18] as String?).map(MessageID.init(rawValue:)))
   }
 
-  static func delivery(from row: Row) throws -> Delivery {
+  static func delivery(from row: some TableRow) throws -> Delivery {
     let id: String = row[0]
     guard let channel = Channel(rawValue: row[5]), let priority = Priority(rawValue: row[10]),
       let state = DeliveryState(rawValue: row[11]), let dueAt = Timestamp.parse(row[12]),
@@ -70,6 +70,16 @@ extension SQLiteStore {
     var cancelReason: String?
     var supersededBy: String?
     var retraction: String?
+
+    init() {}
+
+    init(row: some TableRow) {
+      plannedAt = (row[0] as String?).flatMap(Timestamp.parse)
+      cancelledAt = (row[1] as String?).flatMap(Timestamp.parse)
+      cancelReason = row[2]
+      supersededBy = row[3]
+      retraction = row[4]
+    }
   }
 
   /// Message `id` and its lifecycle, or nil when there is no such message.
@@ -83,19 +93,17 @@ extension SQLiteStore {
     let lifecycle = try Row.fetchOne(
       db,
       sql: """
-        SELECT planned_at, cancelled_at, cancel_reason,
-          (SELECT s.id FROM messages s WHERE s.supersedes = messages.id),
-          (SELECT r.id FROM messages r WHERE r.retraction_of = messages.id)
-        FROM messages WHERE id = ?
+        SELECT \(lifecycleColumns) FROM messages WHERE id = ?
         """, arguments: [id.rawValue])
-    return (
-      try message(from: row),
-      Lifecycle(
-        plannedAt: (lifecycle?[0] as String?).flatMap(Timestamp.parse),
-        cancelledAt: (lifecycle?[1] as String?).flatMap(Timestamp.parse),
-        cancelReason: lifecycle?[2], supersededBy: lifecycle?[3], retraction: lifecycle?[4])
-    )
+    return (try message(from: row), lifecycle.map(Lifecycle.init(row:)) ?? Lifecycle())
   }
+
+  /// The columns `Lifecycle(row:)` reads, of `messages`.
+  static let lifecycleColumns = """
+    planned_at, cancelled_at, cancel_reason,
+      (SELECT s.id FROM messages s WHERE s.supersedes = messages.id),
+      (SELECT r.id FROM messages r WHERE r.retraction_of = messages.id)
+    """
 
   /// The columns `deliveryLine(from:)` reads.
   static let lineColumns = """
@@ -105,7 +113,7 @@ extension SQLiteStore {
       (SELECT d.state FROM deliveries d WHERE d.id = deliveries.digest_id), digest_id
     """
 
-  static func deliveryLine(from row: Row) -> MessageStatus.DeliveryLine {
+  static func deliveryLine(from row: some TableRow) -> MessageStatus.DeliveryLine {
     let endpoint: String? = row[5]
     let address: String = row[6]
     return MessageStatus.DeliveryLine(
@@ -142,50 +150,59 @@ extension SQLiteStore {
           SELECT \(Self.lineColumns)
           FROM deliveries WHERE message_id = ? ORDER BY audience, recipient_id, contact_index
           """, arguments: [id.rawValue])
-      var counts: [String: Int] = [:]
-      var reached = Set<String>()
-      var unreachable = Set<String>()
-      var everyone = Set<String>()
-      let lines = rows.map { row -> MessageStatus.DeliveryLine in
-        let state: String = row[7]
-        let recipient: String = row[1]
-        counts[state, default: 0] += 1
-        everyone.insert(recipient)
-        // A digested delivery reached its reader when the digest did.
-        if state == "delivered" || (state == "digested" && (row[18] as String?) == "delivered") {
-          reached.insert(recipient)
-        }
-        // The last contact died: nobody is left to try.
-        if state == "dead", (row[13] as Int) + 1 >= (row[14] as Int? ?? 1) {
-          unreachable.insert(recipient)
-        }
-        return Self.deliveryLine(from: row)
-      }
-      unreachable.subtract(reached)
       let bulletins = try Row.fetchAll(
         db, sql: "SELECT audience, number FROM message_bulletins WHERE message_id = ?",
         arguments: [id.rawValue]
       ).reduce(into: [String: Int]()) { $0[$1[0]] = $1[1] }
-      let content = message.content(for: message.defaultLanguage).content
-      var status = MessageStatus(
-        id: message.id.rawValue, priority: message.priority.rawValue, kind: message.kind.rawValue,
-        subject: content.subject, audiences: message.audiences, sender: message.sender.description,
-        acceptedAt: message.acceptedAt, plannedAt: lifecycle.plannedAt,
-        counts: counts, bulletins: bulletins,
-        recipients: MessageStatus.Reach(
-          total: everyone.count, reached: reached.count, unreachable: unreachable.sorted(),
-          pending: everyone.count - reached.count - unreachable.count),
-        deliveries: lines)
-      status.mode = message.mode.rawValue
-      status.supersedes = message.supersedes?.rawValue
-      status.supersededBy = lifecycle.supersededBy
-      status.expiresAt = message.expiresAt
-      status.cancelledAt = lifecycle.cancelledAt
-      status.cancelReason = lifecycle.cancelReason
-      status.retraction = lifecycle.retraction
-      status.retractionOf = message.retractionOf?.rawValue
-      return status
+      return Self.status(of: message, lifecycle: lifecycle, lines: rows, bulletins: bulletins)
     }
+  }
+
+  /// The status report of `message` from its delivery rows (`lineColumns`),
+  /// as every store makes it.
+  static func status(
+    of message: Message, lifecycle: Lifecycle, lines rows: [some TableRow],
+    bulletins: [String: Int]
+  ) -> MessageStatus {
+    var counts: [String: Int] = [:]
+    var reached = Set<String>()
+    var unreachable = Set<String>()
+    var everyone = Set<String>()
+    let lines = rows.map { row -> MessageStatus.DeliveryLine in
+      let state: String = row[7]
+      let recipient: String = row[1]
+      counts[state, default: 0] += 1
+      everyone.insert(recipient)
+      // A digested delivery reached its reader when the digest did.
+      if state == "delivered" || (state == "digested" && (row[18] as String?) == "delivered") {
+        reached.insert(recipient)
+      }
+      // The last contact died: nobody is left to try.
+      if state == "dead", (row[13] as Int) + 1 >= (row[14] as Int? ?? 1) {
+        unreachable.insert(recipient)
+      }
+      return Self.deliveryLine(from: row)
+    }
+    unreachable.subtract(reached)
+    let content = message.content(for: message.defaultLanguage).content
+    var status = MessageStatus(
+      id: message.id.rawValue, priority: message.priority.rawValue, kind: message.kind.rawValue,
+      subject: content.subject, audiences: message.audiences, sender: message.sender.description,
+      acceptedAt: message.acceptedAt, plannedAt: lifecycle.plannedAt,
+      counts: counts, bulletins: bulletins,
+      recipients: MessageStatus.Reach(
+        total: everyone.count, reached: reached.count, unreachable: unreachable.sorted(),
+        pending: everyone.count - reached.count - unreachable.count),
+      deliveries: lines)
+    status.mode = message.mode.rawValue
+    status.supersedes = message.supersedes?.rawValue
+    status.supersededBy = lifecycle.supersededBy
+    status.expiresAt = message.expiresAt
+    status.cancelledAt = lifecycle.cancelledAt
+    status.cancelReason = lifecycle.cancelReason
+    status.retraction = lifecycle.retraction
+    status.retractionOf = message.retractionOf?.rawValue
+    return status
   }
 
   public func auditEvents(messageID: MessageID) async throws -> [StoredAuditEvent] {
@@ -210,7 +227,7 @@ extension SQLiteStore {
   static let auditColumns =
     "SELECT seq, at, kind, message_id, delivery_id, actor, detail, personal FROM audit_events"
 
-  static func auditEvent(from row: Row) -> StoredAuditEvent {
+  static func auditEvent(from row: some TableRow) -> StoredAuditEvent {
     let detail =
       (try? JSONCoding.decoder().decode([String: String].self, from: Data((row[6] as String).utf8)))
       ?? [:]

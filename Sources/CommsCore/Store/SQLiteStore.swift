@@ -409,8 +409,7 @@ public final class SQLiteStore: Store {
     let dead = try delivery(from: row)
     let contacts = try JSONCoding.decoder().decode(
       [Contact].self, from: Data((row[Self.deliveryColumnCount] as String).utf8))
-    let nextIndex = dead.contactIndex + 1
-    guard nextIndex < contacts.count else {
+    guard let next = FallbackContact.next(after: dead, contacts: contacts, at: outcome.at) else {
       var detail = ["recipient": dead.recipientID, "contacts_tried": String(contacts.count)]
       if outcome.statusCode != 0 { detail["status"] = String(outcome.statusCode) }
       try insertAudit(
@@ -421,25 +420,8 @@ public final class SQLiteStore: Store {
           detail: detail, personal: ["reason": outcome.error ?? "failed"]))
       return
     }
-    var generator = SystemRandomNumberGenerator()
-    let next = Delivery(
-      id: DeliveryID(rawValue: "dlv_" + ULID.make(at: outcome.at, using: &generator)),
-      messageID: dead.messageID, recipientID: dead.recipientID, recipientName: dead.recipientName,
-      audience: dead.audience, contact: contacts[nextIndex], contactIndex: nextIndex,
-      contacts: contacts, bulletin: dead.bulletin, language: dead.language, priority: dead.priority,
-      state: .ready, dueAt: outcome.at, createdAt: outcome.at)
-    var fallback = next
-    fallback.updatesBulletin = dead.updatesBulletin
-    try insertDelivery(db, fallback, now: Timestamp.format(outcome.at))
-    try insertAudit(
-      db,
-      AuditEvent(
-        kind: "delivery.fallback", at: outcome.at, messageID: dead.messageID, deliveryID: next.id,
-        actor: owner,
-        detail: [
-          "recipient": dead.recipientID, "from": dead.id.rawValue,
-          "contact_index": String(nextIndex), "channel": next.channel.rawValue,
-        ]))
+    try insertDelivery(db, next, now: Timestamp.format(outcome.at))
+    try insertAudit(db, FallbackContact.event(next, from: dead, at: outcome.at, actor: owner))
   }
 
   public func nextDueDate() async throws -> Date? {
@@ -461,19 +443,7 @@ public final class SQLiteStore: Store {
   /// number and the previous event's hash are read in the same transaction,
   /// so concurrent writers (the daemon, a CLI command) chain in commit order.
   static func insertAudit(_ db: Database, _ event: AuditEvent) throws {
-    let head = try AuditHeads.head(in: db)
-    var detail = event.detail
-    var personal: String?
-    if !event.personal.isEmpty {
-      let sealed = AuditPersonal.seal(event.personal)
-      detail[AuditPersonal.commitmentKey] = sealed.commitment
-      personal = sealed.stored
-    }
-    var link = AuditChain.Link(
-      sequence: head.sequence + 1, at: Timestamp.format(event.at), kind: event.kind,
-      messageID: event.messageID?.rawValue, deliveryID: event.deliveryID?.rawValue,
-      actor: event.actor, detail: JSONWriter.object(detail), previous: head.hash)
-    link.hash = link.expectedHash
+    let link = AuditChain.Link(event: event, after: try AuditHeads.head(in: db))
     let statement = try db.cachedStatement(
       sql: """
         INSERT INTO audit_events (seq, at, kind, message_id, delivery_id, actor, detail, prev_hash, hash,
@@ -482,7 +452,7 @@ public final class SQLiteStore: Store {
         """)
     try statement.execute(arguments: [
       link.sequence, link.at, link.kind, link.messageID, link.deliveryID, link.actor, link.detail,
-      link.previous, link.hash, personal,
+      link.previous, link.hash, link.personal,
     ])
     AuditHeads.advance(in: db, to: (link.sequence, link.hash))
   }

@@ -86,12 +86,52 @@ public protocol Store: Sendable {
   /// The newest message of the supersede chain `id` is in (`id` itself when
   /// nothing superseded it), and when that one was cancelled, if it was.
   func latestVersion(of id: MessageID) async throws -> (id: MessageID, cancelledAt: Date?)
+  /// How `id` was cancelled, or nil if it was not (or does not exist).
+  func cancellation(of id: MessageID) async throws -> CancellationRecord?
   func status(of id: MessageID) async throws -> MessageStatus?
   /// Appends events that are not tied to a state change (configuration loaded, …).
   func appendAudit(_ events: [AuditEvent]) async throws
   func auditEvents(messageID: MessageID) async throws -> [StoredAuditEvent]
   /// Events of the given kinds (e.g. `config.refused`), oldest first.
   func auditEvents(kinds: [String]) async throws -> [StoredAuditEvent]
+
+  /// Walks the whole audit chain and names the first event altered,
+  /// removed or reordered.
+  func verifyAudit() async throws -> AuditChain.Verdict
+  /// The newest audit event's sequence and hash, or nil for an empty log.
+  func auditHead() async throws -> (sequence: Int64, hash: String)?
+  /// The stored hash of audit event `sequence`, to compare with a head logged earlier.
+  func auditHash(at sequence: Int64) async throws -> String?
+  /// Audit events from `since` (inclusive) to `until` (exclusive), in
+  /// sequence order, a page at a time after `sequence`.
+  func auditLinks(since: Date, until: Date?, after sequence: Int64, limit: Int) async throws
+    -> [AuditChain.Link]
+  /// Deliveries waiting to go, held, and leased (systemd's STATUS line).
+  func queueCounts() async throws -> (queued: Int, held: Int, inFlight: Int)
+  /// The figures for `/metrics`.
+  func metricCounts() async throws -> StoreMetricCounts
+  /// One page of a message's deliveries in id order, after the delivery id `after`.
+  func deliveryPage(of id: MessageID, after: String?, limit: Int) async throws
+    -> [MessageStatus.DeliveryLine]
+
+  /// Whether several daemons (nodes) share this store. Then a daemon
+  /// starting takes back only leases that ran out, never all of them, and
+  /// every node takes back expired leases as it runs.
+  var isShared: Bool { get }
+  /// Runs `body` (a planning pass) if it is this daemon's turn to plan, and
+  /// returns nil if another node is planning now: one plans at a time, so
+  /// the dosing history it reads includes every node's deliveries and each
+  /// digest is built once.
+  func planningTurn<T: Sendable>(_ body: () async throws -> T) async throws -> T?
+}
+
+extension Store {
+  /// One daemon per SQLite store (its data directory's lock sees to that).
+  public var isShared: Bool { false }
+
+  public func planningTurn<T: Sendable>(_ body: () async throws -> T) async throws -> T? {
+    try await body()
+  }
 }
 
 /// Targets not to lease from for now (their deliveries would only wait).

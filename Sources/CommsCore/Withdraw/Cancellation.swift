@@ -60,7 +60,7 @@ extension Cancellation {
   /// it is sent a retraction (see `Retraction`). Throws `StoreError.refused`
   /// naming the field for an unknown or already cancelled message.
   public static func carryOut(
-    _ id: MessageID, reason: String, notify: Bool, actor: Sender, store: SQLiteStore, at now: Date
+    _ id: MessageID, reason: String, notify: Bool, actor: Sender, store: any Store, at now: Date
   ) async throws -> CancelOutcome {
     var retraction: Message?
     if notify {

@@ -1,0 +1,31 @@
+import Foundation
+
+/// A delivery that failed for good falls back to the recipient's next
+/// contact: the same message, bulletin and language, a new delivery id.
+enum FallbackContact {
+  /// The delivery to the contact after `dead`'s, or nil when none is left.
+  static func next(after dead: Delivery, contacts: [Contact], at: Date) -> Delivery? {
+    let nextIndex = dead.contactIndex + 1
+    guard nextIndex < contacts.count else { return nil }
+    var generator = SystemRandomNumberGenerator()
+    var next = Delivery(
+      id: DeliveryID(rawValue: "dlv_" + ULID.make(at: at, using: &generator)),
+      messageID: dead.messageID, recipientID: dead.recipientID, recipientName: dead.recipientName,
+      audience: dead.audience, contact: contacts[nextIndex], contactIndex: nextIndex,
+      contacts: contacts, bulletin: dead.bulletin, language: dead.language, priority: dead.priority,
+      state: .ready, dueAt: at, createdAt: at)
+    next.updatesBulletin = dead.updatesBulletin
+    return next
+  }
+
+  /// The `delivery.fallback` event for `next`.
+  static func event(_ next: Delivery, from dead: Delivery, at: Date, actor: String) -> AuditEvent {
+    AuditEvent(
+      kind: "delivery.fallback", at: at, messageID: dead.messageID, deliveryID: next.id,
+      actor: actor,
+      detail: [
+        "recipient": dead.recipientID, "from": dead.id.rawValue,
+        "contact_index": String(next.contactIndex), "channel": next.channel.rawValue,
+      ])
+  }
+}

@@ -1,0 +1,243 @@
+import CPostgres
+import Foundation
+import GRDB
+
+/// One connection to PostgreSQL through libpq.
+///
+/// libpq rather than postgres-nio: the store's transactions are synchronous
+/// bodies (as SQLite's are under GRDB), so a blocking client on a worker
+/// thread fits them as they are, links against Debian's `libpq-dev`, and
+/// adds nothing to a clean build (postgres-nio measured about 8 minutes
+/// here, on every CI run). What it costs: a thread blocked per statement in
+/// flight, which the pool bounds (`PostgresPool`).
+///
+/// Not thread-safe: the pool hands it to one caller at a time.
+final class PostgresConnection {
+  private var handle: OpaquePointer?
+  private let url: String
+  private let password: String?
+  /// Prepared statements by their text: parsing and planning once per
+  /// connection, as GRDB's cached statements do for SQLite.
+  private var prepared: [String: String] = [:]
+  /// Beyond this many shapes, statements run unprepared (an `IN (…)` list
+  /// of varying length would otherwise fill the cache).
+  private static let preparedLimit = 256
+
+  /// Connects to `url` (`postgres://user@host:port/database?…`), with
+  /// `password` if given (read from a file by the configuration, never
+  /// written in it).
+  init(url: String, password: String?) throws {
+    self.url = url
+    self.password = password
+    try connect()
+  }
+
+  deinit { PQfinish(handle) }
+
+  private func connect() throws {
+    PQfinish(handle)
+    prepared = [:]
+    var keys = ["dbname", "connect_timeout", "application_name"]
+    var values = [url, "10", "commsd"]
+    if let password {
+      keys.append("password")
+      values.append(password)
+    }
+    handle = withCStrings(keys) { keyPointers in
+      withCStrings(values) { valuePointers in
+        PQconnectdbParams(keyPointers, valuePointers, 1)
+      }
+    }
+    guard PQstatus(handle) == CONNECTION_OK else {
+      let text = String(cString: PQerrorMessage(handle)).trimmingCharacters(
+        in: .whitespacesAndNewlines)
+      PQfinish(handle)
+      handle = nil
+      throw PostgresError(sqlState: nil, message: "cannot connect to PostgreSQL: \(text)")
+    }
+    // Quiet: NOTICEs (e.g. "relation already exists, skipping") are not ours to print.
+    _ = try execute("SET client_min_messages = warning")
+  }
+
+  /// Whether the server can still be reached on this connection.
+  var isBroken: Bool { handle == nil || PQstatus(handle) != CONNECTION_OK }
+
+  /// Connects anew after the server closed the connection (a restart, a failover).
+  func reconnect() throws { try connect() }
+
+  /// Runs one statement with `$1 …` parameters and returns its rows.
+  /// Statements of a fixed shape are prepared once per connection; one whose
+  /// text varies with its input (`prepare: false`) is not.
+  @discardableResult
+  func query(
+    _ sql: String, _ parameters: [(any PostgresParameter)?] = [], prepare: Bool = true
+  ) throws -> [PostgresRow] {
+    let texts = parameters.map { $0?.postgresText }
+    let result: OpaquePointer? = try withParameterPointers(texts) { pointers in
+      if prepare, let name = try preparedName(for: sql, count: Int32(texts.count)) {
+        return PQexecPrepared(handle, name, Int32(texts.count), pointers, nil, nil, 0)
+      }
+      return PQexecParams(handle, sql, Int32(texts.count), nil, pointers, nil, nil, 0)
+    }
+    return try rows(of: result)
+  }
+
+  /// Runs one or more statements without parameters (schema, BEGIN, COMMIT).
+  @discardableResult
+  func execute(_ sql: String) throws -> [PostgresRow] {
+    try rows(of: PQexec(handle, sql))
+  }
+
+  /// The name of `sql` prepared on this connection, preparing it first; nil
+  /// once the cache is full.
+  private func preparedName(for sql: String, count: Int32) throws -> String? {
+    if let name = prepared[sql] { return name }
+    guard prepared.count < Self.preparedLimit else { return nil }
+    let name = "s\(prepared.count)"
+    _ = try rows(of: PQprepare(handle, name, sql, count, nil))
+    prepared[sql] = name
+    return name
+  }
+
+  private func rows(of result: OpaquePointer?) throws -> [PostgresRow] {
+    defer { PQclear(result) }
+    switch PQresultStatus(result) {
+    case PGRES_COMMAND_OK, PGRES_EMPTY_QUERY:
+      return []
+    case PGRES_TUPLES_OK:
+      return PostgresRow.all(of: result)
+    default:
+      let state = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
+      var text = String(cString: PQerrorMessage(handle))
+      if let detail = PQresultErrorMessage(result), detail.pointee != 0 {
+        text = String(cString: detail)
+      }
+      throw PostgresError(
+        sqlState: state, message: text.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+  }
+
+  /// The socket, to wait on for notifications.
+  var socket: Int32 { PQsocket(handle) }
+
+  /// Reads what the server sent and returns the channels notified since the
+  /// last call (`LISTEN`).
+  func notifications() throws -> [String] {
+    guard PQconsumeInput(handle) == 1 else {
+      throw PostgresError(
+        sqlState: nil, message: String(cString: PQerrorMessage(handle)))
+    }
+    var channels: [String] = []
+    while let notice = PQnotifies(handle) {
+      channels.append(String(cString: notice.pointee.relname))
+      PQfreemem(notice)
+    }
+    return channels
+  }
+}
+
+/// An error PostgreSQL reported, with its SQLSTATE code.
+public struct PostgresError: Error, Sendable, CustomStringConvertible {
+  public var sqlState: String?
+  public var message: String
+
+  /// Serialization failure or deadlock: the transaction may simply run again.
+  var isRetryable: Bool { sqlState == "40001" || sqlState == "40P01" }
+  /// A unique constraint was violated (e.g. two nodes took the same idempotency key at once).
+  var isUniqueViolation: Bool { sqlState == "23505" }
+
+  public var description: String {
+    sqlState.map { "PostgreSQL \($0): \(message)" } ?? message
+  }
+}
+
+/// A value passed as a statement parameter, in PostgreSQL's text form.
+protocol PostgresParameter {
+  var postgresText: String { get }
+}
+
+extension String: PostgresParameter {
+  var postgresText: String { self }
+}
+
+extension Int: PostgresParameter {
+  var postgresText: String { String(self) }
+}
+
+extension Int64: PostgresParameter {
+  var postgresText: String { String(self) }
+}
+
+extension Bool: PostgresParameter {
+  var postgresText: String { self ? "true" : "false" }
+}
+
+/// A row of a result, its values read by type as GRDB reads SQLite's, so
+/// the same row readers (`SQLiteStore.message(from:)` …) serve both stores.
+struct PostgresRow: TableRow {
+  let values: [DatabaseValue]
+
+  subscript<Value: DatabaseValueConvertible>(_ index: Int) -> Value {
+    guard let value = Value.fromDatabaseValue(values[index]) else {
+      fatalError("column \(index) holds \(values[index]), not a \(Value.self)")
+    }
+    return value
+  }
+
+  /// The rows of `result`, numbers as integers or reals and the rest as text.
+  static func all(of result: OpaquePointer?) -> [PostgresRow] {
+    let rowCount = PQntuples(result)
+    let columnCount = PQnfields(result)
+    let types = (0..<columnCount).map { PQftype(result, $0) }
+    var rows: [PostgresRow] = []
+    rows.reserveCapacity(Int(rowCount))
+    for row in 0..<rowCount {
+      var values: [DatabaseValue] = []
+      values.reserveCapacity(Int(columnCount))
+      for column in 0..<columnCount {
+        if PQgetisnull(result, row, column) == 1 {
+          values.append(.null)
+          continue
+        }
+        let text = String(cString: PQgetvalue(result, row, column))
+        switch types[Int(column)] {
+        case 20, 21, 23, 26:  // int8, int2, int4, oid
+          values.append(Int64(text).map(\.databaseValue) ?? text.databaseValue)
+        case 16:  // bool
+          values.append((text == "t" ? Int64(1) : 0).databaseValue)
+        case 700, 701, 1700:  // float4, float8, numeric
+          values.append(Double(text).map(\.databaseValue) ?? text.databaseValue)
+        default:
+          values.append(text.databaseValue)
+        }
+      }
+      rows.append(PostgresRow(values: values))
+    }
+    return rows
+  }
+}
+
+/// Rows read by column index and type: GRDB's `Row`, and `PostgresRow`.
+protocol TableRow {
+  subscript<Value: DatabaseValueConvertible>(_ index: Int) -> Value { get }
+}
+
+extension Row: TableRow {}
+
+private func withCStrings<T>(
+  _ strings: [String], _ body: (UnsafePointer<UnsafePointer<CChar>?>) throws -> T
+) rethrows -> T {
+  let copies = strings.map { strdup($0) }
+  defer { copies.forEach { free($0) } }
+  var pointers = copies.map { UnsafePointer<CChar>($0) } + [nil]
+  return try pointers.withUnsafeMutableBufferPointer { try body($0.baseAddress!) }
+}
+
+private func withParameterPointers<T>(
+  _ texts: [String?], _ body: (UnsafePointer<UnsafePointer<CChar>?>?) throws -> T
+) rethrows -> T {
+  let copies = texts.map { $0.map { strdup($0) } ?? nil }
+  defer { copies.forEach { free($0) } }
+  let pointers = copies.map { $0.map { UnsafePointer<CChar>($0) } }
+  return try pointers.withUnsafeBufferPointer { try body($0.baseAddress) }
+}

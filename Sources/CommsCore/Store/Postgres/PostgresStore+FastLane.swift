@@ -1,0 +1,34 @@
+import Foundation
+
+/// Flash taken by a node: intake, plan and lease in one transaction.
+extension PostgresStore {
+  public func acceptPlannedAndLeased(
+    _ message: Message, fingerprint: String, plan: StreamedPlan, owner: String, until: Date
+  ) async throws -> (AcceptOutcome, [Delivery]) {
+    try await pool.write { transaction in
+      let outcome = try Self.insertAccepted(transaction, message, fingerprint: fingerprint)
+      guard case .accepted = outcome else { return (outcome, []) }
+      let at = message.acceptedAt
+      try Self.insertPlan(transaction, plan, at: at)
+      let nowText = Timestamp.format(at)
+      let leased = try transaction.query(
+        """
+        UPDATE deliveries SET state = 'sending', lease_owner = $1, lease_until = $2, updated_at = $3
+        WHERE message_id = $4 AND state = 'ready' AND due_at <= $3
+        RETURNING \(SQLiteStore.deliveryColumns)
+        """, [owner, Timestamp.format(until), nowText, message.id.rawValue]
+      ).map(SQLiteStore.delivery(from:))
+      if !leased.isEmpty {
+        transaction.audit(
+          AuditEvent(
+            kind: "delivery.leased", at: at, messageID: message.id, actor: owner,
+            detail: [
+              "count": String(leased.count), "until": Timestamp.format(until),
+              "lane": "flash at intake",
+              "deliveries": leased.map(\.id.rawValue).joined(separator: ","),
+            ]))
+      }
+      return (outcome, leased)
+    }
+  }
+}

@@ -1,0 +1,145 @@
+import Foundation
+
+/// Leases shared by several nodes: each due delivery is taken by one node
+/// (`FOR UPDATE SKIP LOCKED`), and a dead node's leases run out and go back.
+extension PostgresStore {
+  public func lease(
+    owner: String, now: Date, until: Date, limit: Int, excluding: LeaseExclusion = LeaseExclusion()
+  ) async throws -> [Delivery] {
+    try await pool.write { transaction in
+      let nowText = Timestamp.format(now)
+      try Self.applyExpiries(transaction, now: now)
+      try Self.releaseHeld(transaction, now: now)
+      var filter = ""
+      var parameters: [(any PostgresParameter)?] = [
+        owner, Timestamp.format(until), nowText, nowText, limit,
+      ]
+      if excluding.email { filter += " AND channel != 'email'" }
+      if !excluding.endpoints.isEmpty {
+        let marks = (0..<excluding.endpoints.count).map { "$\(parameters.count + 1 + $0)" }
+        filter += " AND (endpoint IS NULL OR endpoint NOT IN (\(marks.joined(separator: ", "))))"
+        parameters += excluding.endpoints.sorted() as [String]
+      }
+      // Rows another node is leasing right now are skipped, not waited for.
+      let deliveries = try transaction.query(
+        """
+        UPDATE deliveries SET state = 'sending', lease_owner = $1, lease_until = $2, updated_at = $3
+        WHERE id IN (SELECT id FROM deliveries WHERE state IN ('ready', 'retrying') AND due_at <= $4\(filter)
+                     ORDER BY lane, due_at LIMIT $5 FOR UPDATE SKIP LOCKED)
+        RETURNING \(SQLiteStore.deliveryColumns)
+        """, parameters
+      ).map(SQLiteStore.delivery(from:))
+      if !deliveries.isEmpty {
+        transaction.audit(
+          AuditEvent(
+            kind: "delivery.leased", at: now, actor: owner,
+            detail: [
+              "count": String(deliveries.count), "until": Timestamp.format(until),
+              "deliveries": deliveries.map(\.id.rawValue).joined(separator: ","),
+            ]))
+      }
+      return deliveries
+    }
+  }
+
+  /// Held deliveries whose time has come become ready, in the leasing
+  /// transaction; those another node is releasing right now are left to it.
+  static func releaseHeld(_ transaction: PostgresTransaction, now: Date) throws {
+    let nowText = Timestamp.format(now)
+    let rows = try transaction.query(
+      """
+      WITH due AS (
+        SELECT id, COALESCE(hold_reason, 'unknown') AS reason FROM deliveries
+        WHERE state = 'held' AND due_at <= $1 AND COALESCE(hold_reason, '') NOT IN ($2, $3)
+        FOR UPDATE SKIP LOCKED)
+      UPDATE deliveries SET state = 'ready', hold_reason = NULL, updated_at = $1
+      FROM due WHERE deliveries.id = due.id
+      RETURNING deliveries.id, due.reason
+      """, [nowText, HoldReason.digest.rawValue, HoldReason.capToDigest.rawValue])
+    guard !rows.isEmpty else { return }
+    var detail = [
+      "count": String(rows.count),
+      "deliveries": rows.map { $0[0] as String }.joined(separator: ","),
+    ]
+    let reasons = rows.reduce(into: [String: Int]()) { $0[$1[1] as String, default: 0] += 1 }
+    for (reason, count) in reasons { detail["held.\(reason)"] = String(count) }
+    transaction.audit(
+      AuditEvent(kind: "delivery.released", at: now, actor: "commsd", detail: detail))
+  }
+
+  public func release(_ ids: [DeliveryID], owner: String, at: Date) async throws {
+    try await returnLeases(
+      ids.map { ($0, nil) }, owner: owner, at: at, kind: "delivery.lease_returned",
+      detail: ["reason": "daemon stopping before sending them"])
+  }
+
+  public func postpone(_ items: [(DeliveryID, Date)], owner: String, at: Date) async throws {
+    try await returnLeases(
+      items.map { ($0.0, $0.1) }, owner: owner, at: at, kind: "delivery.postponed",
+      detail: [
+        "reason": "endpoint paused (Retry-After) or circuit breaker open",
+        "until": items.map { Timestamp.format($0.1) }.max() ?? "",
+      ])
+  }
+
+  /// Gives leased deliveries back (`ready`, due at their new time if one is
+  /// given), with one audit event; withdrawn ones end and free their waiters.
+  private func returnLeases(
+    _ items: [(DeliveryID, Date?)], owner: String, at: Date, kind: String,
+    detail: [String: String]
+  ) async throws {
+    guard !items.isEmpty else { return }
+    try await pool.write { transaction in
+      let now = Timestamp.format(at)
+      for (id, due) in items {
+        let row = try transaction.query(
+          """
+          UPDATE deliveries SET state = COALESCE(withdrawn, 'ready'), due_at = COALESCE($1, due_at),
+            lease_owner = NULL, lease_until = NULL, updated_at = $2
+          WHERE id = $3 AND state = 'sending' AND lease_owner = $4
+          RETURNING withdrawn
+          """, [due.map(Timestamp.format), now, id.rawValue, owner]
+        ).first
+        if let row, (row[0] as String?) != nil {
+          try Self.releaseWaiters(transaction, of: id.rawValue, delivered: nil, at: at)
+        }
+      }
+      var detail = detail
+      detail["count"] = String(items.count)
+      detail["deliveries"] = items.map(\.0.rawValue).joined(separator: ",")
+      transaction.audit(AuditEvent(kind: kind, at: at, actor: owner, detail: detail))
+      transaction.notify(.work)
+    }
+  }
+
+  /// Returns expired leases to the queue. Several nodes share this store,
+  /// so `all` (every lease, as the only daemon on an SQLite store may at
+  /// start) is refused: a running node's leases are its own.
+  public func reclaimLeases(now: Date, all: Bool) async throws -> Int {
+    try await pool.write { transaction in
+      let nowText = Timestamp.format(now)
+      let rows = try transaction.query(
+        """
+        WITH expired AS (
+          SELECT id FROM deliveries WHERE state = 'sending' AND lease_until < $1
+          FOR UPDATE SKIP LOCKED)
+        UPDATE deliveries SET state = COALESCE(withdrawn, 'ready'), lease_owner = NULL,
+          lease_until = NULL, updated_at = $1
+        FROM expired WHERE deliveries.id = expired.id
+        RETURNING deliveries.id, deliveries.message_id, deliveries.withdrawn
+        """, [nowText])
+      for row in rows {
+        if (row[2] as String?) != nil {
+          try Self.releaseWaiters(transaction, of: row[0], delivered: nil, at: now)
+        }
+        transaction.audit(
+          AuditEvent(
+            kind: "delivery.lease_returned", at: now, messageID: MessageID(rawValue: row[1]),
+            deliveryID: DeliveryID(rawValue: row[0]), actor: "commsd",
+            detail: ["reason": "lease expired"]))
+      }
+      if !rows.isEmpty { transaction.notify(.work) }
+      return rows.count
+    }
+  }
+}

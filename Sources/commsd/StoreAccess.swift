@@ -1,0 +1,50 @@
+import ArgumentParser
+import CommsCore
+import Foundation
+
+/// Opening the configured store for a CLI command, with an exit that says
+/// why when it cannot be opened.
+enum StoreAccess {
+  /// The store the configuration at `configPath` names, SQLite or PostgreSQL.
+  static func open(configPath: String, command: String) throws -> any Store {
+    let location = try self.location(configPath)
+    do {
+      switch location.settings {
+      case .sqlite: return try SQLiteStore(path: location.sqlitePath)
+      case .postgres(let url, let password):
+        return try PostgresStore(url: url, password: password, connections: 2)
+      }
+    } catch {
+      printError("\(command): cannot open the store: \(error)")
+      throw ExitCode.failure
+    }
+  }
+
+  /// The SQLite store, for the commands that need it (reports, retention,
+  /// dead letters, the dashboard); exit 69 on a PostgreSQL configuration.
+  static func openSQLite(configPath: String, command: String) throws -> SQLiteStore {
+    let location = try self.location(configPath)
+    guard case .sqlite = location.settings else {
+      printError(
+        "\(command): works on the SQLite store only for now; this configuration uses PostgreSQL")
+      throw ExitCode(69)
+    }
+    do {
+      return try SQLiteStore(path: location.sqlitePath)
+    } catch {
+      printError("\(command): cannot open the store \(location.sqlitePath): \(error)")
+      throw ExitCode.failure
+    }
+  }
+
+  private static func location(_ configPath: String) throws -> (
+    settings: StoreSettings, sqlitePath: String
+  ) {
+    do {
+      return try ConfigurationLoader.storeLocation(configurationPath: configPath)
+    } catch {
+      printError(error.description)
+      throw ExitCode(78)
+    }
+  }
+}
