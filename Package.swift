@@ -62,13 +62,20 @@ let package = Package(
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
       ]
     ),
+    // A throw-away PostgreSQL cluster for both test targets.
+    .target(
+      name: "PostgresTestSupport",
+      path: "Tests/PostgresTestSupport"
+    ),
     .testTarget(
       name: "CommsCoreTests",
-      dependencies: ["CommsCore"]
+      dependencies: ["CommsCore", "PostgresTestSupport"]
     ),
     .testTarget(
       name: "EndToEndTests",
-      dependencies: ["CommsCore", .product(name: "GRDB", package: "GRDB.swift")]
+      dependencies: [
+        "CommsCore", "PostgresTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+      ]
     ),
   ],
   swiftLanguageModes: [.v6]

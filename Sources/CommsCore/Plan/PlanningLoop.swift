@@ -50,7 +50,9 @@ public final class PlanningLoop: Sendable {
   public func run() async {
     while !stopping.load(ordering: .relaxed) {
       do {
-        let count = try await planPending()
+        // On a shared store another node may be planning now: then this
+        // one waits for the next ring or poll.
+        let count = try await store.planningTurn { try await planPending() } ?? 0
         if count > 0 { continue }
       } catch {
         logger.error("planning failed", metadata: ["error": "\(error)"])

@@ -221,6 +221,11 @@ extension Store {
   public func savePlan(_ plan: Plan, at: Date) async throws {
     try await savePlan(StreamedPlan(plan), at: at)
   }
+
+  /// Leases with nothing excluded.
+  public func lease(owner: String, now: Date, until: Date, limit: Int) async throws -> [Delivery] {
+    try await lease(owner: owner, now: now, until: until, limit: limit, excluding: LeaseExclusion())
+  }
 }
 
 /// The result of one attempt, as Record writes it.

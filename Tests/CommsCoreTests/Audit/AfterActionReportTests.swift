@@ -13,7 +13,7 @@ import Testing
   @Test func theFiguresPerAudienceAreExact() async throws {
     let scenario = try await Self.scenario()
     defer { scenario.fixture.cleanUp() }
-    let store = scenario.fixture.store
+    let store = scenario.fixture.sqlite
     let report = try #require(
       try await store.afterActionReport(message: scenario.id, at: scenario.accepted + 100))
     #expect(report.scope == .message(scenario.id.rawValue))
@@ -73,7 +73,7 @@ import Testing
   @Test func aCancelledMessageCountsThePersonNotYetReachedAsWithdrawn() async throws {
     let scenario = try await Self.scenario()
     defer { scenario.fixture.cleanUp() }
-    let store = scenario.fixture.store
+    let store = scenario.fixture.sqlite
     _ = try await store.cancel(
       Cancellation(
         messageID: scenario.id, reason: "Fejl i teksten",
@@ -101,7 +101,7 @@ import Testing
     let configuration = try ConfigurationLoader.parse(
       Self.configuration, file: fixture.directory.appendingPathComponent("report.toml").path)
     let second = try await Self.send(fixture, configuration, subject: "Opfølgning")
-    let report = try await fixture.store.afterActionReport(
+    let report = try await fixture.sqlite.afterActionReport(
       since: scenario.accepted, until: nil, at: fixture.clock.now())
     #expect(report.messages.map(\.id) == [scenario.id.rawValue, second.rawValue])
     #expect(report.totals.map(\.audience) == ["staff", "relatives"])
@@ -112,10 +112,10 @@ import Testing
     #expect(report.totals[0].median == 4)
     #expect(report.totals[1].recipients == 4)
     // `until` is exclusive; a period before anything was sent is empty.
-    let first = try await fixture.store.afterActionReport(
+    let first = try await fixture.sqlite.afterActionReport(
       since: scenario.accepted, until: scenario.accepted + 1, at: fixture.clock.now())
     #expect(first.messages.map(\.id) == [scenario.id.rawValue])
-    let none = try await fixture.store.afterActionReport(
+    let none = try await fixture.sqlite.afterActionReport(
       since: scenario.accepted - 60, until: scenario.accepted, at: fixture.clock.now())
     #expect(none.messages.isEmpty)
     #expect(ReportCSV.render(none) == ReportCSV.header.joined(separator: ",") + "\n")
@@ -157,7 +157,7 @@ import Testing
     #expect(fallback.map(\.recipientID) == ["b"])
     _ = try await fixture.store.record([outcome(fallback[0], .delivered, at: slot + 7)], owner: "n")
 
-    let report = try await fixture.store.afterActionReport(
+    let report = try await fixture.sqlite.afterActionReport(
       since: DigestTests.morning, until: nil, at: slot + 60)
     #expect(report.messages.map(\.id) == ids.map(\.rawValue))
     let first = try #require(report.messages.first?.audiences.first)
@@ -192,7 +192,7 @@ import Testing
     let scenario = try await Self.scenario(subject: "Besøgsforbud <i>nu</i> & 'her'")
     defer { scenario.fixture.cleanUp() }
     let report = try #require(
-      try await scenario.fixture.store.afterActionReport(
+      try await scenario.fixture.sqlite.afterActionReport(
         message: scenario.id, at: scenario.accepted + 100))
     let html = ReportHTML.render(report)
     #expect(html.hasPrefix("<!DOCTYPE html>"))
@@ -221,7 +221,7 @@ import Testing
     let scenario = try await Self.scenario()
     defer { scenario.fixture.cleanUp() }
     let report = try #require(
-      try await scenario.fixture.store.afterActionReport(
+      try await scenario.fixture.sqlite.afterActionReport(
         message: scenario.id, at: scenario.accepted + 100))
     let csv = ReportCSV.render(report)
     #expect(csv.contains(",\"Vand, strøm og \"\"varme\"\"\","))
@@ -254,7 +254,7 @@ import Testing
     let scenario = try await Self.scenario()
     defer { scenario.fixture.cleanUp() }
     let report = try #require(
-      try await scenario.fixture.store.afterActionReport(
+      try await scenario.fixture.sqlite.afterActionReport(
         message: scenario.id, at: scenario.accepted + 100))
     let lines = ReportTable.render(report).split(separator: "\n", omittingEmptySubsequences: false)
     let header = try #require(lines.firstIndex { $0.hasPrefix("MÅLGRUPPE  MODTAGERE") })

@@ -25,7 +25,7 @@ import Testing
   }
 
   func tamper(_ fixture: StoreFixture, _ sql: String) async throws {
-    try await fixture.store.pool.writeWithoutTransaction { try $0.execute(sql: sql) }
+    try await fixture.sqlite.pool.writeWithoutTransaction { try $0.execute(sql: sql) }
   }
 
   @Test func anUntouchedLogIsWhole() async throws {
@@ -59,7 +59,7 @@ import Testing
     let fixture = try await fixtureWithEvents()
     defer { fixture.cleanUp() }
     // A forger who knows the scheme recomputes the altered event's hash…
-    try await fixture.store.pool.write { db in
+    try await fixture.sqlite.pool.write { db in
       let row = try #require(try Row.fetchOne(db, sql: "\(SQLiteStore.linkColumns) WHERE seq = 3"))
       var link = SQLiteStore.link(from: row)
       link.actor = "someone else"
@@ -121,7 +121,7 @@ import Testing
   }
 
   func kind(_ fixture: StoreFixture, _ sequence: Int64) throws -> String {
-    try fixture.store.pool.read { db in
+    try fixture.sqlite.pool.read { db in
       try String.fetchOne(
         db, sql: "SELECT kind FROM audit_events WHERE seq = ?", arguments: [sequence]) ?? ""
     }

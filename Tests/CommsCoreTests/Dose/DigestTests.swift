@@ -27,8 +27,10 @@ import Testing
 
   /// The council's 16:00 report holds exactly the messages since the last
   /// slot, in bulletin order, each with its number and time.
-  @Test func heldMessagesGoOutAsOneReportPerPersonInBulletinOrder() async throws {
-    let fixture = try StoreFixture()
+  @Test(arguments: StoreKind.allCases) func heldMessagesGoOutAsOneReportPerPersonInBulletinOrder(
+    _ kind: StoreKind
+  ) async throws {
+    let fixture = try StoreFixture(kind)
     defer { fixture.cleanUp() }
     fixture.clock.set(Self.morning)
     let policy = DosingPolicy(quietHours: nil, digestSlots: [8 * 60, 16 * 60])
@@ -71,8 +73,9 @@ import Testing
     #expect(digest.bulletin == 3)
   }
 
-  @Test func aLoneItemGoesOutByItself() async throws {
-    let fixture = try StoreFixture()
+  @Test(arguments: StoreKind.allCases) func aLoneItemGoesOutByItself(_ kind: StoreKind) async throws
+  {
+    let fixture = try StoreFixture(kind)
     defer { fixture.cleanUp() }
     fixture.clock.set(Self.morning)
     let id = try await plan(
@@ -89,8 +92,10 @@ import Testing
 extension DigestTests {
   /// The council's 16:00 report holds exactly what was held since the 08:00
   /// one: a message from 07:30 went out at 08:00, and is not repeated.
-  @Test func theSixteenOClockReportHoldsExactlyTheMessagesSinceEight() async throws {
-    let fixture = try StoreFixture()
+  @Test(arguments: StoreKind.allCases) func theSixteenOClockReportHoldsExactlyTheMessagesSinceEight(
+    _ kind: StoreKind
+  ) async throws {
+    let fixture = try StoreFixture(kind)
     defer { fixture.cleanUp() }
     let policy = DosingPolicy(quietHours: nil, digestSlots: [8 * 60, 16 * 60])
     let eight = Self.morning.addingTimeInterval(-3600)  // 08:00 local

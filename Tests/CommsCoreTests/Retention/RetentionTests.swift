@@ -46,7 +46,7 @@ import Testing
   func storeBytes(_ fixture: StoreFixture) throws -> Data {
     var data = Data()
     for suffix in ["", "-wal"] {
-      if let part = FileManager.default.contents(atPath: fixture.store.path + suffix) {
+      if let part = FileManager.default.contents(atPath: fixture.sqlite.path + suffix) {
         data.append(part)
       }
     }
@@ -68,7 +68,7 @@ import Testing
     }
 
     let now = fixture.clock.now() + 3600
-    let outcome = try await fixture.store.applyRetention(
+    let outcome = try await fixture.sqlite.applyRetention(
       before: now, hash: hash, at: now, period: "1h")
     #expect(outcome.messages == 1)
     #expect(outcome.deliveries == 4)
@@ -90,7 +90,7 @@ import Testing
     #expect(try await fixture.store.message(id)?.contents["da"]?.subject == "Besøg")
     #expect(
       try await fixture.store.message(id)?.contents["da"]?.body == hash.pseudonym(Self.body))
-    let addresses = try await fixture.store.pool.read { db in
+    let addresses = try await fixture.sqlite.pool.read { db in
       try String.fetchSet(db, sql: "SELECT address FROM deliveries")
     }
     #expect(addresses.contains(hash.pseudonym("bo@kommune.example")))
@@ -104,11 +104,11 @@ import Testing
     #expect(marked.event.detail["deliveries"] == "4")
 
     // A request for access still finds everything sent to Cecilie.
-    let subject = try await fixture.store.subjectAccess(recipient: "c")
+    let subject = try await fixture.sqlite.subjectAccess(recipient: "c")
     #expect(subject.map(\.state) == ["dead"])
     #expect(subject.first?.contact == "sms:(removed after the retention period)")
     // And the report still counts, without the names.
-    let report = try #require(try await fixture.store.afterActionReport(message: id, at: now))
+    let report = try #require(try await fixture.sqlite.afterActionReport(message: id, at: now))
     let unreachable = report.messages.flatMap(\.audiences).flatMap(\.unreachablePeople)
     #expect(unreachable.map(\.id) == ["c"])
     #expect(unreachable.first?.name == "(removed after the retention period)")
@@ -116,7 +116,7 @@ import Testing
 
     // A second pass finds nothing left to do.
     #expect(
-      try await fixture.store.applyRetention(before: now, hash: hash, at: now, period: "1h")
+      try await fixture.sqlite.applyRetention(before: now, hash: hash, at: now, period: "1h")
         == SQLiteStore.RetentionOutcome())
   }
 
@@ -125,12 +125,12 @@ import Testing
     defer { fixture.cleanUp() }
     _ = try await sentMessage(fixture)
     let sequence = try #require(
-      try await fixture.store.pool.read { db in
+      try await fixture.sqlite.pool.read { db in
         try Int64.fetchOne(
           db, sql: "SELECT MIN(seq) FROM audit_events WHERE kind = 'delivery.dead'")
       })
     let kind = "delivery.dead"
-    try await fixture.store.pool.write { db in
+    try await fixture.sqlite.pool.write { db in
       try db.execute(
         sql:
           "UPDATE audit_events SET personal = replace(personal, 'not in', 'now in') WHERE seq = ?",
@@ -141,7 +141,7 @@ import Testing
         == .broken(
           sequence: sequence, kind: kind,
           reason: "its personal data was altered (it does not match the chain's commitment)"))
-    try await fixture.store.pool.write { db in
+    try await fixture.sqlite.pool.write { db in
       try db.execute(
         sql: "UPDATE audit_events SET personal = NULL WHERE seq = ?", arguments: [sequence])
     }
@@ -159,7 +159,7 @@ import Testing
     // Accepted at the fixture's time: not before a cutoff at that time.
     let now = fixture.clock.now() + 3600
     #expect(
-      try await fixture.store.applyRetention(
+      try await fixture.sqlite.applyRetention(
         before: fixture.clock.now(), hash: hash, at: now, period: "1h"
       ).messages == 0)
     #expect(try await fixture.store.message(sent)?.contents["da"]?.body == Self.body)
@@ -167,7 +167,7 @@ import Testing
     // Old enough, but its deliveries have not all gone.
     let pending = try await fixture.acceptAndPlan(fixture.request(body: "Anden tekst"))
     #expect(
-      try await fixture.store.applyRetention(before: now, hash: hash, at: now, period: "1h")
+      try await fixture.sqlite.applyRetention(before: now, hash: hash, at: now, period: "1h")
         .messages == 1)
     #expect(
       try await fixture.store.message(sent)?.contents["da"]?.body == hash.pseudonym(Self.body))
@@ -180,18 +180,18 @@ import Testing
     _ = try await sentMessage(fixture)
     // A crash after the first step: some deliveries rewritten, the message not.
     let id = try #require(
-      try await fixture.store.pool.read { db in
+      try await fixture.sqlite.pool.read { db in
         try String.fetchOne(db, sql: "SELECT id FROM messages")
       })
-    try await fixture.store.pool.write { db in
+    try await fixture.sqlite.pool.write { db in
       _ = try SQLiteStore.pseudonymiseDeliveries(db, of: MessageID(rawValue: id), hash: hash)
     }
     let now = fixture.clock.now() + 3600
-    let outcome = try await fixture.store.applyRetention(
+    let outcome = try await fixture.sqlite.applyRetention(
       before: now, hash: hash, at: now, period: "1h")
     #expect(outcome.messages == 1)
     #expect(outcome.deliveries == 0)
-    let addresses = try await fixture.store.pool.read { db in
+    let addresses = try await fixture.sqlite.pool.read { db in
       try String.fetchSet(db, sql: "SELECT address FROM deliveries")
     }
     #expect(addresses.contains(hash.pseudonym("anne@kommune.example")))
@@ -202,7 +202,7 @@ import Testing
     defer { fixture.cleanUp() }
     let id = try await sentMessage(fixture)
     let loop = RetentionLoop(
-      store: fixture.store, period: .seconds(86_400), checkEvery: .seconds(3600), hash: hash,
+      store: fixture.sqlite, period: .seconds(86_400), checkEvery: .seconds(3600), hash: hash,
       clock: fixture.clock, logger: Logger(label: "test"))
     fixture.clock.advance(by: 86_399)
     #expect(await loop.pass()?.messages == 0)
@@ -217,7 +217,7 @@ import Testing
     defer { fixture.cleanUp() }
     let id = try await sentMessage(fixture)
     let now = fixture.clock.now() + 3600
-    _ = try await fixture.store.applyRetention(before: now, hash: hash, at: now, period: "1h")
+    _ = try await fixture.sqlite.applyRetention(before: now, hash: hash, at: now, period: "1h")
     let message = try #require(try await fixture.store.message(id))
     var generator = SystemRandomNumberGenerator()
     let retraction = Retraction.message(

@@ -16,8 +16,10 @@ import Testing
     return (message, fingerprint, plan)
   }
 
-  @Test func flashIsAcceptedPlannedAndLeasedAtOnce() async throws {
-    let fixture = try StoreFixture()
+  @Test(arguments: StoreKind.allCases) func flashIsAcceptedPlannedAndLeasedAtOnce(_ kind: StoreKind)
+    async throws
+  {
+    let fixture = try StoreFixture(kind)
     defer { fixture.cleanUp() }
     let (message, fingerprint, plan) = try flash(fixture)
     let until = message.acceptedAt + 300
@@ -39,8 +41,10 @@ import Testing
     #expect(status.counts == ["sending": 3])
   }
 
-  @Test func aRepeatedKeyIsNotPlannedAgain() async throws {
-    let fixture = try StoreFixture()
+  @Test(arguments: StoreKind.allCases) func aRepeatedKeyIsNotPlannedAgain(_ kind: StoreKind)
+    async throws
+  {
+    let fixture = try StoreFixture(kind)
     defer { fixture.cleanUp() }
     let (first, fingerprint, plan) = try flash(fixture, key: "flash-1")
     _ = try await fixture.store.acceptPlannedAndLeased(

@@ -1,20 +1,47 @@
 import Foundation
+import GRDB
+import PostgresTestSupport
+import Testing
 
 @testable import CommsCore
 
-/// A store in a temporary folder with a small configuration, for tests of
-/// the stages that talk through it.
+/// The stores the conformance tests run against: the same behaviour is
+/// expected of both.
+enum StoreKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
+  case sqlite
+  case postgres
+
+  var testDescription: String { rawValue }
+}
+
+/// A store (SQLite in a temporary folder, or a fresh PostgreSQL database)
+/// with a small configuration, for tests of the stages that talk through it.
 struct StoreFixture {
   let directory: URL
-  let store: SQLiteStore
-  let configuration: Configuration
+  let kind: StoreKind
+  let store: any Store
+  /// The PostgreSQL database's URL, dropped by `cleanUp()`.
+  let databaseURL: String?
+  let configuration: CommsCore.Configuration
   let clock = ManualClock(Date(timeIntervalSince1970: 1_790_000_000))
 
-  init() throws {
+  /// The SQLite store, for tests of what only it has (retention, reports).
+  var sqlite: SQLiteStore { store as! SQLiteStore }
+
+  init(_ kind: StoreKind = .sqlite) throws {
     directory = FileManager.default.temporaryDirectory.appendingPathComponent(
       "commsd-store-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    store = try SQLiteStore(path: directory.appendingPathComponent("commsd.sqlite").path)
+    self.kind = kind
+    switch kind {
+    case .sqlite:
+      store = try SQLiteStore(path: directory.appendingPathComponent("commsd.sqlite").path)
+      databaseURL = nil
+    case .postgres:
+      let url = try TestPostgres.freshDatabase()
+      store = try PostgresStore(url: url, connections: 4)
+      databaseURL = url
+    }
     configuration = try ConfigurationLoader.parse(
       """
       data_dir = "var"
@@ -71,5 +98,45 @@ struct StoreFixture {
     return id
   }
 
-  func cleanUp() { try? FileManager.default.removeItem(at: directory) }
+  /// Runs `sql` (one statement, `?` for each argument) directly on the
+  /// store's database, to set up a state no public method makes.
+  func execute(_ sql: String, _ arguments: [String] = []) async throws {
+    switch kind {
+    case .sqlite:
+      try await sqlite.pool.write { db in
+        try db.execute(sql: sql, arguments: StatementArguments(arguments))
+      }
+    case .postgres:
+      var text = sql
+      for argument in arguments {
+        guard let mark = text.firstIndex(of: "?") else { break }
+        text.replaceSubrange(
+          mark...mark, with: "'\(argument.replacingOccurrences(of: "'", with: "''"))'")
+      }
+      try TestPostgres.psql(databaseURL!, text)
+    }
+  }
+
+  /// The integers of the first column of `sql`'s rows.
+  func integers(_ sql: String) async throws -> [Int] {
+    switch kind {
+    case .sqlite:
+      try await sqlite.pool.read { db in try Int.fetchAll(db, sql: sql) }
+    case .postgres:
+      try TestPostgres.psql(databaseURL!, sql).split(separator: "\n").compactMap { Int($0) }
+    }
+  }
+
+  /// The same store opened anew (after a restart).
+  func reopened() throws -> any Store {
+    switch kind {
+    case .sqlite: try SQLiteStore(path: sqlite.path)
+    case .postgres: try PostgresStore(url: databaseURL!, connections: 2)
+    }
+  }
+
+  func cleanUp() {
+    try? FileManager.default.removeItem(at: directory)
+    if let databaseURL { TestPostgres.drop(databaseURL) }
+  }
 }

@@ -33,8 +33,10 @@ import Testing
   }
 
   /// The council's digest leaves out what a newer message replaced.
-  @Test func digestsLeaveSupersededItemsOut() async throws {
-    let fixture = try StoreFixture()
+  @Test(arguments: StoreKind.allCases) func digestsLeaveSupersededItemsOut(_ kind: StoreKind)
+    async throws
+  {
+    let fixture = try StoreFixture(kind)
     defer { fixture.cleanUp() }
     fixture.clock.set(DigestTests.morning)
     let policy = DosingPolicy(quietHours: nil, digestSlots: [16 * 60])
@@ -58,8 +60,10 @@ import Testing
     #expect(try await fixture.store.status(of: newer)?.counts == ["digested": 2])
   }
 
-  @Test func aSupersedeNeedsTheLatestOfAChainThatExists() async throws {
-    let fixture = try StoreFixture()
+  @Test(arguments: StoreKind.allCases) func aSupersedeNeedsTheLatestOfAChainThatExists(
+    _ kind: StoreKind
+  ) async throws {
+    let fixture = try StoreFixture(kind)
     defer { fixture.cleanUp() }
     let first = try await plan(fixture, request(fixture, "A"))
     _ = try await plan(fixture, request(fixture, "B", supersedes: first))
@@ -80,8 +84,10 @@ import Testing
     }
   }
 
-  @Test func aMessageCancelledBeforeItIsPlannedReachesNobody() async throws {
-    let fixture = try StoreFixture()
+  @Test(arguments: StoreKind.allCases) func aMessageCancelledBeforeItIsPlannedReachesNobody(
+    _ kind: StoreKind
+  ) async throws {
+    let fixture = try StoreFixture(kind)
     defer { fixture.cleanUp() }
     guard case .accepted(let id) = try await fixture.intake().accept(request(fixture, "A")) else {
       Issue.record("not accepted")
@@ -105,8 +111,8 @@ import Testing
 
   /// In flight when cancelled: a failed attempt ends it as cancelled, not
   /// in a retry; a delivered one stays delivered and gets the retraction.
-  @Test func inFlightOutcomesDecide() async throws {
-    let fixture = try StoreFixture()
+  @Test(arguments: StoreKind.allCases) func inFlightOutcomesDecide(_ kind: StoreKind) async throws {
+    let fixture = try StoreFixture(kind)
     defer { fixture.cleanUp() }
     let id = try await plan(fixture, request(fixture, "A", priority: .urgent))
     let now = fixture.clock.now()
@@ -138,8 +144,10 @@ import Testing
     #expect(notices.deliveries.map(\.recipient) == [leased[0].recipientID])
   }
 
-  @Test func expiryWithdrawsWhatIsDueAfterIt() async throws {
-    let fixture = try StoreFixture()
+  @Test(arguments: StoreKind.allCases) func expiryWithdrawsWhatIsDueAfterIt(_ kind: StoreKind)
+    async throws
+  {
+    let fixture = try StoreFixture(kind)
     defer { fixture.cleanUp() }
     var expiring = request(fixture, "A", priority: .urgent)
     expiring.expiresAt = fixture.clock.now() + 60

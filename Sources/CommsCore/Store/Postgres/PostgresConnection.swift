@@ -228,7 +228,7 @@ private func withCStrings<T>(
   _ strings: [String], _ body: (UnsafePointer<UnsafePointer<CChar>?>) throws -> T
 ) rethrows -> T {
   let copies = strings.map { strdup($0) }
-  defer { copies.forEach { free($0) } }
+  defer { for copy in copies { free(copy) } }
   var pointers = copies.map { UnsafePointer<CChar>($0) } + [nil]
   return try pointers.withUnsafeMutableBufferPointer { try body($0.baseAddress!) }
 }
@@ -237,7 +237,7 @@ private func withParameterPointers<T>(
   _ texts: [String?], _ body: (UnsafePointer<UnsafePointer<CChar>?>?) throws -> T
 ) rethrows -> T {
   let copies = texts.map { $0.map { strdup($0) } ?? nil }
-  defer { copies.forEach { free($0) } }
+  defer { for copy in copies { free(copy) } }
   let pointers = copies.map { $0.map { UnsafePointer<CChar>($0) } }
   return try pointers.withUnsafeBufferPointer { try body($0.baseAddress) }
 }
