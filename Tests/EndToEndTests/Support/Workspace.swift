@@ -46,7 +46,7 @@ final class Workspace: @unchecked Sendable {
   func writeConfig(
     smtpPort: Int?, httpPort: Int?, recipients: String, extra: String = "", maxInFlight: Int = 64,
     endpointConcurrency: Int = 8, relayLogin: (username: String, passwordFile: String)? = nil,
-    audiences: String? = nil, stopTimeout: String = "20s"
+    audiences: String? = nil, stopTimeout: String = "20s", dispatch: String = ""
   ) throws {
     var text = """
       data_dir = "var"
@@ -60,6 +60,7 @@ final class Workspace: @unchecked Sendable {
       poll_interval = "100ms"
       max_in_flight = \(maxInFlight)
       stop_timeout = "\(stopTimeout)"
+      \(dispatch)
 
       [retry]
       first_delay = "200ms"
@@ -100,12 +101,13 @@ final class Workspace: @unchecked Sendable {
     try text.write(toFile: configPath, atomically: true, encoding: .utf8)
   }
 
-  /// Starts `commsd serve` on this workspace's configuration.
-  func startDaemon(name: String = "daemon", environment: [String: String] = [:]) throws
-    -> ChildProcess
-  {
+  /// Starts `commsd serve` on this workspace's configuration (or `config`).
+  func startDaemon(
+    name: String = "daemon", config: String? = nil, environment: [String: String] = [:]
+  ) throws -> ChildProcess {
     let child = try ChildProcess(
-      name: name, executable: Paths.commsd, arguments: ["serve", "--config", configPath],
+      name: name, executable: Paths.commsd,
+      arguments: ["serve", "--config", config ?? configPath],
       outputDirectory: directory, environment: environment)
     children.append(child)
     return child

@@ -1,0 +1,165 @@
+import CommsCore
+import Foundation
+import PostgresTestSupport
+import Testing
+
+extension EndToEnd {
+  /// Several `commsd serve` nodes on one PostgreSQL database, 20,000
+  /// deliveries to a real HTTP receiver: each arrives exactly once while the
+  /// nodes run, and at least once — duplicates only among what the dead
+  /// node had in flight — when one is killed mid-run.
+  @Suite struct ScaleOut {
+    /// 2,000 people, 10 messages: 20,000 deliveries.
+    static let people = 2_000
+    static let messages = 10
+
+    /// A cluster of `nodes` on a fresh database: node 1 on the workspace's
+    /// configuration, the others on copies with data directories of their own.
+    func startCluster(
+      _ workspace: Workspace, nodes: Int, receiver: Receiver, lease: String = "5m"
+    ) throws -> (database: String, nodes: [ChildProcess]) {
+      let database = try TestPostgres.freshDatabase()
+      let list = (1...Self.people).map { "p\($0),Person \($0),staff,hook:p\($0)" }
+      try (["id,name,audiences,contacts"] + list).joined(separator: "\n")
+        .write(toFile: workspace.directory + "/people.csv", atomically: true, encoding: .utf8)
+      try workspace.writeConfig(
+        smtpPort: nil, httpPort: receiver.port, recipients: "",
+        extra: """
+          store = "\(database)"
+          recipient_lists = ["people.csv"]
+          """, maxInFlight: 128, endpointConcurrency: 48, dispatch: "lease = \"\(lease)\"")
+      let text = try String(contentsOfFile: workspace.configPath, encoding: .utf8)
+      var started: [ChildProcess] = []
+      for node in 1...nodes {
+        var config = workspace.configPath
+        if node > 1 {
+          config = workspace.directory + "/node\(node).toml"
+          try text.replacingOccurrences(of: "data_dir = \"var\"", with: "data_dir = \"var\(node)\"")
+            .write(toFile: config, atomically: true, encoding: .utf8)
+        }
+        started.append(try workspace.startDaemon(name: "node\(node)", config: config))
+      }
+      return (database, started)
+    }
+
+    /// Sends the ten messages through node 1 (any node takes intake).
+    func sendMessages(_ workspace: Workspace) async throws -> [String] {
+      try await eventually(timeout: .seconds(30), "node 1's intake socket") {
+        FileManager.default.fileExists(atPath: workspace.dataDirectory + "/commsd.sock")
+      }
+      var ids: [String] = []
+      for index in 1...Self.messages {
+        ids.append(
+          try await workspace.send([
+            "--audience", "staff", "--subject", "Situationsbillede \(index)", "--body",
+            "Status \(index).",
+          ]))
+      }
+      return ids
+    }
+
+    func count(_ database: String, _ sql: String) throws -> Int {
+      Int(try TestPostgres.psql(database, sql)) ?? -1
+    }
+
+    func waitUntilAllDelivered(_ database: String) async throws {
+      let total = Self.people * Self.messages
+      try await eventually(timeout: .seconds(240), "all \(total) deliveries delivered") {
+        try count(database, "SELECT COUNT(*) FROM deliveries WHERE state = 'delivered'") == total
+      }
+    }
+
+    /// How often each delivery id arrived, and the ids the store holds.
+    func arrivals(_ receiver: Receiver, _ database: String) throws -> (
+      arrivals: [String: Int], all: Set<String>
+    ) {
+      var arrivals: [String: Int] = [:]
+      for hook in receiver.webhooks { arrivals[hook.webhookID, default: 0] += 1 }
+      let all = Set(
+        try TestPostgres.psql(database, "SELECT id FROM deliveries").split(separator: "\n")
+          .map(String.init))
+      return (arrivals, all)
+    }
+
+    func deliverExactlyOnce(nodes: Int) async throws {
+      try await withWorkspace { workspace in
+        let http = workspace.adopt(try await Receiver.http(directory: workspace.directory))
+        let (database, started) = try startCluster(workspace, nodes: nodes, receiver: http)
+        defer { TestPostgres.drop(database) }
+        _ = try await sendMessages(workspace)
+        try await waitUntilAllDelivered(database)
+        let (arrivals, all) = try arrivals(http, database)
+        #expect(all.count == Self.people * Self.messages)
+        #expect(Set(arrivals.keys) == all, "every delivery arrived")
+        #expect(arrivals.values.allSatisfy { $0 == 1 }, "none arrived twice")
+        // The work was shared: every node sent some.
+        for node in started {
+          let sent = try count(
+            database,
+            "SELECT COUNT(*) FROM audit_events WHERE kind = 'delivery.delivered' AND actor LIKE '%:\(node.pid)'"
+          )
+          #expect(sent > 0, "\(node.name) delivered nothing")
+        }
+        // Bulletins 1 to 10, and one audit chain.
+        #expect(
+          try TestPostgres.psql(
+            database, "SELECT string_agg(number::text, ',' ORDER BY number) FROM message_bulletins")
+            == (1...Self.messages).map(String.init).joined(separator: ","))
+        let verify = try await workspace.commsd(["audit", "verify"])
+        #expect(verify.status == 0, "\(verify.stdout) \(verify.stderr)")
+        for node in started { await node.stop() }
+      }
+    }
+
+    @Test func twoNodesDeliverEachOfTwentyThousandExactlyOnce() async throws {
+      try await deliverExactlyOnce(nodes: 2)
+    }
+
+    @Test func threeNodesDeliverEachOfTwentyThousandExactlyOnce() async throws {
+      try await deliverExactlyOnce(nodes: 3)
+    }
+
+    @Test func aNodeKilledMidRunLosesNothingAndDuplicatesOnlyWhatItHadInFlight() async throws {
+      try await withWorkspace { workspace in
+        // Slow answers, so that the node dies with many transfers truly in flight.
+        let http = workspace.adopt(
+          try await Receiver.http(directory: workspace.directory, arguments: ["--delay-ms", "5"]))
+        let (database, started) = try startCluster(
+          workspace, nodes: 2, receiver: http, lease: "5s")
+        defer { TestPostgres.drop(database) }
+        _ = try await sendMessages(workspace)
+        let victim = started[1]
+        try await eventually(timeout: .seconds(120), "the second node to be sending") {
+          try count(
+            database,
+            "SELECT COUNT(*) FROM deliveries WHERE state = 'sending' AND lease_owner LIKE '%:\(victim.pid)'"
+          ) > 0 && http.count >= 3_000
+        }
+        victim.kill9()
+        // Its leases, as the kill left them: only these may arrive twice.
+        let inFlight = Set(
+          try TestPostgres.psql(
+            database,
+            "SELECT id FROM deliveries WHERE state = 'sending' AND lease_owner LIKE '%:\(victim.pid)'"
+          ).split(separator: "\n").map(String.init))
+        #expect(!inFlight.isEmpty)
+        try await waitUntilAllDelivered(database)
+        let (arrivals, all) = try arrivals(http, database)
+        #expect(Set(arrivals.keys) == all, "every delivery arrived")
+        let duplicates = Set(arrivals.filter { $0.value > 1 }.keys)
+        #expect(
+          duplicates.isSubset(of: inFlight), "duplicates only among the dead node's in flight")
+        #expect(arrivals.values.allSatisfy { $0 <= 2 })
+        // The survivor took the dead node's leases back once they ran out.
+        #expect(
+          try count(
+            database,
+            "SELECT COUNT(*) FROM audit_events WHERE kind = 'delivery.lease_returned' AND detail LIKE '%lease expired%'"
+          ) == inFlight.count)
+        let verify = try await workspace.commsd(["audit", "verify"])
+        #expect(verify.status == 0, "\(verify.stdout) \(verify.stderr)")
+        await started[0].stop()
+      }
+    }
+  }
+}
