@@ -24,8 +24,11 @@ extension ConfigurationReader {
       }
       return .sqlite
     }
-    guard text.hasPrefix("postgres://") || text.hasPrefix("postgresql://"),
-      let url = URLComponents(string: text), url.host?.isEmpty == false
+    // libpq reads the URL itself (several hosts, `?target_session_attrs=…`);
+    // only its scheme and that it holds no password are checked here.
+    guard let scheme = text.range(of: "://"),
+      ["postgres", "postgresql"].contains(text[..<scheme.lowerBound]),
+      text[scheme.upperBound...].contains(where: { $0 != "/" })
     else {
       root.fail(
         "store",
@@ -33,7 +36,8 @@ extension ConfigurationReader {
       )
       return .sqlite
     }
-    if url.password != nil {
+    let authority = text[scheme.upperBound...].prefix { $0 != "/" && $0 != "?" }
+    if let at = authority.lastIndex(of: "@"), authority[..<at].contains(":") {
       root.fail(
         "store", "holds a password: put it in a file of its own and name it in store_password_file")
       return .sqlite
