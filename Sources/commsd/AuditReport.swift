@@ -52,7 +52,7 @@ struct AuditReport: AsyncParsableCommand {
   }
 
   func run() async throws {
-    let store = try AuditStore.open(options, command: "commsd audit report")
+    let store = try StoreAccess.open(configPath: options.config, command: "commsd audit report")
     let now = Date()
     let report: AfterActionReport
     var detail = ["format": format.rawValue, "output": output ?? "stdout"]
@@ -65,7 +65,7 @@ struct AuditReport: AsyncParsableCommand {
       guard
         let found = try await store.afterActionReport(message: MessageID(rawValue: id), at: now)
       else {
-        printError("commsd audit report: no message \(id) in \(store.path)")
+        printError("commsd audit report: no message \(id) in this store")
         throw ExitCode.failure
       }
       report = found

@@ -17,7 +17,7 @@ struct AuditSubject: AsyncParsableCommand {
   var json = false
 
   func run() async throws {
-    let store = try AuditStore.open(options, command: "commsd audit subject")
+    let store = try StoreAccess.open(configPath: options.config, command: "commsd audit subject")
     let entries = try await store.subjectAccess(recipient: recipient)
     if json {
       let encoder = JSONCoding.encoder()

@@ -4,7 +4,7 @@ import Foundation
 /// The operator's views of progress: the dashboard of the last messages
 /// (`commsd status`) and the live bars of `commsd send --wait`.
 enum Dashboard {
-  typealias Overview = SQLiteStore.MessageOverview
+  typealias Overview = MessageOverview
 
   /// One block per message, one line per audience.
   static func render(_ messages: [Overview]) -> String {
@@ -59,7 +59,7 @@ enum Dashboard {
   }
 
   /// The whole queue in one line: waiting per lane, held by reason, dead letters.
-  static func summary(_ counts: SQLiteStore.MetricCounts) -> String {
+  static func summary(_ counts: StoreMetricCounts) -> String {
     let lanes = Priority.allCases.map { "\($0.rawValue) \(counts.queueByLane[$0.lane] ?? 0)" }
     let held =
       counts.heldByReason.isEmpty

@@ -23,7 +23,7 @@ struct Dead: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-      let store = try AuditStore.open(options, command: "commsd dead list")
+      let store = try StoreAccess.open(configPath: options.config, command: "commsd dead list")
       let lines = try await store.deadDeliveries(
         of: message.map(MessageID.init(rawValue:)), limit: max(1, limit))
       if json {
@@ -70,7 +70,7 @@ struct Dead: AsyncParsableCommand {
           "commsd dead retry: \"\(id)\" is neither a delivery id (dlv_…) nor a message id (msg_…)")
         throw ExitCode(65)
       }
-      let store = try AuditStore.open(options, command: "commsd dead retry")
+      let store = try StoreAccess.open(configPath: options.config, command: "commsd dead retry")
       let retried = try await store.retryDead(id, actor: OperatorIdentity.current(), at: Date())
       if let configuration = try? options.load() {
         WakeSocket.ring(path: configuration.wakeSocketPath)

@@ -10,7 +10,7 @@ import Foundation
 /// watching, never the message.
 extension Send {
   func watch(_ id: MessageID, _ configuration: Configuration) async throws {
-    let store = try StoreAccess.openSQLite(
+    let store = try StoreAccess.open(
       configPath: configuration.file, command: "commsd send --wait")
     let terminal = isatty(STDOUT_FILENO) == 1
     var shown: [String] = []

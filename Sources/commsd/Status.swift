@@ -21,7 +21,7 @@ struct Status: AsyncParsableCommand {
 
   func run() async throws {
     guard let id else {
-      let store = try StoreAccess.openSQLite(configPath: options.config, command: "commsd status")
+      let store = try StoreAccess.open(configPath: options.config, command: "commsd status")
       let recent = try await store.recentMessages(limit: max(1, last))
       if json {
         print(try Self.json(recent))

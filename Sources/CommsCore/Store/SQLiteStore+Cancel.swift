@@ -61,11 +61,11 @@ extension SQLiteStore {
     let received = try Row.fetchAll(
       db,
       sql: """
-        SELECT \(deliveryColumns) FROM deliveries
+        SELECT \(StoreRows.deliveryColumns) FROM deliveries
         WHERE message_id = ? AND (state = 'delivered' OR (state = 'digested' AND EXISTS (
           SELECT 1 FROM deliveries d WHERE d.id = deliveries.digest_id AND d.state = 'delivered')))
         """, arguments: [id.rawValue]
-    ).map(delivery(from:))
+    ).map(StoreRows.delivery(from:))
     var notified = 0
     for delivery in received {
       try insertRetractionCopy(db, of: delivery, retraction: retraction.id, at: at)
@@ -87,13 +87,14 @@ extension SQLiteStore {
       let row = try Row.fetchOne(
         db,
         sql: """
-          SELECT \(deliveryColumns), (SELECT r.id FROM messages r WHERE r.retraction_of = deliveries.message_id)
+          SELECT \(StoreRows.deliveryColumns), (SELECT r.id FROM messages r WHERE r.retraction_of = deliveries.message_id)
           FROM deliveries WHERE id = ?
           """, arguments: [delivery.rawValue]),
-      let retraction: String = row[Self.deliveryColumnCount]
+      let retraction: String = row[StoreRows.deliveryColumnCount]
     else { return }
     try insertRetractionCopy(
-      db, of: try Self.delivery(from: row), retraction: MessageID(rawValue: retraction), at: at)
+      db, of: try StoreRows.delivery(from: row), retraction: MessageID(rawValue: retraction), at: at
+    )
   }
 
   static func insertRetractionCopy(

@@ -1,33 +1,11 @@
 import Foundation
 import GRDB
 
-/// Dead letters: deliveries that failed for good, for `commsd dead list`
-/// and `commsd dead retry`.
+/// Dead letters put back in the queue (`commsd dead retry`).
 extension SQLiteStore {
-  /// The newest dead deliveries (of one message, or of all), newest first.
-  public func deadDeliveries(of message: MessageID? = nil, limit: Int) async throws
-    -> [MessageStatus.DeliveryLine]
-  {
-    try await pool.read { db in
-      try Row.fetchAll(
-        db,
-        sql: """
-          SELECT \(Self.lineColumns) FROM deliveries
-          WHERE state = 'dead' AND (?1 IS NULL OR message_id = ?1)
-          ORDER BY updated_at DESC LIMIT ?2
-          """, arguments: [message?.rawValue, limit]
-      ).map(Self.deliveryLine(from:))
-    }
-  }
-
-  /// Puts dead deliveries back in the queue, due now: `id` names one
-  /// delivery (`dlv_…`) or every dead delivery of a message (`msg_…`).
-  ///
-  /// Only a recipient's last contact is retried — an earlier one that died
-  /// was followed by a fallback already, and retrying it would reach the
-  /// person twice — and only while the message still stands (not cancelled,
-  /// superseded or expired). Each retry is audited (`delivery.retried`).
-  /// Returns the ids put back.
+  /// See `Store.retryDead`. Only a recipient's last contact is retried —
+  /// an earlier one that died was followed by a fallback already, and
+  /// retrying it would reach the person twice.
   public func retryDead(_ id: String, actor: Sender, at now: Date) async throws -> [String] {
     try await pool.write { db in
       let nowText = Timestamp.format(now)

@@ -8,7 +8,7 @@ extension SQLiteStore {
       try Row.fetchAll(
         db,
         sql: """
-          SELECT \(Self.deliveryColumns), contacts FROM deliveries
+          SELECT \(StoreRows.deliveryColumns), contacts FROM deliveries
           WHERE state = 'held' AND due_at <= ? AND hold_reason IN (?, ?)
           ORDER BY recipient_id, audience, bulletin
           """,
@@ -16,10 +16,10 @@ extension SQLiteStore {
           Timestamp.format(now), HoldReason.digest.rawValue, HoldReason.capToDigest.rawValue,
         ]
       ).map { row in
-        var delivery = try Self.delivery(from: row)
+        var delivery = try StoreRows.delivery(from: row)
         delivery.contacts =
           (try? JSONCoding.decoder().decode(
-            [Contact].self, from: Data((row[Self.deliveryColumnCount] as String).utf8)))
+            [Contact].self, from: Data((row[StoreRows.deliveryColumnCount] as String).utf8)))
           ?? [delivery.contact]
         return delivery
       }

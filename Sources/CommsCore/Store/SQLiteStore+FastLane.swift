@@ -25,10 +25,10 @@ extension SQLiteStore {
           sql: """
             UPDATE deliveries SET state = 'sending', lease_owner = ?, lease_until = ?, updated_at = ?
             WHERE message_id = ? AND state = 'ready' AND due_at <= ?
-            RETURNING \(Self.deliveryColumns)
+            RETURNING \(StoreRows.deliveryColumns)
             """),
         arguments: [owner, Timestamp.format(until), nowText, message.id.rawValue, nowText])
-      let leased = try rows.map(Self.delivery(from:))
+      let leased = try rows.map(StoreRows.delivery(from:))
       if !leased.isEmpty {
         try Self.insertAudit(
           db,

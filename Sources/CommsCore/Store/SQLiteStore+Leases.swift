@@ -47,10 +47,10 @@ extension SQLiteStore {
         UPDATE deliveries SET state = 'sending', lease_owner = ?, lease_until = ?, updated_at = ?
         WHERE id IN (SELECT id FROM deliveries WHERE state IN ('ready', 'retrying') AND due_at <= ?\(filter)
                      ORDER BY lane, due_at LIMIT ?)
-        RETURNING \(Self.deliveryColumns)
+        RETURNING \(StoreRows.deliveryColumns)
         """)
     let rows = try Row.fetchAll(statement, arguments: arguments)
-    let deliveries = try rows.map(Self.delivery(from:))
+    let deliveries = try rows.map(StoreRows.delivery(from:))
     if !deliveries.isEmpty {
       // One event per lease batch: the attempt events that follow name each delivery.
       try Self.insertAudit(

@@ -193,20 +193,22 @@ public final class SQLiteStore: Store {
       try Row.fetchAll(
         db,
         sql: """
-          \(Self.messageColumns) WHERE planned_at IS NULL
+          \(StoreRows.messageColumns) WHERE planned_at IS NULL
           ORDER BY CASE priority WHEN 'flash' THEN 0 WHEN 'urgent' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END,
             accepted_at, id
           LIMIT ?
           """,
         arguments: [limit]
-      ).map(Self.message(from:))
+      ).map(StoreRows.message(from:))
     }
   }
 
   public func message(_ id: MessageID) async throws -> Message? {
     try await pool.read { db in
-      try Row.fetchOne(db, sql: "\(Self.messageColumns) WHERE id = ?", arguments: [id.rawValue])
-        .map(Self.message(from:))
+      try Row.fetchOne(
+        db, sql: "\(StoreRows.messageColumns) WHERE id = ?", arguments: [id.rawValue]
+      )
+      .map(StoreRows.message(from:))
     }
   }
 
@@ -403,12 +405,12 @@ public final class SQLiteStore: Store {
       let row = try Row.fetchOne(
         db.cachedStatement(
           sql: """
-            SELECT \(deliveryColumns), contacts FROM deliveries WHERE id = ?
+            SELECT \(StoreRows.deliveryColumns), contacts FROM deliveries WHERE id = ?
             """), arguments: [outcome.deliveryID.rawValue])
     else { return }
-    let dead = try delivery(from: row)
+    let dead = try StoreRows.delivery(from: row)
     let contacts = try JSONCoding.decoder().decode(
-      [Contact].self, from: Data((row[Self.deliveryColumnCount] as String).utf8))
+      [Contact].self, from: Data((row[StoreRows.deliveryColumnCount] as String).utf8))
     guard let next = FallbackContact.next(after: dead, contacts: contacts, at: outcome.at) else {
       var detail = ["recipient": dead.recipientID, "contacts_tried": String(contacts.count)]
       if outcome.statusCode != 0 { detail["status"] = String(outcome.statusCode) }

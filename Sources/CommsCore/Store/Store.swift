@@ -77,6 +77,12 @@ public protocol Store: Sendable {
   /// is marked, and with a retraction every reader who got it is told.
   func cancel(_ cancellation: Cancellation) async throws -> CancelOutcome
 
+  /// Puts dead deliveries back in the queue, due now: `id` names one
+  /// delivery (`dlv_…`) or every dead delivery of a message (`msg_…`); only
+  /// a recipient's last contact, and only while the message stands. Each
+  /// retry is audited (`delivery.retried`). Returns the ids put back.
+  func retryDead(_ id: String, actor: Sender, at now: Date) async throws -> [String]
+
   /// The earliest due time among deliveries waiting to be sent or released, if any.
   func nextDueDate() async throws -> Date?
 
@@ -113,6 +119,10 @@ public protocol Store: Sendable {
   /// One page of a message's deliveries in id order, after the delivery id `after`.
   func deliveryPage(of id: MessageID, after: String?, limit: Int) async throws
     -> [MessageStatus.DeliveryLine]
+
+  /// Runs `body` on one snapshot of the store: the reads both stores share
+  /// (status, dashboard, reports …) are written once against `StoreReader`.
+  func read<T: Sendable>(_ body: @escaping @Sendable (StoreReader) throws -> T) async throws -> T
 
   /// Whether several daemons (nodes) share this store. Then a daemon
   /// starting takes back only leases that ran out, never all of them, and

@@ -71,7 +71,7 @@ final class PostgresConnection {
   @discardableResult
   func query(
     _ sql: String, _ parameters: [(any PostgresParameter)?] = [], prepare: Bool = true
-  ) throws -> [PostgresRow] {
+  ) throws -> [StoredRow] {
     let texts = parameters.map { $0?.postgresText }
     let result: OpaquePointer? = try withParameterPointers(texts) { pointers in
       if prepare, let name = try preparedName(for: sql, count: Int32(texts.count)) {
@@ -84,7 +84,7 @@ final class PostgresConnection {
 
   /// Runs one or more statements without parameters (schema, BEGIN, COMMIT).
   @discardableResult
-  func execute(_ sql: String) throws -> [PostgresRow] {
+  func execute(_ sql: String) throws -> [StoredRow] {
     try rows(of: PQexec(handle, sql))
   }
 
@@ -99,13 +99,13 @@ final class PostgresConnection {
     return name
   }
 
-  private func rows(of result: OpaquePointer?) throws -> [PostgresRow] {
+  private func rows(of result: OpaquePointer?) throws -> [StoredRow] {
     defer { PQclear(result) }
     switch PQresultStatus(result) {
     case PGRES_COMMAND_OK, PGRES_EMPTY_QUERY:
       return []
     case PGRES_TUPLES_OK:
-      return PostgresRow.all(of: result)
+      return StoredRow.all(of: result)
     default:
       let state = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
       var text = String(cString: PQerrorMessage(handle))
@@ -171,58 +171,6 @@ extension Int64: PostgresParameter {
 extension Bool: PostgresParameter {
   var postgresText: String { self ? "true" : "false" }
 }
-
-/// A row of a result, its values read by type as GRDB reads SQLite's, so
-/// the same row readers (`SQLiteStore.message(from:)` …) serve both stores.
-struct PostgresRow: TableRow {
-  let values: [DatabaseValue]
-
-  subscript<Value: DatabaseValueConvertible>(_ index: Int) -> Value {
-    guard let value = Value.fromDatabaseValue(values[index]) else {
-      fatalError("column \(index) holds \(values[index]), not a \(Value.self)")
-    }
-    return value
-  }
-
-  /// The rows of `result`, numbers as integers or reals and the rest as text.
-  static func all(of result: OpaquePointer?) -> [PostgresRow] {
-    let rowCount = PQntuples(result)
-    let columnCount = PQnfields(result)
-    let types = (0..<columnCount).map { PQftype(result, $0) }
-    var rows: [PostgresRow] = []
-    rows.reserveCapacity(Int(rowCount))
-    for row in 0..<rowCount {
-      var values: [DatabaseValue] = []
-      values.reserveCapacity(Int(columnCount))
-      for column in 0..<columnCount {
-        if PQgetisnull(result, row, column) == 1 {
-          values.append(.null)
-          continue
-        }
-        let text = String(cString: PQgetvalue(result, row, column))
-        switch types[Int(column)] {
-        case 20, 21, 23, 26:  // int8, int2, int4, oid
-          values.append(Int64(text).map(\.databaseValue) ?? text.databaseValue)
-        case 16:  // bool
-          values.append((text == "t" ? Int64(1) : 0).databaseValue)
-        case 700, 701, 1700:  // float4, float8, numeric
-          values.append(Double(text).map(\.databaseValue) ?? text.databaseValue)
-        default:
-          values.append(text.databaseValue)
-        }
-      }
-      rows.append(PostgresRow(values: values))
-    }
-    return rows
-  }
-}
-
-/// Rows read by column index and type: GRDB's `Row`, and `PostgresRow`.
-protocol TableRow {
-  subscript<Value: DatabaseValueConvertible>(_ index: Int) -> Value { get }
-}
-
-extension Row: TableRow {}
 
 private func withCStrings<T>(
   _ strings: [String], _ body: (UnsafePointer<UnsafePointer<CChar>?>) throws -> T

@@ -9,8 +9,8 @@ extension PostgresStore {
       let after = previous.sequence
       let page = try await pool.read { connection in
         try connection.query(
-          "\(SQLiteStore.linkColumns) WHERE seq > $1 ORDER BY seq LIMIT 5000", [after]
-        ).map(SQLiteStore.link(from:))
+          "\(StoreRows.linkColumns) WHERE seq > $1 ORDER BY seq LIMIT 5000", [after]
+        ).map(StoreRows.link(from:))
       }
       guard let last = page.last else { break }
       if let (link, reason) = AuditChain.firstProblem(in: page, after: previous) {
@@ -22,30 +22,17 @@ extension PostgresStore {
     return .intact(events: count, headSequence: previous.sequence, headHash: previous.hash)
   }
 
-  public func auditHead() async throws -> (sequence: Int64, hash: String)? {
-    try await pool.read { connection in
-      try connection.query("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1")
-        .first.map { ($0[0], $0[1]) }
-    }
-  }
-
-  public func auditHash(at sequence: Int64) async throws -> String? {
-    try await pool.read { connection in
-      try connection.query("SELECT hash FROM audit_events WHERE seq = $1", [sequence]).first?[0]
-    }
-  }
-
   public func auditLinks(since: Date, until: Date?, after sequence: Int64, limit: Int)
     async throws -> [AuditChain.Link]
   {
     try await pool.read { connection in
       try connection.query(
         """
-        \(SQLiteStore.linkColumns) WHERE seq > $1 AND at >= $2 AND ($3::text IS NULL OR at < $3)
+        \(StoreRows.linkColumns) WHERE seq > $1 AND at >= $2 AND ($3::text IS NULL OR at < $3)
         ORDER BY seq LIMIT $4
         """,
         [sequence, Timestamp.format(since), until.map(Timestamp.format), limit]
-      ).map(SQLiteStore.link(from:))
+      ).map(StoreRows.link(from:))
     }
   }
 }

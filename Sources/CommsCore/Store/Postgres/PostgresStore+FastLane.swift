@@ -15,9 +15,9 @@ extension PostgresStore {
         """
         UPDATE deliveries SET state = 'sending', lease_owner = $1, lease_until = $2, updated_at = $3
         WHERE message_id = $4 AND state = 'ready' AND due_at <= $3
-        RETURNING \(SQLiteStore.deliveryColumns)
+        RETURNING \(StoreRows.deliveryColumns)
         """, [owner, Timestamp.format(until), nowText, message.id.rawValue]
-      ).map(SQLiteStore.delivery(from:))
+      ).map(StoreRows.delivery(from:))
       if !leased.isEmpty {
         transaction.audit(
           AuditEvent(

@@ -26,9 +26,9 @@ extension PostgresStore {
         UPDATE deliveries SET state = 'sending', lease_owner = $1, lease_until = $2, updated_at = $3
         WHERE id IN (SELECT id FROM deliveries WHERE state IN ('ready', 'retrying') AND due_at <= $4\(filter)
                      ORDER BY lane, due_at LIMIT $5 FOR UPDATE SKIP LOCKED)
-        RETURNING \(SQLiteStore.deliveryColumns)
+        RETURNING \(StoreRows.deliveryColumns)
         """, parameters
-      ).map(SQLiteStore.delivery(from:))
+      ).map(StoreRows.delivery(from:))
       if !deliveries.isEmpty {
         transaction.audit(
           AuditEvent(

@@ -77,13 +77,13 @@ extension PostgresStore {
   ) throws {
     guard
       let row = try transaction.query(
-        "SELECT \(SQLiteStore.deliveryColumns), contacts FROM deliveries WHERE id = $1",
+        "SELECT \(StoreRows.deliveryColumns), contacts FROM deliveries WHERE id = $1",
         [outcome.deliveryID.rawValue]
       ).first
     else { return }
-    let dead = try SQLiteStore.delivery(from: row)
+    let dead = try StoreRows.delivery(from: row)
     let contacts = try JSONCoding.decoder().decode(
-      [Contact].self, from: Data((row[SQLiteStore.deliveryColumnCount] as String).utf8))
+      [Contact].self, from: Data((row[StoreRows.deliveryColumnCount] as String).utf8))
     guard let next = FallbackContact.next(after: dead, contacts: contacts, at: outcome.at) else {
       var detail = ["recipient": dead.recipientID, "contacts_tried": String(contacts.count)]
       if outcome.statusCode != 0 { detail["status"] = String(outcome.statusCode) }

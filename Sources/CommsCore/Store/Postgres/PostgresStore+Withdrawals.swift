@@ -245,11 +245,11 @@ extension PostgresStore {
       [Timestamp.format(at), retraction.id.rawValue])
     let received = try transaction.query(
       """
-      SELECT \(SQLiteStore.deliveryColumns) FROM deliveries
+      SELECT \(StoreRows.deliveryColumns) FROM deliveries
       WHERE message_id = $1 AND (state = 'delivered' OR (state = 'digested' AND EXISTS (
         SELECT 1 FROM deliveries d WHERE d.id = deliveries.digest_id AND d.state = 'delivered')))
       """, [id.rawValue]
-    ).map(SQLiteStore.delivery(from:))
+    ).map(StoreRows.delivery(from:))
     for delivery in received {
       try insertRetractionCopy(transaction, of: delivery, retraction: retraction.id, at: at)
     }
@@ -271,15 +271,15 @@ extension PostgresStore {
     guard
       let row = try transaction.query(
         """
-        SELECT \(SQLiteStore.deliveryColumns),
+        SELECT \(StoreRows.deliveryColumns),
           (SELECT r.id FROM messages r WHERE r.retraction_of = deliveries.message_id)
         FROM deliveries WHERE id = $1
         """, [delivery.rawValue]
       ).first,
-      let retraction: String = row[SQLiteStore.deliveryColumnCount]
+      let retraction: String = row[StoreRows.deliveryColumnCount]
     else { return }
     try insertRetractionCopy(
-      transaction, of: try SQLiteStore.delivery(from: row),
+      transaction, of: try StoreRows.delivery(from: row),
       retraction: MessageID(rawValue: retraction), at: at)
     transaction.notify(.work)
   }

@@ -134,19 +134,19 @@ public final class PostgresStore: Store {
     try await pool.read { connection in
       try connection.query(
         """
-        \(SQLiteStore.messageColumns) WHERE planned_at IS NULL
+        \(StoreRows.messageColumns) WHERE planned_at IS NULL
         ORDER BY CASE priority WHEN 'flash' THEN 0 WHEN 'urgent' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END,
           accepted_at, id
         LIMIT $1
         """, [limit]
-      ).map(SQLiteStore.message(from:))
+      ).map(StoreRows.message(from:))
     }
   }
 
   public func message(_ id: MessageID) async throws -> Message? {
     try await pool.read { connection in
-      try connection.query("\(SQLiteStore.messageColumns) WHERE id = $1", [id.rawValue])
-        .first.map(SQLiteStore.message(from:))
+      try connection.query("\(StoreRows.messageColumns) WHERE id = $1", [id.rawValue])
+        .first.map(StoreRows.message(from:))
     }
   }
 

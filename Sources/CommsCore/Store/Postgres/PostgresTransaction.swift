@@ -29,7 +29,7 @@ final class PostgresTransaction {
   @discardableResult
   func query(
     _ sql: String, _ parameters: [(any PostgresParameter)?] = [], prepare: Bool = true
-  ) throws -> [PostgresRow] {
+  ) throws -> [StoredRow] {
     try connection.query(sql, parameters, prepare: prepare)
   }
 

@@ -1,8 +1,9 @@
 import Foundation
 import GRDB
 
-/// Reading rows back into model values, and the status report.
-extension SQLiteStore {
+/// The stores' rows read back into model values: the columns each reader
+/// expects, and the readers. One set for both stores (`TableRow`).
+enum StoreRows {
   static let messageColumns = """
     SELECT id, idempotency_key, sender_kind, sender_name, sender_origin, audiences, priority, kind,
       contents, default_language, accepted_at, filter, supersedes, expires_at, mode, cap_sender,
@@ -82,22 +83,6 @@ extension SQLiteStore {
     }
   }
 
-  /// Message `id` and its lifecycle, or nil when there is no such message.
-  static func messageWithLifecycle(_ db: Database, _ id: MessageID) throws
-    -> (Message, Lifecycle)?
-  {
-    guard
-      let row = try Row.fetchOne(
-        db, sql: "\(Self.messageColumns) WHERE id = ?", arguments: [id.rawValue])
-    else { return nil }
-    let lifecycle = try Row.fetchOne(
-      db,
-      sql: """
-        SELECT \(lifecycleColumns) FROM messages WHERE id = ?
-        """, arguments: [id.rawValue])
-    return (try message(from: row), lifecycle.map(Lifecycle.init(row:)) ?? Lifecycle())
-  }
-
   /// The columns `Lifecycle(row:)` reads, of `messages`.
   static let lifecycleColumns = """
     planned_at, cancelled_at, cancel_reason,
@@ -106,12 +91,14 @@ extension SQLiteStore {
     """
 
   /// The columns `deliveryLine(from:)` reads.
-  static let lineColumns = """
+  static func lineColumns(_ reader: StoreReader) -> String {
+    """
     id, recipient_id, recipient_name, audience, channel, endpoint, address, state, attempts,
-      due_at, last_status, last_error, delivered_at, contact_index, json_array_length(contacts),
+      due_at, last_status, last_error, delivered_at, contact_index, \(reader.jsonArrayLength("contacts")),
       bulletin, language, hold_reason,
       (SELECT d.state FROM deliveries d WHERE d.id = deliveries.digest_id), digest_id
     """
+  }
 
   static func deliveryLine(from row: some TableRow) -> MessageStatus.DeliveryLine {
     let endpoint: String? = row[5]
@@ -123,39 +110,6 @@ extension SQLiteStore {
       lastError: row[11],
       deliveredAt: (row[12] as String?).flatMap(Timestamp.parse), bulletin: row[15],
       language: row[16], holdReason: row[17], digest: row[19])
-  }
-
-  /// One page of a message's deliveries in id order (ids grow with time),
-  /// after `after` (a delivery id), for the HTTP API.
-  public func deliveryPage(of id: MessageID, after: String?, limit: Int) async throws
-    -> [MessageStatus.DeliveryLine]
-  {
-    try await pool.read { db in
-      try Row.fetchAll(
-        db,
-        sql: """
-          SELECT \(Self.lineColumns) FROM deliveries
-          WHERE message_id = ? AND id > ? ORDER BY id LIMIT ?
-          """, arguments: [id.rawValue, after ?? "", limit]
-      ).map(Self.deliveryLine(from:))
-    }
-  }
-
-  public func status(of id: MessageID) async throws -> MessageStatus? {
-    try await pool.read { db in
-      guard let (message, lifecycle) = try Self.messageWithLifecycle(db, id) else { return nil }
-      let rows = try Row.fetchAll(
-        db,
-        sql: """
-          SELECT \(Self.lineColumns)
-          FROM deliveries WHERE message_id = ? ORDER BY audience, recipient_id, contact_index
-          """, arguments: [id.rawValue])
-      let bulletins = try Row.fetchAll(
-        db, sql: "SELECT audience, number FROM message_bulletins WHERE message_id = ?",
-        arguments: [id.rawValue]
-      ).reduce(into: [String: Int]()) { $0[$1[0]] = $1[1] }
-      return Self.status(of: message, lifecycle: lifecycle, lines: rows, bulletins: bulletins)
-    }
   }
 
   /// The status report of `message` from its delivery rows (`lineColumns`),
@@ -181,7 +135,7 @@ extension SQLiteStore {
       if state == "dead", (row[13] as Int) + 1 >= (row[14] as Int? ?? 1) {
         unreachable.insert(recipient)
       }
-      return Self.deliveryLine(from: row)
+      return deliveryLine(from: row)
     }
     unreachable.subtract(reached)
     let content = message.content(for: message.defaultLanguage).content
@@ -205,25 +159,6 @@ extension SQLiteStore {
     return status
   }
 
-  public func auditEvents(messageID: MessageID) async throws -> [StoredAuditEvent] {
-    try await pool.read { db in
-      try Row.fetchAll(
-        db, sql: "\(Self.auditColumns) WHERE message_id = ? ORDER BY seq",
-        arguments: [messageID.rawValue]
-      ).map(Self.auditEvent(from:))
-    }
-  }
-
-  public func auditEvents(kinds: [String]) async throws -> [StoredAuditEvent] {
-    try await pool.read { db in
-      let marks = Array(repeating: "?", count: kinds.count).joined(separator: ", ")
-      return try Row.fetchAll(
-        db, sql: "\(Self.auditColumns) WHERE kind IN (\(marks)) ORDER BY seq",
-        arguments: StatementArguments(kinds)
-      ).map(Self.auditEvent(from:))
-    }
-  }
-
   static let auditColumns =
     "SELECT seq, at, kind, message_id, delivery_id, actor, detail, personal FROM audit_events"
 
@@ -239,21 +174,17 @@ extension SQLiteStore {
         deliveryID: (row[4] as String?).map(DeliveryID.init(rawValue:)), actor: row[5],
         detail: detail, personal: AuditPersonal.values(row[7])))
   }
-}
 
-extension SQLiteStore {
-  /// Deliveries waiting to go, held, and leased (in flight), each counted
-  /// on its partial index (for systemd's STATUS line).
-  public func queueCounts() async throws -> (queued: Int, held: Int, inFlight: Int) {
-    try await pool.read { db in
-      let queued =
-        try Int.fetchOne(
-          db, sql: "SELECT COUNT(*) FROM deliveries WHERE state IN ('ready', 'retrying')") ?? 0
-      let held =
-        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM deliveries WHERE state = 'held'") ?? 0
-      let sending =
-        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM deliveries WHERE state = 'sending'") ?? 0
-      return (queued, held, sending)
-    }
+  static let linkColumns =
+    """
+    SELECT seq, at, kind, message_id, delivery_id, actor, detail, prev_hash, hash, personal
+    FROM audit_events
+    """
+
+  static func link(from row: some TableRow) -> AuditChain.Link {
+    AuditChain.Link(
+      sequence: row[0], at: row[1], kind: row[2], messageID: row[3], deliveryID: row[4],
+      actor: row[5], detail: row[6], previous: row[7], hash: row[8], personal: row[9])
   }
+
 }

@@ -1,15 +1,14 @@
 import Foundation
-import GRDB
 
 /// Gathering an after-action report (`commsd audit report`): per message and
 /// audience, who was reached when, over which channel, and who was not.
-extension SQLiteStore {
+extension Store {
   /// The report on one message, or nil when there is no such message.
   public func afterActionReport(message id: MessageID, at now: Date) async throws
     -> AfterActionReport?
   {
-    try await pool.read { db in
-      try Self.reportSection(db, id).map {
+    try await read { reader in
+      try Self.reportSection(reader, id).map {
         AfterActionReport(scope: .message(id.rawValue), generatedAt: now, messages: [$0])
       }
     }
@@ -21,43 +20,28 @@ extension SQLiteStore {
   public func afterActionReport(since: Date, until: Date?, at now: Date) async throws
     -> AfterActionReport
   {
-    try await pool.read { db in
-      let ids = try String.fetchAll(
-        db,
-        sql: """
-          SELECT id FROM messages
-          WHERE accepted_at >= ? AND (? IS NULL OR accepted_at < ?) AND fingerprint != 'digest'
-          ORDER BY accepted_at, id
-          """,
-        arguments: [
-          Timestamp.format(since), until.map(Timestamp.format), until.map(Timestamp.format),
-        ])
+    try await read { reader in
+      let ids = try reader.strings(
+        """
+        SELECT id FROM messages
+        WHERE accepted_at >= ?1 AND (CAST(?2 AS TEXT) IS NULL OR accepted_at < ?2)
+          AND fingerprint != 'digest'
+        ORDER BY accepted_at, id
+        """, [Timestamp.format(since), until.map(Timestamp.format)])
       return AfterActionReport(
         scope: .period(since: since, until: until), generatedAt: now,
-        messages: try ids.compactMap { try Self.reportSection(db, MessageID(rawValue: $0)) })
+        messages: try ids.compactMap { try Self.reportSection(reader, MessageID(rawValue: $0)) })
     }
   }
 
-  /// One delivery as the report sees it.
-  private struct ReportAttempt {
-    var channel: String
-    var address: String
-    var state: DeliveryState?
-    var attempts: Int
-    var lastStatus: Int?
-    var lastError: String?
-    var deliveredAt: Date?
-    /// Whether it was to the person's last contact (no fallback after it).
-    var lastContact: Bool
-    var contacts: Int
+  private static func reportColumns(_ reader: StoreReader) -> String {
+    """
+    channel, endpoint, address, state, attempts, last_status, last_error, delivered_at,
+    contact_index, \(reader.jsonArrayLength("contacts"))
+    """
   }
 
-  private static let reportColumns = """
-    channel, endpoint, address, state, attempts, last_status, last_error, delivered_at,
-    contact_index, json_array_length(contacts)
-    """
-
-  private static func reportAttempt(_ row: Row) -> ReportAttempt {
+  private static func reportAttempt(_ row: StoredRow) -> ReportAttempt {
     let channel: String = row[0]
     let endpoint: String? = row[1]
     let index: Int = row[8]
@@ -70,16 +54,10 @@ extension SQLiteStore {
       lastContact: index + 1 >= contacts, contacts: max(contacts, 1))
   }
 
-  /// One person of one audience, with every delivery tried for them.
-  private struct ReportPerson {
-    var id: String
-    var name: String
-    var language: String
-    var attempts: [ReportAttempt] = []
-  }
-
-  private static func reportSection(_ db: Database, _ id: MessageID) throws -> MessageSection? {
-    guard let (message, lifecycle) = try Self.messageWithLifecycle(db, id) else { return nil }
+  private static func reportSection(_ reader: StoreReader, _ id: MessageID) throws
+    -> MessageSection?
+  {
+    guard let (message, lifecycle) = try Self.messageWithLifecycle(reader, id) else { return nil }
     var section = MessageSection(
       id: message.id.rawValue,
       subject: message.content(for: message.defaultLanguage).content.subject,
@@ -99,18 +77,17 @@ extension SQLiteStore {
     // stands for the digest's deliveries to that person (its fallbacks too).
     var people: [String: [ReportPerson]] = [:]
     var audienceOrder = message.audiences
-    let rows = try Row.fetchAll(
-      db,
-      sql: """
-        SELECT \(reportColumns), audience, recipient_id, recipient_name, language,
-          (SELECT d.message_id FROM deliveries d WHERE d.id = deliveries.digest_id)
-        FROM deliveries WHERE message_id = ? ORDER BY audience, recipient_id, contact_index
-        """, arguments: [id.rawValue])
-    let digestRows = try db.cachedStatement(
-      sql: """
-        SELECT \(reportColumns) FROM deliveries WHERE message_id = ? AND recipient_id = ?
-        ORDER BY contact_index
-        """)
+    let columns = reportColumns(reader)
+    let rows = try reader.rows(
+      """
+      SELECT \(columns), audience, recipient_id, recipient_name, language,
+        (SELECT d.message_id FROM deliveries d WHERE d.id = deliveries.digest_id)
+      FROM deliveries WHERE message_id = ? ORDER BY audience, recipient_id, contact_index
+      """, [id.rawValue])
+    let digestRows = """
+      SELECT \(columns) FROM deliveries WHERE message_id = ? AND recipient_id = ?
+      ORDER BY contact_index
+      """
     var current: (audience: String, person: ReportPerson)?
     func flush() {
       guard let current else { return }
@@ -125,7 +102,7 @@ extension SQLiteStore {
         current = (audience, ReportPerson(id: recipient, name: row[12], language: row[13]))
       }
       if let digestMessage: String = row[14] {
-        let carried = try Row.fetchAll(digestRows, arguments: [digestMessage, recipient])
+        let carried = try reader.rows(digestRows, [digestMessage, recipient])
         current?.person.attempts += carried.map(reportAttempt)
       } else {
         current?.person.attempts.append(reportAttempt(row))
@@ -189,4 +166,26 @@ extension SQLiteStore {
     figures.unreachablePeople.sort { $0.id < $1.id }
     return figures
   }
+}
+
+/// One delivery as the report sees it.
+private struct ReportAttempt {
+  var channel: String
+  var address: String
+  var state: DeliveryState?
+  var attempts: Int
+  var lastStatus: Int?
+  var lastError: String?
+  var deliveredAt: Date?
+  /// Whether it was to the person's last contact (no fallback after it).
+  var lastContact: Bool
+  var contacts: Int
+}
+
+/// One person of one audience, with every delivery tried for them.
+private struct ReportPerson {
+  var id: String
+  var name: String
+  var language: String
+  var attempts: [ReportAttempt] = []
 }

@@ -1,22 +1,20 @@
 import Foundation
-import GRDB
 
 /// Look-ups for CAP 1.2: finding the message an Update or Cancel refers
 /// to, following it to its newest version, and what export needs to know
 /// of a cancellation.
-extension SQLiteStore {
+extension Store {
   /// Uses the `messages_cap` index. Should one alert be stored more than once
   /// (a CAP identity sent again under another idempotency key), the first
   /// accepted is the one meant.
   public func message(capSender: String, identifier: String) async throws -> MessageID? {
-    try await pool.read { db in
-      try String.fetchOne(
-        db,
-        sql: """
-          SELECT id FROM messages WHERE cap_sender = ? AND cap_identifier = ?
-          ORDER BY accepted_at, id LIMIT 1
-          """, arguments: [capSender, identifier]
-      ).map(MessageID.init(rawValue:))
+    try await read { reader in
+      try reader.strings(
+        """
+        SELECT id FROM messages WHERE cap_sender = ? AND cap_identifier = ?
+        ORDER BY accepted_at, id LIMIT 1
+        """, [capSender, identifier]
+      ).first.map(MessageID.init(rawValue:))
     }
   }
 
@@ -25,15 +23,19 @@ extension SQLiteStore {
   /// is unique), so the chain cannot fork; the step limit only guards
   /// against a store edited by hand into a cycle.
   public func latestVersion(of id: MessageID) async throws -> (id: MessageID, cancelledAt: Date?) {
-    try await pool.read { db in
-      let next = try db.cachedStatement(sql: "SELECT id FROM messages WHERE supersedes = ?")
+    try await read { reader in
       var latest = id.rawValue
       for _ in 0..<10_000 {
-        guard let newer = try String.fetchOne(next, arguments: [latest]) else { break }
+        guard
+          let newer = try reader.strings(
+            "SELECT id FROM messages WHERE supersedes = ?", [latest]
+          ).first
+        else { break }
         latest = newer
       }
-      let cancelled = try String.fetchOne(
-        db, sql: "SELECT cancelled_at FROM messages WHERE id = ?", arguments: [latest])
+      let cancelled: String? = try reader.rows(
+        "SELECT cancelled_at FROM messages WHERE id = ?", [latest]
+      ).first?[0]
       return (MessageID(rawValue: latest), cancelled.flatMap(Timestamp.parse))
     }
   }
@@ -42,15 +44,15 @@ extension SQLiteStore {
   /// the retraction sent for it, if any; nil if it was not cancelled (or
   /// does not exist).
   public func cancellation(of id: MessageID) async throws -> CancellationRecord? {
-    try await pool.read { db in
+    try await read { reader in
       guard
-        let row = try Row.fetchOne(
-          db,
-          sql: """
-            SELECT cancelled_at, cancel_reason,
-              (SELECT r.id FROM messages r WHERE r.retraction_of = messages.id)
-            FROM messages WHERE id = ? AND cancelled_at IS NOT NULL
-            """, arguments: [id.rawValue]),
+        let row = try reader.rows(
+          """
+          SELECT cancelled_at, cancel_reason,
+            (SELECT r.id FROM messages r WHERE r.retraction_of = messages.id)
+          FROM messages WHERE id = ? AND cancelled_at IS NOT NULL
+          """, [id.rawValue]
+        ).first,
         let at = (row[0] as String?).flatMap(Timestamp.parse)
       else { return nil }
       return CancellationRecord(

@@ -1,0 +1,88 @@
+import Foundation
+
+/// The operator's dashboard: the last messages and, per audience, how many
+/// copies were delivered, are held, failed for good, or are still on their
+/// way (`commsd status` without an id, `send --wait`).
+public struct MessageOverview: Sendable, Codable, Equatable {
+  public var id: String
+  public var acceptedAt: Date
+  public var priority: String
+  public var subject: String
+  public var sender: String
+  public var planned: Bool
+  public var cancelled: Bool
+  public var audiences: [AudienceProgress]
+
+  /// Every copy has reached a final state (and the message was planned).
+  public var isFinal: Bool { planned && audiences.allSatisfy { $0.pending + $0.held == 0 } }
+
+  enum CodingKeys: String, CodingKey {
+    case id, priority, subject, sender, planned, cancelled, audiences
+    case acceptedAt = "accepted_at"
+  }
+}
+
+public struct AudienceProgress: Sendable, Codable, Equatable {
+  public var audience: String
+  public var total = 0
+  public var delivered = 0
+  public var held = 0
+  /// Dead: the contact failed for good (a fallback contact may follow).
+  public var failed = 0
+  /// Cancelled, superseded, expired or carried by a digest.
+  public var withdrawn = 0
+  /// Queued, ready, sending or waiting for a retry.
+  public var pending = 0
+
+  public init(audience: String) { self.audience = audience }
+
+  mutating func add(state: String, count: Int) {
+    total += count
+    switch DeliveryState(rawValue: state) {
+    case .delivered: delivered += count
+    case .held: held += count
+    case .dead: failed += count
+    case .cancelled, .superseded, .expired, .digested: withdrawn += count
+    case .queued, .ready, .sending, .retrying, nil: pending += count
+    }
+  }
+}
+
+extension Store {
+  /// The `limit` most recently accepted messages, newest first.
+  public func recentMessages(limit: Int) async throws -> [MessageOverview] {
+    try await read { reader in
+      let ids = try reader.strings(
+        "SELECT id FROM messages ORDER BY accepted_at DESC, id DESC LIMIT ?", [limit])
+      return try ids.compactMap { try Self.overview(reader, MessageID(rawValue: $0)) }
+    }
+  }
+
+  /// One message's progress per audience.
+  public func overview(of id: MessageID) async throws -> MessageOverview? {
+    try await read { reader in try Self.overview(reader, id) }
+  }
+
+  static func overview(_ reader: StoreReader, _ id: MessageID) throws -> MessageOverview? {
+    guard let (message, lifecycle) = try messageWithLifecycle(reader, id) else { return nil }
+    var progress = Dictionary(
+      uniqueKeysWithValues: message.audiences.map { ($0, AudienceProgress(audience: $0)) })
+    for row in try reader.rows(
+      """
+      SELECT audience, state, COUNT(*) FROM deliveries WHERE message_id = ?
+      GROUP BY audience, state
+      """, [id.rawValue])
+    {
+      let audience: String = row[0]
+      progress[audience, default: AudienceProgress(audience: audience)].add(
+        state: row[1], count: row[2])
+    }
+    let order =
+      message.audiences + progress.keys.filter { !message.audiences.contains($0) }.sorted()
+    return MessageOverview(
+      id: id.rawValue, acceptedAt: message.acceptedAt, priority: message.priority.rawValue,
+      subject: message.content(for: message.defaultLanguage).content.subject,
+      sender: message.sender.description, planned: lifecycle.plannedAt != nil,
+      cancelled: lifecycle.cancelledAt != nil, audiences: order.compactMap { progress[$0] })
+  }
+}

@@ -1,0 +1,56 @@
+import Foundation
+
+/// Everything sent to one person, for a request for access (GDPR art. 15).
+/// One delivery to the person, with what the message said in their language.
+public struct SubjectEntry: Sendable, Codable, Equatable {
+  public var messageID: String
+  public var acceptedAt: Date
+  public var subject: String
+  public var audience: String
+  public var channel: String
+  public var contact: String
+  public var state: String
+  public var deliveredAt: Date?
+  public var deliveryID: String
+
+  enum CodingKeys: String, CodingKey {
+    case subject, audience, channel, contact, state
+    case messageID = "message_id"
+    case acceptedAt = "accepted_at"
+    case deliveredAt = "delivered_at"
+    case deliveryID = "delivery_id"
+  }
+}
+
+extension Store {
+  /// Every delivery to `recipient`, oldest first.
+  public func subjectAccess(recipient: String) async throws -> [SubjectEntry] {
+    try await read { reader in
+      let rows = try reader.rows(
+        """
+        SELECT d.id, d.message_id, m.accepted_at, m.contents, m.default_language, d.language,
+          d.audience, d.channel, d.endpoint, d.address, d.state, d.delivered_at
+        FROM deliveries d JOIN messages m ON m.id = d.message_id
+        WHERE d.recipient_id = ?
+        ORDER BY m.accepted_at, d.created_at
+        """, [recipient])
+      let decoder = JSONCoding.decoder()
+      return try rows.map { row in
+        let contents = try decoder.decode(
+          [String: MessageContent].self, from: Data((row[3] as String).utf8))
+        let language: String = row[5]
+        let defaultLanguage: String = row[4]
+        let subject = (contents[language] ?? contents[defaultLanguage])?.subject ?? ""
+        let endpoint: String? = row[8]
+        let stored: String = row[9]
+        let address =
+          KeyedHash.isPseudonym(stored) ? "(removed after the retention period)" : stored
+        return SubjectEntry(
+          messageID: row[1], acceptedAt: Timestamp.parse(row[2]) ?? Date(timeIntervalSince1970: 0),
+          subject: subject, audience: row[6], channel: row[7],
+          contact: endpoint.map { "\($0):\(address)" } ?? address, state: row[10],
+          deliveredAt: (row[11] as String?).flatMap(Timestamp.parse), deliveryID: row[0])
+      }
+    }
+  }
+}

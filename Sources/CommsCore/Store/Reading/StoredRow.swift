@@ -1,0 +1,63 @@
+import CPostgres
+import GRDB
+
+/// A row as either store returned it, its values read by type as GRDB reads
+/// SQLite's, so the same row readers (`SQLiteStore.message(from:)` …) serve
+/// both stores.
+struct StoredRow: TableRow {
+  let values: [DatabaseValue]
+
+  subscript<Value: DatabaseValueConvertible>(_ index: Int) -> Value {
+    guard let value = Value.fromDatabaseValue(values[index]) else {
+      fatalError("column \(index) holds \(values[index]), not a \(Value.self)")
+    }
+    return value
+  }
+
+  init(values: [DatabaseValue]) {
+    self.values = values
+  }
+
+  init(_ row: Row) {
+    values = Array(row.databaseValues)
+  }
+
+  /// The rows of a libpq `result`, numbers as integers or reals and the rest as text.
+  static func all(of result: OpaquePointer?) -> [StoredRow] {
+    let rowCount = PQntuples(result)
+    let columnCount = PQnfields(result)
+    let types = (0..<columnCount).map { PQftype(result, $0) }
+    var rows: [StoredRow] = []
+    rows.reserveCapacity(Int(rowCount))
+    for row in 0..<rowCount {
+      var values: [DatabaseValue] = []
+      values.reserveCapacity(Int(columnCount))
+      for column in 0..<columnCount {
+        if PQgetisnull(result, row, column) == 1 {
+          values.append(.null)
+          continue
+        }
+        let text = String(cString: PQgetvalue(result, row, column))
+        switch types[Int(column)] {
+        case 20, 21, 23, 26:  // int8, int2, int4, oid
+          values.append(Int64(text).map(\.databaseValue) ?? text.databaseValue)
+        case 16:  // bool
+          values.append((text == "t" ? Int64(1) : 0).databaseValue)
+        case 700, 701, 1700:  // float4, float8, numeric
+          values.append(Double(text).map(\.databaseValue) ?? text.databaseValue)
+        default:
+          values.append(text.databaseValue)
+        }
+      }
+      rows.append(StoredRow(values: values))
+    }
+    return rows
+  }
+}
+
+/// Rows read by column index and type: GRDB's `Row`, and `StoredRow`.
+protocol TableRow {
+  subscript<Value: DatabaseValueConvertible>(_ index: Int) -> Value { get }
+}
+
+extension Row: TableRow {}
