@@ -10,10 +10,12 @@ import Testing
 /// `commsd audit report`: the figures gathered from the store with outcomes
 /// at chosen times, and the three renderings.
 @Suite struct AfterActionReportTests {
-  @Test func theFiguresPerAudienceAreExact() async throws {
-    let scenario = try await Self.scenario()
+  @Test(arguments: StoreKind.allCases) func theFiguresPerAudienceAreExact(_ kind: StoreKind)
+    async throws
+  {
+    let scenario = try await Self.scenario(kind)
     defer { scenario.fixture.cleanUp() }
-    let store = scenario.fixture.sqlite
+    let store = scenario.fixture.store
     let report = try #require(
       try await store.afterActionReport(message: scenario.id, at: scenario.accepted + 100))
     #expect(report.scope == .message(scenario.id.rawValue))
@@ -70,10 +72,11 @@ import Testing
     #expect(status.recipients.unreachable == ["s4"])
   }
 
-  @Test func aCancelledMessageCountsThePersonNotYetReachedAsWithdrawn() async throws {
-    let scenario = try await Self.scenario()
+  @Test(arguments: StoreKind.allCases)
+  func aCancelledMessageCountsThePersonNotYetReachedAsWithdrawn(_ kind: StoreKind) async throws {
+    let scenario = try await Self.scenario(kind)
     defer { scenario.fixture.cleanUp() }
-    let store = scenario.fixture.sqlite
+    let store = scenario.fixture.store
     _ = try await store.cancel(
       Cancellation(
         messageID: scenario.id, reason: "Fejl i teksten",
@@ -93,15 +96,17 @@ import Testing
       .contains("ANNULLERET"))
   }
 
-  @Test func aPeriodHasASectionPerMessageAndTotalsPerAudience() async throws {
-    let scenario = try await Self.scenario()
+  @Test(arguments: StoreKind.allCases) func aPeriodHasASectionPerMessageAndTotalsPerAudience(
+    _ kind: StoreKind
+  ) async throws {
+    let scenario = try await Self.scenario(kind)
     defer { scenario.fixture.cleanUp() }
     let fixture = scenario.fixture
     fixture.clock.advance(by: 120)
     let configuration = try ConfigurationLoader.parse(
       Self.configuration, file: fixture.directory.appendingPathComponent("report.toml").path)
     let second = try await Self.send(fixture, configuration, subject: "Opfølgning")
-    let report = try await fixture.sqlite.afterActionReport(
+    let report = try await fixture.store.afterActionReport(
       since: scenario.accepted, until: nil, at: fixture.clock.now())
     #expect(report.messages.map(\.id) == [scenario.id.rawValue, second.rawValue])
     #expect(report.totals.map(\.audience) == ["staff", "relatives"])
@@ -112,10 +117,10 @@ import Testing
     #expect(report.totals[0].median == 4)
     #expect(report.totals[1].recipients == 4)
     // `until` is exclusive; a period before anything was sent is empty.
-    let first = try await fixture.sqlite.afterActionReport(
+    let first = try await fixture.store.afterActionReport(
       since: scenario.accepted, until: scenario.accepted + 1, at: fixture.clock.now())
     #expect(first.messages.map(\.id) == [scenario.id.rawValue])
-    let none = try await fixture.sqlite.afterActionReport(
+    let none = try await fixture.store.afterActionReport(
       since: scenario.accepted - 60, until: scenario.accepted, at: fixture.clock.now())
     #expect(none.messages.isEmpty)
     #expect(ReportCSV.render(none) == ReportCSV.header.joined(separator: ",") + "\n")
@@ -126,8 +131,9 @@ import Testing
 
   /// A digested delivery counts when its digest arrives, over the digest's
   /// channel and its fallback; the digests themselves are no section.
-  @Test func digestedItemsAreReachedWhenTheirDigestIs() async throws {
-    let fixture = try StoreFixture()
+  @Test(arguments: StoreKind.allCases)
+  func digestedItemsAreReachedWhenTheirDigestIs(_ kind: StoreKind) async throws {
+    let fixture = try StoreFixture(kind)
     defer { fixture.cleanUp() }
     fixture.clock.set(DigestTests.morning)
     let policy = DosingPolicy(quietHours: nil, digestSlots: [16 * 60])
@@ -157,7 +163,7 @@ import Testing
     #expect(fallback.map(\.recipientID) == ["b"])
     _ = try await fixture.store.record([outcome(fallback[0], .delivered, at: slot + 7)], owner: "n")
 
-    let report = try await fixture.sqlite.afterActionReport(
+    let report = try await fixture.store.afterActionReport(
       since: DigestTests.morning, until: nil, at: slot + 60)
     #expect(report.messages.map(\.id) == ids.map(\.rawValue))
     let first = try #require(report.messages.first?.audiences.first)
@@ -192,7 +198,7 @@ import Testing
     let scenario = try await Self.scenario(subject: "Besøgsforbud <i>nu</i> & 'her'")
     defer { scenario.fixture.cleanUp() }
     let report = try #require(
-      try await scenario.fixture.sqlite.afterActionReport(
+      try await scenario.fixture.store.afterActionReport(
         message: scenario.id, at: scenario.accepted + 100))
     let html = ReportHTML.render(report)
     #expect(html.hasPrefix("<!DOCTYPE html>"))
@@ -221,7 +227,7 @@ import Testing
     let scenario = try await Self.scenario()
     defer { scenario.fixture.cleanUp() }
     let report = try #require(
-      try await scenario.fixture.sqlite.afterActionReport(
+      try await scenario.fixture.store.afterActionReport(
         message: scenario.id, at: scenario.accepted + 100))
     let csv = ReportCSV.render(report)
     #expect(csv.contains(",\"Vand, strøm og \"\"varme\"\"\","))
@@ -254,7 +260,7 @@ import Testing
     let scenario = try await Self.scenario()
     defer { scenario.fixture.cleanUp() }
     let report = try #require(
-      try await scenario.fixture.sqlite.afterActionReport(
+      try await scenario.fixture.store.afterActionReport(
         message: scenario.id, at: scenario.accepted + 100))
     let lines = ReportTable.render(report).split(separator: "\n", omittingEmptySubsequences: false)
     let header = try #require(lines.firstIndex { $0.hasPrefix("MÅLGRUPPE  MODTAGERE") })

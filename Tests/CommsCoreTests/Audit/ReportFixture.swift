@@ -75,8 +75,10 @@ extension AfterActionReportTests {
   /// time, then records outcomes at known offsets from it (seconds):
   /// s1 +2, s3 +4, s2 +10, s5 +60 delivered; s4 dead on sms at +3 and on
   /// email at +5 (unreachable); r1 delivered at +30; r2 retrying.
-  static func scenario(subject: String = "Vand, strøm og \"varme\"") async throws -> Scenario {
-    let fixture = try StoreFixture()
+  static func scenario(
+    _ kind: StoreKind = .sqlite, subject: String = "Vand, strøm og \"varme\""
+  ) async throws -> Scenario {
+    let fixture = try StoreFixture(kind)
     let configuration = try ConfigurationLoader.parse(
       Self.configuration, file: fixture.directory.appendingPathComponent("report.toml").path)
     let id = try await send(fixture, configuration, subject: subject)
