@@ -13,8 +13,8 @@ struct Audit: AsyncParsableCommand {
 
 /// Opens the store named by the configuration, for the audit commands.
 enum AuditStore {
-  static func open(_ options: ConfigOption, command: String) throws -> SQLiteStore {
-    try StoreAccess.openSQLite(configPath: options.config, command: command)
+  static func open(_ options: ConfigOption, command: String) throws -> any Store {
+    try StoreAccess.open(configPath: options.config, command: command)
   }
 }
 

@@ -20,23 +20,6 @@ enum StoreAccess {
     }
   }
 
-  /// The SQLite store, for the commands that need it (reports, retention,
-  /// dead letters, the dashboard); exit 69 on a PostgreSQL configuration.
-  static func openSQLite(configPath: String, command: String) throws -> SQLiteStore {
-    let location = try self.location(configPath)
-    guard case .sqlite = location.settings else {
-      printError(
-        "\(command): works on the SQLite store only for now; this configuration uses PostgreSQL")
-      throw ExitCode(69)
-    }
-    do {
-      return try SQLiteStore(path: location.sqlitePath)
-    } catch {
-      printError("\(command): cannot open the store \(location.sqlitePath): \(error)")
-      throw ExitCode.failure
-    }
-  }
-
   private static func location(_ configPath: String) throws -> (
     settings: StoreSettings, sqlitePath: String
   ) {

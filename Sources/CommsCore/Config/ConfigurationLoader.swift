@@ -213,12 +213,6 @@ struct ConfigurationReader {
     }
     let cap = readCAP(root.table("cap"), audiences: audienceNames)
     let retention = readRetention(root.table("retention"), dataDirectory: dataDirectory)
-    if store.isPostgres, retention.period != nil, var table = root.table("retention") {
-      table.fail(
-        "period",
-        "retention runs on the SQLite store only for now; remove [retention] or use store = \"sqlite\""
-      )
-    }
     let api = readAPI(root.table("api"), hooks: root.table("hooks"), audiences: audienceNames)
     root.rejectUnknownKeys()
     return Configuration(

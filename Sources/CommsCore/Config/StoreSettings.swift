@@ -7,11 +7,6 @@ import Foundation
 public enum StoreSettings: Sendable, Equatable {
   case sqlite
   case postgres(url: String, password: String?)
-
-  /// Whether this is a shared PostgreSQL store.
-  public var isPostgres: Bool {
-    if case .postgres = self { true } else { false }
-  }
 }
 
 extension ConfigurationReader {

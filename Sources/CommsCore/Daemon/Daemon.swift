@@ -96,9 +96,7 @@ public final class Daemon: Service {
     FreedMemory.release()  // what parsing the configuration left behind
     let heads = Task { await AuditHeadLog(store: store, logger: logger).run() }
     defer { heads.cancel() }
-    let retention = try sqlite.flatMap { try retentionLoop(store: $0) }.map { loop in
-      Task { await loop.run() }
-    }
+    let retention = try retentionLoop(store: store).map { loop in Task { await loop.run() } }
     defer { retention?.cancel() }
     let readiness = Readiness()
     let api = try configuration.api.map { settings in
@@ -164,7 +162,7 @@ public final class Daemon: Service {
 
   /// The retention loop, when `[retention]` sets a period; its key is read
   /// (or made) now, so a bad key file stops the start, not a pass months later.
-  private func retentionLoop(store: SQLiteStore) throws -> RetentionLoop? {
+  private func retentionLoop(store: any Store) throws -> RetentionLoop? {
     let settings = configuration.retention
     guard let period = settings.period else {
       logger.notice("no retention period configured: personal data is kept until one is")

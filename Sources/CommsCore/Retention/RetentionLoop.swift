@@ -4,9 +4,9 @@ import Logging
 /// The daemon's side of the retention period: at start and every
 /// `check_every`, the messages older than `period` whose deliveries are all
 /// final have their personal data replaced by keyed hashes
-/// (`SQLiteStore.applyRetention`).
+/// (`Store.applyRetention`).
 public struct RetentionLoop: Sendable {
-  let store: SQLiteStore
+  let store: any Store
   let period: Duration
   let checkEvery: Duration
   let hash: KeyedHash
@@ -14,7 +14,7 @@ public struct RetentionLoop: Sendable {
   let logger: Logger
 
   public init(
-    store: SQLiteStore, period: Duration, checkEvery: Duration, hash: KeyedHash,
+    store: any Store, period: Duration, checkEvery: Duration, hash: KeyedHash,
     clock: any WallClock, logger: Logger
   ) {
     self.store = store
@@ -34,7 +34,7 @@ public struct RetentionLoop: Sendable {
 
   /// One pass; what it did is logged (counts only).
   @discardableResult
-  public func pass() async -> SQLiteStore.RetentionOutcome? {
+  public func pass() async -> RetentionOutcome? {
     let now = clock.now()
     do {
       let outcome = try await store.applyRetention(

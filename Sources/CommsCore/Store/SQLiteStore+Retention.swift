@@ -4,13 +4,7 @@ import GRDB
 /// The retention period: a message's bodies and contact data, and the
 /// personal data of its audit events, replaced by keyed hashes.
 extension SQLiteStore {
-  /// What one pass did.
-  public struct RetentionOutcome: Sendable, Equatable {
-    public var messages = 0
-    public var deliveries = 0
-    public var auditEvents = 0
-    public init() {}
-  }
+  public typealias RetentionOutcome = CommsCore.RetentionOutcome
 
   /// Deliveries rewritten per transaction: a 100,000-recipient message is
   /// done in steps, and an intake waiting for the writer goes between them.
@@ -31,21 +25,9 @@ extension SQLiteStore {
     before cutoff: Date, hash: KeyedHash, at now: Date, period: String
   ) async throws -> RetentionOutcome {
     var outcome = RetentionOutcome()
-    let finalStates = DeliveryState.allCases.filter(\.isFinal).map { "'\($0.rawValue)'" }
-      .joined(separator: ", ")
     while true {
-      let candidates = try await pool.read { db in
-        try String.fetchAll(
-          db,
-          sql: """
-            SELECT id FROM messages m
-            WHERE pseudonymised_at IS NULL AND accepted_at < ?
-              AND (planned_at IS NOT NULL OR cancelled_at IS NOT NULL)
-              AND NOT EXISTS (
-                SELECT 1 FROM deliveries d
-                WHERE d.message_id = m.id AND d.state NOT IN (\(finalStates)))
-            ORDER BY accepted_at LIMIT 100
-            """, arguments: [Timestamp.format(cutoff)])
+      let candidates = try await read { reader in
+        try Self.retentionCandidates(reader, before: cutoff)
       }
       if candidates.isEmpty { break }
       for id in candidates {
@@ -94,25 +76,11 @@ extension SQLiteStore {
         UPDATE deliveries SET recipient_name = ?, address = ?, contacts = ?, last_error = ?
         WHERE id = ?
         """)
-    let decoder = JSONCoding.decoder()
     var contactLists: [String: String] = [:]
     for row in rows {
       let stored: String = row[3]
-      let contacts: String
-      if let done = contactLists[stored] {
-        contacts = done
-      } else {
-        let list = try decoder.decode([Contact].self, from: Data(stored.utf8))
-        contacts = Contact.json(
-          list.map { contact in
-            switch contact {
-            case .email(let address): .email(address: hash.pseudonym(address))
-            case .webhook(let endpoint, let address):
-              .webhook(endpoint: endpoint, address: hash.pseudonym(address))
-            }
-          })
-        contactLists[stored] = contacts
-      }
+      let contacts = try contactLists[stored] ?? Pseudonyms.contacts(stored, hash: hash)
+      contactLists[stored] = contacts
       try update.execute(arguments: [
         hash.pseudonym(row[1]), hash.pseudonym(row[2]), contacts,
         (row[4] as String?).map(hash.pseudonym), row[0] as String,
@@ -130,15 +98,9 @@ extension SQLiteStore {
     if let stored = try String.fetchOne(
       db, sql: "SELECT contents FROM messages WHERE id = ?", arguments: [id.rawValue])
     {
-      var contents = try JSONCoding.decoder().decode(
-        [String: MessageContent].self, from: Data(stored.utf8))
-      for (language, content) in contents {
-        contents[language] = MessageContent(
-          subject: content.subject, body: hash.pseudonym(content.body))
-      }
       try db.execute(
         sql: "UPDATE messages SET contents = ?, pseudonymised_at = ? WHERE id = ?",
-        arguments: [JSONCoding.string(contents), at, id.rawValue])
+        arguments: [try Pseudonyms.contents(stored, hash: hash), at, id.rawValue])
     }
     let events = try Row.fetchAll(
       db,
@@ -159,13 +121,7 @@ extension SQLiteStore {
         db, sql: "SELECT COUNT(*) FROM deliveries WHERE message_id = ?", arguments: [id.rawValue])
       ?? 0
     try insertAudit(
-      db,
-      AuditEvent(
-        kind: "message.pseudonymised", at: now, messageID: id, actor: "commsd",
-        detail: [
-          "period": period, "deliveries": String(deliveries),
-          "audit_events": String(rewritten),
-        ]))
+      db, Pseudonyms.event(id, at: now, period: period, deliveries: deliveries, rewritten: rewritten))
     return rewritten
   }
 

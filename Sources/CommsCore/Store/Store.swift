@@ -83,6 +83,14 @@ public protocol Store: Sendable {
   /// retry is audited (`delivery.retried`). Returns the ids put back.
   func retryDead(_ id: String, actor: Sender, at now: Date) async throws -> [String]
 
+  /// The retention period: every message accepted before `cutoff` whose
+  /// deliveries are all final has its bodies, names, contact addresses,
+  /// error texts and audit personal data replaced by keyed hashes (ids,
+  /// states, times, subjects and the audit chain stay). Idempotent: a pass
+  /// stopped half-way is finished by the next.
+  func applyRetention(before cutoff: Date, hash: KeyedHash, at now: Date, period: String)
+    async throws -> RetentionOutcome
+
   /// The earliest due time among deliveries waiting to be sent or released, if any.
   func nextDueDate() async throws -> Date?
 

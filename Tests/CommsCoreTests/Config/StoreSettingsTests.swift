@@ -56,14 +56,10 @@ import Testing
         "store_password_file: cannot read the secret file /nonexistent/pg") == true)
   }
 
-  @Test func retentionIsRefusedOnPostgreSQLForNow() {
-    let found = errors(
-      """
-      store = "postgres://commsd@127.0.0.1/commsd"
-      [retention]
-      period = "90d"
-      """)
-    #expect(
-      found.contains { $0.contains("retention.period: retention runs on the SQLite store only") })
+  @Test func retentionRunsOnEitherStore() throws {
+    let configuration = try parse(
+      "store = \"postgres://commsd@127.0.0.1/commsd\"", tables: "[retention]\nperiod = \"90d\"")
+    #expect(configuration.retention.period == .seconds(90 * 86_400))
   }
+
 }

@@ -42,8 +42,18 @@ import Testing
     return id
   }
 
-  /// Every file of the store (the database and its write-ahead log), as bytes.
-  func storeBytes(_ fixture: StoreFixture) throws -> Data {
+  /// What the store holds: for SQLite every file (the database and its
+  /// write-ahead log) as bytes, free pages included; for PostgreSQL every
+  /// row of the three tables that hold personal data, as text.
+  func storeBytes(_ fixture: StoreFixture) async throws -> Data {
+    if fixture.kind == .postgres {
+      let rows = try await fixture.strings(
+        """
+        SELECT t::text FROM messages t UNION ALL SELECT t::text FROM deliveries t
+        UNION ALL SELECT t::text FROM audit_events t
+        """)
+      return Data(rows.joined(separator: "\n").utf8)
+    }
     var data = Data()
     for suffix in ["", "-wal"] {
       if let part = FileManager.default.contents(atPath: fixture.sqlite.path + suffix) {
@@ -58,17 +68,18 @@ import Testing
     "Anne", RetentionTests.body,
   ]
 
-  @Test func personalDataBecomesKeyedHashesAndTheChainStillVerifies() async throws {
-    let fixture = try StoreFixture()
+  @Test(arguments: StoreKind.allCases)
+  func personalDataBecomesKeyedHashesAndTheChainStillVerifies(_ kind: StoreKind) async throws {
+    let fixture = try StoreFixture(kind)
     defer { fixture.cleanUp() }
     let id = try await sentMessage(fixture)
-    let before = try storeBytes(fixture)
+    let before = try await storeBytes(fixture)
     for value in personal {
       #expect(before.range(of: Data(value.utf8)) != nil, "\(value) is in the store before")
     }
 
     let now = fixture.clock.now() + 3600
-    let outcome = try await fixture.sqlite.applyRetention(
+    let outcome = try await fixture.store.applyRetention(
       before: now, hash: hash, at: now, period: "1h")
     #expect(outcome.messages == 1)
     #expect(outcome.deliveries == 4)
@@ -78,7 +89,7 @@ import Testing
       Issue.record("the chain no longer verifies")
       return
     }
-    let after = try storeBytes(fixture)
+    let after = try await storeBytes(fixture)
     for value in personal {
       #expect(after.range(of: Data(value.utf8)) == nil, "\(value) is still in the store file")
     }
@@ -90,9 +101,7 @@ import Testing
     #expect(try await fixture.store.message(id)?.contents["da"]?.subject == "Besøg")
     #expect(
       try await fixture.store.message(id)?.contents["da"]?.body == hash.pseudonym(Self.body))
-    let addresses = try await fixture.sqlite.pool.read { db in
-      try String.fetchSet(db, sql: "SELECT address FROM deliveries")
-    }
+    let addresses = Set(try await fixture.strings("SELECT address FROM deliveries"))
     #expect(addresses.contains(hash.pseudonym("bo@kommune.example")))
     #expect(addresses.allSatisfy(KeyedHash.isPseudonym))
     let events = try await fixture.store.auditEvents(messageID: id)
@@ -104,11 +113,11 @@ import Testing
     #expect(marked.event.detail["deliveries"] == "4")
 
     // A request for access still finds everything sent to Cecilie.
-    let subject = try await fixture.sqlite.subjectAccess(recipient: "c")
+    let subject = try await fixture.store.subjectAccess(recipient: "c")
     #expect(subject.map(\.state) == ["dead"])
     #expect(subject.first?.contact == "sms:(removed after the retention period)")
     // And the report still counts, without the names.
-    let report = try #require(try await fixture.sqlite.afterActionReport(message: id, at: now))
+    let report = try #require(try await fixture.store.afterActionReport(message: id, at: now))
     let unreachable = report.messages.flatMap(\.audiences).flatMap(\.unreachablePeople)
     #expect(unreachable.map(\.id) == ["c"])
     #expect(unreachable.first?.name == "(removed after the retention period)")
@@ -116,8 +125,8 @@ import Testing
 
     // A second pass finds nothing left to do.
     #expect(
-      try await fixture.sqlite.applyRetention(before: now, hash: hash, at: now, period: "1h")
-        == SQLiteStore.RetentionOutcome())
+      try await fixture.store.applyRetention(before: now, hash: hash, at: now, period: "1h")
+        == RetentionOutcome())
   }
 
   @Test func alteredOrRemovedPersonalDataIsNamed() async throws {

@@ -135,6 +135,11 @@ struct StoreFixture {
     }
   }
 
+  /// The first column of `sql`'s rows, as text.
+  func strings(_ sql: String) async throws -> [String] {
+    try await store.read { reader in try reader.strings(sql) }
+  }
+
   func cleanUp() {
     try? FileManager.default.removeItem(at: directory)
     if let databaseURL { TestPostgres.drop(databaseURL) }

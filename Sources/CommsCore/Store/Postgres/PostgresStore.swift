@@ -24,8 +24,8 @@ public final class PostgresStore: Store {
   public let location: String
   let url: String
   let password: String?
-  /// The planner's advisory lock, held on a connection of its own.
-  let planningLock: PlanningLock
+  /// Planning and retention passes, one node at a time.
+  let turns: TurnLocks
 
   /// Connects `connections` connections to `url` and applies the migrations.
   public init(url: String, password: String? = nil, connections: Int = 6) throws {
@@ -35,7 +35,7 @@ public final class PostgresStore: Store {
     pool = try PostgresPool(url: url, password: password, size: connections)
     let first = try PostgresConnection(url: url, password: password)
     try PostgresSchema.migrate(first)
-    planningLock = PlanningLock(connection: first)
+    turns = TurnLocks(connection: first)
   }
 
   /// `url` with any password in it replaced by `***`.
@@ -281,7 +281,7 @@ extension PostgresStore {
   public var isShared: Bool { true }
 
   public func planningTurn<T: Sendable>(_ body: () async throws -> T) async throws -> T? {
-    try await planningLock.turn(body)
+    try await turns.turn(.planning, body)
   }
 
   /// Rings `plan` when any node accepts a message and `work` when any node

@@ -1,12 +1,16 @@
 import Foundation
 import Synchronization
 
-/// One node plans at a time: a session-level advisory lock, taken on a
-/// connection of its own for each planning pass and given back after it.
-/// A node that dies loses its connection and with it the lock, so the
-/// turn passes on by itself.
-final class PlanningLock: Sendable {
-  static let key: Int64 = 0x636F_6D6D_7364_0002
+/// Work one node does at a time (planning, a retention pass): session-level
+/// advisory locks, taken on a connection of their own for each pass and
+/// given back after it. A node that dies loses its connection and with it
+/// its locks, so the turn passes on by itself.
+final class TurnLocks: Sendable {
+  /// The lock keys (any fixed numbers, distinct from the migrations').
+  enum Turn: Int64 {
+    case planning = 0x636F_6D6D_7364_0002
+    case retention = 0x636F_6D6D_7364_0003
+  }
   // The connection is used only inside `queue`'s blocks, one at a time.
   private struct Held: @unchecked Sendable { let connection: PostgresConnection }
   private let held: Held
@@ -16,26 +20,27 @@ final class PlanningLock: Sendable {
     held = Held(connection: connection)
   }
 
-  /// Runs `body` if no other node is planning now; nil if one is.
-  func turn<T: Sendable>(_ body: () async throws -> T) async throws -> T? {
+  /// Runs `body` if no other node has `turn` now; nil if one has.
+  func turn<T: Sendable>(_ turn: Turn, _ body: () async throws -> T) async throws -> T? {
+    let key = turn.rawValue
     let taken = try await run { connection in
-      let row = try connection.query("SELECT pg_try_advisory_lock($1)", [Self.key])
+      let row = try connection.query("SELECT pg_try_advisory_lock($1)", [key])
       return row.first.map { $0[0] as Bool } ?? false
     }
     guard taken else { return nil }
     do {
       let value = try await body()
-      try await unlock()
+      try await unlock(key)
       return value
     } catch {
-      try? await unlock()
+      try? await unlock(key)
       throw error
     }
   }
 
-  private func unlock() async throws {
+  private func unlock(_ key: Int64) async throws {
     try await run { connection in
-      _ = try connection.query("SELECT pg_advisory_unlock($1)", [Self.key])
+      _ = try connection.query("SELECT pg_advisory_unlock($1)", [key])
     }
   }
 

@@ -1,0 +1,68 @@
+import Foundation
+
+/// What the retention period replaces, as every store rewrites it: keyed
+/// hashes (`KeyedHash`) for contact addresses and bodies; ids, subjects,
+/// states and times stay.
+enum Pseudonyms {
+  /// A delivery's stored contact list (JSON) with every address a pseudonym.
+  static func contacts(_ stored: String, hash: KeyedHash) throws -> String {
+    let list = try JSONCoding.decoder().decode([Contact].self, from: Data(stored.utf8))
+    return Contact.json(
+      list.map { contact in
+        switch contact {
+        case .email(let address): .email(address: hash.pseudonym(address))
+        case .webhook(let endpoint, let address):
+          .webhook(endpoint: endpoint, address: hash.pseudonym(address))
+        }
+      })
+  }
+
+  /// A message's stored contents (JSON) with every body a pseudonym and the subjects kept.
+  static func contents(_ stored: String, hash: KeyedHash) throws -> String {
+    var contents = try JSONCoding.decoder().decode(
+      [String: MessageContent].self, from: Data(stored.utf8))
+    for (language, content) in contents {
+      contents[language] = MessageContent(
+        subject: content.subject, body: hash.pseudonym(content.body))
+    }
+    return JSONCoding.string(contents)
+  }
+
+  /// The `message.pseudonymised` event.
+  static func event(
+    _ id: MessageID, at now: Date, period: String, deliveries: Int, rewritten: Int
+  ) -> AuditEvent {
+    AuditEvent(
+      kind: "message.pseudonymised", at: now, messageID: id, actor: "commsd",
+      detail: [
+        "period": period, "deliveries": String(deliveries), "audit_events": String(rewritten),
+      ])
+  }
+}
+
+/// What one retention pass did.
+public struct RetentionOutcome: Sendable, Equatable {
+  public var messages = 0
+  public var deliveries = 0
+  public var auditEvents = 0
+  public init() {}
+}
+
+extension Store {
+  /// Messages accepted before `cutoff`, not yet pseudonymised, whose
+  /// deliveries are all final: the next hundred, oldest first.
+  static func retentionCandidates(_ reader: StoreReader, before cutoff: Date) throws -> [String] {
+    let finalStates = DeliveryState.allCases.filter(\.isFinal).map { "'\($0.rawValue)'" }
+      .joined(separator: ", ")
+    return try reader.strings(
+      """
+      SELECT id FROM messages m
+      WHERE pseudonymised_at IS NULL AND accepted_at < ?
+        AND (planned_at IS NOT NULL OR cancelled_at IS NOT NULL)
+        AND NOT EXISTS (
+          SELECT 1 FROM deliveries d
+          WHERE d.message_id = m.id AND d.state NOT IN (\(finalStates)))
+      ORDER BY accepted_at LIMIT 100
+      """, [Timestamp.format(cutoff)])
+  }
+}
