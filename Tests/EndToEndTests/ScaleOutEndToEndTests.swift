@@ -161,5 +161,56 @@ extension EndToEnd {
         await started[0].stop()
       }
     }
+
+    /// Integrators reach whichever node the load balancer picks: a message
+    /// posted to node 2 is sent once, the same request with the same
+    /// Idempotency-Key at node 1 gives the same message, and node 1 answers
+    /// for its deliveries.
+    @Test func eitherNodesAPITakesMessagesAndAnswersForAll() async throws {
+      try await withWorkspace { workspace in
+        let http = workspace.adopt(try await Receiver.http(directory: workspace.directory))
+        let database = try TestPostgres.freshDatabase()
+        defer { TestPostgres.drop(database) }
+        let token = TestToken(name: "integrator", audiences: ["staff"])
+        let ports = [try freePort(), try freePort()]
+        let people = (1...20).map {
+          recipient("s\($0)", "Person \($0)", audiences: ["staff"], contacts: ["hook:s\($0)"])
+        }.joined()
+        try workspace.writeConfig(
+          smtpPort: nil, httpPort: http.port, recipients: people,
+          extra: "store = \"\(database)\"\n" + Workspace.apiSection(port: ports[0], tokens: [token])
+        )
+        let text = try String(contentsOfFile: workspace.configPath, encoding: .utf8)
+        let second = workspace.directory + "/node2.toml"
+        try text.replacingOccurrences(of: "data_dir = \"var\"", with: "data_dir = \"var2\"")
+          .replacingOccurrences(of: "127.0.0.1:\(ports[0])", with: "127.0.0.1:\(ports[1])")
+          .write(toFile: second, atomically: true, encoding: .utf8)
+        let clients = ports.map { APIClient(base: "http://127.0.0.1:\($0)") }
+        var nodes = [try workspace.startDaemon(name: "node1")]
+        nodes.append(try workspace.startDaemon(name: "node2", config: second))
+        for client in clients {
+          try await eventually(timeout: .seconds(30), "\(client.base) to be ready") {
+            (try? await client.call("GET", "/readyz"))?.status == 200
+          }
+        }
+        let body = #"{"audiences":["staff"],"subject":"Vand","body":"Kog vandet."}"#
+        let key = ["Idempotency-Key": "vand-2026-12-02"]
+        let posted = try await clients[1].call(
+          "POST", "/v1/messages", token: token.token, json: body, headers: key)
+        #expect(posted.status == 202, "\(posted.text)")
+        let id = try #require(posted.json["id"] as? String)
+        let again = try await clients[0].call(
+          "POST", "/v1/messages", token: token.token, json: body, headers: key)
+        #expect(again.json["id"] as? String == id, "\(again.text)")
+        try await eventually(timeout: .seconds(60), "20 deliveries over either node") {
+          let status = try await clients[0].call("GET", "/v1/messages/\(id)", token: token.token)
+          return (status.json["counts"] as? [String: Any])?["delivered"] as? Int == 20
+        }
+        let arrivals = Dictionary(grouping: http.webhooks, by: \.webhookID)
+        #expect(arrivals.count == 20)
+        #expect(arrivals.values.allSatisfy { $0.count == 1 })
+        for node in nodes { await node.stop() }
+      }
+    }
   }
 }

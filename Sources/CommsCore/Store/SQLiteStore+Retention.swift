@@ -121,7 +121,8 @@ extension SQLiteStore {
         db, sql: "SELECT COUNT(*) FROM deliveries WHERE message_id = ?", arguments: [id.rawValue])
       ?? 0
     try insertAudit(
-      db, Pseudonyms.event(id, at: now, period: period, deliveries: deliveries, rewritten: rewritten))
+      db,
+      Pseudonyms.event(id, at: now, period: period, deliveries: deliveries, rewritten: rewritten))
     return rewritten
   }
 
