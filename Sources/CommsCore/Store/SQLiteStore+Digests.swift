@@ -3,29 +3,6 @@ import GRDB
 
 /// Digests: held deliveries gathered into one situation report per person.
 extension SQLiteStore {
-  public func dueDigestItems(now: Date) async throws -> [Delivery] {
-    try await pool.read { db in
-      try Row.fetchAll(
-        db,
-        sql: """
-          SELECT \(StoreRows.deliveryColumns), contacts FROM deliveries
-          WHERE state = 'held' AND due_at <= ? AND hold_reason IN (?, ?)
-          ORDER BY recipient_id, audience, bulletin
-          """,
-        arguments: [
-          Timestamp.format(now), HoldReason.digest.rawValue, HoldReason.capToDigest.rawValue,
-        ]
-      ).map { row in
-        var delivery = try StoreRows.delivery(from: row)
-        delivery.contacts =
-          (try? JSONCoding.decoder().decode(
-            [Contact].self, from: Data((row[StoreRows.deliveryColumnCount] as String).utf8)))
-          ?? [delivery.contact]
-        return delivery
-      }
-    }
-  }
-
   public func saveDigest(_ digest: Digest, at: Date) async throws {
     try await pool.write { db in
       let now = Timestamp.format(at)

@@ -32,13 +32,8 @@ extension SQLiteStore {
       if !leased.isEmpty {
         try Self.insertAudit(
           db,
-          AuditEvent(
-            kind: "delivery.leased", at: at, messageID: message.id, actor: owner,
-            detail: [
-              "count": String(leased.count), "until": Timestamp.format(until),
-              "lane": "flash at intake",
-              "deliveries": leased.map(\.id.rawValue).joined(separator: ","),
-            ]))
+          .leased(
+            leased, by: owner, at: at, until: until, message: message.id, lane: "flash at intake"))
       }
       return (outcome, leased)
     }

@@ -53,14 +53,7 @@ extension SQLiteStore {
     let deliveries = try rows.map(StoreRows.delivery(from:))
     if !deliveries.isEmpty {
       // One event per lease batch: the attempt events that follow name each delivery.
-      try Self.insertAudit(
-        db,
-        AuditEvent(
-          kind: "delivery.leased", at: now, actor: owner,
-          detail: [
-            "count": String(deliveries.count), "until": Timestamp.format(until),
-            "deliveries": deliveries.map(\.id.rawValue).joined(separator: ","),
-          ]))
+      try Self.insertAudit(db, .leased(deliveries, by: owner, at: now, until: until))
     }
     return deliveries
   }

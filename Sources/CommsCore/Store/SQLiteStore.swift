@@ -152,19 +152,7 @@ public final class SQLiteStore: Store {
         message.cap?.identifier, message.cap?.sent, message.retractionOf?.rawValue,
       ])
     let numbers = try Self.numberBulletins(db, message: message)
-    try Self.insertAudit(
-      db,
-      AuditEvent(
-        kind: "message.accepted", at: message.acceptedAt, messageID: message.id,
-        actor: message.sender.description,
-        detail: [
-          "audiences": message.audiences.joined(separator: ","),
-          "priority": message.priority.rawValue,
-          "kind": message.kind.rawValue,
-          "languages": message.contents.keys.sorted().joined(separator: ","),
-          "bulletins": message.audiences.map { "\($0) #\(numbers[$0] ?? 0)" }.joined(
-            separator: ","),
-        ]))
+    try Self.insertAudit(db, .accepted(message, bulletins: numbers))
     return .accepted(message.id)
   }
 
@@ -365,19 +353,7 @@ public final class SQLiteStore: Store {
       let withdrawn = mark.isEmpty ? nil : DeliveryState(rawValue: mark)
       var state = outcome.newState
       if let withdrawn, state != .delivered { state = withdrawn }
-      var detail = [
-        "target": outcome.target, "attempt": String(outcome.attempt),
-        "duration_ms": String(Int((outcome.duration.seconds * 1000).rounded())),
-      ]
-      if outcome.statusCode != 0 { detail["status"] = String(outcome.statusCode) }
-      let personal = outcome.error.map { ["error": $0] } ?? [:]
-      if let due = outcome.dueAt, withdrawn == nil { detail["retry_at"] = Timestamp.format(due) }
-      if let withdrawn { detail["withdrawn"] = withdrawn.rawValue }
-      try Self.insertAudit(
-        db,
-        AuditEvent(
-          kind: "delivery.\(state.rawValue)", at: outcome.at, messageID: outcome.messageID,
-          deliveryID: outcome.deliveryID, actor: owner, detail: detail, personal: personal))
+      try Self.insertAudit(db, .attempt(outcome, withdrawn: withdrawn, owner: owner))
       if state == .dead {
         try Self.fallBack(db, from: outcome, owner: owner)
       }

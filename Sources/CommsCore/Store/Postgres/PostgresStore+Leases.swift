@@ -30,13 +30,7 @@ extension PostgresStore {
         """, parameters
       ).map(StoreRows.delivery(from:))
       if !deliveries.isEmpty {
-        transaction.audit(
-          AuditEvent(
-            kind: "delivery.leased", at: now, actor: owner,
-            detail: [
-              "count": String(deliveries.count), "until": Timestamp.format(until),
-              "deliveries": deliveries.map(\.id.rawValue).joined(separator: ","),
-            ]))
+        transaction.audit(.leased(deliveries, by: owner, at: now, until: until))
       }
       return deliveries
     }

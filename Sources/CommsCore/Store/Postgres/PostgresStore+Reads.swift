@@ -1,7 +1,6 @@
 import Foundation
 
-/// Reads: what Dose weighs, digests due, CAP look-ups, status and the
-/// operator's counts. Each runs in one snapshot (`PostgresPool.read`).
+/// What Dose weighs before planning, in one snapshot (`PostgresPool.read`).
 extension PostgresStore {
   public func dosingHistory(
     audiences: [String], since: Date, latestSince: Date?
@@ -45,25 +44,4 @@ extension PostgresStore {
     }
     return "{" + quoted.joined(separator: ",") + "}"
   }
-
-  public func dueDigestItems(now: Date) async throws -> [Delivery] {
-    try await pool.read { connection in
-      try connection.query(
-        """
-        SELECT \(StoreRows.deliveryColumns), contacts FROM deliveries
-        WHERE state = 'held' AND due_at <= $1 AND hold_reason IN ($2, $3)
-        ORDER BY recipient_id, audience, bulletin
-        """,
-        [Timestamp.format(now), HoldReason.digest.rawValue, HoldReason.capToDigest.rawValue]
-      ).map { row in
-        var delivery = try StoreRows.delivery(from: row)
-        delivery.contacts =
-          (try? JSONCoding.decoder().decode(
-            [Contact].self, from: Data((row[StoreRows.deliveryColumnCount] as String).utf8)))
-          ?? [delivery.contact]
-        return delivery
-      }
-    }
-  }
-
 }

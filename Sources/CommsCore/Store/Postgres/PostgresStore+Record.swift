@@ -43,18 +43,7 @@ extension PostgresStore {
     let withdrawn = mark.isEmpty ? nil : DeliveryState(rawValue: mark)
     var state = outcome.newState
     if let withdrawn, state != .delivered { state = withdrawn }
-    var detail = [
-      "target": outcome.target, "attempt": String(outcome.attempt),
-      "duration_ms": String(Int((outcome.duration.seconds * 1000).rounded())),
-    ]
-    if outcome.statusCode != 0 { detail["status"] = String(outcome.statusCode) }
-    let personal = outcome.error.map { ["error": $0] } ?? [:]
-    if let due = outcome.dueAt, withdrawn == nil { detail["retry_at"] = Timestamp.format(due) }
-    if let withdrawn { detail["withdrawn"] = withdrawn.rawValue }
-    transaction.audit(
-      AuditEvent(
-        kind: "delivery.\(state.rawValue)", at: outcome.at, messageID: outcome.messageID,
-        deliveryID: outcome.deliveryID, actor: owner, detail: detail, personal: personal))
+    transaction.audit(.attempt(outcome, withdrawn: withdrawn, owner: owner))
     if state == .dead {
       try fallBack(transaction, from: outcome, owner: owner)
     }

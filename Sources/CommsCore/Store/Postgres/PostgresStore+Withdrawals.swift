@@ -209,18 +209,10 @@ extension PostgresStore {
         [id.rawValue]
       ).first
     else { throw StoreError.refused(field: "id", "there is no message \(id) in this store") }
-    if let cancelled: String = row[0] {
-      throw StoreError.refused(field: "id", "\(id) was already cancelled at \(cancelled)")
-    }
-    if (row[2] as String) == MessageKind.retraction.rawValue {
-      throw StoreError.refused(
-        field: "id", "\(id) is a retraction; it corrects a withdrawn message and stays")
-    }
-    if cancellation.retraction != nil, let retained: String = row[1] {
-      throw StoreError.refused(
-        field: "notify",
-        "\(id)'s contact data was replaced by keyed hashes at \(retained) (retention period): a retraction cannot reach its readers"
-      )
+    if let refusal = cancellation.refusal(
+      cancelledAt: row[0], pseudonymisedAt: row[1], kind: row[2])
+    {
+      throw refusal
     }
     let at = cancellation.at
     try transaction.query(

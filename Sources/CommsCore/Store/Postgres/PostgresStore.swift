@@ -89,18 +89,7 @@ public final class PostgresStore: Store {
         message.cap?.identifier, message.cap?.sent, message.retractionOf?.rawValue,
       ])
     let numbers = try numberBulletins(transaction, message: message)
-    transaction.audit(
-      AuditEvent(
-        kind: "message.accepted", at: message.acceptedAt, messageID: message.id,
-        actor: message.sender.description,
-        detail: [
-          "audiences": message.audiences.joined(separator: ","),
-          "priority": message.priority.rawValue,
-          "kind": message.kind.rawValue,
-          "languages": message.contents.keys.sorted().joined(separator: ","),
-          "bulletins": message.audiences.map { "\($0) #\(numbers[$0] ?? 0)" }.joined(
-            separator: ","),
-        ]))
+    transaction.audit(.accepted(message, bulletins: numbers))
     transaction.notify(.plan)
     return .accepted(message.id)
   }

@@ -1,0 +1,78 @@
+import Foundation
+
+/// The events both stores write for the same state changes, made in one
+/// place so their details (which reports and exports read) cannot drift
+/// apart between SQLite and PostgreSQL.
+extension AuditEvent {
+  /// `message.accepted`, with the bulletin numbers taken for it.
+  static func accepted(_ message: Message, bulletins numbers: [String: Int]) -> AuditEvent {
+    AuditEvent(
+      kind: "message.accepted", at: message.acceptedAt, messageID: message.id,
+      actor: message.sender.description,
+      detail: [
+        "audiences": message.audiences.joined(separator: ","),
+        "priority": message.priority.rawValue,
+        "kind": message.kind.rawValue,
+        "languages": message.contents.keys.sorted().joined(separator: ","),
+        "bulletins": message.audiences.map { "\($0) #\(numbers[$0] ?? 0)" }.joined(
+          separator: ","),
+      ])
+  }
+
+  /// The event of an attempt's outcome, `delivery.<state>`: the state it
+  /// ended in (a withdrawal's, unless it was delivered).
+  static func attempt(_ outcome: AttemptRecord, withdrawn: DeliveryState?, owner: String)
+    -> AuditEvent
+  {
+    var state = outcome.newState
+    if let withdrawn, state != .delivered { state = withdrawn }
+    var detail = [
+      "target": outcome.target, "attempt": String(outcome.attempt),
+      "duration_ms": String(Int((outcome.duration.seconds * 1000).rounded())),
+    ]
+    if outcome.statusCode != 0 { detail["status"] = String(outcome.statusCode) }
+    if let due = outcome.dueAt, withdrawn == nil { detail["retry_at"] = Timestamp.format(due) }
+    if let withdrawn { detail["withdrawn"] = withdrawn.rawValue }
+    return AuditEvent(
+      kind: "delivery.\(state.rawValue)", at: outcome.at, messageID: outcome.messageID,
+      deliveryID: outcome.deliveryID, actor: owner, detail: detail,
+      personal: outcome.error.map { ["error": $0] } ?? [:])
+  }
+
+  /// `delivery.leased` for a lease batch; the attempt events that follow name each delivery.
+  static func leased(
+    _ deliveries: [Delivery], by owner: String, at: Date, until: Date, message: MessageID? = nil,
+    lane: String? = nil
+  ) -> AuditEvent {
+    var detail = [
+      "count": String(deliveries.count), "until": Timestamp.format(until),
+      "deliveries": deliveries.map(\.id.rawValue).joined(separator: ","),
+    ]
+    detail["lane"] = lane
+    return AuditEvent(
+      kind: "delivery.leased", at: at, messageID: message, actor: owner, detail: detail)
+  }
+}
+
+extension Cancellation {
+  /// Why the store refuses this cancellation of a message in the given
+  /// state, or nil: already cancelled, a retraction itself, or (with a
+  /// retraction to send) its readers' contact data already pseudonymised.
+  func refusal(cancelledAt: String?, pseudonymisedAt: String?, kind: String) -> StoreError? {
+    let id = messageID
+    if let cancelledAt {
+      return .refused(field: "id", "\(id) was already cancelled at \(cancelledAt)")
+    }
+    if kind == MessageKind.retraction.rawValue {
+      return .refused(
+        field: "id", "\(id) is a retraction; it corrects a withdrawn message and stays")
+    }
+    if retraction != nil, let pseudonymisedAt {
+      return .refused(
+        field: "notify",
+        "\(id)'s contact data was replaced by keyed hashes at \(pseudonymisedAt) (retention period): a retraction cannot reach its readers"
+      )
+    }
+    return nil
+  }
+}
