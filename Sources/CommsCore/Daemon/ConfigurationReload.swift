@@ -56,6 +56,7 @@ struct ConfigurationReload: Sendable {
   static func changesNeedingRestart(from old: Configuration, to new: Configuration) -> [String] {
     var changed: [String] = []
     if old.dataDirectory != new.dataDirectory { changed.append("data_dir") }
+    if old.store != new.store { changed.append("store") }
     if old.dispatch != new.dispatch { changed.append("dispatch") }
     if old.retry != new.retry { changed.append("retry") }
     if old.retention != new.retention { changed.append("retention") }

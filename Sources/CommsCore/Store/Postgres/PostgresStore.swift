@@ -18,10 +18,18 @@ import Foundation
 ///   (`PostgresListener`), not by polling faster.
 /// A node that dies leaves its leases to expire; `reclaimLeases` on the
 /// others (`all: false`) puts them back in the queue.
+///
+/// The trade-off: the reads and the events are shared with SQLite
+/// (`StoreReader`, `AuditEvent+Store`), but the write transactions are a
+/// second implementation of the same steps rather than one over a SQL
+/// abstraction. SQLite's are tuned around its single writer (urgent intakes
+/// jump the queue, everyday ones are group-committed, checkpoints are steps
+/// of their own), these around concurrent writers (row locks, SKIP LOCKED,
+/// the chain head's turn at commit); one abstraction would have had to hide
+/// exactly what makes each fast and correct. The conformance suite holds
+/// them to the same behaviour.
 public final class PostgresStore: Store {
   let pool: PostgresPool
-  /// The connection string without its password, for logs.
-  public let location: String
   let url: String
   let password: String?
   /// Planning and retention passes, one node at a time.
@@ -31,7 +39,6 @@ public final class PostgresStore: Store {
   public init(url: String, password: String? = nil, connections: Int = 6) throws {
     self.url = url
     self.password = password
-    location = PostgresStore.redacted(url)
     pool = try PostgresPool(url: url, password: password, size: connections)
     let first = try PostgresConnection(url: url, password: password)
     try PostgresSchema.migrate(first)
