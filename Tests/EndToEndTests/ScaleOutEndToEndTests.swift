@@ -16,7 +16,8 @@ extension EndToEnd {
     /// A cluster of `nodes` on a fresh database: node 1 on the workspace's
     /// configuration, the others on copies with data directories of their own.
     func startCluster(
-      _ workspace: Workspace, nodes: Int, receiver: Receiver, lease: String = "5m"
+      _ workspace: Workspace, nodes: Int, receiver: Receiver, lease: String = "5m",
+      pollInterval: String = "100ms"
     ) throws -> (database: String, nodes: [ChildProcess]) {
       let database = try TestPostgres.freshDatabase()
       let list = (1...Self.people).map { "p\($0),Person \($0),staff,hook:p\($0)" }
@@ -27,7 +28,8 @@ extension EndToEnd {
         extra: """
           store = "\(database)"
           recipient_lists = ["people.csv"]
-          """, maxInFlight: 128, endpointConcurrency: 48, dispatch: "lease = \"\(lease)\"")
+          """, maxInFlight: 128, endpointConcurrency: 48, dispatch: "lease = \"\(lease)\"",
+        pollInterval: pollInterval)
       let text = try String(contentsOfFile: workspace.configPath, encoding: .utf8)
       var started: [ChildProcess] = []
       for node in 1...nodes {
@@ -210,6 +212,36 @@ extension EndToEnd {
         #expect(arrivals.count == 20)
         #expect(arrivals.values.allSatisfy { $0.count == 1 })
         for node in nodes { await node.stop() }
+      }
+    }
+
+    /// With a poll interval of a minute, the second node still joins in at
+    /// once: the first node's commit wakes it (LISTEN/NOTIFY).
+    @Test func theOtherNodeIsWokenByNotificationsNotByPolling() async throws {
+      try await withWorkspace { workspace in
+        let http = workspace.adopt(
+          try await Receiver.http(directory: workspace.directory, arguments: ["--delay-ms", "2"]))
+        let (database, started) = try startCluster(
+          workspace, nodes: 2, receiver: http, pollInterval: "60s")
+        defer { TestPostgres.drop(database) }
+        try await eventually(timeout: .seconds(30), "node 1's intake socket") {
+          FileManager.default.fileExists(atPath: workspace.dataDirectory + "/commsd.sock")
+        }
+        // Both nodes have made their first look at the store and now wait.
+        try await Task.sleep(for: .seconds(2))
+        let sent = ContinuousClock.now
+        _ = try await workspace.send(["--audience", "staff", "--subject", "Nu", "--body", "Nu."])
+        try await eventually(timeout: .seconds(20), "both nodes to deliver") {
+          try count(
+            database,
+            "SELECT COUNT(DISTINCT actor) FROM audit_events WHERE kind = 'delivery.delivered'") == 2
+        }
+        #expect(ContinuousClock.now - sent < .seconds(20), "well within the 60 s poll")
+        try await eventually(timeout: .seconds(60), "all 2,000 delivered") {
+          try count(database, "SELECT COUNT(*) FROM deliveries WHERE state = 'delivered'")
+            == Self.people
+        }
+        for node in started { await node.stop() }
       }
     }
   }

@@ -46,7 +46,8 @@ final class Workspace: @unchecked Sendable {
   func writeConfig(
     smtpPort: Int?, httpPort: Int?, recipients: String, extra: String = "", maxInFlight: Int = 64,
     endpointConcurrency: Int = 8, relayLogin: (username: String, passwordFile: String)? = nil,
-    audiences: String? = nil, stopTimeout: String = "20s", dispatch: String = ""
+    audiences: String? = nil, stopTimeout: String = "20s", dispatch: String = "",
+    pollInterval: String = "100ms"
   ) throws {
     var text = """
       data_dir = "var"
@@ -57,7 +58,7 @@ final class Workspace: @unchecked Sendable {
       level = "notice"
 
       [dispatch]
-      poll_interval = "100ms"
+      poll_interval = "\(pollInterval)"
       max_in_flight = \(maxInFlight)
       stop_timeout = "\(stopTimeout)"
       \(dispatch)
