@@ -54,6 +54,23 @@ extension AuditEvent {
   }
 }
 
+extension AuditEvent {
+  /// `digest.created`, naming the items it carries.
+  static func digestCreated(_ digest: Digest, at: Date) -> AuditEvent {
+    AuditEvent(
+      kind: "digest.created", at: at, messageID: digest.message.id,
+      deliveryID: digest.delivery.id, actor: "commsd",
+      detail: [
+        "recipient": digest.delivery.recipientID, "audience": digest.delivery.audience,
+        "items": digest.items.map(\.rawValue).joined(separator: ","),
+      ])
+  }
+}
+
+/// A digest whose items another builder took first: the transaction that
+/// would have written it a second time is rolled back.
+struct DigestTaken: Error {}
+
 extension Cancellation {
   /// Why the store refuses this cancellation of a message in the given
   /// state, or nil: already cancelled, a retraction itself, or (with a

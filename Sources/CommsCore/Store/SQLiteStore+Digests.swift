@@ -3,41 +3,42 @@ import GRDB
 
 /// Digests: held deliveries gathered into one situation report per person.
 extension SQLiteStore {
+  /// Its items are marked first: if one was taken meanwhile (another
+  /// builder got there first), nothing is written.
   public func saveDigest(_ digest: Digest, at: Date) async throws {
-    try await pool.write { db in
-      let now = Timestamp.format(at)
-      let message = digest.message
-      try db.execute(
-        sql: """
-          INSERT INTO messages (id, fingerprint, sender_kind, sender_name, sender_origin, audiences, priority,
-            kind, contents, default_language, accepted_at, planned_at)
-          VALUES (?, 'digest', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-          """,
-        arguments: [
-          message.id.rawValue, message.sender.kind.rawValue, message.sender.name,
-          message.sender.origin,
-          JSONCoding.string(message.audiences), message.priority.rawValue, message.kind.rawValue,
-          JSONCoding.string(message.contents), message.defaultLanguage, now, now,
-        ])
-      try Self.insertDelivery(db, digest.delivery, now: now)
-      let mark = try db.cachedStatement(
-        sql: """
-          UPDATE deliveries SET state = 'digested', hold_reason = NULL, digest_id = ?, updated_at = ?
-          WHERE id = ? AND state = 'held'
-          """)
-      for item in digest.items {
-        try mark.execute(arguments: [digest.delivery.id.rawValue, now, item.rawValue])
-      }
-      try Self.insertAudit(
-        db,
-        AuditEvent(
-          kind: "digest.created", at: at, messageID: message.id, deliveryID: digest.delivery.id,
-          actor: "commsd",
-          detail: [
-            "recipient": digest.delivery.recipientID, "audience": digest.delivery.audience,
-            "items": digest.items.map(\.rawValue).joined(separator: ","),
-          ]))
+    do {
+      try await pool.write { db in try Self.insertDigest(db, digest, at: at) }
+    } catch is DigestTaken {}
+  }
+
+  private static func insertDigest(_ db: Database, _ digest: Digest, at: Date) throws {
+    let now = Timestamp.format(at)
+    let message = digest.message
+    let mark = try db.cachedStatement(
+      sql: """
+        UPDATE deliveries SET state = 'digested', hold_reason = NULL, digest_id = ?, updated_at = ?
+        WHERE id = ? AND state = 'held'
+        """)
+    var marked = 0
+    for item in digest.items {
+      try mark.execute(arguments: [digest.delivery.id.rawValue, now, item.rawValue])
+      marked += db.changesCount
     }
+    guard marked == digest.items.count else { throw DigestTaken() }
+    try db.execute(
+      sql: """
+        INSERT INTO messages (id, fingerprint, sender_kind, sender_name, sender_origin, audiences, priority,
+          kind, contents, default_language, accepted_at, planned_at)
+        VALUES (?, 'digest', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """,
+      arguments: [
+        message.id.rawValue, message.sender.kind.rawValue, message.sender.name,
+        message.sender.origin,
+        JSONCoding.string(message.audiences), message.priority.rawValue, message.kind.rawValue,
+        JSONCoding.string(message.contents), message.defaultLanguage, now, now,
+      ])
+    try Self.insertDelivery(db, digest.delivery, now: now)
+    try Self.insertAudit(db, .digestCreated(digest, at: at))
   }
 
   public func releaseForDigest(_ id: DeliveryID, at: Date) async throws {
@@ -47,6 +48,7 @@ extension SQLiteStore {
           UPDATE deliveries SET state = 'ready', hold_reason = NULL, updated_at = ?
           WHERE id = ? AND state = 'held'
           """, arguments: [Timestamp.format(at), id.rawValue])
+      guard db.changesCount == 1 else { return }  // released already
       try Self.insertAudit(
         db,
         AuditEvent(

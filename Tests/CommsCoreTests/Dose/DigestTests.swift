@@ -73,6 +73,43 @@ import Testing
     #expect(digest.bulletin == 3)
   }
 
+  /// Two nodes that built the same slot's digest at once (each read the
+  /// same held items): the second one's is not written, so each person
+  /// gets one report.
+  @Test(arguments: StoreKind.allCases)
+  func aDigestBuiltTwiceAtOnceIsWrittenOnce(_ kind: StoreKind) async throws {
+    let fixture = try StoreFixture(kind)
+    defer { fixture.cleanUp() }
+    fixture.clock.set(Self.morning)
+    let policy = DosingPolicy(quietHours: nil, digestSlots: [16 * 60])
+    var ids: [MessageID] = []
+    for subject in ["Vandforsyning", "Skoler"] {
+      ids.append(try await plan(fixture, subject: subject, policy: policy))
+      fixture.clock.advance(by: 3600)
+    }
+    let slot = Self.morning.addingTimeInterval(7 * 3600)
+    let other = try fixture.reopened()
+    let builders = [fixture.store, other].map {
+      DigestBuilder(store: $0, audiences: fixture.configuration.audiences)
+    }
+    // Both read the items before either writes.
+    let items = try await fixture.store.dueDigestItems(now: slot).filter { $0.recipientID == "c" }
+    #expect(items.count == 2)
+    var messages: [MessageID: Message] = [:]
+    for id in ids { messages[id] = try await fixture.store.message(id) }
+    var generator = SeededGenerator(state: 9)
+    let first = builders[0].compose(items, messages: messages, at: slot, using: &generator)
+    let second = builders[1].compose(items, messages: messages, at: slot, using: &generator)
+    try await fixture.store.saveDigest(first, at: slot)
+    try await other.saveDigest(second, at: slot)
+    let status = try #require(try await fixture.store.status(of: ids[0]))
+    #expect(status.deliveries.first { $0.recipient == "c" }?.digest == first.delivery.id.rawValue)
+    #expect(try await fixture.store.message(second.message.id) == nil)
+    #expect(
+      try await fixture.store.auditEvents(kinds: ["digest.created"]).map(\.event.deliveryID)
+        == [first.delivery.id])
+  }
+
   @Test(arguments: StoreKind.allCases) func aLoneItemGoesOutByItself(_ kind: StoreKind) async throws
   {
     let fixture = try StoreFixture(kind)
