@@ -17,10 +17,10 @@ extension EndToEnd {
     /// configuration, the others on copies with data directories of their own.
     func startCluster(
       _ workspace: Workspace, nodes: Int, receiver: Receiver, lease: String = "5m",
-      pollInterval: String = "100ms"
+      pollInterval: String = "100ms", people: Int = Self.people, audiences: String? = nil
     ) throws -> (database: String, nodes: [ChildProcess]) {
       let database = try TestPostgres.freshDatabase()
-      let list = (1...Self.people).map { "p\($0),Person \($0),staff,hook:p\($0)" }
+      let list = (1...people).map { "p\($0),Person \($0),staff,hook:p\($0)" }
       try (["id,name,audiences,contacts"] + list).joined(separator: "\n")
         .write(toFile: workspace.directory + "/people.csv", atomically: true, encoding: .utf8)
       try workspace.writeConfig(
@@ -28,8 +28,8 @@ extension EndToEnd {
         extra: """
           store = "\(database)"
           recipient_lists = ["people.csv"]
-          """, maxInFlight: 128, endpointConcurrency: 48, dispatch: "lease = \"\(lease)\"",
-        pollInterval: pollInterval)
+          """, maxInFlight: 128, endpointConcurrency: 48, audiences: audiences,
+        dispatch: "lease = \"\(lease)\"", pollInterval: pollInterval)
       let text = try String(contentsOfFile: workspace.configPath, encoding: .utf8)
       var started: [ChildProcess] = []
       for node in 1...nodes {
@@ -241,6 +241,60 @@ extension EndToEnd {
           try count(database, "SELECT COUNT(*) FROM deliveries WHERE state = 'delivered'")
             == Self.people
         }
+        for node in started { await node.stop() }
+      }
+    }
+
+    /// A cap of one message a day per person holds across nodes: three
+    /// messages taken by two nodes reach each person once, the other two
+    /// are held (one node plans at a time, with every node's deliveries in
+    /// the history it weighs).
+    @Test func aPerPersonCapHoldsAcrossNodes() async throws {
+      try await withWorkspace { workspace in
+        let http = workspace.adopt(try await Receiver.http(directory: workspace.directory))
+        let (database, started) = try startCluster(
+          workspace, nodes: 2, receiver: http, people: 50,
+          audiences: """
+            [audiences.staff]
+            display_name = "Personale"
+            dosing.quiet_hours = "none"
+            dosing.cap = 1
+            dosing.cap_window = "24h"
+            """)
+        defer { TestPostgres.drop(database) }
+        let second = workspace.directory + "/node2.toml"
+        try await eventually(timeout: .seconds(30), "both intake sockets") {
+          FileManager.default.fileExists(atPath: workspace.dataDirectory + "/commsd.sock")
+            && FileManager.default.fileExists(atPath: workspace.directory + "/var2/commsd.sock")
+        }
+        try await withThrowingTaskGroup(of: CommandResult.self) { group in
+          for (index, config) in [workspace.configPath, second, workspace.configPath].enumerated() {
+            group.addTask {
+              try await runCommand(
+                Paths.commsd,
+                [
+                  "send", "--config", config, "--audience", "staff", "--priority", "normal",
+                  "--subject", "Besked \(index)", "--body", "Tekst \(index).",
+                ])
+            }
+          }
+          for try await result in group { #expect(result.status == 0, "\(result.stderr)") }
+        }
+        try await eventually(timeout: .seconds(60), "50 delivered, 100 held for the cap") {
+          try count(database, "SELECT COUNT(*) FROM deliveries WHERE state = 'delivered'") == 50
+            && count(database, "SELECT COUNT(*) FROM deliveries WHERE state = 'held'") == 100
+        }
+        #expect(
+          try count(
+            database,
+            "SELECT COUNT(*) FROM deliveries WHERE state = 'held' AND hold_reason NOT LIKE 'cap%'")
+            == 0)
+        let perPerson = Dictionary(grouping: http.webhooks) {
+          $0.payload["contact"] as? String ?? ""
+        }
+        .mapValues(\.count)
+        #expect(perPerson.count == 50)
+        #expect(perPerson.values.allSatisfy { $0 == 1 }, "one message per person")
         for node in started { await node.stop() }
       }
     }
