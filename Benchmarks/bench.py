@@ -6,13 +6,15 @@
     python3 Benchmarks/bench.py --only webhook,email --skip-deps
 
 In one run it installs what is missing (nginx, postfix's smtp-sink, sqlite3,
-prometheus-alertmanager, wrk, Apprise), builds commsd in release mode into
-.build-bench and the C references into Benchmarks/.out, starts its own sinks
-on loopback (nginx answering 204, smtp-sink), runs each benchmark of issue 3
-with a bounded timeout, prints a table and writes BENCHMARKS.md. Every server
-it starts is stopped by PID; nothing is sent anywhere but 127.0.0.1.
+prometheus-alertmanager, wrk, Apprise; postgresql for `scaleout`), builds
+commsd in release mode into .build-bench and the C references into
+Benchmarks/.out, starts its own sinks on loopback (nginx answering 204,
+smtp-sink), runs each benchmark of issue 3 with a bounded timeout, prints a
+table and writes BENCHMARKS.md. Every server it starts is stopped by PID;
+nothing is sent anywhere but 127.0.0.1.
 
-Python 3.11 standard library only (Apprise runs in a child process).
+Python 3.11 standard library only (Apprise runs in a child process). Benchmark 9
+(`scaleout`: SQLite, PostgreSQL, two nodes on one database) is in Benchmarks/scaleout.py.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import http.client
 import json
 import os
 import platform
+import pwd
 import random
 import re
 import resource
@@ -42,6 +45,8 @@ import traceback
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import scaleout as scaleout_bench  # Benchmarks/scaleout.py, beside this file
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "Benchmarks"
@@ -79,13 +84,14 @@ class Counts:
     profile: int = 50_000
     audit_events: int = 1_000_000
     http_seconds: int = 20
+    scaleout: int = 30_000
 
     @staticmethod
     def quick() -> "Counts":
         return Counts(webhook=10_000, webhook_defaults=5_000, email=2_000, fanout=5_000, flash_bulk=10_000, flash_messages=20,
                       memory_messages=2, memory_recipients=10_000, apprise_webhooks=200,
                       apprise_emails=50, alertmanager=2_000, profile=5_000, audit_events=100_000,
-                      http_seconds=5)
+                      http_seconds=5, scaleout=5_000)
 
 
 # --------------------------------------------------------------------------
@@ -382,11 +388,15 @@ def pids_named(names: set[str]) -> set[int]:
 SERVICE_NAMES = {"nginx", "prometheus-ale", "alertmanager", "master", "qmgr", "pickup", "smtp-sink"}
 
 
-def install_deps(log: Path) -> list[str]:
-    """Installs what is missing; stops any service a package's install started."""
+def install_deps(log: Path, selected: list[str] | None = None) -> list[str]:
+    """Installs what is missing (the PostgreSQL server if `scaleout` is selected); stops any
+    service a package's install started."""
     notes = []
     before = pids_named(SERVICE_NAMES)
+    postgres_before = postgres_postmasters()
     wanted = ["nginx", "postfix", "sqlite3", "prometheus-alertmanager", "libssl-dev", "linux-perf", "wrk"]
+    if selected is None or "scaleout" in selected:
+        wanted.append("postgresql")  # the server of scripts/pg-cluster.sh, and psql
     result = run([str(ROOT / "scripts" / "install-deps.sh"), *[p for p in wanted if not deb_installed(p)]],
                  timeout=1200, check=False)
     log.write_text((result.stdout or "") + (result.stderr or ""))
@@ -410,6 +420,14 @@ def install_deps(log: Path) -> list[str]:
             notes.append(f"stopped pid {pid}, started by a package install")
         except ProcessLookupError:
             pass
+    # Debian's postgresql postinst starts its own cluster (as user postgres): stop that one,
+    # by its postmaster's PID, and no other (the tests' and benchmarks' clusters run as nobody).
+    for pid in sorted(postgres_postmasters() - postgres_before):
+        try:
+            os.kill(pid, signal.SIGINT)  # fast shutdown
+            notes.append(f"stopped PostgreSQL postmaster pid {pid}, started by a package install")
+        except ProcessLookupError:
+            pass
     if not has_apprise():
         attempts = [[PYTHON, "-m", "pip", "install", "--quiet", "apprise"],
                     [PYTHON, "-m", "pip", "install", "--quiet", "--break-system-packages", "apprise"]]
@@ -426,6 +444,27 @@ def install_deps(log: Path) -> list[str]:
                 how = "apt apprise"
         notes.append(f"installed apprise ({how})" if how else "could not install Apprise: its rows are skipped")
     return notes
+
+
+def postgres_postmasters() -> set[int]:
+    """PIDs of PostgreSQL postmasters run by the user postgres (Debian's packaged clusters)."""
+    found = set()
+    for pid in pids_named({"postgres"}):
+        try:
+            st = os.stat(f"/proc/{pid}")
+            with open(f"/proc/{pid}/stat") as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            with open(f"/proc/{ppid}/comm") as f:
+                parent = f.read().strip()
+        except (FileNotFoundError, ProcessLookupError, ValueError):
+            continue
+        try:
+            owner = pwd.getpwuid(st.st_uid).pw_name
+        except KeyError:
+            continue
+        if owner == "postgres" and parent != "postgres":
+            found.add(pid)
+    return found
 
 
 def deb_installed(package: str) -> bool:
@@ -513,7 +552,7 @@ class Sinks:
     def start(self) -> None:
         ngx = self.work / "nginx"
         ngx.mkdir(parents=True, exist_ok=True)
-        for name in ("apprise", "alertmanager", "flash"):
+        for name in ("apprise", "alertmanager", "flash", "scaleout"):
             self.log_path(name).write_text("")
         temp = "\n".join(f"  {k}_temp_path {ngx / k};" for k in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
         # One worker: the client under test and nginx share the two cores.
@@ -537,6 +576,7 @@ class Sinks:
                 location /apprise {{ access_log {self.log_path('apprise')} stamp; return 204; }}
                 location /alertmanager {{ access_log {self.log_path('alertmanager')} stamp; return 204; }}
                 location /flash {{ access_log {self.log_path('flash')} arrival; return 204; }}
+                location /scaleout {{ access_log {self.log_path('scaleout')} arrival buffer=256k flush=1s; return 204; }}
               }}
             }}
             """))
@@ -597,13 +637,15 @@ class Group:
 
 def write_config(path: Path, groups: list[Group], endpoints: dict[str, dict] | None = None,
                  relay: dict | None = None, max_in_flight: int = 64, extra_audiences: list[str] = (),
-                 inline: bool = False, api: dict | None = None) -> None:
+                 inline: bool = False, api: dict | None = None, store: str | None = None) -> None:
     """A configuration; groups of 100 or more recipients go to CSV recipient lists
     beside it (as a municipality's registry export would), unless `inline`. `api`
     adds an [api] section: {"port": N, "tokens": [{"name", "token", "audiences",
-    "max_priority"}]}, each token configured by its hash as `commsd token create` prints it."""
+    "max_priority"}]}, each token configured by its hash as `commsd token create` prints it.
+    `store` is a PostgreSQL URL (the default is the SQLite file in data_dir)."""
     lines = [
         'data_dir = "var"',
+        *([f"store = {toml_str(store)}"] if store else []),
         'message_id_domain = "commsd.bench.example"',
         'default_language = "da"',
     ]
@@ -1943,6 +1985,10 @@ class Bench:
             f"{socket_errors}; stored {len(stored):,}, acknowledged {len(acked):,}, lost {len(lost)}, "
             f"unanswered {len(unanswered)}; delivered during the run {delivered_in_window:,}")
 
+    # 9 --------------------------------------------------------------------
+    def scaleout(self) -> None:
+        """SQLite, PostgreSQL with one node, two nodes on one database (Benchmarks/scaleout.py)."""
+        scaleout_bench.run(self, sys.modules[__name__])
 
     # Diagnostics ------------------------------------------------------------
     PERF_EVENTS = ["task-clock", "context-switches", "cpu-migrations", "syscalls:sys_enter_futex",
@@ -2254,7 +2300,7 @@ def write_report(path: Path, results: Results, mach: dict, args, counts: Counts,
         - **Profile** (not a target): one more commsd webhook run of {counts.profile:,} deliveries under
           `perf stat` (context switches and system calls per delivery, next to the C reference's) and
           `perf record -g`, summarised below by thread, library and function.
-        """)]
+        """), scaleout_bench.how(counts, args), ""]
     lines += ["## Details from this run", ""]
     for bench, notes in results.details.items():
         lines.append(f"**{bench}**")
@@ -2276,7 +2322,7 @@ def write_report(path: Path, results: Results, mach: dict, args, counts: Counts,
 # Main
 
 
-BENCHES = ["webhook", "email", "fanout", "flash", "memory", "peers", "audit", "http", "profile"]
+BENCHES = ["webhook", "email", "fanout", "flash", "memory", "peers", "audit", "http", "scaleout", "profile"]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -2328,8 +2374,9 @@ def main(argv: list[str] | None = None) -> int:
     sinks = Sinks(work)
     try:
         if not args.skip_deps:
-            say("installing what is missing (scripts/install-deps.sh nginx postfix sqlite3 prometheus-alertmanager wrk)")
-            setup_notes += install_deps(work / "install.log")
+            say("installing what is missing (scripts/install-deps.sh nginx postfix sqlite3 prometheus-alertmanager wrk"
+                + (" postgresql)" if "scaleout" in selected else ")"))
+            setup_notes += install_deps(work / "install.log", selected)
         # What is benchmarked, named when it is built (others may commit meanwhile).
         built_from = resolve_commit(args.commit or "HEAD")
         if args.commit:
@@ -2388,7 +2435,13 @@ def main(argv: list[str] | None = None) -> int:
                                                    "details": results.details,
                                                    "raw": results.raw, "errors": results.errors,
                                                    "machine": mach}, indent=1, default=str))
-    if not args.no_write:
+    if not args.no_write and selected == ["scaleout"]:
+        # A run of its own: only its section of the report, the other benchmarks' results stay.
+        scaleout_bench.write_section(Path(args.out), results.rows, results.details.get("scaleout", []),
+                                     sys.modules[__name__], mach, command, counts, args,
+                                     (time.monotonic() - started) / 60, results.errors)
+        say(f"wrote the scale-out section of {args.out}")
+    elif not args.no_write:
         write_report(Path(args.out), results, mach, args, counts, started, command, setup_notes)
         say(f"wrote {args.out}")
     return 1 if results.errors else 0
