@@ -223,4 +223,23 @@ import Testing
     let reopened = try fixture.reopened()
     #expect(try await reopened.status(of: id)?.deliveries.count == 2)
   }
+
+  @Test(arguments: StoreKind.allCases)
+  func anErrorTextIsKeptAsTheRelaySaidIt(_ kind: StoreKind) async throws {
+    let fixture = try StoreFixture(kind)
+    defer { fixture.cleanUp() }
+    let id = try await fixture.acceptAndPlan(fixture.request(audiences: ["staff"]))
+    let now = fixture.clock.now()
+    let leased = try await fixture.store.lease(owner: "n1", now: now, until: now + 60, limit: 10)
+    let text = "550 \"no\" such {user}, C:\\mail\nsecond line NULL æøå"
+    let records = leased.map {
+      AttemptRecord(
+        deliveryID: $0.id, messageID: id, newState: .retrying, dueAt: now + 5, at: now,
+        target: "relay:local", statusCode: 451, error: text, duration: .zero, attempt: 1)
+    }
+    #expect(try await fixture.store.record(records, owner: "n1") == 0)
+    let status = try #require(try await fixture.store.status(of: id))
+    #expect(status.deliveries.map(\.lastError) == [text, text])
+    #expect(status.deliveries.allSatisfy { $0.lastStatus == 451 })
+  }
 }

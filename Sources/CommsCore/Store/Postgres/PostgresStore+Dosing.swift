@@ -14,7 +14,7 @@ extension PostgresStore {
           WHERE audience = ANY($1::text[]) AND priority IN ('normal', 'bulk') AND contact_index = 0
             AND state != 'cancelled' AND due_at >= $2
           ORDER BY due_at
-          """, [Self.textArray(audiences), Timestamp.format(since)])
+          """, [PostgresArray.text(audiences), Timestamp.format(since)])
         for row in rows {
           guard let due = Timestamp.parse(row[2]) else { continue }
           history.dosed[row[0], default: [:]][row[1], default: []].append(due)
@@ -35,13 +35,4 @@ extension PostgresStore {
     }
   }
 
-  /// `values` as a PostgreSQL array literal (`{"a","b"}`), for `= ANY($n::text[])`.
-  static func textArray(_ values: [String]) -> String {
-    let quoted = values.map { value in
-      "\""
-        + value.replacingOccurrences(of: "\\", with: "\\\\")
-        .replacingOccurrences(of: "\"", with: "\\\"") + "\""
-    }
-    return "{" + quoted.joined(separator: ",") + "}"
-  }
 }

@@ -2,45 +2,66 @@ import Foundation
 
 /// Writing the outcomes of attempts, and falling back to the next contact.
 extension PostgresStore {
+  /// All outcomes of a batch in one statement (arrays unnested into rows):
+  /// a statement per outcome cost about as much again in PostgreSQL as the
+  /// rest of a delivery. What each row then needs (its event, a fallback,
+  /// waiters released) follows in the batch's order.
   public func record(_ outcomes: [AttemptRecord], owner: String) async throws -> Int {
     guard !outcomes.isEmpty else { return 0 }
     return try await pool.write { transaction in
+      let written = try Self.updateLeased(outcomes, owner: owner, in: transaction)
       var skipped = 0
-      for outcome in outcomes where try !Self.record(outcome, owner: owner, in: transaction) {
-        skipped += 1
+      for outcome in outcomes {
+        // Absent: no longer leased to `owner` (its lease ran out and another node took it).
+        guard let (mark, bulletin) = written[outcome.deliveryID.rawValue] else {
+          skipped += 1
+          continue
+        }
+        try Self.recorded(
+          outcome, withdrawn: mark.isEmpty ? nil : DeliveryState(rawValue: mark),
+          bulletin: bulletin, owner: owner, in: transaction)
       }
       return skipped
     }
   }
 
-  /// Writes one outcome, as `SQLiteStore.record` does; false when the
-  /// delivery is no longer leased to `owner` (its lease ran out and another
-  /// node took it).
-  private static func record(
-    _ outcome: AttemptRecord, owner: String, in transaction: PostgresTransaction
-  ) throws -> Bool {
-    let at = Timestamp.format(outcome.at)
-    guard
-      let row = try transaction.query(
-        """
-        UPDATE deliveries SET
-          state = CASE WHEN withdrawn IS NOT NULL AND $1::text != 'delivered' THEN withdrawn ELSE $1::text END,
-          due_at = CASE WHEN withdrawn IS NOT NULL THEN due_at ELSE COALESCE($2, due_at) END,
-          attempts = attempts + 1, lease_owner = NULL, lease_until = NULL, updated_at = $3,
-          last_status = $4, last_error = $5,
-          delivered_at = CASE WHEN $1::text = 'delivered' THEN $3 ELSE delivered_at END
-        WHERE id = $6 AND state = 'sending' AND lease_owner = $7
-        RETURNING COALESCE(withdrawn, ''), bulletin
-        """,
-        [
-          outcome.newState.rawValue, outcome.dueAt.map(Timestamp.format), at,
-          outcome.statusCode == 0 ? nil : outcome.statusCode, outcome.error,
-          outcome.deliveryID.rawValue, owner,
-        ]
-      ).first
-    else { return false }
-    let mark: String = row[0]
-    let withdrawn = mark.isEmpty ? nil : DeliveryState(rawValue: mark)
+  /// Moves the deliveries of `outcomes` still leased to `owner` to their
+  /// new state, as `SQLiteStore.record` does one by one; returns, per
+  /// delivery written, its withdrawal mark ("" if none) and its bulletin.
+  private static func updateLeased(
+    _ outcomes: [AttemptRecord], owner: String, in transaction: PostgresTransaction
+  ) throws -> [String: (String, Int)] {
+    let rows = try transaction.query(
+      """
+      UPDATE deliveries d SET
+        state = CASE WHEN d.withdrawn IS NOT NULL AND o.state != 'delivered' THEN d.withdrawn ELSE o.state END,
+        due_at = CASE WHEN d.withdrawn IS NOT NULL THEN d.due_at ELSE COALESCE(o.due, d.due_at) END,
+        attempts = d.attempts + 1, lease_owner = NULL, lease_until = NULL, updated_at = o.at,
+        last_status = o.status, last_error = o.error,
+        delivered_at = CASE WHEN o.state = 'delivered' THEN o.at ELSE d.delivered_at END
+      FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[])
+        AS o(id, state, due, at, status, error)
+      WHERE d.id = o.id AND d.state = 'sending' AND d.lease_owner = $7
+      RETURNING d.id, COALESCE(d.withdrawn, ''), d.bulletin
+      """,
+      [
+        PostgresArray.text(outcomes.map(\.deliveryID.rawValue)),
+        PostgresArray.text(outcomes.map(\.newState.rawValue)),
+        PostgresArray.text(outcomes.map { $0.dueAt.map(Timestamp.format) }),
+        PostgresArray.text(outcomes.map { Timestamp.format($0.at) }),
+        PostgresArray.text(outcomes.map { $0.statusCode == 0 ? nil : String($0.statusCode) }),
+        PostgresArray.text(outcomes.map(\.error)), owner,
+      ])
+    return rows.reduce(into: [:]) { $0[$1[0] as String] = ($1[1] as String, $1[2] as Int) }
+  }
+
+  /// What follows an outcome written: its event, the fallback after a
+  /// delivery that died, and for one withdrawn in flight, its waiters and
+  /// (if a cancelled one arrived) the retraction.
+  private static func recorded(
+    _ outcome: AttemptRecord, withdrawn: DeliveryState?, bulletin: Int, owner: String,
+    in transaction: PostgresTransaction
+  ) throws {
     var state = outcome.newState
     if let withdrawn, state != .delivered { state = withdrawn }
     transaction.audit(.attempt(outcome, withdrawn: withdrawn, owner: owner))
@@ -50,13 +71,12 @@ extension PostgresStore {
     if let withdrawn {
       let delivered = state == .delivered
       try releaseWaiters(
-        transaction, of: outcome.deliveryID.rawValue, delivered: delivered ? row[1] : nil,
+        transaction, of: outcome.deliveryID.rawValue, delivered: delivered ? bulletin : nil,
         at: outcome.at)
       if delivered && withdrawn == .cancelled {
         try addRetractionCopy(transaction, for: outcome.deliveryID, at: outcome.at)
       }
     }
-    return true
   }
 
   /// After a delivery died: a new delivery to the recipient's next
