@@ -298,5 +298,38 @@ extension EndToEnd {
         for node in started { await node.stop() }
       }
     }
+
+    /// A node killed and started again on the same host takes its earlier
+    /// run's leases back at once, not after the 5-minute lease.
+    @Test func aNodeRestartedOnItsHostTakesItsOldLeasesBackAtOnce() async throws {
+      try await withWorkspace { workspace in
+        let http = workspace.adopt(
+          try await Receiver.http(directory: workspace.directory, arguments: ["--delay-ms", "20"]))
+        let (database, started) = try startCluster(
+          workspace, nodes: 1, receiver: http, people: 1_000)
+        defer { TestPostgres.drop(database) }
+        _ = try await workspace.send(["--audience", "staff", "--subject", "Nu", "--body", "Nu."])
+        try await eventually(timeout: .seconds(60), "transfers in flight") {
+          let sending = try count(
+            database, "SELECT COUNT(*) FROM deliveries WHERE state = 'sending'")
+          return http.count >= 100 && sending > 0
+        }
+        started[0].kill9()
+        let inFlight = try count(
+          database, "SELECT COUNT(*) FROM deliveries WHERE state = 'sending'")
+        let restarted = try workspace.startDaemon(name: "node1-again")
+        try await eventually(
+          timeout: .seconds(60), "all 1,000 delivered well before the lease ends"
+        ) {
+          try count(database, "SELECT COUNT(*) FROM deliveries WHERE state = 'delivered'") == 1_000
+        }
+        #expect(
+          try count(
+            database,
+            "SELECT COUNT(*) FROM audit_events WHERE kind = 'delivery.lease_returned' AND detail LIKE '%node that held it ended%'"
+          ) == inFlight)
+        await restarted.stop()
+      }
+    }
   }
 }

@@ -36,8 +36,13 @@ public final class Daemon: Service {
     defer { checkpoints.cancel() }
     let owner = "\(ProcessInfo.processInfo.hostName):\(getpid())"
     // The only daemon on an SQLite store takes back every lease at start;
-    // a node of a shared store only those that ran out (see LeaseKeeper).
-    let returned = try await store.reclaimLeases(now: clock.now(), all: !store.isShared)
+    // a node of a shared store those that ran out (see LeaseKeeper) and
+    // those of commsd processes on this host that are gone.
+    var returned = try await store.reclaimLeases(now: clock.now(), all: !store.isShared)
+    if let postgres {
+      returned += try await postgres.reclaimLeases(
+        ofEndedProcessesOn: ProcessInfo.processInfo.hostName, now: clock.now())
+    }
     if returned > 0 {
       logger.notice(
         "deliveries in flight at the last stop returned to the queue",

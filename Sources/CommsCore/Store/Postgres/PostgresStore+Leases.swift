@@ -1,5 +1,9 @@
 import Foundation
 
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// Leases shared by several nodes: each due delivery is taken by one node
 /// (`FOR UPDATE SKIP LOCKED`), and a dead node's leases run out and go back.
 extension PostgresStore {
@@ -110,18 +114,49 @@ extension PostgresStore {
   /// so `all` (every lease, as the only daemon on an SQLite store may at
   /// start) is refused: a running node's leases are its own.
   public func reclaimLeases(now: Date, all: Bool) async throws -> Int {
+    try await putBack(
+      where: "lease_until < $2", [Timestamp.format(now)], at: now, reason: "lease expired")
+  }
+
+  /// At a node's start: the leases of earlier runs of commsd on this host
+  /// (`host:pid` owners whose process is gone — a crash, a restart) go back
+  /// at once rather than when they run out; those of live processes stay.
+  public func reclaimLeases(ofEndedProcessesOn host: String, now: Date) async throws -> Int {
+    let owners = try await read { reader in
+      try reader.strings(
+        "SELECT DISTINCT lease_owner FROM deliveries WHERE state = 'sending' AND lease_owner LIKE ?",
+        [
+          host.replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
+            + ":%"
+        ])
+    }
+    let ended = owners.filter { owner in
+      guard let pid = owner.split(separator: ":").last.flatMap({ Int32($0) }) else { return false }
+      return pid != getpid() && kill(pid, 0) != 0 && errno == ESRCH
+    }
+    guard !ended.isEmpty else { return 0 }
+    return try await putBack(
+      where: "lease_owner = ANY($2::text[])", [PostgresArray.text(ended)], at: now,
+      reason: "the node that held it ended (restarted on this host)")
+  }
+
+  /// Puts `sending` deliveries matching `condition` (with `$2 …`) back in
+  /// the queue, one event each; those withdrawn meanwhile end and free
+  /// their waiters. Rows another node is returning now are skipped.
+  private func putBack(
+    where condition: String, _ parameters: [String], at now: Date, reason: String
+  ) async throws -> Int {
     try await pool.write { transaction in
-      let nowText = Timestamp.format(now)
       let rows = try transaction.query(
         """
-        WITH expired AS (
-          SELECT id FROM deliveries WHERE state = 'sending' AND lease_until < $1
+        WITH taken AS (
+          SELECT id FROM deliveries WHERE state = 'sending' AND \(condition)
           FOR UPDATE SKIP LOCKED)
         UPDATE deliveries SET state = COALESCE(withdrawn, 'ready'), lease_owner = NULL,
           lease_until = NULL, updated_at = $1
-        FROM expired WHERE deliveries.id = expired.id
+        FROM taken WHERE deliveries.id = taken.id
         RETURNING deliveries.id, deliveries.message_id, deliveries.withdrawn
-        """, [nowText])
+        """, [Timestamp.format(now)] + parameters)
       for row in rows {
         if (row[2] as String?) != nil {
           try Self.releaseWaiters(transaction, of: row[0], delivered: nil, at: now)
@@ -130,7 +165,7 @@ extension PostgresStore {
           AuditEvent(
             kind: "delivery.lease_returned", at: now, messageID: MessageID(rawValue: row[1]),
             deliveryID: DeliveryID(rawValue: row[0]), actor: "commsd",
-            detail: ["reason": "lease expired"]))
+            detail: ["reason": reason]))
       }
       if !rows.isEmpty { transaction.notify(.work) }
       return rows.count
