@@ -41,8 +41,9 @@ install:
 	scripts/install.sh
 
 ## make bench: install the sinks and peers, build commsd in release mode
-## (.build-bench) and the C references, run the benchmarks of issue 3 against
-## loopback sinks, print a table and write BENCHMARKS.md (about 10 minutes).
+## (.build-bench) and the C references, run the benchmarks against loopback
+## sinks (with scale-out on a throw-away PostgreSQL cluster: one node, two
+## nodes, beside SQLite), print a table and write BENCHMARKS.md (about 15 minutes).
 ## BENCH_ARGS=--quick runs smaller counts; see python3 Benchmarks/bench.py -h.
 .PHONY: bench
 bench:
