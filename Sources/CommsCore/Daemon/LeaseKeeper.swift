@@ -7,9 +7,18 @@ import Logging
 /// keepers never return the same lease twice (the store skips rows another
 /// keeper holds).
 struct LeaseKeeper: Sendable {
+  init(store: any Store, clock: any WallClock, logger: Logger) {
+    self.store = store
+    self.clock = clock
+    self.logger = logger
+    errors = RepeatedErrorLog(logger: logger)
+  }
+
   let store: any Store
   let clock: any WallClock
   let logger: Logger
+  /// Errors of a store that is away, logged once per 10 s with a count.
+  let errors: RepeatedErrorLog
   /// How often to look: a dead node's deliveries wait at most their lease plus this.
   var interval: Duration = .seconds(1)
 
@@ -23,7 +32,7 @@ struct LeaseKeeper: Sendable {
             metadata: ["count": "\(returned)"])
         }
       } catch {
-        logger.error("cannot return expired leases", metadata: ["error": "\(error)"])
+        errors.error("cannot return expired leases", error)
       }
       try? await Task.sleep(for: interval)
     }

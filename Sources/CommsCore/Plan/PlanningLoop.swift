@@ -16,6 +16,8 @@ public final class PlanningLoop: Sendable {
   let clock: any WallClock
   let pollInterval: Duration
   let logger: Logger
+  /// Errors of a store that is away, logged once per 10 s with a count.
+  let errors: RepeatedErrorLog
   /// Rung by the wake socket when a CLI or API call accepted a message.
   public let doorbell: Doorbell
   /// Called after deliveries were planned.
@@ -39,6 +41,7 @@ public final class PlanningLoop: Sendable {
     self.doorbell = doorbell
     self.planned = planned
     self.logger = logger
+    errors = RepeatedErrorLog(logger: logger)
   }
 
   /// Asks `run()` to return after the message it is planning.
@@ -55,7 +58,7 @@ public final class PlanningLoop: Sendable {
         let count = try await store.planningTurn { try await planPending() } ?? 0
         if count > 0 { continue }
       } catch {
-        logger.error("planning failed", metadata: ["error": "\(error)"])
+        errors.error("planning failed", error)
       }
       await doorbell.wait(timeout: pollInterval)
     }

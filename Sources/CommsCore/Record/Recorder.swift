@@ -12,6 +12,8 @@ public final class Recorder: Sendable {
   let clock: any WallClock
   let batchLimit: Int
   let logger: Logger
+  /// Errors of a store that is away, logged once per 10 s with a count.
+  let errors: RepeatedErrorLog
   private let pending = Mutex<[AttemptRecord]>([])
   private let doorbell = Doorbell()
   private let stopping = Atomic<Bool>(false)
@@ -32,6 +34,7 @@ public final class Recorder: Sendable {
     self.batchLimit = batchLimit
     self.written = written
     self.logger = logger
+    errors = RepeatedErrorLog(logger: logger)
   }
 
   /// The record for one attempt's result: which state it leads to, and when a
@@ -121,9 +124,8 @@ public final class Recorder: Sendable {
         } catch {
           // The transfer happened; losing its record would re-send it. Keep
           // trying: a busy or full disk must not turn into lost outcomes.
-          logger.error(
-            "cannot write outcomes, retrying",
-            metadata: ["error": "\(error)", "count": "\(batch.count)"])
+          errors.error(
+            "cannot write outcomes, retrying", error, metadata: ["count": "\(batch.count)"])
           try? await Task.sleep(for: delay)
           delay = min(delay * 2, .seconds(5))
         }

@@ -48,6 +48,8 @@ public final class Dispatcher: Sendable {
   let recorder: Recorder
   let clock: any WallClock
   let logger: Logger
+  /// Errors of a store that is away, logged once per 10 s with a count.
+  let errors: RepeatedErrorLog
   /// Rung when new deliveries were planned, outcomes written, or slots freed.
   public let doorbell: Doorbell
   private let messages = MessageCache(capacity: 256)
@@ -73,6 +75,7 @@ public final class Dispatcher: Sendable {
     self.doorbell = doorbell
     self.clock = clock
     self.logger = logger
+    errors = RepeatedErrorLog(logger: logger)
     var limits: [String: Int] = [:]
     var gates: [String: TargetGate] = [:]
     for (name, endpoint) in configuration.endpoints {
@@ -397,7 +400,7 @@ public final class Dispatcher: Sendable {
         owner: owner, now: now, until: now.addingTimeInterval(settings.leaseDuration.seconds),
         limit: limit, excluding: excluded)
     } catch {
-      logger.error("cannot lease deliveries", metadata: ["error": "\(error)"])
+      errors.error("cannot lease deliveries", error)
       return []
     }
   }
