@@ -2,7 +2,7 @@ import CPostgres
 import GRDB
 
 /// A row as either store returned it, its values read by type as GRDB reads
-/// SQLite's, so the same row readers (`SQLiteStore.message(from:)` …) serve
+/// SQLite's, so the same row readers (`StoreRows.message(from:)` …) serve
 /// both stores.
 struct StoredRow: TableRow {
   let values: [DatabaseValue]
