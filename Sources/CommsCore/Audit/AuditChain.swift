@@ -77,6 +77,24 @@ public enum AuditChain {
     case broken(sequence: Int64, kind: String, reason: String)
   }
 
+  /// Walks the whole chain, a page at a time (`page(after)` gives the links
+  /// after a sequence number, in order; empty at the end), and names the
+  /// first event that was altered, removed or reordered.
+  static func verify(pages page: (_ after: Int64) throws -> [Link]) rethrows -> Verdict {
+    var previous: (sequence: Int64, hash: String) = (0, genesis)
+    var count = 0
+    while true {
+      let links = try page(previous.sequence)
+      guard let last = links.last else { break }
+      if let (link, reason) = firstProblem(in: links, after: previous) {
+        return .broken(sequence: link.sequence, kind: link.kind, reason: reason)
+      }
+      count += links.count
+      previous = (last.sequence, last.hash)
+    }
+    return .intact(events: count, headSequence: previous.sequence, headHash: previous.hash)
+  }
+
   /// Checks `links` (in sequence order) against `previous` (the link before
   /// the first one). Returns the first problem, or nil.
   public static func firstProblem(

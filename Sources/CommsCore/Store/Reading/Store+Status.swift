@@ -85,6 +85,22 @@ extension Store {
     }
   }
 
+  /// Events from `since` (inclusive) to `until` (exclusive), in sequence
+  /// order, a page at a time after `sequence` (`audit export`, the API).
+  public func auditLinks(since: Date, until: Date?, after sequence: Int64, limit: Int)
+    async throws -> [AuditChain.Link]
+  {
+    try await read { reader in
+      try reader.rows(
+        """
+        \(StoreRows.linkColumns) WHERE seq > ?1 AND at >= ?2
+          AND (CAST(?3 AS TEXT) IS NULL OR at < ?3)
+        ORDER BY seq LIMIT ?4
+        """, [sequence, Timestamp.format(since), until.map(Timestamp.format), limit]
+      ).map(StoreRows.link(from:))
+    }
+  }
+
   /// Deliveries waiting to go, held, and leased (in flight), each counted
   /// on its partial index (for systemd's STATUS line).
   public func queueCounts() async throws -> (queued: Int, held: Int, inFlight: Int) {
