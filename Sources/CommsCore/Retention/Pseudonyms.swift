@@ -49,6 +49,32 @@ public struct RetentionOutcome: Sendable, Equatable {
 }
 
 extension Store {
+  /// A retention pass as every store runs it: the candidates a hundred at a
+  /// time, each message rewritten by `pseudonymise` (which returns how many
+  /// deliveries and audit events it rewrote), then `cleanUp` once if any
+  /// was (SQLite empties its write-ahead log, PostgreSQL vacuums).
+  func retentionPass(
+    before cutoff: Date,
+    pseudonymise: (MessageID) async throws -> (deliveries: Int, auditEvents: Int),
+    cleanUp: () async throws -> Void
+  ) async throws -> RetentionOutcome {
+    var outcome = RetentionOutcome()
+    while true {
+      let candidates = try await read { reader in
+        try Self.retentionCandidates(reader, before: cutoff)
+      }
+      if candidates.isEmpty { break }
+      for id in candidates {
+        let done = try await pseudonymise(MessageID(rawValue: id))
+        outcome.messages += 1
+        outcome.deliveries += done.deliveries
+        outcome.auditEvents += done.auditEvents
+      }
+    }
+    if outcome.messages > 0 { try await cleanUp() }
+    return outcome
+  }
+
   /// Messages accepted before `cutoff`, not yet pseudonymised, whose
   /// deliveries are all final: the next hundred, oldest first.
   static func retentionCandidates(_ reader: StoreReader, before cutoff: Date) throws -> [String] {

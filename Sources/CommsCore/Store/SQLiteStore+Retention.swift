@@ -24,22 +24,10 @@ extension SQLiteStore {
   public func applyRetention(
     before cutoff: Date, hash: KeyedHash, at now: Date, period: String
   ) async throws -> RetentionOutcome {
-    var outcome = RetentionOutcome()
-    while true {
-      let candidates = try await read { reader in
-        try Self.retentionCandidates(reader, before: cutoff)
-      }
-      if candidates.isEmpty { break }
-      for id in candidates {
-        let done = try await pseudonymise(
-          MessageID(rawValue: id), hash: hash, at: now, period: period)
-        outcome.messages += 1
-        outcome.deliveries += done.deliveries
-        outcome.auditEvents += done.auditEvents
-      }
-    }
-    if outcome.messages > 0 { try await emptyWriteAheadLog() }
-    return outcome
+    try await retentionPass(
+      before: cutoff,
+      pseudonymise: { try await pseudonymise($0, hash: hash, at: now, period: period) },
+      cleanUp: { try await emptyWriteAheadLog() })
   }
 
   /// One message, in steps of `retentionStep` deliveries; the last step also

@@ -13,33 +13,15 @@ extension PostgresStore {
     before cutoff: Date, hash: KeyedHash, at now: Date, period: String
   ) async throws -> RetentionOutcome {
     try await turns.turn(.retention) {
-      try await retentionPass(before: cutoff, hash: hash, at: now, period: period)
+      try await retentionPass(
+        before: cutoff,
+        pseudonymise: { try await pseudonymise($0, hash: hash, at: now, period: period) },
+        cleanUp: {
+          try await pool.withConnection { connection in
+            _ = try connection.execute("VACUUM messages, deliveries, audit_events")
+          }
+        })
     } ?? RetentionOutcome()
-  }
-
-  private func retentionPass(
-    before cutoff: Date, hash: KeyedHash, at now: Date, period: String
-  ) async throws -> RetentionOutcome {
-    var outcome = RetentionOutcome()
-    while true {
-      let candidates = try await read { reader in
-        try Self.retentionCandidates(reader, before: cutoff)
-      }
-      if candidates.isEmpty { break }
-      for id in candidates {
-        let done = try await pseudonymise(
-          MessageID(rawValue: id), hash: hash, at: now, period: period)
-        outcome.messages += 1
-        outcome.deliveries += done.deliveries
-        outcome.auditEvents += done.auditEvents
-      }
-    }
-    if outcome.messages > 0 {
-      try await pool.withConnection { connection in
-        try connection.execute("VACUUM messages, deliveries, audit_events")
-      }
-    }
-    return outcome
   }
 
   /// One message, in steps of `SQLiteStore.retentionStep` deliveries; the
