@@ -18,6 +18,18 @@ enum FallbackContact {
     return next
   }
 
+  /// `recipient.unreachable`: `dead` was the last of `contacts`.
+  static func unreachable(
+    _ dead: Delivery, contacts: Int, outcome: AttemptRecord, actor: String
+  ) -> AuditEvent {
+    var detail = ["recipient": dead.recipientID, "contacts_tried": String(contacts)]
+    if outcome.statusCode != 0 { detail["status"] = String(outcome.statusCode) }
+    return AuditEvent(
+      kind: "recipient.unreachable", at: outcome.at, messageID: dead.messageID,
+      deliveryID: dead.id, actor: actor, detail: detail,
+      personal: ["reason": outcome.error ?? "failed"])
+  }
+
   /// The `delivery.fallback` event for `next`.
   static func event(_ next: Delivery, from dead: Delivery, at: Date, actor: String) -> AuditEvent {
     AuditEvent(

@@ -142,15 +142,7 @@ public final class SQLiteStore: Store {
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """
     ).execute(
-      arguments: [
-        message.id.rawValue, message.idempotencyKey, fingerprint, message.sender.kind.rawValue,
-        message.sender.name, message.sender.origin, JSONCoding.string(message.audiences),
-        message.priority.rawValue, message.kind.rawValue, JSONCoding.string(message.contents),
-        message.defaultLanguage, Timestamp.format(message.acceptedAt),
-        JSONCoding.string(message.filter), message.supersedes?.rawValue,
-        message.expiresAt.map(Timestamp.format), message.mode.rawValue, message.cap?.sender,
-        message.cap?.identifier, message.cap?.sent, message.retractionOf?.rawValue,
-      ])
+      arguments: StatementArguments(StoreRows.storedValues(of: message, fingerprint: fingerprint)))
     let numbers = try Self.numberBulletins(db, message: message)
     try Self.insertAudit(db, .accepted(message, bulletins: numbers))
     return .accepted(message.id)
@@ -388,14 +380,9 @@ public final class SQLiteStore: Store {
     let contacts = try JSONCoding.decoder().decode(
       [Contact].self, from: Data((row[StoreRows.deliveryColumnCount] as String).utf8))
     guard let next = FallbackContact.next(after: dead, contacts: contacts, at: outcome.at) else {
-      var detail = ["recipient": dead.recipientID, "contacts_tried": String(contacts.count)]
-      if outcome.statusCode != 0 { detail["status"] = String(outcome.statusCode) }
       try insertAudit(
         db,
-        AuditEvent(
-          kind: "recipient.unreachable", at: outcome.at, messageID: dead.messageID,
-          deliveryID: dead.id, actor: owner,
-          detail: detail, personal: ["reason": outcome.error ?? "failed"]))
+        FallbackContact.unreachable(dead, contacts: contacts.count, outcome: outcome, actor: owner))
       return
     }
     try insertDelivery(db, next, now: Timestamp.format(outcome.at))

@@ -1,4 +1,5 @@
 import Foundation
+import PostgresTestSupport
 
 /// Where the repository and the built `commsd` are, from this file's path.
 enum Paths {
@@ -125,20 +126,4 @@ final class Receiver: @unchecked Sendable {
 }
 
 /// A free TCP port on loopback (nobody listens there once this returns).
-func freePort() throws -> Int {
-  let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-  defer { close(fd) }
-  var address = sockaddr_in()
-  address.sin_family = sa_family_t(AF_INET)
-  address.sin_addr.s_addr = inet_addr("127.0.0.1")
-  address.sin_port = 0
-  var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-  let bound = withUnsafeMutablePointer(to: &address) {
-    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer -> Int32 in
-      guard bind(fd, pointer, length) == 0 else { return -1 }
-      return getsockname(fd, pointer, &length)
-    }
-  }
-  guard bound == 0 else { throw TestFailure("cannot find a free port") }
-  return Int(UInt16(bigEndian: address.sin_port))
-}
+func freePort() throws -> Int { try TestPostgres.freePort() }

@@ -94,13 +94,8 @@ extension PostgresStore {
     let contacts = try JSONCoding.decoder().decode(
       [Contact].self, from: Data((row[StoreRows.deliveryColumnCount] as String).utf8))
     guard let next = FallbackContact.next(after: dead, contacts: contacts, at: outcome.at) else {
-      var detail = ["recipient": dead.recipientID, "contacts_tried": String(contacts.count)]
-      if outcome.statusCode != 0 { detail["status"] = String(outcome.statusCode) }
       transaction.audit(
-        AuditEvent(
-          kind: "recipient.unreachable", at: outcome.at, messageID: dead.messageID,
-          deliveryID: dead.id, actor: owner,
-          detail: detail, personal: ["reason": outcome.error ?? "failed"]))
+        FallbackContact.unreachable(dead, contacts: contacts.count, outcome: outcome, actor: owner))
       return
     }
     try insertDelivery(transaction, next, now: Timestamp.format(outcome.at))

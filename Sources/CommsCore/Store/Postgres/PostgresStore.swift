@@ -85,16 +85,7 @@ public final class PostgresStore: Store {
         audiences, priority, kind, contents, default_language, accepted_at, filter, supersedes,
         expires_at, mode, cap_sender, cap_identifier, cap_sent, retraction_of)
       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
-      """,
-      [
-        message.id.rawValue, message.idempotencyKey, fingerprint, message.sender.kind.rawValue,
-        message.sender.name, message.sender.origin, JSONCoding.string(message.audiences),
-        message.priority.rawValue, message.kind.rawValue, JSONCoding.string(message.contents),
-        message.defaultLanguage, Timestamp.format(message.acceptedAt),
-        JSONCoding.string(message.filter), message.supersedes?.rawValue,
-        message.expiresAt.map(Timestamp.format), message.mode.rawValue, message.cap?.sender,
-        message.cap?.identifier, message.cap?.sent, message.retractionOf?.rawValue,
-      ])
+      """, StoreRows.storedValues(of: message, fingerprint: fingerprint))
     let numbers = try numberBulletins(transaction, message: message)
     transaction.audit(.accepted(message, bulletins: numbers))
     transaction.notify(.plan)

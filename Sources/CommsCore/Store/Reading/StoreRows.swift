@@ -10,6 +10,22 @@ enum StoreRows {
       cap_identifier, cap_sent, retraction_of FROM messages
     """
 
+  /// The values of `INSERT INTO messages (id, idempotency_key, fingerprint,
+  /// sender_kind, sender_name, sender_origin, audiences, priority, kind,
+  /// contents, default_language, accepted_at, filter, supersedes, expires_at,
+  /// mode, cap_sender, cap_identifier, cap_sent, retraction_of)`, in that order.
+  static func storedValues(of message: Message, fingerprint: String) -> [String?] {
+    [
+      message.id.rawValue, message.idempotencyKey, fingerprint, message.sender.kind.rawValue,
+      message.sender.name, message.sender.origin, JSONCoding.string(message.audiences),
+      message.priority.rawValue, message.kind.rawValue, JSONCoding.string(message.contents),
+      message.defaultLanguage, Timestamp.format(message.acceptedAt),
+      JSONCoding.string(message.filter), message.supersedes?.rawValue,
+      message.expiresAt.map(Timestamp.format), message.mode.rawValue, message.cap?.sender,
+      message.cap?.identifier, message.cap?.sent, message.retractionOf?.rawValue,
+    ]
+  }
+
   static let deliveryColumns = """
     id, message_id, recipient_id, recipient_name, audience, channel, endpoint, address, contact_index,
     language, priority, state, due_at, attempts, created_at, last_error, bulletin, updates_bulletin
