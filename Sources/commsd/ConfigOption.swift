@@ -20,7 +20,8 @@ struct ConfigOption: ParsableArguments {
   }
 }
 
-/// Writes a line to standard error.
+/// Writes a line to standard error, with any control character from outside
+/// (a key, a value, a request field) escaped so it cannot move the cursor.
 func printError(_ text: String) {
-  FileHandle.standardError.write(Data((text + "\n").utf8))
+  FileHandle.standardError.write(Data((Printable.lines(text) + "\n").utf8))
 }

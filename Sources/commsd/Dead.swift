@@ -71,7 +71,13 @@ struct Dead: AsyncParsableCommand {
         throw ExitCode(65)
       }
       let store = try StoreAccess.open(configPath: options.config, command: "commsd dead retry")
-      let retried = try await store.retryDead(id, actor: OperatorIdentity.current(), at: Date())
+      let retried: [String]
+      do {
+        retried = try await store.retryDead(id, actor: OperatorIdentity.current(), at: Date())
+      } catch StoreError.refused(_, let reason) {
+        printError("commsd dead retry: \(reason)")
+        throw ExitCode(65)
+      }
       if let configuration = try? options.load() {
         WakeSocket.ring(path: configuration.wakeSocketPath)
       }

@@ -77,7 +77,8 @@ extension EndToEnd {
           result.stderr.contains("\(path):\(index + 1): retry.first_delay: expected a duration"),
           "\(result.stderr)")
         #expect(result.stderr.contains("unknown audience \"firemen\""))
-        #expect(result.stderr.contains("\"not-an-address\""))
+        #expect(result.stderr.contains("a contact is not a valid email address"))
+        #expect(!result.stderr.contains("not-an-address"), "contacts are not repeated")
       }
     }
 

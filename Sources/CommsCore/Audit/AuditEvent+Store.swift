@@ -93,3 +93,14 @@ extension Cancellation {
     return nil
   }
 }
+
+extension StoreError {
+  /// Why a dead letter of a pseudonymised message is not retried: its
+  /// contacts are keyed hashes, and `hmac-sha256:…` must not reach a gateway.
+  static func pseudonymisedRetry(_ id: String, at: String) -> StoreError {
+    .refused(
+      field: "id",
+      "\(id) belongs to a message whose personal data was replaced by keyed hashes at \(at) (retention period): nobody can be reached by it; send a new message instead"
+    )
+  }
+}

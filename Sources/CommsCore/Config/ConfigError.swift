@@ -14,8 +14,13 @@ public struct ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
     self.message = message
   }
 
+  /// One line for a person: the file name, key and message as found, with
+  /// any control character in them (a key can be any quoted TOML string)
+  /// escaped, so an error cannot rewrite the terminal or the journal.
   public var description: String {
-    key.isEmpty ? "\(file):\(line): \(message)" : "\(file):\(line): \(key): \(message)"
+    let text =
+      key.isEmpty ? "\(file):\(line): \(message)" : "\(file):\(line): \(key): \(message)"
+    return Printable.quoted(text, limit: 1000)
   }
 }
 

@@ -1,6 +1,11 @@
 import Foundation
 
 /// Reads a contact as written in configuration and recipient lists.
+///
+/// A refusal never quotes the contact: it is a person's phone number or
+/// address, and the reason goes to the journal and the audit chain
+/// (`config.refused`), which personal data must not reach. File, line and
+/// column (and the contact's place in the cell) find it.
 public enum ContactParser {
   /// `ENDPOINT:ADDRESS` when ENDPOINT is a configured webhook endpoint;
   /// otherwise an email address (optionally `mailto:`-prefixed).
@@ -12,28 +17,34 @@ public enum ContactParser {
       let rest = String(trimmed[trimmed.index(after: colon)...])
       if endpoints.contains(scheme) {
         guard !rest.contains(where: { $0.isNewline }) else {
-          return .failure(ContactError("the contact \"\(text)\" contains a line break"))
+          return .failure(ContactError("a contact contains a line break"))
         }
         return .success(.webhook(endpoint: scheme, address: rest))
       }
-      if scheme == "mailto" { return parseEmail(rest, original: text) }
+      if scheme == "mailto" { return parseEmail(rest) }
       if !rest.contains("@") {
+        // An endpoint's name is configuration, not a person's: named when it
+        // looks like one, so the operator sees which endpoint is missing.
+        let named =
+          ConfigurationReader.isValidName(scheme) && scheme.count <= 32
+          ? "endpoint \"\(scheme)\" (configure [endpoints.\(scheme)])"
+          : "endpoint before its colon"
         return .failure(
           ContactError(
-            "the contact \"\(text)\" names no configured endpoint \"\(scheme)\" (configure [endpoints.\(scheme)]) and is not an email address"
-          ))
+            "a contact names no configured \(named) and is not an email address"))
       }
     }
-    return parseEmail(trimmed, original: text)
+    return parseEmail(trimmed)
   }
 
-  private static func parseEmail(_ text: String, original: String) -> Result<Contact, ContactError>
-  {
+  private static func parseEmail(_ text: String) -> Result<Contact, ContactError> {
     do {
       let address = try EmailAddress(address: text)
       return .success(.email(address: address.address))
+    } catch EmailCompositionError.invalidAddress(_, let reason) {
+      return .failure(ContactError("a contact is not a valid email address: \(reason)"))
     } catch {
-      return .failure(ContactError("\"\(original)\" is not a valid email address: \(error)"))
+      return .failure(ContactError("a contact is not a valid email address"))
     }
   }
 }

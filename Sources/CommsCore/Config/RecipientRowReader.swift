@@ -99,7 +99,7 @@ struct RecipientRowReader {
       case .success(.webhook(endpoint: "sms", let address)) where !Self.isPhoneNumber(address):
         fail(
           header.contacts,
-          "invalid phone number \"\(address)\" in \"\(text)\"; write it as + and 8–15 digits (E.164), "
+          "invalid phone number in a contact; write it as + and 8–15 digits (E.164), "
             + "e.g. sms:+4512345678")
       case .success(let contact): contacts.append(contact)
       case .failure(let reason): fail(header.contacts, reason.description)
@@ -133,7 +133,7 @@ struct RecipientRowReader {
     for column in header.unnamed where !cells[column].isEmpty {
       fail(
         column,
-        "the cell \"\(cells[column])\" is in column \(column + 1), which has no name in the header; "
+        "a cell is in column \(column + 1), which has no name in the header; "
           + "name the column or empty the cell")
     }
     var attributes: [String: String] = [:]

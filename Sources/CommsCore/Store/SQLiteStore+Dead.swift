@@ -9,6 +9,18 @@ extension SQLiteStore {
   public func retryDead(_ id: String, actor: Sender, at now: Date) async throws -> [String] {
     try await pool.write { db in
       let nowText = Timestamp.format(now)
+      // A pseudonymised message's contacts are keyed hashes: sending it again
+      // would hand `hmac-sha256:…` to a gateway. Refused, not skipped.
+      if let at = try String.fetchOne(
+        db,
+        sql: """
+          SELECT m.pseudonymised_at FROM messages m
+          WHERE m.pseudonymised_at IS NOT NULL AND (m.id = ?1 OR m.id IN (
+            SELECT message_id FROM deliveries WHERE id = ?1))
+          """, arguments: [id])
+      {
+        throw StoreError.pseudonymisedRetry(id, at: at)
+      }
       let rows = try Row.fetchAll(
         db,
         sql: """
@@ -22,7 +34,7 @@ extension SQLiteStore {
                 AND later.contact_index > deliveries.contact_index)
             AND EXISTS (
               SELECT 1 FROM messages m WHERE m.id = deliveries.message_id
-                AND m.cancelled_at IS NULL
+                AND m.cancelled_at IS NULL AND m.pseudonymised_at IS NULL
                 AND (m.expires_at IS NULL OR m.expires_at > ?1)
                 AND NOT EXISTS (SELECT 1 FROM messages n WHERE n.supersedes = m.id))
           RETURNING id, message_id, attempts
@@ -38,4 +50,5 @@ extension SQLiteStore {
       return rows.map { $0[0] as String }
     }
   }
+
 }

@@ -102,12 +102,14 @@ import Testing
     #expect(
       found.contains {
         $0.contains(
-          ":20: recipients[1].contacts: the contact \"teams:channel\" names no configured endpoint")
+          ":20: recipients[1].contacts: a contact names no configured endpoint \"teams\"")
       })
     #expect(
       found.contains {
-        $0.contains(":20: recipients[1].contacts: \"not an address\" is not a valid email address")
+        $0.contains(":20: recipients[1].contacts: a contact is not a valid email address")
       })
+    // The contacts are a person's: not quoted, since errors reach the journal and the audit.
+    #expect(!found.contains { $0.contains("teams:channel") || $0.contains("not an address") })
   }
 
   @Test func duplicateRecipientIdIsRefused() {
