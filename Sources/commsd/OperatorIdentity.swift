@@ -5,18 +5,15 @@ import Foundation
   import Glibc
 #endif
 
-/// Who runs a CLI command: the login behind `sudo` if any, else the
-/// effective user, on this host. Recorded with every message sent.
+/// Who runs a CLI command on this host: the effective user, and the person
+/// behind a `sudo` as the kernel's login uid tells it (see `OperatorName`;
+/// `SUDO_USER` alone is recorded as a claim). Recorded with every message
+/// sent and every audited command.
 enum OperatorIdentity {
   static func current() -> Sender {
-    let environment = ProcessInfo.processInfo.environment
-    var name = "uid\(geteuid())"
-    if let entry = getpwuid(geteuid()), let login = entry.pointee.pw_name {
-      name = String(cString: login)
-    }
-    if let sudoUser = environment["SUDO_USER"], !sudoUser.isEmpty, sudoUser != name {
-      name = "\(sudoUser) (sudo as \(name))"
-    }
+    let name = OperatorName.make(
+      account: geteuid(), loginUID: OperatorName.loginUID(ofProcess: "self"),
+      claimedPerson: ProcessInfo.processInfo.environment["SUDO_USER"])
     return Sender(kind: .cli, name: name, origin: ProcessInfo.processInfo.hostName)
   }
 }

@@ -25,7 +25,7 @@ struct DaemonIntake: Sendable {
   func accept(_ request: IntakeWire.Request, from peer: PeerCredentials) async
     -> IntakeWire.Response
   {
-    let operatorName = peer.operatorName(claimed: request.claimedName)
+    let operatorName = peer.operatorName(claimedPerson: request.claimedPerson)
     let host = ProcessInfo.processInfo.hostName
     // A CAP alert is recorded as the alert's sender's, fed in by this operator.
     let sender =

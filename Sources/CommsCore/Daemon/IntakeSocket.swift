@@ -12,18 +12,15 @@ public struct PeerCredentials: Sendable, Equatable {
   public var uid: UInt32
 
   /// The login name of `uid`, or `uid1234` when it has none.
-  public var userName: String {
-    if let entry = getpwuid(uid), let name = entry.pointee.pw_name { return String(cString: name) }
-    return "uid\(uid)"
-  }
+  public var userName: String { OperatorName.userName(uid) }
 
-  /// The operator to record: the client's claim (e.g. "anna (sudo as
-  /// commsd)") when it agrees with the kernel's account of the peer, else
-  /// the peer's own login name.
-  public func operatorName(claimed: String) -> String {
-    let login = userName
-    if claimed == login || claimed.hasSuffix("(sudo as \(login))") { return claimed }
-    return login
+  /// The operator to record, from the kernel's account of the peer (its
+  /// uid, and the login uid behind a `sudo`); see `OperatorName`. The
+  /// client's own claim counts only as a claim.
+  public func operatorName(claimedPerson: String?) -> String {
+    OperatorName.make(
+      account: uid, loginUID: OperatorName.loginUID(ofProcess: String(pid)),
+      claimedPerson: claimedPerson)
   }
 }
 

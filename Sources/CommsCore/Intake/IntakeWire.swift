@@ -16,9 +16,13 @@ public enum IntakeWire {
     public var expiresAt: Date?
     public var mode: MessageMode
     public var cap: CAPIdentity?
-    /// The name the client gives for its operator (e.g. the login behind sudo);
-    /// used only if it agrees with the peer credentials.
+    /// The name the client gives for its operator. Not trusted: the daemon
+    /// names the operator from the peer credentials (`OperatorName`); kept
+    /// so that clients of the version before can still talk to this daemon.
     public var claimedName: String
+    /// The person the client says is behind a `sudo` (its `SUDO_USER`):
+    /// recorded as an unverified claim where the kernel has no login uid.
+    public var claimedPerson: String?
 
     public init(_ request: SendRequest) {
       audiences = request.audiences
@@ -32,6 +36,7 @@ public enum IntakeWire {
       mode = request.mode
       cap = request.cap
       claimedName = request.sender.name
+      claimedPerson = ProcessInfo.processInfo.environment["SUDO_USER"]
     }
 
     public func sendRequest(sender: Sender) -> SendRequest {
