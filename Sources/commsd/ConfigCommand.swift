@@ -19,6 +19,10 @@ struct ConfigCommand: AsyncParsableCommand {
     func run() async throws {
       let configuration = try options.load()
       let directory = configuration.directory
+      // Valid but unsafe: said on standard error, and the exit stays 0.
+      for warning in ConfigurationWarnings.of(configuration) {
+        printError("\(configuration.file): warning: \(warning)")
+      }
       if json {
         var members: [String: String] = [
           "file": configuration.file, "sha256": configuration.hash,

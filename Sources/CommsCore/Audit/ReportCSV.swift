@@ -46,14 +46,20 @@ public enum ReportCSV {
   static func seconds(_ value: Double) -> String { String(format: "%.3f", value) }
 
   /// A field quoted when it holds a comma, quote or line break; quotes doubled.
-  /// A field that a spreadsheet would take for a formula (`=`, `+`, `-`, `@`
-  /// first) gets a leading apostrophe, since names come from recipient lists.
+  /// A field that a spreadsheet would take for a formula (`=`, `+`, `-`, `@`,
+  /// TAB or CR first, as OWASP lists them) gets a leading apostrophe, since
+  /// names and texts come from recipient lists and requests. Looked at as
+  /// scalars: `"\r\n"` is one `Character`, and would slip past.
   public static func field(_ text: String) -> String {
     var text = text
-    if let first = text.first, "=+-@".contains(first), Double(text) == nil {
+    if let first = text.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first),
+      Double(text) == nil
+    {
       text = "'" + text
     }
-    guard text.contains(where: { $0 == "," || $0 == "\"" || $0.isNewline }) else { return text }
+    guard
+      text.unicodeScalars.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
+    else { return text }
     return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
   }
 }

@@ -53,12 +53,8 @@ public final class Daemon: Service {
         kind: "config.loaded", at: clock.now(), actor: owner,
         detail: ["file": configuration.file, "sha256": configuration.hash])
     ])
-    for endpoint in configuration.endpoints.values where !endpoint.verifyTLS {
-      logger.warning(
-        "TLS verification is off for an endpoint", metadata: ["endpoint": "\(endpoint.name)"])
-    }
-    for relay in configuration.relays.values where !relay.verifyTLS {
-      logger.warning("TLS verification is off for a relay", metadata: ["relay": "\(relay.name)"])
+    for warning in ConfigurationWarnings.of(configuration) {
+      logger.warning("unsafe setting", metadata: ["setting": "\(warning)"])
     }
 
     // Twice the transfer slots: flash may run a second set beside a full load.

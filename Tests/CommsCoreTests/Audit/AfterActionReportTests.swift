@@ -254,6 +254,10 @@ import Testing
     #expect(value(rows[2], "pending") == "1")
     #expect(ReportCSV.field("=SUM(A1)") == "'=SUM(A1)")
     #expect(ReportCSV.field("-12") == "-12")
+    // TAB and CR start formulas too (OWASP); "\r\n" is one Character in Swift.
+    #expect(ReportCSV.field("\t=1+1") == "'\t=1+1")
+    #expect(ReportCSV.field("\r\n=1+1") == "\"'\r\n=1+1\"")
+    #expect(ReportCSV.field("\r=1") == "\"'\r=1\"")
   }
 
   @Test func theTableIsAligned() async throws {
