@@ -97,20 +97,12 @@ struct AuditExport: AsyncParsableCommand {
     let store = try StoreAccess.open(configPath: options.config, command: "commsd audit export")
     let from = try time(since, option: "since")
     let to = try until.map { try time($0, option: "until") }
-    var after: Int64 = 0
-    var count = 0
-    if format == .csv {
-      print("seq,at,kind,message_id,delivery_id,actor,detail,prev_hash,hash,personal")
-    }
-    while true {
-      let page = try await store.auditLinks(since: from, until: to, after: after, limit: 5000)
-      guard let last = page.last else { break }
-      for link in page { print(line(link)) }
-      count += page.count
-      after = last.sequence
-    }
+    // Recorded before the first line is printed, so an export that is
+    // interrupted, or read by someone who then deletes the file, is on
+    // record all the same; it covers the events up to the head at this moment.
+    let through = try await store.auditHead()?.sequence ?? 0
     var detail = [
-      "since": Timestamp.format(from), "format": format.rawValue, "count": String(count),
+      "since": Timestamp.format(from), "format": format.rawValue, "through": String(through),
     ]
     if let to { detail["until"] = Timestamp.format(to) }
     try await store.appendAudit([
@@ -118,6 +110,17 @@ struct AuditExport: AsyncParsableCommand {
         kind: "audit.exported", at: Date(), actor: OperatorIdentity.current().description,
         detail: detail)
     ])
+    if format == .csv {
+      print("seq,at,kind,message_id,delivery_id,actor,detail,prev_hash,hash,personal")
+    }
+    var after: Int64 = 0
+    while after < through {
+      let page = try await store.auditLinks(since: from, until: to, after: after, limit: 5000)
+        .filter { $0.sequence <= through }
+      guard let last = page.last else { break }
+      for link in page { print(line(link)) }
+      after = last.sequence
+    }
   }
 
   private func line(_ link: AuditChain.Link) -> String {
@@ -129,27 +132,13 @@ struct AuditExport: AsyncParsableCommand {
     ]
     switch format {
     case .csv:
-      return fields.map { csvField($0.1) }.joined(separator: ",")
+      return fields.map { ReportCSV.field($0.1) }.joined(separator: ",")
     case .jsonl:
       return link.exportJSON
     }
   }
 
-  private func csvField(_ text: String) -> String {
-    guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else {
-      return text
-    }
-    return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-  }
-
   private func time(_ text: String, option: String) throws -> Date {
-    if let date = Timestamp.parse(text) { return date }
-    if let duration = DurationText.parse(text) {
-      return Date().addingTimeInterval(-duration.seconds)
-    }
-    printError(
-      "commsd audit export: \(option): \"\(text)\" is neither a time such as 2026-11-25T08:00:00+01:00 nor a duration such as 24h"
-    )
-    throw ExitCode(65)
+    try TimeArgument.date(text, option: option, command: "commsd audit export", direction: .back)
   }
 }

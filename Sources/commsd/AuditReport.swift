@@ -81,6 +81,13 @@ struct AuditReport: AsyncParsableCommand {
       if let to { detail["until"] = Timestamp.format(to) }
     }
     detail["messages"] = String(report.messages.count)
+    // Recorded before the report is written: the record of who looked at
+    // what does not depend on the output succeeding.
+    try await store.appendAudit([
+      AuditEvent(
+        kind: "audit.reported", at: now, messageID: messageID,
+        actor: OperatorIdentity.current().description, detail: detail)
+    ])
     let text: String
     switch format {
     case .table: text = ReportTable.render(report)
@@ -97,21 +104,9 @@ struct AuditReport: AsyncParsableCommand {
     } else {
       FileHandle.standardOutput.write(Data(text.utf8))
     }
-    try await store.appendAudit([
-      AuditEvent(
-        kind: "audit.reported", at: now, messageID: messageID,
-        actor: OperatorIdentity.current().description, detail: detail)
-    ])
   }
 
   private func time(_ text: String, option: String) throws -> Date {
-    if let date = Timestamp.parse(text) { return date }
-    if let duration = DurationText.parse(text) {
-      return Date().addingTimeInterval(-duration.seconds)
-    }
-    printError(
-      "commsd audit report: \(option): \"\(text)\" is neither a time such as 2026-11-25T08:00:00+01:00 nor a duration such as 24h"
-    )
-    throw ExitCode(65)
+    try TimeArgument.date(text, option: option, command: "commsd audit report", direction: .back)
   }
 }

@@ -30,13 +30,12 @@ struct AuditRetain: AsyncParsableCommand {
     let configuration = try options.load()
     let period: Duration
     if let olderThan {
-      guard let parsed = DurationText.parse(olderThan) else {
-        printError(
-          "commsd audit retain: older-than: expected a duration such as 30d or 12h, found \"\(olderThan)\""
-        )
+      switch DurationText.read(olderThan) {
+      case .success(let parsed): period = parsed
+      case .failure(let failure):
+        printError("commsd audit retain: older-than: \(DurationText.explain(failure, olderThan))")
         throw ExitCode(65)
       }
-      period = parsed
     } else if let configured = configuration.retention.period {
       period = configured
     } else {

@@ -203,14 +203,8 @@ struct Send: AsyncParsableCommand {
   /// `--expires` as a time: RFC 3339, or a duration from now (`90m`, `2h`).
   private func expiry() throws -> Date? {
     guard let expires else { return nil }
-    if let date = Timestamp.parse(expires) { return date }
-    if let duration = DurationText.parse(expires) {
-      return Date().addingTimeInterval(duration.seconds)
-    }
-    printError(
-      "commsd send: expires: \"\(expires)\" is neither a time such as 2026-11-25T18:00:00+01:00 nor a duration such as 2h"
-    )
-    throw ExitCode(65)
+    return try TimeArgument.date(
+      expires, option: "expires", command: "commsd send", direction: .ahead)
   }
 
   /// Subject and body per language: the default from --subject/--body(-file),

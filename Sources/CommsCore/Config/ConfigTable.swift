@@ -101,11 +101,24 @@ struct ConfigTable {
     return value
   }
 
-  mutating func duration(_ name: String) -> Duration? {
+  /// A duration such as `"30s"`, within `range` (by default anything up to
+  /// `DurationText.maximum`); a malformed, too long or out-of-range value
+  /// is recorded with file, line and key, never trapped on.
+  mutating func duration(
+    _ name: String, in range: ClosedRange<Duration> = .zero...DurationText.maximum
+  ) -> Duration? {
     guard let text = string(name) else { return nil }
-    guard let duration = DurationText.parse(text) else {
+    let duration: Duration
+    switch DurationText.read(text) {
+    case .success(let value): duration = value
+    case .failure(let failure):
+      fail(name, DurationText.explain(failure, text))
+      return nil
+    }
+    guard range.contains(duration) else {
       fail(
-        name, "expected a duration such as \"250ms\", \"5s\", \"30m\" or \"24h\", found \"\(text)\""
+        name,
+        "expected a duration from \(DurationText.format(range.lowerBound)) to \(DurationText.format(range.upperBound)), found \"\(Printable.quoted(text))\""
       )
       return nil
     }

@@ -244,7 +244,7 @@ struct ConfigurationReader {
     }
   }
 
-  /// `rate`, `burst`, `breaker_failures`, `breaker_open` of an endpoint or relay.
+  /// `rate`, `burst`, `breaker_failures`, `breaker_open`, `max_pause` of an endpoint or relay.
   func readGate(_ table: inout ConfigTable) -> TargetGate.Settings {
     var settings = TargetGate.Settings()
     settings.rate = table.number("rate", in: 0.01...1_000_000)
@@ -252,7 +252,12 @@ struct ConfigurationReader {
     if let failures = table.integer("breaker_failures", in: 1...1000) {
       settings.breakerFailures = failures
     }
-    if let open = table.duration("breaker_open") { settings.breakerOpenFor = open }
+    if let open = table.duration("breaker_open", in: .seconds(1)...(.seconds(86_400))) {
+      settings.breakerOpenFor = open
+    }
+    if let pause = table.duration("max_pause", in: .zero...(.seconds(86_400))) {
+      settings.maxPause = pause
+    }
     return settings
   }
 
@@ -260,10 +265,16 @@ struct ConfigurationReader {
     var settings = DispatchSettings()
     guard var table else { return settings }
     if let value = table.integer("max_in_flight", in: 1...4096) { settings.maxInFlight = value }
-    if let value = table.duration("poll_interval") { settings.pollInterval = value }
-    if let value = table.duration("lease") { settings.leaseDuration = value }
+    if let value = table.duration("poll_interval", in: .milliseconds(1)...(.seconds(3600))) {
+      settings.pollInterval = value
+    }
+    if let value = table.duration("lease", in: .seconds(1)...(.seconds(86_400))) {
+      settings.leaseDuration = value
+    }
     if let value = table.integer("record_batch", in: 1...10_000) { settings.recordBatch = value }
-    if let value = table.duration("stop_timeout") { settings.stopTimeout = value }
+    if let value = table.duration("stop_timeout", in: .zero...(.seconds(3600))) {
+      settings.stopTimeout = value
+    }
     table.rejectUnknownKeys()
     return settings
   }
@@ -271,10 +282,16 @@ struct ConfigurationReader {
   func readRetry(_ table: ConfigTable?) -> RetryPolicy {
     var policy = RetryPolicy()
     guard var table else { return policy }
-    if let value = table.duration("first_delay") { policy.firstDelay = value }
+    if let value = table.duration("first_delay", in: .zero...(.seconds(86_400))) {
+      policy.firstDelay = value
+    }
     if let value = table.number("factor", in: 1...10) { policy.factor = value }
-    if let value = table.duration("max_delay") { policy.maxDelay = value }
-    if let value = table.duration("give_up_after") { policy.giveUpAfter = value }
+    if let value = table.duration("max_delay", in: .seconds(1)...(.seconds(30 * 86_400))) {
+      policy.maxDelay = value
+    }
+    if let value = table.duration("give_up_after", in: .seconds(1)...(.seconds(366 * 86_400))) {
+      policy.giveUpAfter = value
+    }
     if let value = table.number("jitter", in: 0...1) { policy.jitter = value }
     table.rejectUnknownKeys()
     return policy
@@ -295,7 +312,7 @@ struct ConfigurationReader {
     let username = table.string("username")
     let password = secret(&table, "password")
     let concurrency = table.integer("concurrency", in: 1...256) ?? 4
-    let timeout = table.duration("timeout") ?? .seconds(30)
+    let timeout = table.duration("timeout", in: .seconds(1)...(.seconds(3600))) ?? .seconds(30)
     let verifyTLS = table.bool("verify_tls") ?? true
     let gate = readGate(&table)
     table.rejectUnknownKeys()
@@ -337,7 +354,7 @@ struct ConfigurationReader {
       }
     }
     let concurrency = table.integer("concurrency", in: 1...1024) ?? 8
-    let timeout = table.duration("timeout") ?? .seconds(10)
+    let timeout = table.duration("timeout", in: .seconds(1)...(.seconds(3600))) ?? .seconds(10)
     let verifyTLS = table.bool("verify_tls") ?? true
     let gate = readGate(&table)
     table.rejectUnknownKeys()

@@ -84,7 +84,9 @@ extension ConfigurationReader {
     }
     if let value = table.bool("urgent_in_quiet_hours") { policy.urgentInQuietHours = value }
     if let cap = table.integer("cap", in: 1...1000) { policy.cap = cap }
-    if let window = table.duration("cap_window") { policy.capWindow = window }
+    if let window = table.duration("cap_window", in: .seconds(1)...(.seconds(366 * 86_400))) {
+      policy.capWindow = window
+    }
     if let slots = table.strings("digest") {
       var minutes: [Int] = []
       for (text, line) in slots {
@@ -97,7 +99,9 @@ extension ConfigurationReader {
       }
       policy.digestSlots = minutes.sorted()
     }
-    if let gap = table.duration("min_gap") { policy.minimumGap = gap }
+    if let gap = table.duration("min_gap", in: .zero...(.seconds(366 * 86_400))) {
+      policy.minimumGap = gap
+    }
     table.rejectUnknownKeys()
     return policy
   }

@@ -12,17 +12,13 @@ extension ConfigurationReader {
       } else {
         table.fail(
           "period",
-          "expected a duration of at least 1h such as \"180d\" (personal data is needed while messages go out), found \"\(text)\""
+          "expected a duration from 1h to 3660d such as \"180d\" (personal data is needed while messages go out), found \"\(Printable.quoted(text))\""
         )
       }
     }
     if let file = table.string("key_file") { settings.keyFile = resolve(file) }
-    if let every = table.duration("check_every") {
-      if every < .seconds(1) {
-        table.fail("check_every", "must be at least 1s")
-      } else {
-        settings.checkEvery = every
-      }
+    if let every = table.duration("check_every", in: .seconds(1)...(.seconds(30 * 86_400))) {
+      settings.checkEvery = every
     }
     table.rejectUnknownKeys()
     return settings

@@ -18,16 +18,26 @@ public struct TargetGate: Sendable {
     public var breakerFailures: Int
     /// How long an open breaker stays open before one probe is let through.
     public var breakerOpenFor: Duration
+    /// How long a receiver's `Retry-After` may pause the target at most
+    /// (`max_pause`): the receiver asks, the operator decides. A pause longer
+    /// than this would hold every queued delivery of the target, and a
+    /// hostile or broken receiver could ask for years.
+    public var maxPause: Duration
 
     public init(
       rate: Double? = nil, burst: Int = 1, breakerFailures: Int = 5,
-      breakerOpenFor: Duration = .seconds(30)
+      breakerOpenFor: Duration = .seconds(30), maxPause: Duration = Self.standardMaxPause
     ) {
       self.rate = rate
       self.burst = max(1, burst)
       self.breakerFailures = max(1, breakerFailures)
       self.breakerOpenFor = breakerOpenFor
+      self.maxPause = maxPause
     }
+
+    /// Five minutes: long enough to let an overloaded gateway recover,
+    /// short enough that an everyday message is not held back for long.
+    public static let standardMaxPause: Duration = .seconds(300)
   }
 
   /// Why a target cannot take a transfer now.
@@ -58,8 +68,13 @@ public struct TargetGate: Sendable {
 
   /// Takes a token and returns nil when a transfer may start at `now`;
   /// otherwise says why not and until when.
-  public mutating func admit(at now: Date) -> Closed? {
-    if let pausedUntil, pausedUntil > now { return .paused(until: pausedUntil) }
+  ///
+  /// A flash delivery (life and safety) is not held by a receiver's pause:
+  /// the pause is the receiver's wish about everyday traffic, and a flash
+  /// message that fails again is retried by its own policy. It still takes a
+  /// token and still waits for an open breaker's probe.
+  public mutating func admit(at now: Date, flash: Bool = false) -> Closed? {
+    if !flash, let pausedUntil, pausedUntil > now { return .paused(until: pausedUntil) }
     if let openUntil {
       if openUntil > now { return .breaker(until: openUntil) }
       if probing { return .breaker(until: nil) }
@@ -91,7 +106,7 @@ public struct TargetGate: Sendable {
       probing = false
     case .transient(let status, _, let retryAfter):
       if let retryAfter, status == 429 || status == 503 {
-        let until = now.addingTimeInterval(retryAfter.seconds)
+        let until = now.addingTimeInterval(min(retryAfter, settings.maxPause).seconds)
         pausedUntil = max(pausedUntil ?? until, until)
       }
       failures += 1

@@ -31,7 +31,7 @@ public struct RetryPolicy: Sendable, Equatable {
   public func baseDelay(afterAttempt attempt: Int) -> Duration {
     let first = firstDelay.seconds
     let grown = first * pow(factor, Double(max(0, attempt - 1)))
-    return .seconds(min(grown, maxDelay.seconds))
+    return .clamped(seconds: min(grown, maxDelay.seconds))
   }
 
   /// When to try again after failed attempt number `attempt`, or nil when the
@@ -55,13 +55,5 @@ public struct RetryPolicy: Sendable, Equatable {
     let next = now.addingTimeInterval(delay)
     guard next <= createdAt.addingTimeInterval(giveUpAfter.seconds) else { return nil }
     return next
-  }
-}
-
-extension Duration {
-  /// The duration in seconds as a floating-point number.
-  public var seconds: Double {
-    let (whole, attoseconds) = components
-    return Double(whole) + Double(attoseconds) / 1e18
   }
 }

@@ -78,13 +78,20 @@ public final class Dispatcher: Sendable {
     errors = RepeatedErrorLog(logger: logger)
     var limits: [String: Int] = [:]
     var gates: [String: TargetGate] = [:]
+    // A receiver's pause is bounded by the target's max_pause and by the
+    // longest retry delay: no answer holds a target longer than a retry.
+    func gate(_ settings: TargetGate.Settings) -> TargetGate {
+      var settings = settings
+      settings.maxPause = min(settings.maxPause, configuration.retry.maxDelay)
+      return TargetGate(settings)
+    }
     for (name, endpoint) in configuration.endpoints {
       limits["endpoint:\(name)"] = endpoint.concurrency
-      gates["endpoint:\(name)"] = TargetGate(endpoint.gate)
+      gates["endpoint:\(name)"] = gate(endpoint.gate)
     }
     for (name, relay) in configuration.relays {
       limits["relay:\(name)"] = relay.concurrency
-      gates["relay:\(name)"] = TargetGate(relay.gate)
+      gates["relay:\(name)"] = gate(relay.gate)
     }
     self.limits = limits
     self.slots = Mutex(Slots(gates: gates))
@@ -190,7 +197,8 @@ public final class Dispatcher: Sendable {
         var wait = settings.pollInterval
         if let nextToken {
           wait = min(
-            wait, .milliseconds(max(1, Int64(nextToken.timeIntervalSince(clock.now()) * 1000))))
+            wait, max(.milliseconds(1), .clamped(seconds: nextToken.timeIntervalSince(clock.now())))
+          )
         }
         await doorbell.wait(timeout: wait)
       }
@@ -243,7 +251,7 @@ public final class Dispatcher: Sendable {
       let verdict = slots.withLock { slots -> Verdict in
         guard slots.total < globalLimit else { return .full }
         guard slots.perTarget[target, default: 0] < limit else { return .wait(until: nil) }
-        switch slots.gates[target]?.admit(at: now) {
+        switch slots.gates[target]?.admit(at: now, flash: delivery.priority == .flash) {
         case .none: break
         case .rate(let until): return .wait(until: until)
         case .paused(let until): return .postpone(until: until)
@@ -435,7 +443,7 @@ public final class Dispatcher: Sendable {
     guard let next = try? await store.nextDueDate() else { return settings.pollInterval }
     let seconds = next.timeIntervalSince(clock.now())
     if seconds <= 0 { return .milliseconds(1) }
-    return min(settings.pollInterval, .milliseconds(Int64(seconds * 1000) + 1))
+    return min(settings.pollInterval, .clamped(seconds: seconds) + .milliseconds(1))
   }
 
   private func message(_ id: MessageID) async -> Message? {

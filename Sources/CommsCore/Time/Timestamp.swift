@@ -12,8 +12,19 @@ import Foundation
 /// delivery row on the hot path, and the formatter costs microseconds a call.
 public enum Timestamp {
   /// The fixed-width RFC 3339 UTC form of `date`.
+  ///
+  /// Total: a date outside 0001–9999 (which only a bug or a hostile value
+  /// can make, since every time from outside is bounded first) is written
+  /// as the nearest end of that range rather than trapping in the
+  /// conversion, and NaN as the epoch.
   public static func format(_ date: Date) -> String {
-    let totalMillis = Int64((date.timeIntervalSince1970 * 1000).rounded())
+    let interval = date.timeIntervalSince1970
+    let bounded =
+      interval.isNaN
+      ? 0
+      : min(
+        max(interval, minimum.timeIntervalSince1970), maximum.timeIntervalSince1970 - 0.001)
+    let totalMillis = Int64((bounded * 1000).rounded())
     var seconds = time_t(totalMillis >= 0 ? totalMillis / 1000 : (totalMillis - 999) / 1000)
     let millis = Int(totalMillis - Int64(seconds) * 1000)
     var parts = tm()

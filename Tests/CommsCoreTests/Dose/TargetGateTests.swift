@@ -44,6 +44,21 @@ import Testing
     #expect(other.admit(at: start.addingTimeInterval(1)) == nil)
   }
 
+  /// However long a receiver asks to be left alone, the target is paused
+  /// for `max_pause` at most; and flash is not held by the pause at all.
+  @Test func aReceiversPauseIsCappedAndDoesNotHoldFlash() {
+    var gate = TargetGate(.init(maxPause: .seconds(60)))
+    gate.record(
+      .transient(status: 503, reason: "HTTP 503", retryAfter: .seconds(86_400)), at: start)
+    guard case .paused(let until) = gate.admit(at: start.addingTimeInterval(1)) else {
+      Issue.record("the target should be paused")
+      return
+    }
+    #expect(until == start.addingTimeInterval(60))
+    #expect(gate.admit(at: start.addingTimeInterval(1), flash: true) == nil)
+    #expect(gate.admit(at: start.addingTimeInterval(60)) == nil)
+  }
+
   @Test func breakerOpensAfterFailuresThenLetsOneProbeThrough() {
     var gate = TargetGate(.init(breakerFailures: 3, breakerOpenFor: .seconds(30)))
     let failure = AttemptResult.transient(status: 0, reason: "connection refused", retryAfter: nil)

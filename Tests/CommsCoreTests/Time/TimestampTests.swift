@@ -11,6 +11,18 @@ import Testing
     #expect(Timestamp.format(Date(timeIntervalSince1970: 0)) == "1970-01-01T00:00:00.000Z")
   }
 
+  /// Total over every date: a bug or a hostile value once made a date in
+  /// the year 3 billion, and formatting it stopped the daemon.
+  @Test func formatsEveryDateWithoutTrapping() {
+    #expect(
+      Timestamp.format(Date(timeIntervalSince1970: 1e20)) == "9999-12-31T23:59:59.999Z")
+    #expect(
+      Timestamp.format(Date(timeIntervalSince1970: -1e20)) == "0001-01-01T00:00:00.000Z")
+    #expect(Timestamp.format(.distantFuture).hasPrefix("4001-01-01"))
+    #expect(Timestamp.format(Date(timeIntervalSince1970: .infinity)) == "9999-12-31T23:59:59.999Z")
+    #expect(Timestamp.format(Date(timeIntervalSince1970: .nan)) == "1970-01-01T00:00:00.000Z")
+  }
+
   @Test func roundTripsToTheMillisecond() {
     for seconds in stride(from: 1_700_000_000.0, to: 1_800_000_000.0, by: 7_777_777.123) {
       let date = Date(timeIntervalSince1970: seconds)

@@ -42,6 +42,20 @@ import Testing
     #expect(RetryAfter.parse("soon", now: now) == nil)
   }
 
+  /// A receiver's header is hostile: any number of digits, a date in the
+  /// far future or past, and nothing traps or exceeds a day.
+  @Test func retryAfterIsBoundedWhateverTheReceiverSends() {
+    let now = Date(timeIntervalSince1970: 1_790_000_000)
+    #expect(RetryAfter.parse("100000000000000000", now: now) == RetryAfter.maximum)
+    #expect(RetryAfter.parse(String(repeating: "9", count: 60), now: now) == RetryAfter.maximum)
+    #expect(RetryAfter.parse(String(repeating: "9", count: 65), now: now) == nil)
+    #expect(RetryAfter.parse("86400", now: now) == .seconds(86_400))
+    #expect(RetryAfter.parse("-5", now: now) == nil)
+    #expect(RetryAfter.parse("Fri, 31 Dec 9999 23:59:59 GMT", now: now) == RetryAfter.maximum)
+    #expect(RetryAfter.parse("Mon, 01 Jan 1900 00:00:00 GMT", now: now) == .zero)
+    #expect(RetryAfter.parse("", now: now) == nil)
+  }
+
   @Test func classifiesHTTPOutcomes() {
     func response(_ code: Int32, _ status: Int, _ headers: [HTTPHeaderField] = []) -> CurlResponse {
       CurlResponse(
