@@ -45,8 +45,10 @@ public struct Problem: Error, Sendable, Equatable {
     Problem(.forbidden, detail, field: field)
   }
 
+  /// A 422 naming `field`; a member whose name is empty (`{"": 1}`) is
+  /// named `""`, so the answer still says where.
   static func invalid(_ field: String, _ detail: String) -> Problem {
-    Problem(.unprocessableContent, detail, field: field)
+    Problem(.unprocessableContent, detail, field: field.isEmpty ? "\"\"" : field)
   }
 
   static func malformed(_ detail: String) -> Problem { Problem(.badRequest, detail) }

@@ -22,6 +22,23 @@ import Testing
     #expect(alert.infos.first?.areas.first?.areaDesc == "Here")
   }
 
+  /// `<?name?>` (a processing instruction without data) made Foundation's
+  /// XMLParser on Linux dereference a null pointer: one POST /v1/cap
+  /// stopped the daemon (found by HostileInputFuzzTests). Refused with its
+  /// line; a processing instruction with data is still read.
+  @Test func aProcessingInstructionWithoutDataIsRefusedNotACrash() throws {
+    let text = String(decoding: CAPFixtures.minimal(), as: UTF8.self)
+    for instruction in ["<?foo?>", "<?xml?>"] {
+      let error = CAPFixtures.refusal(
+        Data(text.replacingOccurrences(of: "<alert ", with: "\(instruction)\n<alert ").utf8))
+      #expect(error?.message.contains("processing instruction without data") == true)
+      #expect(error?.line == 2, "\(String(describing: error))")
+    }
+    let styled = text.replacingOccurrences(
+      of: "<alert ", with: "<?xml-stylesheet href=\"cap.xsl\" type=\"text/xsl\"?>\n<alert ")
+    #expect(CAPFixtures.refusal(Data(styled.utf8)) == nil)
+  }
+
   @Test func badEnumerationNamesTheElementTheValueAndTheLine() {
     let error = CAPFixtures.refusal(
       CAPFixtures.minimal(("<urgency>Immediate</urgency>", "<urgency>Soon</urgency>")))

@@ -1,0 +1,292 @@
+import Foundation
+import Testing
+
+@testable import CommsCore
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Every parser of outside input, fed thousands of generated inputs: valid
+/// documents with random mutations (bytes flipped, cut, repeated, and
+/// hostile tokens spliced in: huge numbers, control characters, deep
+/// nesting, far dates), and plain random bytes. None may trap, and every
+/// refusal must be a clear, typed error that says where.
+///
+/// Bounded and repeatable: a fixed seed and count (about 2 s in all here);
+/// `COMMSD_FUZZ_SEED` and `COMMSD_FUZZ_COUNT` run another seed or more.
+@Suite struct HostileInputFuzzTests {
+  static let seed: UInt64 =
+    ProcessInfo.processInfo.environment["COMMSD_FUZZ_SEED"].flatMap { UInt64($0) }
+    ?? 0x0C0F_FEE5_2026_1202
+  static let count: Int =
+    ProcessInfo.processInfo.environment["COMMSD_FUZZ_COUNT"].flatMap { Int($0) } ?? 2000
+
+  static let repository: String = {
+    var url = URL(fileURLWithPath: #filePath)
+    for _ in 0..<4 { url.deleteLastPathComponent() }
+    return url.path
+  }()
+
+  static func fixture(_ path: String) -> String {
+    (try? String(contentsOfFile: repository + "/" + path, encoding: .utf8)) ?? ""
+  }
+
+  /// Tokens that broke parsers somewhere: numbers past every integer type,
+  /// NaN and infinities, control and bidi characters, nesting, far dates.
+  static let hostile: [String] = [
+    "99999999999999999999", "100000000000000000", "-1", "-0", "1e309", "-1e309", "nan", "inf",
+    "0x7fffffffffffffff", "9223372036854775808", "\u{0}", "\r", "\n", "\r\n", "\t", "\u{1B}[2J",
+    "\u{202E}", "\u{FEFF}", "\u{7F}", "\u{85}", "\"", "'", "\\", "\\u0000", "\\uD800", "[", "]",
+    "{", "}", "<", ">", "&", "&amp;", "=", ",", ";", "|", ":", "#", "99999999999999999d",
+    "9999-12-31T23:59:59Z", "0000-00-00T00:00:00Z", "9999-12-31T23:59:59-23:59",
+    "2026-02-30T25:61:61+00:00", "<!DOCTYPE a [<!ENTITY b \"c\">]>", "&b;", "ÿ", "ÆØÅ", "ﷺ",
+    String(repeating: "[", count: 700), String(repeating: "{\"a\":", count: 700),
+    String(repeating: "<a>", count: 400), String(repeating: "x", count: 5000),
+    "\"\"\"", "'''", "[[a]]", "a.b.c.d.e = 1",
+  ]
+
+  /// A deterministic generator (SplitMix64), so a failure repeats.
+  struct Generator: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+      state &+= 0x9E37_79B9_7F4A_7C15
+      var z = state
+      z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+      z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+      return z ^ (z >> 31)
+    }
+  }
+
+  /// `count` inputs made from `seeds`: mostly mutated seeds, some random bytes.
+  static func inputs(_ seeds: [String], salt: UInt64) -> [[UInt8]] {
+    var generator = Generator(state: seed ^ salt)
+    var out: [[UInt8]] = []
+    for _ in 0..<count {
+      if Int.random(in: 0..<10, using: &generator) == 0 {
+        let length = Int.random(in: 0..<300, using: &generator)
+        out.append((0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) })
+        continue
+      }
+      var bytes = Array(seeds.randomElement(using: &generator)!.utf8)
+      for _ in 0..<Int.random(in: 1...4, using: &generator) {
+        mutate(&bytes, using: &generator)
+      }
+      out.append(bytes)
+    }
+    return out
+  }
+
+  static func mutate(_ bytes: inout [UInt8], using generator: inout Generator) {
+    let at = bytes.isEmpty ? 0 : Int.random(in: 0..<bytes.count, using: &generator)
+    switch Int.random(in: 0..<6, using: &generator) {
+    case 0:  // splice a hostile token in
+      bytes.insert(contentsOf: Array(hostile.randomElement(using: &generator)!.utf8), at: at)
+    case 1:  // replace a run of digits or letters with a hostile token
+      var end = at
+      while end < bytes.count, end - at < 24,
+        (48...57).contains(bytes[end]) || (97...122).contains(bytes[end])
+      {
+        end += 1
+      }
+      bytes.replaceSubrange(at..<end, with: Array(hostile.randomElement(using: &generator)!.utf8))
+    case 2:  // flip a byte
+      if !bytes.isEmpty { bytes[at] = UInt8.random(in: 0...255, using: &generator) }
+    case 3:  // cut
+      bytes.removeSubrange(at..<min(bytes.count, at + Int.random(in: 1...64, using: &generator)))
+    case 4:  // truncate
+      bytes.removeSubrange(at..<bytes.count)
+    default:  // repeat a slice
+      let end = min(bytes.count, at + Int.random(in: 1...32, using: &generator))
+      let slice = Array(bytes[at..<end])
+      for _ in 0..<Int.random(in: 1...20, using: &generator) {
+        bytes.insert(contentsOf: slice, at: at)
+      }
+    }
+  }
+
+  /// A line an operator reads: says something, and points inside the input.
+  static func expectClear(_ error: ConfigError, file: String, lines: Int, input: [UInt8]) {
+    #expect(error.file == file)
+    #expect(error.line >= 1 && error.line <= lines + 1, "line \(error.line) of \(lines)")
+    #expect(!error.message.isEmpty)
+    #expect(!error.description.unicodeScalars.contains { $0.value < 0x20 || $0 == "\u{7F}" })
+  }
+
+  @Test func configurationFiles() {
+    let seeds = [
+      Self.fixture("config/example/commsd.toml"),
+      ConfigurationLoaderTests.minimal,
+      "data_dir = \"var\"\n[dispatch]\nlease = \"5m\"\npoll_interval = \"200ms\"\n[retry]\nfactor = 2.5\n",
+    ]
+    for input in Self.inputs(seeds, salt: 1) {
+      let text = String(decoding: input, as: UTF8.self)
+      let lines = text.reduce(1) { $1 == "\n" || $1 == "\r\n" ? $0 + 1 : $0 }
+      do {
+        _ = try ConfigurationLoader.parse(text, file: "fuzz.toml")
+      } catch {
+        #expect(!error.errors.isEmpty)
+        for problem in error.errors {
+          Self.expectClear(problem, file: "fuzz.toml", lines: lines, input: input)
+        }
+      }
+    }
+  }
+
+  @Test func recipientLists() {
+    let seeds = [
+      Self.fixture("config/example/recipients/staff.csv"),
+      Self.fixture("config/example/recipients/relatives.csv"),
+      "id,name,audiences,contacts,language\ns1,\"Hansen, Mette\",staff,sms:+4520000001|a@b.dk,da\n",
+    ]
+    for input in Self.inputs(seeds, salt: 2) {
+      let text = String(decoding: input, as: UTF8.self)
+      let lines = text.reduce(1) { $1 == "\n" || $1 == "\r\n" ? $0 + 1 : $0 }
+      let list = RecipientListReader.parseList(
+        text, file: "fuzz.csv", audiences: ["staff", "relatives"], endpoints: ["sms", "hook"])
+      for problem in list.errors {
+        Self.expectClear(problem, file: "fuzz.csv", lines: lines, input: input)
+      }
+      for entry in list.entries { #expect(entry.line >= 1 && entry.line <= lines) }
+    }
+  }
+
+  @Test func capAlerts() throws {
+    let directory = Self.repository + "/Tests/Fixtures/cap"
+    let seeds = try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
+      .filter { $0.hasSuffix(".xml") }
+      .map { Self.fixture("Tests/Fixtures/cap/\($0)") }
+    #expect(seeds.count >= 3)
+    for input in Self.inputs(seeds, salt: 3) {
+      do {
+        _ = try CAPReader.parse(Data(input))
+      } catch {
+        #expect(!error.message.isEmpty)
+        #expect(error.line.map { $0 >= 1 } ?? true)
+      }
+    }
+  }
+
+  @Test func apiMessageBodies() {
+    let seeds = [
+      """
+      {"audiences": ["relatives"], "priority": "urgent", "kind": "update", "subject": "Besøg",
+       "body": "Tekst", "language": "da", "translations": {"en": {"subject": "Visits", "body": "x"}},
+       "where": {"unit": ["solgaarden"]}, "expires_at": "2026-11-26T18:00:00+01:00", "mode": "exercise"}
+      """,
+      "{\"audiences\": [\"staff\"], \"subject\": \"a\", \"body\": \"b\"}",
+    ]
+    let sender = Sender(kind: .api, name: "fuzz", origin: "127.0.0.1")
+    for input in Self.inputs(seeds, salt: 4) {
+      do {
+        let (request, _) = try MessageRequestBody.parse(
+          input, defaultLanguage: "da", sender: sender, idempotencyKey: nil)
+        if let expires = request.expiresAt { _ = Timestamp.format(expires) }
+      } catch {
+        #expect(error.status.code == 400 || error.status.code == 422, "\(error)")
+        #expect(!error.detail.isEmpty)
+        if error.status.code == 422 { #expect(error.field?.isEmpty == false, "\(error)") }
+      }
+    }
+  }
+
+  /// Frames on the intake socket: a length header and JSON, from a client
+  /// that may send anything (a huge length, a short body, garbage).
+  @Test func intakeFrames() throws {
+    let seeds = [
+      String(
+        decoding: try JSONCoding.encoder().encode(
+          IntakeWire.Request(
+            SendRequest(
+              audiences: ["staff"], priority: .flash, kind: .alert,
+              contents: ["da": MessageContent(subject: "Evakuering", body: "Forlad bygningen")],
+              sender: Sender(kind: .cli, name: "anna", origin: "host")))), as: UTF8.self)
+    ]
+    for (index, input) in Self.inputs(seeds, salt: 5).prefix(Self.count / 4).enumerated() {
+      var pair: [Int32] = [0, 0]
+      guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &pair) == 0 else {
+        Issue.record("socketpair failed")
+        return
+      }
+      defer {
+        close(pair[0])
+        close(pair[1])
+      }
+      // Every other input gets a true length header; the rest send raw bytes.
+      let frame: [UInt8]
+      if index % 2 == 0 {
+        let count = UInt32(input.count)
+        frame =
+          [
+            UInt8(count >> 24), UInt8((count >> 16) & 0xFF), UInt8((count >> 8) & 0xFF),
+            UInt8(count & 0xFF),
+          ] + input
+      } else {
+        frame = input
+      }
+      let written = frame.withUnsafeBytes { send(pair[1], $0.baseAddress, $0.count, 0) }
+      #expect(written == frame.count)
+      shutdown(pair[1], Int32(SHUT_WR))
+      SocketFrames.setTimeout(2, on: pair[0])
+      do {
+        let payload = try SocketFrames.read(from: pair[0], limit: IntakeWire.maxRequestBytes)
+        _ = try? JSONCoding.decoder().decode(IntakeWire.Request.self, from: Data(payload))
+      } catch {
+        switch error {
+        case .closed, .tooLarge: break
+        case .system(let code): Issue.record("a system error \(code) for a client's bytes")
+        }
+      }
+    }
+  }
+
+  @Test func timesFromOutside() {
+    let seeds = [
+      "2026-11-25T12:03:04.512Z", "2026-11-25T18:00:00+01:00", "2003-04-02T14:39:01-05:00",
+      "Mon, 21 Sep 2026 14:13:30 GMT", "120", "1h30m", "250ms", "3660d",
+    ]
+    let now = Date(timeIntervalSince1970: 1_790_000_000)
+    for input in Self.inputs(seeds, salt: 6) {
+      let text = String(decoding: input, as: UTF8.self)
+      if let date = Timestamp.parse(text) {
+        #expect(date >= Timestamp.minimum && date < Timestamp.maximum)
+        #expect(Timestamp.parse(Timestamp.format(date)) != nil)
+      }
+      if let date = CAPDateTime.parse(text) { _ = CAPDateTime.format(date) }
+      if let pause = RetryAfter.parse(text, now: now) {
+        #expect(pause >= .zero && pause <= RetryAfter.maximum)
+      }
+      switch DurationText.read(text) {
+      case .success(let duration):
+        #expect(duration >= .zero && duration <= DurationText.maximum)
+        _ = DurationText.format(duration)
+      case .failure(let failure):
+        #expect(!DurationText.explain(failure, text).isEmpty)
+      }
+      var gate = TargetGate(.init(rate: 10, burst: 2))
+      gate.record(
+        .transient(
+          status: 503, reason: "HTTP 503", retryAfter: RetryAfter.parse(text, now: now)), at: now)
+      if case .paused(let until) = gate.admit(at: now) {
+        #expect(until <= now.addingTimeInterval(TargetGate.Settings.standardMaxPause.seconds))
+        _ = Timestamp.format(until)
+      }
+    }
+  }
+
+  @Test func emailAddressesAndContacts() {
+    let seeds = [
+      "Krisestab <krisestab@kommune.example>", "\"Hansen, Mette\" <mette@kommune.example>",
+      "sms:+4520000001", "mailto:jens@example.net", "intranet:aisha.rahimi",
+    ]
+    for input in Self.inputs(seeds, salt: 7) {
+      let text = String(decoding: input, as: UTF8.self)
+      do { _ = try EmailAddress(parsing: text) } catch {
+        #expect(!error.description.isEmpty)
+      }
+      if case .failure(let reason) = ContactParser.parse(text, endpoints: ["sms", "intranet"]) {
+        #expect(!reason.description.isEmpty)
+      }
+    }
+  }
+}
