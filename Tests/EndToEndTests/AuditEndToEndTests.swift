@@ -52,7 +52,13 @@ extension EndToEnd {
           rows.first == "seq,at,kind,message_id,delivery_id,actor,detail,prev_hash,hash,personal")
         #expect(rows.count == events.count + 2)  // header, and the first export's own event
         let store = try SQLiteStore(path: workspace.dataDirectory + "/commsd.sqlite")
-        #expect(try await store.auditEvents(kinds: ["audit.exported"]).count == 2)
+        let exports = try await store.auditEvents(kinds: ["audit.exported"]).map(\.event)
+        #expect(exports.count == 2)
+        // Each export is on record before its first line is printed, and
+        // says how far it reaches: the first up to the event before its own.
+        let lastExported = try #require(events.last?["seq"] as? Int)
+        #expect(exports.first?.detail["through"] == String(lastExported), "\(exports)")
+        #expect(!events.contains { $0["kind"] as? String == "audit.exported" })
 
         // Tampering: one delivery's outcome rewritten, as someone with the file could.
         let altered = try #require(events.first { $0["kind"] as? String == "delivery.delivered" })

@@ -68,6 +68,31 @@ import Testing
     "Anne", RetentionTests.body,
   ]
 
+  /// After retention a dead letter's contact is `hmac-sha256:…`: retrying
+  /// it would hand the hash to a gateway. Refused, naming why, on both stores.
+  @Test(arguments: StoreKind.allCases)
+  func aDeadLetterOfAPseudonymisedMessageIsNotRetried(_ kind: StoreKind) async throws {
+    let fixture = try StoreFixture(kind)
+    defer { fixture.cleanUp() }
+    let id = try await sentMessage(fixture)
+    let dead = try await fixture.store.deadDeliveries(of: id, limit: 10)
+    #expect(!dead.isEmpty)
+    let now = fixture.clock.now() + 3600
+    _ = try await fixture.store.applyRetention(before: now, hash: hash, at: now, period: "1h")
+    let actor = Sender(kind: .cli, name: "op", origin: "h")
+    for target in [id.rawValue] + dead.map(\.id) {
+      do {
+        let retried = try await fixture.store.retryDead(target, actor: actor, at: now)
+        Issue.record("\(target) was retried: \(retried)")
+      } catch StoreError.refused(let field, let reason) {
+        #expect(field == "id")
+        #expect(reason.contains("keyed hashes"), "\(reason)")
+      }
+    }
+    #expect(try await fixture.store.status(of: id)?.counts["ready"] == nil)
+    #expect(try await fixture.store.auditEvents(kinds: ["delivery.retried"]).isEmpty)
+  }
+
   @Test(arguments: StoreKind.allCases)
   func personalDataBecomesKeyedHashesAndTheChainStillVerifies(_ kind: StoreKind) async throws {
     let fixture = try StoreFixture(kind)
