@@ -5,8 +5,9 @@
 #   - the unit as /etc/systemd/system/commsd.service;
 #   - /etc/commsd/commsd.toml and /etc/commsd/recipients/ from the example,
 #     only if there is no configuration yet (an existing one is never
-#     overwritten), with data_dir = /var/lib/commsd and the public demo token
-#     taken out.
+#     overwritten), with data_dir = /var/lib/commsd, the public demo token and
+#     hook taken out, a new random secret for each endpoint, and STARTTLS
+#     required of the relay.
 # Run as root: `sudo make install`. BIN=path installs that binary instead of
 # building one; DESTDIR=dir installs under dir without touching users or
 # systemd (for packaging and the test suite).
@@ -56,6 +57,17 @@ text, count = re.subn(
     "# Inbound webhooks: add [hooks.NAME] sections (README, \"Integrating\").\n\n", text)
 assert count == 1, "the example's demo token block was not found"
 text = text.replace("# Copy it to /etc/commsd/commsd.toml", "# Installed from the example;")
+# The example's endpoint secrets are public too: each endpoint gets a new
+# random one (32 bytes), to be given to its receiver.
+import base64, secrets
+text, count = re.subn(
+    r'(?m)^secret = "whsec_[^"]*"',
+    lambda _: 'secret = "whsec_%s"' % base64.b64encode(secrets.token_bytes(32)).decode(), text)
+assert count >= 1, "the example's endpoint secrets were not found"
+# The demo relay is plain SMTP on loopback; an installed one requires
+# STARTTLS (the default) until the operator says otherwise for a local relay.
+text, count = re.subn(r'(?m)^tls = "none".*$', 'tls = "starttls"       # required; "tls" for smtps://, "none" only for a relay on this machine', text)
+assert count == 1, "the example relay's tls line was not found"
 open(sys.argv[2], "w", encoding="utf-8").write(text)
 PY
   chmod 0640 "$config"

@@ -48,6 +48,10 @@ extension EndToEnd {
         #expect(text.contains(line), "\(line)")
       }
       #expect(text.contains("WatchdogSec=") && text.contains("RestrictAddressFamilies="))
+      // Operators stay themselves on the intake socket (no user namespace),
+      // and idle clients cannot exhaust the descriptors.
+      #expect(!text.contains("\nPrivateUsers=yes"))
+      #expect(text.contains("\nLimitNOFILE=65536"))
     }
   }
 
@@ -74,6 +78,26 @@ extension EndToEnd {
         let checked = try await runCommand(Paths.commsd, ["config", "check", "--config", config])
         #expect(checked.status == 0, "\(checked.stderr)")
         #expect(checked.stdout.contains("0 token(s)"))
+        // Nor are the example's public endpoint secrets, nor plain SMTP: an
+        // installed configuration has nothing `config check` warns about.
+        let example = try String(
+          contentsOfFile: Paths.repository + "/config/example/commsd.toml", encoding: .utf8)
+        let publicSecrets = example.split(separator: "\n").filter { $0.hasPrefix("secret = ") }
+        #expect(publicSecrets.count >= 3)
+        #expect(!publicSecrets.contains { text.contains($0) })
+        #expect(!text.contains("tls = \"none\""))
+        #expect(!checked.stderr.contains("warning"), "\(checked.stderr)")
+        let other = root + "/other"
+        _ = try await runCommand(
+          "/usr/bin/env",
+          ["DESTDIR=\(other)", "BIN=\(Paths.commsd)", Paths.repository + "/scripts/install.sh"])
+        let secrets = { (text: String) in
+          text.split(separator: "\n").filter { $0.hasPrefix("secret = ") }
+        }
+        let otherText = try String(
+          contentsOfFile: other + "/etc/commsd/commsd.toml", encoding: .utf8)
+        #expect(
+          Set(secrets(text)).isDisjoint(with: secrets(otherText)), "each install its own secrets")
 
         try "# mine\n".write(toFile: config, atomically: true, encoding: .utf8)
         let second = try await install()
