@@ -74,6 +74,10 @@ extension EndToEnd {
           entries.map { $0["contact"] as? String } == ["(removed after the retention period)"])
         let again = try await workspace.commsd(["audit", "retain", "--older-than", "0s"])
         #expect(again.stdout.hasPrefix("pseudonymised 0 messages"), "\(again.stdout)")
+        // Its dead letter cannot be sent again: the contact is a keyed hash now.
+        let retry = try await workspace.commsd(["dead", "retry", id])
+        #expect(retry.status == 65, "\(retry.stderr)")
+        #expect(retry.stderr.contains("replaced by keyed hashes"), "\(retry.stderr)")
 
         // The daemon's log (at the level the suite runs) never held a body or an address.
         for value in Self.personal {
