@@ -12,7 +12,7 @@ extension ConfigurationReader {
       } else {
         table.fail(
           "period",
-          "expected a duration from 1h to 3660d such as \"180d\" (personal data is needed while messages go out), found \"\(Printable.quoted(text))\""
+          "expected a duration of at least 1h (at most 3660d) such as \"180d\" (personal data is needed while messages go out), found \"\(Printable.quoted(text))\""
         )
       }
     }
