@@ -98,7 +98,7 @@ extension EndToEnd {
         for node in started {
           let sent = try count(
             database,
-            "SELECT COUNT(*) FROM audit_events WHERE kind = 'delivery.delivered' AND actor LIKE '%:\(node.pid)'"
+            "SELECT COUNT(*) FROM audit_events WHERE kind = 'delivery.delivered' AND actor LIKE '%:\(node.pid):%'"
           )
           #expect(sent > 0, "\(node.name) delivered nothing")
         }
@@ -134,7 +134,7 @@ extension EndToEnd {
         try await eventually(timeout: .seconds(120), "the second node to be sending") {
           try count(
             database,
-            "SELECT COUNT(*) FROM deliveries WHERE state = 'sending' AND lease_owner LIKE '%:\(victim.pid)'"
+            "SELECT COUNT(*) FROM deliveries WHERE state = 'sending' AND lease_owner LIKE '%:\(victim.pid):%'"
           ) > 0 && http.count >= 3_000
         }
         victim.kill9()
@@ -142,7 +142,7 @@ extension EndToEnd {
         let inFlight = Set(
           try TestPostgres.psql(
             database,
-            "SELECT id FROM deliveries WHERE state = 'sending' AND lease_owner LIKE '%:\(victim.pid)'"
+            "SELECT id FROM deliveries WHERE state = 'sending' AND lease_owner LIKE '%:\(victim.pid):%'"
           ).split(separator: "\n").map(String.init))
         #expect(!inFlight.isEmpty)
         try await waitUntilAllDelivered(database)
