@@ -44,6 +44,13 @@ public protocol Store: Sendable {
   @discardableResult
   func record(_ outcomes: [AttemptRecord], owner: String) async throws -> Int
 
+  /// Extends the leases `owner` holds on `ids` to `until`, in one statement,
+  /// and returns the ids it renewed. One that is not renewed is no longer
+  /// `owner`'s (its lease ran out and it was taken back, or it ended): the
+  /// caller must not send it.
+  func renewLeases(_ ids: [DeliveryID], owner: String, until: Date, at: Date) async throws
+    -> Set<DeliveryID>
+
   /// Returns deliveries leased to `owner` but never started to `ready`
   /// (graceful shutdown); not counted as an attempt.
   func release(_ ids: [DeliveryID], owner: String, at: Date) async throws

@@ -76,6 +76,25 @@ extension PostgresStore {
       ])
   }
 
+  public func renewLeases(_ ids: [DeliveryID], owner: String, until: Date, at: Date)
+    async throws -> Set<DeliveryID>
+  {
+    guard !ids.isEmpty else { return [] }
+    return try await pool.write { transaction in
+      let renewed: [String] = try transaction.query(
+        """
+        UPDATE deliveries SET lease_until = $1
+        WHERE state = 'sending' AND lease_owner = $2 AND id = ANY($3::text[])
+        RETURNING id
+        """, [Timestamp.format(until), owner, PostgresArray.text(ids.map(\.rawValue))]
+      ).map { $0[0] }
+      if !renewed.isEmpty {
+        transaction.audit(.leaseRenewed(renewed, by: owner, at: at, until: until))
+      }
+      return Set(renewed.map(DeliveryID.init(rawValue:)))
+    }
+  }
+
   /// Gives leased deliveries back (`ready`, due at their new time if one is
   /// given), with one audit event; withdrawn ones end and free their waiters.
   private func returnLeases(
