@@ -102,8 +102,9 @@ public protocol Store: Sendable {
   func nextDueDate() async throws -> Date?
 
   func message(_ id: MessageID) async throws -> Message?
-  /// The message that came in as the CAP alert `identifier` of `capSender`, if any.
-  func message(capSender: String, identifier: String) async throws -> MessageID?
+  /// The messages that came in as the CAP alert `identifier` of
+  /// `capSender` (one per principal that fed it), first accepted first.
+  func capMessages(capSender: String, identifier: String) async throws -> [CAPStoredMessage]
   /// The newest message of the supersede chain `id` is in (`id` itself when
   /// nothing superseded it), and when that one was cancelled, if it was.
   func latestVersion(of id: MessageID) async throws -> (id: MessageID, cancelledAt: Date?)
