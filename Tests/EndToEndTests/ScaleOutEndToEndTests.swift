@@ -170,6 +170,49 @@ extension EndToEnd {
       }
     }
 
+    /// A node killed and started again on its host takes back its earlier
+    /// run's leases at once (its pid is gone in the same boot and pid
+    /// namespace), not after the 5-minute lease.
+    @Test func aNodeRestartedOnItsHostTakesItsEarlierRunsLeasesBackAtOnce() async throws {
+      try await withWorkspace { workspace in
+        let http = workspace.adopt(
+          try await Receiver.http(directory: workspace.directory, arguments: ["--delay-ms", "400"]))
+        let (database, started) = try startCluster(
+          workspace, nodes: 1, receiver: http, lease: "5m", people: 100)
+        defer { TestPostgres.drop(database) }
+        try await eventually(timeout: .seconds(30), "the intake socket") {
+          FileManager.default.fileExists(atPath: workspace.dataDirectory + "/commsd.sock")
+        }
+        _ = try await workspace.send([
+          "--audience", "staff", "--subject", "Vand", "--body", "Kog vandet.",
+        ])
+        let victim = started[0]
+        try await eventually(timeout: .seconds(30), "the node to be sending") {
+          try count(
+            database,
+            "SELECT COUNT(*) FROM deliveries WHERE state = 'sending' AND lease_owner LIKE '%:\(victim.pid):%'"
+          ) > 0
+        }
+        victim.kill9()
+        try await Task.sleep(for: .milliseconds(500))
+        let held = try count(
+          database,
+          "SELECT COUNT(*) FROM deliveries WHERE state = 'sending' AND lease_owner LIKE '%:\(victim.pid):%'"
+        )
+        #expect(held > 0)
+        let again = try workspace.startDaemon(name: "node1-again")
+        try await eventually(timeout: .seconds(60), "all 100 delivered well within the lease") {
+          try count(database, "SELECT COUNT(*) FROM deliveries WHERE state = 'delivered'") == 100
+        }
+        #expect(
+          try count(
+            database,
+            "SELECT COUNT(*) FROM audit_events WHERE kind = 'delivery.lease_returned' AND detail LIKE '%restarted on this host%'"
+          ) == held)
+        await again.stop()
+      }
+    }
+
     /// Issue 16: behind an endpoint that takes one message a second, 30
     /// deliveries wait up to 30 s in a node's buffer, longer than their 20 s
     /// lease. The node renews what it holds, so neither it nor the other
