@@ -114,6 +114,11 @@ struct Send: AsyncParsableCommand {
     if body != nil && bodyFile != nil {
       throw ValidationError("give either --body or --body-file, not both")
     }
+    if let idempotencyKey, CAPIntake.isReservedKey(idempotencyKey) {
+      throw ValidationError(
+        "--idempotency-key: keys starting with cap:, cap-sha256: or api: are kept for CAP alerts and API tokens; choose another"
+      )
+    }
   }
 
   func run() async throws {

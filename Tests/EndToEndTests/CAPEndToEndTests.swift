@@ -167,6 +167,178 @@ extension EndToEnd {
       }
     }
 
+    /// A CAP 1.2 alert from the fire service's sender, written for the API tests.
+    static func alert(
+      _ identifier: String, msgType: String = "Alert", audience: String? = nil,
+      headline: String = "Gå indenfor", references: [String] = []
+    ) -> String {
+      let sender = "vagtcentral@beredskab.example.dk"
+      let sent = "2026-03-12T09:30:00+01:00"
+      let info =
+        msgType == "Cancel"
+        ? ""
+        : """
+        <info>
+          <category>Safety</category>
+          <event>Røg fra brand</event>
+          <urgency>Immediate</urgency>
+          <severity>Severe</severity>
+          <certainty>Observed</certainty>
+          \(audience.map { "<audience>\($0)</audience>" } ?? "")
+          <headline>\(headline)</headline>
+          <description>\(headline).</description>
+        </info>
+        """
+      let referenced =
+        references.isEmpty
+        ? ""
+        : "<references>\(references.map { "\(sender),\($0),\(sent)" }.joined(separator: " "))</references>"
+      return """
+        <?xml version="1.0" encoding="UTF-8"?>
+        <alert xmlns="urn:oasis:names:tc:emergency:cap:1.2">
+          <identifier>\(identifier)</identifier>
+          <sender>\(sender)</sender>
+          <sent>\(sent)</sent>
+          <status>Actual</status>
+          <msgType>\(msgType)</msgType>
+          <scope>Public</scope>
+          <note>Test</note>
+          \(referenced)
+          \(info)
+        </alert>
+        """
+    }
+
+    /// Issue 16: a token for relatives can neither take a staff or police
+    /// alert's identifier first (the real alert would be answered as its
+    /// duplicate) nor supersede or cancel such an alert by referring to it;
+    /// the real alerts are accepted and delivered, and an Update from their
+    /// own feed finds them rather than the look-alike.
+    @Test func aTokenCannotPreemptSupersedeOrCancelAnotherAudiencesAlert() async throws {
+      try await withWorkspace { workspace in
+        let http = workspace.adopt(try await Receiver.http(directory: workspace.directory))
+        let relatives = TestToken(
+          name: "relatives-feed", audiences: ["relatives"], maxPriority: "flash")
+        let fire = TestToken(
+          name: "beredskab", audiences: ["staff", "police"], maxPriority: "flash")
+        let port = try freePort()
+        try workspace.writeConfig(
+          smtpPort: nil, httpPort: http.port,
+          recipients: Self.recipients
+            + recipient("r1", "Jens Pedersen", audiences: ["relatives"], contacts: ["hook:r1"]),
+          extra: Self.config + "\n\"Pårørende\" = [\"relatives\"]\n\n"
+            + Workspace.apiSection(port: port, tokens: [relatives, fire]))
+        let client = APIClient(base: "http://127.0.0.1:\(port)")
+        _ = try await workspace.startDaemonWithAPI(client)
+        func post(_ token: TestToken, _ xml: String) async throws -> APIClient.Answer {
+          try await client.call(
+            "POST", "/v1/cap", token: token.token, body: Data(xml.utf8),
+            headers: ["Content-Type": "application/cap+xml"])
+        }
+
+        // The relatives feed takes the identifier of the fire service's next alert.
+        let planted = try await post(
+          relatives, Self.alert("DK-HBR-0100", audience: "Pårørende", headline: "Falsk"))
+        #expect(planted.status == 202, "\(planted.text)")
+        let plantedID = try #require(planted.json["id"] as? String)
+        // The real alert is its own message, and reaches staff.
+        let real = try await post(
+          fire, Self.alert("DK-HBR-0100", audience: "Beboere og ansatte på Amager"))
+        #expect(real.status == 202, "\(real.text)")
+        let realID = try #require(real.json["id"] as? String)
+        #expect(realID != plantedID, "the real alert was answered as the planted one's duplicate")
+        #expect(try await workspace.waitUntilFinal(realID).counts == ["delivered": 2])
+        #expect(
+          Set(Self.hooks(http, of: realID).map { $0.payload["contact"] as? String })
+            == ["s1", "s2"])
+        // Fed again by its own feed: still one message.
+        let again = try await post(
+          fire, Self.alert("DK-HBR-0100", audience: "Beboere og ansatte på Amager"))
+        #expect(again.json["id"] as? String == realID, "\(again.text)")
+
+        // A police alert (no audience: the default), then the relatives feed
+        // refers to it: its Update is a message of its own, its Cancel finds nothing.
+        let police = try await post(fire, Self.alert("DK-HBR-0101"))
+        let policeID = try #require(police.json["id"] as? String, "\(police.text)")
+        #expect(try await workspace.waitUntilFinal(policeID).counts == ["delivered": 1])
+        let update = try await post(
+          relatives,
+          Self.alert(
+            "DK-HBR-0102", msgType: "Update", audience: "Pårørende", headline: "Alt er godt",
+            references: ["DK-HBR-0101"]))
+        #expect(update.status == 202, "\(update.text)")
+        let updateID = try #require(update.json["id"] as? String)
+        #expect(try await workspace.status(updateID).supersedes == nil)
+        let cancel = try await post(
+          relatives, Self.alert("DK-HBR-0103", msgType: "Cancel", references: ["DK-HBR-0101"]))
+        #expect(cancel.status == 422, "\(cancel.text)")
+        let policeStatus = try await workspace.status(policeID)
+        #expect(policeStatus.supersededBy == nil && policeStatus.cancelledAt == nil)
+        #expect(Self.hooks(http, of: policeID).map { $0.payload["contact"] as? String } == ["p1"])
+
+        // The fire service's Update of its alert supersedes the real one, not the look-alike.
+        let ownUpdate = try await post(
+          fire,
+          Self.alert(
+            "DK-HBR-0104", msgType: "Update", audience: "Beboere og ansatte på Amager",
+            headline: "Røgen er drevet væk", references: ["DK-HBR-0100"]))
+        let ownUpdateID = try #require(ownUpdate.json["id"] as? String, "\(ownUpdate.text)")
+        #expect(try await workspace.status(ownUpdateID).supersedes == realID)
+        #expect(try await workspace.status(plantedID).supersededBy == nil)
+      }
+    }
+
+    /// The CLI path is no way around it: the daemon gives a CAP alert from
+    /// the intake socket the operators' key whatever the client wrote, and
+    /// refuses a key in CAP's or the API tokens' namespace on any other
+    /// request; `commsd send --idempotency-key` refuses one too.
+    @Test func theIntakeSocketKeepsCAPAndTokenKeysToThemselves() async throws {
+      try await withWorkspace { workspace in
+        let http = workspace.adopt(try await Receiver.http(directory: workspace.directory))
+        try workspace.writeConfig(
+          smtpPort: nil, httpPort: http.port, recipients: Self.recipients, extra: Self.config)
+        _ = try workspace.startDaemon()
+        let socket = workspace.dataDirectory + "/commsd.sock"
+        try await eventually(timeout: .seconds(20), "the intake socket") {
+          FileManager.default.fileExists(atPath: socket)
+        }
+        let sender = "vagtcentral@beredskab.example.dk"
+        let tokenKey = "cap:\(sender),DK-HBR-0300,api:beredskab"
+        func submit(_ key: String, cap: CAPIdentity? = nil) throws -> IntakeWire.Response? {
+          let request = SendRequest(
+            audiences: ["staff"], priority: .urgent,
+            contents: ["da": MessageContent(subject: "Røg", body: "Gå indenfor.")],
+            idempotencyKey: key,
+            sender: Sender(kind: .cli, name: NSUserName(), origin: "test"), cap: cap)
+          guard case .answered(let response) = try IntakeClient.submit(request, socketPath: socket)
+          else { return nil }
+          return response
+        }
+        guard case .refused(let field, _) = try submit(tokenKey) else {
+          Issue.record("a token's CAP key was taken over the socket")
+          return
+        }
+        #expect(field == "idempotency_key")
+        guard
+          case .accepted(let id) = try submit(
+            tokenKey, cap: CAPIdentity(sender: sender, identifier: "DK-HBR-0300", sent: "x"))
+        else {
+          Issue.record("not accepted")
+          return
+        }
+        let store = try SQLiteStore(path: workspace.dataDirectory + "/commsd.sqlite")
+        #expect(
+          try await store.message(id)?.idempotencyKey == "cap:\(sender),DK-HBR-0300",
+          "stored under the operators' key, not the one the client wrote")
+        let cli = try await workspace.commsd([
+          "send", "--audience", "staff", "--subject", "x", "--body", "y", "--idempotency-key",
+          "api:beredskab:k1",
+        ])
+        #expect(cli.status != 0)
+        #expect(cli.stderr.contains("kept for CAP alerts and API tokens"), "\(cli.stderr)")
+      }
+    }
+
     @Test func anInvalidOrDraftAlertIsRefusedNamingTheElementAndNothingIsStored() async throws {
       try await withWorkspace { workspace in
         try workspace.writeConfig(

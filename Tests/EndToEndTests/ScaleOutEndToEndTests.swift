@@ -17,7 +17,8 @@ extension EndToEnd {
     /// configuration, the others on copies with data directories of their own.
     func startCluster(
       _ workspace: Workspace, nodes: Int, receiver: Receiver, lease: String = "5m",
-      pollInterval: String = "100ms", people: Int = Self.people, audiences: String? = nil
+      pollInterval: String = "100ms", people: Int = Self.people, audiences: String? = nil,
+      hookRate: Int? = nil
     ) throws -> (database: String, nodes: [ChildProcess]) {
       let database = try TestPostgres.freshDatabase()
       let list = (1...people).map { "p\($0),Person \($0),staff,hook:p\($0)" }
@@ -30,7 +31,12 @@ extension EndToEnd {
           recipient_lists = ["people.csv"]
           """, maxInFlight: 128, endpointConcurrency: 48, audiences: audiences,
         dispatch: "lease = \"\(lease)\"", pollInterval: pollInterval)
-      let text = try String(contentsOfFile: workspace.configPath, encoding: .utf8)
+      var text = try String(contentsOfFile: workspace.configPath, encoding: .utf8)
+      if let hookRate {
+        text = text.replacingOccurrences(
+          of: "[endpoints.hook]\n", with: "[endpoints.hook]\nrate = \(hookRate)\n")
+        try text.write(toFile: workspace.configPath, atomically: true, encoding: .utf8)
+      }
       var started: [ChildProcess] = []
       for node in 1...nodes {
         var config = workspace.configPath
@@ -98,7 +104,7 @@ extension EndToEnd {
         for node in started {
           let sent = try count(
             database,
-            "SELECT COUNT(*) FROM audit_events WHERE kind = 'delivery.delivered' AND actor LIKE '%:\(node.pid)'"
+            "SELECT COUNT(*) FROM audit_events WHERE kind = 'delivery.delivered' AND actor LIKE '%:\(node.pid):%'"
           )
           #expect(sent > 0, "\(node.name) delivered nothing")
         }
@@ -134,7 +140,7 @@ extension EndToEnd {
         try await eventually(timeout: .seconds(120), "the second node to be sending") {
           try count(
             database,
-            "SELECT COUNT(*) FROM deliveries WHERE state = 'sending' AND lease_owner LIKE '%:\(victim.pid)'"
+            "SELECT COUNT(*) FROM deliveries WHERE state = 'sending' AND lease_owner LIKE '%:\(victim.pid):%'"
           ) > 0 && http.count >= 3_000
         }
         victim.kill9()
@@ -142,7 +148,7 @@ extension EndToEnd {
         let inFlight = Set(
           try TestPostgres.psql(
             database,
-            "SELECT id FROM deliveries WHERE state = 'sending' AND lease_owner LIKE '%:\(victim.pid)'"
+            "SELECT id FROM deliveries WHERE state = 'sending' AND lease_owner LIKE '%:\(victim.pid):%'"
           ).split(separator: "\n").map(String.init))
         #expect(!inFlight.isEmpty)
         try await waitUntilAllDelivered(database)
@@ -161,6 +167,100 @@ extension EndToEnd {
         let verify = try await workspace.commsd(["audit", "verify"])
         #expect(verify.status == 0, "\(verify.stdout) \(verify.stderr)")
         await started[0].stop()
+      }
+    }
+
+    /// A node killed and started again on its host takes back its earlier
+    /// run's leases at once (its pid is gone in the same boot and pid
+    /// namespace), not after the 5-minute lease.
+    @Test func aNodeRestartedOnItsHostTakesItsEarlierRunsLeasesBackAtOnce() async throws {
+      try await withWorkspace { workspace in
+        let http = workspace.adopt(
+          try await Receiver.http(directory: workspace.directory, arguments: ["--delay-ms", "400"]))
+        let (database, started) = try startCluster(
+          workspace, nodes: 1, receiver: http, lease: "5m", people: 100)
+        defer { TestPostgres.drop(database) }
+        try await eventually(timeout: .seconds(30), "the intake socket") {
+          FileManager.default.fileExists(atPath: workspace.dataDirectory + "/commsd.sock")
+        }
+        _ = try await workspace.send([
+          "--audience", "staff", "--subject", "Vand", "--body", "Kog vandet.",
+        ])
+        let victim = started[0]
+        try await eventually(timeout: .seconds(30), "the node to be sending") {
+          try count(
+            database,
+            "SELECT COUNT(*) FROM deliveries WHERE state = 'sending' AND lease_owner LIKE '%:\(victim.pid):%'"
+          ) > 0
+        }
+        victim.kill9()
+        try await Task.sleep(for: .milliseconds(500))
+        let held = try count(
+          database,
+          "SELECT COUNT(*) FROM deliveries WHERE state = 'sending' AND lease_owner LIKE '%:\(victim.pid):%'"
+        )
+        #expect(held > 0)
+        let again = try workspace.startDaemon(name: "node1-again")
+        try await eventually(timeout: .seconds(60), "all 100 delivered well within the lease") {
+          try count(database, "SELECT COUNT(*) FROM deliveries WHERE state = 'delivered'") == 100
+        }
+        #expect(
+          try count(
+            database,
+            "SELECT COUNT(*) FROM audit_events WHERE kind = 'delivery.lease_returned' AND detail LIKE '%restarted on this host%'"
+          ) == held)
+        await again.stop()
+      }
+    }
+
+    /// Issue 16: behind an endpoint that takes one message a second, 30
+    /// deliveries wait up to 30 s in a node's buffer, longer than their 20 s
+    /// lease. The node renews what it holds, so neither it nor the other
+    /// node takes them back when the first lease would have run out: each
+    /// is sent exactly once.
+    @Test func deliveriesWaitingLongerThanTheirLeaseAreSentExactlyOnce() async throws {
+      try await withWorkspace { workspace in
+        let http = workspace.adopt(try await Receiver.http(directory: workspace.directory))
+        var (database, started) = try startCluster(
+          workspace, nodes: 1, receiver: http, lease: "20s", people: 30, hookRate: 1)
+        defer { TestPostgres.drop(database) }
+        try await eventually(timeout: .seconds(30), "node 1's intake socket") {
+          FileManager.default.fileExists(atPath: workspace.dataDirectory + "/commsd.sock")
+        }
+        _ = try await workspace.send([
+          "--audience", "staff", "--subject", "Vand", "--body", "Kog vandet.",
+        ])
+        // Node 1 holds all 30 (one lease); node 2 comes to take what runs out.
+        try await eventually(timeout: .seconds(20), "node 1 to lease all 30") {
+          try count(
+            database,
+            "SELECT COUNT(*) FROM deliveries WHERE state IN ('sending', 'delivered')") == 30
+        }
+        let second = workspace.directory + "/node2.toml"
+        try String(contentsOfFile: workspace.configPath, encoding: .utf8)
+          .replacingOccurrences(of: "data_dir = \"var\"", with: "data_dir = \"var2\"")
+          .write(toFile: second, atomically: true, encoding: .utf8)
+        started.append(try workspace.startDaemon(name: "node2", config: second))
+        try await eventually(timeout: .seconds(75), "all 30 deliveries delivered") {
+          try count(database, "SELECT COUNT(*) FROM deliveries WHERE state = 'delivered'") == 30
+        }
+        // A second taker would have sent by now: its lease came at the first's end.
+        try await Task.sleep(for: .seconds(2))
+        let (arrivals, all) = try arrivals(http, database)
+        #expect(all.count == 30)
+        #expect(Set(arrivals.keys) == all, "every delivery arrived")
+        let twice = arrivals.filter { $0.value > 1 }
+        #expect(twice.isEmpty, "sent more than once: \(twice)")
+        // It took longer than a lease, and the leases were renewed, never returned.
+        #expect(
+          try count(
+            database, "SELECT COUNT(*) FROM audit_events WHERE kind = 'delivery.lease_renewed'")
+            > 0)
+        #expect(
+          try count(
+            database, "SELECT COUNT(*) FROM audit_events WHERE kind = 'delivery.lease_returned'")
+            == 0)
+        for node in started { await node.stop() }
       }
     }
 

@@ -11,16 +11,25 @@ extension APIServer {
     let action: CAPIntake.Action
     do {
       let alert = try CAPReader.parse(data)
-      action = try await CAPIntake(configuration: configuration, store: store, clock: clock)
-        .action(for: alert, origin: "api:\(token.name)@\(context.remoteAddress)")
+      action = try await CAPIntake(
+        configuration: configuration, store: store, clock: clock, principal: .token(token)
+      ).action(for: alert, origin: "api:\(token.name)@\(context.remoteAddress)")
     } catch let error as CAPError {
       // The element path names what is wrong, as a field would.
       throw Problem.invalid(error.path.isEmpty ? "alert" : error.path, error.description)
     }
     switch action {
     case .send(let message):
+      // An Update withdraws what it supersedes: that must be in scope too,
+      // as for POST /v1/messages/{id}/supersede. The look-up only finds
+      // messages in scope; this holds for the newest of their chain as well.
+      var superseded: [String] = []
+      if let old = message.supersedes {
+        superseded = try await store.status(of: old)?.audiences ?? []
+      }
       try await requireScope(
-        token, audiences: message.audiences, priority: message.priority, request, context)
+        token, audiences: message.audiences + superseded, priority: message.priority, request,
+        context)
       return try await enqueue(message)
     case .cancel(let cancellation):
       var cancelled: [String] = []

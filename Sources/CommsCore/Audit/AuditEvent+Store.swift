@@ -52,6 +52,20 @@ extension AuditEvent {
     return AuditEvent(
       kind: "delivery.leased", at: at, messageID: message, actor: owner, detail: detail)
   }
+
+  /// `delivery.lease_renewed`: leases a dispatcher still holds (waiting in
+  /// its buffer behind a slow endpoint, or in flight) extended to `until`,
+  /// so that no other node takes them back and sends them a second time.
+  static func leaseRenewed(_ ids: [String], by owner: String, at: Date, until: Date)
+    -> AuditEvent
+  {
+    AuditEvent(
+      kind: "delivery.lease_renewed", at: at, actor: owner,
+      detail: [
+        "count": String(ids.count), "until": Timestamp.format(until),
+        "deliveries": ids.joined(separator: ","),
+      ])
+  }
 }
 
 extension AuditEvent {

@@ -13,10 +13,11 @@ extension CAPIntake {
   /// | mode        | status: Actual, Exercise, Test, System (Draft never gets here)    |
   /// | expiresAt   | the earliest `<expires>` of its infos                             |
   /// | cap         | sender, identifier and `sent` as written                          |
-  /// | idempotency | `idempotencyKey(sender:identifier:)`                              |
+  /// | idempotency | `idempotencyKey(sender:identifier:principal:)`                    |
   /// | supersedes  | `supersedes`, found by `predecessor(of:)` for an Update           |
   public static func request(
-    for alert: CAPAlert, configuration: Configuration, supersedes: MessageID?, sender: Sender
+    for alert: CAPAlert, configuration: Configuration, supersedes: MessageID?, sender: Sender,
+    principal: CAPPrincipal = .operators
   ) throws(CAPError) -> SendRequest {
     try checkActionable(alert)
     guard !alert.infos.isEmpty else {
@@ -45,7 +46,8 @@ extension CAPIntake {
       audiences: audiences, priority: alert.commsPriority,
       kind: allClear ? .allClear : alert.msgType == .update ? .update : .alert,
       contents: contents(of: alert.infos, defaultLanguage: configuration.defaultLanguage),
-      idempotencyKey: idempotencyKey(sender: alert.sender, identifier: alert.identifier),
+      idempotencyKey: idempotencyKey(
+        sender: alert.sender, identifier: alert.identifier, principal: principal),
       sender: sender, supersedes: supersedes,
       expiresAt: alert.infos.compactMap(\.expires).min(), mode: mode,
       cap: CAPIdentity(sender: alert.sender, identifier: alert.identifier, sent: alert.sentText))

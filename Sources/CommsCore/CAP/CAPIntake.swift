@@ -19,12 +19,19 @@ public struct CAPIntake: Sendable {
   public let store: any Store
   /// Decides whether an alert has expired.
   public let clock: any WallClock
+  /// Who feeds the alert: its idempotency key is kept apart per principal,
+  /// and the messages its Update or Cancel refers to are looked up within
+  /// its scope.
+  public let principal: CAPPrincipal
 
-  public init(configuration: Configuration, store: any Store, clock: any WallClock = SystemClock())
-  {
+  public init(
+    configuration: Configuration, store: any Store, clock: any WallClock = SystemClock(),
+    principal: CAPPrincipal = .operators
+  ) {
     self.configuration = configuration
     self.store = store
     self.clock = clock
+    self.principal = principal
   }
 
   /// What to do with an alert.
@@ -54,11 +61,13 @@ public struct CAPIntake: Sendable {
       let predecessor = try await predecessor(of: alert)
       return .send(
         try Self.request(
-          for: alert, configuration: configuration, supersedes: predecessor, sender: sender))
+          for: alert, configuration: configuration, supersedes: predecessor, sender: sender,
+          principal: principal))
     case .alert, .cancel, .ack, .error:
       return .send(
-        try Self.request(for: alert, configuration: configuration, supersedes: nil, sender: sender)
-      )
+        try Self.request(
+          for: alert, configuration: configuration, supersedes: nil, sender: sender,
+          principal: principal))
     }
   }
 
@@ -102,16 +111,24 @@ public struct CAPIntake: Sendable {
   /// came before this store): the Update is then sent as a new message, so
   /// that the people it is meant for still get it.
   ///
-  /// An Update fed a second time keeps the predecessor it had the first time,
-  /// so that intake sees the same request and answers "duplicate".
+  /// An Update fed a second time (by the same principal) keeps the
+  /// predecessor it had the first time, so that intake sees the same request
+  /// and answers "duplicate".
+  ///
+  /// A referenced alert is looked up as `referenced(sender:identifier:)`
+  /// does: the caller's own first, never one outside its scope.
   func predecessor(of alert: CAPAlert) async throws -> MessageID? {
-    if let own = try await store.message(capSender: alert.sender, identifier: alert.identifier) {
-      return try await store.message(own)?.supersedes
+    let ownKey = Self.idempotencyKey(
+      sender: alert.sender, identifier: alert.identifier, principal: principal)
+    if let own = try await store.capMessages(capSender: alert.sender, identifier: alert.identifier)
+      .first(where: { $0.idempotencyKey == ownKey })
+    {
+      return try await store.message(own.id)?.supersedes
     }
     for reference in alert.references.reversed() {
       guard
-        let known = try await store.message(
-          capSender: reference.sender, identifier: reference.identifier)
+        let known = try await referenced(
+          sender: reference.sender, identifier: reference.identifier)
       else { continue }
       let latest = try await store.latestVersion(of: known)
       if latest.cancelledAt != nil {
@@ -125,6 +142,20 @@ public struct CAPIntake: Sendable {
     return nil
   }
 
+  /// The message that came in as alert `identifier` of `sender`, as this
+  /// principal may act on it: the one it fed itself (its idempotency key),
+  /// else the first accepted whose audiences are all within its scope.
+  /// None when there is no such message — one outside its scope is as if
+  /// it were not there, so that an alert another principal planted under
+  /// the same identity, or one of an audience the caller may not reach, is
+  /// never superseded or cancelled by it.
+  func referenced(sender: String, identifier: String) async throws -> MessageID? {
+    let candidates = try await store.capMessages(capSender: sender, identifier: identifier)
+    let ownKey = Self.idempotencyKey(sender: sender, identifier: identifier, principal: principal)
+    if let own = candidates.first(where: { $0.idempotencyKey == ownKey }) { return own.id }
+    return candidates.first(where: { principal.covers($0.audiences) })?.id
+  }
+
   /// A Cancel: the newest version of each referenced alert that this store
   /// knows (a Cancel of an alert that an Update replaced withdraws the
   /// update, which is what readers have now; each message once).
@@ -134,8 +165,8 @@ public struct CAPIntake: Sendable {
       sender: sender)
     for reference in alert.references {
       guard
-        let known = try await store.message(
-          capSender: reference.sender, identifier: reference.identifier)
+        let known = try await referenced(
+          sender: reference.sender, identifier: reference.identifier)
       else {
         result.unknown.append(reference)
         continue
@@ -172,19 +203,58 @@ public struct CAPIntake: Sendable {
   }
 
   /// The idempotency key of an alert: its sender and identifier, which CAP
-  /// makes unique, so the same alert fed twice is queued once. Written out
-  /// (`cap:SENDER,IDENTIFIER`; neither may hold a comma) when that fits the
-  /// key's rules (visible ASCII, at most 200 characters), else as
-  /// `cap-sha256:` and the SHA-256 of that text in hex.
-  static func idempotencyKey(sender: String, identifier: String) -> String {
-    let plain = "cap:\(sender),\(identifier)"
+  /// makes unique, so the same alert fed twice by the same principal is
+  /// queued once; kept apart per principal (as the API's `Idempotency-Key`
+  /// is per token), so that one principal taking an identifier first never
+  /// makes another's real alert a "duplicate". Written out
+  /// (`cap:SENDER,IDENTIFIER` for the operators, as before there were
+  /// principals; `cap:SENDER,IDENTIFIER,api:TOKEN` for a token — neither
+  /// sender nor identifier may hold a comma, so the two never meet) when
+  /// that fits the key's rules (visible ASCII, at most 200 characters), else
+  /// as `cap-sha256:` and the SHA-256 of the text after `cap:` in hex.
+  public static func idempotencyKey(
+    sender: String, identifier: String, principal: CAPPrincipal
+  ) -> String {
+    let text = "\(sender),\(identifier)" + principal.keySuffix
+    let plain = "cap:" + text
     if plain.count <= Intake.maxIdempotencyKeyLength,
       plain.unicodeScalars.allSatisfy({ (0x21...0x7E).contains($0.value) })
     {
       return plain
     }
-    let digest = SHA256.hash(data: Data("\(sender),\(identifier)".utf8))
+    let digest = SHA256.hash(data: Data(text.utf8))
     return "cap-sha256:" + LowerHex.string(digest)
+  }
+
+  /// Whether `key` is in a namespace intake keeps for itself (CAP alerts,
+  /// API tokens): an operator's `--idempotency-key` may not take one.
+  public static func isReservedKey(_ key: String) -> Bool {
+    key.hasPrefix("cap:") || key.hasPrefix("cap-sha256:") || key.hasPrefix("api:")
+  }
+}
+
+/// Who feeds a CAP alert in: the operators of the CLI and the intake socket
+/// (who today share one scope, all of it), or one API token (its audiences).
+/// Each keeps its alerts' identities apart from the others'
+/// (`CAPIntake.idempotencyKey`) and acts only on messages within its scope.
+public enum CAPPrincipal: Sendable, Equatable {
+  case operators
+  case token(APIToken)
+
+  /// What the idempotency key adds after `SENDER,IDENTIFIER`.
+  var keySuffix: String {
+    switch self {
+    case .operators: ""
+    case .token(let token): ",api:\(token.name)"
+    }
+  }
+
+  /// Whether a message to `audiences` is within this principal's scope.
+  public func covers(_ audiences: [String]) -> Bool {
+    switch self {
+    case .operators: true
+    case .token(let token): !audiences.isEmpty && token.covers(audiences)
+    }
   }
 }
 

@@ -34,14 +34,15 @@ public final class Daemon: Service {
     }
     let checkpoints = Task { [sqlite] in await sqlite?.runCheckpoints() }
     defer { checkpoints.cancel() }
-    let owner = "\(ProcessInfo.processInfo.hostName):\(getpid())"
+    var random = SystemRandomNumberGenerator()
+    let leaseOwner = LeaseOwner.current(using: &random)
+    let owner = leaseOwner.description
     // The only daemon on an SQLite store takes back every lease at start;
     // a node of a shared store those that ran out (see LeaseKeeper) and
     // those of commsd processes on this host that are gone.
     var returned = try await store.reclaimLeases(now: clock.now(), all: !store.isShared)
     if let postgres {
-      returned += try await postgres.reclaimLeases(
-        ofEndedProcessesOn: ProcessInfo.processInfo.hostName, now: clock.now())
+      returned += try await postgres.reclaimLeases(ofEndedRunsOf: leaseOwner, now: clock.now())
     }
     if returned > 0 {
       logger.notice(

@@ -31,7 +31,22 @@ struct DaemonIntake: Sendable {
     let sender =
       request.cap.map { Sender(kind: .cap, name: $0.sender, origin: "\(operatorName)@\(host)") }
       ?? Sender(kind: .cli, name: operatorName, origin: host)
-    return await accept(request.sendRequest(sender: sender))
+    var sendRequest = request.sendRequest(sender: sender)
+    // The keys of CAP alerts and API tokens are intake's own: a CAP alert
+    // from the socket gets the operators' key for its identity whatever the
+    // client wrote, and no other request may take one (so no client can
+    // pre-empt a token's alert, or a token's Idempotency-Key).
+    if let cap = request.cap {
+      sendRequest.idempotencyKey = CAPIntake.idempotencyKey(
+        sender: cap.sender, identifier: cap.identifier, principal: .operators)
+    } else if let key = request.idempotencyKey, CAPIntake.isReservedKey(key) {
+      return .refused(
+        field: "idempotency_key",
+        message:
+          "keys starting with cap:, cap-sha256: or api: are kept for CAP alerts and API tokens; choose another"
+      )
+    }
+    return await accept(sendRequest)
   }
 
   /// Validates, stores and (flash) plans and hands on `request`, whose

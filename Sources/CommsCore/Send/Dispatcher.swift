@@ -60,6 +60,9 @@ public final class Dispatcher: Sendable {
   /// Deliveries leased elsewhere in this daemon (flash at intake), waiting
   /// to join the buffer at the loop's next turn.
   private let handedIn = Mutex<[Delivery]>([])
+  /// Deliveries handed to the transport and not finished yet: their leases
+  /// are renewed with the buffer's (a transfer may outlast a short lease).
+  private let inFlight = Mutex<Set<DeliveryID>>([])
 
   public init(
     store: any Store, owner: String, configuration: Configuration, engine: CurlEngine,
@@ -142,8 +145,14 @@ public final class Dispatcher: Sendable {
   /// slots and kept in lane order in memory, and the store is asked again
   /// only when fewer than one round of slots is left, or new work arrived.
   /// One lease transaction thus feeds hundreds of transfers.
+  ///
+  /// What it holds (buffered and in flight) has its leases renewed every
+  /// half lease (see `renewLeasesIfDue`): behind a slow or rate-limited
+  /// endpoint a delivery may wait in the buffer longer than its lease, and
+  /// on a shared store another node would then take it back and send it too.
   public func run() async {
     var buffer: [Pending] = []
+    var lastRenewal = clock.now()
     var blocked = Set<String>()
     var nextToken: Date?
     // When a lease that skipped the busy targets found nothing, do not ask
@@ -188,6 +197,7 @@ public final class Dispatcher: Sendable {
         // Flash, so its lane sorts it first.
         buffer = handed.map { Pending(delivery: $0, target: target(of: $0)) } + buffer
       }
+      buffer = await renewLeasesIfDue(buffer, lastRenewal: &lastRenewal)
       let before = buffer.count
       (buffer, blocked, nextToken) = await startWhatFits(buffer)
       if buffer.isEmpty && exhausted {
@@ -298,6 +308,7 @@ public final class Dispatcher: Sendable {
         finish(delivery, result: result, duration: .zero, target: target, using: &generator)
       case .transfer(let request):
         let transport = transports[delivery.channel]!
+        inFlight.withLock { _ = $0.insert(delivery.id) }
         batch.append(
           (
             request,
@@ -375,6 +386,7 @@ public final class Dispatcher: Sendable {
         ])
     }
     recorder.add(record)
+    inFlight.withLock { _ = $0.remove(delivery.id) }
     let limit = limits[target] ?? settings.maxInFlight
     // Wake the loop only when it has room to act on: a quarter of the slots
     // free, or a full endpoint got a slot back (work may wait for exactly it).
@@ -411,6 +423,53 @@ public final class Dispatcher: Sendable {
       errors.error("cannot lease deliveries", error)
       return []
     }
+  }
+
+  /// Renews the leases of everything this dispatcher holds — `buffer` and
+  /// the transfers in flight — once half a lease has passed since the last
+  /// renewal, in one store statement. Every delivery held was leased or
+  /// renewed at most half a lease ago, so none runs out while held.
+  ///
+  /// Returns `buffer` without the deliveries whose lease was not renewed:
+  /// they are no longer this node's (the lease ran out and it was taken
+  /// back, maybe by another node, or the delivery ended), so they are not
+  /// sent here. A transfer already in flight cannot be called back; it is
+  /// logged. When the store cannot be reached, the buffer is kept and the
+  /// renewal tried again a second later.
+  private func renewLeasesIfDue(_ buffer: [Pending], lastRenewal: inout Date) async -> [Pending] {
+    let now = clock.now()
+    let lease = settings.leaseDuration.seconds
+    guard now.timeIntervalSince(lastRenewal) >= lease / 2 else { return buffer }
+    let running = inFlight.withLock { $0 }
+    let held = buffer.map(\.delivery.id) + running
+    guard !held.isEmpty else {
+      lastRenewal = now
+      return buffer
+    }
+    let renewed: Set<DeliveryID>
+    do {
+      renewed = try await store.renewLeases(
+        held, owner: owner, until: now.addingTimeInterval(lease), at: now)
+    } catch {
+      errors.error("cannot renew the leases of deliveries waiting to be sent", error)
+      lastRenewal = now.addingTimeInterval(1 - lease / 2)
+      return buffer
+    }
+    lastRenewal = now
+    // In flight and finished since the statement ran: its lease ended with it.
+    let lostInFlight = running.subtracting(renewed).intersection(inFlight.withLock { $0 })
+    if !lostInFlight.isEmpty {
+      logger.warning(
+        "leases of transfers in flight were lost; another node may send them too",
+        metadata: ["count": "\(lostInFlight.count)"])
+    }
+    let kept = buffer.filter { renewed.contains($0.delivery.id) }
+    if kept.count < buffer.count {
+      logger.notice(
+        "leases of waiting deliveries were lost to another node; they are not sent here",
+        metadata: ["count": "\(buffer.count - kept.count)"])
+    }
+    return kept
   }
 
   /// Gives deliveries of a paused endpoint (or an open breaker) back to the

@@ -194,6 +194,23 @@ enum SQLiteSchema {
           CREATE INDEX messages_retained ON messages(accepted_at) WHERE pseudonymised_at IS NULL;
           """)
     }
+    migrator.registerMigration("0009-cap-keys-per-token") { db in
+      try db.execute(
+        sql: """
+          -- A CAP alert's idempotency key is kept per principal: an API
+          -- token's ends in ",api:TOKEN" (see CAPIntake.idempotencyKey). The
+          -- alerts tokens fed before get theirs, so that the same feed posting
+          -- one again is still answered "duplicate"; the operators' keep the
+          -- old form, which is theirs. (A hashed key, cap-sha256:, cannot be
+          -- redone here; such an alert fed again by its token is sent again.)
+          UPDATE messages
+          SET idempotency_key = idempotency_key || ',api:'
+            || substr(sender_origin, 5, instr(sender_origin, '@') - 5)
+          WHERE cap_identifier IS NOT NULL AND sender_origin LIKE 'api:%@%'
+            AND idempotency_key = 'cap:' || cap_sender || ',' || cap_identifier
+            AND length(idempotency_key) + instr(sender_origin, '@') <= 200;
+          """)
+    }
     return migrator
   }
 }

@@ -151,6 +151,26 @@ extension SQLiteStore {
     }
   }
 
+  public func renewLeases(_ ids: [DeliveryID], owner: String, until: Date, at: Date)
+    async throws -> Set<DeliveryID>
+  {
+    guard !ids.isEmpty else { return [] }
+    return try await pool.write { db in
+      let renewed = try String.fetchAll(
+        db.cachedStatement(
+          sql: """
+            UPDATE deliveries SET lease_until = ?
+            WHERE state = 'sending' AND lease_owner = ? AND id IN (SELECT value FROM json_each(?))
+            RETURNING id
+            """),
+        arguments: [Timestamp.format(until), owner, JSONCoding.string(ids.map(\.rawValue))])
+      if !renewed.isEmpty {
+        try Self.insertAudit(db, .leaseRenewed(renewed, by: owner, at: at, until: until))
+      }
+      return Set(renewed.map(DeliveryID.init(rawValue:)))
+    }
+  }
+
   public func reclaimLeases(now: Date, all: Bool) async throws -> Int {
     try await pool.write { db in
       let nowText = Timestamp.format(now)

@@ -44,6 +44,13 @@ public protocol Store: Sendable {
   @discardableResult
   func record(_ outcomes: [AttemptRecord], owner: String) async throws -> Int
 
+  /// Extends the leases `owner` holds on `ids` to `until`, in one statement,
+  /// and returns the ids it renewed. One that is not renewed is no longer
+  /// `owner`'s (its lease ran out and it was taken back, or it ended): the
+  /// caller must not send it.
+  func renewLeases(_ ids: [DeliveryID], owner: String, until: Date, at: Date) async throws
+    -> Set<DeliveryID>
+
   /// Returns deliveries leased to `owner` but never started to `ready`
   /// (graceful shutdown); not counted as an attempt.
   func release(_ ids: [DeliveryID], owner: String, at: Date) async throws
@@ -95,8 +102,9 @@ public protocol Store: Sendable {
   func nextDueDate() async throws -> Date?
 
   func message(_ id: MessageID) async throws -> Message?
-  /// The message that came in as the CAP alert `identifier` of `capSender`, if any.
-  func message(capSender: String, identifier: String) async throws -> MessageID?
+  /// The messages that came in as the CAP alert `identifier` of
+  /// `capSender` (one per principal that fed it), first accepted first.
+  func capMessages(capSender: String, identifier: String) async throws -> [CAPStoredMessage]
   /// The newest message of the supersede chain `id` is in (`id` itself when
   /// nothing superseded it), and when that one was cancelled, if it was.
   func latestVersion(of id: MessageID) async throws -> (id: MessageID, cancelledAt: Date?)

@@ -217,8 +217,9 @@ import Testing
     #expect(stored.mode == .exercise)
     #expect(stored.sender.kind == .cap)
     #expect(
-      try await fixture.store.message(
-        capSender: "vagtcentral@beredskab.example.dk", identifier: "DK-HBR-2025-0042") == id)
+      try await fixture.store.capMessages(
+        capSender: "vagtcentral@beredskab.example.dk", identifier: "DK-HBR-2025-0042"
+      ).map(\.id) == [id])
   }
 
   @Test func anUpdateSupersedesTheNewestVersionOfWhatItReferences() async throws {
@@ -308,11 +309,15 @@ import Testing
   }
 
   @Test func keysThatAreNotPlainAsciiAreHashed() {
-    #expect(CAPIntake.idempotencyKey(sender: "a@b", identifier: "X-1") == "cap:a@b,X-1")
-    let hashed = CAPIntake.idempotencyKey(sender: "beredskab@ø.dk", identifier: "X-1")
+    #expect(
+      CAPIntake.idempotencyKey(sender: "a@b", identifier: "X-1", principal: .operators)
+        == "cap:a@b,X-1")
+    let hashed = CAPIntake.idempotencyKey(
+      sender: "beredskab@ø.dk", identifier: "X-1", principal: .operators)
     #expect(hashed.hasPrefix("cap-sha256:"))
     #expect(hashed.count == "cap-sha256:".count + 64)
-    let long = CAPIntake.idempotencyKey(sender: "a", identifier: String(repeating: "x", count: 300))
+    let long = CAPIntake.idempotencyKey(
+      sender: "a", identifier: String(repeating: "x", count: 300), principal: .operators)
     #expect(long.hasPrefix("cap-sha256:"))
   }
 }

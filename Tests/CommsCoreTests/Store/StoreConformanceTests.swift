@@ -216,6 +216,49 @@ import Testing
     #expect(kinds.filter { $0 == "delivery.lease_returned" }.count == 3)
   }
 
+  /// A dispatcher holding deliveries behind a slow endpoint keeps them
+  /// its own by renewing their leases; one whose lease ran out and went to
+  /// another node is not renewed, so the first does not send it too.
+  @Test(arguments: StoreKind.allCases)
+  func renewedLeasesDoNotRunOutAndALostOneIsNotRenewed(_ kind: StoreKind) async throws {
+    let fixture = try StoreFixture(kind)
+    defer { fixture.cleanUp() }
+    let id = try await fixture.acceptAndPlan(fixture.request(audiences: ["relatives"]))
+    let now = fixture.clock.now()
+    let leased = try await fixture.store.lease(owner: "n1", now: now, until: now + 20, limit: 10)
+    #expect(leased.count == 2)
+    let (kept, lost) = (leased[0].id, leased[1].id)
+    // Both renewed at half the lease: neither runs out at the first lease's end.
+    #expect(
+      try await fixture.store.renewLeases(
+        [kept, lost], owner: "n1", until: now + 30, at: now + 10) == [kept, lost])
+    #expect(try await fixture.store.reclaimLeases(now: now + 25, all: false) == 0)
+    #expect(
+      try await fixture.store.lease(owner: "n2", now: now + 25, until: now + 45, limit: 10)
+        .isEmpty)
+    // Only one renewed again; the other runs out and another node takes it.
+    #expect(
+      try await fixture.store.renewLeases([kept], owner: "n1", until: now + 60, at: now + 20)
+        == [kept])
+    #expect(try await fixture.store.reclaimLeases(now: now + 31, all: false) == 1)
+    let taken = try await fixture.store.lease(
+      owner: "n2", now: now + 31, until: now + 51, limit: 10)
+    #expect(taken.map(\.id) == [lost])
+    #expect(
+      try await fixture.store.renewLeases(
+        [kept, lost], owner: "n1", until: now + 70, at: now + 40) == [kept])
+    // Another owner cannot renew what it does not hold, nor anything for nobody.
+    #expect(
+      try await fixture.store.renewLeases([kept], owner: "n2", until: now + 90, at: now + 40)
+        .isEmpty)
+    #expect(
+      try await fixture.store.renewLeases([], owner: "n1", until: now + 90, at: now + 40).isEmpty)
+    let renewals = try await fixture.store.auditEvents(kinds: ["delivery.lease_renewed"])
+    #expect(renewals.map { $0.event.detail["count"] } == ["2", "1", "1"])
+    #expect(renewals.allSatisfy { $0.event.actor == "n1" })
+    #expect(try await fixture.store.status(of: id)?.deliveries.count == 2)
+  }
+
   @Test(arguments: StoreKind.allCases) func storeSurvivesReopening(_ kind: StoreKind) async throws {
     let fixture = try StoreFixture(kind)
     defer { fixture.cleanUp() }

@@ -171,6 +171,17 @@ enum PostgresSchema {
       CREATE INDEX messages_retained ON messages(accepted_at) WHERE pseudonymised_at IS NULL;
       """
     ),
+    (
+      "0009-cap-keys-per-token",
+      """
+      UPDATE messages
+      SET idempotency_key = idempotency_key || ',api:'
+        || substr(sender_origin, 5, strpos(sender_origin, '@') - 5)
+      WHERE cap_identifier IS NOT NULL AND sender_origin LIKE 'api:%@%'
+        AND idempotency_key = 'cap:' || cap_sender || ',' || cap_identifier
+        AND length(idempotency_key) + strpos(sender_origin, '@') <= 200;
+      """
+    ),
   ]
 
   /// Applies the migrations not yet applied, each in a transaction of its

@@ -1,9 +1,5 @@
 import Foundation
 
-#if canImport(Glibc)
-  import Glibc
-#endif
-
 /// Leases shared by several nodes: each due delivery is taken by one node
 /// (`FOR UPDATE SKIP LOCKED`), and a dead node's leases run out and go back.
 extension PostgresStore {
@@ -80,6 +76,25 @@ extension PostgresStore {
       ])
   }
 
+  public func renewLeases(_ ids: [DeliveryID], owner: String, until: Date, at: Date)
+    async throws -> Set<DeliveryID>
+  {
+    guard !ids.isEmpty else { return [] }
+    return try await pool.write { transaction in
+      let renewed: [String] = try transaction.query(
+        """
+        UPDATE deliveries SET lease_until = $1
+        WHERE state = 'sending' AND lease_owner = $2 AND id = ANY($3::text[])
+        RETURNING id
+        """, [Timestamp.format(until), owner, PostgresArray.text(ids.map(\.rawValue))]
+      ).map { $0[0] }
+      if !renewed.isEmpty {
+        transaction.audit(.leaseRenewed(renewed, by: owner, at: at, until: until))
+      }
+      return Set(renewed.map(DeliveryID.init(rawValue:)))
+    }
+  }
+
   /// Gives leased deliveries back (`ready`, due at their new time if one is
   /// given), with one audit event; withdrawn ones end and free their waiters.
   private func returnLeases(
@@ -118,21 +133,25 @@ extension PostgresStore {
       where: "lease_until < $2", [Timestamp.format(now)], at: now, reason: "lease expired")
   }
 
-  /// At a node's start: the leases of earlier runs of commsd on this host
-  /// (`host:pid` owners whose process is gone — a crash, a restart) go back
-  /// at once rather than when they run out; those of live processes stay.
-  public func reclaimLeases(ofEndedProcessesOn host: String, now: Date) async throws -> Int {
+  /// At a node's start: the leases of earlier runs of commsd that have
+  /// provably ended (a crash, a restart on this host; see
+  /// `LeaseOwner.hasEnded`) go back at once rather than when they run out;
+  /// those of live processes, and of any run it cannot tell about (another
+  /// container or a clone with the same host name), stay.
+  public func reclaimLeases(
+    ofEndedRunsOf me: LeaseOwner, now: Date,
+    isAlive: (Int32) -> Bool = LeaseOwner.processExists
+  ) async throws -> Int {
     let owners = try await read { reader in
       try reader.strings(
         "SELECT DISTINCT lease_owner FROM deliveries WHERE state = 'sending' AND lease_owner LIKE ?",
         [
-          host.replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
-            + ":%"
+          me.host.replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(
+            of: "_", with: "\\_") + ":%"
         ])
     }
     let ended = owners.filter { owner in
-      guard let pid = owner.split(separator: ":").last.flatMap({ Int32($0) }) else { return false }
-      return pid != getpid() && kill(pid, 0) != 0 && errno == ESRCH
+      LeaseOwner(parsing: owner).map { me.hasEnded($0, isAlive: isAlive) } ?? false
     }
     guard !ended.isEmpty else { return 0 }
     return try await putBack(

@@ -46,13 +46,7 @@ public final class PostgresStore: Store {
   }
 
   /// `url` with any password in it replaced by `***`.
-  static func redacted(_ url: String) -> String {
-    guard var components = URLComponents(string: url), components.password != nil else {
-      return url
-    }
-    components.password = "***"
-    return components.string ?? url
-  }
+  static func redacted(_ url: String) -> String { PostgresURL.redacted(url) }
 
   public func accept(_ message: Message, fingerprint: String) async throws -> AcceptOutcome {
     try await pool.write { transaction in

@@ -4,17 +4,26 @@ import Foundation
 /// to, following it to its newest version, and what export needs to know
 /// of a cancellation.
 extension Store {
-  /// Uses the `messages_cap` index. Should one alert be stored more than once
-  /// (a CAP identity sent again under another idempotency key), the first
-  /// accepted is the one meant.
-  public func message(capSender: String, identifier: String) async throws -> MessageID? {
+  /// Uses the `messages_cap` index. One alert may be stored more than once:
+  /// each principal (API token, the operators) keeps its own under its own
+  /// idempotency key (see `CAPIntake.referenced`, which picks).
+  public func capMessages(capSender: String, identifier: String) async throws
+    -> [CAPStoredMessage]
+  {
     try await read { reader in
-      try reader.strings(
+      try reader.rows(
         """
-        SELECT id FROM messages WHERE cap_sender = ? AND cap_identifier = ?
-        ORDER BY accepted_at, id LIMIT 1
+        SELECT id, idempotency_key, audiences FROM messages
+        WHERE cap_sender = ? AND cap_identifier = ?
+        ORDER BY accepted_at, id
         """, [capSender, identifier]
-      ).first.map(MessageID.init(rawValue:))
+      ).map { row in
+        // A row that cannot be read throws: no audiences would look in every scope.
+        CAPStoredMessage(
+          id: MessageID(rawValue: row[0]), idempotencyKey: row[1],
+          audiences: try JSONCoding.decoder().decode(
+            [String].self, from: Data((row[2] as String).utf8)))
+      }
     }
   }
 
@@ -60,6 +69,15 @@ extension Store {
         retraction: (row[2] as String?).map(MessageID.init(rawValue:)))
     }
   }
+}
+
+/// A message that came in as a CAP alert, as far as an Update or Cancel
+/// referring to it needs to know: whose it is and whom it reached.
+public struct CAPStoredMessage: Sendable, Equatable {
+  public var id: MessageID
+  /// Tells which principal fed it (`CAPIntake.idempotencyKey`).
+  public var idempotencyKey: String?
+  public var audiences: [String]
 }
 
 /// A cancellation as the store keeps it.
