@@ -58,6 +58,13 @@ public enum ConfigurationWarnings {
         )
       }
     }
+    if case .postgres(let text, _) = configuration.store, let url = PostgresURL(text),
+      !url.isLocal, !url.requiresTLS
+    {
+      warnings.append(
+        "store: \(url.remoteHosts.joined(separator: ", ")) without TLS (store_plaintext = true): names, addresses and messages travel unencrypted unless the link is protected another way"
+      )
+    }
     if let api = configuration.api {
       if !api.usesTLS && !APISettings.isLoopback(api.host) {
         warnings.append(

@@ -38,6 +38,18 @@ import Testing
     #expect(found.count == 4, "\(found)")
   }
 
+  @Test func aStoreOverTheNetworkWithoutTLSIsNamed() throws {
+    let plain = try warnings(
+      "data_dir = \"var\"\nstore = \"postgres://commsd@db.kommune.example/commsd\"\nstore_plaintext = true\n[audiences.staff]\n"
+    )
+    #expect(
+      plain.count == 1 && plain[0].hasPrefix("store: db.kommune.example without TLS"), "\(plain)")
+    let tls = try warnings(
+      "data_dir = \"var\"\nstore = \"postgres://commsd@db.kommune.example/commsd?sslmode=verify-full\"\n[audiences.staff]\n"
+    )
+    #expect(tls == [])
+  }
+
   @Test func safeSettingsAndLoopbackReceiversAreNotWarnedAbout() throws {
     let found = try warnings(
       """
