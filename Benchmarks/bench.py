@@ -47,6 +47,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import scaleout as scaleout_bench  # Benchmarks/scaleout.py, beside this file
+import keyboard as keyboard_bench  # Benchmarks/keyboard.py, beside this file
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "Benchmarks"
@@ -552,7 +553,7 @@ class Sinks:
     def start(self) -> None:
         ngx = self.work / "nginx"
         ngx.mkdir(parents=True, exist_ok=True)
-        for name in ("apprise", "alertmanager", "flash", "scaleout"):
+        for name in ("apprise", "alertmanager", "flash", "scaleout", "keyboard"):
             self.log_path(name).write_text("")
         temp = "\n".join(f"  {k}_temp_path {ngx / k};" for k in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
         # One worker: the client under test and nginx share the two cores.
@@ -577,6 +578,7 @@ class Sinks:
                 location /alertmanager {{ access_log {self.log_path('alertmanager')} stamp; return 204; }}
                 location /flash {{ access_log {self.log_path('flash')} arrival; return 204; }}
                 location /scaleout {{ access_log {self.log_path('scaleout')} arrival buffer=256k flush=1s; return 204; }}
+                location /keyboard {{ access_log {self.log_path('keyboard')} arrival; return 204; }}
               }}
             }}
             """))
@@ -1986,6 +1988,10 @@ class Bench:
             f"unanswered {len(unanswered)}; delivered during the run {delivered_in_window:,}")
 
     # 9 --------------------------------------------------------------------
+    def keyboard(self) -> None:
+        """Flash from the keyboard: CLI and API, idle and under a 100,000 bulk (Benchmarks/keyboard.py)."""
+        keyboard_bench.run(self, sys.modules[__name__])
+
     def scaleout(self) -> None:
         """SQLite, PostgreSQL with one node, two nodes on one database (Benchmarks/scaleout.py)."""
         scaleout_bench.run(self, sys.modules[__name__])
@@ -2300,7 +2306,7 @@ def write_report(path: Path, results: Results, mach: dict, args, counts: Counts,
         - **Profile** (not a target): one more commsd webhook run of {counts.profile:,} deliveries under
           `perf stat` (context switches and system calls per delivery, next to the C reference's) and
           `perf record -g`, summarised below by thread, library and function.
-        """), scaleout_bench.how(counts, args), ""]
+        """), scaleout_bench.how(counts, args), keyboard_bench.how(args), ""]
     lines += ["## Details from this run", ""]
     for bench, notes in results.details.items():
         lines.append(f"**{bench}**")
@@ -2322,7 +2328,8 @@ def write_report(path: Path, results: Results, mach: dict, args, counts: Counts,
 # Main
 
 
-BENCHES = ["webhook", "email", "fanout", "flash", "memory", "peers", "audit", "http", "scaleout", "profile"]
+BENCHES = ["webhook", "email", "fanout", "flash", "memory", "peers", "audit", "http", "scaleout", "keyboard",
+           "profile"]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -2441,6 +2448,11 @@ def main(argv: list[str] | None = None) -> int:
                                      sys.modules[__name__], mach, command, counts, args,
                                      (time.monotonic() - started) / 60, results.errors)
         say(f"wrote the scale-out section of {args.out}")
+    elif not args.no_write and selected == ["keyboard"]:
+        keyboard_bench.write_section(Path(args.out), results.rows, results.details.get("keyboard", []),
+                                     sys.modules[__name__], mach, command, (time.monotonic() - started) / 60,
+                                     results.errors)
+        say(f"wrote the flash-from-the-keyboard section of {args.out}")
     elif not args.no_write:
         write_report(Path(args.out), results, mach, args, counts, started, command, setup_notes)
         say(f"wrote {args.out}")

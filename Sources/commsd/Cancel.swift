@@ -28,7 +28,9 @@ struct Cancel: AsyncParsableCommand {
   var json = false
 
   func run() async throws {
-    let configuration = try options.load()
+    // Cancelling writes the store directly and rings the daemon: neither
+    // needs the recipient lists.
+    let settings = try options.handOver()
     guard MessageID.isWellFormed(id) else {
       printError("commsd cancel: \"\(id)\" is not a message id (they look like msg_01J…)")
       throw ExitCode(65)
@@ -40,20 +42,20 @@ struct Cancel: AsyncParsableCommand {
       printError("commsd cancel: \(error)")
       throw ExitCode(65)
     }
-    let store = try Self.openStore(configuration, command: "commsd cancel")
+    let store = try Self.openStore(settings, command: "commsd cancel")
     try await Self.withdraw(
       MessageID(rawValue: id), reason: reason, notify: notify, actor: OperatorIdentity.current(),
-      store: store, configuration: configuration, command: "commsd cancel", json: json)
+      store: store, wakeSocketPath: settings.wakeSocketPath, command: "commsd cancel", json: json)
   }
 }
 
 extension Cancel {
   /// The store, or an exit saying why it cannot be opened.
-  static func openStore(_ configuration: Configuration, command: String) throws -> any Store {
+  static func openStore(_ settings: HandOverSettings, command: String) throws -> any Store {
     do {
-      return try configuration.openStore()
+      return try settings.openStore()
     } catch {
-      printError("\(command): cannot open the store \(configuration.storeDescription): \(error)")
+      printError("\(command): cannot open the store \(settings.storeDescription): \(error)")
       throw ExitCode.failure
     }
   }
@@ -64,7 +66,7 @@ extension Cancel {
   /// (`commsd send --cap`).
   static func withdraw(
     _ messageID: MessageID, reason: String, notify: Bool, actor: Sender, store: any Store,
-    configuration: Configuration, command: String, json: Bool = false
+    wakeSocketPath: String, command: String, json: Bool = false
   ) async throws {
     let outcome: CancelOutcome
     do {
@@ -75,7 +77,7 @@ extension Cancel {
       throw ExitCode(65)
     }
     // The daemon drops what it holds of the message and plans the retraction.
-    WakeSocket.ring(path: configuration.wakeSocketPath)
+    WakeSocket.ring(path: wakeSocketPath)
     if json {
       var answer: [String: String] = [
         "id": messageID.rawValue, "withdrawn": String(outcome.withdrawn),

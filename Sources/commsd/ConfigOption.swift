@@ -18,6 +18,15 @@ struct ConfigOption: ParsableArguments {
       throw ExitCode(78)  // EX_CONFIG
     }
   }
+
+  /// What a command that hands a request to the daemon needs, read without
+  /// recipient lists, secrets or templates (`HandOverSettings`). When that
+  /// light read meets a problem, the full load names every problem in the
+  /// file (file:line:key) and exits 78.
+  func handOver() throws -> HandOverSettings {
+    if let settings = try? ConfigurationLoader.handOver(path: config) { return settings }
+    return HandOverSettings(try load())
+  }
 }
 
 /// Writes a line to standard error, with any control character from outside

@@ -78,8 +78,8 @@ struct Dead: AsyncParsableCommand {
         printError("commsd dead retry: \(reason)")
         throw ExitCode(65)
       }
-      if let configuration = try? options.load() {
-        WakeSocket.ring(path: configuration.wakeSocketPath)
+      if let settings = try? ConfigurationLoader.handOver(path: options.config) {
+        WakeSocket.ring(path: settings.wakeSocketPath)
       }
       if json {
         print(try Status.json(["retried": retried]))

@@ -35,7 +35,7 @@ struct ExportCap: AsyncParsableCommand {
       printError("commsd export-cap: \"\(id)\" is not a message id (they look like msg_01J…)")
       throw ExitCode(65)
     }
-    let store = try Cancel.openStore(configuration, command: "commsd export-cap")
+    let store = try Cancel.openStore(HandOverSettings(configuration), command: "commsd export-cap")
     guard let message = try await store.message(MessageID(rawValue: id)) else {
       printError("commsd export-cap: there is no message \(id) in this store")
       throw ExitCode(65)

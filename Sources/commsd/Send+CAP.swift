@@ -24,14 +24,15 @@ extension Send {
   /// Reads, checks and acts on the alert in `path`: an Alert or Update goes
   /// the way of any send (the daemon, or the store when none runs); a
   /// Cancel is carried out as `commsd cancel --notify` does it.
-  func sendCAP(_ path: String, _ configuration: Configuration) async throws {
+  func sendCAP(_ path: String, _ settings: HandOverSettings) async throws {
     let data = try readData(path, option: "--cap")
     let action: CAPIntake.Action
     do {
       let alert = try CAPReader.parse(data)
-      let store = try Cancel.openStore(configuration, command: "commsd send")
-      action = try await CAPIntake(configuration: configuration, store: store).action(
-        for: alert, origin: path == "-" ? "stdin" : path)
+      let store = try Cancel.openStore(settings, command: "commsd send")
+      action = try await CAPIntake(
+        cap: settings.cap, defaultLanguage: settings.defaultLanguage, store: store
+      ).action(for: alert, origin: path == "-" ? "stdin" : path)
     } catch let error as CAPError {
       printError("commsd send: CAP: \(error)")
       throw ExitCode(65)  // EX_DATAERR
@@ -39,17 +40,16 @@ extension Send {
     switch action {
     case .send(let request):
       try await submit(
-        request, configuration,
+        request, settings,
         duplicate:
           "this CAP alert (same sender and identifier) was accepted earlier; not queued again"
       )
     case .cancel(let cancellation):
-      try await cancel(cancellation, configuration)
+      try await cancel(cancellation, settings)
     }
   }
 
-  private func cancel(_ cancellation: CAPCancellation, _ configuration: Configuration) async throws
-  {
+  private func cancel(_ cancellation: CAPCancellation, _ settings: HandOverSettings) async throws {
     for reference in cancellation.unknown {
       printError(
         "commsd send: CAP: \(reference.identifier) of \(reference.sender) never came here; nothing to cancel for it"
@@ -58,11 +58,11 @@ extension Send {
     for id in cancellation.alreadyCancelled {
       printError("commsd send: CAP: \(id) was cancelled already")
     }
-    let store = try Cancel.openStore(configuration, command: "commsd send")
+    let store = try Cancel.openStore(settings, command: "commsd send")
     for id in cancellation.messages {
       try await Cancel.withdraw(
         id, reason: cancellation.reason, notify: true, actor: cancellation.sender, store: store,
-        configuration: configuration, command: "commsd send")
+        wakeSocketPath: settings.wakeSocketPath, command: "commsd send")
     }
   }
 }

@@ -122,9 +122,12 @@ struct Send: AsyncParsableCommand {
   }
 
   func run() async throws {
-    let configuration = try options.load()
+    // Only what reaches the daemon: it validates the request against its
+    // own configuration. The whole configuration is loaded only when no
+    // daemon runs (`acceptDirectly`).
+    let settings = try options.handOver()
     if let capFile {
-      try await sendCAP(capFile, configuration)
+      try await sendCAP(capFile, settings)
       return
     }
     let request = SendRequest(
@@ -132,27 +135,28 @@ struct Send: AsyncParsableCommand {
         $0.trimmingCharacters(in: .whitespaces)
       },
       priority: priority ?? .normal, kind: kind ?? .alert,
-      contents: try contents(defaultLanguage: configuration.defaultLanguage),
+      contents: try contents(defaultLanguage: settings.defaultLanguage),
       idempotencyKey: idempotencyKey, sender: OperatorIdentity.current(),
       filter: try selection.filter(command: "commsd send"),
       supersedes: supersedes.map(MessageID.init(rawValue:)), expiresAt: try expiry(),
       mode: mode ?? .actual)
-    try await submit(request, configuration)
+    try await submit(request, settings)
   }
 
   /// Hands `request` to intake and prints the outcome; `duplicate` says why
   /// a repeated request was not queued again.
   func submit(
-    _ request: SendRequest, _ configuration: Configuration,
+    _ request: SendRequest, _ settings: HandOverSettings,
     duplicate: String = "already accepted earlier under this idempotency key; not queued again"
   ) async throws {
     // The running daemon takes the request if there is one (see IntakeSocket);
-    // otherwise this process writes the store and rings the daemon's bell.
+    // otherwise this process loads the whole configuration, validates, writes
+    // the store and rings the daemon's bell.
     let outcome: IntakeWire.Response
     do {
-      switch try IntakeClient.submit(request, socketPath: configuration.intakeSocketPath) {
+      switch try IntakeClient.submit(request, socketPath: settings.intakeSocketPath) {
       case .answered(let response): outcome = response
-      case .daemonNotRunning: outcome = try await acceptDirectly(request, configuration)
+      case .daemonNotRunning: outcome = try await acceptDirectly(request, try options.load())
       }
     } catch let error as IntakeClient.LostAnswer {
       printError("commsd send: \(error)")
@@ -161,11 +165,11 @@ struct Send: AsyncParsableCommand {
     switch outcome {
     case .accepted(let id):
       print(json ? JSONWriter.object(["id": id.rawValue, "outcome": "accepted"]) : id.rawValue)
-      if wait { try await watch(id, configuration) }
+      if wait { try await watch(id, configPath: settings.file) }
     case .duplicate(let id):
       print(json ? JSONWriter.object(["id": id.rawValue, "outcome": "duplicate"]) : id.rawValue)
       printError("commsd send: \(duplicate)")
-      if wait { try await watch(id, configuration) }
+      if wait { try await watch(id, configPath: settings.file) }
     case .refused(let field, let message):
       printError("commsd send: \(IntakeError(field: field, message))")
       throw ExitCode(65)  // EX_DATAERR

@@ -9,9 +9,8 @@ import Foundation
 /// message is final. Watching only reads the store: Ctrl-C ends the
 /// watching, never the message.
 extension Send {
-  func watch(_ id: MessageID, _ configuration: Configuration) async throws {
-    let store = try StoreAccess.open(
-      configPath: configuration.file, command: "commsd send --wait")
+  func watch(_ id: MessageID, configPath: String) async throws {
+    let store = try StoreAccess.open(configPath: configPath, command: "commsd send --wait")
     let terminal = isatty(STDOUT_FILENO) == 1
     var shown: [String] = []
     FileHandle.standardError.write(

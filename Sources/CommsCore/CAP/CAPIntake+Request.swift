@@ -19,12 +19,22 @@ extension CAPIntake {
     for alert: CAPAlert, configuration: Configuration, supersedes: MessageID?, sender: Sender,
     principal: CAPPrincipal = .operators
   ) throws(CAPError) -> SendRequest {
+    try request(
+      for: alert, cap: configuration.cap, defaultLanguage: configuration.defaultLanguage,
+      supersedes: supersedes, sender: sender, principal: principal)
+  }
+
+  /// As `request(for:configuration:…)`, with only the two settings it uses.
+  public static func request(
+    for alert: CAPAlert, cap: CAPSettings, defaultLanguage: String, supersedes: MessageID?,
+    sender: Sender, principal: CAPPrincipal = .operators
+  ) throws(CAPError) -> SendRequest {
     try checkActionable(alert)
     guard !alert.infos.isEmpty else {
       throw CAPError(
         "alert/info", "is required: an \(alert.msgType.rawValue) without info has nothing to send")
     }
-    let audiences = configuration.cap.audiences(for: alert)
+    let audiences = cap.audiences(for: alert)
     guard !audiences.isEmpty else {
       let info = alert.infos[0]
       var named = info.audience.map { "<audience> \"\($0)\" or " } ?? ""
@@ -45,7 +55,7 @@ extension CAPIntake {
     return SendRequest(
       audiences: audiences, priority: alert.commsPriority,
       kind: allClear ? .allClear : alert.msgType == .update ? .update : .alert,
-      contents: contents(of: alert.infos, defaultLanguage: configuration.defaultLanguage),
+      contents: contents(of: alert.infos, defaultLanguage: defaultLanguage),
       idempotencyKey: idempotencyKey(
         sender: alert.sender, identifier: alert.identifier, principal: principal),
       sender: sender, supersedes: supersedes,

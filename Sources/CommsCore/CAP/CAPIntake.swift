@@ -14,7 +14,10 @@ import Foundation
 /// The request is validated by `Intake` like any other; see `request(for:...)`
 /// for how each field is made.
 public struct CAPIntake: Sendable {
-  public let configuration: Configuration
+  /// How alerts map to audiences (`[cap]`).
+  public let cap: CAPSettings
+  /// The language a subject and body are required in.
+  public let defaultLanguage: String
   /// Where Updates and Cancels find the messages they refer to.
   public let store: any Store
   /// Decides whether an alert has expired.
@@ -28,7 +31,19 @@ public struct CAPIntake: Sendable {
     configuration: Configuration, store: any Store, clock: any WallClock = SystemClock(),
     principal: CAPPrincipal = .operators
   ) {
-    self.configuration = configuration
+    self.init(
+      cap: configuration.cap, defaultLanguage: configuration.defaultLanguage, store: store,
+      clock: clock, principal: principal)
+  }
+
+  /// Without a whole `Configuration`: what `commsd send --cap` read to hand
+  /// the alert to the running daemon (`HandOverSettings`).
+  public init(
+    cap: CAPSettings, defaultLanguage: String, store: any Store,
+    clock: any WallClock = SystemClock(), principal: CAPPrincipal = .operators
+  ) {
+    self.cap = cap
+    self.defaultLanguage = defaultLanguage
     self.store = store
     self.clock = clock
     self.principal = principal
@@ -61,12 +76,13 @@ public struct CAPIntake: Sendable {
       let predecessor = try await predecessor(of: alert)
       return .send(
         try Self.request(
-          for: alert, configuration: configuration, supersedes: predecessor, sender: sender,
+          for: alert, cap: cap, defaultLanguage: defaultLanguage, supersedes: predecessor,
+          sender: sender,
           principal: principal))
     case .alert, .cancel, .ack, .error:
       return .send(
         try Self.request(
-          for: alert, configuration: configuration, supersedes: nil, sender: sender,
+          for: alert, cap: cap, defaultLanguage: defaultLanguage, supersedes: nil, sender: sender,
           principal: principal))
     }
   }

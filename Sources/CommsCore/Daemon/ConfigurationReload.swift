@@ -22,8 +22,13 @@ struct ConfigurationReload: Sendable {
 
   func reload() async {
     let event: AuditEvent
+    let file = running.file
+    // Read off the cooperative pool, as the planner's reloads are (`OffPool`).
+    let loaded = await OffPool.run {
+      Result { () throws(ConfigErrors) in try ConfigurationLoader.load(path: file) }
+    }
     do {
-      let next = try ConfigurationLoader.load(path: running.file)
+      let next = try loaded.get()
       directory.adopt(next)
       api?.adopt(next.api)
       let restart = Self.changesNeedingRestart(from: running, to: next)

@@ -88,7 +88,10 @@ public final class PlanningLoop: Sendable {
 
   private func reloadDirectoryIfChanged() async {
     let event: AuditEvent
-    switch directory.reloadIfChanged() {
+    // Off the cooperative pool: a reload of a large directory must not hold
+    // a thread that a flash intake needs.
+    let directory = directory
+    switch await OffPool.run({ directory.reloadIfChanged() }) {
     case .unchanged:
       return
     case .reloaded(let count, let hash):

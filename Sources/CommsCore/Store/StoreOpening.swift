@@ -21,3 +21,23 @@ extension Configuration {
     }
   }
 }
+
+extension HandOverSettings {
+  /// The store, opened as `Configuration.openStore()` opens it.
+  public func openStore() throws -> any Store {
+    switch store {
+    case .sqlite:
+      try SQLiteStore(path: sqlitePath)
+    case .postgres(let url, let password):
+      try PostgresStore(url: url, password: password, connections: 2)
+    }
+  }
+
+  /// Where the store is, for messages (a PostgreSQL URL without its password).
+  public var storeDescription: String {
+    switch store {
+    case .sqlite: sqlitePath
+    case .postgres(let url, _): PostgresStore.redacted(url)
+    }
+  }
+}
