@@ -35,7 +35,8 @@ public enum DurationText {
         return nil
       }
     }
-    guard flush(), sawAny else { return nil }
+    // Beyond about 292 million years the milliseconds do not fit: refused, not trapped.
+    guard flush(), sawAny, total * 1000 < 9.2e18 else { return nil }
     return .milliseconds(Int64((total * 1000).rounded()))
   }
 
