@@ -68,7 +68,7 @@ extension EndToEnd {
         // schemas were checked against real answers, not only problems. A
         // supersede mostly finds its message cancelled or superseded by then
         // (422, 409); its 202 is the same answer as POST /v1/messages's.
-        let metrics = try await client.call("GET", "/metrics").text
+        let metrics = try await client.call("GET", "/metrics", token: token.token).text
         for (method, path) in try Self.operations(spec) {
           let reached = path.hasSuffix("/supersede") ? ["2", "409", "422"] : ["2"]
           let answered = metrics.split(separator: "\n").contains { line in

@@ -76,7 +76,7 @@ extension EndToEnd {
         #expect(third.json["next"] is NSNull)
 
         // What monitoring sees.
-        let metrics = try await setup.client.call("GET", "/metrics").text
+        let metrics = try await setup.client.call("GET", "/metrics", token: setup.reader.token).text
         for line in [
           "commsd_deliveries{state=\"delivered\",channel=\"webhook\",endpoint=\"hook\",audience=\"relatives\"} 1",
           "commsd_deliveries{state=\"delivered\",channel=\"email\",endpoint=\"\",audience=\"relatives\"} 1",
@@ -305,12 +305,13 @@ extension EndToEnd {
           headers: Self.signed(payload, id: "evt_6", timestamp: now))
         #expect(replayed.status == 409)
         #expect([stale, forged, moved, unsigned].map(\.status) == [401, 401, 401, 401])
-        #expect(unknown.status == 404)
+        // An unknown source is refused like a forged signature (see the hardening tests).
+        #expect(unknown.status == 401)
 
         let store = try SQLiteStore(path: workspace.dataDirectory + "/commsd.sqlite")
         #expect(try await store.auditEvents(kinds: ["message.accepted"]).count == 1)
         let refused = try await store.auditEvents(kinds: ["request.refused"]).map(\.event)
-        #expect(refused.filter { $0.detail["route"] == "/v1/hooks/{source}" }.count == 5)
+        #expect(refused.filter { $0.detail["route"] == "/v1/hooks/{source}" }.count == 6)
         #expect(refused.contains { ($0.detail["reason"] ?? "").contains("replayed") })
         #expect(refused.contains { ($0.detail["reason"] ?? "").contains("stale") })
         #expect(refused.contains { ($0.detail["reason"] ?? "").contains("forged") })

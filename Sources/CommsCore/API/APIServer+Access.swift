@@ -5,26 +5,34 @@ import Hummingbird
 /// Who is asking, and whether they may: bearer tokens, scopes, and the
 /// record of every refusal.
 extension APIServer {
-  /// The request's token, or a 401. A blocked address gets 429 first.
+  /// The request's token, or a 401. The token is checked first: a valid
+  /// one is answered whatever else its address sends (behind a proxy or NAT
+  /// many integrators share one). Only a failure from an address that keeps
+  /// failing gets 429.
   func authenticate(_ request: Request, _ context: APIContext) async throws -> APIToken {
-    if let wait = throttle.blocked(context.remoteAddress) {
-      var problem = Problem(
-        .tooManyRequests, "too many failed authentications from this address; try again later")
-      problem.headers["Retry-After"] = String(max(1, Int(wait.seconds.rounded(.up))))
-      throw problem
-    }
-    guard let header = request.headers[.authorization] else {
-      throw await refuse(
-        .unauthorized("no bearer token (Authorization: Bearer …)"), request, context, actor: nil)
-    }
-    let parts = header.split(separator: " ", maxSplits: 1)
-    guard parts.count == 2, parts[0].lowercased() == "bearer",
+    let header = request.headers[.authorization]
+    let parts = header?.split(separator: " ", maxSplits: 1) ?? []
+    if parts.count == 2, parts[0].lowercased() == "bearer",
       let token = tokens.identify(String(parts[1]).trimmingCharacters(in: .whitespaces))
-    else {
-      throw await refuse(
-        .unauthorized("the bearer token is not valid"), request, context, actor: nil)
+    {
+      return token
     }
-    return token
+    try await refuseIfBlocked(request, context)
+    throw await refuse(
+      .unauthorized(
+        header == nil
+          ? "no bearer token (Authorization: Bearer …)" : "the bearer token is not valid"),
+      request, context, actor: nil)
+  }
+
+  /// A 429 when the address has failed too often lately; counted in the
+  /// audit like the 401s before it.
+  func refuseIfBlocked(_ request: Request, _ context: APIContext) async throws {
+    guard let wait = throttle.blocked(context.remoteAddress) else { return }
+    var problem = Problem(
+      .tooManyRequests, "too many failed authentications from this address; try again later")
+    problem.headers["Retry-After"] = String(max(1, Int(wait.seconds.rounded(.up))))
+    throw await refuse(problem, request, context, actor: nil)
   }
 
   /// A 403 unless `token` may write.
@@ -57,11 +65,22 @@ extension APIServer {
   }
 
   /// Records a refusal (`request.refused`) and returns it to be thrown. A
-  /// failed authentication also counts against the address, and is answered
-  /// only after its delay.
+  /// failed authentication (401, 429) also counts against the address, is
+  /// answered only after its delay, and goes through the `RefusalLedger`:
+  /// written at once, or counted into a summary when its address floods.
   func refuse(
     _ problem: Problem, _ request: Request, _ context: APIContext, actor token: APIToken?
   ) async -> Problem {
+    let failedAuthentication =
+      token == nil && (problem.status == .unauthorized || problem.status == .tooManyRequests)
+    if failedAuthentication {
+      let single = refusals.admit(context.remoteAddress, status: problem.status.code)
+      if problem.status == .unauthorized {
+        let delay = throttle.failed(context.remoteAddress)
+        if delay > .zero { try? await Task.sleep(for: delay) }
+      }
+      guard single else { return problem }
+    }
     var detail = [
       "status": String(problem.status.code), "method": request.method.rawValue,
       "route": context.endpointPath ?? request.uri.path, "reason": problem.detail,
@@ -76,10 +95,6 @@ extension APIServer {
       ])
     } catch {
       logger.error("cannot write audit event", metadata: ["error": "\(error)"])
-    }
-    if problem.status == .unauthorized {
-      let delay = throttle.failed(context.remoteAddress)
-      if delay > .zero { try? await Task.sleep(for: delay) }
     }
     return problem
   }

@@ -2,8 +2,10 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 
-/// `/healthz`, `/readyz` and `/metrics`: for load balancers and monitoring,
-/// without a token (they say nothing about messages or people).
+/// `/healthz`, `/readyz` and `/metrics`: for load balancers and monitoring.
+/// The first two need no token (they say nothing but "up"); `/metrics`
+/// needs any valid token unless `metrics_public = true`, since it names
+/// endpoints and audiences and its counts come from the store.
 extension APIServer {
   func health() throws -> Response {
     JSONResponse.make(.ok, bytes: Array("{\"status\":\"ok\"}".utf8))
@@ -26,9 +28,12 @@ extension APIServer {
   /// Prometheus text format (0.0.4): the store's deliveries by state,
   /// channel, endpoint and audience; the queue per priority lane; held by
   /// reason; dead letters; attempt durations; circuit breakers; the API's
-  /// own answers.
-  func metricsText() async throws -> Response {
-    let counts = try await store.metricCounts()
+  /// own answers. The store's counts are at most 10 seconds old: a scrape
+  /// flood costs one store query per interval, not one per request.
+  func metricsText(_ request: Request, _ context: APIContext) async throws -> Response {
+    if !settings.metricsPublic { _ = try await authenticate(request, context) }
+    let store = store
+    let counts = try await metricCounts.value { try await store.metricCounts() }
     var text = """
       # HELP commsd_up 1 while the daemon runs.
       # TYPE commsd_up gauge

@@ -6,24 +6,27 @@ import Hummingbird
 /// the Standard Webhooks scheme, becomes a message through the source's
 /// templates and audiences.
 ///
-/// Checked in order: the source is configured (404), the three headers are
-/// there, the timestamp is within 5 minutes of now, a `v1` signature
-/// matches (401 for any of these), the body is a JSON object (400). The
+/// Checked in order: the three headers are there, the timestamp is within 5
+/// minutes of now, a `v1` signature matches (401 for any of these), the body
+/// is a JSON object (400). A source that is not configured is checked the
+/// same way against a random key, so it fails exactly like a forged
+/// signature, with the same answer after the same work: the names of
+/// sources cannot be found by trying. The
 /// `webhook-id` becomes the message's idempotency key: a replayed id is
 /// refused (409) and nothing is sent twice. Every refusal is audited.
 extension APIServer {
   static let hookTolerance: TimeInterval = 300
+  /// The key an unknown source's signatures are checked against: random,
+  /// made once per process, never told to anyone.
+  static let decoyKey: [UInt8] = {
+    var generator = SystemRandomNumberGenerator()
+    return (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+  }()
 
   func postHook(_ request: Request, _ context: APIContext) async throws -> Response {
     let name = context.parameters.get("source") ?? ""
-    guard let source = hooks[name] else {
-      throw Problem.notFound("there is no hook source \(name)")
-    }
-    if let wait = throttle.blocked(context.remoteAddress) {
-      var problem = Problem(.tooManyRequests, "too many failed signatures from this address")
-      problem.headers["Retry-After"] = String(max(1, Int(wait.seconds.rounded(.up))))
-      throw problem
-    }
+    let source = hooks[name]
+    try await refuseIfBlocked(request, context)
     let bytes = try await body(request)
     func header(_ field: String) -> String? { request.headers[HTTPField.Name(field)!] }
     guard let id = header("webhook-id"), let timestampText = header("webhook-timestamp"),
@@ -40,11 +43,13 @@ extension APIServer {
         context)
     }
     let expected = Array(
-      WebhookSigner.signature(id: id, timestamp: timestamp, body: bytes, key: source.hook.key).utf8)
+      WebhookSigner.signature(
+        id: id, timestamp: timestamp, body: bytes, key: source?.hook.key ?? Self.decoyKey
+      ).utf8)
     let matches = signatures.split(separator: " ").contains { candidate in
       TokenCheck.constantTimeEqual(Array(candidate.utf8), expected)
     }
-    guard matches else {
+    guard matches, let source else {
       throw await refuseHook(
         "no webhook-signature matches (forged or wrong secret)", name, request, context)
     }

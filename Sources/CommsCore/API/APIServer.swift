@@ -4,7 +4,6 @@ import HummingbirdCore
 import HummingbirdTLS
 import Logging
 import NIOCore
-import NIOSSL
 import Synchronization
 
 /// The HTTP API for integrators (`[api]`): messages in and out, CAP,
@@ -25,7 +24,11 @@ struct APIServer: Sendable {
   /// Tokens and hook sources: replaced on a reload signal.
   let access: APIAccess
   let throttle = FailureThrottle()
+  /// Failed authentications: written singly until an address floods, then counted.
+  let refusals: RefusalLedger
   let metrics = APIMetrics()
+  /// The store's counts for `/metrics`, read at most once per interval.
+  let metricCounts = OncePerInterval<StoreMetricCounts>(interval: .seconds(10))
   let readiness: Readiness
   /// For `/metrics`: circuit breakers and attempt durations.
   var dispatcher: Dispatcher?
@@ -47,6 +50,7 @@ struct APIServer: Sendable {
     self.clock = clock
     self.readiness = readiness
     self.logger = logger
+    refusals = RefusalLedger(store: store, clock: clock, logger: logger)
     access = APIAccess(try APIAccess.State(settings))
   }
 
@@ -62,25 +66,26 @@ struct APIServer: Sendable {
     let router = Router(context: APIContext.self, options: .autoGenerateHeadEndpoints)
     router.add(middleware: ProblemMiddleware(metrics: metrics, logger: logger))
     addRoutes(to: router)
-    let server: HTTPServerBuilder
-    if let certificate = settings.tlsCertificate, let key = settings.tlsKey {
-      let chain = try NIOSSLCertificate.fromPEMFile(certificate).map {
-        NIOSSLCertificateSource.certificate($0)
-      }
-      let tls = TLSConfiguration.makeServerConfiguration(
-        certificateChain: chain,
-        privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
-      server = try .tls(.http1(), tlsConfiguration: tls)
-    } else {
-      server = .http1()
-    }
     var quiet = logger
     quiet.logLevel = .warning
+    // Beyond `max_connections` the listener stops accepting: further clients
+    // wait in the backlog, and cost no descriptor here until one closes.
     let app = Application(
-      router: router, server: server,
-      configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: nil),
+      router: router, server: try serverBuilder(),
+      configuration: .init(
+        address: .hostname(settings.host, port: settings.port), serverName: nil,
+        availableConnectionsDelegate: .maximum(settings.maxConnections, logger: quiet)),
       onServerRunning: { _ in bound() }, logger: quiet)
-    try await app.runService(gracefulShutdownSignals: [])
+    let summaries = Task { await refusals.run() }
+    var failure: (any Error)?
+    do {
+      try await app.runService(gracefulShutdownSignals: [])
+    } catch {
+      failure = error
+    }
+    summaries.cancel()
+    await summaries.value  // the last summaries are written before the store closes
+    if let failure { throw failure }
   }
 
   /// Every route, as the OpenAPI spec (docs/openapi.json) must list it; a
@@ -95,7 +100,9 @@ struct APIServer: Sendable {
   func addRoutes(to router: Router<APIContext>) {
     router.get("/healthz") { _, _ in try self.health() }
     router.get("/readyz") { _, _ in try await self.ready() }
-    router.get("/metrics") { _, _ in try await self.metricsText() }
+    router.get("/metrics") { request, context in
+      try await self.metricsText(request, context)
+    }
     router.post("/v1/messages") { request, context in
       try await self.postMessage(request, context)
     }

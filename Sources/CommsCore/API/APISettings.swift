@@ -8,6 +8,10 @@
 /// tls_key = "/etc/commsd/tls/key.pem"
 /// plaintext = false                         # true: a non-loopback address without TLS is intended
 /// max_body_bytes = 1048576                  # larger request bodies get 413
+/// idle_timeout = "30s"                      # a connection without a request in progress is closed
+/// max_connections = 512                     # more wait in the listen backlog until one closes
+/// tls_handshake_timeout = "10s"             # a TLS handshake not done by then is cut off
+/// metrics_public = false                    # true: GET /metrics without a token
 ///
 /// [[api.tokens]]                            # `commsd token create` prints these lines
 /// name = "care-system"
@@ -24,6 +28,16 @@ public struct APISettings: Sendable, Equatable {
   public var tlsKey: String?
   public var plaintext = false
   public var maxBodyBytes = 1024 * 1024
+  /// A connection that is not sending a request or waiting for an answer is
+  /// closed after this long (so idle connections cannot use up descriptors).
+  public var idleTimeout: Duration = .seconds(30)
+  /// Connections served at once; further ones wait in the listen backlog
+  /// (and are refused by the kernel once it is full).
+  public var maxConnections = 512
+  /// How long a client has to complete the TLS handshake.
+  public var tlsHandshakeTimeout: Duration = .seconds(10)
+  /// Whether `GET /metrics` answers without a bearer token.
+  public var metricsPublic = false
   public var tokens: [APIToken] = []
   /// Inbound webhook sources (`[hooks.NAME]`), by name.
   public var hooks: [String: InboundHook] = [:]

@@ -44,6 +44,20 @@ extension ConfigurationReader {
     if let bytes = table.integer("max_body_bytes", in: 1024...(64 * 1024 * 1024)) {
       settings.maxBodyBytes = bytes
     }
+    if let timeout = bounded(
+      &table, "idle_timeout", .seconds(1)...Duration.seconds(3600), "1s to 1h")
+    {
+      settings.idleTimeout = timeout
+    }
+    if let count = table.integer("max_connections", in: 1...65536) {
+      settings.maxConnections = count
+    }
+    if let timeout = bounded(
+      &table, "tls_handshake_timeout", .seconds(1)...Duration.seconds(300), "1s to 5m")
+    {
+      settings.tlsHandshakeTimeout = timeout
+    }
+    settings.metricsPublic = table.bool("metrics_public") ?? false
     if let tokens = table.tables("tokens") {
       var names: Set<String> = []
       for var token in tokens {
@@ -65,6 +79,18 @@ extension ConfigurationReader {
       }
     }
     return settings
+  }
+
+  /// A duration within `range`, or nil (with the error recorded).
+  private func bounded(
+    _ table: inout ConfigTable, _ key: String, _ range: ClosedRange<Duration>, _ said: String
+  ) -> Duration? {
+    guard let duration = table.duration(key) else { return nil }
+    guard range.contains(duration) else {
+      table.fail(key, "expected a duration from \(said)")
+      return nil
+    }
+    return duration
   }
 
   /// `HOST:PORT`, or `[IPv6]:PORT`.

@@ -91,7 +91,8 @@ public final class Daemon: Service {
     let intakeDesk = DaemonIntake(
       configuration: configuration, store: store, directory: directory, owner: owner,
       planBell: planBell, dispatcher: dispatcher, clock: clock, logger: logger)
-    let intake = try IntakeSocket(path: configuration.intakeSocketPath) { request, peer in
+    let intake = try IntakeSocket(path: configuration.intakeSocketPath, logger: logger) {
+      request, peer in
       await intakeDesk.accept(request, from: peer)
     }
     defer { intake.close() }
@@ -119,7 +120,7 @@ public final class Daemon: Service {
     readiness.set(true)
     let notifier = SystemdNotifier()
     let heartbeat = ServiceHeartbeat(notifier: notifier, store: store)
-    notifier.notify("READY=1\nSTATUS=\(await heartbeat.status() ?? "running")")
+    notifier.notify("READY=1\nSTATUS=\(await heartbeat.status())")
     let beats = Task { await heartbeat.run() }
     defer { beats.cancel() }
 

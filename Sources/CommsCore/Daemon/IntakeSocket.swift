@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Synchronization
 
 #if canImport(Glibc)
@@ -36,15 +37,30 @@ public struct PeerCredentials: Sendable, Equatable {
 /// commit. When no daemon runs, the CLI writes the store itself.
 ///
 /// The socket file is mode 0660: whoever may write the store may send.
+///
+/// No client can stop it: at most `maxClients` requests are served at once
+/// (more wait in the listen backlog), each must arrive whole within
+/// `requestDeadline`, the read buffer grows only with bytes that arrived, and
+/// the accept loop outlives a shortage of descriptors or memory (it waits a
+/// moment and tries again, logging the error once, not per attempt).
 public final class IntakeSocket: Sendable {
   public typealias Handler =
     @Sendable (IntakeWire.Request, PeerCredentials) async -> IntakeWire.Response
+
+  /// Requests served at once; a person or a script sends a few at a time.
+  public static let defaultMaxClients = 64
+  /// How long a client has to deliver its whole request.
+  public static let defaultRequestDeadline: Duration = .seconds(5)
 
   let path: String
   let descriptor: Int32
   private let closed = Atomic<Bool>(false)
 
-  public init(path: String, handler: @escaping Handler) throws {
+  public init(
+    path: String, maxClients: Int = defaultMaxClients,
+    requestDeadline: Duration = defaultRequestDeadline, logger: Logger,
+    handler: @escaping Handler
+  ) throws {
     self.path = path
     unlink(path)
     let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
@@ -57,16 +73,36 @@ public final class IntakeSocket: Sendable {
       throw LocalSocketError.cannotOpen(path, code)
     }
     descriptor = fd
+    let slots = DispatchSemaphore(value: max(1, maxClients))
+    let errors = RepeatedErrorLog(logger: logger)
     let thread = Thread {
+      var backoff = Duration.milliseconds(10)
       while true {
+        // A free slot first: while all are busy, new clients wait in the backlog.
+        slots.wait()
         let client = accept(fd, nil, nil)
         if client < 0 {
-          if errno == EINTR || errno == ECONNABORTED { continue }
-          return  // closed
+          let code = errno
+          slots.signal()
+          if self.closed.load(ordering: .relaxed) { return }
+          if code == EINTR || code == ECONNABORTED { continue }
+          // EMFILE, ENFILE, ENOMEM, ENOBUFS and their kind pass: try again
+          // after a pause that grows to a second while the shortage lasts.
+          errors.error(
+            "the intake socket cannot accept a connection; retrying",
+            LocalSocketError.cannotAccept(path, code))
+          Thread.sleep(forTimeInterval: Double(backoff / .milliseconds(1)) / 1000)
+          backoff = min(backoff * 2, .seconds(1))
+          continue
         }
-        // One short-lived thread per request: requests are few (people
-        // typing commands, scripts), and a slow client holds only its own.
-        let worker = Thread { Self.serve(client, handler: handler) }
+        backoff = .milliseconds(10)
+        // One short-lived thread per request, at most `maxClients` of them:
+        // requests are few (people typing commands, scripts), and a slow
+        // client holds only its own, and only until its deadline.
+        let worker = Thread {
+          defer { slots.signal() }
+          Self.serve(client, deadline: .now + requestDeadline, handler: handler)
+        }
         worker.name = "commsd-intake"
         worker.start()
       }
@@ -83,13 +119,16 @@ public final class IntakeSocket: Sendable {
     Glibc.close(descriptor)
   }
 
-  private static func serve(_ fd: Int32, handler: @escaping Handler) {
+  private static func serve(
+    _ fd: Int32, deadline: ContinuousClock.Instant, handler: @escaping Handler
+  ) {
     defer { Glibc.close(fd) }
-    SocketFrames.setTimeout(10, on: fd)
+    SocketFrames.setTimeout(10, on: fd)  // for writing the answer
     guard let peer = credentials(of: fd) else { return }
     let response: IntakeWire.Response
     do {
-      let frame = try SocketFrames.read(from: fd, limit: IntakeWire.maxRequestBytes)
+      let frame = try SocketFrames.read(
+        from: fd, limit: IntakeWire.maxRequestBytes, deadline: deadline)
       let request = try JSONCoding.decoder().decode(IntakeWire.Request.self, from: Data(frame))
       response = Self.wait { await handler(request, peer) }
     } catch SocketFrames.Failure.tooLarge(let count) {

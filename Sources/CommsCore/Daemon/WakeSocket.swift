@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
   import Glibc
@@ -10,6 +11,7 @@ import Foundation
 public final class WakeSocket: Sendable {
   let path: String
   let descriptor: Int32
+  private let closed = Atomic<Bool>(false)
 
   /// Binds the socket (replacing a stale one) and rings `doorbell` on every datagram.
   public init(path: String, doorbell: Doorbell) throws {
@@ -27,8 +29,13 @@ public final class WakeSocket: Sendable {
       var buffer = [UInt8](repeating: 0, count: 16)
       while true {
         let count = recv(fd, &buffer, buffer.count, 0)
-        if count < 0 && errno == EINTR { continue }
-        if count <= 0 { return }  // closed
+        // Only `close()` ends the loop: a datagram of zero bytes also reads
+        // as 0, and any local process may send one.
+        if self.closed.load(ordering: .relaxed) { return }
+        if count < 0 {
+          if errno != EINTR { Thread.sleep(forTimeInterval: 0.01) }  // never spin
+          continue
+        }
         doorbell.ring()
       }
     }
@@ -38,6 +45,7 @@ public final class WakeSocket: Sendable {
 
   /// Stops listening and removes the socket file.
   public func close() {
+    guard !closed.exchange(true, ordering: .relaxed) else { return }
     unlink(path)
     shutdown(descriptor, Int32(SHUT_RDWR))
     Glibc.close(descriptor)
@@ -58,10 +66,13 @@ public final class WakeSocket: Sendable {
 /// One of the daemon's local sockets (wake, intake) could not be set up.
 public enum LocalSocketError: Error, CustomStringConvertible {
   case cannotOpen(String, Int32)
+  case cannotAccept(String, Int32)
   public var description: String {
     switch self {
     case .cannotOpen(let path, let code):
       "cannot open the socket \(path): \(String(cString: strerror(code)))"
+    case .cannotAccept(let path, let code):
+      "cannot accept a connection on \(path): \(String(cString: strerror(code)))"
     }
   }
 }

@@ -56,7 +56,11 @@ public struct SystemdNotifier: Sendable {
     let sent = withUnsafePointer(to: &address) { pointer in
       pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { socketAddress in
         message.withUnsafeBytes { buffer in
-          sendto(fd, buffer.baseAddress, buffer.count, Int32(MSG_NOSIGNAL), socketAddress, length)
+          // Never blocks: a notify socket nobody reads must not hold a
+          // thread of the daemon's (the watchdog task runs on the shared pool).
+          sendto(
+            fd, buffer.baseAddress, buffer.count, Int32(MSG_NOSIGNAL) | Int32(MSG_DONTWAIT),
+            socketAddress, length)
         }
       }
     }

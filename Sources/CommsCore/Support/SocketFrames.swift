@@ -12,7 +12,13 @@ enum SocketFrames {
     case closed
     case tooLarge(Int)
     case system(Int32)
+    /// The whole frame did not arrive before its deadline.
+    case timedOut
   }
+
+  /// How much is read at a time: the buffer grows by what actually arrived,
+  /// never by what the length header claims.
+  static let chunkSize = 64 * 1024
 
   static func write(_ payload: [UInt8], to fd: Int32) throws(Failure) {
     let count = UInt32(payload.count)
@@ -23,11 +29,17 @@ enum SocketFrames {
     try writeAll(header + payload, to: fd)
   }
 
-  static func read(from fd: Int32, limit: Int) throws(Failure) -> [UInt8] {
-    let header = try readExactly(4, from: fd)
+  /// Reads one frame of at most `limit` bytes. With a `deadline`, the whole
+  /// frame must have arrived by then (a client dripping a byte at a time
+  /// cannot hold the reader longer); without one, each `recv` is bounded by
+  /// the socket's own timeout (`setTimeout`).
+  static func read(
+    from fd: Int32, limit: Int, deadline: ContinuousClock.Instant? = nil
+  ) throws(Failure) -> [UInt8] {
+    let header = try readExactly(4, from: fd, deadline: deadline)
     let count = header.reduce(0) { ($0 << 8) | Int($1) }
     guard count <= limit else { throw .tooLarge(count) }
-    return try readExactly(count, from: fd)
+    return try readExactly(count, from: fd, deadline: deadline)
   }
 
   private static func writeAll(_ bytes: [UInt8], to fd: Int32) throws(Failure) {
@@ -44,21 +56,40 @@ enum SocketFrames {
     }
   }
 
-  private static func readExactly(_ count: Int, from fd: Int32) throws(Failure) -> [UInt8] {
-    var bytes = [UInt8](repeating: 0, count: count)
-    var offset = 0
-    while offset < count {
-      let received = bytes.withUnsafeMutableBytes {
-        recv(fd, $0.baseAddress! + offset, count - offset, 0)
-      }
+  private static func readExactly(
+    _ count: Int, from fd: Int32, deadline: ContinuousClock.Instant?
+  ) throws(Failure) -> [UInt8] {
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity(min(count, chunkSize))
+    var chunk = [UInt8](repeating: 0, count: min(count, chunkSize))
+    while bytes.count < count {
+      if let deadline { try wait(for: fd, until: deadline) }
+      let wanted = min(count - bytes.count, chunk.count)
+      let received = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress!, wanted, 0) }
       if received < 0 {
         if errno == EINTR { continue }
         throw .system(errno)
       }
       if received == 0 { throw .closed }
-      offset += received
+      bytes.append(contentsOf: chunk[..<received])
     }
     return bytes
+  }
+
+  /// Returns once `fd` has something to read, or throws `timedOut` at `deadline`.
+  private static func wait(for fd: Int32, until deadline: ContinuousClock.Instant)
+    throws(Failure)
+  {
+    while true {
+      let left = deadline - ContinuousClock.now
+      guard left > .zero else { throw .timedOut }
+      // At most an hour per poll: the conversion below cannot overflow.
+      let milliseconds = Int32((min(left, .seconds(3600)) / .milliseconds(1)).rounded(.up))
+      var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+      let ready = poll(&entry, 1, milliseconds)
+      if ready > 0 { return }
+      if ready < 0 && errno != EINTR { throw .system(errno) }
+    }
   }
 
   /// Sets a receive and send timeout on `fd`, so a stuck peer cannot hold a thread forever.

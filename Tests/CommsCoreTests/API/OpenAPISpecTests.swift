@@ -63,7 +63,7 @@ import Testing
     )
   }
 
-  @Test func bearerAuthExceptForHealthMetricsAndHooks() throws {
+  @Test func bearerAuthExceptForHealthAndHooks() throws {
     let spec = try Self.spec()
     let global = try #require(spec["security"] as? [[String: Any]])
     #expect(global.count == 1 && global[0]["bearer"] != nil)
@@ -72,7 +72,7 @@ import Testing
     let bearer = try #require(schemes["bearer"] as? [String: Any])
     #expect(bearer["type"] as? String == "http")
     #expect(bearer["scheme"] as? String == "bearer")
-    let open: Set<String> = ["/healthz", "/readyz", "/metrics", "/v1/hooks/{source}"]
+    let open: Set<String> = ["/healthz", "/readyz", "/v1/hooks/{source}"]
     for (method, path, operation) in try Self.operations() {
       let security = operation["security"] as? [Any]
       if open.contains(path) {
