@@ -64,6 +64,11 @@ extension EndToEnd {
         }.joined()
         try workspace.writeConfig(
           smtpPort: nil, httpPort: http.port, recipients: recipients, endpointConcurrency: 1)
+        // A pause is never longer than [retry] max_delay (1 s in the test
+        // configuration): give it room for the receiver's 2 s.
+        let text = try String(contentsOfFile: workspace.configPath, encoding: .utf8)
+          .replacingOccurrences(of: "max_delay = \"1s\"", with: "max_delay = \"5s\"")
+        try text.write(toFile: workspace.configPath, atomically: true, encoding: .utf8)
         _ = try workspace.startDaemon()
         let id = try await workspace.send([
           "--audience", "staff", "--subject", "Info", "--body", "Tekst",
