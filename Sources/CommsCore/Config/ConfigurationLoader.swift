@@ -36,21 +36,7 @@ public enum ConfigurationLoader {
   public static func storeLocation(configurationPath path: String) throws(ConfigErrors)
     -> (settings: StoreSettings, sqlitePath: String)
   {
-    guard let data = FileManager.default.contents(atPath: path),
-      let text = String(data: data, encoding: .utf8)
-    else {
-      throw ConfigErrors(errors: [
-        ConfigError(file: path, line: 0, key: "", message: "cannot read the configuration file")
-      ])
-    }
-    let root: TOMLTable
-    do {
-      root = try TOMLParser.parse(text, file: path)
-    } catch {
-      throw ConfigErrors(errors: [
-        ConfigError(file: path, line: error.line, key: "", message: error.message)
-      ])
-    }
+    let root = try mainTable(path: path)
     let sink = ConfigErrorSink()
     var table = ConfigTable(root, path: "", file: path, sink: sink)
     let reader = ConfigurationReader(
@@ -59,6 +45,28 @@ public enum ConfigurationLoader {
     let settings = reader.readStore(&table)
     if !sink.errors.isEmpty { throw ConfigErrors(errors: sink.errors) }
     return (settings, (directory as NSString).appendingPathComponent(Configuration.storeFileName))
+  }
+
+  /// The configuration file's own TOML, without the recipient lists it
+  /// names: for the light reads (`storeLocation`, `handOver`).
+  static func mainTable(path: String) throws(ConfigErrors) -> TOMLTable {
+    guard let data = FileManager.default.contents(atPath: path) else {
+      throw ConfigErrors(errors: [
+        ConfigError(file: path, line: 0, key: "", message: "cannot read the configuration file")
+      ])
+    }
+    guard let text = String(data: data, encoding: .utf8) else {
+      throw ConfigErrors(errors: [
+        ConfigError(file: path, line: 0, key: "", message: "the file is not valid UTF-8")
+      ])
+    }
+    do {
+      return try TOMLParser.parse(text, file: path)
+    } catch {
+      throw ConfigErrors(errors: [
+        ConfigError(file: path, line: error.line, key: "", message: error.message)
+      ])
+    }
   }
 
   /// Parses configuration text; `file` names it in errors and anchors relative paths.

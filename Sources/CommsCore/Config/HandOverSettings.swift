@@ -59,24 +59,7 @@ extension ConfigurationLoader {
   /// `[cap]` is wrong, throws the same file:line:key errors as `load`;
   /// the other sections and the recipient lists are not looked at.
   public static func handOver(path: String) throws(ConfigErrors) -> HandOverSettings {
-    guard let data = FileManager.default.contents(atPath: path) else {
-      throw ConfigErrors(errors: [
-        ConfigError(file: path, line: 0, key: "", message: "cannot read the configuration file")
-      ])
-    }
-    guard let text = String(data: data, encoding: .utf8) else {
-      throw ConfigErrors(errors: [
-        ConfigError(file: path, line: 0, key: "", message: "the file is not valid UTF-8")
-      ])
-    }
-    let root: TOMLTable
-    do {
-      root = try TOMLParser.parse(text, file: path)
-    } catch {
-      throw ConfigErrors(errors: [
-        ConfigError(file: path, line: error.line, key: "", message: error.message)
-      ])
-    }
+    let root = try mainTable(path: path)
     let sink = ConfigErrorSink()
     var table = ConfigTable(root, path: "", file: path, sink: sink)
     let reader = ConfigurationReader(

@@ -46,17 +46,8 @@ import Testing
     "\"\"\"", "'''", "[[a]]", "a.b.c.d.e = 1",
   ]
 
-  /// A deterministic generator (SplitMix64), so a failure repeats.
-  struct Generator: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-      state &+= 0x9E37_79B9_7F4A_7C15
-      var z = state
-      z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-      z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-      return z ^ (z >> 31)
-    }
-  }
+  /// Deterministic (SplitMix64, as the retry tests use), so a failure repeats.
+  typealias Generator = SeededGenerator
 
   /// `count` inputs made from `seeds`: mostly mutated seeds, some random bytes.
   static func inputs(_ seeds: [String], salt: UInt64) -> [[UInt8]] {
