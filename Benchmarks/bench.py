@@ -503,8 +503,12 @@ def build_commsd(log: Path, source: Path = ROOT) -> float:
     started = time.monotonic()
     for attempt in range(3):
         with open(log, "w") as f:
-            r = subprocess.run(["swift", "build", "-c", "release", "--product", "commsd", "--scratch-path",
-                                str(ROOT / SCRATCH)], cwd=source, stdout=f, stderr=subprocess.STDOUT, timeout=2400)
+            # scripts/build-release.sh holds the release flags (static Swift runtime); a tree from
+            # before it (--commit) is built as it was then.
+            script = source / "scripts" / "build-release.sh"
+            argv = ([str(script)] if script.exists() else ["swift", "build", "-c", "release", "--product", "commsd"])
+            r = subprocess.run(argv + ["--scratch-path", str(ROOT / SCRATCH)], cwd=source, stdout=f,
+                               stderr=subprocess.STDOUT, timeout=2400)
         if r.returncode == 0:
             return time.monotonic() - started
         text = log.read_text(errors="replace")
@@ -2221,7 +2225,7 @@ def write_report(path: Path, results: Results, mach: dict, args, counts: Counts,
     lines += ["", "## How each figure is measured", "", textwrap.dedent(f"""\
         - Sinks: nginx (one worker, `return 204`, keep-alive, `keepalive_requests 1000000`) and Postfix's
           `smtp-sink`, both started by the script on 127.0.0.1 and stopped by PID. commsd is built with
-          `swift build -c release --product commsd --scratch-path {SCRATCH}`; its store is on the same disk as the
+          `scripts/build-release.sh --scratch-path {SCRATCH}` (`swift build -c release --static-swift-stdlib`); its store is on the same disk as the
           work tree (WAL, `synchronous = FULL`).
         - Calibration: first, one real commsd webhook goes to `Tests/Receivers/http_receiver.py --secret` (which
           checks the signature) and one email to `Tests/Receivers/smtp_receiver.py`; their sizes are given to

@@ -21,8 +21,8 @@ if [[ -z "$root" && $(id -u) -ne 0 ]]; then
   exit 1
 fi
 if [[ -z "$bin" ]]; then
-  swift build -c release --product commsd
-  bin=$(swift build -c release --show-bin-path)/commsd
+  scripts/build-release.sh
+  bin=$(scripts/build-release.sh --show-bin-path)/commsd
 fi
 
 if [[ -z "$root" ]]; then

@@ -23,7 +23,8 @@ struct Dead: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-      let store = try StoreAccess.open(configPath: options.config, command: "commsd dead list")
+      let store = try StoreAccess.openForReading(
+        configPath: options.config, command: "commsd dead list")
       let lines = try await store.deadDeliveries(
         of: message.map(MessageID.init(rawValue:)), limit: max(1, limit))
       if json {

@@ -10,7 +10,8 @@ import Foundation
 /// watching, never the message.
 extension Send {
   func watch(_ id: MessageID, configPath: String) async throws {
-    let store = try StoreAccess.open(configPath: configPath, command: "commsd send --wait")
+    let store = try StoreAccess.openForReading(
+      configPath: configPath, command: "commsd send --wait")
     let terminal = isatty(STDOUT_FILENO) == 1
     var shown: [String] = []
     FileHandle.standardError.write(

@@ -21,7 +21,8 @@ struct Status: AsyncParsableCommand {
 
   func run() async throws {
     guard let id else {
-      let store = try StoreAccess.open(configPath: options.config, command: "commsd status")
+      let store = try StoreAccess.openForReading(
+        configPath: options.config, command: "commsd status")
       let recent = try await store.recentMessages(limit: max(1, last))
       if json {
         print(try Self.json(recent))
@@ -35,7 +36,7 @@ struct Status: AsyncParsableCommand {
       printError("commsd status: \"\(id)\" is not a message id (they look like msg_01J…)")
       throw ExitCode(65)
     }
-    let store = try StoreAccess.open(configPath: options.config, command: "commsd status")
+    let store = try StoreAccess.openForReading(configPath: options.config, command: "commsd status")
     guard let status = try await store.status(of: MessageID(rawValue: id)) else {
       printError("commsd status: no message \(id) in this store")
       throw ExitCode.failure

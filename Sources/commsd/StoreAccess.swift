@@ -20,6 +20,20 @@ enum StoreAccess {
     }
   }
 
+  /// The same store, for a command that only reads it (`status`, `send
+  /// --wait`, `dead list`): SQLite is opened read-only, without the lock file,
+  /// migration and syncs of a writing open, when the file exists and is up
+  /// to date; otherwise (and for PostgreSQL) as `open` does.
+  static func openForReading(configPath: String, command: String) throws -> any Store {
+    let location = try self.location(configPath)
+    if case .sqlite = location.settings,
+      let store = SQLiteStore.openForReading(path: location.sqlitePath)
+    {
+      return store
+    }
+    return try open(configPath: configPath, command: command)
+  }
+
   private static func location(_ configPath: String) throws -> (
     settings: StoreSettings, sqlitePath: String
   ) {

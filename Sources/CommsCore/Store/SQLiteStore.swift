@@ -62,6 +62,36 @@ public final class SQLiteStore: Store {
     }
   }
 
+  private init(readOnly pool: DatabasePool, path: String) {
+    self.pool = pool
+    self.path = path
+  }
+
+  /// Opens an existing store that this binary's migrations already brought
+  /// up to date, for reading only: no lock file, no migration, no commit and
+  /// no fsync. (`init(path:)` with no daemon running finds no write-ahead
+  /// log, and GRDB then creates and drops a table to make one: 18 writes and
+  /// 4 `fdatasync` for every `commsd status`, measured.)
+  /// Any write through the returned store fails with SQLite's read-only error.
+  ///
+  /// Returns nil when the file does not exist, cannot be opened read-only,
+  /// or its schema is not this binary's: the caller then opens it with
+  /// `init(path:)`, which creates or migrates it as before.
+  public static func openForReading(path: String) -> SQLiteStore? {
+    guard FileManager.default.fileExists(atPath: path) else { return nil }
+    var configuration = GRDB.Configuration()
+    configuration.readonly = true
+    do {
+      let pool = try DatabasePool(path: path, configuration: configuration)
+      let current = try pool.read { db in
+        try SQLiteSchema.migrator().hasCompletedMigrations(db)
+      }
+      return current ? SQLiteStore(readOnly: pool, path: path) : nil
+    } catch {
+      return nil
+    }
+  }
+
   /// Durable before it returns. Flash and urgent intakes go ahead of the
   /// daemon's bulk writes (`UrgentWrites`), each in its own transaction.
   /// Normal and bulk ones queue with the bulk writes, and those that arrive
