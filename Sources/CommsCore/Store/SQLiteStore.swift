@@ -57,6 +57,11 @@ public final class SQLiteStore: Store {
     // while opening.
     pool = try FileLock.withExclusiveLock(path: path + ".open-lock") {
       let pool = try DatabasePool(path: path, configuration: configuration)
+      // GRDB sets up WAL on the writer after `prepareDatabase` and switches
+      // it to `synchronous = NORMAL` as it does: set FULL again, or commits
+      // (a `commsd send` without a daemon, the daemon's first intakes) return
+      // before the log is synced. Held by SQLiteDurabilityTests.
+      try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
       try SQLiteSchema.migrator().migrate(pool)
       return pool
     }
