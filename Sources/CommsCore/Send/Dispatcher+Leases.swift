@@ -1,0 +1,105 @@
+import Foundation
+import Synchronization
+
+/// The dispatcher's conversations with the store about the deliveries it
+/// holds: leasing them, renewing their leases while they wait, giving back
+/// what a paused target cannot take, and ending what was withdrawn.
+extension Dispatcher {
+  func settle(_ items: [(DeliveryID, DeliveryState)]) async {
+    do {
+      try await store.settleWithdrawn(items, owner: owner, at: clock.now())
+    } catch {
+      logger.error(
+        "cannot end withdrawn deliveries; their leases expire instead",
+        metadata: ["error": "\(error)"])
+    }
+  }
+
+  func lease(limit: Int, excluding blocked: Set<String>) async -> [Delivery] {
+    let now = clock.now()
+    var excluded = LeaseExclusion()
+    for target in blocked {
+      if target.hasPrefix("endpoint:") { excluded.endpoints.insert(String(target.dropFirst(9))) }
+      if target.hasPrefix("relay:") { excluded.email = true }
+    }
+    do {
+      return try await store.lease(
+        owner: owner, now: now, until: now.addingTimeInterval(settings.leaseDuration.seconds),
+        limit: limit, excluding: excluded)
+    } catch {
+      errors.error("cannot lease deliveries", error)
+      return []
+    }
+  }
+
+  /// Renews the leases of everything this dispatcher holds — `buffer` and
+  /// the transfers in flight — once half a lease has passed since the last
+  /// renewal, in one store statement. Every delivery held was leased or
+  /// renewed at most half a lease ago, so none runs out while held.
+  ///
+  /// Returns `buffer` without the deliveries whose lease was not renewed:
+  /// they are no longer this node's (the lease ran out and it was taken
+  /// back, maybe by another node, or the delivery ended), so they are not
+  /// sent here. A transfer already in flight cannot be called back; it is
+  /// logged. When the store cannot be reached, the buffer is kept and the
+  /// renewal tried again a second later.
+  func renewLeasesIfDue(_ buffer: [Pending], lastRenewal: inout Date) async -> [Pending] {
+    let now = clock.now()
+    let lease = settings.leaseDuration.seconds
+    guard now.timeIntervalSince(lastRenewal) >= lease / 2 else { return buffer }
+    let running = inFlight.withLock { $0 }
+    let held = buffer.map(\.delivery.id) + running
+    guard !held.isEmpty else {
+      lastRenewal = now
+      return buffer
+    }
+    let renewed: Set<DeliveryID>
+    do {
+      renewed = try await store.renewLeases(
+        held, owner: owner, until: now.addingTimeInterval(lease), at: now)
+    } catch {
+      errors.error("cannot renew the leases of deliveries waiting to be sent", error)
+      lastRenewal = now.addingTimeInterval(1 - lease / 2)
+      return buffer
+    }
+    lastRenewal = now
+    // In flight and finished since the statement ran: its lease ended with it.
+    let lostInFlight = running.subtracting(renewed).intersection(inFlight.withLock { $0 })
+    if !lostInFlight.isEmpty {
+      logger.warning(
+        "leases of transfers in flight were lost; another node may send them too",
+        metadata: ["count": "\(lostInFlight.count)"])
+    }
+    let kept = buffer.filter { renewed.contains($0.delivery.id) }
+    if kept.count < buffer.count {
+      logger.notice(
+        "leases of waiting deliveries were lost to another node; they are not sent here",
+        metadata: ["count": "\(buffer.count - kept.count)"])
+    }
+    return kept
+  }
+
+  /// Gives deliveries of a paused endpoint (or an open breaker) back to the
+  /// store until it may be tried, without counting an attempt.
+  func postpone(_ items: [(DeliveryID, Date)]) async {
+    do {
+      try await store.postpone(items, owner: owner, at: clock.now())
+    } catch {
+      logger.error(
+        "cannot postpone deliveries; their leases expire instead", metadata: ["error": "\(error)"])
+    }
+  }
+
+  /// Gives leased, unstarted deliveries back to the queue at shutdown, so
+  /// the next start (or another node) sends them without waiting for the lease.
+  func release(_ deliveries: [Delivery]) async {
+    guard !deliveries.isEmpty else { return }
+    do {
+      try await store.release(deliveries.map(\.id), owner: owner, at: clock.now())
+    } catch {
+      logger.error(
+        "cannot return unstarted deliveries; their leases expire instead",
+        metadata: ["error": "\(error)", "count": "\(deliveries.count)"])
+    }
+  }
+}
