@@ -104,8 +104,9 @@ extension APIServer {
     }
   }
 
-  /// A configured duration (at most an hour, so this cannot overflow).
+  /// A configured duration as NIO's time amount, through the one clamped
+  /// conversion every outside time takes.
   static func timeAmount(_ duration: Duration) -> TimeAmount {
-    .milliseconds(Int64((min(duration, .seconds(86_400)) / .milliseconds(1)).rounded()))
+    .milliseconds(Duration.clampedMilliseconds(duration.seconds * 1000))
   }
 }

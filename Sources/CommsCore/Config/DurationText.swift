@@ -64,7 +64,7 @@ public enum DurationText {
     guard sawAny else { return .failure(.malformed) }
     // Compared as a Double first: `99999999999999999d` must not reach Int64.
     guard total.isFinite, total <= maximum.seconds else { return .failure(.tooLong) }
-    return .success(.milliseconds(Int64((total * 1000).rounded())))
+    return .success(.clamped(seconds: total))
   }
 
   /// What an operator is told about `text` that `read` refused, after the

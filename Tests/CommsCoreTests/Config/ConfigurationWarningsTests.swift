@@ -5,11 +5,7 @@ import Testing
 
 /// Valid but unsafe settings are named, and safe ones are not.
 @Suite struct ConfigurationWarningsTests {
-  static let repository: String = {
-    var url = URL(fileURLWithPath: #filePath)
-    for _ in 0..<4 { url.deleteLastPathComponent() }
-    return url.path
-  }()
+  static let repository = ConfigurationLoaderTests.repository
 
   func warnings(_ text: String) throws -> [String] {
     ConfigurationWarnings.of(try ConfigurationLoader.parse(text, file: "commsd.toml"))

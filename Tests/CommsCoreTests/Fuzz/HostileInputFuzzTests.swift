@@ -22,11 +22,7 @@ import Testing
   static let count: Int =
     ProcessInfo.processInfo.environment["COMMSD_FUZZ_COUNT"].flatMap { Int($0) } ?? 2000
 
-  static let repository: String = {
-    var url = URL(fileURLWithPath: #filePath)
-    for _ in 0..<4 { url.deleteLastPathComponent() }
-    return url.path
-  }()
+  static let repository = ConfigurationLoaderTests.repository
 
   static func fixture(_ path: String) -> String {
     (try? String(contentsOfFile: repository + "/" + path, encoding: .utf8)) ?? ""
