@@ -21,18 +21,12 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
   ],
   targets: [
-    // libcurl, with typed wrappers for its variadic setters (see shim.h).
-    .systemLibrary(
-      name: "CCurl",
-      pkgConfig: "libcurl",
-      providers: [.apt(["libcurl4-openssl-dev"])]
-    ),
-    // libpq, for the PostgreSQL store (see PostgresConnection.swift).
-    .systemLibrary(
-      name: "CPostgres",
-      pkgConfig: "libpq",
-      providers: [.apt(["libpq-dev"])]
-    ),
+    // libcurl and libpq, opened with dlopen when first needed rather than
+    // linked: every command would otherwise load their dependency chains at
+    // start, though only the daemon and a PostgreSQL store use them (see
+    // CCurl.h). Their headers come from libcurl4-openssl-dev and libpq-dev.
+    .target(name: "CCurl"),
+    .target(name: "CPostgres"),
     // glibc's malloc_trim, to give memory back after big one-off jobs.
     .systemLibrary(name: "CMalloc"),
     .target(

@@ -53,6 +53,37 @@ extension EndToEnd {
       }
     }
 
+    /// libcurl and libpq (and their chains: OpenSSL, Kerberos, LDAP, GnuTLS)
+    /// are opened only by what uses them: the daemon sends with libcurl, while
+    /// `send` and `status` start without either (about a quarter of their CPU
+    /// at start, Benchmarks/NOTES.md). The dynamic loader's own trace
+    /// (`LD_DEBUG=files`) lists every object a command opens.
+    @Test func handingOverLoadsNeitherLibcurlNorLibpq() async throws {
+      try await withWorkspace { workspace in
+        let http = workspace.adopt(try await Receiver.http(directory: workspace.directory))
+        _ = try Self.listWorkspace(workspace, httpPort: http.port)
+        try await Self.startDaemon(workspace)
+        let trace = ["LD_DEBUG": "files"]
+        let send = try await workspace.commsd(
+          [
+            "send", "--audience", "staff", "--priority", "flash", "--subject", "Hej", "--body", "x",
+          ],
+          environment: trace)
+        #expect(send.status == 0, "\(send.stderr)")
+        let id = try #require(send.stdout.split(separator: "\n").first.map(String.init))
+        let status = try await workspace.commsd(["status", id], environment: trace)
+        #expect(status.status == 0, "\(status.stderr)")
+        for command in [send, status] {
+          #expect(command.stderr.contains("file=libc.so.6"), "the loader traced nothing")
+          #expect(!command.stderr.contains("libcurl"))
+          #expect(!command.stderr.contains("libpq"))
+        }
+        // The daemon loaded libcurl when it first sent.
+        #expect(try await workspace.waitUntilFinal(id).counts == ["delivered": 2])
+        #expect(http.webhooks.count == 2)
+      }
+    }
+
     @Test(arguments: [0, 2])
     func theDaemonsRefusalsReachTheOperatorUnchanged(case index: Int) async throws {
       let refusal = BadInput.refusals[index]

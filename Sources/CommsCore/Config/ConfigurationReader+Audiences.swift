@@ -50,7 +50,7 @@ extension ConfigurationReader {
       let name = part.first.map { $0 == "subject" ? "subject_format" : String($0) } ?? error.part
       let language = part.count > 1 ? String(part[1].dropLast()) : nil
       if let language, var translations = table.table("translations"),
-        var translation = translations.table(language)
+        let translation = translations.table(language)
       {
         translation.fail(name, error.message)
       } else {

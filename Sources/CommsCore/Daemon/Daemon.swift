@@ -20,6 +20,7 @@ public final class Daemon: Service {
   public func run() async throws {
     // SIGHUP would end the process until the reload handler is in place.
     signal(SIGHUP, SIG_IGN)
+    try CurlGlobal.requireLoaded()
     let lock = try DataDirectoryLock(directory: configuration.dataDirectory)
     let store: any Store
     var sqlite: SQLiteStore?

@@ -67,12 +67,16 @@ struct CommandResult {
 }
 
 /// Runs `executable` to completion with a time bound.
-func runCommand(_ executable: String, _ arguments: [String], timeout: Duration = .seconds(60))
-  async throws -> CommandResult
-{
+func runCommand(
+  _ executable: String, _ arguments: [String], environment: [String: String] = [:],
+  timeout: Duration = .seconds(60)
+) async throws -> CommandResult {
   let process = Process()
   process.executableURL = URL(fileURLWithPath: executable)
   process.arguments = arguments
+  if !environment.isEmpty {
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+  }
   let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
     "commsd-cmd-\(UUID().uuidString)")
   try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

@@ -115,8 +115,11 @@ final class Workspace: @unchecked Sendable {
   }
 
   /// Runs a `commsd` CLI command on this workspace's configuration.
-  func commsd(_ arguments: [String]) async throws -> CommandResult {
-    try await runCommand(Paths.commsd, arguments + ["--config", configPath])
+  func commsd(_ arguments: [String], environment: [String: String] = [:]) async throws
+    -> CommandResult
+  {
+    try await runCommand(
+      Paths.commsd, arguments + ["--config", configPath], environment: environment)
   }
 
   /// `commsd send …`; returns the message id.

@@ -27,7 +27,7 @@ struct CurlWakeHandle: @unchecked Sendable {
   let multi: UnsafeMutableRawPointer
 
   func wake() {
-    _ = curl_multi_wakeup(multi)
+    _ = ccurl_multi_wakeup(multi)
   }
 }
 

@@ -25,8 +25,8 @@ final class CurlMultiLoop {
   }
 
   func run() {
-    guard CurlGlobal.ensureInitialized(), let multi = curl_multi_init() else {
-      stop(multi: nil, reason: "libcurl could not be initialised")
+    guard CurlGlobal.ensureInitialized(), let multi = ccurl_multi_init() else {
+      stop(multi: nil, reason: CurlGlobal.unavailable ?? "libcurl could not make a multi handle")
       return
     }
     _ = ccurl_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, maxConnections)
@@ -54,13 +54,13 @@ final class CurlMultiLoop {
         return
       }
       var running: Int32 = 0
-      _ = curl_multi_perform(multi, &running)
+      _ = ccurl_multi_perform(multi, &running)
       collectFinished(multi)
       if batch.stopping && active.isEmpty {
         continue  // the next turn returns, or starts what is still queued
       }
       // Returns early for socket activity, libcurl's own timers or a wakeup.
-      _ = curl_multi_poll(multi, nil, 0, 1000, nil)
+      _ = ccurl_multi_poll(multi, nil, 0, 1000, nil)
     }
   }
 
@@ -79,9 +79,9 @@ final class CurlMultiLoop {
     case .refused(let response):
       work.complete(response)
     case .ready(let transfer):
-      let code = curl_multi_add_handle(multi, transfer.easy)
+      let code = ccurl_multi_add_handle(multi, transfer.easy)
       guard code == CURLM_OK else {
-        let reason = String(cString: curl_multi_strerror(code))
+        let reason = String(cString: ccurl_multi_strerror(code))
         work.complete(work.failure(CURLE_FAILED_INIT, "curl_multi_add_handle failed: \(reason)"))
         return
       }
@@ -91,7 +91,7 @@ final class CurlMultiLoop {
 
   private func collectFinished(_ multi: UnsafeMutableRawPointer) {
     var left: Int32 = 0
-    while let message = curl_multi_info_read(multi, &left) {
+    while let message = ccurl_multi_info_read(multi, &left) {
       // The message dies with curl_multi_remove_handle: copy it out first.
       guard message.pointee.msg == CURLMSG_DONE, let easy = message.pointee.easy_handle else {
         continue
@@ -110,7 +110,7 @@ final class CurlMultiLoop {
   ) {
     var response = transfer.response(for: code)
     if let message { response.errorMessage = message }
-    _ = curl_multi_remove_handle(multi, transfer.easy)
+    _ = ccurl_multi_remove_handle(multi, transfer.easy)
     // Once the last reference goes (at the end of this call), deinit frees
     // the easy handle and its buffers: libcurl no longer holds them.
     active[transfer.work.id] = nil
@@ -124,7 +124,7 @@ final class CurlMultiLoop {
     // Every easy handle is gone by now, so the shares are free to close.
     smtpPools.closeAll()
     if let multi {
-      _ = curl_multi_cleanup(multi)
+      _ = ccurl_multi_cleanup(multi)
     }
     for waiter in inbox.markStopped() {
       waiter.resume()

@@ -36,7 +36,7 @@ final class CurlTransfer {
   /// `connectionCache` is a share handle whose connection cache replaces the
   /// multi handle's (see `SMTPConnectionPools`).
   static func make(_ work: PendingTransfer, connectionCache: UnsafeMutableRawPointer?) -> Setup {
-    guard let easy = curl_easy_init() else {
+    guard let easy = ccurl_easy_init() else {
       return .refused(work.failure(CURLE_FAILED_INIT, "curl_easy_init failed"))
     }
     let transfer = CurlTransfer(work, easy: easy)
@@ -54,9 +54,9 @@ final class CurlTransfer {
   }
 
   deinit {
-    curl_easy_cleanup(easy)
-    curl_slist_free_all(headerList)
-    curl_slist_free_all(recipientList)
+    ccurl_easy_cleanup(easy)
+    ccurl_slist_free_all(headerList)
+    ccurl_slist_free_all(recipientList)
     postFields?.deallocate()
     errorBuffer.deallocate()
   }
@@ -70,7 +70,7 @@ final class CurlTransfer {
     var message: String?
     if code != CURLE_OK {
       let detail = String(cString: errorBuffer)
-      message = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
+      message = detail.isEmpty ? String(cString: ccurl_easy_strerror(code)) : detail
     }
     return CurlResponse(
       curlCode: Int32(code.rawValue),
@@ -123,7 +123,7 @@ final class CurlTransfer {
       return work.failure(CURLE_BAD_FUNCTION_ARGUMENT, problem)
     }
     if let failure = options.failure {
-      let reason = String(cString: curl_easy_strerror(failure.code))
+      let reason = String(cString: ccurl_easy_strerror(failure.code))
       return work.failure(failure.code, "curl option \(failure.option.rawValue) refused: \(reason)")
     }
     return nil
@@ -207,7 +207,7 @@ final class CurlTransfer {
   /// `curl_slist_append` answers NULL on failure and leaves the list as it
   /// was; keep the list then, so deinit still frees it.
   private func append(_ line: String, to list: inout UnsafeMutablePointer<curl_slist>?) -> Bool {
-    guard let extended = curl_slist_append(list, line) else { return false }
+    guard let extended = ccurl_slist_append(list, line) else { return false }
     list = extended
     return true
   }

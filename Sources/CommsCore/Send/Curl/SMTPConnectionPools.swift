@@ -28,10 +28,10 @@ final class SMTPConnectionPools {
   func share(tls: SMTPTLSMode, verifyTLS: Bool, caFile: String?) -> UnsafeMutableRawPointer? {
     let setting = Setting(tls: tls, verifyTLS: verifyTLS, caFile: caFile)
     if let share = shares[setting] { return share }
-    guard let share = curl_share_init() else { return nil }
+    guard let share = ccurl_share_init() else { return nil }
     guard ccurl_share_setopt_lock_data(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT) == CURLSHE_OK
     else {
-      _ = curl_share_cleanup(share)
+      _ = ccurl_share_cleanup(share)
       return nil
     }
     shares[setting] = share
@@ -42,7 +42,7 @@ final class SMTPConnectionPools {
   /// of the shares (libcurl refuses to free a share in use).
   func closeAll() {
     for share in shares.values {
-      _ = curl_share_cleanup(share)
+      _ = ccurl_share_cleanup(share)
     }
     shares.removeAll()
   }

@@ -32,11 +32,20 @@ final class PostgresConnection {
     try connect()
   }
 
-  deinit { PQfinish(handle) }
+  deinit { cpq_finish(handle) }
 
   private func connect() throws {
-    PQfinish(handle)
+    cpq_finish(handle)
     prepared = [:]
+    // libpq is opened on first use (see CPostgres.h); say so if it cannot be.
+    var reason = [CChar](repeating: 0, count: 512)
+    guard cpq_load(&reason, reason.count) == 1 else {
+      throw PostgresError(
+        sqlState: nil,
+        message:
+          "libpq could not be loaded: \(String(decoding: reason.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))"
+      )
+    }
     var keys = ["dbname", "connect_timeout", "application_name"]
     var values = [url, "10", "commsd"]
     if let password {
@@ -45,13 +54,13 @@ final class PostgresConnection {
     }
     handle = withCStrings(keys) { keyPointers in
       withCStrings(values) { valuePointers in
-        PQconnectdbParams(keyPointers, valuePointers, 1)
+        cpq_connectdbParams(keyPointers, valuePointers, 1)
       }
     }
-    guard PQstatus(handle) == CONNECTION_OK else {
-      let text = String(cString: PQerrorMessage(handle)).trimmingCharacters(
+    guard cpq_status(handle) == CONNECTION_OK else {
+      let text = String(cString: cpq_errorMessage(handle)).trimmingCharacters(
         in: .whitespacesAndNewlines)
-      PQfinish(handle)
+      cpq_finish(handle)
       handle = nil
       throw PostgresError(sqlState: nil, message: "cannot connect to PostgreSQL: \(text)")
     }
@@ -60,7 +69,7 @@ final class PostgresConnection {
   }
 
   /// Whether the server can still be reached on this connection.
-  var isBroken: Bool { handle == nil || PQstatus(handle) != CONNECTION_OK }
+  var isBroken: Bool { handle == nil || cpq_status(handle) != CONNECTION_OK }
 
   /// Connects anew after the server closed the connection (a restart, a failover).
   func reconnect() throws { try connect() }
@@ -75,9 +84,9 @@ final class PostgresConnection {
     let texts = parameters.map { $0?.postgresText }
     let result: OpaquePointer? = try withParameterPointers(texts) { pointers in
       if prepare, let name = try preparedName(for: sql, count: Int32(texts.count)) {
-        return PQexecPrepared(handle, name, Int32(texts.count), pointers, nil, nil, 0)
+        return cpq_execPrepared(handle, name, Int32(texts.count), pointers, nil, nil, 0)
       }
-      return PQexecParams(handle, sql, Int32(texts.count), nil, pointers, nil, nil, 0)
+      return cpq_execParams(handle, sql, Int32(texts.count), nil, pointers, nil, nil, 0)
     }
     return try rows(of: result)
   }
@@ -85,7 +94,7 @@ final class PostgresConnection {
   /// Runs one or more statements without parameters (schema, BEGIN, COMMIT).
   @discardableResult
   func execute(_ sql: String) throws -> [StoredRow] {
-    try rows(of: PQexec(handle, sql))
+    try rows(of: cpq_exec(handle, sql))
   }
 
   /// The name of `sql` prepared on this connection, preparing it first; nil
@@ -94,22 +103,22 @@ final class PostgresConnection {
     if let name = prepared[sql] { return name }
     guard prepared.count < Self.preparedLimit else { return nil }
     let name = "s\(prepared.count)"
-    _ = try rows(of: PQprepare(handle, name, sql, count, nil))
+    _ = try rows(of: cpq_prepare(handle, name, sql, count, nil))
     prepared[sql] = name
     return name
   }
 
   private func rows(of result: OpaquePointer?) throws -> [StoredRow] {
-    defer { PQclear(result) }
-    switch PQresultStatus(result) {
+    defer { cpq_clear(result) }
+    switch cpq_resultStatus(result) {
     case PGRES_COMMAND_OK, PGRES_EMPTY_QUERY:
       return []
     case PGRES_TUPLES_OK:
       return StoredRow.all(of: result)
     default:
-      let state = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
-      var text = String(cString: PQerrorMessage(handle))
-      if let detail = PQresultErrorMessage(result), detail.pointee != 0 {
+      let state = cpq_resultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
+      var text = String(cString: cpq_errorMessage(handle))
+      if let detail = cpq_resultErrorMessage(result), detail.pointee != 0 {
         text = String(cString: detail)
       }
       throw PostgresError(
@@ -118,19 +127,19 @@ final class PostgresConnection {
   }
 
   /// The socket, to wait on for notifications.
-  var socket: Int32 { PQsocket(handle) }
+  var socket: Int32 { cpq_socket(handle) }
 
   /// Reads what the server sent and returns the channels notified since the
   /// last call (`LISTEN`).
   func notifications() throws -> [String] {
-    guard PQconsumeInput(handle) == 1 else {
+    guard cpq_consumeInput(handle) == 1 else {
       throw PostgresError(
-        sqlState: nil, message: String(cString: PQerrorMessage(handle)))
+        sqlState: nil, message: String(cString: cpq_errorMessage(handle)))
     }
     var channels: [String] = []
-    while let notice = PQnotifies(handle) {
+    while let notice = cpq_notifies(handle) {
       channels.append(String(cString: notice.pointee.relname))
-      PQfreemem(notice)
+      cpq_freemem(notice)
     }
     return channels
   }

@@ -24,20 +24,20 @@ struct StoredRow: TableRow {
 
   /// The rows of a libpq `result`, numbers as integers or reals and the rest as text.
   static func all(of result: OpaquePointer?) -> [StoredRow] {
-    let rowCount = PQntuples(result)
-    let columnCount = PQnfields(result)
-    let types = (0..<columnCount).map { PQftype(result, $0) }
+    let rowCount = cpq_ntuples(result)
+    let columnCount = cpq_nfields(result)
+    let types = (0..<columnCount).map { cpq_ftype(result, $0) }
     var rows: [StoredRow] = []
     rows.reserveCapacity(Int(rowCount))
     for row in 0..<rowCount {
       var values: [DatabaseValue] = []
       values.reserveCapacity(Int(columnCount))
       for column in 0..<columnCount {
-        if PQgetisnull(result, row, column) == 1 {
+        if cpq_getisnull(result, row, column) == 1 {
           values.append(.null)
           continue
         }
-        let text = String(cString: PQgetvalue(result, row, column))
+        let text = String(cString: cpq_getvalue(result, row, column))
         switch types[Int(column)] {
         case 20, 21, 23, 26:  // int8, int2, int4, oid
           values.append(Int64(text).map(\.databaseValue) ?? text.databaseValue)
