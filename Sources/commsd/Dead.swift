@@ -78,6 +78,10 @@ struct Dead: AsyncParsableCommand {
       } catch StoreError.refused(_, let reason) {
         printError("commsd dead retry: \(reason)")
         throw ExitCode(65)
+      } catch let error as StoreError {
+        guard case .illegalTransition = error else { throw error }
+        printError("commsd dead retry: \(error)")
+        throw ExitCode(65)
       }
       if let settings = try? ConfigurationLoader.handOver(path: options.config) {
         WakeSocket.ring(path: settings.wakeSocketPath)

@@ -9,11 +9,17 @@
 /// sending ─▶ cancelled, superseded, expired (withdrawn while in flight,
 ///            and the attempt did not deliver it, or it never started)
 /// held ─▶ digested (gathered into a digest delivery that carries it)
+/// dead ─▶ ready (an operator's retry)
 /// ```
+///
+/// Every transition the store makes, with the audit event it writes, is in
+/// `DeliveryTransition`.
 ///
 /// Invariants:
 /// - `delivered`, `dead`, `cancelled`, `superseded`, `expired` and
-///   `digested` are final: nothing leaves them.
+///   `digested` are final: nothing the daemon does leaves them. The one way
+///   out is an operator's: a dead delivery retried (`dead → ready`,
+///   `commsd dead retry`, audited as `delivery.retried`).
 /// - A withdrawal (cancel, supersede, expiry) never rewrites what happened:
 ///   a delivery in flight that arrives is recorded as `delivered`.
 /// - `sending` always carries a lease; when it runs out (a crash), the
@@ -56,6 +62,8 @@ public enum DeliveryState: String, Sendable, Codable, CaseIterable {
     case (.retrying, .sending):
       true
     case (.sending, .delivered), (.sending, .retrying), (.sending, .dead), (.sending, .ready):
+      true
+    case (.dead, .ready):
       true
     default:
       false

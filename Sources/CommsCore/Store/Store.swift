@@ -65,15 +65,6 @@ public protocol Store: Sendable {
   func dosingHistory(audiences: [String], since: Date, latestSince: Date?) async throws
     -> DosingHistory
 
-  /// Held deliveries gathered for a digest whose slot has come (with their
-  /// contacts), by person, audience and bulletin.
-  func dueDigestItems(now: Date) async throws -> [Delivery]
-  /// Writes a digest's message and delivery and marks its items `digested`,
-  /// in one transaction.
-  func saveDigest(_ digest: Digest, at: Date) async throws
-  /// Sends a lone digest item by itself (held → ready).
-  func releaseForDigest(_ id: DeliveryID, at: Date) async throws
-
   /// Ends deliveries leased to `owner` whose message was withdrawn before
   /// they started (each in its withdrawal's state, or `state` if unmarked).
   func settleWithdrawn(_ items: [(DeliveryID, DeliveryState)], owner: String, at: Date)
@@ -83,12 +74,6 @@ public protocol Store: Sendable {
   /// Cancels a message: what has not gone is withdrawn, what is in flight
   /// is marked, and with a retraction every reader who got it is told.
   func cancel(_ cancellation: Cancellation) async throws -> CancelOutcome
-
-  /// Puts dead deliveries back in the queue, due now: `id` names one
-  /// delivery (`dlv_…`) or every dead delivery of a message (`msg_…`); only
-  /// a recipient's last contact, and only while the message stands. Each
-  /// retry is audited (`delivery.retried`). Returns the ids put back.
-  func retryDead(_ id: String, actor: Sender, at now: Date) async throws -> [String]
 
   /// The retention period: every message accepted before `cutoff` whose
   /// deliveries are all final has its bodies, names, contact addresses,
@@ -139,6 +124,11 @@ public protocol Store: Sendable {
   /// Runs `body` on one snapshot of the store: the reads both stores share
   /// (status, dashboard, reports …) are written once against `StoreReader`.
   func read<T: Sendable>(_ body: @escaping @Sendable (StoreReader) throws -> T) async throws -> T
+  /// Runs `body` in one durable write transaction: the steps both stores
+  /// share (`Store/Steps/`) are written once against `StoreTransaction`.
+  /// It takes its turn as an everyday write (SQLite: behind urgent intakes).
+  func write<T: Sendable>(_ body: @escaping @Sendable (StoreTransaction) throws -> T) async throws
+    -> T
 
   /// Whether several daemons (nodes) share this store. Then a daemon
   /// starting takes back only leases that ran out, never all of them, and
@@ -180,13 +170,16 @@ public enum AcceptOutcome: Sendable, Equatable {
 }
 
 /// Errors of the store that a caller can act on.
-public enum StoreError: Error, Sendable, CustomStringConvertible {
+public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
   case idempotencyConflict(key: String, existing: MessageID)
   case locked(path: String)
   case corrupt(String)
   /// The request refers to something the store does not allow (e.g. a
   /// message to supersede that does not exist); names the input field.
   case refused(field: String, String)
+  /// A step found a delivery in a state its transition does not move from
+  /// (see `DeliveryTransition`); nothing was written.
+  case illegalTransition(DeliveryTransition, id: String, state: DeliveryState)
 
   public var description: String {
     switch self {
@@ -198,6 +191,9 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
       "the store holds data it cannot read: \(detail)"
     case .refused(let field, let message):
       "\(field): \(message)"
+    case .illegalTransition(let transition, let id, let state):
+      "\(id) is \(state.rawValue): \(transition.name) moves only a delivery that is "
+        + transition.from.map(\.rawValue).joined(separator: " or ")
     }
   }
 }

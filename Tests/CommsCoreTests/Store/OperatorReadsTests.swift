@@ -76,6 +76,29 @@ import Testing
     #expect(try await fixture.store.status(of: id)?.counts["ready"] == 1)
   }
 
+  /// Retrying a delivery that is not dead is an illegal transition: it is
+  /// named and refused, and nothing is written (not even an audit event).
+  @Test(arguments: StoreKind.allCases)
+  func retryingADeliveryThatIsNotDeadIsRefused(_ kind: StoreKind) async throws {
+    let fixture = try StoreFixture(kind)
+    defer { fixture.cleanUp() }
+    let id = try await scenario(fixture)
+    let status = try #require(try await fixture.store.status(of: id))
+    let delivered = try #require(status.deliveries.first { $0.state == "delivered" })
+    let head = try await fixture.store.auditHead()
+    let actor = Sender(kind: .cli, name: "op", origin: "h")
+    await #expect(
+      throws: StoreError.illegalTransition(.retryDead, id: delivered.id, state: .delivered)
+    ) {
+      _ = try await fixture.store.retryDead(delivered.id, actor: actor, at: fixture.clock.now())
+    }
+    #expect(try await fixture.store.auditHead()?.sequence == head?.sequence)
+    #expect(try await fixture.store.status(of: id)?.counts == status.counts)
+    #expect(
+      StoreError.illegalTransition(.retryDead, id: "dlv_1", state: .delivered).description
+        == "dlv_1 is delivered: retry-dead moves only a delivery that is dead")
+  }
+
   @Test(arguments: StoreKind.allCases)
   func subjectAccessListsEveryDeliveryToThePerson(_ kind: StoreKind) async throws {
     let fixture = try StoreFixture(kind)

@@ -197,7 +197,7 @@ enum PostgresSchema {
       )
       """)
     let applied = Set(
-      try connection.query("SELECT name FROM commsd_migrations").map { $0[0] as String })
+      try connection.query("SELECT name FROM commsd_migrations").map { try $0[0] as String })
     for migration in migrations where !applied.contains(migration.name) {
       try connection.execute("BEGIN")
       do {

@@ -16,8 +16,8 @@ extension PostgresStore {
           ORDER BY due_at
           """, [PostgresArray.text(audiences), Timestamp.format(since)])
         for row in rows {
-          guard let due = Timestamp.parse(row[2]) else { continue }
-          history.dosed[row[0], default: [:]][row[1], default: []].append(due)
+          guard let due = Timestamp.parse(try row[2]) else { continue }
+          history.dosed[try row[0], default: [:]][try row[1], default: []].append(due)
         }
       }
       if let latestSince {
@@ -28,7 +28,7 @@ extension PostgresStore {
           GROUP BY recipient_id
           """, [Timestamp.format(latestSince)])
         {
-          if let latest = Timestamp.parse(row[1]) { history.latest[row[0]] = latest }
+          if let latest = Timestamp.parse(try row[1]) { history.latest[try row[0]] = latest }
         }
       }
       return history

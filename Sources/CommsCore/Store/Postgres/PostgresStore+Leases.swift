@@ -53,9 +53,11 @@ extension PostgresStore {
     guard !rows.isEmpty else { return }
     var detail = [
       "count": String(rows.count),
-      "deliveries": rows.map { $0[0] as String }.joined(separator: ","),
+      "deliveries": try rows.map { try $0[0] as String }.joined(separator: ","),
     ]
-    let reasons = rows.reduce(into: [String: Int]()) { $0[$1[1] as String, default: 0] += 1 }
+    let reasons = try rows.reduce(into: [String: Int]()) {
+      $0[try $1[1] as String, default: 0] += 1
+    }
     for (reason, count) in reasons { detail["held.\(reason)"] = String(count) }
     transaction.audit(
       AuditEvent(kind: "delivery.released", at: now, actor: "commsd", detail: detail))
@@ -87,7 +89,7 @@ extension PostgresStore {
         WHERE state = 'sending' AND lease_owner = $2 AND id = ANY($3::text[])
         RETURNING id
         """, [Timestamp.format(until), owner, PostgresArray.text(ids.map(\.rawValue))]
-      ).map { $0[0] }
+      ).map { try $0[0] }
       if !renewed.isEmpty {
         transaction.audit(.leaseRenewed(renewed, by: owner, at: at, until: until))
       }
@@ -113,7 +115,7 @@ extension PostgresStore {
           RETURNING withdrawn
           """, [due.map(Timestamp.format), now, id.rawValue, owner]
         ).first
-        if let row, (row[0] as String?) != nil {
+        if let row, (try row[0] as String?) != nil {
           try Self.releaseWaiters(transaction, of: id.rawValue, delivered: nil, at: at)
         }
       }
@@ -177,13 +179,13 @@ extension PostgresStore {
         RETURNING deliveries.id, deliveries.message_id, deliveries.withdrawn
         """, [Timestamp.format(now)] + parameters)
       for row in rows {
-        if (row[2] as String?) != nil {
+        if (try row[2] as String?) != nil {
           try Self.releaseWaiters(transaction, of: row[0], delivered: nil, at: now)
         }
         transaction.audit(
           AuditEvent(
-            kind: "delivery.lease_returned", at: now, messageID: MessageID(rawValue: row[1]),
-            deliveryID: DeliveryID(rawValue: row[0]), actor: "commsd",
+            kind: "delivery.lease_returned", at: now, messageID: MessageID(rawValue: try row[1]),
+            deliveryID: DeliveryID(rawValue: try row[0]), actor: "commsd",
             detail: ["reason": reason]))
       }
       if !rows.isEmpty { transaction.notify(.work) }

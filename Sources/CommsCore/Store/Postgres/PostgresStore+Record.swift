@@ -52,7 +52,9 @@ extension PostgresStore {
         PostgresArray.text(outcomes.map { $0.statusCode == 0 ? nil : String($0.statusCode) }),
         PostgresArray.text(outcomes.map(\.error)), owner,
       ])
-    return rows.reduce(into: [:]) { $0[$1[0] as String] = ($1[1] as String, $1[2] as Int) }
+    return try rows.reduce(into: [:]) {
+      $0[try $1[0] as String] = (try $1[1] as String, try $1[2] as Int)
+    }
   }
 
   /// What follows an outcome written: its event, the fallback after a

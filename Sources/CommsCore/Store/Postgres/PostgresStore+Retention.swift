@@ -62,7 +62,7 @@ extension PostgresStore {
       """, [id.rawValue, KeyedHash.prefix])
     var contactLists: [String: String] = [:]
     for row in rows {
-      let stored: String = row[3]
+      let stored: String = try row[3]
       let contacts = try contactLists[stored] ?? Pseudonyms.contacts(stored, hash: hash)
       contactLists[stored] = contacts
       try transaction.query(
@@ -91,7 +91,7 @@ extension PostgresStore {
       "SELECT seq, personal FROM audit_events WHERE message_id = $1 AND personal IS NOT NULL",
       [id.rawValue])
     {
-      let stored: String = event[1]
+      let stored: String = try event[1]
       let pseudonymised = AuditPersonal.pseudonymised(stored, with: hash, at: at)
       guard pseudonymised != stored else { continue }
       try transaction.query(

@@ -31,8 +31,8 @@ extension PostgresStore {
       """, [state.rawValue, now] + ids, prepare: false)
     for id in ids {
       transaction.withdrew(MessageID(rawValue: id), as: state, at: now)
-      let gone = rows.filter { ($0[1] as String) == id }.map { $0[0] as String }
-      let flying = inFlight.filter { ($0[1] as String) == id }.map { $0[0] as String }
+      let gone = try rows.filter { (try $0[1] as String) == id }.map { try $0[0] as String }
+      let flying = try inFlight.filter { (try $0[1] as String) == id }.map { try $0[0] as String }
       transaction.audit(
         AuditEvent(
           kind: "delivery.\(state.rawValue)", at: at, messageID: MessageID(rawValue: id),
@@ -72,11 +72,11 @@ extension PostgresStore {
     else {
       throw StoreError.refused(field: "supersedes", "there is no message \(old) in this store")
     }
-    if (row[1] as String) == MessageKind.retraction.rawValue {
+    if (try row[1] as String) == MessageKind.retraction.rawValue {
       throw StoreError.refused(
         field: "supersedes", "\(old) is a retraction; send a new message instead")
     }
-    if let cancelled: String = row[0] {
+    if let cancelled: String = try row[0] {
       throw StoreError.refused(
         field: "supersedes", "\(old) was cancelled at \(cancelled); send a new message instead")
     }
@@ -148,7 +148,7 @@ extension PostgresStore {
       WHERE expires_at IS NOT NULL AND expiry_done = 0 AND expires_at <= $1
       FOR UPDATE SKIP LOCKED
       """, [Timestamp.format(now)]
-    ).map { $0[0] as String }
+    ).map { try $0[0] as String }
     for id in due {
       try withdraw(
         transaction, messages: [MessageID(rawValue: id)], as: .expired, at: now, actor: "commsd",
@@ -177,8 +177,8 @@ extension PostgresStore {
         try Self.releaseWaiters(transaction, of: id.rawValue, delivered: nil, at: at)
         transaction.audit(
           AuditEvent(
-            kind: "delivery.\(row[0] as String)", at: at,
-            messageID: MessageID(rawValue: row[1]), deliveryID: id, actor: owner,
+            kind: "delivery.\(try row[0] as String)", at: at,
+            messageID: MessageID(rawValue: try row[1]), deliveryID: id, actor: owner,
             detail: ["reason": "withdrawn before it was handed to the transport"]))
       }
     }
@@ -188,7 +188,12 @@ extension PostgresStore {
     try await pool.read { connection in
       try connection.query(
         "SELECT seq, message_id, state FROM withdrawals WHERE seq > $1 ORDER BY seq", [sequence]
-      ).map { ($0[0], MessageID(rawValue: $0[1]), DeliveryState(rawValue: $0[2]) ?? .cancelled) }
+      ).map {
+        (
+          try $0[0], MessageID(rawValue: try $0[1]),
+          DeliveryState(rawValue: try $0[2]) ?? .cancelled
+        )
+      }
     }
   }
 
@@ -210,7 +215,7 @@ extension PostgresStore {
       ).first
     else { throw StoreError.refused(field: "id", "there is no message \(id) in this store") }
     if let refusal = cancellation.refusal(
-      cancelledAt: row[0], pseudonymisedAt: row[1], kind: row[2])
+      cancelledAt: try row[0], pseudonymisedAt: try row[1], kind: try row[2])
     {
       throw refusal
     }
@@ -268,7 +273,7 @@ extension PostgresStore {
         FROM deliveries WHERE id = $1
         """, [delivery.rawValue]
       ).first,
-      let retraction: String = row[StoreRows.deliveryColumnCount]
+      let retraction: String = try row[StoreRows.deliveryColumnCount]
     else { return }
     try insertRetractionCopy(
       transaction, of: try StoreRows.delivery(from: row),
@@ -287,12 +292,12 @@ extension PostgresStore {
         WHERE m.id = $2
         """, [received.audience, retraction.rawValue]
       ).first,
-      let priority = Priority(rawValue: row[0])
+      let priority = Priority(rawValue: try row[0])
     else { return }
     var generator = SystemRandomNumberGenerator()
     var copy = Retraction.copy(
       of: received, retraction: retraction, priority: priority, at: at, using: &generator)
-    copy.bulletin = row[1] ?? 0
+    copy.bulletin = try row[1] ?? 0
     try insertDelivery(transaction, copy, now: Timestamp.format(at))
   }
 }

@@ -66,8 +66,8 @@ public final class PostgresStore: Store {
         "SELECT id, fingerprint FROM messages WHERE idempotency_key = $1", [key]
       ).first
     {
-      let existing = MessageID(rawValue: row[0])
-      guard (row[1] as String) == fingerprint else {
+      let existing = MessageID(rawValue: try row[0])
+      guard (try row[1] as String) == fingerprint else {
         throw StoreError.idempotencyConflict(key: key, existing: existing)
       }
       return .duplicate(existing)
@@ -102,7 +102,7 @@ public final class PostgresStore: Store {
           INSERT INTO bulletins (audience, last) VALUES ($1, 1)
           ON CONFLICT (audience) DO UPDATE SET last = bulletins.last + 1 RETURNING last
           """, [audience]
-        ).first.map { $0[0] as Int } ?? 0
+        ).first.map { try $0[0] as Int } ?? 0
       try transaction.query(
         "INSERT INTO message_bulletins (message_id, audience, number) VALUES ($1, $2, $3)",
         [message.id.rawValue, audience, number])
@@ -147,8 +147,8 @@ public final class PostgresStore: Store {
         """, [now, plan.messageID.rawValue]
       ).first
     else { return }  // planned already (by another node, or an earlier run)
-    let supersedes = (row[0] as String?).map(MessageID.init(rawValue:))
-    if let cancelled: String = row[1] {
+    let supersedes = (try row[0] as String?).map(MessageID.init(rawValue:))
+    if let cancelled: String = try row[1] {
       transaction.audit(
         AuditEvent(
           kind: "message.planned", at: at, messageID: plan.messageID, actor: "commsd",
@@ -158,7 +158,7 @@ public final class PostgresStore: Store {
     let bulletins = try transaction.query(
       "SELECT audience, number FROM message_bulletins WHERE message_id = $1",
       [plan.messageID.rawValue]
-    ).reduce(into: [String: Int]()) { $0[$1[0]] = $1[1] }
+    ).reduce(into: [String: Int]()) { $0[try $1[0]] = try $1[1] }
     var states: [String: Int] = [:]
     var holds: [String: Int] = [:]
     var count = 0

@@ -55,8 +55,8 @@ final class PostgresTransaction {
       let row = try connection.query(
         "SELECT seq, hash, withdrawal_seq FROM audit_head WHERE id = 1 FOR UPDATE")
       guard let head = row.first else { throw StoreError.corrupt("audit_head has no row") }
-      var link = (sequence: head[0] as Int64, hash: head[1] as String)
-      var withdrawal = head[2] as Int64
+      var link = (sequence: try head[0] as Int64, hash: try head[1] as String)
+      var withdrawal = try head[2] as Int64
       try insertEvents(after: &link)
       for item in withdrawals {
         withdrawal += 1

@@ -25,7 +25,7 @@ final class TurnLocks: Sendable {
     let key = turn.rawValue
     let taken = try await run { connection in
       let row = try connection.query("SELECT pg_try_advisory_lock($1)", [key])
-      return row.first.map { $0[0] as Bool } ?? false
+      return try row.first.map { try $0[0] as Bool } ?? false
     }
     guard taken else { return nil }
     do {

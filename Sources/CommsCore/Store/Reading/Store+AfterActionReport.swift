@@ -41,16 +41,16 @@ extension Store {
     """
   }
 
-  private static func reportAttempt(_ row: StoredRow) -> ReportAttempt {
-    let channel: String = row[0]
-    let endpoint: String? = row[1]
-    let index: Int = row[8]
-    let contacts: Int = row[9] ?? 1
+  private static func reportAttempt(_ row: StoredRow) throws -> ReportAttempt {
+    let channel: String = try row[0]
+    let endpoint: String? = try row[1]
+    let index: Int = try row[8]
+    let contacts: Int = try row[9] ?? 1
     return ReportAttempt(
       channel: channel == Channel.email.rawValue ? channel : "webhook:\(endpoint ?? "")",
-      address: row[2], state: DeliveryState(rawValue: row[3]), attempts: row[4],
-      lastStatus: row[5], lastError: row[6],
-      deliveredAt: (row[7] as String?).flatMap(Timestamp.parse),
+      address: try row[2], state: DeliveryState(rawValue: try row[3]), attempts: try row[4],
+      lastStatus: try row[5], lastError: try row[6],
+      deliveredAt: (try row[7] as String?).flatMap(Timestamp.parse),
       lastContact: index + 1 >= contacts, contacts: max(contacts, 1))
   }
 
@@ -95,17 +95,17 @@ extension Store {
       if !audienceOrder.contains(current.audience) { audienceOrder.append(current.audience) }
     }
     for row in rows {
-      let audience: String = row[10]
-      let recipient: String = row[11]
+      let audience: String = try row[10]
+      let recipient: String = try row[11]
       if current?.audience != audience || current?.person.id != recipient {
         flush()
-        current = (audience, ReportPerson(id: recipient, name: row[12], language: row[13]))
+        current = (audience, ReportPerson(id: recipient, name: try row[12], language: try row[13]))
       }
-      if let digestMessage: String = row[14] {
+      if let digestMessage: String = try row[14] {
         let carried = try reader.rows(digestRows, [digestMessage, recipient])
-        current?.person.attempts += carried.map(reportAttempt)
+        current?.person.attempts += try carried.map(reportAttempt)
       } else {
-        current?.person.attempts.append(reportAttempt(row))
+        current?.person.attempts.append(try reportAttempt(row))
       }
     }
     flush()

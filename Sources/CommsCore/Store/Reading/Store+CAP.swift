@@ -20,7 +20,7 @@ extension Store {
       ).map { row in
         // A row that cannot be read throws: no audiences would look in every scope.
         CAPStoredMessage(
-          id: MessageID(rawValue: row[0]), idempotencyKey: row[1],
+          id: MessageID(rawValue: try row[0]), idempotencyKey: try row[1],
           audiences: try JSONCoding.decoder().decode(
             [String].self, from: Data((row[2] as String).utf8)))
       }
@@ -62,11 +62,11 @@ extension Store {
           FROM messages WHERE id = ? AND cancelled_at IS NOT NULL
           """, [id.rawValue]
         ).first,
-        let at = (row[0] as String?).flatMap(Timestamp.parse)
+        let at = (try row[0] as String?).flatMap(Timestamp.parse)
       else { return nil }
       return CancellationRecord(
-        at: at, reason: row[1] ?? "",
-        retraction: (row[2] as String?).map(MessageID.init(rawValue:)))
+        at: at, reason: try row[1] ?? "",
+        retraction: (try row[2] as String?).map(MessageID.init(rawValue:)))
     }
   }
 }

@@ -73,9 +73,9 @@ extension Store {
       GROUP BY audience, state
       """, [id.rawValue])
     {
-      let audience: String = row[0]
+      let audience: String = try row[0]
       progress[audience, default: AudienceProgress(audience: audience)].add(
-        state: row[1], count: row[2])
+        state: try row[1], count: try row[2])
     }
     let order =
       message.audiences + progress.keys.filter { !message.audiences.contains($0) }.sorted()

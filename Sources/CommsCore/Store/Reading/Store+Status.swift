@@ -13,7 +13,7 @@ extension Store {
         SELECT \(StoreRows.lineColumns(reader))
         FROM deliveries WHERE message_id = ? ORDER BY audience, recipient_id, contact_index
         """, [id.rawValue])
-      return StoreRows.status(
+      return try StoreRows.status(
         of: message, lifecycle: lifecycle, lines: lines, bulletins: try Self.bulletins(reader, id))
     }
   }
@@ -43,14 +43,14 @@ extension Store {
         "SELECT \(StoreRows.lifecycleColumns) FROM messages WHERE id = ?", [id.rawValue]
       ).first
     else { return nil }
-    return (try StoreRows.message(from: row), StoreRows.Lifecycle(row: lifecycle))
+    return (try StoreRows.message(from: row), try StoreRows.Lifecycle(row: lifecycle))
   }
 
   /// The bulletin number of each of the message's audiences.
   static func bulletins(_ reader: StoreReader, _ id: MessageID) throws -> [String: Int] {
     try reader.rows(
       "SELECT audience, number FROM message_bulletins WHERE message_id = ?", [id.rawValue]
-    ).reduce(into: [String: Int]()) { $0[$1[0]] = $1[1] }
+    ).reduce(into: [String: Int]()) { $0[try $1[0]] = try $1[1] }
   }
 
   public func auditEvents(messageID: MessageID) async throws -> [StoredAuditEvent] {
@@ -74,7 +74,7 @@ extension Store {
   public func auditHead() async throws -> (sequence: Int64, hash: String)? {
     try await read { reader in
       try reader.rows("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1")
-        .first.map { ($0[0], $0[1]) }
+        .first.map { (try $0[0], try $0[1]) }
     }
   }
 
@@ -127,12 +127,12 @@ extension Store {
         GROUP BY 1, 2, 3, 4
         """)
       {
-        counts.deliveries.append((row[0], row[1], row[2], row[3], row[4]))
+        counts.deliveries.append((try row[0], try row[1], try row[2], try row[3], try row[4]))
       }
       for row in try reader.rows(
         "SELECT lane, COUNT(*) FROM deliveries WHERE state IN ('ready', 'retrying') GROUP BY lane")
       {
-        counts.queueByLane[row[0]] = row[1]
+        counts.queueByLane[try row[0]] = try row[1]
       }
       for row in try reader.rows(
         """
@@ -140,7 +140,7 @@ extension Store {
         GROUP BY 1
         """)
       {
-        counts.heldByReason[row[0]] = row[1]
+        counts.heldByReason[try row[0]] = try row[1]
       }
       return counts
     }

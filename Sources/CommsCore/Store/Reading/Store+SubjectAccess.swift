@@ -38,18 +38,19 @@ extension Store {
       return try rows.map { row in
         let contents = try decoder.decode(
           [String: MessageContent].self, from: Data((row[3] as String).utf8))
-        let language: String = row[5]
-        let defaultLanguage: String = row[4]
+        let language: String = try row[5]
+        let defaultLanguage: String = try row[4]
         let subject = (contents[language] ?? contents[defaultLanguage])?.subject ?? ""
-        let endpoint: String? = row[8]
-        let stored: String = row[9]
+        let endpoint: String? = try row[8]
+        let stored: String = try row[9]
         let address =
           KeyedHash.isPseudonym(stored) ? "(removed after the retention period)" : stored
         return SubjectEntry(
-          messageID: row[1], acceptedAt: Timestamp.parse(row[2]) ?? Date(timeIntervalSince1970: 0),
-          subject: subject, audience: row[6], channel: row[7],
-          contact: endpoint.map { "\($0):\(address)" } ?? address, state: row[10],
-          deliveredAt: (row[11] as String?).flatMap(Timestamp.parse), deliveryID: row[0])
+          messageID: try row[1],
+          acceptedAt: Timestamp.parse(try row[2]) ?? Date(timeIntervalSince1970: 0),
+          subject: subject, audience: try row[6], channel: try row[7],
+          contact: endpoint.map { "\($0):\(address)" } ?? address, state: try row[10],
+          deliveredAt: (try row[11] as String?).flatMap(Timestamp.parse), deliveryID: try row[0])
       }
     }
   }

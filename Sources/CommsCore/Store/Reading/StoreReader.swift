@@ -26,7 +26,7 @@ public struct StoreReader {
       ).map(StoredRow.init)
     case .postgres(let connection):
       return try connection.query(
-        Self.numberedMarks(sql), arguments.map { $0.flatMap(Self.text) })
+        Self.numberedMarks(sql), arguments.map { $0.flatMap(Self.parameter) })
     }
   }
 
@@ -34,7 +34,7 @@ public struct StoreReader {
   func strings(_ sql: String, _ arguments: [(any DatabaseValueConvertible)?] = []) throws
     -> [String]
   {
-    try rows(sql, arguments).map { $0[0] }
+    try rows(sql, arguments).map { try $0[0] }
   }
 
   /// The length of the JSON array held as text in `column`.
@@ -75,7 +75,8 @@ public struct StoreReader {
     return result
   }
 
-  private static func text(_ value: any DatabaseValueConvertible) -> (any PostgresParameter)? {
+  /// A value as libpq takes it (text, or a number).
+  static func parameter(_ value: any DatabaseValueConvertible) -> (any PostgresParameter)? {
     switch value.databaseValue.storage {
     case .null: nil
     case .int64(let number): number
@@ -93,6 +94,14 @@ extension SQLiteStore {
   {
     try await pool.read { db in try body(StoreReader(connection: .sqlite(db))) }
   }
+
+  /// Runs `body` in one write transaction.
+  public func write<T: Sendable>(_ body: @escaping @Sendable (StoreTransaction) throws -> T)
+    async throws -> T
+  {
+    await urgent.yield()
+    return try await pool.write { db in try body(StoreTransaction(connection: .sqlite(db))) }
+  }
 }
 
 extension PostgresStore {
@@ -101,5 +110,15 @@ extension PostgresStore {
     async throws -> T
   {
     try await pool.read { connection in try body(StoreReader(connection: .postgres(connection))) }
+  }
+
+  /// Runs `body` in one write transaction (again from the start after a
+  /// deadlock or a serialization failure, see `PostgresPool.write`).
+  public func write<T: Sendable>(_ body: @escaping @Sendable (StoreTransaction) throws -> T)
+    async throws -> T
+  {
+    try await pool.write { transaction in
+      try body(StoreTransaction(connection: .postgres(transaction)))
+    }
   }
 }

@@ -36,47 +36,52 @@ enum StoreRows {
 
   static func message(from row: some TableRow) throws -> Message {
     let decoder = JSONCoding.decoder()
-    guard let senderKind = Sender.Kind(rawValue: row[2]), let priority = Priority(rawValue: row[6]),
-      let kind = MessageKind(rawValue: row[7]), let acceptedAt = Timestamp.parse(row[10]),
-      let mode = MessageMode(rawValue: row[14])
-    else { throw StoreError.corrupt("message \(row[0] as String)") }
+    guard let senderKind = Sender.Kind(rawValue: try row[2]),
+      let priority = Priority(rawValue: try row[6]),
+      let kind = MessageKind(rawValue: try row[7]), let acceptedAt = Timestamp.parse(try row[10]),
+      let mode = MessageMode(rawValue: try row[14])
+    else { throw StoreError.corrupt("message \(try row[0] as String)") }
     var cap: CAPIdentity?
-    if let sender: String = row[15], let identifier: String = row[16], let sent: String = row[17] {
+    if let sender: String = try row[15], let identifier: String = try row[16],
+      let sent: String = try row[17]
+    {
       cap = CAPIdentity(sender: sender, identifier: identifier, sent: sent)
     }
     return Message(
-      id: MessageID(rawValue: row[0]), idempotencyKey: row[1],
-      sender: Sender(kind: senderKind, name: row[3], origin: row[4]),
+      id: MessageID(rawValue: try row[0]), idempotencyKey: try row[1],
+      sender: Sender(kind: senderKind, name: try row[3], origin: try row[4]),
       audiences: try decoder.decode([String].self, from: Data((row[5] as String).utf8)),
       priority: priority, kind: kind,
       contents: try decoder.decode(
         [String: MessageContent].self, from: Data((row[8] as String).utf8)),
-      defaultLanguage: row[9], acceptedAt: acceptedAt,
+      defaultLanguage: try row[9], acceptedAt: acceptedAt,
       filter: try decoder.decode(RecipientFilter.self, from: Data((row[11] as String).utf8)),
-      supersedes: (row[12] as String?).map(MessageID.init(rawValue:)),
-      expiresAt: (row[13] as String?).flatMap(Timestamp.parse), mode: mode, cap: cap,
-      retractionOf: (row[18] as String?).map(MessageID.init(rawValue:)))
+      supersedes: (try row[12] as String?).map(MessageID.init(rawValue:)),
+      expiresAt: (try row[13] as String?).flatMap(Timestamp.parse), mode: mode, cap: cap,
+      retractionOf: (try row[18] as String?).map(MessageID.init(rawValue:)))
   }
 
   static func delivery(from row: some TableRow) throws -> Delivery {
-    let id: String = row[0]
-    guard let channel = Channel(rawValue: row[5]), let priority = Priority(rawValue: row[10]),
-      let state = DeliveryState(rawValue: row[11]), let dueAt = Timestamp.parse(row[12]),
-      let createdAt = Timestamp.parse(row[14])
+    let id: String = try row[0]
+    guard let channel = Channel(rawValue: try row[5]),
+      let priority = Priority(rawValue: try row[10]),
+      let state = DeliveryState(rawValue: try row[11]), let dueAt = Timestamp.parse(try row[12]),
+      let createdAt = Timestamp.parse(try row[14])
     else { throw StoreError.corrupt("delivery \(id)") }
-    let address: String = row[7]
+    let address: String = try row[7]
     let contact: Contact =
       switch channel {
       case .email: .email(address: address)
-      case .webhook: .webhook(endpoint: row[6] ?? "", address: address)
+      case .webhook: .webhook(endpoint: try row[6] ?? "", address: address)
       }
     var delivery = Delivery(
-      id: DeliveryID(rawValue: id), messageID: MessageID(rawValue: row[1]), recipientID: row[2],
-      recipientName: row[3], audience: row[4], contact: contact, contactIndex: row[8],
-      bulletin: row[16], language: row[9],
-      priority: priority, state: state, dueAt: dueAt, attempts: row[13], createdAt: createdAt,
-      lastError: row[15])
-    delivery.updatesBulletin = row[17]
+      id: DeliveryID(rawValue: id), messageID: MessageID(rawValue: try row[1]),
+      recipientID: try row[2],
+      recipientName: try row[3], audience: try row[4], contact: contact, contactIndex: try row[8],
+      bulletin: try row[16], language: try row[9],
+      priority: priority, state: state, dueAt: dueAt, attempts: try row[13], createdAt: createdAt,
+      lastError: try row[15])
+    delivery.updatesBulletin = try row[17]
     return delivery
   }
 
@@ -90,12 +95,12 @@ enum StoreRows {
 
     init() {}
 
-    init(row: some TableRow) {
-      plannedAt = (row[0] as String?).flatMap(Timestamp.parse)
-      cancelledAt = (row[1] as String?).flatMap(Timestamp.parse)
-      cancelReason = row[2]
-      supersededBy = row[3]
-      retraction = row[4]
+    init(row: some TableRow) throws {
+      plannedAt = (try row[0] as String?).flatMap(Timestamp.parse)
+      cancelledAt = (try row[1] as String?).flatMap(Timestamp.parse)
+      cancelReason = try row[2]
+      supersededBy = try row[3]
+      retraction = try row[4]
     }
   }
 
@@ -116,16 +121,18 @@ enum StoreRows {
     """
   }
 
-  static func deliveryLine(from row: some TableRow) -> MessageStatus.DeliveryLine {
-    let endpoint: String? = row[5]
-    let address: String = row[6]
+  static func deliveryLine(from row: some TableRow) throws -> MessageStatus.DeliveryLine {
+    let endpoint: String? = try row[5]
+    let address: String = try row[6]
     return MessageStatus.DeliveryLine(
-      id: row[0], recipient: row[1], recipientName: row[2], audience: row[3], channel: row[4],
-      contact: endpoint.map { "\($0):\(address)" } ?? address, state: row[7], attempts: row[8],
-      dueAt: (row[9] as String?).flatMap(Timestamp.parse), lastStatus: row[10],
-      lastError: row[11],
-      deliveredAt: (row[12] as String?).flatMap(Timestamp.parse), bulletin: row[15],
-      language: row[16], holdReason: row[17], digest: row[19])
+      id: try row[0], recipient: try row[1], recipientName: try row[2], audience: try row[3],
+      channel: try row[4],
+      contact: endpoint.map { "\($0):\(address)" } ?? address, state: try row[7],
+      attempts: try row[8],
+      dueAt: (try row[9] as String?).flatMap(Timestamp.parse), lastStatus: try row[10],
+      lastError: try row[11],
+      deliveredAt: (try row[12] as String?).flatMap(Timestamp.parse), bulletin: try row[15],
+      language: try row[16], holdReason: try row[17], digest: try row[19])
   }
 
   /// The status report of `message` from its delivery rows (`lineColumns`),
@@ -133,25 +140,26 @@ enum StoreRows {
   static func status(
     of message: Message, lifecycle: Lifecycle, lines rows: [some TableRow],
     bulletins: [String: Int]
-  ) -> MessageStatus {
+  ) throws -> MessageStatus {
     var counts: [String: Int] = [:]
     var reached = Set<String>()
     var unreachable = Set<String>()
     var everyone = Set<String>()
-    let lines = rows.map { row -> MessageStatus.DeliveryLine in
-      let state: String = row[7]
-      let recipient: String = row[1]
+    let lines = try rows.map { row -> MessageStatus.DeliveryLine in
+      let state: String = try row[7]
+      let recipient: String = try row[1]
       counts[state, default: 0] += 1
       everyone.insert(recipient)
       // A digested delivery reached its reader when the digest did.
-      if state == "delivered" || (state == "digested" && (row[18] as String?) == "delivered") {
+      let digest: String? = try row[18]
+      if state == "delivered" || (state == "digested" && digest == "delivered") {
         reached.insert(recipient)
       }
       // The last contact died: nobody is left to try.
-      if state == "dead", (row[13] as Int) + 1 >= (row[14] as Int? ?? 1) {
+      if state == "dead", (try row[13] as Int) + 1 >= (try row[14] as Int? ?? 1) {
         unreachable.insert(recipient)
       }
-      return deliveryLine(from: row)
+      return try deliveryLine(from: row)
     }
     unreachable.subtract(reached)
     let content = message.content(for: message.defaultLanguage).content
@@ -178,17 +186,17 @@ enum StoreRows {
   static let auditColumns =
     "SELECT seq, at, kind, message_id, delivery_id, actor, detail, personal FROM audit_events"
 
-  static func auditEvent(from row: some TableRow) -> StoredAuditEvent {
+  static func auditEvent(from row: some TableRow) throws -> StoredAuditEvent {
+    let text: String = try row[6]
     let detail =
-      (try? JSONCoding.decoder().decode([String: String].self, from: Data((row[6] as String).utf8)))
-      ?? [:]
+      (try? JSONCoding.decoder().decode([String: String].self, from: Data(text.utf8))) ?? [:]
     return StoredAuditEvent(
-      sequence: row[0],
+      sequence: try row[0],
       event: AuditEvent(
-        kind: row[2], at: Timestamp.parse(row[1]) ?? Date(timeIntervalSince1970: 0),
-        messageID: (row[3] as String?).map(MessageID.init(rawValue:)),
-        deliveryID: (row[4] as String?).map(DeliveryID.init(rawValue:)), actor: row[5],
-        detail: detail, personal: AuditPersonal.values(row[7])))
+        kind: try row[2], at: Timestamp.parse(try row[1]) ?? Date(timeIntervalSince1970: 0),
+        messageID: (try row[3] as String?).map(MessageID.init(rawValue:)),
+        deliveryID: (try row[4] as String?).map(DeliveryID.init(rawValue:)), actor: try row[5],
+        detail: detail, personal: AuditPersonal.values(try row[7])))
   }
 
   static let linkColumns =
@@ -197,10 +205,12 @@ enum StoreRows {
     FROM audit_events
     """
 
-  static func link(from row: some TableRow) -> AuditChain.Link {
-    AuditChain.Link(
-      sequence: row[0], at: row[1], kind: row[2], messageID: row[3], deliveryID: row[4],
-      actor: row[5], detail: row[6], previous: row[7], hash: row[8], personal: row[9])
+  static func link(from row: some TableRow) throws -> AuditChain.Link {
+    try AuditChain.Link(
+      sequence: try row[0], at: try row[1], kind: try row[2], messageID: try row[3],
+      deliveryID: try row[4],
+      actor: try row[5], detail: try row[6], previous: try row[7], hash: try row[8],
+      personal: try row[9])
   }
 
 }

@@ -7,11 +7,19 @@ import GRDB
 struct StoredRow: TableRow {
   let values: [DatabaseValue]
 
+  /// Column `index` as a `Value`. A column that is missing or holds
+  /// something else (a row written by hand, a damaged file) is
+  /// `StoreError.corrupt`, never a trap: the daemon goes on with other rows.
   subscript<Value: DatabaseValueConvertible>(_ index: Int) -> Value {
-    guard let value = Value.fromDatabaseValue(values[index]) else {
-      fatalError("column \(index) holds \(values[index]), not a \(Value.self)")
+    get throws(StoreError) {
+      guard values.indices.contains(index) else {
+        throw StoreError.corrupt("a row has \(values.count) columns, not \(index + 1)")
+      }
+      guard let value = Value.fromDatabaseValue(values[index]) else {
+        throw StoreError.corrupt("column \(index) holds \(values[index]), not a \(Value.self)")
+      }
+      return value
     }
-    return value
   }
 
   init(values: [DatabaseValue]) {
@@ -55,9 +63,11 @@ struct StoredRow: TableRow {
   }
 }
 
-/// Rows read by column index and type: GRDB's `Row`, and `StoredRow`.
+/// Rows read by column index and type: GRDB's `Row` (which traps on a
+/// column of the wrong type; the store's steps read `StoredRow`s), and
+/// `StoredRow`.
 protocol TableRow {
-  subscript<Value: DatabaseValueConvertible>(_ index: Int) -> Value { get }
+  subscript<Value: DatabaseValueConvertible>(_ index: Int) -> Value { get throws }
 }
 
 extension Row: TableRow {}
