@@ -15,10 +15,11 @@ extension SQLiteStore {
     _ message: Message, fingerprint: String, plan: StreamedPlan, owner: String, until: Date
   ) async throws -> (AcceptOutcome, [Delivery]) {
     try await pool.write { db in
-      let outcome = try Self.insertAccepted(db, message, fingerprint: fingerprint)
+      let transaction = StoreTransaction(connection: .sqlite(db))
+      let outcome = try transaction.accept(message, fingerprint: fingerprint)
       guard case .accepted = outcome else { return (outcome, []) }
       let at = message.acceptedAt
-      try Self.insertPlan(db, plan, at: at)
+      try transaction.plan(plan, at: at)
       let nowText = Timestamp.format(at)
       let rows = try Row.fetchAll(
         db.cachedStatement(

@@ -29,7 +29,7 @@ extension SQLiteStore {
     _ db: Database, owner: String, now: Date, until: Date, limit: Int, excluding: LeaseExclusion
   ) throws -> [Delivery] {
     let nowText = Timestamp.format(now)
-    try applyExpiries(db, now: now)
+    try StoreTransaction(connection: .sqlite(db)).applyExpiries(now: now)
     try releaseHeld(db, now: now)
     // Excluded targets are skipped by the scan; the statement is cached per
     // shape (how many endpoints are excluded), which stays small.
@@ -91,66 +91,6 @@ extension SQLiteStore {
       db, AuditEvent(kind: "delivery.released", at: now, actor: "commsd", detail: detail))
   }
 
-  public func release(_ ids: [DeliveryID], owner: String, at: Date) async throws {
-    try await pool.write { db in
-      let statement = try db.cachedStatement(
-        sql: """
-          UPDATE deliveries SET state = COALESCE(withdrawn, 'ready'), lease_owner = NULL,
-            lease_until = NULL, updated_at = ?
-          WHERE id = ? AND state = 'sending' AND lease_owner = ?
-          RETURNING withdrawn
-          """)
-      let now = Timestamp.format(at)
-      for id in ids {
-        // Withdrawn meanwhile: it ends here, and what waited for it goes.
-        if let row = try Row.fetchOne(statement, arguments: [now, id.rawValue, owner]),
-          (row[0] as String?) != nil
-        {
-          try Self.releaseWaiters(db, of: id.rawValue, delivered: nil, at: at)
-        }
-      }
-      try Self.insertAudit(
-        db,
-        AuditEvent(
-          kind: "delivery.lease_returned", at: at, actor: owner,
-          detail: [
-            "reason": "daemon stopping before sending them", "count": String(ids.count),
-            "deliveries": ids.map(\.rawValue).joined(separator: ","),
-          ]))
-    }
-  }
-
-  public func postpone(_ items: [(DeliveryID, Date)], owner: String, at: Date) async throws {
-    try await pool.write { db in
-      let statement = try db.cachedStatement(
-        sql: """
-          UPDATE deliveries SET state = COALESCE(withdrawn, 'ready'), due_at = ?, lease_owner = NULL,
-            lease_until = NULL, updated_at = ?
-          WHERE id = ? AND state = 'sending' AND lease_owner = ?
-          RETURNING withdrawn
-          """)
-      let now = Timestamp.format(at)
-      for (id, until) in items {
-        if let row = try Row.fetchOne(
-          statement, arguments: [Timestamp.format(until), now, id.rawValue, owner]),
-          (row[0] as String?) != nil
-        {
-          try Self.releaseWaiters(db, of: id.rawValue, delivered: nil, at: at)
-        }
-      }
-      try Self.insertAudit(
-        db,
-        AuditEvent(
-          kind: "delivery.postponed", at: at, actor: owner,
-          detail: [
-            "reason": "endpoint paused (Retry-After) or circuit breaker open",
-            "count": String(items.count),
-            "until": items.map { Timestamp.format($0.1) }.max() ?? "",
-            "deliveries": items.map(\.0.rawValue).joined(separator: ","),
-          ]))
-    }
-  }
-
   public func renewLeases(_ ids: [DeliveryID], owner: String, until: Date, at: Date)
     async throws -> Set<DeliveryID>
   {
@@ -185,7 +125,8 @@ extension SQLiteStore {
       for row in rows {
         // Withdrawn while in flight, outcome unknown: it is not sent again.
         if (row[3] as String?) != nil {
-          try Self.releaseWaiters(db, of: row[0], delivered: nil, at: now)
+          try StoreTransaction(connection: .sqlite(db)).releaseWaiters(
+            of: row[0], delivered: nil, at: now)
         }
         try Self.insertAudit(
           db,

@@ -108,7 +108,7 @@ public final class SQLiteStore: Store {
     if message.priority <= .urgent {
       return try await urgent.run {
         try await pool.write { db in
-          try Self.insertAccepted(db, message, fingerprint: fingerprint)
+          try StoreTransaction(connection: .sqlite(db)).accept(message, fingerprint: fingerprint)
         }
       }
     }
@@ -133,7 +133,8 @@ public final class SQLiteStore: Store {
             do {
               try db.inSavepoint {
                 outcome = .success(
-                  try Self.insertAccepted(db, item.message, fingerprint: item.fingerprint))
+                  try StoreTransaction(connection: .sqlite(db)).accept(
+                    item.message, fingerprint: item.fingerprint))
                 return .commit
               }
             } catch {
@@ -149,58 +150,6 @@ public final class SQLiteStore: Store {
         for item in items { item.continuation.resume(throwing: error) }
       }
     }
-  }
-
-  /// The intake transaction's body: the message, its bulletin numbers and
-  /// its `message.accepted` event (or the earlier message under the same key).
-  static func insertAccepted(
-    _ db: Database, _ message: Message, fingerprint: String
-  ) throws -> AcceptOutcome {
-    if let key = message.idempotencyKey,
-      let row = try Row.fetchOne(
-        db.cachedStatement(sql: "SELECT id, fingerprint FROM messages WHERE idempotency_key = ?"),
-        arguments: [key])
-    {
-      let existing = MessageID(rawValue: row[0])
-      guard (row[1] as String) == fingerprint else {
-        throw StoreError.idempotencyConflict(key: key, existing: existing)
-      }
-      return .duplicate(existing)
-    }
-    if let old = message.supersedes { try checkSupersedable(db, old) }
-    // Cached: parsing this statement anew was measurable at 2,000 intakes/s.
-    try db.cachedStatement(
-      sql: """
-        INSERT INTO messages (id, idempotency_key, fingerprint, sender_kind, sender_name, sender_origin,
-          audiences, priority, kind, contents, default_language, accepted_at, filter, supersedes,
-          expires_at, mode, cap_sender, cap_identifier, cap_sent, retraction_of)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-        """
-    ).execute(
-      arguments: StatementArguments(StoreRows.storedValues(of: message, fingerprint: fingerprint)))
-    let numbers = try Self.numberBulletins(db, message: message)
-    try Self.insertAudit(db, .accepted(message, bulletins: numbers))
-    return .accepted(message.id)
-  }
-
-  /// Takes the next bulletin number of each of the message's audiences, in
-  /// the accepting transaction: numbers are gapless and follow the order of
-  /// acceptance, whatever order the messages are planned in (flash first).
-  static func numberBulletins(_ db: Database, message: Message) throws -> [String: Int] {
-    let next = try db.cachedStatement(
-      sql: """
-        INSERT INTO bulletins (audience, last) VALUES (?, 1)
-        ON CONFLICT (audience) DO UPDATE SET last = last + 1 RETURNING last
-        """)
-    let record = try db.cachedStatement(
-      sql: "INSERT INTO message_bulletins (message_id, audience, number) VALUES (?, ?, ?)")
-    var numbers: [String: Int] = [:]
-    for audience in message.audiences {
-      let number = try Int.fetchOne(next, arguments: [audience]) ?? 0
-      try record.execute(arguments: [message.id.rawValue, audience, number])
-      numbers[audience] = number
-    }
-    return numbers
   }
 
   public func unplannedMessages(limit: Int) async throws -> [Message] {
@@ -228,95 +177,7 @@ public final class SQLiteStore: Store {
   }
 
   public func savePlan(_ plan: StreamedPlan, at: Date) async throws {
-    await urgent.yield()
-    try await pool.write { db in try Self.insertPlan(db, plan, at: at) }
-  }
-
-  /// The planning transaction's body: the deliveries as the plan makes them,
-  /// with the bulletin numbers taken at acceptance, `planned_at`, and
-  /// `message.planned`.
-  static func insertPlan(_ db: Database, _ plan: StreamedPlan, at: Date) throws {
-    let now = Timestamp.format(at)
-    let updated = try db.cachedStatement(
-      sql: """
-        UPDATE messages SET planned_at = ? WHERE id = ? AND planned_at IS NULL
-        RETURNING supersedes, cancelled_at
-        """)
-    // Nil: planned already (by an earlier run).
-    guard let row = try Row.fetchOne(updated, arguments: [now, plan.messageID.rawValue]) else {
-      return
-    }
-    let supersedes = (row[0] as String?).map(MessageID.init(rawValue:))
-    if let cancelled: String = row[1] {
-      // Cancelled before it was planned: nobody is to get it.
-      try Self.insertAudit(
-        db,
-        AuditEvent(
-          kind: "message.planned", at: at, messageID: plan.messageID, actor: "commsd",
-          detail: ["deliveries": "0", "cancelled_at": cancelled]))
-      return
-    }
-    // The bulletin numbers were taken when the message was accepted.
-    let bulletins = try Row.fetchAll(
-      db.cachedStatement(
-        sql: "SELECT audience, number FROM message_bulletins WHERE message_id = ?"),
-      arguments: [plan.messageID.rawValue]
-    ).reduce(into: [String: Int]()) { $0[$1[0]] = $1[1] }
-    var states: [String: Int] = [:]
-    var holds: [String: Int] = [:]
-    var count = 0
-    let perAudience = try plan.produce { delivery in
-      var delivery = delivery
-      delivery.bulletin = bulletins[delivery.audience] ?? 0
-      try Self.insertDelivery(db, delivery, now: now)
-      states[delivery.state.rawValue, default: 0] += 1
-      if let reason = delivery.holdReason { holds[reason.rawValue, default: 0] += 1 }
-      count += 1
-    }
-    var detail = perAudience.reduce(into: [String: String]()) {
-      $0["audience.\($1.key)"] = String($1.value)
-    }
-    for (audience, number) in bulletins { detail["bulletin.\(audience)"] = String(number) }
-    detail["deliveries"] = String(count)
-    for (state, count) in states { detail["state.\(state)"] = String(count) }
-    for (reason, count) in holds { detail["held.\(reason)"] = String(count) }
-    if let supersedes { detail["supersedes"] = supersedes.rawValue }
-    try Self.insertAudit(
-      db,
-      AuditEvent(
-        kind: "message.planned", at: at, messageID: plan.messageID, actor: "commsd",
-        detail: detail))
-    if supersedes != nil {
-      try applySupersede(
-        db, message: plan.messageID, predecessors: Self.predecessors(db, of: plan.messageID),
-        at: at,
-        fallback: at.addingTimeInterval(predecessorWait))
-    }
-  }
-
-  /// How long a newer copy waits for its predecessor in flight at most
-  /// (then it goes, unmarked): about a lease, after which a crashed
-  /// daemon's leases are taken back anyway.
-  static let predecessorWait: TimeInterval = 300
-
-  static func insertDelivery(_ db: Database, _ delivery: Delivery, now: String) throws {
-    let insert = try db.cachedStatement(
-      sql: """
-        INSERT INTO deliveries (id, message_id, recipient_id, recipient_name, audience, channel, endpoint,
-          address, contact_index, contacts, bulletin, language, priority, lane, state, due_at,
-          created_at, updated_at, hold_reason, updates_bulletin)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-        """)
-    let endpoint: String? =
-      if case .webhook(let name, _) = delivery.contact { name } else { nil }
-    try insert.execute(arguments: [
-      delivery.id.rawValue, delivery.messageID.rawValue, delivery.recipientID,
-      delivery.recipientName, delivery.audience, delivery.channel.rawValue, endpoint,
-      delivery.contact.address, delivery.contactIndex, Contact.json(delivery.contacts),
-      delivery.bulletin, delivery.language, delivery.priority.rawValue, delivery.priority.lane,
-      delivery.state.rawValue, Timestamp.format(delivery.dueAt), now, now,
-      delivery.holdReason?.rawValue, delivery.updatesBulletin,
-    ])
+    try await write { transaction in try transaction.plan(plan, at: at) }
   }
 
   /// Writes `outcomes` in as few transactions as possible, but stops a
@@ -355,8 +216,8 @@ public final class SQLiteStore: Store {
           attempts = attempts + 1, lease_owner = NULL, lease_until = NULL, updated_at = ?3,
           last_status = ?4, last_error = ?5,
           delivered_at = CASE WHEN ?1 = 'delivered' THEN ?3 ELSE delivered_at END
-        WHERE id = ?6 AND state = 'sending' AND lease_owner = ?7
-        RETURNING COALESCE(withdrawn, '')
+        WHERE id = ?6 AND \(DeliveryTransition.record.condition()) AND lease_owner = ?7
+        RETURNING COALESCE(withdrawn, ''), bulletin
         """)
     var skipped = 0
     var done = 0
@@ -364,9 +225,9 @@ public final class SQLiteStore: Store {
       if done > 0 && stop() { break }
       done += 1
       let at = Timestamp.format(outcome.at)
-      // One text column: nil when the lease is no longer held, "" when not withdrawn.
+      // Nil when the lease is no longer held; the mark is "" when not withdrawn.
       guard
-        let mark = try String.fetchOne(
+        let row = try Row.fetchOne(
           update,
           arguments: [
             outcome.newState.rawValue, outcome.dueAt.map(Timestamp.format), at,
@@ -377,51 +238,13 @@ public final class SQLiteStore: Store {
         skipped += 1
         continue
       }
-      let withdrawn = mark.isEmpty ? nil : DeliveryState(rawValue: mark)
-      var state = outcome.newState
-      if let withdrawn, state != .delivered { state = withdrawn }
-      try Self.insertAudit(db, .attempt(outcome, withdrawn: withdrawn, owner: owner))
-      if state == .dead {
-        try Self.fallBack(db, from: outcome, owner: owner)
-      }
-      if let withdrawn {
-        let delivered = state == .delivered
-        let bulletin = try Int.fetchOne(
-          db, sql: "SELECT bulletin FROM deliveries WHERE id = ?",
-          arguments: [outcome.deliveryID.rawValue])
-        try Self.releaseWaiters(
-          db, of: outcome.deliveryID.rawValue, delivered: delivered ? bulletin : nil,
-          at: outcome.at)
-        if delivered && withdrawn == .cancelled {
-          try Self.addRetractionCopy(db, for: outcome.deliveryID, at: outcome.at)
-        }
-      }
+      let written = StoredRow(row)
+      let mark: String = try written[0]
+      try StoreTransaction(connection: .sqlite(db)).recorded(
+        outcome, withdrawn: mark.isEmpty ? nil : DeliveryState(rawValue: mark),
+        bulletin: try written[1], owner: owner)
     }
     return (done, skipped)
-  }
-
-  /// After a delivery died: a new delivery to the recipient's next contact,
-  /// in the same transaction, or — with no contact left — the recipient is
-  /// recorded as unreachable for this message.
-  static func fallBack(_ db: Database, from outcome: AttemptRecord, owner: String) throws {
-    guard
-      let row = try Row.fetchOne(
-        db.cachedStatement(
-          sql: """
-            SELECT \(StoreRows.deliveryColumns), contacts FROM deliveries WHERE id = ?
-            """), arguments: [outcome.deliveryID.rawValue])
-    else { return }
-    let dead = try StoreRows.delivery(from: row)
-    let contacts = try JSONCoding.decoder().decode(
-      [Contact].self, from: Data((row[StoreRows.deliveryColumnCount] as String).utf8))
-    guard let next = FallbackContact.next(after: dead, contacts: contacts, at: outcome.at) else {
-      try insertAudit(
-        db,
-        FallbackContact.unreachable(dead, contacts: contacts.count, outcome: outcome, actor: owner))
-      return
-    }
-    try insertDelivery(db, next, now: Timestamp.format(outcome.at))
-    try insertAudit(db, FallbackContact.event(next, from: dead, at: outcome.at, actor: owner))
   }
 
   public func nextDueDate() async throws -> Date? {

@@ -35,10 +35,6 @@ public protocol Store: Sendable {
     owner: String, now: Date, until: Date, limit: Int, excluding: LeaseExclusion
   ) async throws -> [Delivery]
 
-  /// Returns deliveries leased to `owner` to `ready` with a later due time
-  /// (their endpoint is paused or its breaker open); not an attempt.
-  func postpone(_ items: [(DeliveryID, Date)], owner: String, at: Date) async throws
-
   /// Writes the outcomes of attempts. An outcome whose delivery is no longer
   /// leased to `owner` is skipped and counted in the result.
   @discardableResult
@@ -51,29 +47,9 @@ public protocol Store: Sendable {
   func renewLeases(_ ids: [DeliveryID], owner: String, until: Date, at: Date) async throws
     -> Set<DeliveryID>
 
-  /// Returns deliveries leased to `owner` but never started to `ready`
-  /// (graceful shutdown); not counted as an attempt.
-  func release(_ ids: [DeliveryID], owner: String, at: Date) async throws
-
   /// Returns `sending` deliveries to `ready`: those whose lease ran out, or
   /// all of them when `all` (used at start by the only daemon on this store).
   func reclaimLeases(now: Date, all: Bool) async throws -> Int
-
-  /// What Dose needs before planning: the normal/bulk messages of each of
-  /// `audiences` since `since` per person, and (when `latestSince` is given)
-  /// each person's latest message since then.
-  func dosingHistory(audiences: [String], since: Date, latestSince: Date?) async throws
-    -> DosingHistory
-
-  /// Ends deliveries leased to `owner` whose message was withdrawn before
-  /// they started (each in its withdrawal's state, or `state` if unmarked).
-  func settleWithdrawn(_ items: [(DeliveryID, DeliveryState)], owner: String, at: Date)
-    async throws
-  /// Messages withdrawn after `sequence` (sequence, message, state), in order.
-  func withdrawals(after sequence: Int) async throws -> [(Int, MessageID, DeliveryState)]
-  /// Cancels a message: what has not gone is withdrawn, what is in flight
-  /// is marked, and with a retraction every reader who got it is told.
-  func cancel(_ cancellation: Cancellation) async throws -> CancelOutcome
 
   /// The retention period: every message accepted before `cutoff` whose
   /// deliveries are all final has its bodies, names, contact addresses,
@@ -126,9 +102,11 @@ public protocol Store: Sendable {
   func read<T: Sendable>(_ body: @escaping @Sendable (StoreReader) throws -> T) async throws -> T
   /// Runs `body` in one durable write transaction: the steps both stores
   /// share (`Store/Steps/`) are written once against `StoreTransaction`.
-  /// It takes its turn as an everyday write (SQLite: behind urgent intakes).
-  func write<T: Sendable>(_ body: @escaping @Sendable (StoreTransaction) throws -> T) async throws
-    -> T
+  /// `turn` says whether it goes ahead of everyday writes (SQLite's one
+  /// writer; on PostgreSQL writers do not queue).
+  func write<T: Sendable>(
+    _ turn: WriteTurn, _ body: @escaping @Sendable (StoreTransaction) throws -> T
+  ) async throws -> T
 
   /// Whether several daemons (nodes) share this store. Then a daemon
   /// starting takes back only leases that ran out, never all of them, and
@@ -147,6 +125,23 @@ extension Store {
 
   public func planningTurn<T: Sendable>(_ body: () async throws -> T) async throws -> T? {
     try await body()
+  }
+}
+
+/// Whether a write goes ahead of the daemon's everyday writes.
+public enum WriteTurn: Sendable {
+  /// Planning, recording, an operator's retry: behind urgent writes.
+  case everyday
+  /// An intake of flash or urgent, a cancel: ahead of everyday writes.
+  case urgent
+}
+
+extension Store {
+  /// An everyday write (see `write(_:_:)`).
+  public func write<T: Sendable>(_ body: @escaping @Sendable (StoreTransaction) throws -> T)
+    async throws -> T
+  {
+    try await write(.everyday, body)
   }
 }
 

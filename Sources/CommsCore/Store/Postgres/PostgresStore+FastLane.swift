@@ -6,10 +6,11 @@ extension PostgresStore {
     _ message: Message, fingerprint: String, plan: StreamedPlan, owner: String, until: Date
   ) async throws -> (AcceptOutcome, [Delivery]) {
     try await pool.write { transaction in
-      let outcome = try Self.insertAccepted(transaction, message, fingerprint: fingerprint)
+      let steps = StoreTransaction(connection: .postgres(transaction))
+      let outcome = try steps.accept(message, fingerprint: fingerprint)
       guard case .accepted = outcome else { return (outcome, []) }
       let at = message.acceptedAt
-      try Self.insertPlan(transaction, plan, at: at)
+      try steps.plan(plan, at: at)
       let nowText = Timestamp.format(at)
       let leased = try transaction.query(
         """

@@ -8,7 +8,7 @@ extension PostgresStore {
   ) async throws -> [Delivery] {
     try await pool.write { transaction in
       let nowText = Timestamp.format(now)
-      try Self.applyExpiries(transaction, now: now)
+      try StoreTransaction(connection: .postgres(transaction)).applyExpiries(now: now)
       try Self.releaseHeld(transaction, now: now)
       var filter = ""
       var parameters: [(any PostgresParameter)?] = [
@@ -63,21 +63,6 @@ extension PostgresStore {
       AuditEvent(kind: "delivery.released", at: now, actor: "commsd", detail: detail))
   }
 
-  public func release(_ ids: [DeliveryID], owner: String, at: Date) async throws {
-    try await returnLeases(
-      ids.map { ($0, nil) }, owner: owner, at: at, kind: "delivery.lease_returned",
-      detail: ["reason": "daemon stopping before sending them"])
-  }
-
-  public func postpone(_ items: [(DeliveryID, Date)], owner: String, at: Date) async throws {
-    try await returnLeases(
-      items.map { ($0.0, $0.1) }, owner: owner, at: at, kind: "delivery.postponed",
-      detail: [
-        "reason": "endpoint paused (Retry-After) or circuit breaker open",
-        "until": items.map { Timestamp.format($0.1) }.max() ?? "",
-      ])
-  }
-
   public func renewLeases(_ ids: [DeliveryID], owner: String, until: Date, at: Date)
     async throws -> Set<DeliveryID>
   {
@@ -94,36 +79,6 @@ extension PostgresStore {
         transaction.audit(.leaseRenewed(renewed, by: owner, at: at, until: until))
       }
       return Set(renewed.map(DeliveryID.init(rawValue:)))
-    }
-  }
-
-  /// Gives leased deliveries back (`ready`, due at their new time if one is
-  /// given), with one audit event; withdrawn ones end and free their waiters.
-  private func returnLeases(
-    _ items: [(DeliveryID, Date?)], owner: String, at: Date, kind: String,
-    detail: [String: String]
-  ) async throws {
-    guard !items.isEmpty else { return }
-    try await pool.write { transaction in
-      let now = Timestamp.format(at)
-      for (id, due) in items {
-        let row = try transaction.query(
-          """
-          UPDATE deliveries SET state = COALESCE(withdrawn, 'ready'), due_at = COALESCE($1, due_at),
-            lease_owner = NULL, lease_until = NULL, updated_at = $2
-          WHERE id = $3 AND state = 'sending' AND lease_owner = $4
-          RETURNING withdrawn
-          """, [due.map(Timestamp.format), now, id.rawValue, owner]
-        ).first
-        if let row, (try row[0] as String?) != nil {
-          try Self.releaseWaiters(transaction, of: id.rawValue, delivered: nil, at: at)
-        }
-      }
-      var detail = detail
-      detail["count"] = String(items.count)
-      detail["deliveries"] = items.map(\.0.rawValue).joined(separator: ",")
-      transaction.audit(AuditEvent(kind: kind, at: at, actor: owner, detail: detail))
-      transaction.notify(.work)
     }
   }
 
@@ -180,7 +135,8 @@ extension PostgresStore {
         """, [Timestamp.format(now)] + parameters)
       for row in rows {
         if (try row[2] as String?) != nil {
-          try Self.releaseWaiters(transaction, of: row[0], delivered: nil, at: now)
+          try StoreTransaction(connection: .postgres(transaction)).releaseWaiters(
+            of: row[0], delivered: nil, at: now)
         }
         transaction.audit(
           AuditEvent(

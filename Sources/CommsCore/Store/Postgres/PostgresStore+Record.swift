@@ -17,9 +17,9 @@ extension PostgresStore {
           skipped += 1
           continue
         }
-        try Self.recorded(
+        try StoreTransaction(connection: .postgres(transaction)).recorded(
           outcome, withdrawn: mark.isEmpty ? nil : DeliveryState(rawValue: mark),
-          bulletin: bulletin, owner: owner, in: transaction)
+          bulletin: bulletin, owner: owner)
       }
       return skipped
     }
@@ -41,7 +41,7 @@ extension PostgresStore {
         delivered_at = CASE WHEN o.state = 'delivered' THEN o.at ELSE d.delivered_at END
       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[])
         AS o(id, state, due, at, status, error)
-      WHERE d.id = o.id AND d.state = 'sending' AND d.lease_owner = $7
+      WHERE d.id = o.id AND \(DeliveryTransition.record.condition("d.state")) AND d.lease_owner = $7
       RETURNING d.id, COALESCE(d.withdrawn, ''), d.bulletin
       """,
       [
@@ -55,53 +55,5 @@ extension PostgresStore {
     return try rows.reduce(into: [:]) {
       $0[try $1[0] as String] = (try $1[1] as String, try $1[2] as Int)
     }
-  }
-
-  /// What follows an outcome written: its event, the fallback after a
-  /// delivery that died, and for one withdrawn in flight, its waiters and
-  /// (if a cancelled one arrived) the retraction.
-  private static func recorded(
-    _ outcome: AttemptRecord, withdrawn: DeliveryState?, bulletin: Int, owner: String,
-    in transaction: PostgresTransaction
-  ) throws {
-    var state = outcome.newState
-    if let withdrawn, state != .delivered { state = withdrawn }
-    transaction.audit(.attempt(outcome, withdrawn: withdrawn, owner: owner))
-    if state == .dead {
-      try fallBack(transaction, from: outcome, owner: owner)
-    }
-    if let withdrawn {
-      let delivered = state == .delivered
-      try releaseWaiters(
-        transaction, of: outcome.deliveryID.rawValue, delivered: delivered ? bulletin : nil,
-        at: outcome.at)
-      if delivered && withdrawn == .cancelled {
-        try addRetractionCopy(transaction, for: outcome.deliveryID, at: outcome.at)
-      }
-    }
-  }
-
-  /// After a delivery died: a new delivery to the recipient's next
-  /// contact, or the recipient recorded as unreachable for this message.
-  private static func fallBack(
-    _ transaction: PostgresTransaction, from outcome: AttemptRecord, owner: String
-  ) throws {
-    guard
-      let row = try transaction.query(
-        "SELECT \(StoreRows.deliveryColumns), contacts FROM deliveries WHERE id = $1",
-        [outcome.deliveryID.rawValue]
-      ).first
-    else { return }
-    let dead = try StoreRows.delivery(from: row)
-    let contacts = try JSONCoding.decoder().decode(
-      [Contact].self, from: Data((row[StoreRows.deliveryColumnCount] as String).utf8))
-    guard let next = FallbackContact.next(after: dead, contacts: contacts, at: outcome.at) else {
-      transaction.audit(
-        FallbackContact.unreachable(dead, contacts: contacts.count, outcome: outcome, actor: owner))
-      return
-    }
-    try insertDelivery(transaction, next, now: Timestamp.format(outcome.at))
-    transaction.audit(FallbackContact.event(next, from: dead, at: outcome.at, actor: owner))
-    transaction.notify(.work)
   }
 }

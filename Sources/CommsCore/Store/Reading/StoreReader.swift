@@ -30,6 +30,28 @@ public struct StoreReader {
     }
   }
 
+  /// Calls `body` with each row of `sql` in turn: on SQLite from a cursor,
+  /// so the rows are never all in memory at once.
+  func forEachRow(
+    _ sql: String, _ arguments: [(any DatabaseValueConvertible)?] = [],
+    shape: StoreTransaction.Shape = .fixed, _ body: (StoredRow) throws -> Void
+  ) throws {
+    switch connection {
+    case .sqlite(let db):
+      let statement =
+        shape == .fixed ? try db.cachedStatement(sql: sql) : try db.makeStatement(sql: sql)
+      let cursor = try Row.fetchCursor(statement, arguments: StatementArguments(arguments))
+      while let row = try cursor.next() { try body(StoredRow(row)) }
+    case .postgres(let connection):
+      for row in try connection.query(
+        Self.numberedMarks(sql), arguments.map { $0.flatMap(Self.parameter) },
+        prepare: shape == .fixed)
+      {
+        try body(row)
+      }
+    }
+  }
+
   /// The first column of each row of `sql`, as text.
   func strings(_ sql: String, _ arguments: [(any DatabaseValueConvertible)?] = []) throws
     -> [String]
@@ -95,12 +117,21 @@ extension SQLiteStore {
     try await pool.read { db in try body(StoreReader(connection: .sqlite(db))) }
   }
 
-  /// Runs `body` in one write transaction.
-  public func write<T: Sendable>(_ body: @escaping @Sendable (StoreTransaction) throws -> T)
-    async throws -> T
-  {
-    await urgent.yield()
-    return try await pool.write { db in try body(StoreTransaction(connection: .sqlite(db))) }
+  /// Runs `body` in one write transaction: an urgent one ahead of the
+  /// daemon's everyday writes (see `UrgentWrites`), an everyday one after
+  /// any urgent one waiting.
+  public func write<T: Sendable>(
+    _ turn: WriteTurn, _ body: @escaping @Sendable (StoreTransaction) throws -> T
+  ) async throws -> T {
+    switch turn {
+    case .urgent:
+      return try await urgent.run {
+        try await pool.write { db in try body(StoreTransaction(connection: .sqlite(db))) }
+      }
+    case .everyday:
+      await urgent.yield()
+      return try await pool.write { db in try body(StoreTransaction(connection: .sqlite(db))) }
+    }
   }
 }
 
@@ -114,9 +145,9 @@ extension PostgresStore {
 
   /// Runs `body` in one write transaction (again from the start after a
   /// deadlock or a serialization failure, see `PostgresPool.write`).
-  public func write<T: Sendable>(_ body: @escaping @Sendable (StoreTransaction) throws -> T)
-    async throws -> T
-  {
+  public func write<T: Sendable>(
+    _ turn: WriteTurn, _ body: @escaping @Sendable (StoreTransaction) throws -> T
+  ) async throws -> T {
     try await pool.write { transaction in
       try body(StoreTransaction(connection: .postgres(transaction)))
     }

@@ -86,6 +86,19 @@ public struct StoreTransaction {
     }
   }
 
+  /// ` FOR UPDATE` on PostgreSQL: the rows read stay locked until the
+  /// commit, so the same step on another node waits for this one. Nothing on
+  /// SQLite, whose one writer already keeps every other out.
+  var forUpdate: String {
+    if case .postgres = connection { " FOR UPDATE" } else { "" }
+  }
+
+  /// ` FOR UPDATE SKIP LOCKED` on PostgreSQL: rows another node is working
+  /// on are left to it. Nothing on SQLite.
+  var forUpdateSkipLocked: String {
+    if case .postgres = connection { " FOR UPDATE SKIP LOCKED" } else { "" }
+  }
+
   /// The state of delivery `id`, or nil if there is none (or `id` names
   /// something else, such as a message).
   func state(ofDelivery id: String) throws -> DeliveryState? {
