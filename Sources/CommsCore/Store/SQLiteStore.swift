@@ -152,34 +152,6 @@ public final class SQLiteStore: Store {
     }
   }
 
-  public func unplannedMessages(limit: Int) async throws -> [Message] {
-    try await pool.read { db in
-      try Row.fetchAll(
-        db,
-        sql: """
-          \(StoreRows.messageColumns) WHERE planned_at IS NULL
-          ORDER BY CASE priority WHEN 'flash' THEN 0 WHEN 'urgent' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END,
-            accepted_at, id
-          LIMIT ?
-          """,
-        arguments: [limit]
-      ).map(StoreRows.message(from:))
-    }
-  }
-
-  public func message(_ id: MessageID) async throws -> Message? {
-    try await pool.read { db in
-      try Row.fetchOne(
-        db, sql: "\(StoreRows.messageColumns) WHERE id = ?", arguments: [id.rawValue]
-      )
-      .map(StoreRows.message(from:))
-    }
-  }
-
-  public func savePlan(_ plan: StreamedPlan, at: Date) async throws {
-    try await write { transaction in try transaction.plan(plan, at: at) }
-  }
-
   /// Writes `outcomes` in as few transactions as possible, but stops a
   /// transaction early when an intake is waiting for the writer (see
   /// `UrgentWrites`), commits what it has, lets the intake go, and goes on:
@@ -245,21 +217,6 @@ public final class SQLiteStore: Store {
         bulletin: try written[1], owner: owner)
     }
     return (done, skipped)
-  }
-
-  public func nextDueDate() async throws -> Date? {
-    try await pool.read { db in
-      let text = try String.fetchOne(
-        db,
-        sql: "SELECT MIN(due_at) FROM deliveries WHERE state IN ('ready', 'retrying', 'held')")
-      return text.flatMap(Timestamp.parse)
-    }
-  }
-
-  public func appendAudit(_ events: [AuditEvent]) async throws {
-    try await pool.write { db in
-      for event in events { try Self.insertAudit(db, event) }
-    }
   }
 
   /// Appends `event` to the audit chain (see `AuditChain`): its sequence

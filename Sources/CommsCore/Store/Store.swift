@@ -4,6 +4,17 @@ import Foundation
 ///
 /// Every state change and its audit event are written in one transaction, and
 /// a method returns only once its transaction is durable.
+///
+/// The protocol holds only what a backend must provide itself: a snapshot to
+/// read (`read`), a transaction to write (`write`), and the steps where the
+/// stores differ in how writers share the work — intake (SQLite's urgent
+/// lane and group commit), the flash fast lane, leasing and taking leases
+/// back (`FOR UPDATE SKIP LOCKED` on PostgreSQL), writing outcomes (one
+/// statement each on SQLite, a batch on PostgreSQL), retention's turn and
+/// clean-up, and verifying the chain. Everything else is written once, as
+/// extensions: the reads in `Store/Reading/` (on `StoreReader`) and the
+/// write steps in `Store/Steps/` (on `StoreTransaction`). Every way a
+/// delivery's state changes is listed in `DeliveryTransition`.
 public protocol Store: Sendable {
   /// Persists a new message and its `message.accepted` event. A message whose
   /// idempotency key was seen before is not stored again: the earlier one is
@@ -19,15 +30,6 @@ public protocol Store: Sendable {
   func acceptPlannedAndLeased(
     _ message: Message, fingerprint: String, plan: StreamedPlan, owner: String, until: Date
   ) async throws -> (AcceptOutcome, [Delivery])
-
-  /// Messages accepted but not yet expanded into deliveries: flash first,
-  /// then by priority, then oldest first.
-  func unplannedMessages(limit: Int) async throws -> [Message]
-
-  /// Writes a message's deliveries (with the bulletin numbers taken at
-  /// acceptance) as `plan` makes them, and marks it planned, with its audit
-  /// events, in one transaction.
-  func savePlan(_ plan: StreamedPlan, at: Date) async throws
 
   /// Moves up to `limit` due deliveries (flash lane first, then by due time)
   /// to `sending`, leased to `owner` until `until`.
@@ -59,43 +61,10 @@ public protocol Store: Sendable {
   func applyRetention(before cutoff: Date, hash: KeyedHash, at now: Date, period: String)
     async throws -> RetentionOutcome
 
-  /// The earliest due time among deliveries waiting to be sent or released, if any.
-  func nextDueDate() async throws -> Date?
-
-  func message(_ id: MessageID) async throws -> Message?
-  /// The messages that came in as the CAP alert `identifier` of
-  /// `capSender` (one per principal that fed it), first accepted first.
-  func capMessages(capSender: String, identifier: String) async throws -> [CAPStoredMessage]
-  /// The newest message of the supersede chain `id` is in (`id` itself when
-  /// nothing superseded it), and when that one was cancelled, if it was.
-  func latestVersion(of id: MessageID) async throws -> (id: MessageID, cancelledAt: Date?)
-  /// How `id` was cancelled, or nil if it was not (or does not exist).
-  func cancellation(of id: MessageID) async throws -> CancellationRecord?
-  func status(of id: MessageID) async throws -> MessageStatus?
-  /// Appends events that are not tied to a state change (configuration loaded, …).
-  func appendAudit(_ events: [AuditEvent]) async throws
-  func auditEvents(messageID: MessageID) async throws -> [StoredAuditEvent]
-  /// Events of the given kinds (e.g. `config.refused`), oldest first.
-  func auditEvents(kinds: [String]) async throws -> [StoredAuditEvent]
-
   /// Walks the whole audit chain and names the first event altered,
-  /// removed or reordered.
+  /// removed or reordered. (Each store has its own: SQLite's reads GRDB's
+  /// rows as they are, a million events in a few seconds.)
   func verifyAudit() async throws -> AuditChain.Verdict
-  /// The newest audit event's sequence and hash, or nil for an empty log.
-  func auditHead() async throws -> (sequence: Int64, hash: String)?
-  /// The stored hash of audit event `sequence`, to compare with a head logged earlier.
-  func auditHash(at sequence: Int64) async throws -> String?
-  /// Audit events from `since` (inclusive) to `until` (exclusive), in
-  /// sequence order, a page at a time after `sequence`.
-  func auditLinks(since: Date, until: Date?, after sequence: Int64, limit: Int) async throws
-    -> [AuditChain.Link]
-  /// Deliveries waiting to go, held, and leased (systemd's STATUS line).
-  func queueCounts() async throws -> (queued: Int, held: Int, inFlight: Int)
-  /// The figures for `/metrics`.
-  func metricCounts() async throws -> StoreMetricCounts
-  /// One page of a message's deliveries in id order, after the delivery id `after`.
-  func deliveryPage(of id: MessageID, after: String?, limit: Int) async throws
-    -> [MessageStatus.DeliveryLine]
 
   /// Runs `body` on one snapshot of the store: the reads both stores share
   /// (status, dashboard, reports …) are written once against `StoreReader`.
@@ -193,47 +162,6 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
   }
 }
 
-/// The deliveries planned for one message.
-public struct Plan: Sendable {
-  public var messageID: MessageID
-  public var deliveries: [Delivery]
-  /// Recipients per audience, for the `message.planned` audit event.
-  public var recipientsPerAudience: [String: Int]
-
-  public init(messageID: MessageID, deliveries: [Delivery], recipientsPerAudience: [String: Int]) {
-    self.messageID = messageID
-    self.deliveries = deliveries
-    self.recipientsPerAudience = recipientsPerAudience
-  }
-}
-
-/// A plan written while it is made: `produce` hands each delivery to `add`
-/// inside the store's planning transaction and returns the recipients per
-/// audience. A fan-out to 100,000 people thus never exists in memory at once
-/// (measured: holding a 100,000-delivery plan raised the daemon's peak RSS
-/// by about 70 MB), and the plan is still written all or nothing.
-public struct StreamedPlan: Sendable {
-  public var messageID: MessageID
-  public var produce: @Sendable (_ add: (Delivery) throws -> Void) throws -> [String: Int]
-
-  public init(
-    messageID: MessageID,
-    produce: @escaping @Sendable (_ add: (Delivery) throws -> Void) throws -> [String: Int]
-  ) {
-    self.messageID = messageID
-    self.produce = produce
-  }
-
-  /// A plan already in memory (small ones, tests).
-  public init(_ plan: Plan) {
-    messageID = plan.messageID
-    produce = { add in
-      for delivery in plan.deliveries { try add(delivery) }
-      return plan.recipientsPerAudience
-    }
-  }
-}
-
 extension Store {
   public func savePlan(_ plan: Plan, at: Date) async throws {
     try await savePlan(StreamedPlan(plan), at: at)
@@ -242,38 +170,6 @@ extension Store {
   /// Leases with nothing excluded.
   public func lease(owner: String, now: Date, until: Date, limit: Int) async throws -> [Delivery] {
     try await lease(owner: owner, now: now, until: until, limit: limit, excluding: LeaseExclusion())
-  }
-}
-
-/// The result of one attempt, as Record writes it.
-public struct AttemptRecord: Sendable {
-  public var deliveryID: DeliveryID
-  public var messageID: MessageID
-  public var newState: DeliveryState
-  /// For `retrying`: when to try again.
-  public var dueAt: Date?
-  public var at: Date
-  /// The endpoint or relay name.
-  public var target: String
-  public var statusCode: Int
-  public var error: String?
-  public var duration: Duration
-  public var attempt: Int
-
-  public init(
-    deliveryID: DeliveryID, messageID: MessageID, newState: DeliveryState, dueAt: Date?, at: Date,
-    target: String, statusCode: Int, error: String?, duration: Duration, attempt: Int
-  ) {
-    self.deliveryID = deliveryID
-    self.messageID = messageID
-    self.newState = newState
-    self.dueAt = dueAt
-    self.at = at
-    self.target = target
-    self.statusCode = statusCode
-    self.error = error
-    self.duration = duration
-    self.attempt = attempt
   }
 }
 

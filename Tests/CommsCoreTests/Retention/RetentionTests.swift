@@ -218,7 +218,8 @@ import Testing
         try String.fetchOne(db, sql: "SELECT id FROM messages")
       })
     try await fixture.sqlite.pool.write { db in
-      _ = try SQLiteStore.pseudonymiseDeliveries(db, of: MessageID(rawValue: id), hash: hash)
+      _ = try StoreTransaction(connection: .sqlite(db)).pseudonymiseDeliveries(
+        of: MessageID(rawValue: id), hash: hash)
     }
     let now = fixture.clock.now() + 3600
     let outcome = try await fixture.sqlite.applyRetention(

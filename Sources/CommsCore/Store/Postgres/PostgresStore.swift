@@ -55,44 +55,6 @@ public final class PostgresStore: Store {
     }
   }
 
-  public func unplannedMessages(limit: Int) async throws -> [Message] {
-    try await pool.read { connection in
-      try connection.query(
-        """
-        \(StoreRows.messageColumns) WHERE planned_at IS NULL
-        ORDER BY CASE priority WHEN 'flash' THEN 0 WHEN 'urgent' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END,
-          accepted_at, id
-        LIMIT $1
-        """, [limit]
-      ).map(StoreRows.message(from:))
-    }
-  }
-
-  public func message(_ id: MessageID) async throws -> Message? {
-    try await pool.read { connection in
-      try connection.query("\(StoreRows.messageColumns) WHERE id = $1", [id.rawValue])
-        .first.map(StoreRows.message(from:))
-    }
-  }
-
-  public func savePlan(_ plan: StreamedPlan, at: Date) async throws {
-    try await write { transaction in try transaction.plan(plan, at: at) }
-  }
-
-  public func nextDueDate() async throws -> Date? {
-    try await pool.read { connection in
-      let text: String? = try connection.query(
-        "SELECT MIN(due_at) FROM deliveries WHERE state IN ('ready', 'retrying', 'held')"
-      ).first?[0]
-      return text.flatMap(Timestamp.parse)
-    }
-  }
-
-  public func appendAudit(_ events: [AuditEvent]) async throws {
-    try await pool.write { transaction in
-      for event in events { transaction.audit(event) }
-    }
-  }
 }
 
 /// Deliveries inserted many rows per statement: a fan-out to 100,000

@@ -65,3 +65,12 @@ extension StoreTransaction {
     notify(.work)
   }
 }
+
+extension Store {
+  /// Writes a message's deliveries (with the bulletin numbers taken at
+  /// acceptance) as `plan` makes them, and marks it planned, with its audit
+  /// events, in one transaction.
+  public func savePlan(_ plan: StreamedPlan, at: Date) async throws {
+    try await write { transaction in try transaction.plan(plan, at: at) }
+  }
+}
