@@ -116,6 +116,12 @@ extension DeliveryTransition {
     "digest-alone", from: [.held], to: [.ready], event: "delivery.released",
     "a digest slot with one item sends it as it is")
 
+  /// A leased row the store cannot read (a damaged file, a hand edit) is
+  /// set aside as dead, named in its error, so the rest of the queue goes on.
+  public static let quarantine = DeliveryTransition(
+    "quarantine", from: [.sending], to: [.dead], event: "delivery.quarantined",
+    "a delivery whose row cannot be read is set aside instead of stopping the queue")
+
   /// An operator puts a dead letter back in the queue.
   public static let retryDead = DeliveryTransition(
     "retry-dead", from: [.dead], to: [.ready], event: "delivery.retried",
@@ -124,6 +130,6 @@ extension DeliveryTransition {
   /// Every transition, in the order a delivery meets them.
   public static let all: [DeliveryTransition] = [
     plan, fallback, releaseHeld, waitForPredecessor, lease, record, postpone, release, reclaim,
-    settleWithdrawn, withdraw, digest, digestAlone, retryDead,
+    settleWithdrawn, withdraw, digest, digestAlone, retryDead, quarantine,
   ]
 }

@@ -9,7 +9,7 @@ extension SQLiteStore {
       let page = try db.cachedStatement(
         sql: "\(StoreRows.linkColumns) WHERE seq > ? ORDER BY seq LIMIT 5000")
       return try AuditChain.verify { after in
-        try Row.fetchAll(page, arguments: [after]).map(StoreRows.link(from:))
+        try Row.fetchAll(page, arguments: [after]).map { try StoreRows.link(from: StoredRow($0)) }
       }
     }
   }

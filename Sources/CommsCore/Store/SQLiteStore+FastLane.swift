@@ -29,7 +29,7 @@ extension SQLiteStore {
             RETURNING \(StoreRows.deliveryColumns)
             """),
         arguments: [owner, Timestamp.format(until), nowText, message.id.rawValue, nowText])
-      let leased = try rows.map(StoreRows.delivery(from:))
+      let leased = try transaction.leased(rows.map(StoredRow.init), owner: owner, at: at)
       if !leased.isEmpty {
         try Self.insertAudit(
           db,

@@ -45,12 +45,13 @@ extension SQLiteStore {
     let statement = try db.cachedStatement(
       sql: """
         UPDATE deliveries SET state = 'sending', lease_owner = ?, lease_until = ?, updated_at = ?
-        WHERE id IN (SELECT id FROM deliveries WHERE state IN ('ready', 'retrying') AND due_at <= ?\(filter)
+        WHERE id IN (SELECT id FROM deliveries WHERE \(DeliveryTransition.lease.condition()) AND due_at <= ?\(filter)
                      ORDER BY lane, due_at LIMIT ?)
         RETURNING \(StoreRows.deliveryColumns)
         """)
-    let rows = try Row.fetchAll(statement, arguments: arguments)
-    let deliveries = try rows.map(StoreRows.delivery(from:))
+    let rows = try Row.fetchAll(statement, arguments: arguments).map(StoredRow.init)
+    let deliveries = try StoreTransaction(connection: .sqlite(db)).leased(
+      rows, owner: owner, at: now)
     if !deliveries.isEmpty {
       // One event per lease batch: the attempt events that follow name each delivery.
       try Self.insertAudit(db, .leased(deliveries, by: owner, at: now, until: until))
@@ -69,7 +70,8 @@ extension SQLiteStore {
       db.cachedStatement(
         sql: """
           SELECT COALESCE(hold_reason, 'unknown'), COUNT(*) FROM deliveries
-          WHERE state = 'held' AND due_at <= ? AND COALESCE(hold_reason, '') NOT IN (\(digestReasons))
+          WHERE \(DeliveryTransition.releaseHeld.condition()) AND due_at <= ?
+            AND COALESCE(hold_reason, '') NOT IN (\(digestReasons))
           GROUP BY 1
           """), arguments: [nowText])
     guard !reasons.isEmpty else { return }
@@ -77,7 +79,7 @@ extension SQLiteStore {
       db.cachedStatement(
         sql: """
           UPDATE deliveries SET state = 'ready', hold_reason = NULL, updated_at = ?
-          WHERE state = 'held' AND due_at <= ?
+          WHERE \(DeliveryTransition.releaseHeld.condition()) AND due_at <= ?
             AND COALESCE(hold_reason, '') NOT IN (\(digestReasons))
           RETURNING id
           """), arguments: [nowText, nowText])
@@ -119,7 +121,7 @@ extension SQLiteStore {
         sql: """
           UPDATE deliveries SET state = COALESCE(withdrawn, 'ready'), lease_owner = NULL,
             lease_until = NULL, updated_at = ?
-          WHERE state = 'sending' AND (? OR lease_until < ?)
+          WHERE \(DeliveryTransition.reclaim.condition()) AND (? OR lease_until < ?)
           RETURNING id, message_id, lease_owner, withdrawn
           """, arguments: [nowText, all, nowText])
       for row in rows {

@@ -61,7 +61,7 @@ import Testing
     // A forger who knows the scheme recomputes the altered event's hash…
     try await fixture.sqlite.pool.write { db in
       let row = try #require(try Row.fetchOne(db, sql: "\(StoreRows.linkColumns) WHERE seq = 3"))
-      var link = try StoreRows.link(from: row)
+      var link = try StoreRows.link(from: StoredRow(row))
       link.actor = "someone else"
       link.hash = link.expectedHash
       try db.execute(

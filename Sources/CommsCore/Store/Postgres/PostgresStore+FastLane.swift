@@ -12,13 +12,15 @@ extension PostgresStore {
       let at = message.acceptedAt
       try steps.plan(plan, at: at)
       let nowText = Timestamp.format(at)
-      let leased = try transaction.query(
-        """
-        UPDATE deliveries SET state = 'sending', lease_owner = $1, lease_until = $2, updated_at = $3
-        WHERE message_id = $4 AND state = 'ready' AND due_at <= $3
-        RETURNING \(StoreRows.deliveryColumns)
-        """, [owner, Timestamp.format(until), nowText, message.id.rawValue]
-      ).map(StoreRows.delivery(from:))
+      // The fast lane leases what the plan made ready (not a retry).
+      let leased = try steps.leased(
+        transaction.query(
+          """
+          UPDATE deliveries SET state = 'sending', lease_owner = $1, lease_until = $2, updated_at = $3
+          WHERE message_id = $4 AND state = 'ready' AND due_at <= $3
+          RETURNING \(StoreRows.deliveryColumns)
+          """, [owner, Timestamp.format(until), nowText, message.id.rawValue]),
+        owner: owner, at: at)
       if !leased.isEmpty {
         transaction.audit(
           .leased(

@@ -21,14 +21,15 @@ extension PostgresStore {
         parameters += excluding.endpoints.sorted() as [String]
       }
       // Rows another node is leasing right now are skipped, not waited for.
-      let deliveries = try transaction.query(
+      let rows = try transaction.query(
         """
         UPDATE deliveries SET state = 'sending', lease_owner = $1, lease_until = $2, updated_at = $3
-        WHERE id IN (SELECT id FROM deliveries WHERE state IN ('ready', 'retrying') AND due_at <= $4\(filter)
+        WHERE id IN (SELECT id FROM deliveries WHERE \(DeliveryTransition.lease.condition()) AND due_at <= $4\(filter)
                      ORDER BY lane, due_at LIMIT $5 FOR UPDATE SKIP LOCKED)
         RETURNING \(StoreRows.deliveryColumns)
-        """, parameters
-      ).map(StoreRows.delivery(from:))
+        """, parameters)
+      let deliveries = try StoreTransaction(connection: .postgres(transaction)).leased(
+        rows, owner: owner, at: now)
       if !deliveries.isEmpty {
         transaction.audit(.leased(deliveries, by: owner, at: now, until: until))
       }
@@ -44,7 +45,8 @@ extension PostgresStore {
       """
       WITH due AS (
         SELECT id, COALESCE(hold_reason, 'unknown') AS reason FROM deliveries
-        WHERE state = 'held' AND due_at <= $1 AND COALESCE(hold_reason, '') NOT IN ($2, $3)
+        WHERE \(DeliveryTransition.releaseHeld.condition()) AND due_at <= $1
+          AND COALESCE(hold_reason, '') NOT IN ($2, $3)
         FOR UPDATE SKIP LOCKED)
       UPDATE deliveries SET state = 'ready', hold_reason = NULL, updated_at = $1
       FROM due WHERE deliveries.id = due.id
@@ -126,7 +128,7 @@ extension PostgresStore {
       let rows = try transaction.query(
         """
         WITH taken AS (
-          SELECT id FROM deliveries WHERE state = 'sending' AND \(condition)
+          SELECT id FROM deliveries WHERE \(DeliveryTransition.reclaim.condition()) AND \(condition)
           FOR UPDATE SKIP LOCKED)
         UPDATE deliveries SET state = COALESCE(withdrawn, 'ready'), lease_owner = NULL,
           lease_until = NULL, updated_at = $1

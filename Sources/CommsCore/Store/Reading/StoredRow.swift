@@ -4,7 +4,7 @@ import GRDB
 /// A row as either store returned it, its values read by type as GRDB reads
 /// SQLite's, so the same row readers (`StoreRows.message(from:)` …) serve
 /// both stores.
-struct StoredRow: TableRow {
+struct StoredRow {
   let values: [DatabaseValue]
 
   /// Column `index` as a `Value`. A column that is missing or holds
@@ -63,11 +63,11 @@ struct StoredRow: TableRow {
   }
 }
 
-/// Rows read by column index and type: GRDB's `Row` (which traps on a
-/// column of the wrong type; the store's steps read `StoredRow`s), and
-/// `StoredRow`.
+/// Rows read by column index and type. Only `StoredRow` is one: GRDB's
+/// `Row` traps on a column of the wrong type, so SQLite's rows are wrapped
+/// (`StoredRow(row)`) before any reader sees them.
 protocol TableRow {
   subscript<Value: DatabaseValueConvertible>(_ index: Int) -> Value { get throws }
 }
 
-extension Row: TableRow {}
+extension StoredRow: TableRow {}
