@@ -7,31 +7,25 @@ import Foundation
 enum StoreAccess {
   /// The store the configuration at `configPath` names, SQLite or PostgreSQL.
   static func open(configPath: String, command: String) throws -> any Store {
+    try open(configPath: configPath, command: command, for: .command)
+  }
+
+  /// The same store, for a command that only reads it (`status`, `send
+  /// --wait`, `dead list`; see `StoreUse.reading`).
+  static func openForReading(configPath: String, command: String) throws -> any Store {
+    try open(configPath: configPath, command: command, for: .reading)
+  }
+
+  private static func open(configPath: String, command: String, for use: StoreUse) throws
+    -> any Store
+  {
     let location = try self.location(configPath)
     do {
-      switch location.settings {
-      case .sqlite: return try SQLiteStore(path: location.sqlitePath)
-      case .postgres(let url, let password):
-        return try PostgresStore(url: url, password: password, connections: 2)
-      }
+      return try location.settings.open(sqlitePath: location.sqlitePath, for: use)
     } catch {
       printError("\(command): cannot open the store: \(error)")
       throw ExitCode.failure
     }
-  }
-
-  /// The same store, for a command that only reads it (`status`, `send
-  /// --wait`, `dead list`): SQLite is opened read-only, without the lock file,
-  /// migration and syncs of a writing open, when the file exists and is up
-  /// to date; otherwise (and for PostgreSQL) as `open` does.
-  static func openForReading(configPath: String, command: String) throws -> any Store {
-    let location = try self.location(configPath)
-    if case .sqlite = location.settings,
-      let store = SQLiteStore.openForReading(path: location.sqlitePath)
-    {
-      return store
-    }
-    return try open(configPath: configPath, command: command)
   }
 
   private static func location(_ configPath: String) throws -> (

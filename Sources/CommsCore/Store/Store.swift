@@ -21,16 +21,6 @@ public protocol Store: Sendable {
   /// returned if its content is the same, and a conflict is thrown if not.
   func accept(_ message: Message, fingerprint: String) async throws -> AcceptOutcome
 
-  /// The fast lane for a flash message the daemon takes itself: accepts
-  /// `message`, writes `plan` (made for it) and leases its due deliveries to
-  /// `owner` until `until`, all in one durable transaction, so the message
-  /// reaches the transport without waiting for the planner's and the
-  /// dispatcher's turns at the store. Returns the outcome and the leased
-  /// deliveries (none for a duplicate, whose plan is not written).
-  func acceptPlannedAndLeased(
-    _ message: Message, fingerprint: String, plan: StreamedPlan, owner: String, until: Date
-  ) async throws -> (AcceptOutcome, [Delivery])
-
   /// Moves up to `limit` due deliveries (flash lane first, then by due time)
   /// to `sending`, leased to `owner` until `until`.
   func lease(
