@@ -4,6 +4,7 @@ import HummingbirdCore
 import HummingbirdTLS
 import Logging
 import NIOCore
+import ServiceLifecycle
 import Synchronization
 
 /// The HTTP API for integrators (`[api]`): messages in and out, CAP,
@@ -13,7 +14,12 @@ import Synchronization
 ///
 /// Every refusal is an RFC 9457 problem naming the field; every 401 and 403
 /// is audited (`request.refused`); no client input gives a 5xx.
-struct APIServer: Sendable {
+///
+/// As a service it binds its port and makes the daemon ready (it is the
+/// last listener to bind; the local sockets bind when they are made), and
+/// at its turn to stop it closes at once: no "accepted" over HTTP once the
+/// daemon has begun to stop. A port that cannot be bound fails the service.
+struct APIServer: Service {
   let configuration: Configuration
   let settings: APISettings
   let store: any Store
@@ -61,8 +67,30 @@ struct APIServer: Sendable {
     access.replace(with: state)
   }
 
-  /// Runs until graceful shutdown; `bound` is called once it listens.
-  func run(bound: @escaping @Sendable () -> Void) async throws {
+  func run() async throws {
+    let settings = settings
+    let readiness = readiness
+    let logger = logger
+    do {
+      try await cancelWhenGracefulShutdown {
+        try await self.serve {
+          logger.notice(
+            "HTTP API listening",
+            metadata: [
+              "address": "\(settings.host):\(settings.port)", "tls": "\(settings.usesTLS)",
+            ])
+          readiness.becomeReady()
+        }
+      }
+    } catch {
+      // Closed on purpose: what the server says about it is no failure.
+      if Task.isShuttingDownGracefully { return }
+      throw error
+    }
+  }
+
+  /// Serves until cancelled; `bound` is called once it listens.
+  private func serve(bound: @escaping @Sendable () -> Void) async throws {
     let router = Router(context: APIContext.self, options: .autoGenerateHeadEndpoints)
     router.add(middleware: ProblemMiddleware(metrics: metrics, logger: logger))
     addRoutes(to: router)

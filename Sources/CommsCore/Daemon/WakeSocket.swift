@@ -1,4 +1,5 @@
 import Foundation
+import ServiceLifecycle
 import Synchronization
 
 #if canImport(Glibc)
@@ -8,7 +9,7 @@ import Synchronization
 /// A Unix datagram socket in the data directory: `commsd send` drops a byte
 /// into it after its commit, so the daemon plans at once instead of at the
 /// next poll. Best effort only — the poll is the guarantee.
-public final class WakeSocket: Sendable {
+public final class WakeSocket: Service {
   let path: String
   let descriptor: Int32
   private let closed = Atomic<Bool>(false)
@@ -41,6 +42,13 @@ public final class WakeSocket: Sendable {
     }
     thread.name = "commsd-wake"
     thread.start()
+  }
+
+  /// Listens until its turn to stop (or cancellation), then closes. The
+  /// socket is bound, and rings, from construction on.
+  public func run() async {
+    try? await gracefulShutdown()
+    close()
   }
 
   /// Stops listening and removes the socket file.

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import ServiceLifecycle
 import Synchronization
 
 #if canImport(Glibc)
@@ -24,7 +25,7 @@ import Synchronization
 /// `requestDeadline`, the read buffer grows only with bytes that arrived, and
 /// the accept loop outlives a shortage of descriptors or memory (it waits a
 /// moment and tries again, logging the error once, not per attempt).
-public final class IntakeSocket: Sendable {
+public final class IntakeSocket: Service {
   public typealias Handler =
     @Sendable (IntakeWire.Request, PeerCredentials) async -> IntakeWire.Response
 
@@ -90,6 +91,14 @@ public final class IntakeSocket: Sendable {
     }
     thread.name = "commsd-intake-accept"
     thread.start()
+  }
+
+  /// Serves until its turn to stop (or cancellation), then closes. The
+  /// socket is bound, and its requests are served, from construction on:
+  /// a path that cannot be bound stops the daemon's start.
+  public func run() async {
+    try? await gracefulShutdown()
+    close()
   }
 
   /// Stops accepting and removes the socket file.

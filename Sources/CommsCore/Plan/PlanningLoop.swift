@@ -1,11 +1,12 @@
 import Foundation
 import Logging
+import ServiceLifecycle
 import Synchronization
 
 /// Runs the planner in the daemon: picks up accepted messages (oldest first)
 /// and writes their deliveries. A message accepted while the daemon was down
 /// is planned when it starts: acceptance alone is already durable.
-public final class PlanningLoop: Sendable {
+public final class PlanningLoop: Service {
   let store: any Store
   let planner: Planner
   let directory: DirectorySource
@@ -50,7 +51,17 @@ public final class PlanningLoop: Sendable {
     doorbell.ring()
   }
 
+  /// Plans until its turn to stop (or cancellation), finishing the message
+  /// it is planning.
   public func run() async {
+    await withTaskCancellationOrGracefulShutdownHandler {
+      await planUntilStopped()
+    } onCancelOrGracefulShutdown: {
+      self.stop()
+    }
+  }
+
+  private func planUntilStopped() async {
     while !stopping.load(ordering: .relaxed) {
       do {
         // On a shared store another node may be planning now: then this

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import ServiceLifecycle
 import Synchronization
 
 /// The fourth stage: leases due deliveries from the store, keeps each
@@ -12,7 +13,7 @@ import Synchronization
 /// and queues its record. A global slot is taken only by a running transfer,
 /// so a delivery waiting for a busy endpoint never holds back another
 /// endpoint's deliveries.
-public final class Dispatcher: Sendable {
+public final class Dispatcher: Service {
   /// Transfers running now, in total and per endpoint or relay, and each
   /// target's gate (rate, pause, circuit breaker).
   private struct Slots {
@@ -137,6 +138,16 @@ public final class Dispatcher: Sendable {
     doorbell.ring()
   }
 
+  /// Leases and sends until its turn to stop (or cancellation); see
+  /// `dispatch()` for what it does before it returns.
+  public func run() async {
+    await withTaskCancellationOrGracefulShutdownHandler {
+      await dispatch()
+    } onCancelOrGracefulShutdown: {
+      self.stop()
+    }
+  }
+
   /// Leases and sends until `stop()` or cancellation, then returns the
   /// leases it had not started and waits for the transfers in flight, at
   /// most `stop_timeout`.
@@ -150,7 +161,7 @@ public final class Dispatcher: Sendable {
   /// half lease (see `renewLeasesIfDue`): behind a slow or rate-limited
   /// endpoint a delivery may wait in the buffer longer than its lease, and
   /// on a shared store another node would then take it back and send it too.
-  public func run() async {
+  private func dispatch() async {
     var buffer: [Pending] = []
     var lastRenewal = clock.now()
     var blocked = Set<String>()
