@@ -1,7 +1,6 @@
 import Foundation
 import Logging
 import ServiceLifecycle
-import Synchronization
 
 #if canImport(Glibc)
   import Glibc
@@ -34,27 +33,18 @@ public final class IntakeSocket: Service {
   /// How long a client has to deliver its whole request.
   public static let defaultRequestDeadline: Duration = .seconds(5)
 
-  let path: String
-  let descriptor: Int32
-  private let closed = Atomic<Bool>(false)
+  let bound: BoundSocket
 
   public init(
     path: String, maxClients: Int = defaultMaxClients,
     requestDeadline: Duration = defaultRequestDeadline, logger: Logger,
     handler: @escaping Handler
   ) throws {
-    self.path = path
-    unlink(path)
-    let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { throw LocalSocketError.cannotOpen(path, errno) }
-    guard UnixSocketAddress.with(path, { bind(fd, $0, $1) }) == 0, chmod(path, 0o660) == 0,
-      listen(fd, 64) == 0
-    else {
-      let code = errno
-      Glibc.close(fd)
-      throw LocalSocketError.cannotOpen(path, code)
+    let bound = try BoundSocket(path: path, type: Int32(SOCK_STREAM.rawValue)) { fd in
+      chmod(path, 0o660) == 0 && listen(fd, 64) == 0 ? 0 : -1
     }
-    descriptor = fd
+    self.bound = bound
+    let fd = bound.descriptor
     let slots = DispatchSemaphore(value: max(1, maxClients))
     let errors = RepeatedErrorLog(logger: logger)
     let thread = Thread {
@@ -66,7 +56,7 @@ public final class IntakeSocket: Service {
         if client < 0 {
           let code = errno
           slots.signal()
-          if self.closed.load(ordering: .relaxed) { return }
+          if bound.isClosed { return }
           if code == EINTR || code == ECONNABORTED { continue }
           // EMFILE, ENFILE, ENOMEM, ENOBUFS and their kind pass: try again
           // after a pause that grows to a second while the shortage lasts.
@@ -93,21 +83,11 @@ public final class IntakeSocket: Service {
     thread.start()
   }
 
-  /// Serves until its turn to stop (or cancellation), then closes. The
-  /// socket is bound, and its requests are served, from construction on:
-  /// a path that cannot be bound stops the daemon's start.
-  public func run() async {
-    try? await gracefulShutdown()
-    close()
-  }
+  /// Serves until its turn to stop (see `BoundSocket.closeAtStop`).
+  public func run() async { await bound.closeAtStop() }
 
   /// Stops accepting and removes the socket file.
-  public func close() {
-    guard !closed.exchange(true, ordering: .relaxed) else { return }
-    unlink(path)
-    shutdown(descriptor, Int32(SHUT_RDWR))
-    Glibc.close(descriptor)
-  }
+  public func close() { bound.close() }
 
   private static func serve(
     _ fd: Int32, deadline: ContinuousClock.Instant, handler: @escaping Handler

@@ -1,12 +1,11 @@
 import Foundation
 import Logging
-import ServiceLifecycle
 import Synchronization
 
 /// Runs the planner in the daemon: picks up accepted messages (oldest first)
 /// and writes their deliveries. A message accepted while the daemon was down
 /// is planned when it starts: acceptance alone is already durable.
-public final class PlanningLoop: Service {
+public final class PlanningLoop: StoppableLoop {
   let store: any Store
   let planner: Planner
   let directory: DirectorySource
@@ -45,23 +44,14 @@ public final class PlanningLoop: Service {
     errors = RepeatedErrorLog(logger: logger)
   }
 
-  /// Asks `run()` to return after the message it is planning.
+  /// Asks `runUntilStopped()` to return after the message it is planning.
   public func stop() {
     stopping.store(true, ordering: .relaxed)
     doorbell.ring()
   }
 
-  /// Plans until its turn to stop (or cancellation), finishing the message
-  /// it is planning.
-  public func run() async {
-    await withTaskCancellationOrGracefulShutdownHandler {
-      await planUntilStopped()
-    } onCancelOrGracefulShutdown: {
-      self.stop()
-    }
-  }
-
-  private func planUntilStopped() async {
+  /// Plans until `stop()`, finishing the message it is planning.
+  public func runUntilStopped() async {
     while !stopping.load(ordering: .relaxed) {
       do {
         // On a shared store another node may be planning now: then this

@@ -1,12 +1,11 @@
 import Foundation
 import Logging
-import ServiceLifecycle
 import Synchronization
 
 /// The last stage: turns attempt results into state changes (delivered, retry
 /// at a time, dead) and writes them in batches, one transaction and one fsync
 /// per batch (group commit).
-public final class Recorder: Service {
+public final class Recorder: StoppableLoop {
   let store: any Store
   let owner: String
   let policy: RetryPolicy
@@ -82,22 +81,12 @@ public final class Recorder: Service {
     doorbell.ring()
   }
 
-  /// Writes batches until its turn to stop; then writes what is left and
-  /// returns. In the daemon's group that turn comes after dispatch has
-  /// stopped and its transfers in flight have finished: their outcomes must
-  /// be written, or they would be sent again. (Cancellation stops it too, at
-  /// once; the daemon's group never cancels, see `DaemonServices`.)
-  public func run() async {
-    await withTaskCancellationOrGracefulShutdownHandler {
-      await recordUntilStopped()
-    } onCancelOrGracefulShutdown: {
-      self.stop()
-    }
-  }
-
   /// Writes batches until `stop()`; then writes what is left and returns.
-  /// Not stopped by cancellation itself: a store write is not cut short.
-  private func recordUntilStopped() async {
+  /// Not stopped by cancellation itself: outcomes of transfers that happened
+  /// must be written, or they would be sent again. In the daemon's group the
+  /// recorder's turn to stop comes after dispatch has stopped and its
+  /// transfers in flight have finished (see `DaemonServices`).
+  public func runUntilStopped() async {
     while !stopping.load(ordering: .relaxed) {
       await flush()
       await doorbell.wait(timeout: .milliseconds(200))
@@ -110,7 +99,7 @@ public final class Recorder: Service {
     await flush()
   }
 
-  /// Asks `run()` to write what is queued and return.
+  /// Asks `runUntilStopped()` to write what is queued and return.
   public func stop() {
     stopping.store(true, ordering: .relaxed)
     doorbell.ring()

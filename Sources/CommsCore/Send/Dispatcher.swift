@@ -1,6 +1,5 @@
 import Foundation
 import Logging
-import ServiceLifecycle
 import Synchronization
 
 /// The fourth stage: leases due deliveries from the store, keeps each
@@ -13,7 +12,7 @@ import Synchronization
 /// and queues its record. A global slot is taken only by a running transfer,
 /// so a delivery waiting for a busy endpoint never holds back another
 /// endpoint's deliveries.
-public final class Dispatcher: Service {
+public final class Dispatcher: StoppableLoop {
   /// Transfers running now, in total and per endpoint or relay, and each
   /// target's gate (rate, pause, circuit breaker).
   private struct Slots {
@@ -108,7 +107,7 @@ public final class Dispatcher: Service {
   /// The number of transfers running now.
   public var transfersInFlight: Int { slots.withLock { $0.total } }
 
-  /// Stops leasing; `run()` returns once in-flight transfers have finished.
+  /// Stops leasing; `runUntilStopped()` returns once in-flight transfers have finished.
   public func stop() {
     stopping.store(true, ordering: .relaxed)
     doorbell.ring()
@@ -138,16 +137,6 @@ public final class Dispatcher: Service {
     doorbell.ring()
   }
 
-  /// Leases and sends until its turn to stop (or cancellation); see
-  /// `dispatch()` for what it does before it returns.
-  public func run() async {
-    await withTaskCancellationOrGracefulShutdownHandler {
-      await dispatch()
-    } onCancelOrGracefulShutdown: {
-      self.stop()
-    }
-  }
-
   /// Leases and sends until `stop()` or cancellation, then returns the
   /// leases it had not started and waits for the transfers in flight, at
   /// most `stop_timeout`.
@@ -161,7 +150,7 @@ public final class Dispatcher: Service {
   /// half lease (see `renewLeasesIfDue`): behind a slow or rate-limited
   /// endpoint a delivery may wait in the buffer longer than its lease, and
   /// on a shared store another node would then take it back and send it too.
-  private func dispatch() async {
+  public func runUntilStopped() async {
     var buffer: [Pending] = []
     var lastRenewal = clock.now()
     var blocked = Set<String>()
