@@ -69,12 +69,10 @@ struct DaemonServices {
     let retention = try Self.retentionLoop(
       configuration: configuration, store: store, clock: clock, logger: logger)
     let api = try configuration.api.map { settings in
-      var server = try APIServer(
+      try APIServer(
         configuration: configuration, settings: settings, store: store, intake: intakeDesk,
-        planBell: planBell, clock: clock, readiness: readiness, logger: logger)
-      server.dispatcher = dispatcher
-      server.attempts = recorder.attempts
-      return server
+        planBell: planBell, clock: clock, readiness: readiness, dispatcher: dispatcher,
+        attempts: recorder.attempts, logger: logger)
     }
     let notifier = SystemdNotifier()
 
