@@ -99,6 +99,30 @@ extension EndToEnd {
       }
     }
 
+    /// The API's port is taken (here by the webhook receiver): the daemon
+    /// exits with the reason, and nothing waiting in the store is planned or
+    /// sent first, since planning and dispatch start only once every
+    /// listener is bound.
+    @Test func aPortThatCannotBeBoundStopsTheStartBeforeAnythingIsSent() async throws {
+      try await withWorkspace { workspace in
+        let http = workspace.adopt(try await Receiver.http(directory: workspace.directory))
+        try workspace.writeConfig(
+          smtpPort: nil, httpPort: http.port, recipients: staff(3),
+          extra: Workspace.apiSection(
+            port: http.port, tokens: [TestToken(name: "ops", audiences: ["staff"])]))
+        // Sent with no daemon running: the command writes the store itself.
+        let id = try await workspace.send([
+          "--audience", "staff", "--priority", "flash", "--subject", "Vand", "--body", "Kog det.",
+        ])
+        let daemon = try workspace.startDaemon()
+        try await eventually(timeout: .seconds(30), "the daemon to give up") { !daemon.isRunning }
+        #expect(daemon.process.terminationStatus != 0, "\(daemon.output)")
+        #expect(!daemon.output.contains("commsd is running"), "\(daemon.output)")
+        #expect(try await workspace.status(id).deliveries.isEmpty, "planned before the API bound")
+        #expect(http.webhooks.isEmpty)
+      }
+    }
+
     /// SIGTERM while transfers to a slow endpoint are in flight, with time
     /// enough to finish them: the daemon waits for them and writes their
     /// outcomes before it exits, so none is left `sending` to go again.
