@@ -11,14 +11,9 @@ extension EndToEnd {
       try await withWorkspace { workspace in
         let http = workspace.adopt(
           try await Receiver.http(directory: workspace.directory, arguments: ["--delay-ms", "20"]))
-        let recipients = (1...2000).map { index in
-          recipient(
-            "staff-\(index)", "Medarbejder \(index)", audiences: ["staff"],
-            contacts: ["hook:m\(index)"])
-        }.joined()
         // A wide dispatcher, so that many transfers are truly in flight when killed.
         try workspace.writeConfig(
-          smtpPort: nil, httpPort: http.port, recipients: recipients, maxInFlight: 256,
+          smtpPort: nil, httpPort: http.port, recipients: staff(2000), maxInFlight: 256,
           endpointConcurrency: 256)
 
         let daemon = try workspace.startDaemon()

@@ -21,3 +21,12 @@ func recipient(
   if let language { text += "language = \"\(language)\"\n" }
   return text + "\n"
 }
+
+/// `count` staff members (`staff-1` …), each with a webhook contact of their
+/// own (`hook:m1` …), as `[[recipients]]` TOML.
+func staff(_ count: Int) -> String {
+  (1...count).map { index in
+    recipient(
+      "staff-\(index)", "Medarbejder \(index)", audiences: ["staff"], contacts: ["hook:m\(index)"])
+  }.joined()
+}

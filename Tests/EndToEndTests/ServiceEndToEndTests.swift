@@ -99,30 +99,76 @@ extension EndToEnd {
       }
     }
 
+    /// The API's port is taken (here by the webhook receiver): the daemon
+    /// exits with the reason, and nothing waiting in the store is planned or
+    /// sent first, since planning and dispatch start only once every
+    /// listener is bound.
+    @Test func aPortThatCannotBeBoundStopsTheStartBeforeAnythingIsSent() async throws {
+      try await withWorkspace { workspace in
+        let http = workspace.adopt(try await Receiver.http(directory: workspace.directory))
+        try workspace.writeConfig(
+          smtpPort: nil, httpPort: http.port, recipients: staff(3),
+          extra: Workspace.apiSection(
+            port: http.port, tokens: [TestToken(name: "ops", audiences: ["staff"])]))
+        // Sent with no daemon running: the command writes the store itself.
+        let id = try await workspace.send([
+          "--audience", "staff", "--priority", "flash", "--subject", "Vand", "--body", "Kog det.",
+        ])
+        let daemon = try workspace.startDaemon()
+        try await eventually(timeout: .seconds(30), "the daemon to give up") { !daemon.isRunning }
+        #expect(daemon.process.terminationStatus != 0, "\(daemon.output)")
+        #expect(!daemon.output.contains("commsd is running"), "\(daemon.output)")
+        #expect(try await workspace.status(id).deliveries.isEmpty, "planned before the API bound")
+        #expect(http.webhooks.isEmpty)
+      }
+    }
+
+    /// A daemon sending one message to `people` staff through a webhook
+    /// receiver that answers after `answerAfter` milliseconds, once every
+    /// one of the deliveries is in flight.
+    static func allInFlight(
+      _ workspace: Workspace, people: Int, answerAfter: String, stopTimeout: String
+    ) async throws -> (http: Receiver, daemon: ChildProcess, id: String) {
+      let http = workspace.adopt(
+        try await Receiver.http(
+          directory: workspace.directory, arguments: ["--delay-ms", answerAfter]))
+      try workspace.writeConfig(
+        smtpPort: nil, httpPort: http.port, recipients: staff(people),
+        maxInFlight: max(64, people), endpointConcurrency: people, stopTimeout: stopTimeout)
+      let daemon = try workspace.startDaemon()
+      let id = try await workspace.send([
+        "--audience", "staff", "--subject", "Evakuering", "--body", "Mød op.",
+      ])
+      let store = try SQLiteStore(path: workspace.dataDirectory + "/commsd.sqlite")
+      try await eventually(timeout: .seconds(60), "\(people) deliveries in flight") {
+        try await store.queueCounts().inFlight == people
+      }
+      return (http, daemon, id)
+    }
+
+    /// SIGTERM while transfers to a slow endpoint are in flight, with time
+    /// enough to finish them: the daemon waits for them and writes their
+    /// outcomes before it exits, so none is left `sending` to go again.
+    @Test func aStopLetsTheTransfersInFlightFinishAndRecordsThem() async throws {
+      try await withWorkspace { workspace in
+        let (http, daemon, id) = try await Self.allInFlight(
+          workspace, people: 20, answerAfter: "1500", stopTimeout: "20s")
+        await daemon.stop(grace: .seconds(30))
+        #expect(daemon.process.terminationStatus == 0, "\(daemon.output)")
+        #expect(!daemon.output.contains("stop bound reached"), "\(daemon.output)")
+        // Written by the daemon before it exited: none runs now.
+        #expect(try await workspace.status(id).counts == ["delivered": 20])
+        #expect(http.webhooks.count == 20)
+      }
+    }
+
     /// SIGTERM with 1,000 transfers in flight to a slow endpoint: the daemon
     /// exits 0 within its stop bound, and after a restart every delivery
     /// arrives (again only if it was in flight at the stop: at-least-once).
     @Test func aStopWithAThousandInFlightIsCleanAndNothingIsLost() async throws {
       try await withWorkspace { workspace in
-        let http = workspace.adopt(
-          try await Receiver.http(
-            directory: workspace.directory, arguments: ["--delay-ms", "4000"]))
-        let recipients = (1...1000).map { index in
-          recipient(
-            "staff-\(index)", "Medarbejder \(index)", audiences: ["staff"],
-            contacts: ["hook:m\(index)"])
-        }.joined()
-        try workspace.writeConfig(
-          smtpPort: nil, httpPort: http.port, recipients: recipients, maxInFlight: 1000,
-          endpointConcurrency: 1000, stopTimeout: "2s")
-        let daemon = try workspace.startDaemon()
-        let id = try await workspace.send([
-          "--audience", "staff", "--subject", "Evakuering", "--body", "Mød op.",
-        ])
-        let store = try SQLiteStore(path: workspace.dataDirectory + "/commsd.sqlite")
-        try await eventually(timeout: .seconds(60), "1,000 deliveries in flight") {
-          try await store.queueCounts().inFlight == 1000
-        }
+        let (http, daemon, id) = try await Self.allInFlight(
+          workspace, people: 1000, answerAfter: "4000", stopTimeout: "2s")
         let atStop = try await workspace.status(id)
         let inFlight = Set(atStop.deliveries.filter { $0.state == "sending" }.map(\.id))
         #expect(inFlight.count == 1000)

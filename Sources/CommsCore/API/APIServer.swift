@@ -4,7 +4,7 @@ import HummingbirdCore
 import HummingbirdTLS
 import Logging
 import NIOCore
-import Synchronization
+import ServiceLifecycle
 
 /// The HTTP API for integrators (`[api]`): messages in and out, CAP,
 /// signed inbound webhooks, the audit log, health and metrics. It runs in
@@ -13,56 +13,84 @@ import Synchronization
 ///
 /// Every refusal is an RFC 9457 problem naming the field; every 401 and 403
 /// is audited (`request.refused`); no client input gives a 5xx.
-struct APIServer: Sendable {
-  let configuration: Configuration
+///
+/// As a service it binds its port and makes the daemon ready (it is the
+/// last listener to bind; the local sockets bind when they are made), and
+/// at its turn to stop it closes at once: no "accepted" over HTTP once the
+/// daemon has begun to stop. A port that cannot be bound fails the service.
+struct APIServer: Service {
   let settings: APISettings
-  let store: any Store
-  let intake: DaemonIntake
-  let planBell: Doorbell
-  let clock: any WallClock
   let logger: Logger
-  /// Tokens and hook sources: replaced on a reload signal.
-  let access: APIAccess
-  let throttle = FailureThrottle()
-  /// Failed authentications: written singly until an address floods, then counted.
-  let refusals: RefusalLedger
-  let metrics = APIMetrics()
-  /// The store's counts for `/metrics`, read at most once per interval.
-  let metricCounts = OncePerInterval<StoreMetricCounts>(interval: .seconds(10))
+  let access: AccessControl
   let readiness: Readiness
-  /// For `/metrics`: circuit breakers and attempt durations.
-  var dispatcher: Dispatcher?
-  var attempts: AttemptHistogram?
+  /// The API's answers for `/metrics`, counted by `ProblemMiddleware`.
+  let metrics: APIMetrics
+  let controllers: [any APIController]
 
-  var tokens: TokenCheck { access.current.tokens }
-  var hooks: [String: APIAccess.Hook] { access.current.hooks }
-
+  /// - Parameters:
+  ///   - dispatcher: for `/metrics`, its circuit breakers.
+  ///   - attempts: for `/metrics`, the attempt durations.
   init(
     configuration: Configuration, settings: APISettings, store: any Store,
     intake: DaemonIntake, planBell: Doorbell, clock: any WallClock, readiness: Readiness,
-    logger: Logger
+    dispatcher: Dispatcher?, attempts: AttemptHistogram?, logger: Logger
   ) throws {
-    self.configuration = configuration
     self.settings = settings
-    self.store = store
-    self.intake = intake
-    self.planBell = planBell
-    self.clock = clock
-    self.readiness = readiness
     self.logger = logger
-    refusals = RefusalLedger(store: store, clock: clock, logger: logger)
-    access = APIAccess(try APIAccess.State(settings))
+    self.readiness = readiness
+    let metrics = APIMetrics()
+    self.metrics = metrics
+    let access = AccessControl(
+      configured: APIAccess(try APIAccess.State(settings)),
+      refusals: RefusalLedger(store: store, clock: clock, logger: logger), store: store,
+      clock: clock, logger: logger)
+    self.access = access
+    let language = configuration.defaultLanguage
+    let api = APIEnvironment(
+      access: access,
+      intake: APIIntake(intake: intake, defaultLanguage: language, logger: logger), store: store,
+      clock: clock, planBell: planBell, defaultLanguage: language,
+      maxBodyBytes: settings.maxBodyBytes)
+    controllers = [
+      HealthController(
+        api: api, readiness: readiness, metricsPublic: settings.metricsPublic, metrics: metrics,
+        dispatcher: dispatcher, attempts: attempts),
+      MessagesController(api: api), CAPController(api: api, configuration: configuration),
+      AuditController(api: api), HooksController(api: api),
+    ]
   }
 
   /// Takes the tokens and hook sources of a reloaded configuration. The
   /// address and TLS stay until a restart.
   func adopt(_ settings: APISettings?) {
     guard let settings, let state = try? APIAccess.State(settings) else { return }
-    access.replace(with: state)
+    access.configured.replace(with: state)
   }
 
-  /// Runs until graceful shutdown; `bound` is called once it listens.
-  func run(bound: @escaping @Sendable () -> Void) async throws {
+  func run() async throws {
+    let settings = settings
+    let readiness = readiness
+    let logger = logger
+    do {
+      try await cancelWhenGracefulShutdown {
+        try await self.serve {
+          logger.notice(
+            "HTTP API listening",
+            metadata: [
+              "address": "\(settings.host):\(settings.port)", "tls": "\(settings.usesTLS)",
+            ])
+          readiness.becomeReady()
+        }
+      }
+    } catch {
+      // Closed on purpose: what the server says about it is no failure.
+      if Task.isShuttingDownGracefully { return }
+      throw error
+    }
+  }
+
+  /// Serves until cancelled; `bound` is called once it listens.
+  private func serve(bound: @escaping @Sendable () -> Void) async throws {
     let router = Router(context: APIContext.self, options: .autoGenerateHeadEndpoints)
     router.add(middleware: ProblemMiddleware(metrics: metrics, logger: logger))
     addRoutes(to: router)
@@ -76,7 +104,7 @@ struct APIServer: Sendable {
         address: .hostname(settings.host, port: settings.port), serverName: nil,
         availableConnectionsDelegate: .maximum(settings.maxConnections, logger: quiet)),
       onServerRunning: { _ in bound() }, logger: quiet)
-    let summaries = Task { await refusals.run() }
+    let summaries = Task { await access.refusals.run() }
     var failure: (any Error)?
     do {
       try await app.runService(gracefulShutdownSignals: [])
@@ -98,31 +126,7 @@ struct APIServer: Sendable {
   ]
 
   func addRoutes(to router: Router<APIContext>) {
-    router.get("/healthz") { _, _ in try self.health() }
-    router.get("/readyz") { _, _ in try await self.ready() }
-    router.get("/metrics") { request, context in
-      try await self.metricsText(request, context)
-    }
-    router.post("/v1/messages") { request, context in
-      try await self.postMessage(request, context)
-    }
-    router.get("/v1/messages/:id") { request, context in
-      try await self.getMessage(request, context)
-    }
-    router.get("/v1/messages/:id/deliveries") { request, context in
-      try await self.getDeliveries(request, context)
-    }
-    router.post("/v1/messages/:id/cancel") { request, context in
-      try await self.cancel(request, context)
-    }
-    router.post("/v1/messages/:id/supersede") { request, context in
-      try await self.supersede(request, context)
-    }
-    router.post("/v1/cap") { request, context in try await self.postCAP(request, context) }
-    router.get("/v1/audit") { request, context in try await self.getAudit(request, context) }
-    router.post("/v1/hooks/:source") { request, context in
-      try await self.postHook(request, context)
-    }
+    for controller in controllers { controller.addRoutes(to: router) }
     // Another method on a known path is 405 with Allow, not "no such route".
     let methods = Dictionary(grouping: Self.routes, by: \.path).mapValues { $0.map(\.method) }
     for (path, allowed) in methods {
@@ -139,37 +143,4 @@ struct APIServer: Sendable {
       }
     }
   }
-}
-
-/// The API's tokens and hook sources as configured now.
-final class APIAccess: Sendable {
-  typealias Hook = (hook: InboundHook, subject: HookTemplate, body: HookTemplate)
-
-  struct State: Sendable {
-    var tokens: TokenCheck
-    var hooks: [String: Hook]
-
-    init(_ settings: APISettings) throws {
-      tokens = TokenCheck(tokens: settings.tokens)
-      hooks = try settings.hooks.mapValues { hook in
-        (hook, try HookTemplate(hook.subject), try HookTemplate(hook.body))
-      }
-    }
-  }
-
-  private let state: Mutex<State>
-
-  init(_ state: State) { self.state = Mutex(state) }
-
-  var current: State { state.withLock { $0 } }
-
-  func replace(with state: State) { self.state.withLock { $0 = state } }
-}
-
-/// Whether the daemon is ready for `/readyz`: set once the store is open and
-/// the listeners are bound, cleared when it begins to stop.
-final class Readiness: Sendable {
-  private let state = Mutex<Bool>(false)
-  var isReady: Bool { state.withLock { $0 } }
-  func set(_ ready: Bool) { state.withLock { $0 = ready } }
 }

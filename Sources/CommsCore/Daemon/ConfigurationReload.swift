@@ -1,5 +1,7 @@
 import Foundation
 import Logging
+import ServiceLifecycle
+import UnixSignals
 
 /// `systemctl reload commsd` (SIGHUP): the configuration file and its
 /// recipient lists are read and checked again.
@@ -12,13 +14,22 @@ import Logging
 /// loops were built from (relays, endpoints, audience templates and dosing,
 /// dispatch, the API's address, the data directory) take effect at the next
 /// restart; the reload says which of them changed, in the log and the audit.
-struct ConfigurationReload: Sendable {
+///
+/// As a service it listens for SIGHUP until its turn to stop, and reloads
+/// once per signal, one reload at a time.
+struct ConfigurationReload: Service {
   let running: Configuration
   let store: any Store
   let directory: DirectorySource
   let api: APIServer?
   let clock: any WallClock
   let logger: Logger
+
+  func run() async {
+    for await _ in await UnixSignalsSequence(trapping: .sighup).cancelOnGracefulShutdown() {
+      await reload()
+    }
+  }
 
   func reload() async {
     let event: AuditEvent

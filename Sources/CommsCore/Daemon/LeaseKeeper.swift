@@ -1,12 +1,13 @@
 import Foundation
 import Logging
+import ServiceLifecycle
 
 /// On a store several nodes share, takes back the leases of a node that
 /// died (`kill -9`, a lost machine) once they run out, so the others send
 /// what it held. Every node runs one; the leases' expiry decides, so two
 /// keepers never return the same lease twice (the store skips rows another
 /// keeper holds).
-struct LeaseKeeper: Sendable {
+struct LeaseKeeper: Service {
   init(store: any Store, clock: any WallClock, logger: Logger) {
     self.store = store
     self.clock = clock
@@ -22,7 +23,12 @@ struct LeaseKeeper: Sendable {
   /// How often to look: a dead node's deliveries wait at most their lease plus this.
   var interval: Duration = .seconds(1)
 
+  /// Looks until its turn to stop (or cancellation).
   func run() async {
+    await cancelWhenGracefulShutdown { await keep() }
+  }
+
+  private func keep() async {
     while !Task.isCancelled {
       do {
         let returned = try await store.reclaimLeases(now: clock.now(), all: false)

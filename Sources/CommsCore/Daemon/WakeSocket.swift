@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import ServiceLifecycle
 
 #if canImport(Glibc)
   import Glibc
@@ -8,30 +8,21 @@ import Synchronization
 /// A Unix datagram socket in the data directory: `commsd send` drops a byte
 /// into it after its commit, so the daemon plans at once instead of at the
 /// next poll. Best effort only — the poll is the guarantee.
-public final class WakeSocket: Sendable {
-  let path: String
-  let descriptor: Int32
-  private let closed = Atomic<Bool>(false)
+public final class WakeSocket: Service {
+  let bound: BoundSocket
 
   /// Binds the socket (replacing a stale one) and rings `doorbell` on every datagram.
   public init(path: String, doorbell: Doorbell) throws {
-    self.path = path
-    unlink(path)
-    let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
-    guard fd >= 0 else { throw LocalSocketError.cannotOpen(path, errno) }
-    guard UnixSocketAddress.with(path, { bind(fd, $0, $1) }) == 0 else {
-      let code = errno
-      Glibc.close(fd)
-      throw LocalSocketError.cannotOpen(path, code)
-    }
-    descriptor = fd
+    let bound = try BoundSocket(path: path, type: Int32(SOCK_DGRAM.rawValue))
+    self.bound = bound
+    let fd = bound.descriptor
     let thread = Thread {
       var buffer = [UInt8](repeating: 0, count: 16)
       while true {
         let count = recv(fd, &buffer, buffer.count, 0)
         // Only `close()` ends the loop: a datagram of zero bytes also reads
         // as 0, and any local process may send one.
-        if self.closed.load(ordering: .relaxed) { return }
+        if bound.isClosed { return }
         if count < 0 {
           if errno != EINTR { Thread.sleep(forTimeInterval: 0.01) }  // never spin
           continue
@@ -43,13 +34,11 @@ public final class WakeSocket: Sendable {
     thread.start()
   }
 
+  /// Rings until its turn to stop (see `BoundSocket.closeAtStop`).
+  public func run() async { await bound.closeAtStop() }
+
   /// Stops listening and removes the socket file.
-  public func close() {
-    guard !closed.exchange(true, ordering: .relaxed) else { return }
-    unlink(path)
-    shutdown(descriptor, Int32(SHUT_RDWR))
-    Glibc.close(descriptor)
-  }
+  public func close() { bound.close() }
 
   /// Wakes the daemon listening at `path`, if any. Never fails.
   public static func ring(path: String) {
@@ -59,20 +48,6 @@ public final class WakeSocket: Sendable {
     var byte: UInt8 = 1
     _ = UnixSocketAddress.with(path) { address, length in
       sendto(fd, &byte, 1, Int32(MSG_DONTWAIT), address, length)
-    }
-  }
-}
-
-/// One of the daemon's local sockets (wake, intake) could not be set up.
-public enum LocalSocketError: Error, CustomStringConvertible {
-  case cannotOpen(String, Int32)
-  case cannotAccept(String, Int32)
-  public var description: String {
-    switch self {
-    case .cannotOpen(let path, let code):
-      "cannot open the socket \(path): \(String(cString: strerror(code)))"
-    case .cannotAccept(let path, let code):
-      "cannot accept a connection on \(path): \(String(cString: strerror(code)))"
     }
   }
 }

@@ -5,7 +5,7 @@ import Synchronization
 /// Runs the planner in the daemon: picks up accepted messages (oldest first)
 /// and writes their deliveries. A message accepted while the daemon was down
 /// is planned when it starts: acceptance alone is already durable.
-public final class PlanningLoop: Sendable {
+public final class PlanningLoop: StoppableLoop {
   let store: any Store
   let planner: Planner
   let directory: DirectorySource
@@ -44,13 +44,14 @@ public final class PlanningLoop: Sendable {
     errors = RepeatedErrorLog(logger: logger)
   }
 
-  /// Asks `run()` to return after the message it is planning.
+  /// Asks `runUntilStopped()` to return after the message it is planning.
   public func stop() {
     stopping.store(true, ordering: .relaxed)
     doorbell.ring()
   }
 
-  public func run() async {
+  /// Plans until `stop()`, finishing the message it is planning.
+  public func runUntilStopped() async {
     while !stopping.load(ordering: .relaxed) {
       do {
         // On a shared store another node may be planning now: then this

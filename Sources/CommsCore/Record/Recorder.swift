@@ -5,7 +5,7 @@ import Synchronization
 /// The last stage: turns attempt results into state changes (delivered, retry
 /// at a time, dead) and writes them in batches, one transaction and one fsync
 /// per batch (group commit).
-public final class Recorder: Sendable {
+public final class Recorder: StoppableLoop {
   let store: any Store
   let owner: String
   let policy: RetryPolicy
@@ -82,9 +82,11 @@ public final class Recorder: Sendable {
   }
 
   /// Writes batches until `stop()`; then writes what is left and returns.
-  /// Not stopped by cancellation: outcomes of transfers that happened must be
-  /// written, or they would be sent again.
-  public func run() async {
+  /// Not stopped by cancellation itself: outcomes of transfers that happened
+  /// must be written, or they would be sent again. In the daemon's group the
+  /// recorder's turn to stop comes after dispatch has stopped and its
+  /// transfers in flight have finished (see `DaemonServices`).
+  public func runUntilStopped() async {
     while !stopping.load(ordering: .relaxed) {
       await flush()
       await doorbell.wait(timeout: .milliseconds(200))
@@ -97,7 +99,7 @@ public final class Recorder: Sendable {
     await flush()
   }
 
-  /// Asks `run()` to write what is queued and return.
+  /// Asks `runUntilStopped()` to write what is queued and return.
   public func stop() {
     stopping.store(true, ordering: .relaxed)
     doorbell.ring()

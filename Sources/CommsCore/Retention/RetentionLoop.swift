@@ -1,11 +1,12 @@
 import Foundation
 import Logging
+import ServiceLifecycle
 
 /// The daemon's side of the retention period: at start and every
 /// `check_every`, the messages older than `period` whose deliveries are all
 /// final have their personal data replaced by keyed hashes
 /// (`Store.applyRetention`).
-public struct RetentionLoop: Sendable {
+public struct RetentionLoop: Service {
   let store: any Store
   let period: Duration
   let checkEvery: Duration
@@ -25,10 +26,13 @@ public struct RetentionLoop: Sendable {
     self.logger = logger
   }
 
+  /// Passes until its turn to stop (or cancellation).
   public func run() async {
-    while !Task.isCancelled {
-      await pass()
-      try? await Task.sleep(for: checkEvery)
+    await cancelWhenGracefulShutdown {
+      while !Task.isCancelled {
+        await pass()
+        try? await Task.sleep(for: checkEvery)
+      }
     }
   }
 

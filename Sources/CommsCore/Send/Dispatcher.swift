@@ -12,7 +12,7 @@ import Synchronization
 /// and queues its record. A global slot is taken only by a running transfer,
 /// so a delivery waiting for a busy endpoint never holds back another
 /// endpoint's deliveries.
-public final class Dispatcher: Sendable {
+public final class Dispatcher: StoppableLoop {
   /// Transfers running now, in total and per endpoint or relay, and each
   /// target's gate (rate, pause, circuit breaker).
   private struct Slots {
@@ -107,7 +107,7 @@ public final class Dispatcher: Sendable {
   /// The number of transfers running now.
   public var transfersInFlight: Int { slots.withLock { $0.total } }
 
-  /// Stops leasing; `run()` returns once in-flight transfers have finished.
+  /// Stops leasing; `runUntilStopped()` returns once in-flight transfers have finished.
   public func stop() {
     stopping.store(true, ordering: .relaxed)
     doorbell.ring()
@@ -150,7 +150,7 @@ public final class Dispatcher: Sendable {
   /// half lease (see `renewLeasesIfDue`): behind a slow or rate-limited
   /// endpoint a delivery may wait in the buffer longer than its lease, and
   /// on a shared store another node would then take it back and send it too.
-  public func run() async {
+  public func runUntilStopped() async {
     var buffer: [Pending] = []
     var lastRenewal = clock.now()
     var blocked = Set<String>()

@@ -4,16 +4,18 @@ import Hummingbird
 
 /// `GET /v1/audit?after=SEQ&limit=N`: the audit log in sequence order, a
 /// page at a time, for tokens configured with `audit = true`. Each read is
-/// itself audited, like `commsd audit export`.
-extension APIServer {
-  func getAudit(_ request: Request, _ context: APIContext) async throws -> Response {
-    let token = try await authenticate(request, context)
-    if !token.audit {
-      throw await refuse(
-        .forbidden("the token \(token.name) may not read the audit log (audit = true)"), request,
-        context, actor: token)
-    }
-    let limit = try Self.limit(request)
+/// itself audited, like `commsd audit export`. `TokenMiddleware` lets only
+/// such tokens through.
+struct AuditController: APIController {
+  let api: APIEnvironment
+
+  func addRoutes(to router: Router<APIContext>) {
+    api.routes("/v1/audit", on: router, requiring: .audit).get(use: getAudit)
+  }
+
+  @Sendable func getAudit(_ request: Request, _ context: APIContext) async throws -> Response {
+    let token = try context.caller()
+    let limit = try request.pageLimit()
     var after: Int64 = 0
     if let text = request.uri.queryParameters.get("after") {
       guard let value = Int64(text), value >= 0 else {
@@ -21,11 +23,11 @@ extension APIServer {
       }
       after = value
     }
-    let links = try await store.auditLinks(
+    let links = try await api.store.auditLinks(
       since: .distantPast, until: nil, after: after, limit: limit)
-    try await store.appendAudit([
+    try await api.store.appendAudit([
       AuditEvent(
-        kind: "audit.exported", at: clock.now(), actor: sender(token, context).description,
+        kind: "audit.exported", at: api.clock.now(), actor: context.sender(token).description,
         detail: ["after": String(after), "count": String(links.count), "format": "api"])
     ])
     var bytes = Array("{\"events\":[".utf8)

@@ -6,19 +6,40 @@ import Hummingbird
 /// The first two need no token (they say nothing but "up"); `/metrics`
 /// needs any valid token unless `metrics_public = true`, since it names
 /// endpoints and audiences and its counts come from the store.
-extension APIServer {
-  func health() throws -> Response {
+struct HealthController: APIController {
+  let api: APIEnvironment
+  let readiness: Readiness
+  let metricsPublic: Bool
+  /// The API's own answers, counted by `ProblemMiddleware`.
+  let metrics: APIMetrics
+  /// The store's counts for `/metrics`, read at most once per interval.
+  let metricCounts = OncePerInterval<StoreMetricCounts>(interval: .seconds(10))
+  /// For `/metrics`: circuit breakers and attempt durations.
+  let dispatcher: Dispatcher?
+  let attempts: AttemptHistogram?
+
+  func addRoutes(to router: Router<APIContext>) {
+    router.get("/healthz", use: health)
+    router.get("/readyz", use: ready)
+    let scraping = router.group()
+    if !metricsPublic {
+      scraping.add(middleware: TokenMiddleware(access: api.access, right: .read))
+    }
+    scraping.get("/metrics", use: metricsText)
+  }
+
+  @Sendable func health(_ request: Request, _ context: APIContext) throws -> Response {
     JSONResponse.make(.ok, bytes: Array("{\"status\":\"ok\"}".utf8))
   }
 
   /// Ready once the store is open and the listeners are bound, and while the
   /// store answers; 503 while starting, stopping, or when it does not.
-  func ready() async throws -> Response {
+  @Sendable func ready(_ request: Request, _ context: APIContext) async throws -> Response {
     guard readiness.isReady else {
       throw Problem(.serviceUnavailable, "commsd is starting or stopping")
     }
     do {
-      _ = try await store.auditHead()
+      _ = try await api.store.auditHead()
     } catch {
       throw Problem(.serviceUnavailable, "the store does not answer")
     }
@@ -30,9 +51,8 @@ extension APIServer {
   /// reason; dead letters; attempt durations; circuit breakers; the API's
   /// own answers. The store's counts are at most 10 seconds old: a scrape
   /// flood costs one store query per interval, not one per request.
-  func metricsText(_ request: Request, _ context: APIContext) async throws -> Response {
-    if !settings.metricsPublic { _ = try await authenticate(request, context) }
-    let store = store
+  @Sendable func metricsText(_ request: Request, _ context: APIContext) async throws -> Response {
+    let store = api.store
     let counts = try await metricCounts.value { try await store.metricCounts() }
     var text = """
       # HELP commsd_up 1 while the daemon runs.

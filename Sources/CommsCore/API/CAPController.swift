@@ -2,17 +2,24 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 
-/// `POST /v1/cap`: a CAP 1.2 alert, as `commsd send --cap` takes it.
-extension APIServer {
-  func postCAP(_ request: Request, _ context: APIContext) async throws -> Response {
-    let token = try await authenticate(request, context)
-    try await requireWrite(token, request, context)
-    let data = Data(try await body(request))
+/// `POST /v1/cap`: a CAP 1.2 alert, as `commsd send --cap` takes it, from
+/// a writing token (`TokenMiddleware`).
+struct CAPController: APIController {
+  let api: APIEnvironment
+  let configuration: Configuration
+
+  func addRoutes(to router: Router<APIContext>) {
+    api.routes("/v1/cap", on: router, requiring: .write).post(use: postCAP)
+  }
+
+  @Sendable func postCAP(_ request: Request, _ context: APIContext) async throws -> Response {
+    let token = try context.caller()
+    let data = Data(try await request.bodyBytes(upTo: api.maxBodyBytes))
     let action: CAPIntake.Action
     do {
       let alert = try CAPReader.parse(data)
       action = try await CAPIntake(
-        configuration: configuration, store: store, clock: clock, principal: .token(token)
+        configuration: configuration, store: api.store, clock: api.clock, principal: .token(token)
       ).action(for: alert, origin: "api:\(token.name)@\(context.remoteAddress)")
     } catch let error as CAPError {
       // The element path names what is wrong, as a field would.
@@ -25,28 +32,28 @@ extension APIServer {
       // messages in scope; this holds for the newest of their chain as well.
       var superseded: [String] = []
       if let old = message.supersedes {
-        superseded = try await store.status(of: old)?.audiences ?? []
+        superseded = try await api.store.status(of: old)?.audiences ?? []
       }
-      try await requireScope(
+      try await api.access.requireScope(
         token, audiences: message.audiences + superseded, priority: message.priority, request,
         context)
-      return try await enqueue(message)
+      return try await api.intake.enqueue(message)
     case .cancel(let cancellation):
       var cancelled: [String] = []
       for id in cancellation.messages {
-        guard let status = try await store.status(of: id) else { continue }
-        try await requireScope(
+        guard let status = try await api.store.status(of: id) else { continue }
+        try await api.access.requireScope(
           token, audiences: status.audiences, priority: .bulk, request, context)
         do {
           _ = try await Cancellation.carryOut(
             id, reason: cancellation.reason, notify: true, actor: cancellation.sender,
-            store: store, at: clock.now())
+            store: api.store, at: api.clock.now())
         } catch StoreError.refused(_, let detail) {
           throw Problem(.conflict, detail, field: "alert/references")
         }
         cancelled.append(id.rawValue)
       }
-      planBell.ring()
+      api.planBell.ring()
       return JSONResponse.make(
         .ok,
         CAPCancelAnswer(

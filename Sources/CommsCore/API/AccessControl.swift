@@ -1,10 +1,25 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Logging
 
 /// Who is asking, and whether they may: bearer tokens, scopes, and the
-/// record of every refusal.
-extension APIServer {
+/// record of every refusal. `TokenMiddleware` asks it for every route that
+/// takes a token; a route asks it only what depends on what the request
+/// says (the audiences and priority of the message in its body).
+struct AccessControl: Sendable {
+  /// Tokens and hook sources: replaced on a reload signal.
+  let configured: APIAccess
+  let throttle = FailureThrottle()
+  /// Failed authentications: written singly until an address floods, then counted.
+  let refusals: RefusalLedger
+  let store: any Store
+  let clock: any WallClock
+  let logger: Logger
+
+  var tokens: TokenCheck { configured.current.tokens }
+  var hooks: [String: APIAccess.Hook] { configured.current.hooks }
+
   /// The request's token, or a 401. The token is checked first: a valid
   /// one is answered whatever else its address sends (behind a proxy or NAT
   /// many integrators share one). Only a failure from an address that keeps
@@ -43,12 +58,12 @@ extension APIServer {
     }
   }
 
-  /// A 403 unless `token` may send `priority` to `audiences`.
+  /// A 403 unless `token` may send `priority` to `audiences`. (That it may
+  /// write at all, `TokenMiddleware` checked before the route ran.)
   func requireScope(
     _ token: APIToken, audiences: [String], priority: Priority, _ request: Request,
     _ context: APIContext
   ) async throws {
-    try await requireWrite(token, request, context)
     let outside = audiences.filter { !token.audiences.contains($0) }
     if !outside.isEmpty {
       throw await refuse(
@@ -97,16 +112,5 @@ extension APIServer {
       logger.error("cannot write audit event", metadata: ["error": "\(error)"])
     }
     return problem
-  }
-
-  /// The request body, at most `max_body_bytes` (else 413).
-  func body(_ request: Request) async throws -> [UInt8] {
-    let buffer = try await request.body.collect(upTo: settings.maxBodyBytes)
-    return Array(buffer.readableBytesView)
-  }
-
-  /// The sender recorded for `token`'s requests.
-  func sender(_ token: APIToken, _ context: APIContext) -> Sender {
-    Sender(kind: .api, name: token.name, origin: context.remoteAddress)
   }
 }

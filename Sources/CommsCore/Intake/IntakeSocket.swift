@@ -1,29 +1,10 @@
 import Foundation
 import Logging
-import Synchronization
+import ServiceLifecycle
 
 #if canImport(Glibc)
   import Glibc
 #endif
-
-/// The process on the other end of a Unix socket, as the kernel reports it
-/// (`SO_PEERCRED`): who is asking, whatever the client claims.
-public struct PeerCredentials: Sendable, Equatable {
-  public var pid: Int32
-  public var uid: UInt32
-
-  /// The login name of `uid`, or `uid1234` when it has none.
-  public var userName: String { OperatorName.userName(uid) }
-
-  /// The operator to record, from the kernel's account of the peer (its
-  /// uid, and the login uid behind a `sudo`); see `OperatorName`. The
-  /// client's own claim counts only as a claim.
-  public func operatorName(claimedPerson: String?) -> String {
-    OperatorName.make(
-      account: uid, loginUID: OperatorName.loginUID(ofProcess: String(pid)),
-      claimedPerson: claimedPerson)
-  }
-}
 
 /// A Unix stream socket in the data directory through which `commsd send`
 /// hands its request to the running daemon.
@@ -43,7 +24,7 @@ public struct PeerCredentials: Sendable, Equatable {
 /// `requestDeadline`, the read buffer grows only with bytes that arrived, and
 /// the accept loop outlives a shortage of descriptors or memory (it waits a
 /// moment and tries again, logging the error once, not per attempt).
-public final class IntakeSocket: Sendable {
+public final class IntakeSocket: Service {
   public typealias Handler =
     @Sendable (IntakeWire.Request, PeerCredentials) async -> IntakeWire.Response
 
@@ -52,27 +33,18 @@ public final class IntakeSocket: Sendable {
   /// How long a client has to deliver its whole request.
   public static let defaultRequestDeadline: Duration = .seconds(5)
 
-  let path: String
-  let descriptor: Int32
-  private let closed = Atomic<Bool>(false)
+  let bound: BoundSocket
 
   public init(
     path: String, maxClients: Int = defaultMaxClients,
     requestDeadline: Duration = defaultRequestDeadline, logger: Logger,
     handler: @escaping Handler
   ) throws {
-    self.path = path
-    unlink(path)
-    let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { throw LocalSocketError.cannotOpen(path, errno) }
-    guard UnixSocketAddress.with(path, { bind(fd, $0, $1) }) == 0, chmod(path, 0o660) == 0,
-      listen(fd, 64) == 0
-    else {
-      let code = errno
-      Glibc.close(fd)
-      throw LocalSocketError.cannotOpen(path, code)
+    let bound = try BoundSocket(path: path, type: Int32(SOCK_STREAM.rawValue)) { fd in
+      chmod(path, 0o660) == 0 && listen(fd, 64) == 0 ? 0 : -1
     }
-    descriptor = fd
+    self.bound = bound
+    let fd = bound.descriptor
     let slots = DispatchSemaphore(value: max(1, maxClients))
     let errors = RepeatedErrorLog(logger: logger)
     let thread = Thread {
@@ -84,7 +56,7 @@ public final class IntakeSocket: Sendable {
         if client < 0 {
           let code = errno
           slots.signal()
-          if self.closed.load(ordering: .relaxed) { return }
+          if bound.isClosed { return }
           if code == EINTR || code == ECONNABORTED { continue }
           // EMFILE, ENFILE, ENOMEM, ENOBUFS and their kind pass: try again
           // after a pause that grows to a second while the shortage lasts.
@@ -111,13 +83,11 @@ public final class IntakeSocket: Sendable {
     thread.start()
   }
 
+  /// Serves until its turn to stop (see `BoundSocket.closeAtStop`).
+  public func run() async { await bound.closeAtStop() }
+
   /// Stops accepting and removes the socket file.
-  public func close() {
-    guard !closed.exchange(true, ordering: .relaxed) else { return }
-    unlink(path)
-    shutdown(descriptor, Int32(SHUT_RDWR))
-    Glibc.close(descriptor)
-  }
+  public func close() { bound.close() }
 
   private static func serve(
     _ fd: Int32, deadline: ContinuousClock.Instant, handler: @escaping Handler

@@ -14,7 +14,15 @@ import Hummingbird
 /// sources cannot be found by trying. The
 /// `webhook-id` becomes the message's idempotency key: a replayed id is
 /// refused (409) and nothing is sent twice. Every refusal is audited.
-extension APIServer {
+///
+/// No bearer token here: the signature is the source's credential.
+struct HooksController: APIController {
+  let api: APIEnvironment
+
+  func addRoutes(to router: Router<APIContext>) {
+    router.post("/v1/hooks/:source", use: postHook)
+  }
+
   static let hookTolerance: TimeInterval = 300
   /// The key an unknown source's signatures are checked against: random,
   /// made once per process, never told to anyone.
@@ -23,11 +31,11 @@ extension APIServer {
     return (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
   }()
 
-  func postHook(_ request: Request, _ context: APIContext) async throws -> Response {
+  @Sendable func postHook(_ request: Request, _ context: APIContext) async throws -> Response {
     let name = context.parameters.get("source") ?? ""
-    let source = hooks[name]
-    try await refuseIfBlocked(request, context)
-    let bytes = try await body(request)
+    let source = api.access.hooks[name]
+    try await api.access.refuseIfBlocked(request, context)
+    let bytes = try await request.bodyBytes(upTo: api.maxBodyBytes)
     func header(_ field: String) -> String? { request.headers[HTTPField.Name(field)!] }
     guard let id = header("webhook-id"), let timestampText = header("webhook-timestamp"),
       let signatures = header("webhook-signature")
@@ -36,7 +44,7 @@ extension APIServer {
         "webhook-id, webhook-timestamp and webhook-signature are required", name, request, context)
     }
     guard let timestamp = Int(timestampText),
-      abs(TimeInterval(timestamp) - clock.now().timeIntervalSince1970) <= Self.hookTolerance
+      abs(TimeInterval(timestamp) - api.clock.now().timeIntervalSince1970) <= Self.hookTolerance
     else {
       throw await refuseHook(
         "webhook-timestamp is not within 5 minutes of now (stale or replayed)", name, request,
@@ -53,29 +61,21 @@ extension APIServer {
       throw await refuseHook(
         "no webhook-signature matches (forged or wrong secret)", name, request, context)
     }
-    let key = "hook:\(name):\(id)"
-    guard !id.isEmpty, key.utf8.count <= Intake.maxIdempotencyKeyLength,
-      id.utf8.allSatisfy({ (0x21...0x7E).contains($0) })
-    else {
-      throw Problem.invalid(
-        "webhook-id",
-        "give 1 to \(Intake.maxIdempotencyKeyLength - key.utf8.count + id.utf8.count) visible ASCII characters"
-      )
-    }
+    let key = try APIIntake.checkedKey(id, stored: "hook:\(name):\(id)", field: "webhook-id")
     let payload = try JSONObject.parse(bytes)
     let message = SendRequest(
       audiences: source.hook.audiences, priority: source.hook.priority, kind: source.hook.kind,
       contents: [
-        configuration.defaultLanguage: MessageContent(
+        api.defaultLanguage: MessageContent(
           subject: source.subject.render(payload.members), body: source.body.render(payload.members)
         )
       ], idempotencyKey: key,
       sender: Sender(kind: .api, name: "hook:\(name)", origin: context.remoteAddress))
-    switch await intake.accept(message) {
+    switch await api.intake.accept(message) {
     case .accepted(let id):
-      return Self.accepted(id)
+      return APIIntake.accepted(id)
     case .duplicate, .conflict:
-      throw await refuse(
+      throw await api.access.refuse(
         Problem(.conflict, "webhook-id \(id) was received before (replayed)", field: "webhook-id"),
         request, context, actor: nil)
     case .refused(let field, let detail):
@@ -85,7 +85,7 @@ extension APIServer {
         field == "subject" || field == "body" ? "payload" : field,
         "the source's template gave \(field): \(detail)")
     case .failed(let detail):
-      throw storeFailed(detail)
+      throw api.intake.storeFailed(detail)
     }
   }
 
@@ -94,6 +94,6 @@ extension APIServer {
   ) async -> Problem {
     var problem = Problem(.unauthorized, detail)
     problem.headers["WWW-Authenticate"] = "Signature realm=\"commsd hook \(source)\""
-    return await refuse(problem, request, context, actor: nil)
+    return await api.access.refuse(problem, request, context, actor: nil)
   }
 }
