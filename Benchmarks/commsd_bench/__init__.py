@@ -1,0 +1,19 @@
+"""commsd's benchmarks as a small package (issue 3; split out of one bench.py in issue 17).
+
+    python3 Benchmarks/bench.py …        # the entry point (make bench); or python3 -m commsd_bench from Benchmarks/
+
+- paths       where things are: the repository, Benchmarks/.out, the release binary
+- harness     processes started and stopped by PID, CPU and memory from /proc, machine load, waiting
+              for quiet
+- prepare     installing the sinks and peers, building commsd and the C references
+- sinks       nginx and smtp-sink on loopback, and the project's test receivers
+- config      commsd configurations (recipients in CSV lists, API tokens made by `commsd token create`)
+- daemon      `commsd serve` and `commsd send`, and read-only queries on its SQLite store
+- results     the rows and notes a run collects, and how figures are written
+- report      the table and BENCHMARKS.md (its sections and markers)
+- context     the counts (full and --quick) and what every benchmark is handed
+- cli         the command line
+- one module per benchmark: calibration, throughput (1 webhooks, 2 email), fanout (3), flash (4),
+  memory (5), peers (6), audit (7), http (8), scaleout (9), keyboard (10), profile
+
+"""
