@@ -16,8 +16,6 @@ from .harness import (busy_cpu, free_port, own_cpu, proc_cpu, proc_status, run_w
 from .results import fmt_ms, verdict
 
 
-HTTP_TOKEN = "cmsd_bench_" + "Zq7Vb2xK9mLp4Rt8Wc3Nd6Hy1Js5Ge0A"  # a fixed token; its hash goes into [api]
-
 
 # The wrk script of benchmark 8 (@…@ filled in by measure). Each request carries a unique
 # Idempotency-Key (run, thread, counter); each 2xx answer's message id is written to a file
@@ -100,11 +98,11 @@ def measure(ctx) -> None:
     d.mkdir(parents=True, exist_ok=True)
     port = free_port()
     cfg = d / "commsd.toml"
-    write_config(cfg, [Group("bench", per, "sink:r{i}", "r")],
-                 endpoints={"sink": {"url": f"{ctx.sinks.http}/sink", "concurrency": conc}},
-                 max_in_flight=conc,
-                 api={"port": port, "tokens": [{"name": "bench", "token": HTTP_TOKEN,
-                                                "audiences": ["bench"], "max_priority": "urgent"}]})
+    tokens = write_config(cfg, [Group("bench", per, "sink:r{i}", "r")],
+                          endpoints={"sink": {"url": f"{ctx.sinks.http}/sink", "concurrency": conc}},
+                          max_in_flight=conc,
+                          api={"port": port, "tokens": [{"name": "bench", "audiences": ["bench"],
+                                                         "max_priority": "urgent"}]})
     run_id = f"{int(time.time()):x}"
     ids_dir = d / "acked"
     if ids_dir.exists():
@@ -113,7 +111,7 @@ def measure(ctx) -> None:
     body = json.dumps({"audiences": ["bench"], "priority": "normal", "kind": "update",
                        "subject": SUBJECT, "body": BODY}, ensure_ascii=False)
     script = d / "enqueue.lua"
-    script.write_text(HTTP_LUA.replace("@TOKEN@", HTTP_TOKEN).replace("@RUN@", run_id)
+    script.write_text(HTTP_LUA.replace("@TOKEN@", tokens["bench"]).replace("@RUN@", run_id)
                       .replace("@IDS@", str(ids_dir)).replace("@BODY@", body))
     say(f"8. HTTP enqueue: wrk -t{threads} -c{conns} -d{seconds}s POST /v1/messages "
         f"(audience of {per} webhook recipients on nginx)")
@@ -235,8 +233,8 @@ def how(counts, args) -> str:
     """The bullet(s) of "How each figure is measured" in BENCHMARKS.md."""
     return textwrap.dedent(f"""\
         - **8 HTTP enqueue**: `commsd serve` with an `[api]` section on a free loopback port and one token
-          (configured by its hash, `sha256:` and the hex SHA-256 of a fixed token, as `commsd token create`
-          prints it), and an audience of {args.http_recipients} webhook recipients on the nginx sink (endpoint
+          (made by `commsd token create --json` on the configuration, which then holds the hash it printed),
+          and an audience of {args.http_recipients} webhook recipients on the nginx sink (endpoint
           `concurrency = {args.webhook_concurrency}`, `max_in_flight = {args.webhook_concurrency}`), so the daemon has the
           planning and delivery of what it takes to do while it is measured (the details say how much of
           it got done while wrk ran, and how long the rest took after). Debian's `wrk` runs for {counts.http_seconds} s with

@@ -30,7 +30,6 @@ from .results import Row, percentile
 LABEL = "10 flash from the keyboard"
 TARGET_FLASH = 0.050
 TARGET_SMALL = 0.030
-TOKEN = "bench-keyboard-token-0123456789abcdef"
 SECTION_BEGIN = "<!-- keyboard: begin (a run of bench.py --only keyboard replaces this section) -->"
 SECTION_END = "<!-- keyboard: end -->"
 SECTION_TITLE = "## 10 Flash from the keyboard (a run of its own)"
@@ -54,7 +53,7 @@ def _send_cli(cfg: Path, audience: str, priority: str) -> tuple[str, float, floa
     return out.strip().splitlines()[0], start, wall
 
 
-def _send_api(port: int, audience: str) -> tuple[str, float, float]:
+def _send_api(port: int, token: str, audience: str) -> tuple[str, float, float]:
     """`POST /v1/messages` on a new connection; returns (message id, Unix start, wall seconds)."""
     body = json.dumps({"audiences": [audience], "priority": "flash", "subject": SUBJECT,
                        "body": BODY}, ensure_ascii=False).encode()
@@ -63,7 +62,7 @@ def _send_api(port: int, audience: str) -> tuple[str, float, float]:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     try:
         conn.request("POST", "/v1/messages", body=body, headers={
-            "Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"})
+            "Authorization": f"Bearer {token}", "Content-Type": "application/json"})
         response = conn.getresponse()
         answer = response.read()
     finally:
@@ -95,7 +94,7 @@ def _arrivals(daemon, record: Path, ids: list[str], timeout: float = 60) -> dict
     return arrived
 
 
-def _round(daemon, record: Path, cfg: Path, port: int, n: int) -> dict[str, list[float]]:
+def _round(daemon, record: Path, cfg: Path, port: int, token: str, n: int) -> dict[str, list[float]]:
     """n flash messages by the CLI, then n by the API; wall times and start→arrival times."""
     out: dict[str, list[float]] = {}
     for way in ("cli", "api"):
@@ -105,7 +104,7 @@ def _round(daemon, record: Path, cfg: Path, port: int, n: int) -> dict[str, list
             if way == "cli":
                 mid, start, wall = _send_cli(cfg, "flash", "flash")
             else:
-                mid, start, wall = _send_api(port, "flash")
+                mid, start, wall = _send_api(port, token, "flash")
             starts[mid] = start
             walls.append(wall)
         arrived = _arrivals(daemon, record, list(starts))
@@ -127,11 +126,11 @@ def measure(ctx) -> None:
     endpoints = {"sink": {"url": f"{ctx.sinks.http}/sink", "concurrency": conc},
                  "rx": {"url": f"{ctx.sinks.http}/keyboard", "concurrency": 8}}
     cfg = d / "commsd.toml"
-    write_config(cfg, [Group("bulk", n_bulk, "sink:r{i}", "r"), Group("flash", 1, "rx:f{i}", "f"),
-                       Group("ten", 10, "sink:t{i}", "t")],
-                 endpoints=endpoints, max_in_flight=conc,
-                 api={"port": port, "tokens": [{"name": "keyboard", "token": TOKEN,
-                                                "audiences": ["flash"], "max_priority": "flash"}]})
+    tokens = write_config(cfg, [Group("bulk", n_bulk, "sink:r{i}", "r"), Group("flash", 1, "rx:f{i}", "f"),
+                                Group("ten", 10, "sink:t{i}", "t")],
+                          endpoints=endpoints, max_in_flight=conc,
+                          api={"port": port, "tokens": [{"name": "keyboard", "audiences": ["flash"],
+                                                         "max_priority": "flash"}]})
     say(f"10 flash from the keyboard: {n_bulk:,} recipients in a CSV list, {n} messages each way")
     daemon = Daemon(cfg, d / "daemon.log")
     daemon.start()
@@ -140,7 +139,7 @@ def measure(ctx) -> None:
     try:
         wait_port(port, 30, daemon.proc)
         _send_cli(cfg, "flash", "flash")  # warm the page cache for the binary
-        figures["idle"] = _round(daemon, record, cfg, port, n)
+        figures["idle"] = _round(daemon, record, cfg, port, tokens["keyboard"], n)
         small: dict[str, list[float]] = {"send10": [], "status": []}
         ids = []
         for _ in range(n):
@@ -156,7 +155,7 @@ def measure(ctx) -> None:
         while daemon.store.finished(bulk_id) < 1000 and time.monotonic() < deadline:
             time.sleep(0.02)
         before = n_bulk - daemon.store.finished(bulk_id)
-        figures["loaded"] = _round(daemon, record, cfg, port, n)
+        figures["loaded"] = _round(daemon, record, cfg, port, tokens["keyboard"], n)
         after = n_bulk - daemon.store.finished(bulk_id)
         notes.append(f"Under load: the bulk message to {n_bulk:,} (its `commsd send` took {bulk_wall * 1000:,.0f} "
                      f"ms) had {before:,} deliveries to go when the flash messages started and {after:,} when "
@@ -197,7 +196,7 @@ def measure(ctx) -> None:
 def how(args) -> str:
     return ("- **10 Flash from the keyboard** (targets: p95 < 50 ms for flash, < 30 ms for status and send to 10): "
             "100,000 webhook recipients in a CSV list (nginx `/sink`), one flash recipient on nginx `/keyboard` "
-            "(logging `$msec $http_webhook_id`), 10 recipients in audience `ten`, an `[api]` token for `flash`. "
+            "(logging `$msec $http_webhook_id`), 10 recipients in audience `ten`, an `[api]` token for `flash` (made by `commsd token create`). "
             "20 flash messages one after another by `commsd send --priority flash`, then 20 by `POST /v1/messages` "
             "(a new connection each, Python http.client); 'answer' is the command's (request's) wall time, 'to "
             "arrival' is from `time.time()` just before it to nginx's `$msec` for its delivery. Idle, then while "
