@@ -15,6 +15,7 @@ from .sinks import start_receiver
 
 
 def calibrate(ctx) -> dict:
+    """The sizes of a real webhook body and email, and whether the receivers accepted them."""
     say("calibration: one commsd webhook and one email to the test receivers")
     d = ctx.work / "calibration"
     d.mkdir(parents=True, exist_ok=True)

@@ -14,6 +14,7 @@ from .sinks import Sinks
 
 @dataclass
 class Counts:
+    """How many deliveries, messages or events each benchmark uses: the full run's, or --quick's."""
     webhook: int = 100_000
     webhook_defaults: int = 20_000
     email: int = 20_000

@@ -59,6 +59,7 @@ class Store:
 
 
 class Daemon:
+    """`commsd serve` on one configuration, with a fresh data directory, and the sends to it."""
     def __init__(self, config: Path, log: Path):
         self.config = config
         self.data = config.parent / "var"

@@ -14,6 +14,7 @@ from .results import fmt_s, verdict
 
 
 def measure(ctx) -> None:
+    """One `commsd send` to counts.fanout recipients: durable, planned, last delivered."""
     n, conc = ctx.counts.fanout, ctx.args.webhook_concurrency
     say(f"3. fan-out: one message to {n:,} recipients")
     cfg = ctx.work / "fanout" / "commsd.toml"

@@ -18,6 +18,7 @@ from .results import fmt_ms, parse_time, percentile, verdict
 
 
 def measure(ctx) -> None:
+    """Flash messages while bulk is queued: p50 and p99 from accepted_at to arrival at nginx."""
     n, msgs, per = ctx.counts.flash_bulk, ctx.counts.flash_messages, ctx.counts.flash_recipients
     bulk_msgs = ctx.counts.flash_bulk_messages
     conc = ctx.args.webhook_concurrency

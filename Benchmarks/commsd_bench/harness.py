@@ -29,6 +29,8 @@ def say(text: str) -> None:
 
 
 class Proc:
+    """A process this run started, with its output in a log file; stopped by its PID (SIGTERM,
+    then SIGKILL after a grace period). `stop_all` stops every one still running."""
     running: list["Proc"] = []
 
     def __init__(self, name: str, argv: list[str], log: Path, cwd: Path | None = None, env=None):

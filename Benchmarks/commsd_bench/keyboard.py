@@ -115,6 +115,7 @@ def _round(daemon, record: Path, cfg: Path, port: int, token: str, n: int) -> di
 
 
 def measure(ctx) -> None:
+    """Benchmark 10: flash by CLI and API, idle and under a bulk; then send to 10 and status."""
     n_bulk = 100_000 if not ctx.args.quick else 10_000
     n = 20
     d = ctx.work / "keyboard"
@@ -194,6 +195,7 @@ def measure(ctx) -> None:
 
 
 def how(args) -> str:
+    """The bullet of "How each figure is measured" (and of this benchmark's own section)."""
     return ("- **10 Flash from the keyboard** (targets: p95 < 50 ms for flash, < 30 ms for status and send to 10): "
             "100,000 webhook recipients in a CSV list (nginx `/sink`), one flash recipient on nginx `/keyboard` "
             "(logging `$msec $http_webhook_id`), 10 recipients in audience `ten`, an `[api]` token for `flash` (made by `commsd token create`). "

@@ -26,6 +26,7 @@ def measure(ctx) -> None:
 
 
 def apprise(ctx) -> None:
+    """Apprise: one notify() to many json:// URLs on nginx, and to many mailto:// on smtp-sink."""
     if not has_apprise():
         raise RuntimeError("Apprise is not installed")
     script = BENCH / "peers" / "apprise_bench.py"
@@ -48,6 +49,7 @@ def apprise(ctx) -> None:
 
 
 def alertmanager(ctx) -> None:
+    """Alertmanager: unique alerts posted in batches, one webhook per group, counted at nginx."""
     n = ctx.counts.alertmanager
     binary = shutil.which("prometheus-alertmanager") or "/usr/bin/prometheus-alertmanager"
     if not os.path.exists(binary):

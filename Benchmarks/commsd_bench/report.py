@@ -19,6 +19,7 @@ from .results import Results, Row
 
 
 def machine(commit: str | None = None, built_from: str | None = None) -> dict[str, str]:
+    """The machine, the tools' versions and the commit measured, for the report."""
     def out(argv: list[str]) -> str:
         try:
             r = subprocess.run(argv, capture_output=True, text=True, timeout=60)
@@ -78,6 +79,8 @@ def table(rows: list[Row], markdown: bool) -> str:
 
 def write_report(path: Path, results: Results, mach: dict, args, counts: Counts, started: float,
                  command: str, setup_notes: list[str]) -> None:
+    """BENCHMARKS.md, whole: the table, the machine, how each figure is measured, the details of
+    this run, and Benchmarks/NOTES.md (the hand-written analysis) at the end."""
     now = dt.datetime.now(dt.timezone.utc)
     lines = [
         "# Benchmarks",

@@ -46,6 +46,8 @@ class Row:
 
 @dataclass
 class Results:
+    """The table's rows, notes per benchmark (the report's details), errors and raw figures
+    (results.json)."""
     rows: list[Row] = field(default_factory=list)
     details: dict[str, list[str]] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)

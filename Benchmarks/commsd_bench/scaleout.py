@@ -301,6 +301,7 @@ def measure(ctx) -> None:
 
 
 def report(ctx, runs: dict[str, list[dict]], version: str, pg_errors, checkpoints: int) -> None:
+    """The rows and notes of benchmark 9 from its rounds."""
     r, n = ctx.results, ctx.counts.scaleout
     best = {key: max(rs, key=lambda x: x["rate"]) for key, rs in runs.items()}
     rounds = f"best of {len(runs['sqlite'])}" if len(runs["sqlite"]) > 1 else "one round"

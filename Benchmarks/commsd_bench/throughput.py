@@ -15,6 +15,7 @@ from .results import cpu_lines, fmt_rate, verdict
 
 
 def webhook(ctx) -> None:
+    """Benchmark 1: webhooks to nginx against webhook_ref.c; then one run at the default concurrency."""
     n, conc = ctx.counts.webhook, ctx.args.webhook_concurrency
     url = f"{ctx.sinks.http}/sink"
     cfg = ctx.work / "webhook" / "commsd.toml"
@@ -57,6 +58,7 @@ def _defaults_run(ctx, url: str) -> None:
 
 
 def email(ctx) -> None:
+    """Benchmark 2: emails to smtp-sink through a relay against smtp_ref.c."""
     n, conc = ctx.counts.email, ctx.args.email_concurrency
     cfg = ctx.work / "email" / "commsd.toml"
     write_config(cfg, [Group("bench", n, "r{i}@bench.example", "r")],
