@@ -14,6 +14,7 @@
 - context     the counts (full and --quick) and what every benchmark is handed
 - cli         the command line
 - one module per benchmark: calibration, throughput (1 webhooks, 2 email), fanout (3), flash (4),
-  memory (5), peers (6), audit (7), http (8), scaleout (9), keyboard (10), profile
+  memory (5), peers (6), audit (7), http_enqueue (8), scaleout (9), keyboard (10), perf_profile
+  (named so as not to shadow the standard library's http and profile)
 
 """

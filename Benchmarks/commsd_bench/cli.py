@@ -14,7 +14,7 @@ import time
 import traceback
 from pathlib import Path
 
-from . import audit, fanout, flash, http, keyboard, memory, peers, profile, scaleout, throughput
+from . import audit, fanout, flash, http_enqueue, keyboard, memory, peers, perf_profile, scaleout, throughput
 from .context import Context, Counts
 from .harness import LoadMeter, Proc, say, wait_quiet
 from .paths import COMMSD, OUT, ROOT, SCRATCH
@@ -32,10 +32,10 @@ BENCHES = {
     "memory": memory.measure,
     "peers": peers.measure,
     "audit": audit.measure,
-    "http": http.measure,
+    "http": http_enqueue.measure,
     "scaleout": scaleout.measure,
     "keyboard": keyboard.measure,
-    "profile": profile.measure,
+    "profile": perf_profile.measure,
 }
 
 

@@ -12,7 +12,8 @@ import subprocess
 import time
 from pathlib import Path
 
-from . import audit, calibration, fanout, flash, http, keyboard, memory, peers, profile, scaleout, sinks, throughput
+from . import (audit, calibration, fanout, flash, http_enqueue, keyboard, memory, peers, perf_profile, scaleout, sinks,
+               throughput)
 from .context import Counts
 from .paths import BENCH, ROOT
 from .results import Results, Row
@@ -103,7 +104,7 @@ def write_report(path: Path, results: Results, mach: dict, args, counts: Counts,
         lines.append(f"- {k} (peer): {v}")
     measured = [sinks.how(counts, args), calibration.how(counts, args), throughput.how(counts, args),
                 fanout.how(counts, args), flash.how(counts, args), memory.how(counts, args), peers.how(counts, args),
-                audit.how(counts, args), http.how(counts, args), profile.how(counts, args)]
+                audit.how(counts, args), http_enqueue.how(counts, args), perf_profile.how(counts, args)]
     lines += ["", "## How each figure is measured", "", "\n".join(measured) + "\n",
               scaleout.how(counts, args), keyboard.how(args), ""]
     lines += ["## Details from this run", ""]
