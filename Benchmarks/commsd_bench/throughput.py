@@ -134,9 +134,9 @@ def _throughput(ctx, name: str, label: str, n: int, conc: int, ref_argv: list[st
     ctx.results.add(label, f"commsd, {n:,} deliveries, accepted → last delivered, {rounds}", fmt_rate(best["rate"]))
     ctx.results.add(label, "ratio commsd / C reference", f"{ratio:.2f}", f"≥ {target:.2f}", verdict(ratio >= target))
     ctx.results.note(name, "rounds, reference: " + ", ".join(
-             f"{r['rate']:,.0f}/s (CPU {r['cpu']:.2f} s, other processes {r['other_cpu']:.1f} s)" for r in refs))
+        f"{r['rate']:,.0f}/s (CPU {r['cpu']:.2f} s, other processes {r['other_cpu']:.1f} s)" for r in refs))
     ctx.results.note(name, "rounds, commsd: " + ", ".join(
-             f"{r['rate']:,.0f}/s (CPU {r['cpu']:.2f} s, other processes {r['other_cpu']:.1f} s)" for r in runs))
+        f"{r['rate']:,.0f}/s (CPU {r['cpu']:.2f} s, other processes {r['other_cpu']:.1f} s)" for r in runs))
     ctx.results.note(name, f"best commsd round: states {best['states']}; `commsd send` {best['send_wall']:.2f} s; "
                            f"planning {best['planned_at'] - best['accepted_at']:.2f} s; first delivery "
                            f"{best['first_delivered'] - best['accepted_at']:.2f} s after acceptance; dispatch alone "
