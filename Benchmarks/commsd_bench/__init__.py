@@ -17,4 +17,9 @@
   memory (5), peers (6), audit (7), http_enqueue (8), scaleout (9), keyboard (10), perf_profile
   (named so as not to shadow the standard library's http and profile)
 
+Every store a benchmark measures is filled by commsd itself (`commsd send`, `POST /v1/messages`, the
+daemon's own deliveries and audit events), and API tokens come from `commsd token create`: the
+package reads stores with sqlite3 or psql but writes none of commsd's formats. The exceptions are
+in audit.py and say why: it trims the chain to exactly N events and alters one detail for the
+tamper check.
 """

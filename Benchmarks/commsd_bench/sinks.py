@@ -56,6 +56,8 @@ class Sinks:
               client_max_body_size 1m;
               log_format stamp '$msec';
               log_format arrival '$msec $http_webhook_id';
+              # /audit (benchmark 7): 1 % of the requests are refused, so some deliveries are retried.
+              split_clients "${{request_id}}" $audit_answer {{ 1% 503; * 204; }}
               server {{
                 listen 127.0.0.1:{self.http_port} backlog=4096;
                 location / {{ return 204; }}
@@ -64,6 +66,7 @@ class Sinks:
                 location /flash {{ access_log {self.log_path('flash')} arrival; return 204; }}
                 location /scaleout {{ access_log {self.log_path('scaleout')} arrival buffer=256k flush=1s; return 204; }}
                 location /keyboard {{ access_log {self.log_path('keyboard')} arrival; return 204; }}
+                location /audit {{ if ($audit_answer = 503) {{ return 503; }} return 204; }}
               }}
             }}
             """))
