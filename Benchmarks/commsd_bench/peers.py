@@ -140,6 +140,6 @@ def how(counts, args) -> str:
           and to {counts.apprise_emails:,} `mailto://` URLs on smtp-sink (one URL per recipient: reusing one
           email URL makes Apprise sleep 5.5 s between emails by design); Prometheus Alertmanager (Debian) with
           `group_by: ['id']`, `group_wait: 0s` and a webhook receiver on nginx, fed {counts.alertmanager:,} alerts
-          with unique `id` labels through `/api/v2/alerts` in batches of 500; its rate counts the webhooks in
+          with unique `id` labels through `/api/v2/alerts` in batches of 1,000; its rate counts the webhooks in
           nginx's access log, first alert POST to last webhook.
         """).rstrip("\n")
