@@ -4,8 +4,8 @@
   2. PostgreSQL, one node;
   3. PostgreSQL, two `commsd serve` nodes on the same database.
 
-Imported by bench.py, which passes itself in as `lib` (its Proc, Daemon, write_config, …), so
-that both share one list of running processes. The PostgreSQL cluster is the throw-away one of
+Its processes go through harness.Proc like every benchmark's, so an interrupted run stops them
+too. The PostgreSQL cluster is the throw-away one of
 scripts/pg-cluster.sh, started in a temporary folder under Benchmarks/.out and stopped by the
 PID in its postmaster.pid at the end, also when a run fails. Each run gets a fresh database.
 Loopback only: nginx, PostgreSQL and the nodes all listen on 127.0.0.1.
@@ -13,13 +13,18 @@ Loopback only: nginx, PostgreSQL and the nodes all listen on 127.0.0.1.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import shutil
 import subprocess
 import tempfile
 import time
 from pathlib import Path
+
+from .config import Group, write_config
+from .daemon import Daemon
+from .harness import busy_cpu, children, free_port, own_cpu, proc_cpu, run_with_rusage, say
+from .paths import OUT, ROOT
+from .results import fmt_rate, parse_time
 
 LABEL = "9 scale-out"
 VERDICT = "no target; compare as ratios within one run"
@@ -29,17 +34,17 @@ SETUPS = (("sqlite", "SQLite, one node", 1),
           ("pg2", "PostgreSQL, two nodes on one database", 2))
 SECTION_BEGIN = "<!-- scaleout: begin (a run of bench.py --only scaleout replaces this section) -->"
 SECTION_END = "<!-- scaleout: end -->"
+SECTION_TITLE = "## 9 Scale-out: SQLite, PostgreSQL, two nodes (a run of its own)"
 
 
 class Cluster:
     """A throw-away PostgreSQL cluster (scripts/pg-cluster.sh) in a temporary folder."""
 
-    def __init__(self, lib, logs: Path, keep: bool):
-        self.lib = lib
-        self.script = lib.ROOT / "scripts" / "pg-cluster.sh"
-        lib.OUT.mkdir(parents=True, exist_ok=True)
-        self.dir = Path(tempfile.mkdtemp(prefix="pg-scaleout-", dir=lib.OUT))
-        self.port = lib.free_port()
+    def __init__(self, logs: Path, keep: bool):
+        self.script = ROOT / "scripts" / "pg-cluster.sh"
+        OUT.mkdir(parents=True, exist_ok=True)
+        self.dir = Path(tempfile.mkdtemp(prefix="pg-scaleout-", dir=OUT))
+        self.port = free_port()
         self.logs = logs
         self.keep = keep
         self.url: str | None = None
@@ -48,7 +53,7 @@ class Cluster:
 
     def start(self) -> None:
         # Output to files, not pipes (run_with_rusage): the server must not inherit them.
-        code, out, err, _ = self.lib.run_with_rusage(
+        code, out, err, _ = run_with_rusage(
             ["bash", str(self.script), "start", str(self.dir), str(self.port)], timeout=180)
         if code != 0:
             raise RuntimeError(f"scripts/pg-cluster.sh start exited {code}: {err[-1500:]}")
@@ -60,10 +65,10 @@ class Cluster:
         """Fast shutdown by the PID in postmaster.pid (the script waits for the exit)."""
         try:
             if (self.dir / "data" / "postmaster.pid").exists():
-                code, _, err, _ = self.lib.run_with_rusage(["bash", str(self.script), "stop", str(self.dir)],
-                                                           timeout=60)
+                code, _, err, _ = run_with_rusage(["bash", str(self.script), "stop", str(self.dir)],
+                                                  timeout=60)
                 if code != 0:
-                    self.lib.say(f"scripts/pg-cluster.sh stop exited {code}: {err[-500:]}")
+                    say(f"scripts/pg-cluster.sh stop exited {code}: {err[-500:]}")
             if self.postmaster and Path(f"/proc/{self.postmaster}").exists():
                 raise RuntimeError(f"PostgreSQL (pid {self.postmaster}) is still running in {self.dir}")
         finally:
@@ -99,16 +104,16 @@ class Cluster:
     def cpu(self) -> dict[int, float]:
         """CPU seconds so far of the postmaster and each of its children (backends, walwriter, …)."""
         sample = {}
-        for pid in [self.postmaster, *self.lib.children(self.postmaster)]:
+        for pid in [self.postmaster, *children(self.postmaster)]:
             try:
-                sample[pid] = self.lib.proc_cpu(pid)
+                sample[pid] = proc_cpu(pid)
             except (FileNotFoundError, ProcessLookupError):
                 pass
         return sample
 
 
 class PgStore:
-    """The queries bench.Store answers, on a PostgreSQL database with psql."""
+    """The queries daemon.Store answers, on a PostgreSQL database with psql."""
 
     def __init__(self, cluster: Cluster, url: str):
         self.cluster = cluster
@@ -132,8 +137,7 @@ class PgStore:
         rows = self.query(f"SELECT accepted_at, planned_at FROM messages WHERE id = '{self._id(message_id)}'")
         if not rows:
             return {}
-        parse = self.cluster.lib.parse_time
-        return {"accepted_at": parse(rows[0][0]), "planned_at": parse(rows[0][1])}
+        return {"accepted_at": parse_time(rows[0][0]), "planned_at": parse_time(rows[0][1])}
 
     def states(self, message_id: str) -> dict[str, int]:
         rows = self.query(f"SELECT state, count(*) FROM deliveries WHERE message_id = '{self._id(message_id)}' "
@@ -147,15 +151,14 @@ class PgStore:
     def delivered_span(self, message_id: str) -> tuple[float | None, float | None]:
         row = self.query(f"SELECT min(delivered_at), max(delivered_at) FROM deliveries WHERE message_id = "
                          f"'{self._id(message_id)}' AND state = 'delivered'")[0]
-        parse = self.cluster.lib.parse_time
-        return parse(row[0]), parse(row[1])
+        return parse_time(row[0]), parse_time(row[1])
 
     def audit_count(self, kind: str) -> int:
         return int(self.one(f"SELECT count(*) FROM audit_events WHERE kind = '{kind}'") or 0)
 
 
 def _rows(store, sql: str) -> list[list[str]]:
-    """A query on either store (bench.Store for SQLite, PgStore), as lists of strings."""
+    """A query on either store (ctx.Store for SQLite, PgStore), as lists of strings."""
     if isinstance(store, PgStore):
         return store.query(sql)
     return [[("" if v is None else str(v)) for v in row] for row in store.query(sql)]
@@ -185,12 +188,12 @@ def _arrivals(path: Path, expected: int, timeout: float = 15) -> list[str]:
         time.sleep(0.25)
 
 
-def one_run(lib, bench, cluster: Cluster | None, key: str, nodes: int, round_no: int) -> dict:
+def one_run(ctx, cluster: Cluster | None, key: str, nodes: int, round_no: int) -> dict:
     """One configuration, one round: start the node(s), one `commsd send` to n recipients,
     wait until all are delivered, then check each delivery in the store and at nginx."""
-    args, n, conc = bench.args, bench.counts.scaleout, bench.args.webhook_concurrency
-    run_dir = bench.work / "scaleout" / f"{key}-{round_no}"
-    arrivals_log = bench.sinks.log_path("scaleout")
+    args, n, conc = ctx.args, ctx.counts.scaleout, ctx.args.webhook_concurrency
+    run_dir = ctx.work / "scaleout" / f"{key}-{round_no}"
+    arrivals_log = ctx.sinks.log_path("scaleout")
     database = f"scaleout_{key}_{round_no}" if cluster else None
     url = cluster.create_database(database) if cluster else None
     stats0 = cluster.stats(database) if cluster else {}
@@ -199,10 +202,10 @@ def one_run(lib, bench, cluster: Cluster | None, key: str, nodes: int, round_no:
     try:
         for node in range(1, nodes + 1):
             cfg = run_dir / f"node{node}" / "commsd.toml"
-            lib.write_config(cfg, [lib.Group("bench", n, "sink:r{i}", "r")],
-                             endpoints={"sink": {"url": f"{bench.sinks.http}/scaleout", "concurrency": conc}},
-                             max_in_flight=conc, store=url)
-            daemon = lib.Daemon(cfg, cfg.parent / "daemon.log")
+            write_config(cfg, [Group("bench", n, "sink:r{i}", "r")],
+                         endpoints={"sink": {"url": f"{ctx.sinks.http}/scaleout", "concurrency": conc}},
+                         max_in_flight=conc, store=url)
+            daemon = Daemon(cfg, cfg.parent / "daemon.log")
             if cluster:
                 daemon.store = PgStore(cluster, url)
             daemons.append(daemon)
@@ -210,10 +213,10 @@ def one_run(lib, bench, cluster: Cluster | None, key: str, nodes: int, round_no:
         arrivals_log.write_text("")  # nginx appends (O_APPEND): truncating is safe
         for daemon in daemons:
             daemon.start()  # one after the other: the first runs the migrations
-        worker = bench.sinks.nginx_worker()
-        cpu0 = [lib.proc_cpu(d.pid) for d in daemons]
+        worker = ctx.sinks.nginx_worker()
+        cpu0 = [proc_cpu(d.pid) for d in daemons]
         pg0 = cluster.cpu() if cluster else {}
-        machine0, ngx0, self0 = lib.busy_cpu(), lib.proc_cpu(worker) if worker else 0.0, lib.own_cpu()
+        machine0, ngx0, self0 = busy_cpu(), proc_cpu(worker) if worker else 0.0, own_cpu()
         wall0 = time.monotonic()
         message_id, send_wall, send_cpu = daemons[0].send_measured("bench", "normal")
         deadline, done = time.monotonic() + args.timeout, 0
@@ -225,12 +228,12 @@ def one_run(lib, bench, cluster: Cluster | None, key: str, nodes: int, round_no:
             time.sleep(0.5)
             done = store.finished(message_id)
         wall = time.monotonic() - wall0
-        cpu = [lib.proc_cpu(d.pid) - c for d, c in zip(daemons, cpu0)]
+        cpu = [proc_cpu(d.pid) - c for d, c in zip(daemons, cpu0)]
         pg1 = cluster.cpu() if cluster else {}
         pg_cpu = sum(v - pg0.get(pid, 0.0) for pid, v in pg1.items())
-        ngx = (lib.proc_cpu(worker) - ngx0) if worker else 0.0
-        machine_cpu = lib.busy_cpu() - machine0
-        harness_cpu = lib.own_cpu() - self0 + send_cpu  # the psql polls are children: counted in "other"
+        ngx = (proc_cpu(worker) - ngx0) if worker else 0.0
+        machine_cpu = busy_cpu() - machine0
+        harness_cpu = own_cpu() - self0 + send_cpu  # the psql polls are children: counted in "other"
         m = store.message(message_id)
         first, last = store.delivered_span(message_id)
         states = store.states(message_id)
@@ -272,38 +275,39 @@ def one_run(lib, bench, cluster: Cluster | None, key: str, nodes: int, round_no:
                 stats=stats, log_lines=[e[0] for e in errors], log_samples=[s for e in errors for s in e[1]][:3])
 
 
-def run(bench, lib) -> None:
+def measure(ctx) -> None:
     """Benchmark 9: the three setups alternate for --rounds rounds; the best round of each counts."""
-    n, rounds = bench.counts.scaleout, bench.args.rounds
-    d = bench.work / "scaleout"
+    n, rounds = ctx.counts.scaleout, ctx.args.rounds
+    d = ctx.work / "scaleout"
     d.mkdir(parents=True, exist_ok=True)
-    cluster = Cluster(lib, d, bench.args.keep)
+    cluster = Cluster(d, ctx.args.keep)
     runs: dict[str, list[dict]] = {key: [] for key, _, _ in SETUPS}
     try:
-        lib.say(f"9 scale-out: PostgreSQL cluster in {cluster.dir} on 127.0.0.1:{cluster.port}")
+        say(f"9 scale-out: PostgreSQL cluster in {cluster.dir} on 127.0.0.1:{cluster.port}")
         cluster.start()
         for round_no in range(1, rounds + 1):
             for key, what, nodes in SETUPS:
-                lib.say(f"9 scale-out: round {round_no}/{rounds}: {what}, {n:,} deliveries")
-                r = one_run(lib, bench, cluster if key != "sqlite" else None, key, nodes, round_no)
+                say(f"9 scale-out: round {round_no}/{rounds}: {what}, {n:,} deliveries")
+                r = one_run(ctx, cluster if key != "sqlite" else None, key, nodes, round_no)
                 runs[key].append(r)
                 share = f"; per node {', '.join(f'{c:,}' for c in r['per_node'])}" if nodes > 1 else ""
-                lib.say(f"   {r['rate']:,.0f}/s (commsd CPU {sum(r['cpu']):.1f} s, PostgreSQL {r['pg_cpu']:.1f} s, "
-                        f"other processes {r['other_cpu']:.1f} s{share})")
+                say(f"   {r['rate']:,.0f}/s (commsd CPU {sum(r['cpu']):.1f} s, PostgreSQL {r['pg_cpu']:.1f} s, "
+                    f"other processes {r['other_cpu']:.1f} s{share})")
     finally:
         cluster.stop()
     pg_errors = _log_lines(d / "postgres.log", r"\b(ERROR|FATAL|PANIC|WARNING):")
     checkpoints = _log_lines(d / "postgres.log", r"checkpoints are occurring too frequently")[0]
-    report(bench, lib, runs, cluster.version, pg_errors, checkpoints)
+    report(ctx, runs, cluster.version, pg_errors, checkpoints)
 
 
-def report(bench, lib, runs: dict[str, list[dict]], version: str, pg_errors, checkpoints: int) -> None:
-    r, n = bench.r, bench.counts.scaleout
+def report(ctx, runs: dict[str, list[dict]], version: str, pg_errors, checkpoints: int) -> None:
+    """The rows and notes of benchmark 9 from its rounds."""
+    r, n = ctx.results, ctx.counts.scaleout
     best = {key: max(rs, key=lambda x: x["rate"]) for key, rs in runs.items()}
     rounds = f"best of {len(runs['sqlite'])}" if len(runs["sqlite"]) > 1 else "one round"
-    r.raw["scaleout"] = dict(count=n, concurrency=bench.args.webhook_concurrency, runs=runs, postgres=version)
+    r.raw["scaleout"] = dict(count=n, concurrency=ctx.args.webhook_concurrency, runs=runs, postgres=version)
     for key, what, _ in SETUPS:
-        r.add(LABEL, f"{what}, {n:,} deliveries, accepted → last delivered, {rounds}", lib.fmt_rate(best[key]["rate"]))
+        r.add(LABEL, f"{what}, {n:,} deliveries, accepted → last delivered, {rounds}", fmt_rate(best[key]["rate"]))
     pg1_sqlite = best["pg1"]["rate"] / best["sqlite"]["rate"]
     pg2_pg1 = best["pg2"]["rate"] / best["pg1"]["rate"]
     r.add(LABEL, "ratio PostgreSQL one node / SQLite one node", f"{pg1_sqlite:.2f}", "", VERDICT)
@@ -353,8 +357,8 @@ def report(bench, lib, runs: dict[str, list[dict]], version: str, pg_errors, che
     r.note(name, f"postgres.log: {count} ERROR/FATAL/WARNING line(s)" + (f", e.g. {' | '.join(samples)}" if samples else "")
            + (f"; {checkpoints} 'checkpoints are occurring too frequently'" if checkpoints else ""))
     r.note(name, _limits(best, n))
-    lib.say(f"9 scale-out: SQLite {best['sqlite']['rate']:,.0f}/s, PostgreSQL one node {best['pg1']['rate']:,.0f}/s, "
-            f"two nodes {best['pg2']['rate']:,.0f}/s; PG-1/SQLite {pg1_sqlite:.2f}, PG-2/PG-1 {pg2_pg1:.2f}")
+    say(f"9 scale-out: SQLite {best['sqlite']['rate']:,.0f}/s, PostgreSQL one node {best['pg1']['rate']:,.0f}/s, "
+        f"two nodes {best['pg2']['rate']:,.0f}/s; PG-1/SQLite {pg1_sqlite:.2f}, PG-2/PG-1 {pg2_pg1:.2f}")
 
 
 def _limits(best: dict, n: int) -> str:
@@ -399,31 +403,3 @@ def how(counts, args) -> str:
             f"{'s' if args.rounds != 1 else ''}, the best round of each counts. A run counts only if all {counts.scaleout:,} rows are in state 'delivered' (psql, "
             f"or sqlite3) and each delivery id arrived at nginx. Client, nodes, nginx and PostgreSQL share this "
             f"machine's two cores, so compare the figures as ratios within one run.")
-
-
-def write_section(path: Path, rows, notes: list[str], lib, mach: dict, command: str, counts, args,
-                  minutes: float, errors: dict[str, str]) -> None:
-    """Adds (or replaces) this benchmark's own section in BENCHMARKS.md, leaving the rest of the file
-    (the other benchmarks' results) as it is: for a run of `--only scaleout`."""
-    now = dt.datetime.now(dt.timezone.utc)
-    lines = [SECTION_BEGIN, "## 9 Scale-out: SQLite, PostgreSQL, two nodes (a run of its own)", "",
-             f"Written by `{command}` on {now:%Y-%m-%d %H:%M} UTC, in {minutes:.1f} minutes; commsd "
-             f"{mach.get('commit', '?')}. Same machine as below (2 cores); not part of the full run above, "
-             f"whose table it does not change.", "",
-             lib.table(rows, markdown=True), ""]
-    if errors.get("scaleout"):
-        lines += [f"Did not complete: {errors['scaleout']}", ""]
-    lines += [how(counts, args), "", "Details from this run:", ""]
-    lines += [f"- {note}" for note in notes]
-    lines += ["", SECTION_END]
-    section = "\n".join(lines)
-    text = path.read_text() if path.exists() else "# Benchmarks\n"
-    if SECTION_BEGIN in text and SECTION_END in text:
-        head, rest = text.split(SECTION_BEGIN, 1)
-        text = head + section + rest.split(SECTION_END, 1)[1]
-    elif "\n## Machine\n" in text:
-        head, rest = text.split("\n## Machine\n", 1)
-        text = head.rstrip("\n") + "\n\n" + section + "\n\n## Machine\n" + rest
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    path.write_text(text)

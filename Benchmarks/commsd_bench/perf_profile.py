@@ -1,0 +1,165 @@
+"""Where commsd's CPU goes on the webhook path (not a target): perf stat against the C reference,
+and perf record of one daemon run, summarised by thread, library and function."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import textwrap
+import time
+from pathlib import Path
+
+from .config import SECRET, Group, write_config
+from .daemon import Daemon
+from .harness import Proc, run, say, thread_label
+
+
+PERF_EVENTS = ["task-clock", "context-switches", "cpu-migrations", "syscalls:sys_enter_futex",
+               "syscalls:sys_enter_fdatasync", "syscalls:sys_enter_fsync", "syscalls:sys_enter_pwrite64",
+               "syscalls:sys_enter_pread64", "syscalls:sys_enter_sendto", "syscalls:sys_enter_recvfrom",
+               "syscalls:sys_enter_poll"]
+
+
+def measure(ctx) -> None:
+    """Where commsd's CPU goes on the webhook path: perf stat (context switches, syscalls per
+    delivery, against the C reference) and a perf record profile of one daemon run."""
+    if not shutil.which("perf") or run(["perf", "stat", "-e", "task-clock", "true"], timeout=30,
+                                       check=False).returncode != 0:
+        raise RuntimeError("perf is not available here (Debian package linux-perf)")
+    n, conc = ctx.counts.profile, ctx.args.webhook_concurrency
+    d = ctx.work / "profile"
+    d.mkdir(parents=True, exist_ok=True)
+    url = f"{ctx.sinks.http}/sink"
+    events = []
+    listed = run(["perf", "list"], timeout=60, check=False).stdout or ""
+    for event in PERF_EVENTS:
+        if ":" not in event or event in listed:
+            events.append(event)
+    say(f"profile: perf stat of the C reference and of commsd, perf record of commsd ({n:,} webhooks)")
+    size = ctx.calibrate()["webhook_bytes"]
+    ref_stat = d / "reference.perfstat"
+    run(["perf", "stat", "-x", ",", "-e", ",".join(events), "-o", str(ref_stat),
+         str(ctx.refs["webhook_ref"]), url, str(n), str(conc), SECRET, str(size)], timeout=ctx.args.timeout)
+    cfg = d / "commsd.toml"
+    write_config(cfg, [Group("bench", n, "sink:r{i}", "r")],
+                 endpoints={"sink": {"url": url, "concurrency": conc}}, max_in_flight=conc)
+    daemon = Daemon(cfg, d / "daemon.log")
+    daemon.start()
+    daemon_stat = d / "commsd.perfstat"
+    try:
+        stat = Proc("perf stat", ["perf", "stat", "-x", ",", "-e", ",".join(events), "-o", str(daemon_stat),
+                                  "-p", str(daemon.pid)], d / "perf-stat.log")
+        record = Proc("perf record", ["perf", "record", "-F", "999", "-g", "-o", str(d / "perf.data"),
+                                      "-p", str(daemon.pid)], d / "perf-record.log")
+        time.sleep(0.5)
+        message_id, _ = daemon.send("bench", "normal")
+        daemon.wait_finished(message_id, n, timeout=ctx.args.timeout)
+        m = daemon.store.message(message_id)
+        _, last = daemon.store.delivered_span(message_id)
+        for proc in (stat, record):
+            os.kill(proc.pid, signal.SIGINT)
+            proc.popen.wait(timeout=120)
+            proc.stop()
+    finally:
+        daemon.stop()
+        daemon.cleanup(ctx.args.keep)
+    rate = n / (last - m["accepted_at"])
+
+    def counters(path: Path) -> dict[str, float]:
+        values = {}
+        for line in path.read_text().splitlines():
+            parts = line.split(",")
+            if len(parts) > 2 and parts[0] and not line.startswith("#"):
+                try:
+                    values[parts[2]] = float(parts[0])
+                except ValueError:
+                    pass
+        return values
+
+    ref_c, daemon_c = counters(ref_stat), counters(daemon_stat)
+    rows = ["| per delivery | C reference | commsd |", "|---|---|---|"]
+    for event in events:
+        name = event.replace("syscalls:sys_enter_", "") + ("()" if "syscalls:" in event else "")
+        a, b = ref_c.get(event), daemon_c.get(event)
+        if event == "task-clock":
+            name = "CPU (µs)"
+            a, b = (a * 1000 if a is not None else None), (b * 1000 if b is not None else None)
+        if a is None and b is None:
+            continue
+        rows.append(f"| {name} | {'—' if a is None else f'{a / n:.2f}'} | {'—' if b is None else f'{b / n:.2f}'} |")
+    ctx.results.raw["profile"] = dict(count=n, rate=rate, reference=ref_c, commsd=daemon_c)
+
+    def report(*options: str) -> list[tuple[float, str]]:
+        out = run(["perf", "report", "-i", str(d / "perf.data"), "--stdio", "-g", "none", *options],
+                  timeout=300, check=False).stdout or ""
+        found = []
+        for line in out.splitlines():
+            match = re.match(r"\s*([\d.]+)%\s+(?:[\d.]+%\s+)?(.*)$", line)
+            if match and not line.lstrip().startswith("#"):
+                found.append((float(match.group(1)), match.group(2).strip()))
+        return found
+
+    def demangle(names: list[str]) -> list[str]:
+        if not shutil.which("swift"):
+            return names
+        r = subprocess.run(["swift", "demangle", "--simplified", "--compact"], input="\n".join(names),
+                           capture_output=True, text=True, timeout=120)
+        out = r.stdout.splitlines()
+        return out if r.returncode == 0 and len(out) == len(names) else names
+
+    def short(text: str, limit: int = 110) -> str:
+        text = text.replace("|", "/")
+        return text if len(text) <= limit else text[:limit - 1] + "…"
+
+    by_thread: dict[str, float] = {}
+    for pct, name in report("--no-children", "--sort", "comm"):
+        by_thread[thread_label(name)] = by_thread.get(thread_label(name), 0.0) + pct
+    dsos = report("--no-children", "--sort", "dso")
+    selfs = report("--no-children", "--sort", "sym")[:15]
+    everything = report("--children", "--sort", "sym")
+    inclusive = [(pct, sym) for pct, sym in everything if "CommsCore" in sym][:60]
+    syscalls = {label: max((p for p, sym in everything if sym.endswith(name)), default=0.0)
+                for label, name in (("futex (threads sleeping and waking)", "__x64_sys_futex"),
+                                    ("fdatasync", "__x64_sys_fdatasync"),
+                                    ("pwrite64", "__x64_sys_pwrite64"), ("sendto", "__x64_sys_sendto"),
+                                    ("poll", "__x64_sys_poll"))}
+    cpu_us = (daemon_c.get("task-clock") or 0) * 1000 / n
+
+    def us(pct: float) -> str:
+        return f"{pct:.1f} % ≈ {pct * cpu_us / 100:.1f} µs"
+
+    lines = [f"commsd webhook run under perf: {n:,} deliveries at {rate:,.0f}/s (perf adds some overhead); "
+             f"the C reference at the same concurrency for comparison. From `perf stat`:", "", *rows, "",
+             "From `perf record -F 999 -g` of the daemon, shares of its CPU (and µs per delivery):", "",
+             "- by thread: " + ", ".join(f"{label} {us(p)}" for label, p in by_thread.items()),
+             "- by library: " + ", ".join(f"{Path(n_.split()[-1]).name} {us(p)}" for p, n_ in dsos[:8])]
+    names = demangle([sym.split("] ", 1)[-1] for _, sym in selfs])
+    lines.append("- hottest functions (self): " + "; ".join(
+        f"{short(name, 70)} {p:.1f} %" for (p, _), name in zip(selfs, names)))
+    inc_names = demangle([sym.split("] ", 1)[-1] for _, sym in inclusive])
+    seen, picked = set(), []
+    for (p, _), name in zip(inclusive, inc_names):
+        key = re.sub(r"\(.*", "", name)
+        key = re.sub(r"^(closure #\d+ in |partial apply for |\(\d+\) suspend resume partial function for "
+                     r"|specialized |static )+", "", key)
+        if key in seen or p < 1.0 or key in ("CurlEngine.init", "CurlMultiLoop.run"):
+            continue
+        seen.add(key)
+        picked.append(f"{short(key, 70)} {p:.1f} %")
+    lines.append("- commsd functions including what they call: " + "; ".join(picked[:14]))
+    lines.append("- system calls including the kernel work under them: " + "; ".join(
+        f"{label} {us(p)}" for label, p in syscalls.items() if p > 0))
+    ctx.results.details["profile"] = lines
+    say(f"   profiled: {cpu_us:.0f} µs CPU per delivery under perf")
+
+
+def how(counts, args) -> str:
+    """The bullet(s) of "How each figure is measured" in BENCHMARKS.md."""
+    return textwrap.dedent(f"""\
+        - **Profile** (not a target): one more commsd webhook run of {counts.profile:,} deliveries under
+          `perf stat` (context switches and system calls per delivery, next to the C reference's) and
+          `perf record -g`, summarised below by thread, library and function.
+        """).rstrip("\n")
