@@ -26,17 +26,9 @@ public final class Daemon: Service {
     signal(SIGHUP, SIG_IGN)
     try CurlGlobal.requireLoaded()
     let lock = try DataDirectoryLock(directory: configuration.dataDirectory)
-    let store: any Store
-    var sqlite: SQLiteStore?
-    var postgres: PostgresStore?
-    switch configuration.store {
-    case .sqlite:
-      sqlite = try SQLiteStore(path: configuration.storePath, backgroundCheckpoints: true)
-      store = sqlite!
-    case .postgres(let url, let password):
-      postgres = try PostgresStore(url: url, password: password)
-      store = postgres!
-    }
+    let store = try configuration.openStore(for: .daemon)
+    let sqlite = store as? SQLiteStore
+    let postgres = store as? PostgresStore
     var random = SystemRandomNumberGenerator()
     let leaseOwner = LeaseOwner.current(using: &random)
     // The only daemon on an SQLite store takes back every lease at start;
