@@ -48,20 +48,33 @@ extension EndToEnd {
 
         let script = Paths.repository + "/Tests/Support/api-contract.sh"
         let spec = Paths.repository + "/docs/openapi.json"
-        let started = ContinuousClock.now
-        let result = try await runCommand(
-          "/usr/bin/env",
-          [
-            "API_CONTRACT_HOOK_SECRET=\(Workspace.secret)",
-            "API_CONTRACT_AUDIENCES=\(Self.audiences.joined(separator: ","))", "bash", script,
-            client.base, token.token, spec,
-          ], timeout: .seconds(270))
-        let took = ContinuousClock.now - started
-        print("api-contract.sh took \(took)")
-        #expect(
-          result.status == 0,
-          "api-contract.sh exited \(result.status) after \(took):\n\(result.stdout)\n\(result.stderr)"
-        )
+        func contract(seed: Int) async throws {
+          let started = ContinuousClock.now
+          let result = try await runCommand(
+            "/usr/bin/env",
+            [
+              "API_CONTRACT_HOOK_SECRET=\(Workspace.secret)", "API_CONTRACT_SEED=\(seed)",
+              "API_CONTRACT_AUDIENCES=\(Self.audiences.joined(separator: ","))", "bash", script,
+              client.base, token.token, spec,
+            ], timeout: .seconds(270))
+          let took = ContinuousClock.now - started
+          print("api-contract.sh (seed \(seed)) took \(took)")
+          #expect(
+            result.status == 0,
+            "api-contract.sh exited \(result.status) after \(took):\n\(result.stdout)\n\(result.stderr)"
+          )
+        }
+        try await contract(seed: 20_261_125)
+        // What the stateful phase reaches depends on the daemon's answers
+        // (ids, timing), not only on the seed: in 2 of 4 runs on 2026-12-02
+        // its one cancel of a real message drew an invalid reason (422), so
+        // no cancel was answered 2xx. Then one more run with another seed,
+        // against the same daemon, counts: every answer of both runs was
+        // checked against the document all the same.
+        let first = try await client.call("GET", "/metrics", token: token.token).text
+        if try !Self.operations(spec).allSatisfy({ Self.answered($0.0, $0.1, in: first) }) {
+          try await contract(seed: 20_261_126)
+        }
 
         // Every route was reached past its refusals at least once (the
         // stateful phase follows each 202 to its message), so the response
@@ -70,20 +83,28 @@ extension EndToEnd {
         // (422, 409); its 202 is the same answer as POST /v1/messages's.
         let metrics = try await client.call("GET", "/metrics", token: token.token).text
         for (method, path) in try Self.operations(spec) {
-          let reached = path.hasSuffix("/supersede") ? ["2", "409", "422"] : ["2"]
-          let answered = metrics.split(separator: "\n").contains { line in
-            reached.contains { status in
-              line.hasPrefix(
-                "commsd_api_requests_total{route=\"\(path)\",method=\"\(method)\",status=\"\(status)"
-              )
-            }
-          }
-          #expect(answered, "no \(reached) answer for \(method) \(path):\n\(metrics)")
+          #expect(
+            Self.answered(method, path, in: metrics),
+            "no past-refusal answer for \(method) \(path):\n\(metrics)")
         }
         // What the run sent left the daemon up and its audit log whole.
         #expect(daemon.isRunning, "the daemon stopped: \(daemon.output)")
         let verify = try await workspace.commsd(["audit", "verify"])
         #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
+      }
+    }
+
+    /// Whether `/metrics` counts an answer past the refusals for `method
+    /// path`: a 2xx; for a supersede also 409 or 422, since by then its
+    /// message is mostly cancelled or superseded (its 202 is the same answer
+    /// as POST /v1/messages's).
+    static func answered(_ method: String, _ path: String, in metrics: String) -> Bool {
+      let reached = path.hasSuffix("/supersede") ? ["2", "409", "422"] : ["2"]
+      return metrics.split(separator: "\n").contains { line in
+        reached.contains { status in
+          line.hasPrefix(
+            "commsd_api_requests_total{route=\"\(path)\",method=\"\(method)\",status=\"\(status)")
+        }
       }
     }
 
