@@ -19,15 +19,16 @@ import Foundation
 /// A node that dies leaves its leases to expire; `reclaimLeases` on the
 /// others (`all: false`) puts them back in the queue.
 ///
-/// The trade-off: the reads and the events are shared with SQLite
-/// (`StoreReader`, `AuditEvent+Store`), but the write transactions are a
-/// second implementation of the same steps rather than one over a SQL
-/// abstraction. SQLite's are tuned around its single writer (urgent intakes
-/// jump the queue, everyday ones are group-committed, checkpoints are steps
-/// of their own), these around concurrent writers (row locks, SKIP LOCKED,
-/// the chain head's turn at commit); one abstraction would have had to hide
-/// exactly what makes each fast and correct. The conformance suite holds
-/// them to the same behaviour.
+/// The queue's steps are shared with SQLite (`Store/Steps/` on
+/// `StoreTransaction`, the reads on `StoreReader`); the statements are the
+/// same SQL, with the row locks as fragments (`forUpdate`,
+/// `forUpdateSkipLocked`) that are empty on SQLite. What stays here is what
+/// concurrent writers need and SQLite's single writer does not: leasing and
+/// taking leases back with SKIP LOCKED, outcomes written as one batch per
+/// statement, transactions run again after a deadlock or serialization
+/// failure (`PostgresPool.write`), the planning and retention turns, and
+/// the schema. The conformance suite holds both stores to the same
+/// behaviour.
 public final class PostgresStore: Store {
   let pool: PostgresPool
   let url: String
