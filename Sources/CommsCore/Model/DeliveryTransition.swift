@@ -25,9 +25,11 @@ public struct DeliveryTransition: Sendable, Hashable, CustomStringConvertible {
 
   public var description: String { name }
 
-  /// `state IN ('ready', 'retrying')` for `column` (e.g. `d.state`).
+  /// `state IN ('ready', 'retrying')` for `column` (e.g. `d.state`). A
+  /// transition that makes new deliveries (`plan`, `fallback`) moves none:
+  /// its condition matches no row.
   public func condition(_ column: String = "state") -> String {
-    precondition(!from.isEmpty, "\(name) makes new deliveries; it moves none")
+    if from.isEmpty { return "1 = 0" }
     if from.count == 1 { return "\(column) = '\(from[0].rawValue)'" }
     return "\(column) IN (" + from.map { "'\($0.rawValue)'" }.joined(separator: ", ") + ")"
   }

@@ -47,6 +47,7 @@ import Testing
   @Test func theConditionNamesTheFromStates() {
     #expect(DeliveryTransition.lease.condition() == "state IN ('ready', 'retrying')")
     #expect(DeliveryTransition.retryDead.condition("d.state") == "d.state = 'dead'")
+    #expect(DeliveryTransition.plan.condition() == "1 = 0")
   }
 
   @Test func namesAreUnique() {

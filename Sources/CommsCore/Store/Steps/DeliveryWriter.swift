@@ -19,12 +19,8 @@ struct DeliveryWriter {
   mutating func add(_ delivery: Delivery, now: String) throws {
     switch transaction.connection {
     case .sqlite(let db):
-      try db.cachedStatement(
-        sql: """
-          INSERT INTO deliveries (\(Self.columns))
-          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-          """
-      ).execute(arguments: StatementArguments(Self.values(of: delivery, now: now)))
+      try db.cachedStatement(sql: Self.insertOne).execute(
+        arguments: StatementArguments(Self.values(of: delivery, now: now)))
     case .postgres(let postgres):
       try rows?.add(delivery, now: now, in: postgres)
     }
@@ -45,6 +41,12 @@ struct DeliveryWriter {
     id, message_id, recipient_id, recipient_name, audience, channel, endpoint,
       address, contact_index, contacts, bulletin, language, priority, lane, state, due_at,
       created_at, updated_at, hold_reason, updates_bulletin
+    """
+
+  /// One row's insert, made once: a plan adds 100,000 rows through it.
+  private static let insertOne = """
+    INSERT INTO deliveries (\(columns))
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
     """
 
   /// The values of `columns`, in their order.
