@@ -65,7 +65,9 @@ let package = Package(
     ),
     .testTarget(
       name: "CommsCoreTests",
-      dependencies: ["CommsCore", "PostgresTestSupport"]
+      dependencies: [
+        "CommsCore", "PostgresTestSupport", .product(name: "Crypto", package: "swift-crypto"),
+      ]
     ),
     .testTarget(
       name: "EndToEndTests",
