@@ -197,7 +197,7 @@ struct ConfigurationReader {
           continue
         }
         let list = RecipientListReader.readList(
-          path: path, audiences: audienceNames, endpoints: Set(endpoints.keys))
+          path: path, audiences: audienceNames, endpoints: ContactEndpoints(endpoints))
         for error in list.errors { sink.add(error) }
         for entry in list.entries {
           let recipient = entry.recipient
@@ -343,49 +343,6 @@ struct ConfigurationReader {
       concurrency: concurrency, timeout: timeout, verifyTLS: verifyTLS, gate: gate)
   }
 
-  func readEndpoint(_ table: ConfigTable, name: String) -> Endpoint? {
-    var table = table
-    let url = table.string("url", required: true)
-    let secretText = secret(&table, "secret")
-    var headers: [HTTPHeaderField] = []
-    if var headerTable = table.table("headers") {
-      for header in headerTable.keys {
-        guard let value = headerTable.string(header) else { continue }
-        if header.contains(where: { !$0.isASCII || $0.isWhitespace || $0 == ":" })
-          || value.contains(where: { $0.isNewline })
-        {
-          headerTable.fail(
-            header, "header names must be plain ASCII tokens and values a single line")
-          continue
-        }
-        headers.append(HTTPHeaderField(name: header, value: value))
-      }
-    }
-    let concurrency = table.integer("concurrency", in: 1...1024) ?? 8
-    let timeout = table.duration("timeout", in: .seconds(1)...(.seconds(3600))) ?? .seconds(10)
-    let verifyTLS = table.bool("verify_tls") ?? true
-    let gate = readGate(&table)
-    table.rejectUnknownKeys()
-    if let url, !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
-      table.fail("url", "expected an http:// or https:// URL, found \"\(url)\"")
-      return nil
-    }
-    guard let secretText else {
-      table.fail(
-        "secret",
-        "missing; give the endpoint's Standard Webhooks secret (whsec_…) as secret or secret_file")
-      return nil
-    }
-    guard let key = WebhookSigner.key(fromSecret: secretText) else {
-      table.fail("secret", "expected a Standard Webhooks secret: \"whsec_\" followed by base64")
-      return nil
-    }
-    guard let url else { return nil }
-    return Endpoint(
-      name: name, url: url, secret: key, headers: headers, concurrency: concurrency,
-      timeout: timeout, verifyTLS: verifyTLS, gate: gate)
-  }
-
   func readRecipient(
     _ table: ConfigTable, audiences: Set<String>, endpoints: [String: Endpoint]
   ) -> Recipient? {
@@ -417,7 +374,7 @@ struct ConfigurationReader {
     }
     var contacts: [Contact] = []
     for (text, line) in contactTexts {
-      switch ContactParser.parse(text, endpoints: Set(endpoints.keys)) {
+      switch ContactParser.parse(text, endpoints: ContactEndpoints(endpoints)) {
       case .success(let contact): contacts.append(contact)
       case .failure(let reason):
         table.fail("contacts", reason.description, line: line)

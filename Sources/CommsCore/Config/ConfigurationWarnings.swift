@@ -34,9 +34,14 @@ public enum ConfigurationWarnings {
           "\(key).verify_tls: false: the receiver's certificate is not checked, so anyone on the path can pose as it"
         )
       }
-      if publicSecrets.contains(Data(endpoint.secret).base64EncodedString()) {
+      if endpoint.authentication == .none {
         warnings.append(
-          "\(key).secret: the example's public secret: anyone can forge commsd's signature; make a new one (whsec_ and 24+ random bytes in base64)"
+          "\(key): no authentication (\(endpoint.format.name)): the URL is the credential, so anyone who has it can post as commsd; keep it in url_file, readable only by commsd"
+        )
+      }
+      if let key = endpoint.signingKey, publicSecrets.contains(Data(key).base64EncodedString()) {
+        warnings.append(
+          "endpoints.\(name).secret: the example's public secret: anyone can forge commsd's signature; make a new one (whsec_ and 24+ random bytes in base64)"
         )
       }
     }

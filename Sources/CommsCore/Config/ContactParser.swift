@@ -9,15 +9,21 @@ import Foundation
 public enum ContactParser {
   /// `ENDPOINT:ADDRESS` when ENDPOINT is a configured webhook endpoint;
   /// otherwise an email address (optionally `mailto:`-prefixed).
-  public static func parse(_ text: String, endpoints: Set<String>) -> Result<Contact, ContactError>
-  {
+  public static func parse(_ text: String, endpoints: ContactEndpoints) -> Result<
+    Contact, ContactError
+  > {
     let trimmed = text.trimmingCharacters(in: .whitespaces)
     if let colon = trimmed.firstIndex(of: ":") {
       let scheme = String(trimmed[..<colon])
       let rest = String(trimmed[trimmed.index(after: colon)...])
-      if endpoints.contains(scheme) {
+      if endpoints.names.contains(scheme) {
         guard !rest.contains(where: { $0.isNewline }) else {
           return .failure(ContactError("a contact contains a line break"))
+        }
+        if let countryCode = endpoints.phoneCountryCodes[scheme] {
+          return PhoneNumber.e164(rest, defaultCountryCode: countryCode).map {
+            .webhook(endpoint: scheme, address: $0)
+          }
         }
         return .success(.webhook(endpoint: scheme, address: rest))
       }
@@ -46,6 +52,31 @@ public enum ContactParser {
     } catch {
       return .failure(ContactError("a contact is not a valid email address"))
     }
+  }
+}
+
+/// The endpoints a contact may name, and which of them send SMS: their
+/// contacts are phone numbers, written as E.164 (`PhoneNumber`).
+public struct ContactEndpoints: Sendable, ExpressibleByArrayLiteral {
+  public var names: Set<String>
+  /// The SMS endpoints, each with the country code of a number given
+  /// without one.
+  public var phoneCountryCodes: [String: String]
+
+  public init(names: Set<String>, phoneCountryCodes: [String: String] = [:]) {
+    self.names = names
+    self.phoneCountryCodes = phoneCountryCodes
+  }
+
+  public init(arrayLiteral names: String...) { self.init(names: Set(names)) }
+
+  /// The configured endpoints.
+  public init(_ endpoints: [String: Endpoint]) {
+    self.init(
+      names: Set(endpoints.keys),
+      phoneCountryCodes: endpoints.compactMapValues {
+        $0.format.sendsSMS ? $0.defaultCountryCode : nil
+      })
   }
 }
 

@@ -1,10 +1,13 @@
-/// A webhook target: where JSON deliveries are POSTed, signed with the
-/// endpoint's Standard Webhooks secret.
+/// A webhook target: where deliveries are POSTed, in the format its receiver
+/// speaks (commsd's own JSON, an SMS gateway's send call, a Teams or Slack
+/// message), with the authentication it asks for.
 public struct Endpoint: Sendable, Hashable {
   public var name: String
+  /// Where requests go. For Teams and Slack the URL is the credential: it is
+  /// never logged or audited (see `EndpointFormat.urlIsCredential`).
   public var url: String
-  /// The secret's key bytes (the base64 part of `whsec_…`, decoded).
-  public var secret: [UInt8]
+  public var format: EndpointFormat
+  public var authentication: EndpointAuthentication
   public var headers: [HTTPHeaderField]
   public var concurrency: Int
   public var timeout: Duration
@@ -12,20 +15,64 @@ public struct Endpoint: Sendable, Hashable {
   public var verifyTLS: Bool
   /// Rate, burst and circuit breaker for this target.
   public var gate: TargetGate.Settings
+  /// For an endpoint that sends SMS: the most SMS one text may take (a
+  /// written SMS text longer than this is refused at intake; a shortened
+  /// rendering is cut to fit).
+  public var maxSMSSegments: Int
+  /// For an endpoint that sends SMS: the country code of a number written
+  /// without one (`default_country_code`, "45").
+  public var defaultCountryCode: String
 
   public init(
-    name: String, url: String, secret: [UInt8], headers: [HTTPHeaderField] = [],
+    name: String, url: String, format: EndpointFormat = .commsd,
+    authentication: EndpointAuthentication, headers: [HTTPHeaderField] = [],
     concurrency: Int = 8, timeout: Duration = .seconds(10), verifyTLS: Bool = true,
-    gate: TargetGate.Settings = TargetGate.Settings()
+    gate: TargetGate.Settings = TargetGate.Settings(), maxSMSSegments: Int = 4,
+    defaultCountryCode: String = "45"
   ) {
     self.name = name
     self.url = url
-    self.secret = secret
+    self.format = format
+    self.authentication = authentication
     self.headers = headers
     self.concurrency = concurrency
     self.timeout = timeout
     self.verifyTLS = verifyTLS
     self.gate = gate
+    self.maxSMSSegments = maxSMSSegments
+    self.defaultCountryCode = defaultCountryCode
+  }
+
+  /// The Standard Webhooks key, when the endpoint signs that way.
+  public var signingKey: [UInt8]? {
+    if case .standardWebhooks(let key) = authentication { return key }
+    return nil
+  }
+}
+
+/// How commsd proves itself to an endpoint.
+public enum EndpointAuthentication: Sendable, Hashable {
+  /// Standard Webhooks signing (`webhook-id`, `webhook-timestamp`,
+  /// `webhook-signature`) with the key bytes of a `whsec_…` secret.
+  case standardWebhooks(key: [UInt8])
+  /// `Authorization: Token …` (GatewayAPI's scheme).
+  case token(String)
+  /// `Authorization: Bearer …`.
+  case bearer(String)
+  /// HTTP basic authentication (Twilio: account SID and auth token).
+  case basic(user: String, password: String)
+  /// None: the URL itself is the secret (Teams Workflows, Slack).
+  case none
+
+  /// How `config check` names it.
+  public var name: String {
+    switch self {
+    case .standardWebhooks: "Standard Webhooks signature"
+    case .token: "Authorization: Token"
+    case .bearer: "Authorization: Bearer"
+    case .basic: "basic authentication"
+    case .none: "none"
+    }
   }
 }
 

@@ -37,7 +37,7 @@ public enum RecipientListReader {
   /// Reads one CSV file. Every bad row is reported (never silently dropped)
   /// as a ConfigError with file, line (the physical line where the row starts)
   /// and the column name as key; good rows are returned.
-  public static func read(path: String, audiences: Set<String>, endpoints: Set<String>)
+  public static func read(path: String, audiences: Set<String>, endpoints: ContactEndpoints)
     -> (recipients: [Recipient], errors: [ConfigError])
   {
     let list = readList(path: path, audiences: audiences, endpoints: endpoints)
@@ -46,7 +46,7 @@ public enum RecipientListReader {
 
   /// The same from text (for tests); `file` names it in errors.
   public static func parse(
-    _ text: String, file: String, audiences: Set<String>, endpoints: Set<String>
+    _ text: String, file: String, audiences: Set<String>, endpoints: ContactEndpoints
   ) -> (recipients: [Recipient], errors: [ConfigError]) {
     let list = parseList(text, file: file, audiences: audiences, endpoints: endpoints)
     return (list.recipients, list.errors)
@@ -54,7 +54,7 @@ public enum RecipientListReader {
 
   /// Reads one CSV file, keeping the line of every recipient so duplicates
   /// across files can be reported where they are.
-  public static func readList(path: String, audiences: Set<String>, endpoints: Set<String>)
+  public static func readList(path: String, audiences: Set<String>, endpoints: ContactEndpoints)
     -> RecipientList
   {
     let data: Data
@@ -77,7 +77,7 @@ public enum RecipientListReader {
 
   /// The same from text; `file` names it in errors.
   public static func parseList(
-    _ text: String, file: String, audiences: Set<String>, endpoints: Set<String>
+    _ text: String, file: String, audiences: Set<String>, endpoints: ContactEndpoints
   ) -> RecipientList {
     var text = text
     return text.withUTF8 { bytes in

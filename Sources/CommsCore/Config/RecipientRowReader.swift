@@ -6,7 +6,7 @@ struct RecipientRowReader {
   let file: String
   let header: RecipientListHeader
   let audiences: Set<String>
-  let endpoints: Set<String>
+  let endpoints: ContactEndpoints
   /// The list's delimiter, for the message about rows with too many cells.
   let delimiter: UInt8
   /// The configured audiences, for messages about unknown ones.
@@ -18,7 +18,7 @@ struct RecipientRowReader {
 
   init(
     file: String, header: RecipientListHeader, delimiter: UInt8, audiences: Set<String>,
-    endpoints: Set<String>
+    endpoints: ContactEndpoints
   ) {
     self.file = file
     self.header = header

@@ -4,10 +4,14 @@ import Foundation
 public struct MessageContent: Sendable, Codable, Hashable {
   public var subject: String
   public var body: String
+  /// The text SMS readers get instead of a shortened rendering, as the
+  /// operator wrote it (`--sms-body`); absent (and not stored) when none.
+  public var sms: String?
 
-  public init(subject: String, body: String) {
+  public init(subject: String, body: String, sms: String? = nil) {
     self.subject = subject
     self.body = body
+    self.sms = sms
   }
 }
 

@@ -27,6 +27,16 @@ public enum MessageRenderer {
     return RenderedMessage(subject: oneLine(parts.subject.render(values)), body: body)
   }
 
+  /// The footer alone, rendered and trimmed; nil when the template has none
+  /// or it renders empty. An SMS takes its link or phone number from it.
+  public static func footer(_ template: AudienceTemplate, _ context: RenderContext) -> String? {
+    let parts = template.parts(for: context.language)
+    guard let footer = parts.footer else { return nil }
+    let text = trimmed(
+      footer.render(TemplateValues(context, formattingSentAt: parts.showsSentAt)))
+    return text.isEmpty ? nil : text
+  }
+
   /// `text` on one line: every run of spaces that holds a line break, tab or
   /// other control character becomes one space, and the ends are trimmed. A
   /// subject becomes an email header, where a line break would end it.

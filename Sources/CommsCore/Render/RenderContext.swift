@@ -26,6 +26,9 @@ public struct RenderContext: Sendable {
   public var sentAt: Date
   /// The bulletin this message updates, shown as `updates_bulletin`.
   public var isUpdateOf: Int?
+  /// What only an endpoint's body template shows (contact, delivery id, the
+  /// text as sent, SMS segments); nil for an audience template.
+  public var delivery: DeliveryValues?
 
   public init(
     subject: String, body: String, audience: String, audienceKey: String, bulletin: Int,
@@ -44,4 +47,20 @@ public struct RenderContext: Sendable {
     self.sentAt = sentAt
     self.isUpdateOf = isUpdateOf
   }
+}
+
+/// The values an endpoint's body template (`format = "template"`) has beyond
+/// an audience template's.
+public struct DeliveryValues: Sendable {
+  /// The contact's address on the endpoint (a phone number for SMS).
+  public var contact: String
+  public var deliveryID: String
+  public var messageID: String
+  /// What the reader gets: the SMS text for an endpoint that sends SMS,
+  /// otherwise the rendered body.
+  public var text: String
+  /// The subject as the reader's template made it.
+  public var title: String
+  /// How many SMS the text takes (0 when the endpoint does not send SMS).
+  public var segments: Int
 }

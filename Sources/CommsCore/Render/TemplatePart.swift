@@ -21,13 +21,22 @@ struct TemplatePart: Sendable {
   /// are one line further down than the operator's text.
   private static let plainText = "{{% CONTENT_TYPE: TEXT }}\n"
 
-  /// Compiles `text`; `part` names it in errors, e.g. `footer[en]`.
-  init(_ text: String, part: String) throws(TemplateError) {
+  /// Compiles `text`; `part` names it in errors, e.g. `footer[en]`. Only
+  /// an endpoint's body template (`forEndpoint`) may use the names of
+  /// `TemplateVariable.endpointOnly`.
+  init(_ text: String, part: String, forEndpoint: Bool = false) throws(TemplateError) {
     let scan: TemplateTagScanner.Scan
     do {
       scan = try TemplateTagScanner.scan(text)
     } catch {
       throw TemplateError(part: part, message: error.message)
+    }
+    if !forEndpoint, let name = scan.variables.intersection(TemplateVariable.endpointOnly).first {
+      throw TemplateError(
+        part: part,
+        message:
+          "\"\(name.rawValue)\" is known only in an endpoint's body template (format = \"template\")"
+      )
     }
     do {
       template = try MustacheTemplate(string: Self.plainText + text)

@@ -18,6 +18,10 @@
 /// | `updates_bulletin` | the bulletin this message updates; absent when it updates none |
 /// | `update_label` | that as words in the reader's language, e.g. `opdaterer #3`; absent when none |
 ///
+/// An endpoint's body template (`format = "template"`) has these too:
+/// `contact`, `delivery_id`, `message_id`, `text` (the SMS text, or the
+/// rendered body), `title` (the rendered subject) and `segments`.
+///
 /// A value that is absent or empty (`updates_bulletin` on a first message, an
 /// empty `recipient_name`) is false in a section, so
 /// `{{#updates_bulletin}}Opdatering af #{{updates_bulletin}}{{/updates_bulletin}}`
@@ -36,12 +40,25 @@ public enum TemplateVariable: String, Sendable, CaseIterable {
   case sentAt = "sent_at"
   case updatesBulletin = "updates_bulletin"
   case updateLabel = "update_label"
+  // Only in an endpoint's body template (`format = "template"`):
+  case contact
+  case deliveryID = "delivery_id"
+  case messageID = "message_id"
+  case text
+  case title
+  case segments
+
+  /// The names only an endpoint's body template knows: an audience template
+  /// that uses one is refused, since it would render nothing.
+  static let endpointOnly: Set<TemplateVariable> = [
+    .contact, .deliveryID, .messageID, .text, .title, .segments,
+  ]
 
   /// Whether the value is a number; numbers take swift-mustache's number
   /// transforms (`plusone`, `minusone`, `even`, `odd`, `equalzero`), text
   /// takes the text ones (`uppercased`, `lowercased`, `capitalized`,
   /// `reversed`, `empty`).
-  var isNumber: Bool { self == .bulletin || self == .updatesBulletin }
+  var isNumber: Bool { self == .bulletin || self == .updatesBulletin || self == .segments }
 
   /// The transforms swift-mustache applies to a value of this variable's type;
   /// any other would silently render nothing.

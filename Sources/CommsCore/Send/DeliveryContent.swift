@@ -6,14 +6,7 @@ enum DeliveryContent {
   static func render(
     _ delivery: Delivery, _ message: Message, audience: Audience?
   ) -> RenderedMessage {
-    let chosen = message.content(for: delivery.language)
-    let context = RenderContext(
-      subject: chosen.content.subject, body: chosen.content.body,
-      audience: audience?.displayName(in: chosen.language) ?? delivery.audience,
-      audienceKey: delivery.audience, bulletin: delivery.bulletin, kind: message.kind,
-      priority: message.priority, language: chosen.language,
-      recipientName: delivery.recipientName, sentAt: message.acceptedAt,
-      isUpdateOf: delivery.updatesBulletin)
+    let context = context(delivery, message, audience: audience)
     var rendered = MessageRenderer.render(audience?.template ?? .standard, context)
     // An exercise or a test says so first, whatever the template: nobody
     // may take a drill for the real thing.
@@ -22,5 +15,20 @@ enum DeliveryContent {
         subject: "\(mark) \(rendered.subject)", body: "\(mark) \(rendered.body)")
     }
     return rendered
+  }
+
+  /// The values the audience's template (and an endpoint's body template)
+  /// sees for `delivery`.
+  static func context(
+    _ delivery: Delivery, _ message: Message, audience: Audience?
+  ) -> RenderContext {
+    let chosen = message.content(for: delivery.language)
+    return RenderContext(
+      subject: chosen.content.subject, body: chosen.content.body,
+      audience: audience?.displayName(in: chosen.language) ?? delivery.audience,
+      audienceKey: delivery.audience, bulletin: delivery.bulletin, kind: message.kind,
+      priority: message.priority, language: chosen.language,
+      recipientName: delivery.recipientName, sentAt: message.acceptedAt,
+      isUpdateOf: delivery.updatesBulletin)
   }
 }

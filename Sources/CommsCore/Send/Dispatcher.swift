@@ -315,7 +315,8 @@ public final class Dispatcher: StoppableLoop {
             { response in
               var generator = SystemRandomNumberGenerator()
               self.finish(
-                delivery, result: transport.classify(response), duration: response.duration,
+                delivery, result: transport.classify(response, for: delivery),
+                duration: response.duration,
                 target: target, using: &generator)
             }
           ))

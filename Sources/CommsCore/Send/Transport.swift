@@ -22,6 +22,7 @@ public enum PreparedAttempt: Sendable {
 public protocol Transport: Sendable {
   /// The request for one attempt at `delivery`.
   func prepare(_ delivery: Delivery, message: Message) -> PreparedAttempt
-  /// What the answer means. Runs on the curl engine's thread.
-  func classify(_ response: CurlResponse) -> AttemptResult
+  /// What the answer to an attempt at `delivery` means (each endpoint's
+  /// format reads its provider's answers). Runs on the curl engine's thread.
+  func classify(_ response: CurlResponse, for delivery: Delivery) -> AttemptResult
 }

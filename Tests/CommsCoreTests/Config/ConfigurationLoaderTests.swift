@@ -157,7 +157,7 @@ import Testing
     try text.write(toFile: path, atomically: true, encoding: .utf8)
     let configuration = try ConfigurationLoader.load(path: path)
     #expect(
-      configuration.endpoints["sms"]?.secret
+      configuration.endpoints["sms"]?.signingKey
         == WebhookSigner.key(fromSecret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"))
   }
 

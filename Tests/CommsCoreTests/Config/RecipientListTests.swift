@@ -11,7 +11,7 @@ import Testing
   }()
 
   static let audiences: Set<String> = ["staff", "relatives", "council", "police"]
-  static let endpoints: Set<String> = ["sms", "intranet", "police"]
+  static let endpoints: ContactEndpoints = ["sms", "intranet", "police"]
   static let file = "/etc/commsd/recipients/relatives.csv"
 
   func parse(_ text: String) -> RecipientList {

@@ -53,7 +53,7 @@ public struct EmailTransport: Transport {
     return .transfer(request)
   }
 
-  public func classify(_ response: CurlResponse) -> AttemptResult {
+  public func classify(_ response: CurlResponse, for delivery: Delivery) -> AttemptResult {
     Self.classify(response)
   }
 

@@ -1,6 +1,7 @@
 import Foundation
 
-/// Sends deliveries to webhook endpoints as signed JSON POSTs through libcurl.
+/// Sends deliveries to webhook endpoints through libcurl, each in its
+/// endpoint's format (`EndpointFormat`) and authentication.
 public struct WebhookTransport: Transport {
   let endpoints: [String: Endpoint]
   let audiences: [String: Audience]
@@ -18,32 +19,91 @@ public struct WebhookTransport: Transport {
       return .finished(
         .permanent(status: 0, reason: "no endpoint \"\(delivery.contact)\" is configured"))
     }
-    let audience = audiences[delivery.audience]
-    let payload = WebhookPayload(
-      delivery: delivery, message: message, audience: audience,
-      rendered: rendering.rendered(delivery, message, audience: audience))
-    let body = payload.encoded()
-    let timestamp = Int(clock.now().timeIntervalSince1970)
-    var headers = endpoint.headers
-    headers += [
-      HTTPHeaderField(name: "Content-Type", value: "application/json"),
-      HTTPHeaderField(name: "User-Agent", value: "commsd/1"),
-      HTTPHeaderField(name: "webhook-id", value: delivery.id.rawValue),
-      HTTPHeaderField(name: "webhook-timestamp", value: String(timestamp)),
-      HTTPHeaderField(
-        name: "webhook-signature",
-        value: WebhookSigner.signature(
-          id: delivery.id.rawValue, timestamp: timestamp, body: body, key: endpoint.secret)),
-    ]
-    let request = CurlRequest(
-      payload: .httpPost(url: endpoint.url, headers: headers, body: body),
-      timeout: endpoint.timeout,
-      connectTimeout: min(endpoint.timeout, .seconds(5)), verifyTLS: endpoint.verifyTLS)
-    return .transfer(request)
+    return Self.request(
+      for: delivery, message: message, endpoint: endpoint, audience: audiences[delivery.audience],
+      rendered: rendering.rendered(delivery, message, audience: audiences[delivery.audience]),
+      now: clock.now())
   }
 
-  public func classify(_ response: CurlResponse) -> AttemptResult {
-    Self.classify(response, now: clock.now())
+  /// The request for one attempt at `delivery` through `endpoint`: the
+  /// format's body, the endpoint's own headers, and its authentication.
+  /// Shared with `commsd endpoints test` and the dry run.
+  static func request(
+    for delivery: Delivery, message: Message, endpoint: Endpoint, audience: Audience?,
+    rendered: RenderedMessage, now: Date
+  ) -> PreparedAttempt {
+    let format = endpoint.format
+    var sms: SMSRendering?
+    if format.sendsSMS {
+      guard PhoneNumber.msisdn(delivery.contact.address) != nil else {
+        return .finished(
+          .permanent(status: 0, reason: "the contact is not a phone number in E.164 (+CC…)"))
+      }
+      sms = smsText(delivery, message, audience: audience, rendered: rendered, endpoint: endpoint)
+    }
+    let input = FormatInput(
+      delivery: delivery, message: message, audience: audience, rendered: rendered, sms: sms)
+    let (contentType, body) = format.body(input)
+    var headers = endpoint.headers
+    headers += [
+      HTTPHeaderField(name: "Content-Type", value: contentType),
+      HTTPHeaderField(name: "User-Agent", value: "commsd/1"),
+    ]
+    if format != .commsd {
+      headers.append(HTTPHeaderField(name: "Accept", value: "application/json"))
+    }
+    headers += authenticationHeaders(
+      endpoint.authentication, id: delivery.id.rawValue, body: body, now: now)
+    return .transfer(
+      CurlRequest(
+        payload: .httpPost(url: endpoint.url, headers: headers, body: body),
+        timeout: endpoint.timeout,
+        connectTimeout: min(endpoint.timeout, .seconds(5)), verifyTLS: endpoint.verifyTLS))
+  }
+
+  /// The SMS text of `delivery` on `endpoint` (see `SMSText`).
+  static func smsText(
+    _ delivery: Delivery, _ message: Message, audience: Audience?, rendered: RenderedMessage,
+    endpoint: Endpoint
+  ) -> SMSRendering {
+    let context = DeliveryContent.context(delivery, message, audience: audience)
+    return SMSText.render(
+      content: message.content(for: delivery.language).content, rendered: rendered,
+      footer: MessageRenderer.footer(audience?.template ?? .standard, context),
+      mark: message.mode.readerMark, maxSegments: endpoint.maxSMSSegments)
+  }
+
+  /// The headers that authenticate a request with `body`. Standard Webhooks
+  /// signs the delivery id (the same on every retry), the time and the body.
+  static func authenticationHeaders(
+    _ authentication: EndpointAuthentication, id: String, body: [UInt8], now: Date
+  ) -> [HTTPHeaderField] {
+    switch authentication {
+    case .standardWebhooks(let key):
+      let timestamp = Int(now.timeIntervalSince1970)
+      return [
+        HTTPHeaderField(name: "webhook-id", value: id),
+        HTTPHeaderField(name: "webhook-timestamp", value: String(timestamp)),
+        HTTPHeaderField(
+          name: "webhook-signature",
+          value: WebhookSigner.signature(id: id, timestamp: timestamp, body: body, key: key)),
+      ]
+    case .token(let token): return [HTTPHeaderField(name: "Authorization", value: "Token \(token)")]
+    case .bearer(let token):
+      return [HTTPHeaderField(name: "Authorization", value: "Bearer \(token)")]
+    case .basic(let user, let password):
+      let credentials = Data("\(user):\(password)".utf8).base64EncodedString()
+      return [HTTPHeaderField(name: "Authorization", value: "Basic \(credentials)")]
+    case .none: return []
+    }
+  }
+
+  /// What the answer means, as the delivery's endpoint's format reads it.
+  public func classify(_ response: CurlResponse, for delivery: Delivery) -> AttemptResult {
+    guard case .webhook(let name, _) = delivery.contact, let endpoint = endpoints[name] else {
+      return Self.classify(response, now: clock.now())
+    }
+    return endpoint.format.classify(response, now: clock.now())
   }
 
   /// 2xx delivered; 408, 429, 5xx and network errors transient; other statuses permanent.

@@ -1,0 +1,115 @@
+import Foundation
+
+/// What an SMS reader gets: the operator's own SMS text when they wrote one
+/// (`--sms-body`), otherwise a shortened rendering of the message — never
+/// the whole email body cut off somewhere.
+public struct SMSRendering: Sendable, Equatable {
+  public enum Source: String, Sendable {
+    /// The operator's SMS text, as written.
+    case written
+    /// Subject, first paragraph and the footer's link or phone number.
+    case shortened
+    /// The same, with the paragraph cut at a word to fit the endpoint's
+    /// `max_sms_segments` (the intake and the dry run say so).
+    case cut
+  }
+
+  public var text: String
+  public var segments: SMSSegments
+  public var source: Source
+}
+
+public enum SMSText {
+  /// The SMS text of `delivery`: `rendered` is the reader's subject and
+  /// body as the audience's template made them (with any `[ØVELSE]` mark);
+  /// `content` the operator's words in the reader's language; `footer` the
+  /// audience's footer for them.
+  public static func render(
+    content: MessageContent, rendered: RenderedMessage, footer: String?,
+    mark: String?, maxSegments: Int
+  ) -> SMSRendering {
+    if let written = content.sms {
+      let text = mark.map { "\($0) \(written)" } ?? written
+      return SMSRendering(text: text, segments: SMSSegments(text), source: .written)
+    }
+    let subject = rendered.subject
+    let reach = footer.flatMap(contactLine)
+    var words = firstParagraph(content.body).split(separator: " ", omittingEmptySubsequences: true)
+    func compose(_ words: ArraySlice<Substring>, cut: Bool) -> String {
+      var lines = [subject]
+      if !words.isEmpty { lines.append(words.joined(separator: " ") + (cut ? " ..." : "")) }
+      if let reach { lines.append(reach) }
+      return lines.joined(separator: "\n")
+    }
+    let whole = compose(words[...], cut: false)
+    let segments = SMSSegments(whole)
+    if segments.count <= maxSegments {
+      return SMSRendering(text: whole, segments: segments, source: .shortened)
+    }
+    // Fewer words until it fits: a binary search over how many are kept
+    // (the count only grows with more words). At the least the subject goes.
+    var low = 0
+    var high = words.count
+    while low < high {
+      let middle = (low + high + 1) / 2
+      if SMSSegments(compose(words[..<middle], cut: true)).count <= maxSegments {
+        low = middle
+      } else {
+        high = middle - 1
+      }
+    }
+    words = Array(words[..<low])
+    let text = compose(words[...], cut: true)
+    return SMSRendering(text: text, segments: SMSSegments(text), source: .cut)
+  }
+
+  /// The first paragraph of `body` (up to the first blank line), its line
+  /// breaks made spaces.
+  static func firstParagraph(_ body: String) -> String {
+    var lines: [Substring] = []
+    for line in body.split(separator: "\n", omittingEmptySubsequences: false) {
+      let trimmed = line.trimmingCharacters(in: .whitespaces)
+      if trimmed.isEmpty {
+        if lines.isEmpty { continue }
+        break
+      }
+      lines.append(Substring(trimmed))
+    }
+    return lines.joined(separator: " ")
+  }
+
+  /// The footer's first link (`https://…`, `www.…`) or, without one, its
+  /// first phone number (8 or more digits, spaces allowed between them,
+  /// optionally after `+`): where an SMS reader learns more.
+  static func contactLine(_ footer: String) -> String? {
+    let tokens = footer.split(whereSeparator: { $0.isWhitespace })
+    for token in tokens {
+      let lower = token.lowercased()
+      if lower.hasPrefix("https://") || lower.hasPrefix("http://") || lower.hasPrefix("www.") {
+        return String(token).trimmingCharacters(in: CharacterSet(charactersIn: ".,;:)]"))
+      }
+    }
+    var best = ""
+    var run = ""
+    var digits = 0
+    func close() {
+      if digits >= 8, best.isEmpty { best = run.trimmingCharacters(in: .whitespaces) }
+      run = ""
+      digits = 0
+    }
+    for character in footer {
+      if character.isASCII, character.isNumber {
+        run.append(character)
+        digits += 1
+      } else if character == " ", !run.isEmpty {
+        run.append(character)
+      } else if character == "+", run.isEmpty {
+        run.append(character)
+      } else {
+        close()
+      }
+    }
+    close()
+    return best.isEmpty ? nil : best
+  }
+}
