@@ -10,6 +10,7 @@ extension Send {
       ("--audience", audience != nil), ("--subject", subject != nil), ("--body", body != nil),
       ("--body-file", bodyFile != nil), ("--subject-in", !subjectsIn.isEmpty),
       ("--body-in", !bodiesIn.isEmpty), ("--body-file-in", !bodyFilesIn.isEmpty),
+      ("--sms-body", smsBody != nil), ("--sms-body-in", !smsBodiesIn.isEmpty),
       ("--priority", priority != nil), ("--kind", kind != nil), ("--mode", mode != nil),
       ("--supersedes", supersedes != nil), ("--expires", expires != nil),
       ("--idempotency-key", idempotencyKey != nil),

@@ -61,6 +61,18 @@ struct Send: AsyncParsableCommand {
   var bodyFilesIn: [String] = []
 
   @Option(
+    name: .customLong("sms-body"),
+    help: ArgumentHelp(
+      "The text SMS readers get, in the default language, instead of a shortened rendering (subject, first paragraph, the footer's link or phone). Refused when it takes more SMS than the endpoints allow (max_sms_segments).",
+      valueName: "TEXT"))
+  var smsBody: String?
+
+  @Option(
+    name: .customLong("sms-body-in"),
+    help: ArgumentHelp("The SMS text in another language.", valueName: "LANG=TEXT"))
+  var smsBodiesIn: [String] = []
+
+  @Option(
     name: .customLong("idempotency-key"),
     help: "Sending twice with the same key queues the message once.")
   var idempotencyKey: String?
@@ -92,6 +104,13 @@ struct Send: AsyncParsableCommand {
   @Flag(help: "Print JSON for scripts: {\"id\": …, \"outcome\": \"accepted\" or \"duplicate\"}.")
   var json = false
 
+  @Flag(
+    name: .customLong("dry-run"),
+    help:
+      "Queue nothing: show per audience, language and channel what each kind of reader would get (subject, text, SMS segments), who would be held and why, and who cannot be reached."
+  )
+  var dryRun = false
+
   @Option(
     name: .customLong("cap"),
     help: ArgumentHelp(
@@ -100,6 +119,10 @@ struct Send: AsyncParsableCommand {
   var capFile: String?
 
   func validate() throws {
+    if dryRun, capFile != nil || wait {
+      throw ValidationError(
+        "--dry-run queues nothing: leave out \(capFile != nil ? "--cap" : "--wait")")
+    }
     if capFile != nil {
       try validateCAP()
       return
@@ -140,7 +163,39 @@ struct Send: AsyncParsableCommand {
       filter: try selection.filter(command: "commsd send"),
       supersedes: supersedes.map(MessageID.init(rawValue:)), expiresAt: try expiry(),
       mode: mode ?? .actual)
+    if dryRun {
+      try await preview(request)
+      return
+    }
     try await submit(request, settings)
+  }
+
+  /// `--dry-run`: the report of what `request` would do, from this
+  /// process's reading of the configuration and the store (read only).
+  private func preview(_ request: SendRequest) async throws {
+    let configuration = try options.load()
+    let store: any Store
+    do {
+      store = try configuration.openStore(for: .reading)
+    } catch {
+      printError("commsd send: cannot open the store \(configuration.storeDescription): \(error)")
+      throw ExitCode.failure
+    }
+    let report: DryRunReport
+    do {
+      report = try await DryRun.report(
+        request, intake: Intake(configuration: configuration, store: store))
+    } catch let error as IntakeError {
+      printError("commsd send: \(error)")
+      throw ExitCode(65)
+    }
+    if json {
+      let encoder = JSONEncoder()
+      encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+      print(String(decoding: try encoder.encode(report), as: UTF8.self))
+    } else {
+      print(report.text)
+    }
   }
 
   /// Hands `request` to intake and prints the outcome; `duplicate` says why
@@ -245,7 +300,19 @@ struct Send: AsyncParsableCommand {
       throw ExitCode(65)
     }
     let text = try body ?? read(bodyFile ?? "-", option: "--body-file")
-    contents[defaultLanguage] = MessageContent(subject: subject ?? "", body: text)
+    contents[defaultLanguage] = MessageContent(subject: subject ?? "", body: text, sms: smsBody)
+    for entry in smsBodiesIn {
+      let (language, value) = try split(entry, option: "--sms-body-in")
+      guard contents[language] != nil, language != defaultLanguage else {
+        let reason =
+          language == defaultLanguage
+          ? "use --sms-body for the default language \"\(defaultLanguage)\""
+          : "language \"\(language)\" needs --subject-in and --body-in too"
+        printError("commsd send: --sms-body-in \(language): \(reason)")
+        throw ExitCode(65)
+      }
+      contents[language]?.sms = value
+    }
     return contents
   }
 

@@ -83,7 +83,7 @@ extension EndToEnd {
         let example = try String(
           contentsOfFile: Paths.repository + "/config/example/commsd.toml", encoding: .utf8)
         let publicSecrets = example.split(separator: "\n").filter { $0.hasPrefix("secret = ") }
-        #expect(publicSecrets.count >= 3)
+        #expect(publicSecrets.count >= 2)
         #expect(!publicSecrets.contains { text.contains($0) })
         #expect(!text.contains("tls = \"none\""))
         #expect(!checked.stderr.contains("warning"), "\(checked.stderr)")

@@ -20,6 +20,7 @@ import binascii
 import hashlib
 import hmac
 import json
+import urllib.parse
 import os
 import signal
 import socket
@@ -257,6 +258,47 @@ def verify_signature(spec: SecretSpec, headers: dict[str, str], body: bytes) -> 
     return False
 
 
+def provider_request(entry: dict, doc, body_text: str):
+    """A provider's request (GatewayAPI, Twilio, Teams Workflows, Slack) as a
+    title and lines a person reads, or None when the body is none of them."""
+    headers = entry.get("headers", {})
+    auth = headers.get("authorization", "")
+    scheme = auth.split(" ", 1)[0] if auth else "no authentication"
+    if isinstance(doc, dict) and "recipients" in doc and "message" in doc:
+        numbers = ", ".join(str(r.get("msisdn")) for r in doc.get("recipients", []) if isinstance(r, dict))
+        encoding = doc.get("encoding", "GSM-7")
+        title = (f"GatewayAPI SMS to {numbers} from {doc.get('sender')!r} ({encoding}, "
+                 f"max_parts {doc.get('max_parts')}, {scheme})")
+        return title, str(doc["message"]).splitlines() + [f"(userref: {doc.get('userref')})"]
+    if isinstance(doc, dict) and doc.get("type") == "message" and isinstance(doc.get("attachments"), list):
+        lines = []
+        for attachment in doc["attachments"]:
+            content = attachment.get("content", {}) if isinstance(attachment, dict) else {}
+            for block in content.get("body", []) if isinstance(content, dict) else []:
+                if isinstance(block, dict) and "text" in block:
+                    text = str(block["text"])
+                    lines.extend(text.upper().splitlines() if block.get("weight") == "Bolder" else text.splitlines())
+        return f"Teams Adaptive Card ({scheme})", lines
+    if isinstance(doc, dict) and isinstance(doc.get("blocks"), list):
+        lines = []
+        for block in doc["blocks"]:
+            if not isinstance(block, dict):
+                continue
+            texts = [block.get("text")] + list(block.get("elements") or [])
+            for text in texts:
+                if isinstance(text, dict) and "text" in text:
+                    value = str(text["text"]).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+                    lines.extend(value.upper().splitlines() if block.get("type") == "header" else value.splitlines())
+        return f"Slack message ({scheme})", lines
+    if headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+        form = urllib.parse.parse_qs(body_text, keep_blank_values=True)
+        if "To" in form and "Body" in form:
+            sender = (form.get("From") or form.get("MessagingServiceSid") or ["?"])[0]
+            return (f"Twilio-style SMS to {form['To'][0]} from {sender!r} ({scheme})",
+                    form["Body"][0].splitlines())
+    return None
+
+
 def format_for_humans(entry: dict) -> str:
     stamp = time.strftime("%H:%M:%S", time.localtime(entry["received_at"]))
     head = [f"[webhook {entry['path']}] {stamp} "]
@@ -271,7 +313,12 @@ def format_for_humans(entry: dict) -> str:
         doc = json.loads(body_text) if body_text else None
     except ValueError:
         doc = None
-    if isinstance(doc, dict) and any(k in doc for k in ("subject", "body", "audience", "priority", "recipient")):
+    provider = provider_request(entry, doc, body_text)
+    if provider is not None:
+        title, provider_lines = provider
+        head.append(" " + title)
+        lines.extend(provider_lines)
+    elif isinstance(doc, dict) and any(k in doc for k in ("subject", "body", "audience", "priority", "recipient")):
         summary = [str(doc[k]) for k in ("audience", "priority") if doc.get(k) not in (None, "")]
         if doc.get("subject") not in (None, ""):
             summary.append(f'"{doc["subject"]}"')

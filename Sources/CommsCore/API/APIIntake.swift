@@ -31,6 +31,21 @@ struct APIIntake: Sendable {
     }
   }
 
+  /// `?dry_run=true`: 200 with what `message` would do (`DryRunReport`);
+  /// a refusal is the same 422 a real send gets.
+  func dryRun(_ message: SendRequest, language: String? = nil) async throws -> Response {
+    do {
+      return JSONResponse.make(.ok, try await intake.dryRun(message))
+    } catch let error as IntakeError {
+      throw Problem.invalid(
+        MessageRequestBody.apiField(
+          error.field, language: language ?? defaultLanguage, defaultLanguage: defaultLanguage),
+        error.message)
+    } catch {
+      throw storeFailed("\(error)")
+    }
+  }
+
   /// The outcome of `message` as intake gives it, for a route that answers
   /// in its own words (a hook's replay is not an idempotent repeat).
   func accept(_ message: SendRequest) async -> IntakeWire.Response {

@@ -6,14 +6,15 @@ import Foundation
 ///
 /// ```json
 /// {"audiences": ["relatives"], "priority": "urgent", "kind": "update",
-///  "subject": "Besøg", "body": "…", "language": "da",
-///  "translations": {"en": {"subject": "Visits", "body": "…"}},
+///  "subject": "Besøg", "body": "…", "sms_body": "…", "language": "da",
+///  "translations": {"en": {"subject": "Visits", "body": "…", "sms_body": "…"}},
 ///  "where": {"unit": ["solgaarden"]}, "expires_at": "2026-11-26T18:00:00+01:00",
 ///  "mode": "exercise"}
 /// ```
 struct MessageRequestBody {
   static let members: Set<String> = [
-    "audiences", "priority", "kind", "subject", "body", "language", "translations", "where",
+    "audiences", "priority", "kind", "subject", "body", "sms_body", "language", "translations",
+    "where",
     "expires_at", "mode",
   ]
 
@@ -37,7 +38,8 @@ struct MessageRequestBody {
     var contents = [
       language: MessageContent(
         subject: try object.string("subject", required: true) ?? "",
-        body: try object.string("body", required: true) ?? "")
+        body: try object.string("body", required: true) ?? "",
+        sms: try object.string("sms_body"))
     ]
     if let translations = try object.object("translations") {
       for (code, value) in translations.members {
@@ -46,15 +48,16 @@ struct MessageRequestBody {
           throw .invalid(field, "expected an object with subject and body")
         }
         let translation = JSONObject(members: entry, path: field)
-        for key in translation.keys where key != "subject" && key != "body" {
-          throw .invalid("\(field).\(key)", "unknown member; expected subject and body")
+        for key in translation.keys where !["subject", "body", "sms_body"].contains(key) {
+          throw .invalid("\(field).\(key)", "unknown member; expected subject, body and sms_body")
         }
         if contents[code] != nil {
           throw .invalid(field, "\(code) is the message's own language; give it once")
         }
         contents[code] = MessageContent(
           subject: try translation.string("subject", required: true) ?? "",
-          body: try translation.string("body", required: true) ?? "")
+          body: try translation.string("body", required: true) ?? "",
+          sms: try translation.string("sms_body"))
       }
     }
     var filter = RecipientFilter()
@@ -95,7 +98,7 @@ struct MessageRequestBody {
     func content(_ part: String, _ code: String) -> String {
       code == language ? part : "translations.\(code).\(part)"
     }
-    for part in ["subject", "body"] {
+    for part in ["subject", "body", "sms_body"] {
       if field == part { return content(part, defaultLanguage) }
       if field.hasPrefix(part + "["), field.hasSuffix("]") {
         return content(part, String(field.dropFirst(part.count + 1).dropLast()))

@@ -24,7 +24,12 @@ struct MessagesController: APIController {
       sender: context.sender(token), idempotencyKey: try idempotencyKey(request, token))
     try await api.access.requireScope(
       token, audiences: message.audiences, priority: message.priority, request, context)
-    return try await api.intake.enqueue(message, language: language)
+    switch request.uri.queryParameters.get("dry_run") {
+    case nil, "false": return try await api.intake.enqueue(message, language: language)
+    case "true": return try await api.intake.dryRun(message, language: language)
+    case let other?:
+      throw Problem.invalid("dry_run", "expected true or false, found \"\(other.prefix(20))\"")
+    }
   }
 
   @Sendable func supersede(_ request: Request, _ context: APIContext) async throws -> Response {

@@ -34,7 +34,9 @@ public enum ConfigurationWarnings {
           "\(key).verify_tls: false: the receiver's certificate is not checked, so anyone on the path can pose as it"
         )
       }
-      if endpoint.authentication == .none {
+      // A URL that is its own credential, to another machine (the demo
+      // receivers on loopback are nobody's secret).
+      if endpoint.authentication == .none, !isLocal(endpoint.url) {
         warnings.append(
           "\(key): no authentication (\(endpoint.format.name)): the URL is the credential, so anyone who has it can post as commsd; keep it in url_file, readable only by commsd"
         )

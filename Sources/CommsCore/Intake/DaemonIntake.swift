@@ -49,6 +49,15 @@ struct DaemonIntake: Sendable {
     return await accept(sendRequest)
   }
 
+  /// What `request` would do (`DryRun`), against the running configuration
+  /// and directory; nothing is stored.
+  func dryRun(_ request: SendRequest) async throws -> DryRunReport {
+    try await DryRun.report(
+      request,
+      intake: Intake(
+        configuration: configuration, store: store, clock: clock, directory: directory.current))
+  }
+
   /// Validates, stores and (flash) plans and hands on `request`, whose
   /// sender the caller has established (socket peer, API token).
   func accept(_ sendRequest: SendRequest) async -> IntakeWire.Response {

@@ -77,6 +77,9 @@ public struct Intake: Sendable {
       if content.body.unicodeScalars.contains(where: { $0.value == 0 }) {
         throw IntakeError(field: "body\(suffix)", "contains a NUL character")
       }
+      if let sms = content.sms {
+        try validateSMS(sms, field: "sms_body\(suffix)", mark: request.mode.readerMark)
+      }
     }
     try validateTargeting(request)
     if let supersedes = request.supersedes, !MessageID.isWellFormed(supersedes.rawValue) {
@@ -95,6 +98,32 @@ public struct Intake: Sendable {
           field: "idempotency_key",
           "must be 1 to \(Self.maxIdempotencyKeyLength) visible ASCII characters")
       }
+    }
+  }
+
+  /// A written SMS text must fit every SMS endpoint's `max_sms_segments`
+  /// as it is: it is never cut, so a longer one is refused here, with its
+  /// count, rather than cost more or arrive in pieces.
+  private func validateSMS(_ text: String, field: String, mark: String?) throws(IntakeError) {
+    let text = text.trimmingCharacters(in: .whitespacesAndNewlines)  // as it is stored
+    if text.isEmpty {
+      throw IntakeError(field: field, "must not be empty (leave it out for a shortened rendering)")
+    }
+    if text.unicodeScalars.contains(where: { $0.value == 0 }) {
+      throw IntakeError(field: field, "contains a NUL character")
+    }
+    if text.utf8.count > Self.maxBodyBytes {
+      throw IntakeError(
+        field: field, "is \(text.utf8.count) bytes; at most \(Self.maxBodyBytes) are allowed")
+    }
+    let limit = configuration.endpoints.values.filter(\.format.sendsSMS).map(\.maxSMSSegments).min()
+    // Counted as readers get it: after the mark of an exercise or a test.
+    let segments = SMSSegments(mark.map { "\($0) \(text)" } ?? text)
+    if let limit, segments.count > limit {
+      throw IntakeError(
+        field: field,
+        "takes \(segments); the SMS endpoints allow at most \(limit) (max_sms_segments); shorten it"
+      )
     }
   }
 
@@ -161,7 +190,9 @@ public struct Intake: Sendable {
       idempotencyKey: request.idempotencyKey, sender: request.sender,
       audiences: request.audiences, priority: request.priority, kind: request.kind,
       contents: request.contents.mapValues {
-        MessageContent(subject: $0.subject.trimmingCharacters(in: .whitespaces), body: $0.body)
+        MessageContent(
+          subject: $0.subject.trimmingCharacters(in: .whitespaces), body: $0.body,
+          sms: $0.sms?.trimmingCharacters(in: .whitespacesAndNewlines))
       },
       defaultLanguage: configuration.defaultLanguage, acceptedAt: now, filter: request.filter,
       supersedes: request.supersedes, expiresAt: request.expiresAt, mode: request.mode,

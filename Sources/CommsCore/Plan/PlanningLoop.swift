@@ -114,9 +114,19 @@ public final class PlanningLoop: StoppableLoop {
     }
   }
 
-  /// The recent messages Dose must weigh: only for normal and bulk messages
-  /// to audiences with a cap or a minimum gap (flash and urgent are not capped).
+  /// The recent messages Dose must weigh (see `DosingHistory.needed`).
   private func history(for message: Message, now: Date) async throws -> DosingHistory {
+    try await DosingHistory.needed(for: message, policies: policies, store: store, now: now)
+  }
+}
+
+extension DosingHistory {
+  /// The recent messages Dose must weigh for `message`: only for normal and
+  /// bulk messages to audiences with a cap or a minimum gap (flash and
+  /// urgent are not capped). The planner and the dry run read the same.
+  public static func needed(
+    for message: Message, policies: [String: DosingPolicy], store: any Store, now: Date
+  ) async throws -> DosingHistory {
     guard message.priority >= .normal else { return DosingHistory() }
     let relevant = message.audiences.compactMap { name in policies[name].map { (name, $0) } }
     let capped = relevant.filter { $0.1.cap != nil }

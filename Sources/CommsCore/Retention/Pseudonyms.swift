@@ -23,7 +23,8 @@ enum Pseudonyms {
       [String: MessageContent].self, from: Data(stored.utf8))
     for (language, content) in contents {
       contents[language] = MessageContent(
-        subject: content.subject, body: hash.pseudonym(content.body))
+        subject: content.subject, body: hash.pseudonym(content.body),
+        sms: content.sms.map { hash.pseudonym($0) })
     }
     return JSONCoding.string(contents)
   }

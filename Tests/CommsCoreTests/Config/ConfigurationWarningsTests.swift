@@ -77,7 +77,7 @@ import Testing
     let configuration = try ConfigurationLoader.load(
       path: Self.repository + "/config/example/commsd.toml")
     let found = ConfigurationWarnings.of(configuration)
-    #expect(found.filter { $0.contains("public secret") }.count == 4, "\(found)")
+    #expect(found.filter { $0.contains("public secret") }.count == 3, "\(found)")
     #expect(found.contains { $0.hasPrefix("api.tokens (demo): the README's public demo token") })
   }
 }

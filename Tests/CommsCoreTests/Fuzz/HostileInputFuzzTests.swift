@@ -277,4 +277,66 @@ import Testing
       }
     }
   }
+
+  @Test func phoneNumbersAndSMSText() {
+    let seeds = [
+      "+45 20 00 00 02", "0045 2000-0002", "20000002", "+46 (70) 123 45 67",
+      "Kog vandet før brug €",
+    ]
+    let contacts = ContactEndpoints(names: ["sms"], phoneCountryCodes: ["sms": "45"])
+    for input in Self.inputs(seeds, salt: 8) {
+      let text = String(decoding: input, as: UTF8.self)
+      switch PhoneNumber.e164(text) {
+      case .success(let number):
+        #expect(PhoneNumber.msisdn(number) != nil, "\(number)")
+      case .failure(let reason):
+        #expect(!reason.description.isEmpty)
+      }
+      _ = ContactParser.parse("sms:" + text, endpoints: contacts)
+      let segments = SMSSegments(text)
+      #expect(segments.count >= 0 && segments.units >= 0)
+      let sms = SMSText.render(
+        content: MessageContent(subject: "s", body: text),
+        rendered: RenderedMessage(subject: "s", body: text),
+        footer: text, mark: nil, maxSegments: 1)
+      #expect(!sms.text.isEmpty)
+    }
+  }
+
+  /// A provider's answer (status, headers, body) is outside input: every
+  /// format reads it without trapping, and a refusal says why.
+  @Test func providerAnswers() throws {
+    let seeds = [
+      #"{"ids": [421332671], "usage": {"countries": {"DK": 1}, "currency": "DKK", "total_cost": 0.3}}"#,
+      #"{"code": "0x0216", "incident_uuid": "d8127429", "message": "Insufficient credit"}"#,
+      #"{"code": 21211, "message": "Invalid 'To' Phone Number", "more_info": "https://www.twilio.com/docs/errors/21211", "status": 400}"#,
+      #"{"sid": "SM1", "status": "failed", "error_code": 30003}"#, "invalid_payload",
+      "channel_not_found", "ok",
+    ]
+    let sample = try TemplateFormat(
+      source: #"{"to": "{{contact}}"}"#, file: "t", contentType: .json, text: .sms)
+    let formats: [EndpointFormat] = [
+      .commsd, .gatewayAPI(GatewayAPIFormat(sender: "Kommunen")),
+      .twilio(TwilioFormat(sender: .from("+4570123456"))), .teamsWorkflows, .slack,
+      .template(sample),
+    ]
+    var generator = Generator(state: Self.seed ^ 9)
+    for input in Self.inputs(seeds, salt: 9) {
+      let status = [200, 201, 202, 204, 400, 401, 403, 404, 410, 422, 429, 500, 503, 0, -1, 99_999]
+        .randomElement(using: &generator)!
+      let response = CurlResponse(
+        curlCode: status == 0 ? 7 : 0, statusCode: status,
+        headers: [
+          HTTPHeaderField(
+            name: "Retry-After", value: String(decoding: input.prefix(40), as: UTF8.self))
+        ],
+        body: input)
+      for format in formats {
+        switch format.classify(response, now: Date(timeIntervalSince1970: 1_790_000_000)) {
+        case .delivered(let code): #expect((200..<300).contains(code))
+        case .transient(_, let reason, _), .permanent(_, let reason): #expect(!reason.isEmpty)
+        }
+      }
+    }
+  }
 }

@@ -40,3 +40,18 @@ extension Store {
     }
   }
 }
+
+extension Store {
+  /// Each audience's last bulletin number (0 for one that has none yet):
+  /// the dry run shows the number a message would get.
+  public func lastBulletins() async throws -> [String: Int] {
+    try await read { reader in
+      var numbers: [String: Int] = [:]
+      for row in try reader.rows("SELECT audience, last FROM bulletins") {
+        let last: Int64 = try row[1]
+        numbers[try row[0] as String] = Int(clamping: last)
+      }
+      return numbers
+    }
+  }
+}

@@ -1,0 +1,148 @@
+import Foundation
+import Testing
+
+@testable import CommsCore
+
+/// `[endpoints.X]` formats and authentication: what each format needs, and
+/// each mistake refused by `config check` with file:line:key.
+@Suite struct EndpointConfigurationTests {
+  let directory: URL
+
+  init() throws {
+    directory = FileManager.default.temporaryDirectory
+      .appendingPathComponent("endpoint-config-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    try "t0ken\n".write(
+      to: directory.appendingPathComponent("token"), atomically: true, encoding: .utf8)
+  }
+
+  func load(_ endpoint: String) -> Result<CommsCore.Configuration, ConfigErrors> {
+    let text = """
+      data_dir = "var"
+      [audiences.staff]
+      display_name = "Personale"
+      [endpoints.x]
+      \(endpoint)
+      [[recipients]]
+      id = "s1"
+      name = "Søren"
+      audiences = ["staff"]
+      contacts = ["s1@kommune.example"]
+      [relays.local]
+      url = "smtp://127.0.0.1:2525"
+      from = "Krisestab <krisestab@kommune.example>"
+      """
+    let file = directory.appendingPathComponent("commsd.toml").path
+    do {
+      return .success(try ConfigurationLoader.parse(text, file: file))
+    } catch {
+      return .failure(error)
+    }
+  }
+
+  func errors(_ endpoint: String) -> [String] {
+    if case .failure(let errors) = load(endpoint) { return errors.errors.map(\.description) }
+    return []
+  }
+
+  var file: String { directory.appendingPathComponent("commsd.toml").path }
+
+  @Test func anUnknownFormatIsNamedWithFileLineAndKey() {
+    #expect(
+      errors("url = \"https://sms.example/send\"\nformat = \"gatewayapi2\"") == [
+        "\(file):6: endpoints.x.format: unknown format \"gatewayapi2\"; expected one of commsd, gatewayapi, twilio, teams-workflows, slack, template"
+      ])
+  }
+
+  @Test func aMissingTokenFileIsNamed() {
+    let found = errors(
+      "format = \"gatewayapi\"\nurl = \"https://gatewayapi.eu/rest/mtsms\"\ntoken_file = \"missing.token\"\nsender = \"Kommunen\""
+    )
+    #expect(found.count == 1)
+    #expect(
+      found.first?.hasPrefix("\(file):7: endpoints.x.token_file: cannot read") == true, "\(found)")
+  }
+
+  @Test func aTemplateThatDoesNotRenderIsRefused() throws {
+    try #"{"to": {{contact}}}"#.write(
+      to: directory.appendingPathComponent("bad.mustache"), atomically: true, encoding: .utf8)
+    try #"{"to": "{{contcat}}"}"#.write(
+      to: directory.appendingPathComponent("typo.mustache"), atomically: true, encoding: .utf8)
+    let invalid = errors(
+      "format = \"template\"\nurl = \"https://gw.example/send\"\nbody_file = \"bad.mustache\"")
+    #expect(invalid.count == 1)
+    #expect(invalid.first?.hasPrefix("\(file):7: endpoints.x.body_file: ") == true, "\(invalid)")
+    #expect(invalid.first?.contains("does not render valid JSON") == true, "\(invalid)")
+    let typo = errors(
+      "format = \"template\"\nurl = \"https://gw.example/send\"\nbody_file = \"typo.mustache\"")
+    #expect(typo.first?.contains("unknown variable \"contcat\"") == true, "\(typo)")
+    #expect(typo.first?.contains("contact") == true, "\(typo)")
+  }
+
+  @Test func eachFormatAsksForTheAuthenticationItsProviderDocuments() {
+    #expect(
+      errors(
+        "format = \"gatewayapi\"\nurl = \"https://gatewayapi.eu/rest/mtsms\"\nsender = \"Kommunen\""
+      )
+      .first?.contains("endpoints.x.token_file: missing") == true)
+    #expect(
+      errors("format = \"twilio\"\nurl = \"https://api.twilio.com/x\"\nfrom = \"+4570123456\"")
+        .first?.contains("endpoints.x.basic_user: missing") == true)
+    #expect(
+      errors(
+        "format = \"slack\"\nurl = \"https://hooks.slack.com/services/T/B/X\"\ntoken_file = \"token\""
+      )
+      .first?.contains("is its own credential") == true)
+    #expect(
+      errors(
+        "url = \"https://x.example\"\nsecret = \"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\"\ntoken_file = \"token\""
+      )
+      .first?.contains("give one authentication, not secret and token") == true)
+    #expect(
+      errors(
+        "format = \"gatewayapi\"\nurl = \"https://gatewayapi.eu/rest/mtsms\"\ntoken_file = \"token\"\nsender = \"Kommunens Krisestab\""
+      )
+      .first?.contains("endpoints.x.sender: expected up to 11 letters") == true)
+  }
+
+  @Test func aTeamsURLIsNeverQuotedAndNoAuthenticationIsWarnedAbout() throws {
+    let found = errors("format = \"teams-workflows\"\nurl = \"ftp://secret-sig@example\"")
+    #expect(found.count == 1)
+    #expect(found.first?.contains("secret-sig") == false)
+    let configuration = try load(
+      "format = \"teams-workflows\"\nurl = \"https://prod.westeurope.logic.azure.com/workflows/1?sig=S\""
+    ).get()
+    #expect(configuration.endpoints["x"]?.authentication == EndpointAuthentication.none)
+    let warnings = ConfigurationWarnings.of(configuration)
+    #expect(warnings.contains { $0.hasPrefix("endpoints.x: no authentication (teams-workflows)") })
+    #expect(!warnings.joined().contains("sig=S"))
+  }
+
+  @Test func smsContactsAreCheckedAsPhoneNumbersWithTheRowNamed() {
+    let text = """
+      data_dir = "var"
+      [audiences.staff]
+      [endpoints.x]
+      format = "gatewayapi"
+      url = "https://gatewayapi.eu/rest/mtsms"
+      token_file = "token"
+      sender = "Kommunen"
+      [[recipients]]
+      id = "s1"
+      name = "Søren"
+      audiences = ["staff"]
+      contacts = ["x:ring mig"]
+      """
+    do {
+      _ = try ConfigurationLoader.parse(text, file: file)
+      Issue.record("accepted a contact that is no phone number")
+    } catch {
+      let found = error.errors.map(\.description)
+      #expect(found.count == 1)
+      #expect(
+        found.first?.hasPrefix("\(file):12: recipients[0].contacts: a phone number") == true,
+        "\(found)")
+      #expect(found.first?.contains("ring mig") == false)
+    }
+  }
+}
