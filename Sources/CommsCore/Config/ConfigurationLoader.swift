@@ -373,8 +373,9 @@ struct ConfigurationReader {
       valid = false
     }
     var contacts: [Contact] = []
+    let rules = ContactEndpoints(endpoints)
     for (text, line) in contactTexts {
-      switch ContactParser.parse(text, endpoints: ContactEndpoints(endpoints)) {
+      switch ContactParser.parse(text, endpoints: rules) {
       case .success(let contact): contacts.append(contact)
       case .failure(let reason):
         table.fail("contacts", reason.description, line: line)

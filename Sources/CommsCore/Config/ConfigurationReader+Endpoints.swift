@@ -36,7 +36,7 @@ extension ConfigurationReader {
             header, "header names must be plain ASCII tokens and values a single line")
           continue
         }
-        if header.lowercased() == "authorization", authentication != nil {
+        if header.lowercased() == "authorization", authentication.setsAuthorization {
           headerTable.fail(header, "the endpoint's authentication sets Authorization already")
           continue
         }
@@ -156,9 +156,26 @@ extension ConfigurationReader {
     return url
   }
 
-  /// The one authentication configured, if any (nil: none given). Two at
-  /// once are refused.
-  private func readAuthentication(_ table: inout ConfigTable) -> EndpointAuthentication?? {
+  /// What the endpoint's keys say of its authentication.
+  fileprivate enum GivenAuthentication {
+    /// No authentication key at all.
+    case none
+    /// Keys that were refused (with their reason in the table).
+    case refused
+    case given(EndpointAuthentication)
+
+    /// Whether it writes the `Authorization` header itself (a signature
+    /// does not: its headers are its own).
+    var setsAuthorization: Bool {
+      switch self {
+      case .given(.token), .given(.bearer), .given(.basic): true
+      default: false
+      }
+    }
+  }
+
+  /// The one authentication configured, if any. Two at once are refused.
+  private func readAuthentication(_ table: inout ConfigTable) -> GivenAuthentication {
     var found: [(key: String, value: EndpointAuthentication?)] = []
     if table.table["secret"] != nil || table.table["secret_file"] != nil {
       let text = secret(&table, "secret")
@@ -198,10 +215,10 @@ extension ConfigurationReader {
       table.fail(
         found[1].key,
         "give one authentication, not \(found.map(\.key).joined(separator: " and "))")
-      return .some(nil)
+      return .refused
     }
-    guard let one = found.first else { return nil }
-    return .some(one.value)
+    guard let one = found.first else { return .none }
+    return one.value.map { .given($0) } ?? .refused
   }
 
   /// A secret-like value (`NAME` or `NAME_file`) that must not be empty or
@@ -219,9 +236,13 @@ extension ConfigurationReader {
   /// always signed; GatewayAPI takes a token, Twilio basic authentication;
   /// for Teams and Slack the URL is the credential and nothing else is sent.
   private func checkedAuthentication(
-    _ table: inout ConfigTable, _ given: EndpointAuthentication??, for format: EndpointFormat
+    _ table: inout ConfigTable, _ given: GivenAuthentication, for format: EndpointFormat
   ) -> EndpointAuthentication? {
-    guard case .some(let configured) = given else {
+    let configured: EndpointAuthentication
+    switch given {
+    case .refused: return nil  // its reason is in the table already
+    case .given(let authentication): configured = authentication
+    case .none:
       switch format {
       case .commsd:
         table.fail(
@@ -242,7 +263,6 @@ extension ConfigurationReader {
         return EndpointAuthentication.none
       }
     }
-    guard let configured else { return nil }  // refused above, with its reason
     switch (format, configured) {
     case (.commsd, .standardWebhooks), (.template, _), (.gatewayAPI, .token),
       (.twilio, .basic):

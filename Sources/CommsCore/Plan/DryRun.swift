@@ -52,13 +52,12 @@ public enum DryRun {
     let (message, _) = try intake.makeMessage(request)
     let configuration = intake.configuration
     let now = intake.clock.now()
+    let policies = configuration.audiences.mapValues(\.dosing)
     let history = try await DosingHistory.needed(
-      for: message, policies: configuration.audiences.mapValues(\.dosing), store: intake.store,
-      now: now)
+      for: message, policies: policies, store: intake.store, now: now)
     var generator = SystemRandomNumberGenerator()
     let plan = Planner(dosing: Dosing()).plan(
-      message, directory: intake.directory,
-      policies: configuration.audiences.mapValues(\.dosing), history: history, at: now,
+      message, directory: intake.directory, policies: policies, history: history, at: now,
       using: &generator)
     let bulletins = try await intake.store.lastBulletins()
     var unreachable: [String] = []
@@ -84,7 +83,8 @@ public enum DryRun {
       let key = Key(audience: delivery.audience, language: delivery.language, channel: channel)
       if groups[key] == nil {
         order.append(key)
-        groups[key] = preview(delivery, message, endpoint: endpoint, configuration: configuration)
+        groups[key] = preview(
+          delivery, message, endpoint: endpoint, channel: channel, configuration: configuration)
         if let sms = groups[key]?.sms, sms.source == SMSRendering.Source.cut.rawValue {
           warnings.append(
             "\(delivery.audience) (\(delivery.language)) via \(channel): the shortened SMS text is cut to \(sms.segments) SMS (max_sms_segments); give --sms-body to choose the words"
@@ -109,17 +109,21 @@ public enum DryRun {
       unreachable: unreachable, warnings: warnings)
   }
 
-  /// The group of `delivery`, with what its reader gets.
+  /// The group of `delivery`, with what its reader gets: the subject line
+  /// (a Teams or Slack heading is the operator's subject), or the SMS text.
   static func preview(
-    _ delivery: Delivery, _ message: Message, endpoint: Endpoint?, configuration: Configuration
+    _ delivery: Delivery, _ message: Message, endpoint: Endpoint?, channel: String,
+    configuration: Configuration
   ) -> DryRunReport.Group {
     let audience = configuration.audiences[delivery.audience]
     let rendered = DeliveryContent.render(delivery, message, audience: audience)
     var group = DryRunReport.Group(
-      audience: delivery.audience, language: delivery.language, channel: "email", readers: 0,
+      audience: delivery.audience, language: delivery.language, channel: channel, readers: 0,
       now: 0, held: [:], subject: rendered.subject, text: rendered.body, sms: nil)
     if let endpoint {
-      group.channel = "\(endpoint.name) (\(endpoint.format.name))"
+      if endpoint.format == .teamsWorkflows || endpoint.format == .slack {
+        group.subject = FormatInput.heading(message, language: delivery.language)
+      }
       if endpoint.format.sendsSMS {
         let sms = WebhookTransport.smsText(
           delivery, message, audience: audience, rendered: rendered, endpoint: endpoint)

@@ -77,7 +77,8 @@ public final class PlanningLoop: StoppableLoop {
       let now = clock.now()
       let plan = planner.streamed(
         message, directory: directory, policies: policies,
-        history: try await history(for: message, now: now), at: now)
+        history: try await DosingHistory.needed(
+          for: message, policies: policies, store: store, now: now), at: now)
       try await store.savePlan(plan, at: clock.now())
       logger.info(
         "message planned",
@@ -114,10 +115,6 @@ public final class PlanningLoop: StoppableLoop {
     }
   }
 
-  /// The recent messages Dose must weigh (see `DosingHistory.needed`).
-  private func history(for message: Message, now: Date) async throws -> DosingHistory {
-    try await DosingHistory.needed(for: message, policies: policies, store: store, now: now)
-  }
 }
 
 extension DosingHistory {

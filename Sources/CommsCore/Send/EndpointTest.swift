@@ -89,7 +89,7 @@ public enum EndpointTest {
     }
     return Outcome(
       headers: headers, body: body,
-      result: endpoint.format.classify(response, now: Date()), status: response.statusCode,
+      result: endpoint.format.classify(response, now: now), status: response.statusCode,
       answer: response.completed
         ? String(decoding: response.body.prefix(2000), as: UTF8.self)
         : response.errorMessage ?? "curl error \(response.curlCode)")

@@ -103,6 +103,14 @@ public struct JSONWriter {
 }
 
 extension JSONWriter {
+  /// `text` escaped as the inside of a JSON string (without its quotes):
+  /// for a value a template puts between its own quotes.
+  public static func escaped(_ text: String) -> String {
+    var writer = JSONWriter(capacity: text.utf8.count + 8)
+    writer.appendString(text)
+    return String(decoding: writer.bytes.dropFirst().dropLast(), as: UTF8.self)
+  }
+
   /// A flat object of string members with sorted keys, e.g. an audit detail.
   public static func object(_ members: [String: String]) -> String {
     var writer = JSONWriter(capacity: 64 + members.count * 32)

@@ -145,4 +145,17 @@ import Testing
       #expect(found.first?.contains("ring mig") == false)
     }
   }
+
+  @Test func anOwnAuthorizationHeaderClashesOnlyWithAnAuthenticationThatSetsOne() throws {
+    // A signature has headers of its own: a receiver's own Authorization stays allowed.
+    let signed = try load(
+      "url = \"https://x.example\"\nsecret = \"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\"\nheaders = { Authorization = \"Basic eDp5\" }"
+    ).get()
+    #expect(signed.endpoints["x"]?.headers.first?.value == "Basic eDp5")
+    let clash = errors(
+      "format = \"gatewayapi\"\nurl = \"https://gatewayapi.eu/rest/mtsms\"\ntoken_file = \"token\"\nsender = \"Kommunen\"\nheaders = { Authorization = \"Basic eDp5\" }"
+    )
+    #expect(clash.count == 1)
+    #expect(clash.first?.contains("sets Authorization already") == true, "\(clash)")
+  }
 }

@@ -110,8 +110,10 @@ struct FormatInput {
   }
 
   /// The `[ØVELSE]`/`[TEST]` mark and the operator's subject, for a heading.
-  var heading: String {
-    let subject = message.content(for: delivery.language).content.subject
+  var heading: String { Self.heading(message, language: delivery.language) }
+
+  static func heading(_ message: Message, language: String) -> String {
+    let subject = message.content(for: language).content.subject
     return message.mode.readerMark.map { "\($0) \(subject)" } ?? subject
   }
 }
@@ -147,10 +149,9 @@ enum ProviderAnswer {
     }
   }
 
-  /// JSON bytes of an `Encodable` body: sorted keys, slashes unescaped.
+  /// JSON bytes of an `Encodable` body, as the project writes JSON
+  /// (`JSONCoding`: sorted keys, slashes unescaped).
   static func json(_ value: some Encodable) -> [UInt8] {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-    return Array((try? encoder.encode(value)) ?? Data("{}".utf8))
+    Array((try? JSONCoding.encoder().encode(value)) ?? Data("{}".utf8))
   }
 }

@@ -77,15 +77,7 @@ public struct TemplateFormat: Sendable, Hashable {
   static func escaper(_ kind: ContentType) -> @Sendable (String) -> String {
     switch kind {
     case .json:
-      return { value in
-        // The JSON string's inside: what JSONWriter writes between quotes.
-        var writer = JSONWriter(capacity: value.utf8.count + 8)
-        writer.beginObject()
-        writer.member("v", value)
-        writer.endObject()
-        let bytes = writer.bytes
-        return String(decoding: bytes[6..<(bytes.count - 2)], as: UTF8.self)
-      }
+      return { JSONWriter.escaped($0) }
     case .form:
       return { FormEncoding.escape($0) }
     }
