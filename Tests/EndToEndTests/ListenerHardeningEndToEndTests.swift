@@ -85,6 +85,77 @@ extension EndToEnd {
       }
     }
 
+    /// NIO traps when a connection the listener accepted is dropped before it
+    /// is served ("Deinited NIOAsyncWriter without calling finish()"), which
+    /// cancelling the listener's task while clients keep arriving did (seen
+    /// once in CI, at the end of the test above). A stop under a stream of
+    /// new connections ends as a stop: exit 0, no trap.
+    @Test func aStopWhileClientsKeepConnectingEndsCleanly() async throws {
+      RawSockets.raiseDescriptorLimit(to: 4096)
+      for round in 1...3 {
+        try await withWorkspace { workspace in
+          let setup = try await Self.setUp(
+            workspace, api: "max_connections = 16\nidle_timeout = \"1s\"")
+          let port = setup.port
+          let daemon = setup.daemon
+          // A rolling window of 64 connections: each new one closes the oldest.
+          let stream = Task.detached {
+            var open: [Int32] = []
+            for _ in 0..<50_000 where daemon.isRunning {
+              open.append(RawSockets.connectTCP(port: port))
+              if open.count > 64 { close(open.removeFirst()) }
+            }
+            for fd in open where fd >= 0 { close(fd) }
+          }
+          try await Task.sleep(for: .milliseconds(300))
+          await daemon.stop(grace: .seconds(30))
+          await stream.value
+          let output = daemon.output
+          #expect(!output.contains("Fatal error"), "round \(round): \(output.suffix(3000))")
+          #expect(
+            daemon.process.terminationReason == .exit && daemon.process.terminationStatus == 0,
+            "round \(round): \(output.suffix(2000))")
+        }
+      }
+    }
+
+    /// A client that drips a request body through the stop holds it up for
+    /// the API's stop bound (5 s), not for ever: the rest of the stop (the
+    /// dispatcher's own bound) goes on after it.
+    @Test func aDrippingRequestHoldsUpTheStopOnlyUntilTheBound() async throws {
+      try await withWorkspace { workspace in
+        let setup = try await Self.setUp(workspace)
+        let daemon = setup.daemon
+        let fd = RawSockets.connectTCP(port: setup.port)
+        defer { close(fd) }
+        // One answered request first: the connection is the daemon's, not the backlog's.
+        var answer: [UInt8] = []
+        try await eventually(timeout: .seconds(5), "an answer to /healthz") {
+          if answer.isEmpty {
+            _ = RawSockets.send(
+              Array("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".utf8), to: fd)
+          }
+          answer += RawSockets.receive(from: fd)
+          return String(decoding: answer, as: UTF8.self).contains("\r\n\r\n")
+        }
+        let head =
+          "POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(setup.care.token)\r\nContent-Type: application/json\r\nContent-Length: 4000\r\n\r\n{"
+        #expect(RawSockets.send(Array(head.utf8), to: fd))
+        let drip = Task.detached {
+          for _ in 0..<400 where daemon.isRunning && RawSockets.send([0x20], to: fd) {
+            try? await Task.sleep(for: .milliseconds(100))
+          }
+        }
+        let started = ContinuousClock.now
+        await daemon.stop(grace: .seconds(30))
+        let took = ContinuousClock.now - started
+        await drip.value
+        #expect(daemon.process.terminationStatus == 0, "\(daemon.output.suffix(2000))")
+        #expect(took >= .seconds(4) && took < .seconds(12), "the stop took \(took)")
+        #expect(daemon.output.contains("cut off"), "\(daemon.output.suffix(2000))")
+      }
+    }
+
     @Test func theIntakeSocketSurvivesDescriptorExhaustionAndSlowDripClients() async throws {
       RawSockets.raiseDescriptorLimit(to: 4096)
       try await withWorkspace { workspace in

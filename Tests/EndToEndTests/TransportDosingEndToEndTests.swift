@@ -38,7 +38,12 @@ extension EndToEnd {
         for (index, time) in slow.enumerated() {
           worst = max(worst, slow[index...].prefix { $0 - time < 1 }.count)
         }
-        #expect(worst <= 60, "a one-second window held \(worst) deliveries to the 50/s endpoint")
+        // The bucket releases at most burst + rate = 60 starts a second; the
+        // times here are arrivals, and a transfer held up by the machine can
+        // arrive in the next second beside that second's own (61 seen once
+        // in CI). Two of that jitter are allowed; an unpaced endpoint takes
+        // all 500 within about a second.
+        #expect(worst <= 62, "a one-second window held \(worst) deliveries to the 50/s endpoint")
         let slowSpan = slow.last! - slow.first!
         #expect(slowSpan >= 8, "500 at 50/s take about 10 s, took \(slowSpan) s")
         #expect(

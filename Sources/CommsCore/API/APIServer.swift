@@ -16,8 +16,10 @@ import ServiceLifecycle
 ///
 /// As a service it binds its port and makes the daemon ready (it is the
 /// last listener to bind; the local sockets bind when they are made), and
-/// at its turn to stop it closes at once: no "accepted" over HTTP once the
-/// daemon has begun to stop. A port that cannot be bound fails the service.
+/// at its turn to stop it closes its listener at once (no new connection is
+/// taken once the daemon has begun to stop), answers the requests already
+/// under way and closes every connection, for at most `stopBound`. A port
+/// that cannot be bound fails the service.
 struct APIServer: Service {
   let settings: APISettings
   let logger: Logger
@@ -67,20 +69,42 @@ struct APIServer: Service {
     access.configured.replace(with: state)
   }
 
+  /// How long a stop waits for the requests under way before it cuts them off.
+  static let stopBound: Duration = .seconds(5)
+
   func run() async throws {
     let settings = settings
     let readiness = readiness
     let logger = logger
     do {
-      try await cancelWhenGracefulShutdown {
-        try await self.serve {
-          logger.notice(
-            "HTTP API listening",
-            metadata: [
-              "address": "\(settings.host):\(settings.port)", "tls": "\(settings.usesTLS)",
-            ])
-          readiness.becomeReady()
+      // The stop is Hummingbird's own graceful shutdown (its service group
+      // hears ours): it closes the listener first and then serves out every
+      // connection it accepted. Cancelling the server's task instead drops
+      // connections accepted but not yet served, and NIO traps on those
+      // ("Deinited NIOAsyncWriter without calling finish()"; the test
+      // aStopWhileClientsKeepConnectingEndsCleanly). Once the listener is
+      // closed a cancel is safe, so a request still running after
+      // `stopBound` is cut off rather than holding up the rest of the stop.
+      try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask {
+          try await self.serve {
+            logger.notice(
+              "HTTP API listening",
+              metadata: [
+                "address": "\(settings.host):\(settings.port)", "tls": "\(settings.usesTLS)",
+              ])
+            readiness.becomeReady()
+          }
         }
+        group.addTask {
+          try await gracefulShutdown()
+          try await Task.sleep(for: Self.stopBound)
+          logger.notice(
+            "HTTP API: requests still under way after the stop bound are cut off",
+            metadata: ["bound": "\(Self.stopBound)"])
+        }
+        try await group.next()
+        group.cancelAll()
       }
     } catch {
       // Closed on purpose: what the server says about it is no failure.

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
   import Glibc
@@ -28,30 +29,71 @@ final class ChildProcess: @unchecked Sendable {
     env.merge(environment) { $1 }
     process.environment = env
     try process.run()
+    Self.started.withLock { $0.append(self) }
   }
 
   var pid: Int32 { process.processIdentifier }
   var isRunning: Bool { process.isRunning }
+
+  /// Set when the test itself ends the process (`stop`, `kill9`).
+  private let ended = Mutex(false)
+
+  /// Every child not yet ended by its test, so that a wait can see one die.
+  private static let started = Mutex<[ChildProcess]>([])
+
+  /// A child that died of a signal its test did not send (a trap, a crash),
+  /// once: the wait that finds it fails at once with its last output,
+  /// instead of running out its timeout (or hanging) against a dead daemon.
+  static func takeCrashed() -> ChildProcess? {
+    started.withLock { children in
+      guard
+        let index = children.firstIndex(where: {
+          !$0.process.isRunning && $0.process.terminationReason == .uncaughtSignal
+            && !$0.ended.withLock { $0 }
+        })
+      else { return nil }
+      return children.remove(at: index)
+    }
+  }
+
+  /// Why a crashed child failed the test: its signal and last output.
+  var crashReport: String {
+    "\(name) (pid \(pid)) died of signal \(process.terminationStatus); its last output:\n"
+      + String(output.suffix(3000))
+  }
 
   /// What the process printed so far.
   var output: String { (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "" }
 
   /// SIGKILL, as a crash would.
   func kill9() {
+    markEnded()
     if process.isRunning { Glibc.kill(pid, SIGKILL) }
     process.waitUntilExit()
   }
 
-  /// SIGTERM, then SIGKILL if still running after `grace`.
+  /// SIGTERM, then SIGKILL if still running after `grace`. Bounded: a
+  /// process that outlives its SIGKILL by 10 s is left (and named).
   func stop(grace: Duration = .seconds(10)) async {
+    markEnded()
     guard process.isRunning else { return }
     Glibc.kill(pid, SIGTERM)
-    let deadline = ContinuousClock.now + grace
+    var deadline = ContinuousClock.now + grace
     while process.isRunning && ContinuousClock.now < deadline {
       try? await Task.sleep(for: .milliseconds(20))
     }
-    if process.isRunning { Glibc.kill(pid, SIGKILL) }
-    process.waitUntilExit()
+    guard process.isRunning else { return }
+    Glibc.kill(pid, SIGKILL)
+    deadline = ContinuousClock.now + .seconds(10)
+    while process.isRunning && ContinuousClock.now < deadline {
+      try? await Task.sleep(for: .milliseconds(20))
+    }
+    if process.isRunning { print("\(name) (pid \(pid)) is still running after SIGKILL") }
+  }
+
+  private func markEnded() {
+    ended.withLock { $0 = true }
+    Self.started.withLock { children in children.removeAll { $0 === self } }
   }
 
   deinit {
@@ -94,7 +136,7 @@ func runCommand(
     try await Task.sleep(for: .milliseconds(10))
   }
   if process.isRunning {
-    process.terminate()
+    Glibc.kill(process.processIdentifier, SIGKILL)
     process.waitUntilExit()
     throw TestFailure(
       "\(executable) \(arguments.joined(separator: " ")) did not finish within \(timeout)")
@@ -121,6 +163,9 @@ func eventually(
   let deadline = ContinuousClock.now + timeout
   while ContinuousClock.now < deadline {
     if try await condition() { return }
+    if let crashed = ChildProcess.takeCrashed() {
+      throw TestFailure("while waiting for \(what()): \(crashed.crashReport)")
+    }
     try await Task.sleep(for: .milliseconds(50))
   }
   throw TestFailure("timed out after \(timeout) waiting for \(what())")

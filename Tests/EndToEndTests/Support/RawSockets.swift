@@ -101,6 +101,15 @@ enum RawSockets {
     return sent >= 0 || errno == EAGAIN || errno == EWOULDBLOCK
   }
 
+  /// What has arrived on `fd` so far, without blocking (empty if nothing).
+  static func receive(from fd: Int32) -> [UInt8] {
+    var buffer = [UInt8](repeating: 0, count: 4096)
+    let count = buffer.withUnsafeMutableBytes {
+      recv(fd, $0.baseAddress!, $0.count, Int32(MSG_DONTWAIT))
+    }
+    return count > 0 ? Array(buffer.prefix(count)) : []
+  }
+
   /// Sends one HTTP/1.1 request on each of `count` new connections at once
   /// and returns each answer's status (0 when none came within `timeout`).
   static func concurrentRequests(
