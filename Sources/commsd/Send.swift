@@ -218,11 +218,12 @@ struct Send: AsyncParsableCommand {
       throw ExitCode(75)  // EX_TEMPFAIL
     }
     switch outcome {
-    case .accepted(let id):
-      print(json ? JSONWriter.object(["id": id.rawValue, "outcome": "accepted"]) : id.rawValue)
+    case .accepted(let id, let warnings):
+      printOutcome(id, "accepted", warnings: warnings)
+      for warning in warnings { printError("commsd send: warning: \(warning)") }
       if wait { try await watch(id, configPath: settings.file) }
     case .duplicate(let id):
-      print(json ? JSONWriter.object(["id": id.rawValue, "outcome": "duplicate"]) : id.rawValue)
+      printOutcome(id, "duplicate")
       printError("commsd send: \(duplicate)")
       if wait { try await watch(id, configPath: settings.file) }
     case .refused(let field, let message):
@@ -235,6 +236,21 @@ struct Send: AsyncParsableCommand {
       printError("commsd send: \(message)")
       throw ExitCode(75)
     }
+  }
+
+  /// The id on standard output; with `--json`, `{"id": …, "outcome": …}`
+  /// and the warnings, if any, as `"warnings": […]`.
+  private func printOutcome(_ id: MessageID, _ outcome: String, warnings: [String] = []) {
+    guard json else { return print(id.rawValue) }
+    struct Answer: Encodable {
+      var id: String
+      var outcome: String
+      var warnings: [String]?
+    }
+    let answer = Answer(
+      id: id.rawValue, outcome: outcome, warnings: warnings.isEmpty ? nil : warnings)
+    let data = (try? JSONCoding.encoder().encode(answer)) ?? Data()
+    print(String(decoding: data, as: UTF8.self))
   }
 
   /// Intake in this process, for when no daemon runs: the same validation
@@ -250,10 +266,11 @@ struct Send: AsyncParsableCommand {
       throw ExitCode.failure
     }
     do {
-      switch try await intake.accept(request) {
+      let (message, fingerprint) = try intake.makeMessage(request)
+      switch try await intake.store.accept(message, fingerprint: fingerprint) {
       case .accepted(let id):
         WakeSocket.ring(path: configuration.wakeSocketPath)
-        return .accepted(id)
+        return .accepted(id, warnings: await intake.smsWarnings(for: message))
       case .duplicate(let id):
         return .duplicate(id)
       }

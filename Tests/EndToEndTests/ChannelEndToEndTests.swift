@@ -171,6 +171,78 @@ extension EndToEnd {
       }
     }
 
+    /// A shortened or `sms_format` text that must be cut to fit is sent cut
+    /// (at a word, with " ..."), and the sender hears so at once: on the
+    /// CLI's standard error and in the API's 202. The audience's
+    /// `sms_format` makes the text; a translation makes an English reader's.
+    @Test func anSMSTextCutToFitIsAWarningAtIntakeOverTheCLIAndHTTP() async throws {
+      try await withWorkspace { workspace in
+        let gateway = workspace.adopt(
+          try await Receiver.http(
+            directory: workspace.directory, name: "gatewayapi", arguments: ["--status", "200"]))
+        let port = try freePort()
+        let care = TestToken(name: "care", audiences: ["staff"])
+        let audiences = """
+          [audiences.staff]
+          display_name = "Personale"
+          dosing.quiet_hours = "none"
+          sms_format = "{{audience}}: {{subject}}. {{first_paragraph}}"
+          [audiences.staff.translations.en]
+          display_name = "Staff"
+          sms_format = "{{audience}}: {{subject}}. Call 7012 3456"
+          """
+        let recipients = [
+          recipient("s1", "Søren", audiences: ["staff"], contacts: ["gw:+4520000002"]),
+          recipient(
+            "s2", "Sam", audiences: ["staff"], contacts: ["gw:+4520000003"], language: "en"),
+        ].joined()
+        try workspace.writeConfig(
+          smtpPort: nil, httpPort: nil,
+          recipients: try Self.gatewayEndpoint(
+            workspace, port: gateway.port, extra: "max_sms_segments = 1") + "\n" + recipients,
+          extra: Workspace.apiSection(port: port, tokens: [care]), audiences: audiences)
+        let client = APIClient(base: "http://127.0.0.1:\(port)")
+        _ = try await workspace.startDaemonWithAPI(client)
+        let long = String(repeating: "Kog vandet før brug hele dagen. ", count: 10)
+
+        let cli = try await workspace.commsd([
+          "send", "--audience", "staff", "--subject", "Vand afbrudt", "--body", long,
+          "--body-in", "en=Boil the water.", "--subject-in", "en=Water cut",
+        ])
+        #expect(cli.status == 0, "\(cli.stderr)")
+        #expect(
+          cli.stderr.contains(
+            "commsd send: warning: staff (da) via gw (gatewayapi): the SMS text is cut at a word to fit 1 SMS"
+          ), "\(cli.stderr)")
+        #expect(!cli.stderr.contains("(en)"), "the English sms_format fits: \(cli.stderr)")
+        let id = String(cli.stdout.split(separator: "\n").first ?? "")
+        try await workspace.waitUntilFinal(id)
+        let texts = gateway.webhooks.compactMap { hook in
+          (try? JSONSerialization.jsonObject(with: Data(hook.body.utf8)) as? [String: Any])?[
+            "message"] as? String
+        }
+        let danish = try #require(texts.first { $0.hasPrefix("Personale: Vand afbrudt. Kog") })
+        #expect(danish.hasSuffix(" ...") && SMSSegments(danish).count == 1, "\(danish)")
+        #expect(texts.contains("Staff: Water cut. Call 7012 3456"), "\(texts)")
+
+        let body = try JSONSerialization.data(withJSONObject: [
+          "audiences": ["staff"], "subject": "Vand afbrudt", "body": long,
+        ])
+        let answer = try await client.call(
+          "POST", "/v1/messages", token: care.token,
+          json: String(decoding: body, as: UTF8.self))
+        #expect(answer.status == 202, "\(answer.text)")
+        let warnings = answer.json["warnings"] as? [String] ?? []
+        // Without English words the English reader gets the Danish text too: one warning.
+        #expect(warnings.count == 1, "\(answer.text)")
+        #expect(warnings.allSatisfy { $0.contains("cut at a word to fit 1 SMS") }, "\(warnings)")
+        let fitting = try await client.call(
+          "POST", "/v1/messages", token: care.token,
+          json: #"{"audiences":["staff"],"subject":"Vand","body":"Kog vandet."}"#)
+        #expect(fitting.status == 202 && fitting.json["warnings"] == nil, "\(fitting.text)")
+      }
+    }
+
     /// A GatewayAPI endpoint and its token file in `workspace`, to `port`.
     static func gatewayEndpoint(_ workspace: Workspace, port: Int, extra: String = "") throws
       -> String

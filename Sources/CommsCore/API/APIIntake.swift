@@ -16,7 +16,9 @@ struct APIIntake: Sendable {
   /// a refusal (`subject` of a body in `en` is `contents.en.subject`).
   func enqueue(_ message: SendRequest, language: String? = nil) async throws -> Response {
     switch await intake.accept(message) {
-    case .accepted(let id), .duplicate(let id):
+    case .accepted(let id, let warnings):
+      return Self.accepted(id, warnings: warnings)
+    case .duplicate(let id):
       return Self.accepted(id)
     case .refused(let field, let detail):
       throw Problem.invalid(
@@ -67,13 +69,14 @@ struct APIIntake: Sendable {
     return stored
   }
 
-  /// 202 with the message's id and links.
-  static func accepted(_ id: MessageID) -> Response {
+  /// 202 with the message's id and links, and `warnings` when there are any.
+  static func accepted(_ id: MessageID, warnings: [String] = []) -> Response {
     JSONResponse.make(
       .accepted,
       Accepted(
         id: id.rawValue, status: "accepted",
-        links: Links(message: "/v1/messages/\(id)", deliveries: "/v1/messages/\(id)/deliveries")),
+        links: Links(message: "/v1/messages/\(id)", deliveries: "/v1/messages/\(id)/deliveries"),
+        warnings: warnings.isEmpty ? nil : warnings),
       headers: [.location: "/v1/messages/\(id)"])
   }
 
@@ -90,6 +93,8 @@ struct APIIntake: Sendable {
     var id: String
     var status: String
     var links: Links
+    /// E.g. an SMS text cut to fit (see `Intake.smsWarnings`); absent when none.
+    var warnings: [String]?
   }
 
   struct Links: Encodable {

@@ -72,8 +72,8 @@ struct HooksController: APIController {
       ], idempotencyKey: key,
       sender: Sender(kind: .api, name: "hook:\(name)", origin: context.remoteAddress))
     switch await api.intake.accept(message) {
-    case .accepted(let id):
-      return APIIntake.accepted(id)
+    case .accepted(let id, let warnings):
+      return APIIntake.accepted(id, warnings: warnings)
     case .duplicate, .conflict:
       throw await api.access.refuse(
         Problem(.conflict, "webhook-id \(id) was received before (replayed)", field: "webhook-id"),

@@ -9,6 +9,7 @@ import Foundation
 /// subject_format = "[{{audience}} #{{bulletin}}] {{subject}}"
 /// footer = "Spørgsmål: ring 7012 3456 (hverdage 8–16)."
 /// signature = "Krisestaben, Eksempel Kommune"
+/// sms_format = "{{subject}}: {{first_paragraph}} Spørgsmål: 7012 3456"
 /// [audiences.relatives.translations.en]
 /// display_name = "Relatives"
 /// footer = "Questions: call +45 7012 3456 (weekdays 8–16)."
@@ -40,7 +41,8 @@ extension ConfigurationReader {
     do {
       let template = try AudienceTemplate(
         subjectFormat: base.subjectFormat, header: base.header, footer: base.footer,
-        signature: base.signature, replyTo: replyTo, translations: translations)
+        signature: base.signature, replyTo: replyTo, smsFormat: base.smsFormat,
+        translations: translations)
       return Audience(
         name: name, displayName: displayName, displayNames: displayNames, template: template,
         dosing: dosing)
@@ -63,7 +65,8 @@ extension ConfigurationReader {
   private func readParts(_ table: inout ConfigTable) -> AudienceTemplate.Parts {
     AudienceTemplate.Parts(
       subjectFormat: table.string("subject_format"), header: table.string("header"),
-      footer: table.string("footer"), signature: table.string("signature"))
+      footer: table.string("footer"), signature: table.string("signature"),
+      smsFormat: table.string("sms_format"))
   }
 
   /// `[audiences.NAME.dosing]`; absent keys keep the standard policy

@@ -90,7 +90,7 @@ struct DaemonIntake: Sendable {
             "priority": "\(sendRequest.priority.rawValue)",
             "audiences": "\(sendRequest.audiences.joined(separator: ","))",
           ])
-        return .accepted(id)
+        return .accepted(id, warnings: await intake.smsWarnings(for: message))
       case .duplicate(let id):
         return .duplicate(id)
       }

@@ -49,8 +49,9 @@ public enum IntakeWire {
 
   /// The daemon's answer.
   public enum Response: Codable, Sendable, Equatable {
-    /// Durable now, under this id.
-    case accepted(MessageID)
+    /// Durable now, under this id; `warnings` for the sender to read (an
+    /// SMS text cut to fit, see `Intake.smsWarnings`).
+    case accepted(MessageID, warnings: [String] = [])
     /// Accepted earlier under the same idempotency key and content.
     case duplicate(MessageID)
     /// Invalid input; nothing was stored.

@@ -87,8 +87,9 @@ public enum DryRun {
           delivery, message, endpoint: endpoint, channel: channel, configuration: configuration)
         if let sms = groups[key]?.sms, sms.source == SMSRendering.Source.cut.rawValue {
           warnings.append(
-            "\(delivery.audience) (\(delivery.language)) via \(channel): the shortened SMS text is cut to \(sms.segments) SMS (max_sms_segments); give --sms-body to choose the words"
-          )
+            Intake.cutWarning(
+              audience: delivery.audience, language: delivery.language, channel: channel,
+              segments: sms.segments))
         }
       }
       groups[key]?.readers += 1

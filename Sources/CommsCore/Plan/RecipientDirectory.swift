@@ -7,17 +7,42 @@ public struct RecipientDirectory: Sendable {
   /// keys. Worked out once: every intake asks, and the directory may hold
   /// 100,000 people.
   public let attributeNames: Set<String>
+  /// The endpoints each audience's members have contacts on, with the
+  /// members' languages, so intake can tell at once whether (and in which
+  /// languages) an audience has SMS readers at all.
+  private let endpointsByAudience: [String: Set<EndpointReader>]
+
+  /// Some member reads in `language` through a contact on `endpoint`.
+  public struct EndpointReader: Sendable, Hashable {
+    public var endpoint: String
+    public var language: String
+  }
 
   public init(_ recipients: [Recipient]) {
     self.recipients = recipients
     var byAudience: [String: [Int]] = [:]
     var attributeNames = Set<String>()
+    var endpointsByAudience: [String: Set<EndpointReader>] = [:]
     for (index, recipient) in recipients.enumerated() {
-      for audience in recipient.audiences { byAudience[audience, default: []].append(index) }
+      let endpoints = Set(
+        recipient.contacts.compactMap(\.endpointName).map {
+          EndpointReader(endpoint: $0, language: recipient.language)
+        })
+      for audience in recipient.audiences {
+        byAudience[audience, default: []].append(index)
+        if !endpoints.isEmpty { endpointsByAudience[audience, default: []].formUnion(endpoints) }
+      }
       for name in recipient.attributes.keys { attributeNames.insert(name) }
     }
     self.byAudience = byAudience
     self.attributeNames = attributeNames
+    self.endpointsByAudience = endpointsByAudience
+  }
+
+  /// The endpoints (by name) that members of `audience` have contacts on,
+  /// each with the languages of the members who do.
+  public func endpointReaders(of audience: String) -> Set<EndpointReader> {
+    endpointsByAudience[audience] ?? []
   }
 
   /// Members of `audience`, in directory order.

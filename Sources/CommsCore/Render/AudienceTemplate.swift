@@ -1,6 +1,6 @@
 /// What an audience's messages look like: subject format, header, footer
-/// (e.g. the one phone number for relatives' questions), signature and email
-/// `Reply-To`, with translations per language. The operator writes one
+/// (e.g. the one phone number for relatives' questions), signature, email
+/// `Reply-To` and the SMS text (`sms_format`), with translations per language. The operator writes one
 /// message; the template makes it right for each audience.
 ///
 /// Every part is a Mustache template over the variables in
@@ -25,15 +25,20 @@ public struct AudienceTemplate: Sendable {
     public var header: String?
     public var footer: String?
     public var signature: String?
+    /// The SMS text when the operator wrote none (`sms_format`), e.g.
+    /// `{{subject}}: {{first_paragraph}} Ring 7012 3456`; without it an SMS
+    /// reader gets subject, first paragraph and the footer's link or phone.
+    public var smsFormat: String?
 
     public init(
       subjectFormat: String? = nil, header: String? = nil, footer: String? = nil,
-      signature: String? = nil
+      signature: String? = nil, smsFormat: String? = nil
     ) {
       self.subjectFormat = subjectFormat
       self.header = header
       self.footer = footer
       self.signature = signature
+      self.smsFormat = smsFormat
     }
   }
 
@@ -68,14 +73,15 @@ public struct AudienceTemplate: Sendable {
   /// `footer[en]`) and what is wrong with it.
   public init(
     subjectFormat: String?, header: String?, footer: String?, signature: String?, replyTo: String?,
-    translations: [String: Parts] = [:]
+    smsFormat: String? = nil, translations: [String: Parts] = [:]
   ) throws(TemplateError) {
     if let subjectFormat { try Self.checkSubjectFormat(subjectFormat, part: "subject") }
     let base = CompiledParts(
       subject: try TemplatePart(subjectFormat ?? Self.defaultSubjectFormat, part: "subject"),
       header: try TemplatePart(header ?? Self.defaultHeader, part: "header"),
       footer: try TemplatePart.compiling(footer, part: "footer"),
-      signature: try TemplatePart.compiling(signature, part: "signature")
+      signature: try TemplatePart.compiling(signature, part: "signature"),
+      sms: try TemplatePart.compiling(smsFormat, part: "sms_format")
     )
     var byLanguage: [String: Parts] = [:]
     var compiled: [String: CompiledParts] = [:]
@@ -91,7 +97,8 @@ public struct AudienceTemplate: Sendable {
       compiled[key] = try base.overridden(by: parts, language: key)
     }
     self.base = Parts(
-      subjectFormat: subjectFormat, header: header, footer: footer, signature: signature)
+      subjectFormat: subjectFormat, header: header, footer: footer, signature: signature,
+      smsFormat: smsFormat)
     self.translations = byLanguage
     self.replyTo = replyTo
     self.compiledBase = base

@@ -6,6 +6,8 @@ struct CompiledParts: Sendable {
   let header: TemplatePart?
   let footer: TemplatePart?
   let signature: TemplatePart?
+  /// The SMS text (`sms_format`); nil for the shortened rendering.
+  let sms: TemplatePart?
   /// Whether any part shows `sent_at`, the one value that costs something to
   /// produce.
   let showsSentAt: Bool
@@ -14,15 +16,18 @@ struct CompiledParts: Sendable {
   let showsRecipient: Bool
 
   init(
-    subject: TemplatePart, header: TemplatePart?, footer: TemplatePart?, signature: TemplatePart?
+    subject: TemplatePart, header: TemplatePart?, footer: TemplatePart?, signature: TemplatePart?,
+    sms: TemplatePart? = nil
   ) {
     self.subject = subject
     self.header = header
     self.footer = footer
     self.signature = signature
-    showsSentAt = [subject, header, footer, signature].contains {
+    self.sms = sms
+    showsSentAt = [subject, header, footer, signature, sms].contains {
       $0?.variables.contains(.sentAt) ?? false
     }
+    // The SMS text is made per delivery anyway; this is about the email body.
     showsRecipient = [subject, header, footer, signature].contains {
       $0?.variables.contains(.recipientName) ?? false
     }
@@ -41,7 +46,8 @@ struct CompiledParts: Sendable {
       header: try translation.header == nil ? header : compile(translation.header, "header"),
       footer: try translation.footer == nil ? footer : compile(translation.footer, "footer"),
       signature: try translation.signature == nil
-        ? signature : compile(translation.signature, "signature")
+        ? signature : compile(translation.signature, "signature"),
+      sms: try translation.smsFormat == nil ? sms : compile(translation.smsFormat, "sms_format")
     )
   }
 

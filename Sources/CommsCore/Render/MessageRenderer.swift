@@ -37,6 +37,15 @@ public enum MessageRenderer {
     return text.isEmpty ? nil : text
   }
 
+  /// The audience's SMS text (`sms_format`) rendered and trimmed; nil when
+  /// the template has none or it renders empty.
+  public static func sms(_ template: AudienceTemplate, _ context: RenderContext) -> String? {
+    let parts = template.parts(for: context.language)
+    guard let sms = parts.sms else { return nil }
+    let text = trimmed(sms.render(TemplateValues(context, formattingSentAt: parts.showsSentAt)))
+    return text.isEmpty ? nil : text
+  }
+
   /// `text` on one line: every run of spaces that holds a line break, tab or
   /// other control character becomes one space, and the ends are trimmed. A
   /// subject becomes an email header, where a line break would end it.

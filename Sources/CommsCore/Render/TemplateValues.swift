@@ -34,6 +34,7 @@ struct TemplateValues: MustacheParent {
     switch variable {
     case .subject: context.subject
     case .body: context.body
+    case .firstParagraph: SMSText.firstParagraph(context.body)
     case .audience: context.audience
     case .audienceKey: context.audienceKey
     case .bulletin: String(context.bulletin)

@@ -6,6 +6,7 @@
 /// |------|-------|
 /// | `subject` | the operator's subject, in the language used |
 /// | `body` | the operator's body, in the language used |
+/// | `first_paragraph` | the body up to its first blank line, on one line (for `sms_format`) |
 /// | `audience` | the audience's display name, e.g. `Pårørende` |
 /// | `audience_key` | the audience's key, e.g. `relatives` |
 /// | `bulletin` | the audience's bulletin number, e.g. `12` |
@@ -29,6 +30,7 @@
 public enum TemplateVariable: String, Sendable, CaseIterable {
   case subject
   case body
+  case firstParagraph = "first_paragraph"
   case audience
   case audienceKey = "audience_key"
   case bulletin

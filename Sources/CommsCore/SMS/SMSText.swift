@@ -1,16 +1,19 @@
 import Foundation
 
 /// What an SMS reader gets: the operator's own SMS text when they wrote one
-/// (`--sms-body`), otherwise a shortened rendering of the message — never
-/// the whole email body cut off somewhere.
+/// (`--sms-body`), else the audience's `sms_format`, else a shortened
+/// rendering of the message — never the whole email body cut off somewhere.
 public struct SMSRendering: Sendable, Equatable {
   public enum Source: String, Sendable {
     /// The operator's SMS text, as written.
     case written
+    /// The audience's `sms_format`, rendered.
+    case template
     /// Subject, first paragraph and the footer's link or phone number.
     case shortened
-    /// The same, with the paragraph cut at a word to fit the endpoint's
-    /// `max_sms_segments` (the intake and the dry run say so).
+    /// A shortened or template text cut at a word, with a visible " ...",
+    /// to fit the endpoint's `max_sms_segments` (the intake and the dry run
+    /// say so).
     case cut
   }
 
@@ -23,14 +26,24 @@ public enum SMSText {
   /// The SMS text of `delivery`: `rendered` is the reader's subject and
   /// body as the audience's template made them (with any `[ØVELSE]` mark);
   /// `content` the operator's words in the reader's language; `footer` the
-  /// audience's footer for them.
+  /// audience's footer for them; `formatted` the audience's `sms_format`
+  /// rendered for them.
   public static func render(
-    content: MessageContent, rendered: RenderedMessage, footer: String?,
+    content: MessageContent, rendered: RenderedMessage, footer: String?, formatted: String? = nil,
     mark: String?, maxSegments: Int
   ) -> SMSRendering {
     if let written = content.sms {
       let text = mark.map { "\($0) \(written)" } ?? written
       return SMSRendering(text: text, segments: SMSSegments(text), source: .written)
+    }
+    if let formatted {
+      let text = mark.map { "\($0) \(formatted)" } ?? formatted
+      let segments = SMSSegments(text)
+      if segments.count <= maxSegments {
+        return SMSRendering(text: text, segments: segments, source: .template)
+      }
+      let cut = cutAtWord(text, maxSegments: maxSegments)
+      return SMSRendering(text: cut, segments: SMSSegments(cut), source: .cut)
     }
     let subject = rendered.subject
     let reach = footer.flatMap(contactLine)
@@ -61,6 +74,32 @@ public enum SMSText {
     words = Array(words[..<low])
     let text = compose(words[...], cut: true)
     return SMSRendering(text: text, segments: SMSSegments(text), source: .cut)
+  }
+
+  /// `text` cut after the last whole word that leaves room for " ..."
+  /// within `maxSegments` (at a character if not even the first word fits).
+  /// The count only grows with the length, so a binary search finds it.
+  static func cutAtWord(_ text: String, maxSegments: Int) -> String {
+    let characters = Array(text)
+    func candidate(_ length: Int) -> String {
+      String(characters[..<length]).trimmingCharacters(in: .whitespacesAndNewlines) + " ..."
+    }
+    func fits(_ length: Int) -> Bool { SMSSegments(candidate(length)).count <= maxSegments }
+    let breaks = characters.indices.filter { characters[$0].isWhitespace }
+    var low = 0
+    var high = breaks.count
+    while low < high {
+      let middle = (low + high + 1) / 2
+      if fits(breaks[middle - 1]) { low = middle } else { high = middle - 1 }
+    }
+    if low > 0 { return candidate(breaks[low - 1]) }
+    var shortest = 0
+    var longest = characters.count
+    while shortest < longest {
+      let middle = (shortest + longest + 1) / 2
+      if fits(middle) { shortest = middle } else { longest = middle - 1 }
+    }
+    return candidate(shortest)
   }
 
   /// The first paragraph of `body` (up to the first blank line), its line

@@ -175,6 +175,24 @@ import Testing
         == true, "\(found)")
   }
 
+  @Test func anSMSFormatIsReadAndItsErrorsPointAtItsKey() throws {
+    let good = Self.minimal.replacingOccurrences(
+      of: "display_name = \"Personale\"",
+      with: "display_name = \"Personale\"\nsms_format = \"{{subject}}: {{first_paragraph}}\"")
+    let configuration = try ConfigurationLoader.parse(good, file: "/etc/commsd/commsd.toml")
+    #expect(
+      configuration.audiences["staff"]?.template.base.smsFormat
+        == "{{subject}}: {{first_paragraph}}")
+    let bad = Self.minimal.replacingOccurrences(
+      of: "display_name = \"Personale\"",
+      with: "display_name = \"Personale\"\nsms_format = \"{{subjekt}} {{#x}}\"")
+    let found = errors(bad)
+    #expect(found.count == 1, "\(found)")
+    #expect(
+      found.first?.hasPrefix("/etc/commsd/commsd.toml:11: audiences.staff.sms_format: ") == true,
+      "\(found)")
+  }
+
   @Test func audienceTemplatesAndInlineAttributesAreRead() throws {
     let text = Self.minimal
       .replacingOccurrences(

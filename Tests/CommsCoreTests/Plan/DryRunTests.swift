@@ -111,7 +111,29 @@ import Testing
       report.groups.first { $0.channel.hasPrefix("sms") && $0.language == "da" })
     #expect(sms.sms?.source == "cut")
     #expect(sms.sms?.segments == 1)
-    #expect(report.warnings.contains { $0.contains("cut to 1 SMS") })
+    #expect(report.warnings.contains { $0.contains("cut at a word to fit 1 SMS") })
+  }
+
+  /// Intake says the same at once, in the answer to a real send.
+  @Test func intakeWarnsOfACutSMSTextButNotOfAWrittenOneOrAnAudienceWithoutSMS() async throws {
+    let intake = Intake(configuration: configuration, store: store, clock: clock)
+    let long = String(repeating: "Kog vandet før brug hele dagen. ", count: 10)
+    let (cut, _) = try intake.makeMessage(request(long))
+    #expect(
+      await intake.smsWarnings(for: cut) == [
+        "staff (da) via sms (gatewayapi): the SMS text is cut at a word to fit 1 SMS (max_sms_segments); give an SMS text (--sms-body, sms_body) to choose the words"
+      ])
+    let (written, _) = try intake.makeMessage(request(long, sms: "Kog vandet."))
+    #expect(await intake.smsWarnings(for: written).isEmpty)
+    let (short, _) = try intake.makeMessage(request("Kog vandet."))
+    #expect(await intake.smsWarnings(for: short).isEmpty)
+    // Only languages SMS readers have are rendered (the relatives read
+    // Arabic: the long Danish body is not theirs), and only audiences with SMS readers.
+    #expect(
+      intake.directory.endpointReaders(of: "relatives") == [
+        .init(endpoint: "sms", language: "ar")
+      ])
+    #expect(intake.directory.endpointReaders(of: "nobody").isEmpty)
   }
 
   @Test func aRefusalIsTheSameAsARealSend() async throws {

@@ -30,6 +30,60 @@ import Testing
     #expect(sms.segments.count == 1)
   }
 
+  /// An audience's `sms_format` (with translations) makes the text when the
+  /// operator wrote none; a written one still comes first.
+  @Test func anAudiencesSMSFormatMakesTheTextInTheReadersLanguage() throws {
+    let template = try AudienceTemplate(
+      subjectFormat: nil, header: nil, footer: nil, signature: nil, replyTo: nil,
+      smsFormat: "{{audience}} #{{bulletin}}: {{subject}}. {{first_paragraph}} Ring 7012 3456",
+      translations: ["en": .init(smsFormat: "{{audience}}: {{subject}}. Call +45 7012 3456")])
+    func context(_ language: String, body: String) -> RenderContext {
+      RenderContext(
+        subject: "Vand afbrudt", body: body, audience: "Personale", audienceKey: "staff",
+        bulletin: 7, kind: .alert, priority: .urgent, language: language, recipientName: "Bo",
+        sentAt: Timestamp.parse("2026-11-25T12:00:00Z")!)
+    }
+    let danish = try #require(
+      MessageRenderer.sms(template, context("da", body: "Kog vandet\nfør brug.\n\nMere senere.")))
+    #expect(danish == "Personale #7: Vand afbrudt. Kog vandet før brug. Ring 7012 3456")
+    #expect(
+      MessageRenderer.sms(template, context("en-GB", body: "x"))
+        == "Personale: Vand afbrudt. Call +45 7012 3456")
+    #expect(MessageRenderer.sms(.standard, context("da", body: "x")) == nil)
+
+    let content = MessageContent(subject: "s", body: "b")
+    let made = SMSText.render(
+      content: content, rendered: rendered, footer: nil, formatted: danish, mark: "[ØVELSE]",
+      maxSegments: 1)
+    #expect(made.text == "[ØVELSE] " + danish)
+    #expect(made.source == .template)
+    let written = SMSText.render(
+      content: MessageContent(subject: "s", body: "b", sms: "Kog vandet."), rendered: rendered,
+      footer: nil, formatted: danish, mark: nil, maxSegments: 1)
+    #expect(written.source == .written && written.text == "Kog vandet.")
+  }
+
+  @Test func aTemplateTextTooLongIsCutAtAWordWithAVisibleMark() {
+    let long = "Personale: " + String(repeating: "Kog vandet før brug. ", count: 20) + "Slut."
+    let sms = SMSText.render(
+      content: MessageContent(subject: "s", body: "b"), rendered: rendered, footer: nil,
+      formatted: long, mark: nil, maxSegments: 2)
+    #expect(sms.source == .cut)
+    #expect(sms.segments.count == 2)
+    #expect(sms.text.hasSuffix(" ..."))
+    #expect(long.hasPrefix(String(sms.text.dropLast(4))))
+    #expect(!sms.text.hasSuffix("  ..."))
+    // One more word would not fit.
+    let next = long.dropFirst(sms.text.count - 4).drop(while: { $0 == " " })
+      .prefix(while: { $0 != " " })
+    #expect(SMSSegments(String(sms.text.dropLast(4)) + " " + next + " ...").count > 2)
+    // No space to cut at: cut at a character, still with the mark.
+    let word = String(repeating: "x", count: 400)
+    let hard = SMSText.cutAtWord(word, maxSegments: 1)
+    #expect(hard.hasSuffix(" ...") && SMSSegments(hard).count == 1)
+    #expect(hard.count == 160)
+  }
+
   @Test func aPhoneNumberFromTheFooterWhenItHasNoLink() {
     #expect(SMSText.contactLine("Spørgsmål: ring på tlf. 70 12 34 56 (hverdage)") == "70 12 34 56")
     #expect(SMSText.contactLine("Ring +45 7012 3456") == "+45 7012 3456")

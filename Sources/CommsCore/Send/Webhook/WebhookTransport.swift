@@ -67,10 +67,12 @@ public struct WebhookTransport: Transport {
     endpoint: Endpoint
   ) -> SMSRendering {
     let context = DeliveryContent.context(delivery, message, audience: audience)
+    let template = audience?.template ?? .standard
     return SMSText.render(
       content: message.content(for: delivery.language).content, rendered: rendered,
-      footer: MessageRenderer.footer(audience?.template ?? .standard, context),
-      mark: message.mode.readerMark, maxSegments: endpoint.maxSMSSegments)
+      footer: MessageRenderer.footer(template, context),
+      formatted: MessageRenderer.sms(template, context), mark: message.mode.readerMark,
+      maxSegments: endpoint.maxSMSSegments)
   }
 
   /// The headers that authenticate a request with `body`. Standard Webhooks
