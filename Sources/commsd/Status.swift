@@ -44,7 +44,8 @@ struct Status: AsyncParsableCommand {
     if json {
       print(try Self.json(status))
     } else {
-      print(StatusTable.render(status))
+      let formats = ConfigurationLoader.endpointFormats(configurationPath: options.config)
+      print(StatusTable.render(status, endpointFormats: formats))
     }
   }
 

@@ -8,7 +8,10 @@ enum StatusTable {
     "superseded", "expired", "digested",
   ]
 
-  static func render(_ status: MessageStatus) -> String {
+  /// `endpointFormats` (by endpoint name) name a webhook delivery's channel
+  /// by what it went out as: `gatewayapi`, `teams-workflows`, … (plain
+  /// `webhook` for commsd's own format).
+  static func render(_ status: MessageStatus, endpointFormats: [String: String] = [:]) -> String {
     var lines: [String] = []
     lines.append("\(status.id)  \(status.priority) \(status.kind)  \"\(status.subject)\"")
     lines.append(
@@ -61,8 +64,14 @@ enum StatusTable {
       if line.state != "delivered", let error = line.lastError {
         detail += detail.isEmpty ? error : " · \(error)"
       }
+      var channel = line.channel
+      if channel == "webhook", let colon = line.contact.firstIndex(of: ":"),
+        let format = endpointFormats[String(line.contact[..<colon])], format != "commsd"
+      {
+        channel = format
+      }
       rows.append([
-        "\(line.recipientName) (\(line.recipient))", line.audience, line.channel, line.contact,
+        "\(line.recipientName) (\(line.recipient))", line.audience, channel, line.contact,
         line.state,
         String(line.attempts), detail,
       ])

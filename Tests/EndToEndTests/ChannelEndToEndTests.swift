@@ -93,6 +93,17 @@ extension EndToEnd {
         #expect(byContact["gw:+4520000002"]?.attempts == 2)
         #expect(byContact["gw:+4520000002"]?.lastStatus == 200)
         #expect(byContact["teams:personale"]?.lastStatus == 202)
+        // `status` names each delivery's channel by what it went out as.
+        let table = try await workspace.commsd(["status", id])
+        #expect(table.status == 0, "\(table.stderr)")
+        for (contact, channel) in [
+          ("mette@kommune.test", "email"), ("gw:+4520000002", "gatewayapi"),
+          ("teams:personale", "teams-workflows"), ("twilio:+46701234567", "twilio"),
+          ("slack:beredskab", "slack"),
+        ] {
+          let row = table.stdout.split(separator: "\n").first { $0.contains(contact) } ?? ""
+          #expect(row.contains(" \(channel) ") && row.contains("delivered"), "\(table.stdout)")
+        }
 
         // Email: the whole text.
         let mail = try #require(smtp.emails.first)

@@ -47,6 +47,22 @@ public enum ConfigurationLoader {
     return (settings, (directory as NSString).appendingPathComponent(Configuration.storeFileName))
   }
 
+  /// Each endpoint's format by name (`gatewayapi`, `teams-workflows`, …;
+  /// `commsd` when none is given), for `commsd status` to say what a
+  /// webhook delivery went out as. A light read: empty when the file cannot
+  /// be read (status still shows the deliveries).
+  public static func endpointFormats(configurationPath path: String) -> [String: String] {
+    guard let root = try? mainTable(path: path) else { return [:] }
+    var table = ConfigTable(root, path: "", file: path, sink: ConfigErrorSink())
+    guard var endpoints = table.table("endpoints") else { return [:] }
+    var formats: [String: String] = [:]
+    for name in endpoints.keys {
+      guard var endpoint = endpoints.table(name) else { continue }
+      formats[name] = endpoint.string("format") ?? EndpointFormat.commsd.name
+    }
+    return formats
+  }
+
   /// The configuration file's own TOML, without the recipient lists it
   /// names: for the light reads (`storeLocation`, `handOver`).
   static func mainTable(path: String) throws(ConfigErrors) -> TOMLTable {

@@ -8,7 +8,7 @@ public struct SMSRendering: Sendable, Equatable {
     /// The operator's SMS text, as written.
     case written
     /// The audience's `sms_format`, rendered.
-    case template
+    case template = "sms_format"
     /// Subject, first paragraph and the footer's link or phone number.
     case shortened
     /// A shortened or template text cut at a word, with a visible " ...",
