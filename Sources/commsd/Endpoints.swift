@@ -50,6 +50,8 @@ struct Endpoints: AsyncParsableCommand {
       let verdict: String
       switch outcome.result {
       case .delivered: verdict = "taken"
+      case .accepted(_, let reference, _):
+        verdict = "taken; a receipt will follow" + (reference.map { " (provider id \($0))" } ?? "")
       case .transient(_, let reason, _): verdict = "not taken, worth another try: \(reason)"
       case .permanent(_, let reason): verdict = "refused: \(reason)"
       }
@@ -64,8 +66,10 @@ struct Endpoints: AsyncParsableCommand {
             "outcome": verdict,
           ])
       ])
-      if case .delivered = outcome.result { return }
-      throw ExitCode.failure
+      switch outcome.result {
+      case .delivered, .accepted: return
+      case .transient, .permanent: throw ExitCode.failure
+      }
     }
   }
 }

@@ -14,6 +14,8 @@ struct APIEnvironment: Sendable {
   let defaultLanguage: String
   /// The largest request body read (`max_body_bytes`).
   let maxBodyBytes: Int
+  /// Receipts taken, for `/metrics`.
+  let receipts = ReceiptMetrics()
 
   /// The routes under `path` that take a token with `right` (`TokenMiddleware`).
   func routes(

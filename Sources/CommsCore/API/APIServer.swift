@@ -59,6 +59,7 @@ struct APIServer: Service {
         dispatcher: dispatcher, attempts: attempts),
       MessagesController(api: api), CAPController(api: api, configuration: configuration),
       AuditController(api: api), HooksController(api: api),
+      ReceiptsController(api: api, endpoints: configuration.endpoints),
     ]
   }
 
@@ -147,6 +148,7 @@ struct APIServer: Service {
     ("GET", "/v1/messages/{id}"), ("GET", "/v1/messages/{id}/deliveries"),
     ("POST", "/v1/messages/{id}/cancel"), ("POST", "/v1/messages/{id}/supersede"),
     ("POST", "/v1/cap"), ("GET", "/v1/audit"), ("POST", "/v1/hooks/{source}"),
+    ("POST", "/v1/receipts/{endpoint}"),
   ]
 
   func addRoutes(to router: Router<APIContext>) {

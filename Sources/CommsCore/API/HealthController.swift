@@ -101,6 +101,7 @@ struct HealthController: APIController {
       text += "commsd_circuit_open{target=\"\(Self.label(target))\"} \(open ? 1 : 0)\n"
     }
     text += attempts?.prometheusText ?? ""
+    text += api.receipts.prometheusText
     text += """
       # HELP commsd_api_requests_total HTTP API answers by route, method and status.
       # TYPE commsd_api_requests_total counter

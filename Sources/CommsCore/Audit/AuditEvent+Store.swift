@@ -25,13 +25,17 @@ extension AuditEvent {
     -> AuditEvent
   {
     var state = outcome.newState
-    if let withdrawn, state != .delivered { state = withdrawn }
+    if let withdrawn, !state.wentOut { state = withdrawn }
     var detail = [
       "target": outcome.target, "attempt": String(outcome.attempt),
       "duration_ms": String(Int((outcome.duration.seconds * 1000).rounded())),
     ]
     if outcome.statusCode != 0 { detail["status"] = String(outcome.statusCode) }
-    if let due = outcome.dueAt, withdrawn == nil { detail["retry_at"] = Timestamp.format(due) }
+    if let due = outcome.dueAt, state == .sent {
+      detail["receipt_by"] = Timestamp.format(due)
+    } else if let due = outcome.dueAt, withdrawn == nil {
+      detail["retry_at"] = Timestamp.format(due)
+    }
     if let withdrawn { detail["withdrawn"] = withdrawn.rawValue }
     return AuditEvent(
       kind: "delivery.\(state.rawValue)", at: outcome.at, messageID: outcome.messageID,

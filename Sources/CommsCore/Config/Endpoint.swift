@@ -22,13 +22,16 @@ public struct Endpoint: Sendable, Hashable {
   /// For an endpoint that sends SMS: the country code of a number written
   /// without one (`default_country_code`, "45").
   public var defaultCountryCode: String
+  /// Handset receipts, for a gateway told where to call back
+  /// (`callback_url`, `status_callback`); nil when it is not.
+  public var receipts: ReceiptSettings?
 
   public init(
     name: String, url: String, format: EndpointFormat = .commsd,
     authentication: EndpointAuthentication, headers: [HTTPHeaderField] = [],
     concurrency: Int = 8, timeout: Duration = .seconds(10), verifyTLS: Bool = true,
     gate: TargetGate.Settings = TargetGate.Settings(), maxSMSSegments: Int = 4,
-    defaultCountryCode: String = "45"
+    defaultCountryCode: String = "45", receipts: ReceiptSettings? = nil
   ) {
     self.name = name
     self.url = url
@@ -41,6 +44,7 @@ public struct Endpoint: Sendable, Hashable {
     self.gate = gate
     self.maxSMSSegments = maxSMSSegments
     self.defaultCountryCode = defaultCountryCode
+    self.receipts = receipts
   }
 
   /// The Standard Webhooks key, when the endpoint signs that way.
@@ -81,4 +85,29 @@ extension HTTPHeaderField: Hashable {
     hasher.combine(name)
     hasher.combine(value)
   }
+}
+
+/// Handset receipts for an endpoint whose gateway calls back: a delivery it
+/// takes is `sent` until its receipt (`POST /v1/receipts/NAME`) makes it
+/// `delivered` or `undeliverable`, or `timeout` passes (`unconfirmed`).
+public struct ReceiptSettings: Sendable, Hashable {
+  /// `receipt_timeout`: how long a receipt is waited for.
+  public var timeout: Duration
+  /// How a callback proves it is the provider's.
+  public var verification: ReceiptVerification
+
+  public init(timeout: Duration, verification: ReceiptVerification) {
+    self.timeout = timeout
+    self.verification = verification
+  }
+}
+
+/// How a receipt callback is authenticated, as each provider documents it.
+public enum ReceiptVerification: Sendable, Hashable {
+  /// GatewayAPI: a JWT (HS256) in `X-Gwapi-Signature`, made with the
+  /// webhook's authentication token (`receipt_secret`).
+  case gatewayAPIJWT(secret: [UInt8])
+  /// Twilio: `X-Twilio-Signature`, Base64 HMAC-SHA1 of the callback URL and
+  /// the sorted parameters, keyed with the account's auth token.
+  case twilioSignature(authToken: String)
 }

@@ -90,6 +90,11 @@ struct DaemonServices {
     if store.isShared {
       add(LeaseKeeper(store: store, clock: clock, logger: logger), "lease keeper")
     }
+    if let shortest = configuration.endpoints.values.compactMap(\.receipts?.timeout).min() {
+      add(
+        ReceiptDeadlines(store: store, clock: clock, shortestTimeout: shortest, logger: logger),
+        "receipt deadlines")
+    }
     if let postgres {
       // Other nodes' messages and work, by LISTEN/NOTIFY.
       add(

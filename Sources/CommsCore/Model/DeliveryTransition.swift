@@ -68,10 +68,31 @@ extension DeliveryTransition {
     "the dispatcher takes due deliveries, flash lane first")
 
   /// An attempt's outcome; withdrawn while in flight, the withdrawal's state
-  /// unless the attempt delivered it.
+  /// unless the attempt delivered it (or a gateway with receipts took it).
   public static let record = DeliveryTransition(
-    "record", from: [.sending], to: [.delivered, .retrying, .dead] + withdrawals,
+    "record", from: [.sending], to: [.delivered, .sent, .retrying, .dead] + withdrawals,
     event: "delivery.<state>", "an attempt's outcome is written")
+
+  /// A gateway's receipt that the handset got it. Receipts are ordered by
+  /// the provider's time: a DELIVERED takes a sent or unconfirmed delivery,
+  /// and an undeliverable one only when the provider timed it at or after
+  /// the UNDELIVERABLE (the phone came back); an older one is stale and
+  /// changes nothing. A repeated receipt changes nothing; a transient status
+  /// (ENROUTE, BUFFERED, …) is not a receipt.
+  public static let receiptDelivered = DeliveryTransition(
+    "receipt-delivered", from: [.sent, .unconfirmed, .undeliverable], to: [.delivered],
+    event: "receipt.delivered", "a gateway's receipt says the handset got it")
+
+  /// A gateway's final failure (UNDELIVERABLE, EXPIRED, REJECTED, …): the
+  /// next contact follows, as after `dead`. A DELIVERED is never overturned.
+  public static let receiptUndeliverable = DeliveryTransition(
+    "receipt-undeliverable", from: [.sent, .unconfirmed], to: [.undeliverable],
+    event: "receipt.undeliverable", "a gateway's receipt says the handset cannot be reached")
+
+  /// No receipt within the endpoint's `receipt_timeout`.
+  public static let receiptTimeout = DeliveryTransition(
+    "receipt-timeout", from: [.sent], to: [.unconfirmed], event: "delivery.unconfirmed",
+    "a gateway took it and no receipt came in time")
 
   /// Leased, not attempted: the target is paused or its breaker open.
   public static let postpone = DeliveryTransition(
@@ -131,7 +152,9 @@ extension DeliveryTransition {
 
   /// Every transition, in the order a delivery meets them.
   public static let all: [DeliveryTransition] = [
-    plan, fallback, releaseHeld, waitForPredecessor, lease, record, postpone, release, reclaim,
-    settleWithdrawn, withdraw, digest, digestAlone, retryDead, quarantine,
+    plan, fallback, releaseHeld, waitForPredecessor, lease, record, receiptDelivered,
+    receiptUndeliverable, receiptTimeout,
+    postpone, release, reclaim, settleWithdrawn, withdraw, digest, digestAlone, retryDead,
+    quarantine,
   ]
 }

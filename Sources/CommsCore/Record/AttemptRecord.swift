@@ -14,10 +14,14 @@ public struct AttemptRecord: Sendable {
   public var error: String?
   public var duration: Duration
   public var attempt: Int
+  /// The provider's own id for the message (a gateway's message id), when
+  /// its answer gave one.
+  public var providerRef: String?
 
   public init(
     deliveryID: DeliveryID, messageID: MessageID, newState: DeliveryState, dueAt: Date?, at: Date,
-    target: String, statusCode: Int, error: String?, duration: Duration, attempt: Int
+    target: String, statusCode: Int, error: String?, duration: Duration, attempt: Int,
+    providerRef: String? = nil
   ) {
     self.deliveryID = deliveryID
     self.messageID = messageID
@@ -29,5 +33,6 @@ public struct AttemptRecord: Sendable {
     self.error = error
     self.duration = duration
     self.attempt = attempt
+    self.providerRef = providerRef
   }
 }

@@ -49,10 +49,17 @@ public final class Recorder: StoppableLoop {
     var due: Date?
     var status = 0
     var error: String?
+    var reference: String?
     switch result {
     case .delivered(let code):
       state = .delivered
       status = code
+    case .accepted(let code, let providerRef, let within):
+      // The receipt deadline is the delivery's due time while it is sent.
+      state = .sent
+      status = code
+      reference = providerRef
+      due = now.addingTimeInterval(within.seconds)
     case .permanent(let code, let reason):
       state = .dead
       status = code
@@ -70,7 +77,8 @@ public final class Recorder: StoppableLoop {
     }
     return AttemptRecord(
       deliveryID: delivery.id, messageID: delivery.messageID, newState: state, dueAt: due, at: now,
-      target: target, statusCode: status, error: error, duration: duration, attempt: attempt)
+      target: target, statusCode: status, error: error, duration: duration, attempt: attempt,
+      providerRef: reference)
   }
 
   /// Queues a record for the next batch.

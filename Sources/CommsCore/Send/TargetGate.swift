@@ -99,7 +99,7 @@ public struct TargetGate: Sendable {
   /// Learns from an attempt's result.
   public mutating func record(_ result: AttemptResult, at now: Date) {
     switch result {
-    case .delivered, .permanent:
+    case .delivered, .accepted, .permanent:
       // The receiver answered: it is up, whatever it thought of this message.
       failures = 0
       openUntil = nil

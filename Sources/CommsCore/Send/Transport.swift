@@ -3,6 +3,10 @@ import Foundation
 /// What one attempt came to, as the transport classified it.
 public enum AttemptResult: Sendable, Equatable {
   case delivered(status: Int)
+  /// Taken by a gateway that sends handset receipts: `sent` until its
+  /// receipt, for at most `receiptWithin`. `reference` is the provider's own
+  /// id for the message, when its answer gives one.
+  case accepted(status: Int, reference: String?, receiptWithin: Duration)
   /// Worth trying again: network trouble, 408/429/5xx, SMTP 4xx.
   case transient(status: Int, reason: String, retryAfter: Duration?)
   /// Trying again will not help: other 4xx, SMTP 5xx, a message that cannot be built.

@@ -54,6 +54,39 @@ import Testing
       ])
   }
 
+  /// Receipts come with a gateway told where to call back, verified as the
+  /// provider signs them; each mistake is named with file, line and key.
+  @Test func receiptsAreOnlyForAGatewayThatCallsBackAndAreVerified() throws {
+    let gateway =
+      "format = \"gatewayapi\"\nurl = \"https://gatewayapi.eu/rest/mtsms\"\ntoken = \"t\"\nsender = \"Kommunen\"\ncallback_url = \"https://commsd.example/v1/receipts/x\""
+    let missing = errors(gateway)
+    #expect(missing.count == 1, "\(missing)")
+    #expect(
+      missing.first?.hasPrefix("\(file):") == true
+        && missing.first?.contains("endpoints.x.receipt_secret: missing") == true, "\(missing)")
+    let configured = try load(gateway + "\nreceipt_secret = \"s3cret\"\nreceipt_timeout = \"2h\"")
+      .get()
+    #expect(
+      configured.endpoints["x"]?.receipts
+        == ReceiptSettings(
+          timeout: .seconds(7200), verification: .gatewayAPIJWT(secret: Array("s3cret".utf8))))
+    let twilio = try load(
+      "format = \"twilio\"\nurl = \"https://api.twilio.com/2010-04-01/Accounts/AC1/Messages.json\"\nbasic_user = \"AC1\"\npassword = \"tw\"\nfrom = \"Kommunen\"\nstatus_callback = \"https://commsd.example/v1/receipts/x\""
+    ).get()
+    #expect(
+      twilio.endpoints["x"]?.receipts
+        == ReceiptSettings(
+          timeout: .seconds(86400), verification: .twilioSignature(authToken: "tw")))
+    let plain = errors(
+      "url = \"https://intranet.example/hook\"\nsecret = \"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\"\nreceipt_timeout = \"1h\""
+    )
+    #expect(
+      plain.count == 1
+        && plain.first?.contains("endpoints.x.receipt_timeout: receipts need") == true, "\(plain)")
+    let short = errors(gateway + "\nreceipt_secret = \"s\"\nreceipt_timeout = \"1s\"")
+    #expect(short.first?.contains("endpoints.x.receipt_timeout") == true, "\(short)")
+  }
+
   @Test func aMissingTokenFileIsNamed() {
     let found = errors(
       "format = \"gatewayapi\"\nurl = \"https://gatewayapi.eu/rest/mtsms\"\ntoken_file = \"missing.token\"\nsender = \"Kommunen\""

@@ -333,8 +333,43 @@ import Testing
         body: input)
       for format in formats {
         switch format.classify(response, now: Date(timeIntervalSince1970: 1_790_000_000)) {
-        case .delivered(let code): #expect((200..<300).contains(code))
+        case .delivered(let code), .accepted(let code, _, _): #expect((200..<300).contains(code))
         case .transient(_, let reason, _), .permanent(_, let reason): #expect(!reason.isEmpty)
+        }
+      }
+    }
+  }
+
+  /// Receipt callbacks: signed hostile claims and forms never trap, and
+  /// every value kept is short and printable.
+  @Test func receiptCallbacks() {
+    let secret = Array("gw-webhook-t0ken".utf8)
+    let seeds = [
+      #"{"id": 1000001, "msisdn": 4587654321, "time": 1450000000, "status": "DELIVERED", "userref": "dlv_01KBX6QW1M8V7Y2D3E4F5G6H7J"}"#,
+      #"{"id": 1, "time": 99999999999999999999, "status": "UNDELIVERABLE", "code": "0x1010", "error": "Unknown subscriber"}"#,
+      "MessageSid=SM1&MessageStatus=delivered&ErrorCode=&To=%2B4520000002",
+      "MessageSid=SM1&MessageStatus=failed&ErrorCode=30003%ZZ",
+    ]
+    func printable(_ text: String?) -> Bool {
+      text.map { $0.count <= 256 && $0.unicodeScalars.allSatisfy { $0.value >= 0x20 } } ?? true
+    }
+    for input in Self.inputs(seeds, salt: 11) {
+      if let claims = (try? JSONSerialization.jsonObject(with: Data(input))) as? [String: Any] {
+        let token = GatewayAPIReceipt.token(claims: claims, secret: secret)
+        if let receipt = try? GatewayAPIReceipt.read(signature: token, secret: secret) {
+          #expect(printable(receipt.deliveryID) && printable(receipt.providerRef))
+          #expect(printable(receipt.status))
+        }
+      }
+      _ = try? GatewayAPIReceipt.read(
+        signature: String(decoding: input, as: UTF8.self), secret: secret)
+      let url = "https://commsd.example/v1/receipts/t?delivery=dlv_1"
+      if let fields = FormDecoding.decode(input) {
+        let signature = TwilioReceipt.signature(url: url, fields: fields, authToken: "t")
+        if let receipt = try? TwilioReceipt.read(
+          url: url, body: input, signature: signature, authToken: "t")
+        {
+          #expect(printable(receipt.providerRef) && printable(receipt.status))
         }
       }
     }

@@ -76,6 +76,26 @@ public enum EndpointFormat: Sendable, Hashable {
   /// What the provider's answer means. Every format starts from the common
   /// rule (2xx delivered; 408, 429, 5xx and network trouble worth another
   /// try; other statuses final) and adds what its provider documents.
+  /// The provider's own id for the message it took, from its 2xx answer:
+  /// GatewayAPI's `ids[0]`, Twilio's `sid`; nil for the other formats.
+  func providerReference(_ body: [UInt8]) -> String? {
+    let answer = ProviderAnswer.object(body)
+    let reference: String?
+    switch self {
+    case .gatewayAPI:
+      reference = (answer?["ids"] as? [Any])?.first.map { "\($0)" }
+    case .twilio:
+      reference = answer?["sid"] as? String
+    case .commsd, .teamsWorkflows, .slack, .template:
+      reference = nil
+    }
+    // Kept short and printable: it is the provider's, and goes in the record.
+    guard let reference, (1...64).contains(reference.count),
+      reference.allSatisfy({ $0.isASCII && !$0.isWhitespace && !$0.isNewline })
+    else { return nil }
+    return reference
+  }
+
   func classify(_ response: CurlResponse, now: Date) -> AttemptResult {
     let common = WebhookTransport.classify(response, now: now)
     switch self {
@@ -141,7 +161,7 @@ enum ProviderAnswer {
   static func explained(_ result: AttemptResult, _ detail: String?) -> AttemptResult {
     guard let detail, !detail.isEmpty else { return result }
     switch result {
-    case .delivered: return result
+    case .delivered, .accepted: return result
     case .transient(let status, let reason, let retryAfter):
       return .transient(status: status, reason: "\(reason): \(detail)", retryAfter: retryAfter)
     case .permanent(let status, let reason):

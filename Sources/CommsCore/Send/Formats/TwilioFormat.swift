@@ -29,7 +29,13 @@ public struct TwilioFormat: Sendable, Hashable {
     case .messagingService(let sid): fields.append(("MessagingServiceSid", sid))
     }
     fields.append(("Body", input.sms?.text ?? ""))
-    if let statusCallback { fields.append(("StatusCallback", statusCallback)) }
+    if let statusCallback {
+      // Twilio's status callback names only its own MessageSid: the
+      // delivery id rides in the URL, so a receipt finds its delivery.
+      let joiner = statusCallback.contains("?") ? "&" : "?"
+      fields.append(
+        ("StatusCallback", statusCallback + joiner + "delivery=" + input.delivery.id.rawValue))
+    }
     return Array(FormEncoding.encode(fields).utf8)
   }
 

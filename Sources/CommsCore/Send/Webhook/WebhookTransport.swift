@@ -105,7 +105,22 @@ public struct WebhookTransport: Transport {
     guard case .webhook(let name, _) = delivery.contact, let endpoint = endpoints[name] else {
       return Self.classify(response, now: clock.now())
     }
-    return endpoint.format.classify(response, now: clock.now())
+    return Self.awaitingReceipt(
+      endpoint.format.classify(response, now: clock.now()), endpoint: endpoint,
+      body: response.body)
+  }
+
+  /// A gateway that sends receipts has only taken what it answered 2xx to:
+  /// `accepted` (then `sent`) with the provider's id for it, not delivered.
+  static func awaitingReceipt(_ result: AttemptResult, endpoint: Endpoint, body: [UInt8])
+    -> AttemptResult
+  {
+    guard case .delivered(let status) = result, let receipts = endpoint.receipts else {
+      return result
+    }
+    return .accepted(
+      status: status, reference: endpoint.format.providerReference(body),
+      receiptWithin: receipts.timeout)
   }
 
   /// 2xx delivered; 408, 429, 5xx and network errors transient; other statuses permanent.

@@ -34,13 +34,18 @@ extension PostgresStore {
     let rows = try transaction.query(
       """
       UPDATE deliveries d SET
-        state = CASE WHEN d.withdrawn IS NOT NULL AND o.state != 'delivered' THEN d.withdrawn ELSE o.state END,
-        due_at = CASE WHEN d.withdrawn IS NOT NULL THEN d.due_at ELSE COALESCE(o.due, d.due_at) END,
+        state = CASE WHEN d.withdrawn IS NOT NULL AND o.state NOT IN ('delivered', 'sent')
+          THEN d.withdrawn ELSE o.state END,
+        due_at = CASE WHEN d.withdrawn IS NOT NULL AND o.state != 'sent' THEN d.due_at
+          ELSE COALESCE(o.due, d.due_at) END,
         attempts = d.attempts + 1, lease_owner = NULL, lease_until = NULL, updated_at = o.at,
         last_status = o.status, last_error = o.error,
-        delivered_at = CASE WHEN o.state = 'delivered' THEN o.at ELSE d.delivered_at END
-      FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[])
-        AS o(id, state, due, at, status, error)
+        delivered_at = CASE WHEN o.state = 'delivered' THEN o.at ELSE d.delivered_at END,
+        sent_at = CASE WHEN o.state = 'sent' THEN o.at ELSE d.sent_at END,
+        provider_ref = COALESCE(o.ref, d.provider_ref)
+      FROM unnest(
+          $1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[], $8::text[])
+        AS o(id, state, due, at, status, error, ref)
       WHERE d.id = o.id AND \(DeliveryTransition.record.condition("d.state")) AND d.lease_owner = $7
       RETURNING d.id, COALESCE(d.withdrawn, ''), d.bulletin
       """,
@@ -51,6 +56,7 @@ extension PostgresStore {
         PostgresArray.text(outcomes.map { Timestamp.format($0.at) }),
         PostgresArray.text(outcomes.map { $0.statusCode == 0 ? nil : String($0.statusCode) }),
         PostgresArray.text(outcomes.map(\.error)), owner,
+        PostgresArray.text(outcomes.map(\.providerRef)),
       ])
     return try rows.reduce(into: [:]) {
       $0[try $1[0] as String] = (try $1[1] as String, try $1[2] as Int)

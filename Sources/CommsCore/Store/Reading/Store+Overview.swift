@@ -14,7 +14,9 @@ public struct MessageOverview: Sendable, Codable, Equatable {
   public var audiences: [AudienceProgress]
 
   /// Every copy has reached a final state (and the message was planned).
-  public var isFinal: Bool { planned && audiences.allSatisfy { $0.pending + $0.held == 0 } }
+  public var isFinal: Bool {
+    planned && audiences.allSatisfy { $0.pending + $0.held + $0.awaitingReceipt == 0 }
+  }
 
   enum CodingKeys: String, CodingKey {
     case id, priority, subject, sender, planned, cancelled, audiences
@@ -25,9 +27,18 @@ public struct MessageOverview: Sendable, Codable, Equatable {
 public struct AudienceProgress: Sendable, Codable, Equatable {
   public var audience: String
   public var total = 0
+  /// Delivered: taken by the relay or receiver, or confirmed by the
+  /// handset's receipt over a gateway that sends receipts.
   public var delivered = 0
+  /// Taken by a gateway that sends receipts, whose receipt has not come
+  /// yet (`sent`): not known to be reached.
+  public var awaitingReceipt = 0
+  /// Taken by such a gateway, and no receipt came in time: the gateway's
+  /// word only.
+  public var unconfirmed = 0
   public var held = 0
-  /// Dead: the contact failed for good (a fallback contact may follow).
+  /// Dead or undeliverable: the contact failed for good (a fallback
+  /// contact may follow).
   public var failed = 0
   /// Cancelled, superseded, expired or carried by a digest.
   public var withdrawn = 0
@@ -36,12 +47,19 @@ public struct AudienceProgress: Sendable, Codable, Equatable {
 
   public init(audience: String) { self.audience = audience }
 
+  enum CodingKeys: String, CodingKey {
+    case audience, total, delivered, held, failed, withdrawn, pending, unconfirmed
+    case awaitingReceipt = "awaiting_receipt"
+  }
+
   mutating func add(state: String, count: Int) {
     total += count
     switch DeliveryState(rawValue: state) {
     case .delivered: delivered += count
+    case .sent: awaitingReceipt += count
+    case .unconfirmed: unconfirmed += count
     case .held: held += count
-    case .dead: failed += count
+    case .dead, .undeliverable: failed += count
     case .cancelled, .superseded, .expired, .digested: withdrawn += count
     case .queued, .ready, .sending, .retrying, nil: pending += count
     }

@@ -183,11 +183,15 @@ public final class SQLiteStore: Store {
     let update = try db.cachedStatement(
       sql: """
         UPDATE deliveries SET
-          state = CASE WHEN withdrawn IS NOT NULL AND ?1 != 'delivered' THEN withdrawn ELSE ?1 END,
-          due_at = CASE WHEN withdrawn IS NOT NULL THEN due_at ELSE COALESCE(?2, due_at) END,
+          state = CASE WHEN withdrawn IS NOT NULL AND ?1 NOT IN ('delivered', 'sent')
+            THEN withdrawn ELSE ?1 END,
+          due_at = CASE WHEN withdrawn IS NOT NULL AND ?1 != 'sent' THEN due_at
+            ELSE COALESCE(?2, due_at) END,
           attempts = attempts + 1, lease_owner = NULL, lease_until = NULL, updated_at = ?3,
           last_status = ?4, last_error = ?5,
-          delivered_at = CASE WHEN ?1 = 'delivered' THEN ?3 ELSE delivered_at END
+          delivered_at = CASE WHEN ?1 = 'delivered' THEN ?3 ELSE delivered_at END,
+          sent_at = CASE WHEN ?1 = 'sent' THEN ?3 ELSE sent_at END,
+          provider_ref = COALESCE(?8, provider_ref)
         WHERE id = ?6 AND \(DeliveryTransition.record.condition()) AND lease_owner = ?7
         RETURNING COALESCE(withdrawn, ''), bulletin
         """)
@@ -204,7 +208,7 @@ public final class SQLiteStore: Store {
           arguments: [
             outcome.newState.rawValue, outcome.dueAt.map(Timestamp.format), at,
             outcome.statusCode == 0 ? nil : outcome.statusCode, outcome.error,
-            outcome.deliveryID.rawValue, owner,
+            outcome.deliveryID.rawValue, owner, outcome.providerRef,
           ])
       else {
         skipped += 1

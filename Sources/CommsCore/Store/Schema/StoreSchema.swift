@@ -52,6 +52,7 @@ enum StoreSchema {
       Migration(name: "0007-fewer-indexes", sql: fewerIndexes(dialect)),
       Migration(name: "0008-retention", sql: retention),
       Migration(name: "0009-cap-keys-per-token", sql: capKeysPerToken(dialect)),
+      Migration(name: "0010-receipts", sql: receipts),
     ]
   }
 
@@ -238,6 +239,19 @@ enum StoreSchema {
     -- hashes (the retention period); NULL while readable.
     ALTER TABLE messages ADD COLUMN pseudonymised_at TEXT;
     CREATE INDEX messages_retained ON messages(accepted_at) WHERE pseudonymised_at IS NULL;
+    """
+
+  /// Over an endpoint with receipts: when the gateway took the message
+  /// (`sent`), the provider's time of the receipt applied (later receipts
+  /// are ordered against it) and the provider's own id for the message.
+  /// A `sent` delivery's `due_at` is its receipt deadline.
+  private static let receipts = """
+    ALTER TABLE deliveries ADD COLUMN sent_at TEXT;
+    ALTER TABLE deliveries ADD COLUMN receipt_at TEXT;
+    ALTER TABLE deliveries ADD COLUMN provider_ref TEXT;
+    CREATE INDEX deliveries_awaiting_receipt ON deliveries(due_at) WHERE state = 'sent';
+    CREATE INDEX deliveries_provider_ref ON deliveries(endpoint, provider_ref)
+      WHERE provider_ref IS NOT NULL;
     """
 
   /// A CAP alert's idempotency key is kept per principal: an API token's

@@ -13,13 +13,13 @@ extension StoreTransaction {
     _ outcome: AttemptRecord, withdrawn: DeliveryState?, bulletin: Int, owner: String
   ) throws {
     var state = outcome.newState
-    if let withdrawn, state != .delivered { state = withdrawn }
+    if let withdrawn, !state.wentOut { state = withdrawn }
     try audit(.attempt(outcome, withdrawn: withdrawn, owner: owner))
     if state == .dead {
       try fallBack(from: outcome, owner: owner)
     }
     if let withdrawn {
-      let delivered = state == .delivered
+      let delivered = state.wentOut
       try releaseWaiters(
         of: outcome.deliveryID.rawValue, delivered: delivered ? bulletin : nil, at: outcome.at)
       if delivered && withdrawn == .cancelled {
@@ -31,7 +31,7 @@ extension StoreTransaction {
   /// After a delivery died: a new delivery to the recipient's next contact,
   /// in the same transaction, or — with no contact left — the recipient is
   /// recorded as unreachable for this message.
-  private func fallBack(from outcome: AttemptRecord, owner: String) throws {
+  func fallBack(from outcome: AttemptRecord, owner: String) throws {
     guard
       let row = try row(
         "SELECT \(StoreRows.deliveryColumns), contacts FROM deliveries WHERE id = ?",
