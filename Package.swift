@@ -73,6 +73,7 @@ let package = Package(
       name: "EndToEndTests",
       dependencies: [
         "CommsCore", "PostgresTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+        .product(name: "Crypto", package: "swift-crypto"),
       ]
     ),
   ],
