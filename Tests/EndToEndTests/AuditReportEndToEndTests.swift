@@ -34,10 +34,15 @@ extension EndToEnd {
           $0.split(separator: " ").map(String.init)
         }
         #expect(
-          rows.contains { $0.prefix(8) == ["staff", "2", "2", "100", "%", "0", "0", "0"] },
+          // reached, share, of them by handset and by fallback, unconfirmed, unreachable, pending, withdrawn
+          rows.contains {
+            $0.prefix(11) == ["staff", "2", "2", "100", "%", "0", "0", "0", "0", "0", "0"]
+          },
           "\(table.stdout)")
         #expect(
-          rows.contains { $0.prefix(8) == ["relatives", "2", "1", "50", "%", "1", "0", "0"] },
+          rows.contains {
+            $0.prefix(11) == ["relatives", "2", "1", "50", "%", "0", "0", "0", "1", "0", "0"]
+          },
           "\(table.stdout)")
         let ole = try #require(
           table.stdout.split(separator: "\n").first { $0.contains("Ole Nielsen") },

@@ -107,6 +107,18 @@ extension EndToEnd {
         #expect(audit.stdout.contains("receipt.unmatched"), "\(audit.stderr)")
         #expect(audit.stdout.contains("receipt.delivered"))
         #expect(audit.stdout.contains("delivery.unconfirmed"))
+        // The after-action report never counts a gateway's word as reached.
+        let report = try await workspace.commsd(["audit", "report", id, "--format", "csv"])
+        #expect(report.status == 0, "\(report.stderr)")
+        let rows = report.stdout.split(separator: "\n").map {
+          $0.split(separator: ",", omittingEmptySubsequences: false)
+        }
+        let header = rows.first.map { $0.map(String.init) } ?? []
+        let values = rows.dropFirst().first.map { $0.map(String.init) } ?? []
+        let figures = Dictionary(zip(header, values), uniquingKeysWith: { first, _ in first })
+        #expect(figures["recipients"] == "3" && figures["reached"] == "2", "\(report.stdout)")
+        #expect(figures["reached_by_handset"] == "1" && figures["reached_by_fallback"] == "1")
+        #expect(figures["unconfirmed"] == "1" && figures["unreachable"] == "0")
         let verify = try await workspace.commsd(["audit", "verify"])
         #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
       }

@@ -8,13 +8,20 @@ import Foundation
 /// People are counted, not deliveries: a person tried on several contacts
 /// (fallback) is one recipient. A person is
 /// - *reached* when one of their deliveries was delivered, or digested into a
-///   digest that was delivered (the digest's own fallbacks included);
-/// - *unreachable* when, not reached, their last contact died;
+///   digest that was delivered (the digest's own fallbacks included); of
+///   them, those whose SMS a handset receipt confirmed and those reached on a
+///   later contact (fallback) are counted too. Delivered over email means
+///   the relay accepted it, over a webhook that the receiver did;
+/// - *unconfirmed* when, not reached, a gateway with receipts took their
+///   message and no receipt came (yet): the gateway's word only, never
+///   counted as reached;
+/// - *unreachable* when, not reached, their last contact died or its
+///   gateway reported it undeliverable;
 /// - *withdrawn* when nothing of theirs is left to try and what was left was
 ///   cancelled, superseded or expired;
 /// - *pending* otherwise (still queued, held, sending or retrying).
 ///
-/// Each person is in exactly one of the four, so they add up to `recipients`.
+/// Each person is in exactly one of the five, so they add up to `recipients`.
 public struct AfterActionReport: Sendable, Codable, Equatable {
   /// What the report covers.
   public enum Scope: Sendable, Codable, Equatable {
@@ -83,9 +90,15 @@ public struct MessageSection: Sendable, Codable, Equatable {
 /// The figures of one audience (of one message, or summed over a period).
 public struct AudienceFigures: Sendable, Codable, Equatable {
   public var audience: String
-  /// People, each in exactly one of the four states below.
+  /// People, each in exactly one of the five states below.
   public var recipients: Int = 0
   public var reached: Int = 0
+  /// Of the reached: confirmed by a handset receipt.
+  public var reachedByHandset: Int = 0
+  /// Of the reached: on a later contact, after an earlier one failed.
+  public var reachedByFallback: Int = 0
+  /// Taken by a gateway with receipts, no receipt: not known to be reached.
+  public var unconfirmed: Int = 0
   public var unreachable: Int = 0
   public var pending: Int = 0
   public var withdrawn: Int = 0
@@ -124,6 +137,9 @@ public struct AudienceFigures: Sendable, Codable, Equatable {
   mutating func add(_ other: AudienceFigures) {
     recipients += other.recipients
     reached += other.reached
+    reachedByHandset += other.reachedByHandset
+    reachedByFallback += other.reachedByFallback
+    unconfirmed += other.unconfirmed
     unreachable += other.unreachable
     pending += other.pending
     withdrawn += other.withdrawn

@@ -11,7 +11,8 @@ import Foundation
 public enum ReportCSV {
   public static let header = [
     "message_id", "subject", "priority", "kind", "mode", "accepted_at", "sender", "supersedes",
-    "superseded_by", "cancelled_at", "audience", "recipients", "reached", "unreachable", "pending",
+    "superseded_by", "cancelled_at", "audience", "recipients", "reached", "reached_by_handset",
+    "reached_by_fallback", "unconfirmed", "unreachable", "pending",
     "withdrawn", "median_seconds", "p95_seconds", "channels", "languages", "unreachable_people",
   ]
 
@@ -31,7 +32,9 @@ public enum ReportCSV {
       Timestamp.format(section.acceptedAt), section.sender, section.supersedes ?? "",
       section.supersededBy ?? "", section.cancelledAt.map(Timestamp.format) ?? "",
       audience.audience, String(audience.recipients), String(audience.reached),
-      String(audience.unreachable), String(audience.pending), String(audience.withdrawn),
+      String(audience.reachedByHandset), String(audience.reachedByFallback),
+      String(audience.unconfirmed), String(audience.unreachable), String(audience.pending),
+      String(audience.withdrawn),
       audience.median.map(seconds) ?? "", audience.p95.map(seconds) ?? "",
       audience.channels.map { "\($0.channel) \($0.delivered)/\($0.deliveries)" }
         .joined(separator: "; "),

@@ -98,13 +98,14 @@ public enum ReportHTML {
     table(
       caption: "Rækkevidde",
       headers: [
-        "Målgruppe", "Modtagere", "Nået", "Andel", "Uopnåelige", "Afventer", "Trukket tilbage",
-        "Median", "95 %",
-      ], numeric: Set(1...8),
+        "Målgruppe", "Modtagere", "Nået", "Andel", "Heraf kvitteret", "Heraf anden kontakt",
+        "Ubekræftet", "Uopnåelige", "Afventer", "Trukket tilbage", "Median", "95 %",
+      ], numeric: Set(1...11),
       rows: figures.map {
         [
           $0.audience, String($0.recipients), String($0.reached),
-          ReportText.percent($0.reached, of: $0.recipients), String($0.unreachable),
+          ReportText.percent($0.reached, of: $0.recipients), String($0.reachedByHandset),
+          String($0.reachedByFallback), String($0.unconfirmed), String($0.unreachable),
           String($0.pending), String($0.withdrawn), ReportText.duration($0.median),
           ReportText.duration($0.p95),
         ]

@@ -71,23 +71,30 @@ public enum ReportTable {
     return lines
   }
 
-  /// People per audience: reached, unreachable, pending, withdrawn, and the delays.
+  /// People per audience: reached (of them confirmed by a handset receipt,
+  /// and reached on a later contact), unconfirmed (a gateway's word only),
+  /// unreachable, pending, withdrawn, and the delays.
   static func reach(_ figures: [AudienceFigures]) -> [String] {
     var rows = [
       [
-        "MÅLGRUPPE", "MODTAGERE", "NÅET", "ANDEL", "UOPNÅELIGE", "AFVENTER", "TRUKKET TILBAGE",
-        "MEDIAN", "95 %",
+        "MÅLGRUPPE", "MODTAGERE", "NÅET", "ANDEL", "HERAF KVITTERET", "HERAF ANDEN KONTAKT",
+        "UBEKRÆFTET", "UOPNÅELIGE", "AFVENTER", "TRUKKET TILBAGE", "MEDIAN", "95 %",
       ]
     ]
     for audience in figures {
       rows.append([
         audience.audience, String(audience.recipients), String(audience.reached),
         ReportText.percent(audience.reached, of: audience.recipients),
-        String(audience.unreachable), String(audience.pending), String(audience.withdrawn),
-        ReportText.duration(audience.median), ReportText.duration(audience.p95),
+        String(audience.reachedByHandset), String(audience.reachedByFallback),
+        String(audience.unconfirmed), String(audience.unreachable), String(audience.pending),
+        String(audience.withdrawn), ReportText.duration(audience.median),
+        ReportText.duration(audience.p95),
       ])
     }
-    return grid(rows, rightAligned: Set(1...8))
+    return grid(rows, rightAligned: Set(1...11)) + [
+      "Nået: e-mail modtaget af relæet, webhook af modtageren, SMS med kvittering bekræftet af"
+        + " telefonen. Ubekræftet: taget af SMS-gatewayen uden kvittering — ikke regnet som nået."
+    ]
   }
 
   /// Deliveries per audience and channel.

@@ -37,7 +37,7 @@ extension Store {
   private static func reportColumns(_ reader: StoreReader) -> String {
     """
     channel, endpoint, address, state, attempts, last_status, last_error, delivered_at,
-    contact_index, \(reader.jsonArrayLength("contacts"))
+    contact_index, \(reader.jsonArrayLength("contacts")), receipt_at
     """
   }
 
@@ -51,7 +51,8 @@ extension Store {
       address: try row[2], state: DeliveryState(rawValue: try row[3]), attempts: try row[4],
       lastStatus: try row[5], lastError: try row[6],
       deliveredAt: (try row[7] as String?).flatMap(Timestamp.parse),
-      lastContact: index + 1 >= contacts, contacts: max(contacts, 1))
+      lastContact: index + 1 >= contacts, contacts: max(contacts, 1),
+      contactIndex: index, byReceipt: (try row[10] as String?) != nil)
   }
 
   private static func reportSection(_ reader: StoreReader, _ id: MessageID) throws
@@ -95,13 +96,13 @@ extension Store {
       if !audienceOrder.contains(current.audience) { audienceOrder.append(current.audience) }
     }
     for row in rows {
-      let audience: String = try row[10]
-      let recipient: String = try row[11]
+      let audience: String = try row[11]
+      let recipient: String = try row[12]
       if current?.audience != audience || current?.person.id != recipient {
         flush()
-        current = (audience, ReportPerson(id: recipient, name: try row[12], language: try row[13]))
+        current = (audience, ReportPerson(id: recipient, name: try row[13], language: try row[14]))
       }
-      if let digestMessage: String = try row[14] {
+      if let digestMessage: String = try row[15] {
         let carried = try reader.rows(digestRows, [digestMessage, recipient])
         current?.person.attempts += try carried.map(reportAttempt)
       } else {
@@ -115,7 +116,7 @@ extension Store {
     return section
   }
 
-  /// Sorts each person into reached, unreachable, withdrawn or pending, and
+  /// Sorts each person into reached, unconfirmed, unreachable, withdrawn or pending, and
   /// counts channels and languages.
   private static func figures(_ audience: String, people: [ReportPerson], acceptedAt: Date)
     -> AudienceFigures
@@ -132,18 +133,24 @@ extension Store {
         channel.deliveries += 1
         channel.attempts += attempt.attempts
         if attempt.state == .delivered { channel.delivered += 1 }
-        if attempt.state == .dead { channel.dead += 1 }
+        if attempt.state == .dead || attempt.state == .undeliverable { channel.dead += 1 }
         channels[attempt.channel] = channel
       }
       let delivered = person.attempts.filter { $0.state == .delivered }
       if !delivered.isEmpty {
         figures.reached += 1
+        if delivered.contains(where: \.byReceipt) { figures.reachedByHandset += 1 }
+        if delivered.allSatisfy({ $0.contactIndex > 0 }) { figures.reachedByFallback += 1 }
         languages[person.language]?.reached += 1
         if let first = delivered.compactMap(\.deliveredAt).min() {
           figures.reachedTimes.append(first)
           figures.delays.append(max(0, first.timeIntervalSince(acceptedAt)))
         }
-      } else if let last = person.attempts.last(where: { $0.state == .dead && $0.lastContact }) {
+      } else if person.attempts.contains(where: { $0.state == .sent || $0.state == .unconfirmed }) {
+        figures.unconfirmed += 1
+      } else if let last = person.attempts.last(where: {
+        ($0.state == .dead || $0.state == .undeliverable) && $0.lastContact
+      }) {
         figures.unreachable += 1
         figures.unreachablePeople.append(
           UnreachablePerson(
@@ -180,6 +187,10 @@ private struct ReportAttempt {
   /// Whether it was to the person's last contact (no fallback after it).
   var lastContact: Bool
   var contacts: Int
+  /// 0 for the person's first contact; more for a fallback.
+  var contactIndex: Int
+  /// Whether a gateway's receipt decided its state.
+  var byReceipt: Bool
 }
 
 /// One person of one audience, with every delivery tried for them.
