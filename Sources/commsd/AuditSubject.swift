@@ -30,7 +30,9 @@ struct AuditSubject: AsyncParsableCommand {
       for entry in entries {
         rows.append([
           LocalTime.format(entry.acceptedAt), entry.messageID, entry.audience, entry.contact,
-          entry.state, entry.deliveredAt.map(LocalTime.format) ?? "", entry.subject,
+          entry.state,
+          (entry.deliveredAt.map(LocalTime.format) ?? "")
+            + (entry.confirmedByHandset ? " (handset)" : ""), entry.subject,
         ])
       }
       let widths = (0..<rows[0].count).map { column in rows.map { $0[column].count }.max() ?? 0 }

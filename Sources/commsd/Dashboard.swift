@@ -11,8 +11,8 @@ enum Dashboard {
     guard !messages.isEmpty else { return "no messages yet\n" }
     var rows = [
       [
-        "MESSAGE", "ACCEPTED", "PRIORITY", "AUDIENCE", "DELIVERED", "HELD", "FAILED", "PENDING",
-        "WITHDRAWN", "SUBJECT",
+        "MESSAGE", "ACCEPTED", "PRIORITY", "AUDIENCE", "DELIVERED", "NO RECEIPT", "HELD", "FAILED",
+        "PENDING", "WITHDRAWN", "SUBJECT",
       ]
     ]
     for message in messages {
@@ -23,6 +23,7 @@ enum Dashboard {
           first ? message.id : "", first ? LocalTime.format(message.acceptedAt) : "",
           first ? message.priority : "", progress?.audience ?? "-",
           progress.map { "\($0.delivered)/\($0.total)" } ?? (message.planned ? "0/0" : "planning"),
+          progress.map { String($0.awaitingReceipt + $0.unconfirmed) } ?? "",
           progress.map { String($0.held) } ?? "", progress.map { String($0.failed) } ?? "",
           progress.map { String($0.pending) } ?? "", progress.map { String($0.withdrawn) } ?? "",
           first ? message.subject + (message.cancelled ? " (cancelled)" : "") : "",
@@ -44,12 +45,16 @@ enum Dashboard {
   static func bars(_ message: Overview, width: Int = 24) -> [String] {
     let name = message.audiences.map(\.audience.count).max() ?? 0
     return message.audiences.map { progress in
-      let done = progress.total - progress.pending - progress.held
+      let done = progress.total - progress.pending - progress.held - progress.awaitingReceipt
       let filled = progress.total == 0 ? width : width * done / progress.total
       var line =
         progress.audience.padding(toLength: name, withPad: " ", startingAt: 0) + "  ["
         + String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
         + "]  \(progress.delivered)/\(progress.total) delivered"
+      if progress.awaitingReceipt > 0 {
+        line += " · \(progress.awaitingReceipt) awaiting a handset receipt"
+      }
+      if progress.unconfirmed > 0 { line += " · \(progress.unconfirmed) no receipt" }
       if progress.held > 0 { line += " · \(progress.held) held" }
       if progress.failed > 0 { line += " · \(progress.failed) failed" }
       if progress.withdrawn > 0 { line += " · \(progress.withdrawn) withdrawn" }

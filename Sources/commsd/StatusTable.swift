@@ -4,8 +4,8 @@ import Foundation
 /// The human form of `commsd status`.
 enum StatusTable {
   static let stateOrder = [
-    "delivered", "sending", "ready", "retrying", "held", "queued", "dead", "cancelled",
-    "superseded", "expired", "digested",
+    "delivered", "sent", "unconfirmed", "sending", "ready", "retrying", "held", "queued", "dead",
+    "undeliverable", "cancelled", "superseded", "expired", "digested",
   ]
 
   /// `endpointFormats` (by endpoint name) name a webhook delivery's channel
@@ -39,6 +39,10 @@ enum StatusTable {
     lines.append("bulletin " + bulletins.joined(separator: ", "))
     lines.append("\(status.deliveries.count) deliveries: " + counts.joined(separator: ", "))
     var reach = "reached \(status.recipients.reached) of \(status.recipients.total) people"
+    if status.recipients.unconfirmed > 0 {
+      reach +=
+        ", \(status.recipients.unconfirmed) unconfirmed (taken by the SMS gateway, no handset receipt)"
+    }
     if status.recipients.pending > 0 { reach += ", \(status.recipients.pending) pending" }
     if !status.recipients.unreachable.isEmpty {
       reach +=
@@ -51,6 +55,12 @@ enum StatusTable {
       var detail = ""
       if let delivered = line.deliveredAt {
         detail = LocalTime.format(delivered)
+        if line.receiptAt != nil { detail += " (handset receipt)" }
+      } else if line.state == "sent", let due = line.dueAt {
+        detail =
+          "gateway took it \(line.sentAt.map(LocalTime.format) ?? ""); receipt awaited until \(LocalTime.format(due))"
+      } else if line.state == "unconfirmed" {
+        detail = "gateway took it \(line.sentAt.map(LocalTime.format) ?? ""); no receipt came"
       } else if line.state == "digested", let digest = line.digest {
         detail = "in digest \(digest)"
       } else if line.state == "held", let due = line.dueAt {

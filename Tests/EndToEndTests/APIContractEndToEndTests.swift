@@ -40,8 +40,19 @@ extension EndToEnd {
         let token = TestToken(
           name: "contract", audiences: Self.audiences, maxPriority: "flash", audit: true)
         let port = try freePort()
+        // A GatewayAPI endpoint with receipts, for /v1/receipts/{endpoint}.
+        let gateway = """
+          [endpoints.gw]
+          format = "gatewayapi"
+          url = "http://127.0.0.1:\(http.port)/rest/mtsms"
+          token = "t"
+          sender = "Kommunen"
+          callback_url = "http://127.0.0.1:\(port)/v1/receipts/gw"
+          receipt_secret = "gw-webhook-t0ken"
+
+          """
         try workspace.writeConfig(
-          smtpPort: nil, httpPort: http.port, recipients: Self.recipients,
+          smtpPort: nil, httpPort: http.port, recipients: gateway + Self.recipients,
           extra: Workspace.apiSection(port: port, tokens: [token], more: Self.hooksAndCAP))
         let client = APIClient(base: "http://127.0.0.1:\(port)")
         let daemon = try await workspace.startDaemonWithAPI(client)
@@ -54,6 +65,7 @@ extension EndToEnd {
             "/usr/bin/env",
             [
               "API_CONTRACT_HOOK_SECRET=\(Workspace.secret)", "API_CONTRACT_SEED=\(seed)",
+              "API_CONTRACT_RECEIPT_ENDPOINT=gw", "API_CONTRACT_RECEIPT_SECRET=gw-webhook-t0ken",
               "API_CONTRACT_AUDIENCES=\(Self.audiences.joined(separator: ","))", "bash", script,
               client.base, token.token, spec,
             ], timeout: .seconds(270))

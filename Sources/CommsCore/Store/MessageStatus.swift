@@ -15,7 +15,14 @@ public struct MessageStatus: Sendable, Codable {
     public var dueAt: Date?
     public var lastStatus: Int?
     public var lastError: String?
+    /// Delivered: when the relay or receiver took it, or, over a gateway
+    /// with receipts, when the handset got it (the provider's time).
     public var deliveredAt: Date?
+    /// Over a gateway with receipts: when the gateway took it.
+    public var sentAt: Date?
+    /// Over a gateway with receipts: the provider's time of the receipt
+    /// that decided it (delivered or undeliverable).
+    public var receiptAt: Date?
     public var bulletin: Int
     public var language: String
     /// Why a held delivery waits (`quiet hours`, `cap reached`, `digest`, `minimum gap`);
@@ -32,6 +39,8 @@ public struct MessageStatus: Sendable, Codable {
       case lastStatus = "last_status"
       case lastError = "last_error"
       case deliveredAt = "delivered_at"
+      case sentAt = "sent_at"
+      case receiptAt = "receipt_at"
     }
   }
 
@@ -66,9 +75,14 @@ public struct MessageStatus: Sendable, Codable {
   /// Reach per person (a person may have had several deliveries, one per contact tried).
   public struct Reach: Sendable, Codable {
     public var total: Int
+    /// People a delivery reached (over a gateway with receipts: whose
+    /// handset confirmed it).
     public var reached: Int
     /// Recipient ids whose every contact failed for good.
     public var unreachable: [String]
+    /// People not reached whose message a gateway with receipts took with
+    /// no receipt (yet): the gateway's word only.
+    public var unconfirmed: Int = 0
     public var pending: Int
   }
 

@@ -72,7 +72,8 @@ import Testing
     let bearer = try #require(schemes["bearer"] as? [String: Any])
     #expect(bearer["type"] as? String == "http")
     #expect(bearer["scheme"] as? String == "bearer")
-    let open: Set<String> = ["/healthz", "/readyz", "/v1/hooks/{source}"]
+    // Hooks and receipts carry their own signatures (a source's, a gateway's).
+    let open: Set<String> = ["/healthz", "/readyz", "/v1/hooks/{source}", "/v1/receipts/{endpoint}"]
     for (method, path, operation) in try Self.operations() {
       let security = operation["security"] as? [Any]
       if open.contains(path) {
@@ -137,8 +138,8 @@ import Testing
         .init(
           id: "dlv_1", recipient: "r", recipientName: "n", audience: "staff", channel: "webhook",
           contact: "c", state: "held", attempts: 0, dueAt: Date(), lastStatus: 1, lastError: "e",
-          deliveredAt: Date(), bulletin: 1, language: "da", holdReason: "quiet hours",
-          digest: "dlv_2")
+          deliveredAt: Date(), sentAt: Date(), receiptAt: Date(), bulletin: 1, language: "da",
+          holdReason: "quiet hours", digest: "dlv_2")
       ])
     let encoded = try #require(
       try JSONSerialization.jsonObject(with: JSONCoding.encoder().encode(status))

@@ -11,6 +11,9 @@ public struct SubjectEntry: Sendable, Codable, Equatable {
   public var contact: String
   public var state: String
   public var deliveredAt: Date?
+  /// Whether a handset receipt confirmed it (an SMS over a gateway with
+  /// receipts); false for email (the relay took it) and other webhooks.
+  public var confirmedByHandset: Bool = false
   public var deliveryID: String
 
   enum CodingKeys: String, CodingKey {
@@ -19,6 +22,7 @@ public struct SubjectEntry: Sendable, Codable, Equatable {
     case acceptedAt = "accepted_at"
     case deliveredAt = "delivered_at"
     case deliveryID = "delivery_id"
+    case confirmedByHandset = "confirmed_by_handset"
   }
 }
 
@@ -29,7 +33,7 @@ extension Store {
       let rows = try reader.rows(
         """
         SELECT d.id, d.message_id, m.accepted_at, m.contents, m.default_language, d.language,
-          d.audience, d.channel, d.endpoint, d.address, d.state, d.delivered_at
+          d.audience, d.channel, d.endpoint, d.address, d.state, d.delivered_at, d.receipt_at
         FROM deliveries d JOIN messages m ON m.id = d.message_id
         WHERE d.recipient_id = ?
         ORDER BY m.accepted_at, d.created_at
@@ -45,12 +49,16 @@ extension Store {
         let stored: String = try row[9]
         let address =
           KeyedHash.isPseudonym(stored) ? "(removed after the retention period)" : stored
+        let state: String = try row[10]
+        let receiptAt: String? = try row[12]
         return SubjectEntry(
           messageID: try row[1],
           acceptedAt: Timestamp.parse(try row[2]) ?? Date(timeIntervalSince1970: 0),
           subject: subject, audience: try row[6], channel: try row[7],
-          contact: endpoint.map { "\($0):\(address)" } ?? address, state: try row[10],
-          deliveredAt: (try row[11] as String?).flatMap(Timestamp.parse), deliveryID: try row[0])
+          contact: endpoint.map { "\($0):\(address)" } ?? address, state: state,
+          deliveredAt: (try row[11] as String?).flatMap(Timestamp.parse),
+          confirmedByHandset: state == "delivered" && receiptAt != nil,
+          deliveryID: try row[0])
       }
     }
   }

@@ -117,7 +117,8 @@ enum StoreRows {
     id, recipient_id, recipient_name, audience, channel, endpoint, address, state, attempts,
       due_at, last_status, last_error, delivered_at, contact_index, \(reader.jsonArrayLength("contacts")),
       bulletin, language, hold_reason,
-      (SELECT d.state FROM deliveries d WHERE d.id = deliveries.digest_id), digest_id
+      (SELECT d.state FROM deliveries d WHERE d.id = deliveries.digest_id), digest_id, sent_at,
+      receipt_at
     """
   }
 
@@ -131,7 +132,9 @@ enum StoreRows {
       attempts: try row[8],
       dueAt: (try row[9] as String?).flatMap(Timestamp.parse), lastStatus: try row[10],
       lastError: try row[11],
-      deliveredAt: (try row[12] as String?).flatMap(Timestamp.parse), bulletin: try row[15],
+      deliveredAt: (try row[12] as String?).flatMap(Timestamp.parse),
+      sentAt: (try row[20] as String?).flatMap(Timestamp.parse),
+      receiptAt: (try row[21] as String?).flatMap(Timestamp.parse), bulletin: try row[15],
       language: try row[16], holdReason: try row[17], digest: try row[19])
   }
 
@@ -144,6 +147,7 @@ enum StoreRows {
     var counts: [String: Int] = [:]
     var reached = Set<String>()
     var unreachable = Set<String>()
+    var gatewayOnly = Set<String>()
     var everyone = Set<String>()
     let lines = try rows.map { row -> MessageStatus.DeliveryLine in
       let state: String = try row[7]
@@ -155,13 +159,19 @@ enum StoreRows {
       if state == "delivered" || (state == "digested" && digest == "delivered") {
         reached.insert(recipient)
       }
-      // The last contact died: nobody is left to try.
-      if state == "dead", (try row[13] as Int) + 1 >= (try row[14] as Int? ?? 1) {
+      // The last contact died (or its gateway could not reach the handset):
+      // nobody is left to try.
+      if state == "dead" || state == "undeliverable",
+        (try row[13] as Int) + 1 >= (try row[14] as Int? ?? 1)
+      {
         unreachable.insert(recipient)
       }
+      if state == "sent" || state == "unconfirmed" { gatewayOnly.insert(recipient) }
       return try deliveryLine(from: row)
     }
     unreachable.subtract(reached)
+    gatewayOnly.subtract(reached)
+    gatewayOnly.subtract(unreachable)
     let content = message.content(for: message.defaultLanguage).content
     var status = MessageStatus(
       id: message.id.rawValue, priority: message.priority.rawValue, kind: message.kind.rawValue,
@@ -170,7 +180,8 @@ enum StoreRows {
       counts: counts, bulletins: bulletins,
       recipients: MessageStatus.Reach(
         total: everyone.count, reached: reached.count, unreachable: unreachable.sorted(),
-        pending: everyone.count - reached.count - unreachable.count),
+        unconfirmed: gatewayOnly.count,
+        pending: everyone.count - reached.count - unreachable.count - gatewayOnly.count),
       deliveries: lines)
     status.mode = message.mode.rawValue
     status.supersedes = message.supersedes?.rawValue
