@@ -67,6 +67,9 @@ struct DaemonIntake: Sendable {
     do {
       let (message, fingerprint) = try intake.makeMessage(sendRequest)
       let outcome: AcceptOutcome
+      // The bulletins the message got, when known here (flash: its leased
+      // deliveries carry them), so the SMS warnings need no store read.
+      var bulletins: [String: Int]?
       if message.priority == .flash {
         let plan = Planner(dosing: Dosing()).streamed(
           message, directory: directory,
@@ -77,6 +80,8 @@ struct DaemonIntake: Sendable {
           until: message.acceptedAt.addingTimeInterval(
             configuration.dispatch.leaseDuration.seconds))
         await dispatcher.hand(leased, of: message)
+        bulletins = Dictionary(
+          leased.map { ($0.audience, $0.bulletin) }, uniquingKeysWith: { first, _ in first })
       } else {
         outcome = try await store.accept(message, fingerprint: fingerprint)
         if case .accepted = outcome { planBell.ring() }
@@ -90,7 +95,7 @@ struct DaemonIntake: Sendable {
             "priority": "\(sendRequest.priority.rawValue)",
             "audiences": "\(sendRequest.audiences.joined(separator: ","))",
           ])
-        return .accepted(id, warnings: await intake.smsWarnings(for: message))
+        return .accepted(id, warnings: await intake.smsWarnings(for: message, bulletins: bulletins))
       case .duplicate(let id):
         return .duplicate(id)
       }

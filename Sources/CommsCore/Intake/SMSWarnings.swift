@@ -14,7 +14,9 @@ extension Intake {
   /// Cheap when it has nothing to say (no SMS endpoint used by the
   /// audiences, or an SMS text written for every language): it reads the
   /// store only to number the bulletins when there is something to render.
-  public func smsWarnings(for message: Message) async -> [String] {
+  public func smsWarnings(for message: Message, bulletins known: [String: Int]? = nil) async
+    -> [String]
+  {
     struct Readers: Hashable, Comparable {
       var audience: String
       var endpoint: String
@@ -36,7 +38,8 @@ extension Intake {
       }
     }
     guard !found.isEmpty else { return [] }
-    let bulletins = (try? await store.lastBulletins()) ?? [:]
+    var bulletins = known ?? [:]
+    if known == nil { bulletins = (try? await store.lastBulletins()) ?? [:] }
     var warnings: [String] = []
     for readers in found.sorted() {
       guard let endpoint = configuration.endpoints[readers.endpoint] else { continue }

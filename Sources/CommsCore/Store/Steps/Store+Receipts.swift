@@ -149,7 +149,7 @@ extension StoreTransaction {
     if let sentAt {
       // Both times are bounded (a provider's up to 2100), so this fits.
       let milliseconds = min(max(0, time.timeIntervalSince(sentAt) * 1000), 1e13).rounded()
-      detail["latency_ms"] = String(Int64(milliseconds))
+      detail["latency_ms"] = Int64(exactly: milliseconds).map(String.init) ?? "0"
     }
     try audit(
       AuditEvent(
