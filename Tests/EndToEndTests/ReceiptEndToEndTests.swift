@@ -1,6 +1,7 @@
 import CommsCore
 import Crypto
 import Foundation
+import PostgresTestSupport
 import Testing
 
 extension EndToEnd {
@@ -124,9 +125,100 @@ extension EndToEnd {
       }
     }
 
+    /// Two nodes on PostgreSQL: the same receipts posted to both at once
+    /// (providers repeat; a load balancer picks any node) move each delivery
+    /// exactly once, and B's fallback is made once.
+    @Test func receiptsToEitherNodeMoveEachDeliveryExactlyOnce() async throws {
+      try await withWorkspace { workspace in
+        let smtp = workspace.adopt(try await Receiver.smtp(directory: workspace.directory))
+        let gateway = workspace.adopt(
+          try await Receiver.http(
+            directory: workspace.directory, name: "gatewayapi",
+            arguments: ["--status", "200", "--answer-body", #"{"ids": [421332671], "usage": {}}"#]
+          ))
+        let database = try TestPostgres.freshDatabase()
+        defer { TestPostgres.drop(database) }
+        let ports = [try freePort(), try freePort()]
+        try "gw-t0ken\n".write(
+          toFile: workspace.directory + "/gatewayapi.token", atomically: true, encoding: .utf8)
+        let endpoint = """
+          [endpoints.gw]
+          format = "gatewayapi"
+          url = "http://127.0.0.1:\(gateway.port)/rest/mtsms"
+          token_file = "gatewayapi.token"
+          sender = "Kommunen"
+          callback_url = "http://127.0.0.1:\(ports[0])/v1/receipts/gw"
+          receipt_secret = "\(Self.webhookToken)"
+          timeout = "5s"
+
+          """
+        let recipients = [
+          recipient("a", "Anne", audiences: ["relatives"], contacts: ["gw:+4520000001"]),
+          recipient(
+            "b", "Bo", audiences: ["relatives"], contacts: ["gw:+4520000002", "bo@kommune.test"]),
+        ].joined()
+        try workspace.writeConfig(
+          smtpPort: smtp.port, httpPort: nil, recipients: endpoint + recipients,
+          extra: "store = \"\(database)\"\n[api]\nlisten = \"127.0.0.1:\(ports[0])\"\n")
+        let text = try String(contentsOfFile: workspace.configPath, encoding: .utf8)
+        let second = workspace.directory + "/node2.toml"
+        try text.replacingOccurrences(of: "data_dir = \"var\"", with: "data_dir = \"var2\"")
+          .replacingOccurrences(
+            of: "listen = \"127.0.0.1:\(ports[0])\"", with: "listen = \"127.0.0.1:\(ports[1])\""
+          )
+          .write(toFile: second, atomically: true, encoding: .utf8)
+        let clients = ports.map { APIClient(base: "http://127.0.0.1:\($0)") }
+        let nodes = [
+          try workspace.startDaemon(name: "node1"),
+          try workspace.startDaemon(name: "node2", config: second),
+        ]
+        for client in clients {
+          try await eventually(timeout: .seconds(30), "\(client.base) to be ready") {
+            (try? await client.call("GET", "/readyz"))?.status == 200
+          }
+        }
+        let id = try await workspace.send([
+          "--audience", "relatives", "--priority", "urgent", "--subject", "Besøg",
+          "--body", "Besøg igen fra mandag.",
+        ])
+        var status = try await workspace.status(id)
+        try await eventually(timeout: .seconds(30), "two SMS sent: \(status.counts)") {
+          status = try await workspace.status(id)
+          return status.counts == ["sent": 2]
+        }
+        // The same receipts to both nodes at once.
+        let plan = ["4520000001=DELIVERED", "4520000002=UNDELIVERABLE"]
+        async let toFirst = Self.callBack(workspace, gateway, plan)
+        async let toSecond = Self.callBack(
+          workspace, gateway, plan, to: "http://127.0.0.1:\(ports[1])")
+        let lines = (try await toFirst) + (try await toSecond)
+        #expect(lines.components(separatedBy: "-> HTTP 200").count - 1 == 4, "\(lines)")
+        #expect(
+          lines.contains(#""outcome":"delivered""#) && lines.contains(#""outcome":"undeliverable""#)
+        )
+        #expect(lines.components(separatedBy: #""outcome":"repeated""#).count - 1 == 2, "\(lines)")
+        try await eventually(timeout: .seconds(30), "B's email: \(status.counts)") {
+          status = try await workspace.status(id)
+          return status.counts == ["delivered": 2, "undeliverable": 1]
+        }
+        func count(_ sql: String) throws -> Int {
+          Int(try TestPostgres.psql(database, sql).trimmingCharacters(in: .whitespacesAndNewlines))
+            ?? -1
+        }
+        #expect(
+          try count("SELECT count(*) FROM audit_events WHERE kind = 'receipt.delivered'") == 1)
+        #expect(
+          try count("SELECT count(*) FROM audit_events WHERE kind = 'receipt.undeliverable'") == 1)
+        #expect(try count("SELECT count(*) FROM deliveries WHERE recipient_id = 'b'") == 2)
+        #expect(smtp.emails.count == 1)
+        for node in nodes { await node.stop() }
+      }
+    }
+
     /// Runs the fake gateway's callbacks for what it recorded; returns their lines.
     static func callBack(
-      _ workspace: Workspace, _ gateway: Receiver, badSignature: Bool = false, _ plan: [String]
+      _ workspace: Workspace, _ gateway: Receiver, badSignature: Bool = false, _ plan: [String],
+      to base: String? = nil
     ) async throws -> String {
       var arguments = [
         (Paths.receivers as NSString).appendingPathComponent("gatewayapi_dsn.py"),
@@ -134,6 +226,7 @@ extension EndToEnd {
       ]
       for entry in plan { arguments += ["--plan", entry] }
       if badSignature { arguments.append("--bad-signature") }
+      if let base { arguments += ["--to", base] }
       let result = try await runCommand("/usr/bin/env", ["python3"] + arguments)
       #expect(result.status == 0, "\(result.stderr)")
       return result.stdout

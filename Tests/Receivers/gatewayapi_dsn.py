@@ -26,6 +26,7 @@ import json
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 
 
@@ -46,6 +47,8 @@ def main() -> int:
     p.add_argument("--secret", required=True, help="the webhook's authentication token")
     p.add_argument("--plan", action="append", default=[], metavar="MSISDN=STATUS[,STATUS]")
     p.add_argument("--bad-signature", action="store_true", help="sign with a wrong token")
+    p.add_argument("--to", metavar="BASE",
+                   help="post to this scheme://host:port instead of the callback_url's (another node)")
     args = p.parse_args()
     plan = {}
     for entry in args.plan:
@@ -69,8 +72,12 @@ def main() -> int:
                     claims.update({"error": "Unknown subscriber", "code": "0x1010"})
                 secret = "not-the-token" if args.bad_signature else args.secret
                 body = json.dumps({k: v for k, v in claims.items() if k not in ("api", "callback_url")})
+                url = sms["callback_url"]
+                if args.to:
+                    parts = urllib.parse.urlsplit(url)
+                    url = args.to.rstrip("/") + parts.path + (f"?{parts.query}" if parts.query else "")
                 call = urllib.request.Request(
-                    sms["callback_url"], data=body.encode(), method="POST",
+                    url, data=body.encode(), method="POST",
                     headers={"Content-Type": "application/json",
                              "X-Gwapi-Signature": jwt(claims, secret)})
                 try:
