@@ -106,6 +106,11 @@ extension EndToEnd {
         #expect(unknown.status == 200 && unknown.json["outcome"] as? String == "unmatched")
         let audit = try await workspace.commsd(["audit", "export", "--since", "1h"])
         #expect(audit.stdout.contains("receipt.unmatched"), "\(audit.stderr)")
+        // The forged callback is on record as a refused request to the receipts route.
+        let refused = audit.stdout.split(separator: "\n").filter {
+          $0.contains("request.refused") && $0.contains("/v1/receipts/")
+        }
+        #expect(!refused.isEmpty, "\(audit.stdout.suffix(3000))")
         #expect(audit.stdout.contains("receipt.delivered"))
         #expect(audit.stdout.contains("delivery.unconfirmed"))
         // The after-action report never counts a gateway's word as reached.
