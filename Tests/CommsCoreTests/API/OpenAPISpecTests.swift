@@ -73,7 +73,9 @@ import Testing
     #expect(bearer["type"] as? String == "http")
     #expect(bearer["scheme"] as? String == "bearer")
     // Hooks and receipts carry their own signatures (a source's, a gateway's).
-    let open: Set<String> = ["/healthz", "/readyz", "/v1/hooks/{source}", "/v1/receipts/{endpoint}"]
+    let open: Set<String> = [
+      "/healthz", "/readyz", "/v1/hooks/{source}", "/v1/receipts/{endpoint}",
+    ]
     for (method, path, operation) in try Self.operations() {
       let security = operation["security"] as? [Any]
       if open.contains(path) {
