@@ -14,26 +14,10 @@ extension EndToEnd {
     @Test func handsetReceiptsDecideWhoWasReachedAndTheRestFallBackOrTimeOut() async throws {
       try await withWorkspace { workspace in
         let smtp = workspace.adopt(try await Receiver.smtp(directory: workspace.directory))
-        let gateway = workspace.adopt(
-          try await Receiver.http(
-            directory: workspace.directory, name: "gatewayapi",
-            arguments: ["--status", "200", "--answer-body", #"{"ids": [421332671], "usage": {}}"#]
-          ))
+        let gateway = workspace.adopt(try await Self.fakeGateway(workspace))
         let port = try freePort()
-        try "gw-t0ken\n".write(
-          toFile: workspace.directory + "/gatewayapi.token", atomically: true, encoding: .utf8)
-        let endpoint = """
-          [endpoints.gw]
-          format = "gatewayapi"
-          url = "http://127.0.0.1:\(gateway.port)/rest/mtsms"
-          token_file = "gatewayapi.token"
-          sender = "Kommunen"
-          callback_url = "http://127.0.0.1:\(port)/v1/receipts/gw"
-          receipt_secret = "\(Self.webhookToken)"
-          receipt_timeout = "10s"
-          timeout = "5s"
-
-          """
+        let endpoint = try Self.receiptEndpoint(
+          workspace, gateway: gateway, callbackPort: port, extra: "receipt_timeout = \"10s\"")
         let recipients = [
           recipient("a", "Anne", audiences: ["relatives"], contacts: ["gw:+4520000001"]),
           recipient(
@@ -136,27 +120,12 @@ extension EndToEnd {
     @Test func receiptsToEitherNodeMoveEachDeliveryExactlyOnce() async throws {
       try await withWorkspace { workspace in
         let smtp = workspace.adopt(try await Receiver.smtp(directory: workspace.directory))
-        let gateway = workspace.adopt(
-          try await Receiver.http(
-            directory: workspace.directory, name: "gatewayapi",
-            arguments: ["--status", "200", "--answer-body", #"{"ids": [421332671], "usage": {}}"#]
-          ))
+        let gateway = workspace.adopt(try await Self.fakeGateway(workspace))
         let database = try TestPostgres.freshDatabase()
         defer { TestPostgres.drop(database) }
         let ports = [try freePort(), try freePort()]
-        try "gw-t0ken\n".write(
-          toFile: workspace.directory + "/gatewayapi.token", atomically: true, encoding: .utf8)
-        let endpoint = """
-          [endpoints.gw]
-          format = "gatewayapi"
-          url = "http://127.0.0.1:\(gateway.port)/rest/mtsms"
-          token_file = "gatewayapi.token"
-          sender = "Kommunen"
-          callback_url = "http://127.0.0.1:\(ports[0])/v1/receipts/gw"
-          receipt_secret = "\(Self.webhookToken)"
-          timeout = "5s"
-
-          """
+        let endpoint = try Self.receiptEndpoint(
+          workspace, gateway: gateway, callbackPort: ports[0])
         let recipients = [
           recipient("a", "Anne", audiences: ["relatives"], contacts: ["gw:+4520000001"]),
           recipient(
@@ -218,6 +187,27 @@ extension EndToEnd {
         #expect(smtp.emails.count == 1)
         for node in nodes { await node.stop() }
       }
+    }
+
+    /// A fake GatewayAPI: answers 200 with a message id, records each SMS.
+    static func fakeGateway(_ workspace: Workspace) async throws -> Receiver {
+      try await Receiver.http(
+        directory: workspace.directory, name: "gatewayapi",
+        arguments: ["--status", "200", "--answer-body", #"{"ids": [421332671], "usage": {}}"#])
+    }
+
+    /// `[endpoints.gw]` on `gateway` (Channels.gatewayEndpoint), calling back
+    /// to the API on `callbackPort` with receipts signed by `webhookToken`.
+    static func receiptEndpoint(
+      _ workspace: Workspace, gateway: Receiver, callbackPort: Int, extra: String = ""
+    ) throws -> String {
+      try Channels.gatewayEndpoint(
+        workspace, port: gateway.port,
+        extra: """
+          callback_url = "http://127.0.0.1:\(callbackPort)/v1/receipts/gw"
+          receipt_secret = "\(webhookToken)"
+          \(extra)
+          """) + "\n"
     }
 
     /// Runs the fake gateway's callbacks for what it recorded; returns their lines.

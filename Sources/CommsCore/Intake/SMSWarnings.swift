@@ -38,8 +38,12 @@ extension Intake {
       }
     }
     guard !found.isEmpty else { return [] }
-    var bulletins = known ?? [:]
-    if known == nil { bulletins = (try? await store.lastBulletins()) ?? [:] }
+    let bulletins: [String: Int]
+    if let known {
+      bulletins = known
+    } else {
+      bulletins = (try? await store.lastBulletins()) ?? [:]
+    }
     var warnings: [String] = []
     for readers in found.sorted() {
       guard let endpoint = configuration.endpoints[readers.endpoint] else { continue }
