@@ -14,7 +14,13 @@ public final class Recorder: StoppableLoop {
   let logger: Logger
   /// Errors of a store that is away, logged once per 10 s with a count.
   let errors: RepeatedErrorLog
-  private let pending = Mutex<[AttemptRecord]>([])
+  /// Records queued for the next batch, and the deliveries of the batch
+  /// being written: until written, their leases are still needed.
+  private let queue = Mutex(Queue())
+  private struct Queue {
+    var pending: [AttemptRecord] = []
+    var writing: [DeliveryID] = []
+  }
   private let doorbell = Doorbell()
   private let stopping = Atomic<Bool>(false)
   /// Rung after each written batch, so the dispatcher can look for retries due.
@@ -85,9 +91,20 @@ public final class Recorder: StoppableLoop {
   public func add(_ record: AttemptRecord) {
     attempts.observe(
       target: record.target, outcome: record.newState.rawValue, seconds: record.duration.seconds)
-    pending.withLock { $0.append(record) }
+    queue.withLock { $0.pending.append(record) }
     doorbell.ring()
   }
+
+  /// The deliveries whose outcome is known but not written yet. They are
+  /// still `sending` under this node's lease: the dispatcher renews their
+  /// leases with those it holds, or a recorder running behind would let
+  /// them run out and another node (or this one) send them again.
+  public var unwritten: [DeliveryID] {
+    queue.withLock { $0.writing + $0.pending.map(\.deliveryID) }
+  }
+
+  /// How many outcomes wait to be written (see `unwritten`).
+  public var backlog: Int { queue.withLock { $0.writing.count + $0.pending.count } }
 
   /// Writes batches until `stop()`; then writes what is left and returns.
   /// Not stopped by cancellation itself: outcomes of transfers that happened
@@ -100,7 +117,7 @@ public final class Recorder: StoppableLoop {
       await doorbell.wait(timeout: .milliseconds(200))
       // Group commit: give a trickle of outcomes 2 ms to become a batch, so
       // one fsync covers many (the cost of one fsync dwarfs the wait).
-      if pending.withLock({ $0.count }) < batchLimit / 4 {
+      if queue.withLock({ $0.pending.count }) < batchLimit / 4 {
         try? await Task.sleep(for: .milliseconds(2))
       }
     }
@@ -116,9 +133,10 @@ public final class Recorder: StoppableLoop {
   /// Writes everything queued so far.
   public func flush() async {
     while true {
-      let batch = pending.withLock { pending -> [AttemptRecord] in
-        let batch = Array(pending.prefix(batchLimit))
-        pending.removeFirst(batch.count)
+      let batch = queue.withLock { queue -> [AttemptRecord] in
+        let batch = Array(queue.pending.prefix(batchLimit))
+        queue.pending.removeFirst(batch.count)
+        queue.writing = batch.map(\.deliveryID)
         return batch
       }
       guard !batch.isEmpty else { return }
@@ -130,6 +148,7 @@ public final class Recorder: StoppableLoop {
             logger.warning(
               "outcomes skipped: lease no longer held", metadata: ["count": "\(skipped)"])
           }
+          queue.withLock { $0.writing = [] }
           break
         } catch {
           // The transfer happened; losing its record would re-send it. Keep

@@ -32,8 +32,9 @@ extension Dispatcher {
     }
   }
 
-  /// Renews the leases of everything this dispatcher holds — `buffer` and
-  /// the transfers in flight — once half a lease has passed since the last
+  /// Renews the leases of everything this dispatcher holds — `buffer`, the
+  /// transfers in flight, and the finished ones whose outcome the recorder
+  /// has not written yet — once half a lease has passed since the last
   /// renewal, in one store statement. Every delivery held was leased or
   /// renewed at most half a lease ago, so none runs out while held.
   ///
@@ -47,8 +48,10 @@ extension Dispatcher {
     let now = clock.now()
     let lease = settings.leaseDuration.seconds
     guard now.timeIntervalSince(lastRenewal) >= lease / 2 else { return buffer }
+    // In flight first: a finished transfer is queued at the recorder
+    // before it leaves `inFlight`, so none slips between the two.
     let running = inFlight.withLock { $0 }
-    let held = buffer.map(\.delivery.id) + running
+    let held = buffer.map(\.delivery.id) + running + recorder.unwritten
     guard !held.isEmpty else {
       lastRenewal = now
       return buffer

@@ -199,7 +199,19 @@ public final class Dispatcher: StoppableLoop {
       }
       buffer = await renewLeasesIfDue(buffer, lastRenewal: &lastRenewal)
       let before = buffer.count
-      (buffer, blocked, nextToken) = await startWhatFits(buffer)
+      if recorder.backlog < outcomeBacklogLimit {
+        (buffer, blocked, nextToken) = await startWhatFits(buffer)
+      } else {
+        // The recorder runs behind (a slow store): bulk waits for it, or
+        // outcomes would pile up without bound, and with them what a crash
+        // sends twice. Flash still starts. The recorder's writes ring the
+        // doorbell.
+        let flash = buffer.prefix { $0.delivery.priority == .flash }
+        if !flash.isEmpty {
+          let started = await startWhatFits(Array(flash))
+          buffer = started.waiting + buffer.dropFirst(flash.count)
+        }
+      }
       if buffer.isEmpty && exhausted {
         await doorbell.wait(timeout: await idleWait())
       } else if buffer.count == before || transfersInFlight >= settings.maxInFlight {
@@ -224,6 +236,10 @@ public final class Dispatcher: StoppableLoop {
         metadata: ["count": "\(transfersInFlight)"])
     }
   }
+
+  /// How many outcomes may wait to be written before bulk waits for the
+  /// recorder: four batches.
+  private var outcomeBacklogLimit: Int { max(settings.recordBatch, settings.maxInFlight) * 4 }
 
   private func takeHandedIn() -> [Delivery] {
     handedIn.withLock { handed in

@@ -47,7 +47,9 @@ final class PostgresConnection {
       )
     }
     var keys = ["dbname", "connect_timeout", "application_name"]
-    var values = [url, "10", "commsd"]
+    // The pid names the node in pg_stat_activity (its host is the client
+    // address), so an operator can tell which daemon holds a connection.
+    var values = [url, "10", "commsd pid \(getpid())"]
     if let password {
       keys.append("password")
       values.append(password)
