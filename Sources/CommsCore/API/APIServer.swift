@@ -35,7 +35,7 @@ struct APIServer: Service {
   init(
     configuration: Configuration, settings: APISettings, store: any Store,
     intake: DaemonIntake, planBell: Doorbell, clock: any WallClock, readiness: Readiness,
-    dispatcher: Dispatcher?, attempts: AttemptHistogram?, logger: Logger
+    dispatcher: Dispatcher?, attempts: DurationHistogram?, logger: Logger
   ) throws {
     self.settings = settings
     self.logger = logger

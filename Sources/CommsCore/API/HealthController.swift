@@ -16,7 +16,7 @@ struct HealthController: APIController {
   let metricCounts = OncePerInterval<StoreMetricCounts>(interval: .seconds(10))
   /// For `/metrics`: circuit breakers and attempt durations.
   let dispatcher: Dispatcher?
-  let attempts: AttemptHistogram?
+  let attempts: DurationHistogram?
 
   func addRoutes(to router: Router<APIContext>) {
     router.get("/healthz", use: health)

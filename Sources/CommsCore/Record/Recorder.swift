@@ -27,7 +27,7 @@ public final class Recorder: StoppableLoop {
   let written: Doorbell
 
   /// Attempt durations, for `/metrics`.
-  public let attempts = AttemptHistogram()
+  public let attempts = DurationHistogram.attempts()
 
   public init(
     store: any Store, owner: String, policy: RetryPolicy, clock: any WallClock, batchLimit: Int,
@@ -89,8 +89,7 @@ public final class Recorder: StoppableLoop {
 
   /// Queues a record for the next batch.
   public func add(_ record: AttemptRecord) {
-    attempts.observe(
-      target: record.target, outcome: record.newState.rawValue, seconds: record.duration.seconds)
+    attempts.observe(record.target, record.newState.rawValue, seconds: record.duration.seconds)
     queue.withLock { $0.pending.append(record) }
     doorbell.ring()
   }

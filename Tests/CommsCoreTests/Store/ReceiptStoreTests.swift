@@ -48,7 +48,7 @@ import Testing
     #expect(
       try await store.applyReceipt(
         receipt(cecilie, .delivered, at: now + 9), endpoint: "sms", at: now + 10)
-        == .applied(.delivered))
+        == .applied(.delivered, latency: .seconds(9)))
     #expect(
       try await store.applyReceipt(
         receipt(cecilie, .delivered, at: now + 9), endpoint: "sms", at: now + 11)
@@ -58,7 +58,7 @@ import Testing
       nil, .undeliverable(reason: "UNDELIVERABLE 0x1010"), at: now + 20, reference: "gw-b")
     #expect(
       try await store.applyReceipt(failed, endpoint: "sms", at: now + 21)
-        == .applied(.undeliverable))
+        == .applied(.undeliverable, latency: .seconds(20)))
     var status = try #require(try await store.status(of: id))
     #expect(status.counts == ["delivered": 1, "undeliverable": 1, "ready": 1])
     let fallback = try #require(status.deliveries.first { $0.state == "ready" })
@@ -79,7 +79,7 @@ import Testing
     #expect(
       try await store.applyReceipt(
         receipt(bo, .delivered, at: now + 50), endpoint: "sms", at: now + 51)
-        == .applied(.delivered))
+        == .applied(.delivered, latency: .seconds(50)))
     status = try #require(try await store.status(of: id))
     #expect(status.counts == ["delivered": 2, "ready": 1])
 
@@ -117,7 +117,7 @@ import Testing
     #expect(
       try await store.applyReceipt(
         receipt(deliveries[0], .delivered, at: now + 4000), endpoint: "sms", at: now + 4001)
-        == .applied(.delivered))
+        == .applied(.delivered, latency: .seconds(4000)))
     #expect(try await store.status(of: id)?.counts == ["delivered": 1, "unconfirmed": 1])
   }
 

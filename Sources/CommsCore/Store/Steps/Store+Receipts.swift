@@ -2,8 +2,10 @@ import Foundation
 
 /// What a receipt did to its delivery.
 public enum ReceiptOutcome: Sendable, Equatable {
-  /// The delivery moved to this state (delivered, undeliverable).
-  case applied(DeliveryState)
+  /// The delivery moved to this state (delivered, undeliverable), this
+  /// long after the gateway took it (by the provider's time; nil when the
+  /// acceptance time is not known).
+  case applied(DeliveryState, latency: Duration?)
   /// The delivery is already in the state the receipt says: providers repeat them.
   case repeated
   /// Older than the receipt applied, or an UNDELIVERABLE for a delivery the
@@ -146,10 +148,13 @@ extension StoreTransaction {
       "previous": state.rawValue,
     ]
     detail["provider_ref"] = receipt.providerRef
+    var latency: Duration?
     if let sentAt {
       // Both times are bounded (a provider's up to 2100), so this fits.
       let milliseconds = min(max(0, time.timeIntervalSince(sentAt) * 1000), 1e13).rounded()
-      detail["latency_ms"] = Int64(exactly: milliseconds).map(String.init) ?? "0"
+      let whole = Int64(exactly: milliseconds) ?? 0
+      detail["latency_ms"] = String(whole)
+      latency = .milliseconds(whole)
     }
     try audit(
       AuditEvent(
@@ -163,6 +168,6 @@ extension StoreTransaction {
           attempt: 0),
         owner: "receipts")
     }
-    return .applied(target)
+    return .applied(target, latency: latency)
   }
 }
