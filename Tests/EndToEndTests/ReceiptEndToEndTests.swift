@@ -24,9 +24,10 @@ extension EndToEnd {
             "b", "Bo", audiences: ["relatives"], contacts: ["gw:+4520000002", "bo@kommune.test"]),
           recipient("c", "Cecilie", audiences: ["relatives"], contacts: ["gw:+4520000003"]),
         ].joined()
+        let monitor = TestToken(name: "monitor", audiences: ["relatives"], readOnly: true)
         try workspace.writeConfig(
           smtpPort: smtp.port, httpPort: nil, recipients: endpoint + recipients,
-          extra: "[api]\nlisten = \"127.0.0.1:\(port)\"\n")
+          extra: Workspace.apiSection(port: port, tokens: [monitor]))
         let client = APIClient(base: "http://127.0.0.1:\(port)")
         _ = try await workspace.startDaemonWithAPI(client)
         let id = try await workspace.send([
@@ -88,6 +89,18 @@ extension EndToEnd {
         let unknown = try await client.call(
           "POST", "/v1/receipts/gw", json: #"{"id": 1}"#, headers: ["X-Gwapi-Signature": token])
         #expect(unknown.status == 200 && unknown.json["outcome"] as? String == "unmatched")
+        // What monitoring sees: receipts by result, and how long the handset took.
+        let metrics = try await client.call("GET", "/metrics", token: monitor.token).text
+        for line in [
+          #"commsd_receipts_total{endpoint="gw",outcome="delivered"} 1"#,
+          #"commsd_receipts_total{endpoint="gw",outcome="undeliverable"} 1"#,
+          #"commsd_receipts_total{endpoint="gw",outcome="repeated"} 1"#,
+          #"commsd_receipts_total{endpoint="gw",outcome="unmatched"} 1"#,
+          #"commsd_receipt_latency_seconds_count{endpoint="gw",result="delivered"} 1"#,
+          #"commsd_receipt_latency_seconds_count{endpoint="gw",result="undeliverable"} 1"#,
+        ] {
+          #expect(metrics.contains(line + "\n"), "\(line) in \(metrics)")
+        }
         let audit = try await workspace.commsd(["audit", "export", "--since", "1h"])
         #expect(audit.stdout.contains("receipt.unmatched"), "\(audit.stderr)")
         // The forged callback is on record as a refused request to the receipts route.
@@ -187,6 +200,153 @@ extension EndToEnd {
         #expect(smtp.emails.count == 1)
         for node in nodes { await node.stop() }
       }
+    }
+
+    /// Any other gateway (format `template`): its callbacks are read by the
+    /// endpoint's `receipt_*` keys. One gateway calls back with a secret in
+    /// the URL and JSON, the other with HTTP Basic and a form; a wrong
+    /// token or password is 401 and moves nothing.
+    @Test func aTemplateGatewaysReceiptsAreReadByItsMapping() async throws {
+      try await withWorkspace { workspace in
+        let gateway = workspace.adopt(
+          try await Receiver.http(
+            directory: workspace.directory, name: "gateway", arguments: ["--status", "202"]))
+        let port = try freePort()
+        try #"{"to": "{{contact}}", "message": "{{text}}", "client_ref": "{{delivery_id}}"}"#
+          .write(toFile: workspace.directory + "/sms.json", atomically: true, encoding: .utf8)
+        let secret = "k7Gq2mVx9RtW4pLs"
+        let endpoints = """
+          [endpoints.json]
+          format = "template"
+          url = "http://127.0.0.1:\(gateway.port)/json"
+          body_file = "sms.json"
+          text = "sms"
+          timeout = "5s"
+          receipt_reference = "event.client_ref"
+          receipt_status = "event.state"
+          receipt_delivered = ["DELIVRD"]
+          receipt_undeliverable = ["UNDELIV", "EXPIRED"]
+          receipt_time = "event.done"
+          receipt_error = "event.reason"
+          receipt_secret = "\(secret)"
+
+          [endpoints.form]
+          format = "template"
+          url = "http://127.0.0.1:\(gateway.port)/form"
+          body_file = "sms.json"
+          text = "sms"
+          timeout = "5s"
+          receipt_content_type = "application/x-www-form-urlencoded"
+          receipt_reference = "ref"
+          receipt_status = "stat"
+          receipt_delivered = ["delivered"]
+          receipt_undeliverable = ["failed"]
+          receipt_user = "gateway"
+          receipt_password = "pa55word"
+
+          """
+        let recipients = [
+          recipient("a", "Anne", audiences: ["relatives"], contacts: ["json:+4520000001"]),
+          recipient("b", "Bo", audiences: ["relatives"], contacts: ["json:+4520000002"]),
+          recipient("c", "Cecilie", audiences: ["relatives"], contacts: ["form:+4520000003"]),
+        ].joined()
+        try workspace.writeConfig(
+          smtpPort: nil, httpPort: nil, recipients: endpoints + recipients,
+          extra: Workspace.apiSection(port: port, tokens: []))
+        let client = APIClient(base: "http://127.0.0.1:\(port)")
+        _ = try await workspace.startDaemonWithAPI(client)
+        let id = try await workspace.send([
+          "--audience", "relatives", "--subject", "Besøg", "--body", "Besøg igen fra mandag.",
+        ])
+        var status = try await workspace.status(id)
+        try await eventually(timeout: .seconds(20), "three SMS sent: \(status.counts)") {
+          status = try await workspace.status(id)
+          return status.counts == ["sent": 3]
+        }
+        // The delivery ids, as the gateway got them in its client reference.
+        var reference: [String: String] = [:]
+        for hook in gateway.webhooks {
+          if let to = hook.payload["to"] as? String, let ref = hook.payload["client_ref"] as? String
+          {
+            reference[to] = ref
+          }
+        }
+        #expect(reference.count == 3, "\(gateway.webhooks.map(\.body))")
+        func json(_ to: String, _ state: String) -> String {
+          #"{"event": {"client_ref": "\#(reference[to] ?? "")", "state": "\#(state)", "done": "2026-12-03T06:00:00+01:00", "reason": "absent subscriber"}}"#
+        }
+
+        // The JSON gateway: a wrong token is refused, the right one is read.
+        let jsonType = ["Content-Type": "application/json"]
+        let forged = try await callBack(
+          port, "/v1/receipts/json?token=wrong", json("+4520000001", "DELIVRD"), jsonType)
+        #expect(forged.status == 401)
+        #expect(try await workspace.status(id).counts == ["sent": 3])
+        let delivered = try await callBack(
+          port, "/v1/receipts/json?token=\(secret)", json("+4520000001", "DELIVRD"), jsonType)
+        #expect(delivered.status == 200 && delivered.outcome == "delivered")
+        let failed = try await callBack(
+          port, "/v1/receipts/json?token=\(secret)", json("+4520000002", "EXPIRED"), jsonType)
+        #expect(failed.outcome == "undeliverable", "\(failed)")
+
+        // The form gateway: Basic, challenged when absent, refused when wrong.
+        let form = "ref=\(reference["+4520000003"] ?? "")&stat=delivered"
+        let unchallenged = try await callBack(port, "/v1/receipts/form", form, [:])
+        #expect(unchallenged.status == 401)
+        #expect(unchallenged.challenge?.hasPrefix("Basic realm=") == true, "\(unchallenged)")
+        func basic(_ password: String) -> [String: String] {
+          [
+            "Authorization": "Basic " + Data("gateway:\(password)".utf8).base64EncodedString(),
+            "Content-Type": "application/x-www-form-urlencoded",
+          ]
+        }
+        let wrong = try await callBack(port, "/v1/receipts/form", form, basic("guess"))
+        #expect(wrong.status == 401)
+        let right = try await callBack(port, "/v1/receipts/form", form, basic("pa55word"))
+        #expect(right.status == 200 && right.outcome == "delivered")
+
+        status = try await workspace.status(id)
+        let byContact = Dictionary(uniqueKeysWithValues: status.deliveries.map { ($0.contact, $0) })
+        #expect(byContact["json:+4520000001"]?.state == "delivered")
+        // The provider's time, not the arrival's.
+        #expect(
+          byContact["json:+4520000001"]?.deliveredAt == Date(timeIntervalSince1970: 1_796_274_000))
+        #expect(byContact["json:+4520000002"]?.state == "undeliverable")
+        #expect(byContact["json:+4520000002"]?.lastError == "EXPIRED absent subscriber")
+        #expect(byContact["form:+4520000003"]?.state == "delivered")
+        let audit = try await workspace.commsd(["audit", "export", "--since", "1h"])
+        #expect(
+          audit.stdout.split(separator: "\n").filter {
+            $0.contains("request.refused") && $0.contains("/v1/receipts/")
+          }.count == 3, "\(audit.stdout.suffix(2000))")
+        #expect(!audit.stdout.contains(secret), "the URL's secret stays out of the audit log")
+      }
+    }
+
+    /// What a provider's callback got back.
+    struct CallBackAnswer {
+      var status: Int
+      var challenge: String?
+      var outcome: String?
+    }
+
+    /// A provider's callback, made with curl: Foundation's URLSession on
+    /// Linux waits on a 401 with a Basic challenge instead of returning it.
+    func callBack(_ port: Int, _ path: String, _ body: String, _ headers: [String: String])
+      async throws -> CallBackAnswer
+    {
+      var arguments = ["-s", "-i", "--max-time", "10", "-X", "POST", "--data-binary", body]
+      for (name, value) in headers { arguments += ["-H", "\(name): \(value)"] }
+      let result = try await runCommand(
+        "/usr/bin/curl", arguments + ["http://127.0.0.1:\(port)\(path)"])
+      let lines = result.stdout.split(separator: "\r\n", omittingEmptySubsequences: false)
+      let status = lines.first.flatMap { Int($0.split(separator: " ").dropFirst().first ?? "") }
+      let challenge = lines.first { $0.lowercased().hasPrefix("www-authenticate:") }
+        .map { $0.dropFirst("www-authenticate:".count).trimmingCharacters(in: .whitespaces) }
+      let body = lines.last.map { Data($0.utf8) } ?? Data()
+      let json = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any]
+      return CallBackAnswer(
+        status: status ?? 0, challenge: challenge, outcome: json?["outcome"] as? String)
     }
 
     /// A fake GatewayAPI: answers 200 with a message id, records each SMS.

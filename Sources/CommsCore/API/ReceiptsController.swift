@@ -6,8 +6,10 @@ import Hummingbird
 /// message it took (`Store.applyReceipt`).
 ///
 /// The callback's own authentication is checked as its provider signs it
-/// (GatewayAPI's JWT, Twilio's signature; `ReceiptVerification`); a failed
-/// one is 401 and audited, like any refused request. An endpoint without
+/// (GatewayAPI's JWT, Twilio's signature), or as the operator configured a
+/// `template` gateway (`?token=` in the callback URL, or HTTP Basic;
+/// `ReceiptVerification`); a failed one is 401 and audited, like any
+/// refused request. An endpoint without
 /// receipts answers exactly like a bad signature, so endpoint names cannot
 /// be found by trying. A receipt is answered 200 whatever it did (applied,
 /// repeated, stale, still on its way, or for no delivery commsd knows —
@@ -48,6 +50,21 @@ struct ReceiptsController: APIController {
           url: url, body: bytes, signature: header("X-Twilio-Signature"), authToken: token)
       case (.twilioSignature, _):
         throw ReceiptRefusal(.unauthenticated, "no valid signature")
+      case (.secretInURL(let secret), _):
+        let given = request.uri.queryParameters.get("token") ?? ""
+        guard TokenCheck.constantTimeEqual(Array(given.utf8), secret) else {
+          throw ReceiptRefusal(.unauthenticated, "no valid token in the callback URL")
+        }
+        receipt = try templateReceipt(bytes, receipts)
+      case (.basic(let user, let password), _):
+        guard
+          let given = BasicCredentials(header("Authorization")),
+          TokenCheck.constantTimeEqual(Array(given.user.utf8), Array(user.utf8))
+            && TokenCheck.constantTimeEqual(Array(given.password.utf8), Array(password.utf8))
+        else {
+          throw ReceiptRefusal(.unauthenticated, "no valid HTTP Basic credentials")
+        }
+        receipt = try templateReceipt(bytes, receipts)
       }
     } catch let refusal as ReceiptRefusal {
       throw await refuse(refusal, name, request, context)
@@ -63,6 +80,15 @@ struct ReceiptsController: APIController {
     return JSONResponse.make(.ok, ["outcome": outcome.name])
   }
 
+  private func templateReceipt(_ body: [UInt8], _ receipts: ReceiptSettings)
+    throws(ReceiptRefusal) -> Receipt
+  {
+    guard let mapping = receipts.mapping else {
+      throw ReceiptRefusal(.unauthenticated, "no valid signature")
+    }
+    return try TemplateReceipt.read(body, mapping: mapping)
+  }
+
   private func refuse(
     _ refusal: ReceiptRefusal, _ endpoint: String, _ request: Request, _ context: APIContext
   ) async -> Problem {
@@ -70,7 +96,14 @@ struct ReceiptsController: APIController {
       return Problem(.badRequest, refusal.description)
     }
     var problem = Problem(.unauthorized, refusal.description)
-    problem.headers["WWW-Authenticate"] = "Signature realm=\"commsd receipts \(endpoint)\""
+    // A client that sends Basic only when challenged is challenged for it.
+    let scheme: String
+    if case .basic = endpoints[endpoint]?.receipts?.verification {
+      scheme = "Basic"
+    } else {
+      scheme = "Signature"
+    }
+    problem.headers["WWW-Authenticate"] = "\(scheme) realm=\"commsd receipts \(endpoint)\""
     return await api.access.refuse(problem, request, context, actor: nil)
   }
 }
@@ -79,7 +112,7 @@ extension ReceiptOutcome {
   /// How the answer and the metrics name it.
   var name: String {
     switch self {
-    case .applied(let state): state.rawValue
+    case .applied(let state, _): state.rawValue
     case .repeated: "repeated"
     case .stale: "stale"
     case .pending: "pending"

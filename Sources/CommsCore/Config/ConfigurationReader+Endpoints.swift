@@ -65,6 +65,7 @@ extension ConfigurationReader {
     let receiptTimeout = table.duration(
       "receipt_timeout", in: .seconds(10)...(.seconds(30 * 86400)))
     let receiptSecret = secret(&table, "receipt_secret")
+    let templateReceipts = readTemplateReceiptKeys(&table)
     table.rejectUnknownKeys()
     if let url, !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
       // The URL may be a credential (Teams, Slack): never quoted.
@@ -77,50 +78,11 @@ extension ConfigurationReader {
     }
     let receipts = readReceipts(
       &table, format: format, authentication: authentication, timeout: receiptTimeout,
-      secret: receiptSecret)
+      secret: receiptSecret, template: templateReceipts)
     return Endpoint(
       name: name, url: url, format: format, authentication: authentication, headers: headers,
       concurrency: concurrency, timeout: timeout, verifyTLS: verifyTLS, gate: gate,
       maxSMSSegments: maxSegments, defaultCountryCode: countryCode, receipts: receipts)
-  }
-
-  /// Handset receipts: on for a gateway told where to call back
-  /// (GatewayAPI's `callback_url`, Twilio's `status_callback`), each
-  /// verified as its provider signs them; `receipt_timeout` (24 h unless
-  /// given) is how long one is waited for.
-  private func readReceipts(
-    _ table: inout ConfigTable, format: EndpointFormat, authentication: EndpointAuthentication,
-    timeout: Duration?, secret: String?
-  ) -> ReceiptSettings? {
-    let timeout = timeout ?? .seconds(24 * 3600)
-    switch format {
-    case .gatewayAPI(let gateway) where gateway.callbackURL != nil:
-      guard let secret, !secret.isEmpty else {
-        table.fail(
-          "receipt_secret",
-          "missing: GatewayAPI signs each receipt with the webhook's authentication token (a JWT in X-Gwapi-Signature); give that token as receipt_secret or receipt_secret_file, or leave out callback_url"
-        )
-        return nil
-      }
-      return ReceiptSettings(
-        timeout: timeout, verification: .gatewayAPIJWT(secret: Array(secret.utf8)))
-    case .twilio(let twilio) where twilio.statusCallback != nil:
-      if secret != nil {
-        table.fail(
-          "receipt_secret",
-          "Twilio signs its callbacks with the auth token (password): leave it out")
-      }
-      guard case .basic(_, let token) = authentication else { return nil }
-      return ReceiptSettings(timeout: timeout, verification: .twilioSignature(authToken: token))
-    default:
-      if secret != nil || table.table["receipt_timeout"] != nil {
-        table.fail(
-          secret != nil ? "receipt_secret" : "receipt_timeout",
-          "receipts need a gateway that calls back: format gatewayapi with callback_url, or twilio with status_callback"
-        )
-      }
-      return nil
-    }
   }
 
   /// The format and its own keys.

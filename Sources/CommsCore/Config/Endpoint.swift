@@ -95,10 +95,15 @@ public struct ReceiptSettings: Sendable, Hashable {
   public var timeout: Duration
   /// How a callback proves it is the provider's.
   public var verification: ReceiptVerification
+  /// For format `template`: which fields of the callback say what.
+  public var mapping: TemplateReceiptMapping?
 
-  public init(timeout: Duration, verification: ReceiptVerification) {
+  public init(
+    timeout: Duration, verification: ReceiptVerification, mapping: TemplateReceiptMapping? = nil
+  ) {
     self.timeout = timeout
     self.verification = verification
+    self.mapping = mapping
   }
 }
 
@@ -110,4 +115,9 @@ public enum ReceiptVerification: Sendable, Hashable {
   /// Twilio: `X-Twilio-Signature`, Base64 HMAC-SHA1 of the callback URL and
   /// the sorted parameters, keyed with the account's auth token.
   case twilioSignature(authToken: String)
+  /// Any other gateway told to call `/v1/receipts/NAME?token=SECRET`
+  /// (`receipt_secret`): the URL is the credential, as with Teams.
+  case secretInURL(secret: [UInt8])
+  /// Any other gateway sending HTTP Basic (`receipt_user`, `receipt_password`).
+  case basic(user: String, password: String)
 }

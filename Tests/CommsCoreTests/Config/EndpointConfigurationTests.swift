@@ -87,6 +87,76 @@ import Testing
     #expect(short.first?.contains("endpoints.x.receipt_timeout") == true, "\(short)")
   }
 
+  /// Any other gateway: its callback's fields and authentication named by
+  /// `receipt_*` keys; each mistake named with file, line and key.
+  @Test func aTemplateGatewaysReceiptsAreDescribedByItsReceiptKeys() throws {
+    try #"{"to": "{{contact}}", "text": "{{text}}", "ref": "{{delivery_id}}"}"#.write(
+      to: directory.appendingPathComponent("sms.json"), atomically: true, encoding: .utf8)
+    try #"{"to": "{{contact}}", "text": "{{text}}"}"#.write(
+      to: directory.appendingPathComponent("noref.json"), atomically: true, encoding: .utf8)
+    let gateway =
+      "format = \"template\"\nurl = \"https://gw.example/send\"\nbody_file = \"sms.json\"\ntext = \"sms\""
+    let keys =
+      "\nreceipt_reference = \"ref\"\nreceipt_status = \"state\"\nreceipt_delivered = [\"DELIVRD\"]\nreceipt_undeliverable = [\"UNDELIV\", \"Expired\"]\nreceipt_time = \"at\""
+    let bySecret = try load(gateway + keys + "\nreceipt_secret = \"0123456789abcdef\"").get()
+    #expect(
+      bySecret.endpoints["x"]?.receipts
+        == ReceiptSettings(
+          timeout: .seconds(86400),
+          verification: .secretInURL(secret: Array("0123456789abcdef".utf8)),
+          mapping: TemplateReceiptMapping(
+            contentType: .json, reference: "ref", status: "state", delivered: ["delivrd"],
+            undeliverable: ["undeliv", "expired"], time: "at")))
+    let byBasic = try load(
+      gateway + keys
+        + "\nreceipt_user = \"gw\"\nreceipt_password = \"pw\"\nreceipt_content_type = \"application/x-www-form-urlencoded\""
+    ).get()
+    #expect(byBasic.endpoints["x"]?.receipts?.verification == .basic(user: "gw", password: "pw"))
+    #expect(byBasic.endpoints["x"]?.receipts?.mapping?.contentType == .form)
+
+    for (config, expected) in [
+      (gateway + keys, "endpoints.x.receipt_secret: missing: give receipt_secret"),
+      (gateway + keys + "\nreceipt_secret = \"short\"", "endpoints.x.receipt_secret: too short"),
+      (
+        gateway + keys + "\nreceipt_secret = \"0123456789abcdef\"\nreceipt_user = \"gw\"",
+        "endpoints.x.receipt_secret: give either"
+      ),
+      (
+        gateway + keys + "\nreceipt_user = \"gw\"",
+        "endpoints.x.receipt_password: HTTP Basic needs both"
+      ),
+      (
+        gateway + keys.replacingOccurrences(of: "receipt_reference = \"ref\"", with: "")
+          + "\nreceipt_secret = \"0123456789abcdef\"",
+        "endpoints.x.receipt_reference: missing"
+      ),
+      (
+        gateway.replacingOccurrences(of: "sms.json", with: "noref.json") + keys
+          + "\nreceipt_secret = \"0123456789abcdef\"",
+        "endpoints.x.receipt_reference: the body template must send {{delivery_id}}"
+      ),
+      (
+        gateway + keys.replacingOccurrences(of: "\"Expired\"", with: "\"delivrd\"")
+          + "\nreceipt_secret = \"0123456789abcdef\"",
+        "endpoints.x.receipt_undeliverable: \"delivrd\" is in receipt_delivered too"
+      ),
+      (
+        "url = \"https://intranet.example/hook\"\nsecret = \"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\"\nreceipt_status = \"state\"",
+        "endpoints.x.receipt_status: only for format template"
+      ),
+      (
+        gateway + keys
+          + "\nreceipt_secret = \"0123456789abcdef\"\nreceipt_content_type = \"text/xml\"",
+        "endpoints.x.receipt_content_type: expected"
+      ),
+    ] {
+      let found = errors(config)
+      #expect(
+        found.count == 1 && found.first?.hasPrefix("\(file):") == true
+          && found.first?.contains(expected) == true, "\(expected): \(found)")
+    }
+  }
+
   @Test func aMissingTokenFileIsNamed() {
     let found = errors(
       "format = \"gatewayapi\"\nurl = \"https://gatewayapi.eu/rest/mtsms\"\ntoken_file = \"missing.token\"\nsender = \"Kommunen\""

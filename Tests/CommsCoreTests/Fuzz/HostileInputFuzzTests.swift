@@ -349,6 +349,9 @@ import Testing
       #"{"id": 1, "time": 99999999999999999999, "status": "UNDELIVERABLE", "code": "0x1010", "error": "Unknown subscriber"}"#,
       "MessageSid=SM1&MessageStatus=delivered&ErrorCode=&To=%2B4520000002",
       "MessageSid=SM1&MessageStatus=failed&ErrorCode=30003%ZZ",
+      #"{"data": {"ref": "dlv_1", "state": "FAILED", "at": "2026-12-03T05:00:00.250+01:00", "why": "absent"}}"#,
+      "ref=dlv_1&state=DELIVRD&at=1764738000123",
+      "Basic YWxpY2U6czNjcmV0",
     ]
     func printable(_ text: String?) -> Bool {
       text.map { $0.count <= 256 && $0.unicodeScalars.allSatisfy { $0.value >= 0x20 } } ?? true
@@ -372,6 +375,21 @@ import Testing
           #expect(printable(receipt.providerRef) && printable(receipt.status))
         }
       }
+      // A template gateway's receipt, as JSON and as a form; its Basic credentials.
+      for contentType in TemplateFormat.ContentType.allCases {
+        let mapping = TemplateReceiptMapping(
+          contentType: contentType, reference: contentType == .json ? "data.ref" : "ref",
+          status: contentType == .json ? "data.state" : "state", delivered: ["delivrd"],
+          undeliverable: ["failed"], time: contentType == .json ? "data.at" : "at",
+          error: contentType == .json ? "data.why" : "why")
+        if let receipt = try? TemplateReceipt.read(input, mapping: mapping) {
+          #expect(printable(receipt.deliveryID) && printable(receipt.status))
+          if let time = receipt.providerTime {
+            #expect((946_684_800...4_102_444_800).contains(time.timeIntervalSince1970))
+          }
+        }
+      }
+      _ = BasicCredentials(String(decoding: input, as: UTF8.self))
     }
   }
 }

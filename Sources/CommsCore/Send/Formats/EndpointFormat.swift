@@ -48,6 +48,12 @@ public enum EndpointFormat: Sendable, Hashable {
     }
   }
 
+  /// Whether it is an operator's template (`format = "template"`).
+  public var isTemplate: Bool {
+    if case .template = self { return true }
+    return false
+  }
+
   /// Whether the URL itself is the credential (no other authentication):
   /// it is kept out of logs and audit, and `config check` says so.
   public var urlIsCredential: Bool {
