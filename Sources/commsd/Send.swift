@@ -27,6 +27,7 @@ struct Send: AsyncParsableCommand {
   var audience: String?
 
   @OptionGroup var selection: WhereOption
+  @OptionGroup var confirmation: ConfirmOptions
 
   @Option(help: "flash, urgent, normal (the default) or bulk.")
   var priority: Priority?
@@ -162,7 +163,7 @@ struct Send: AsyncParsableCommand {
       idempotencyKey: idempotencyKey, sender: OperatorIdentity.current(),
       filter: try selection.filter(command: "commsd send"),
       supersedes: supersedes.map(MessageID.init(rawValue:)), expiresAt: try expiry(),
-      mode: mode ?? .actual)
+      mode: mode ?? .actual, confirmation: try confirmationRequest())
     if dryRun {
       try await preview(request)
       return
@@ -278,6 +279,16 @@ struct Send: AsyncParsableCommand {
       guard let refusal = IntakeWire.refusal(error) else { throw error }
       await intake.recordRefusal(refusal, of: request)
       return refusal
+    }
+  }
+
+  /// `--confirm …` read, or an exit naming the option that was wrong.
+  private func confirmationRequest() throws -> ConfirmationRequest? {
+    do {
+      return try confirmation.request()
+    } catch {
+      printError("commsd send: \(error)")
+      throw ExitCode(65)
     }
   }
 

@@ -49,6 +49,9 @@ enum StatusTable {
         "; UNREACHABLE on every contact: " + status.recipients.unreachable.joined(separator: ", ")
     }
     lines.append(reach)
+    if let confirmation = status.confirmation {
+      lines.append(confirmationLine(confirmation, total: status.recipients.total))
+    }
     lines.append("")
     var rows = [["RECIPIENT", "AUDIENCE", "CHANNEL", "CONTACT", "STATE", "TRIES", "DETAIL"]]
     for line in status.deliveries {
@@ -97,6 +100,34 @@ enum StatusTable {
       lines.append(text)
     }
     return lines.joined(separator: "\n")
+  }
+
+  /// Who confirmed by the deadline, who late, and — by name, to chase —
+  /// who has not.
+  static func confirmationLine(_ summary: ConfirmationSummary, total: Int) -> String {
+    var text =
+      "confirmed \(summary.confirmed) of \(total) by \(LocalTime.format(summary.deadline))"
+    if summary.late > 0 { text += ", \(summary.late) late" }
+    if let needed = summary.responsesNeeded {
+      text +=
+        summary.confirmed + summary.late >= needed
+        ? " (enough: \(needed) needed)" : " (\(needed) needed)"
+    }
+    if let median = summary.medianSeconds, let p95 = summary.p95Seconds {
+      text +=
+        "; time to confirm: median \(DurationText.format(.seconds(median))), 95% \(DurationText.format(.seconds(p95)))"
+    }
+    if !summary.notConfirmed.isEmpty {
+      text +=
+        "\nNOT CONFIRMED \(summary.notConfirmed.count): "
+        + summary.notConfirmed.map { "\($0.name) (\($0.id))" }.joined(separator: ", ")
+    }
+    if !summary.unreachable.isEmpty {
+      text +=
+        "\nnot confirmed and unreachable \(summary.unreachable.count): "
+        + summary.unreachable.map { "\($0.name) (\($0.id))" }.joined(separator: ", ")
+    }
+    return text
   }
 }
 

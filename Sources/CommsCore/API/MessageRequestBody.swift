@@ -9,13 +9,14 @@ import Foundation
 ///  "subject": "Besøg", "body": "…", "sms_body": "…", "language": "da",
 ///  "translations": {"en": {"subject": "Visits", "body": "…", "sms_body": "…"}},
 ///  "where": {"unit": ["solgaarden"]}, "expires_at": "2026-11-26T18:00:00+01:00",
-///  "mode": "exercise"}
+///  "mode": "exercise",
+///  "confirm": {"within": "30m", "escalate_after": "15m", "escalate_to": "@deputy", "cycles": 2}}
 /// ```
 struct MessageRequestBody {
   static let members: Set<String> = [
     "audiences", "priority", "kind", "subject", "body", "sms_body", "language", "translations",
     "where",
-    "expires_at", "mode",
+    "expires_at", "mode", "confirm",
   ]
 
   /// The send request, and the language of its `subject` and `body`;
@@ -88,8 +89,34 @@ struct MessageRequestBody {
     let request = SendRequest(
       audiences: audiences, priority: priority, kind: kind, contents: contents,
       idempotencyKey: idempotencyKey, sender: sender, filter: filter, expiresAt: expiresAt,
-      mode: mode)
+      mode: mode, confirmation: try confirmation(object))
     return (request, language)
+  }
+
+  /// `confirm`: `{}` for the defaults, or any of `within`, `escalate_after`
+  /// (durations such as "30m"), `escalate_to` ("@deputy" or an audience),
+  /// `cycles`, `responses_needed`.
+  static func confirmation(_ object: JSONObject) throws(Problem) -> ConfirmationRequest? {
+    guard let confirm = try object.object("confirm") else { return nil }
+    let members: Set = ["within", "escalate_after", "escalate_to", "cycles", "responses_needed"]
+    for key in confirm.keys where !members.contains(key) {
+      throw .invalid(
+        "confirm.\(key)", "unknown member; expected \(members.sorted().joined(separator: ", "))")
+    }
+    do {
+      return try ConfirmationRequest.reading(
+        within: try confirm.string("within"), escalateAfter: try confirm.string("escalate_after"),
+        escalateTo: try confirm.string("escalate_to"),
+        cycles: try confirm.integer("cycles", in: 1...5),
+        responsesNeeded: try confirm.integer("responses_needed", in: 1...100_000))
+    } catch let error as IntakeError {
+      throw .invalid(
+        apiField(error.field, language: "", defaultLanguage: ""), error.message)
+    } catch let problem as Problem {
+      throw problem
+    } catch {
+      throw .invalid("confirm", "\(error)")
+    }
   }
 
   /// The API's name for a field intake refused (intake speaks the CLI's
@@ -109,6 +136,11 @@ struct MessageRequestBody {
     case "expires": return "expires_at"
     case "idempotency_key": return "Idempotency-Key"
     case "supersedes": return "id"
+    case "confirm-within": return "confirm.within"
+    case "escalate-after": return "confirm.escalate_after"
+    case "escalate-to": return "confirm.escalate_to"
+    case "cycles": return "confirm.cycles"
+    case "responses-needed": return "confirm.responses_needed"
     case "language": return language == defaultLanguage ? "translations" : "language"
     default: return field
     }
@@ -180,6 +212,18 @@ struct JSONObject {
       throw .invalid(field(name), "expected an object")
     }
     return JSONObject(members: object, path: field(name))
+  }
+
+  /// A whole number in `range`; never a trap, whatever the number.
+  func integer(_ name: String, in range: ClosedRange<Int>) throws(Problem) -> Int? {
+    guard let value = members[name], !(value is NSNull) else { return nil }
+    guard let number = value as? NSNumber, String(cString: number.objCType) != "c",
+      let whole = Int(exactly: number.doubleValue), range.contains(whole)
+    else {
+      throw .invalid(
+        field(name), "expected a whole number from \(range.lowerBound) to \(range.upperBound)")
+    }
+    return whole
   }
 
   func bool(_ name: String) throws(Problem) -> Bool? {

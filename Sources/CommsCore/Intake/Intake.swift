@@ -90,6 +90,7 @@ public struct Intake: Sendable {
       throw IntakeError(
         field: "expires", "\(Timestamp.format(expiresAt)) has passed; give a time in the future")
     }
+    if let confirmation = request.confirmation { try validate(confirmation, of: request) }
     if let key = request.idempotencyKey {
       if key.isEmpty || key.count > Self.maxIdempotencyKeyLength
         || key.unicodeScalars.contains(where: { $0.value < 0x21 || $0.value > 0x7E })
@@ -196,7 +197,7 @@ public struct Intake: Sendable {
       },
       defaultLanguage: configuration.defaultLanguage, acceptedAt: now, filter: request.filter,
       supersedes: request.supersedes, expiresAt: request.expiresAt, mode: request.mode,
-      cap: request.cap)
+      cap: request.cap, confirmation: request.confirmation)
     return (message, Self.fingerprint(of: request))
   }
 
@@ -212,13 +213,15 @@ public struct Intake: Sendable {
       var supersedes: MessageID?
       var expiresAt: Date?
       var mode: MessageMode?
+      var confirmation: ConfirmationRequest?
     }
     // An actual message's mode is left out, so fingerprints from before
     // modes existed still match.
     let essence = Essence(
       audiences: request.audiences, priority: request.priority, kind: request.kind,
       contents: request.contents, filter: request.filter, supersedes: request.supersedes,
-      expiresAt: request.expiresAt, mode: request.mode == .actual ? nil : request.mode)
+      expiresAt: request.expiresAt, mode: request.mode == .actual ? nil : request.mode,
+      confirmation: request.confirmation)
     let data = (try? JSONCoding.encoder().encode(essence)) ?? Data()
     return LowerHex.string(SHA256.hash(data: data))
   }

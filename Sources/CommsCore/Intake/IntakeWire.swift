@@ -16,6 +16,7 @@ public enum IntakeWire {
     public var expiresAt: Date?
     public var mode: MessageMode
     public var cap: CAPIdentity?
+    public var confirmation: ConfirmationRequest?
     /// The name the client gives for its operator. Not trusted: the daemon
     /// names the operator from the peer credentials (`OperatorName`); kept
     /// so that clients of the version before can still talk to this daemon.
@@ -35,6 +36,7 @@ public enum IntakeWire {
       expiresAt = request.expiresAt
       mode = request.mode
       cap = request.cap
+      confirmation = request.confirmation
       claimedName = request.sender.name
       claimedPerson = ProcessInfo.processInfo.environment["SUDO_USER"]
     }
@@ -43,7 +45,7 @@ public enum IntakeWire {
       SendRequest(
         audiences: audiences, priority: priority, kind: kind, contents: contents,
         idempotencyKey: idempotencyKey, sender: sender, filter: filter, supersedes: supersedes,
-        expiresAt: expiresAt, mode: mode, cap: cap)
+        expiresAt: expiresAt, mode: mode, cap: cap, confirmation: confirmation)
     }
   }
 

@@ -20,13 +20,17 @@ public struct SendRequest: Sendable {
   public var mode: MessageMode
   /// The CAP alert it came from, if any.
   public var cap: CAPIdentity?
+  /// Readers asked to confirm (`--confirm`).
+  public var confirmation: ConfirmationRequest?
 
   public init(
     audiences: [String], priority: Priority, kind: MessageKind = .alert,
     contents: [String: MessageContent], idempotencyKey: String? = nil, sender: Sender,
     filter: RecipientFilter = RecipientFilter(), supersedes: MessageID? = nil,
-    expiresAt: Date? = nil, mode: MessageMode = .actual, cap: CAPIdentity? = nil
+    expiresAt: Date? = nil, mode: MessageMode = .actual, cap: CAPIdentity? = nil,
+    confirmation: ConfirmationRequest? = nil
   ) {
+    self.confirmation = confirmation
     self.supersedes = supersedes
     self.expiresAt = expiresAt
     self.mode = mode

@@ -18,6 +18,12 @@ public struct DeliveryID: Sendable, Hashable, Codable, CustomStringConvertible {
   public let rawValue: String
   public init(rawValue: String) { self.rawValue = rawValue }
   public var description: String { rawValue }
+
+  /// Whether `text` has the shape of a delivery id (for input validation).
+  public static func isWellFormed(_ text: String) -> Bool {
+    text.hasPrefix("dlv_") && text.utf8.count == 30
+      && text.utf8.dropFirst(4).allSatisfy { ULID.alphabet.contains($0) }
+  }
 }
 
 /// Universally unique, lexicographically sortable identifiers

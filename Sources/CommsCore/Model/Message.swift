@@ -43,14 +43,18 @@ public struct Message: Sendable, Codable, Hashable {
   /// For a retraction commsd composed for `commsd cancel --notify`: the
   /// message it withdraws.
   public var retractionOf: MessageID?
+  /// Whether, by when and how readers are asked to confirm they understood.
+  public var confirmation: ConfirmationRequest?
 
   public init(
     id: MessageID, idempotencyKey: String?, sender: Sender, audiences: [String],
     priority: Priority, kind: MessageKind, contents: [String: MessageContent],
     defaultLanguage: String, acceptedAt: Date, filter: RecipientFilter = RecipientFilter(),
     supersedes: MessageID? = nil, expiresAt: Date? = nil, mode: MessageMode = .actual,
-    cap: CAPIdentity? = nil, retractionOf: MessageID? = nil
+    cap: CAPIdentity? = nil, retractionOf: MessageID? = nil,
+    confirmation: ConfirmationRequest? = nil
   ) {
+    self.confirmation = confirmation
     self.supersedes = supersedes
     self.expiresAt = expiresAt
     self.mode = mode

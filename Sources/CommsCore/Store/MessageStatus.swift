@@ -70,6 +70,8 @@ public struct MessageStatus: Sendable, Codable {
   public var bulletins: [String: Int]
   /// How many people were reached, and who could not be reached on any contact.
   public var recipients: Reach
+  /// For a message that asks readers to confirm: who did, who has not.
+  public var confirmation: ConfirmationSummary?
   public var deliveries: [DeliveryLine]
 
   /// Reach per person (a person may have had several deliveries, one per contact tried).
@@ -88,6 +90,7 @@ public struct MessageStatus: Sendable, Codable {
 
   enum CodingKeys: String, CodingKey {
     case id, priority, kind, subject, audiences, sender, counts, deliveries, bulletins, recipients
+    case confirmation
     case acceptedAt = "accepted_at"
     case plannedAt = "planned_at"
     case mode, supersedes, retraction

@@ -130,7 +130,7 @@ import Testing
     func keys(_ name: String) throws -> Set<String> {
       Set((try Self.schema(name)["properties"] as? [String: Any] ?? [:]).keys)
     }
-    let status = MessageStatus(
+    var status = MessageStatus(
       id: "msg_01KBX6QW1M8V7Y2D3E4F5G6H7J", priority: "urgent", kind: "update", subject: "s",
       audiences: ["staff"], sender: "api:x@127.0.0.1", acceptedAt: Date(),
       plannedAt: Date(), mode: "exercise", supersedes: "a", supersededBy: "b", expiresAt: Date(),
@@ -143,6 +143,10 @@ import Testing
           deliveredAt: Date(), sentAt: Date(), receiptAt: Date(), bulletin: 1, language: "da",
           holdReason: "quiet hours", digest: "dlv_2")
       ])
+    status.confirmation = ConfirmationSummary(
+      deadline: Date(), confirmed: 1, late: 1, notConfirmed: [.init(id: "a", name: "A")],
+      unreachable: [.init(id: "b", name: "B")], byWay: ["link": 1], medianSeconds: 1,
+      p95Seconds: 2, responsesNeeded: 3)
     let encoded = try #require(
       try JSONSerialization.jsonObject(with: JSONCoding.encoder().encode(status))
         as? [String: Any])
@@ -152,6 +156,8 @@ import Testing
     #expect(try keys("Delivery") == Set(line.keys))
     let reach = try #require(encoded["recipients"] as? [String: Any])
     #expect(try keys("Reach") == Set(reach.keys))
+    let confirmation = try #require(encoded["confirmation"] as? [String: Any])
+    #expect(try keys("ConfirmationSummary") == Set(confirmation.keys))
   }
 
   /// Every refusal is a problem document; a 500 is never promised.

@@ -154,6 +154,43 @@ import Testing
         == RetentionOutcome())
   }
 
+  /// An operator's note on a phone confirmation may name people: it is
+  /// hashed with the rest, in the table and in the audit log.
+  @Test(arguments: StoreKind.allCases)
+  func aConfirmationsNoteBecomesAKeyedHash(_ kind: StoreKind) async throws {
+    let fixture = try StoreFixture(kind)
+    defer { fixture.cleanUp() }
+    var request = fixture.request(subject: "Besøg", body: Self.body)
+    request.confirmation = ConfirmationRequest()
+    let id = try await fixture.acceptAndPlan(request)
+    let now = fixture.clock.now()
+    let leased = try await fixture.store.lease(owner: "n", now: now, until: now + 60, limit: 10)
+    try await fixture.store.record(
+      leased.map {
+        AttemptRecord(
+          deliveryID: $0.id, messageID: id, newState: .delivered, dueAt: nil, at: now,
+          target: "relay:local", statusCode: 250, error: nil, duration: .zero, attempt: 1)
+      }, owner: "n")
+    let note = "rang Anne Hansen on 20000001"
+    #expect(
+      try await fixture.store.confirm(
+        Confirmation(
+          deliveryID: leased[0].id, way: .operator_, at: now, actor: "cli:op@h", note: note))
+        == .confirmed(late: false))
+    let later = now + 3600
+    _ = try await fixture.store.applyRetention(before: later, hash: hash, at: later, period: "1h")
+    #expect(try await fixture.strings("SELECT note FROM confirmations") == [hash.pseudonym(note)])
+    let event = try #require(
+      try await fixture.store.auditEvents(kinds: ["confirmation.received"]).first)
+    #expect(event.event.personal["note"].map(KeyedHash.isPseudonym) == true)
+    guard case .intact = try await fixture.store.verifyAudit() else {
+      Issue.record("the chain no longer verifies")
+      return
+    }
+    // Still counted as confirmed.
+    #expect(try await fixture.store.status(of: id)?.confirmation?.confirmed == 1)
+  }
+
   @Test func alteredOrRemovedPersonalDataIsNamed() async throws {
     let fixture = try StoreFixture()
     defer { fixture.cleanUp() }

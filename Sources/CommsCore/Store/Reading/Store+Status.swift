@@ -13,9 +13,49 @@ extension Store {
         SELECT \(StoreRows.lineColumns(reader))
         FROM deliveries WHERE message_id = ? ORDER BY audience, recipient_id, contact_index
         """, [id.rawValue])
-      return try StoreRows.status(
+      var status = try StoreRows.status(
         of: message, lifecycle: lifecycle, lines: lines, bulletins: try Self.bulletins(reader, id))
+      if let request = message.confirmation {
+        status.confirmation = try Self.confirmationSummary(
+          reader, message, request, people: status.deliveries,
+          unreachable: Set(status.recipients.unreachable))
+      }
+      return status
     }
+  }
+
+  /// The first delivery of message `id` to `recipient` (their first
+  /// contact), or nil when none went to them.
+  public func firstDelivery(of id: MessageID, to recipient: String) async throws -> DeliveryID? {
+    try await read { reader in
+      try reader.strings(
+        """
+        SELECT id FROM deliveries WHERE message_id = ? AND recipient_id = ?
+        ORDER BY contact_index, id LIMIT 1
+        """, [id.rawValue, recipient]
+      ).first.map(DeliveryID.init(rawValue:))
+    }
+  }
+
+  /// Who confirmed message `message`, and who has not.
+  static func confirmationSummary(
+    _ reader: StoreReader, _ message: Message, _ request: ConfirmationRequest,
+    people lines: [MessageStatus.DeliveryLine], unreachable: Set<String>
+  ) throws -> ConfirmationSummary {
+    let rows = try reader.rows(
+      "SELECT recipient_id, confirmed_at, via, late FROM confirmations WHERE message_id = ?",
+      [message.id.rawValue])
+    let confirmations = try rows.map { row in
+      (
+        person: try row[0] as String, at: Timestamp.parse(try row[1]) ?? message.acceptedAt,
+        way: try row[2] as String, late: (try row[3] as Int) != 0
+      )
+    }
+    var people: [String: String] = [:]
+    for line in lines { people[line.recipient] = line.recipientName }
+    return ConfirmationSummary.make(
+      request: request, acceptedAt: message.acceptedAt, people: people, unreachable: unreachable,
+      confirmations: confirmations)
   }
 
   /// One page of a message's deliveries in id order (ids grow with time),

@@ -7,13 +7,14 @@ enum StoreRows {
   static let messageColumns = """
     SELECT id, idempotency_key, sender_kind, sender_name, sender_origin, audiences, priority, kind,
       contents, default_language, accepted_at, filter, supersedes, expires_at, mode, cap_sender,
-      cap_identifier, cap_sent, retraction_of FROM messages
+      cap_identifier, cap_sent, retraction_of, confirmation FROM messages
     """
 
   /// The values of `INSERT INTO messages (id, idempotency_key, fingerprint,
   /// sender_kind, sender_name, sender_origin, audiences, priority, kind,
   /// contents, default_language, accepted_at, filter, supersedes, expires_at,
-  /// mode, cap_sender, cap_identifier, cap_sent, retraction_of)`, in that order.
+  /// mode, cap_sender, cap_identifier, cap_sent, retraction_of,
+  /// confirmation)`, in that order.
   static func storedValues(of message: Message, fingerprint: String) -> [String?] {
     [
       message.id.rawValue, message.idempotencyKey, fingerprint, message.sender.kind.rawValue,
@@ -23,6 +24,7 @@ enum StoreRows {
       JSONCoding.string(message.filter), message.supersedes?.rawValue,
       message.expiresAt.map(Timestamp.format), message.mode.rawValue, message.cap?.sender,
       message.cap?.identifier, message.cap?.sent, message.retractionOf?.rawValue,
+      message.confirmation.map(JSONCoding.string),
     ]
   }
 
@@ -58,7 +60,10 @@ enum StoreRows {
       filter: try decoder.decode(RecipientFilter.self, from: Data((row[11] as String).utf8)),
       supersedes: (try row[12] as String?).map(MessageID.init(rawValue:)),
       expiresAt: (try row[13] as String?).flatMap(Timestamp.parse), mode: mode, cap: cap,
-      retractionOf: (try row[18] as String?).map(MessageID.init(rawValue:)))
+      retractionOf: (try row[18] as String?).map(MessageID.init(rawValue:)),
+      confirmation: try (row[19] as String?).map {
+        try decoder.decode(ConfirmationRequest.self, from: Data($0.utf8))
+      })
   }
 
   static func delivery(from row: some TableRow) throws -> Delivery {

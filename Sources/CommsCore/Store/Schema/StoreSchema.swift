@@ -53,6 +53,7 @@ enum StoreSchema {
       Migration(name: "0008-retention", sql: retention),
       Migration(name: "0009-cap-keys-per-token", sql: capKeysPerToken(dialect)),
       Migration(name: "0010-receipts", sql: receipts),
+      Migration(name: "0011-confirmations", sql: confirmations),
     ]
   }
 
@@ -252,6 +253,24 @@ enum StoreSchema {
     CREATE INDEX deliveries_awaiting_receipt ON deliveries(due_at) WHERE state = 'sent';
     CREATE INDEX deliveries_provider_ref ON deliveries(endpoint, provider_ref)
       WHERE provider_ref IS NOT NULL;
+    """
+
+  /// A message may ask its readers to confirm (`messages.confirmation`, a
+  /// `ConfirmationRequest` in JSON); each person's first confirmation is
+  /// one row, tied to the delivery it came through.
+  private static let confirmations = """
+    ALTER TABLE messages ADD COLUMN confirmation TEXT;
+    CREATE TABLE confirmations (
+      message_id TEXT NOT NULL,
+      recipient_id TEXT NOT NULL,
+      delivery_id TEXT NOT NULL REFERENCES deliveries(id),
+      confirmed_at TEXT NOT NULL,
+      via TEXT NOT NULL,
+      actor TEXT NOT NULL,
+      note TEXT,
+      late INTEGER NOT NULL,
+      PRIMARY KEY (message_id, recipient_id)
+    );
     """
 
   /// A CAP alert's idempotency key is kept per principal: an API token's

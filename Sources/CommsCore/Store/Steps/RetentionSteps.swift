@@ -80,6 +80,17 @@ extension StoreTransaction {
     try execute(
       "UPDATE messages SET contents = ?, pseudonymised_at = ? WHERE id = ?",
       [try Pseudonyms.contents(contents, hash: hash), at, id.rawValue])
+    // An operator's note on a confirmation taken by phone may name people.
+    for confirmation in try rows(
+      "SELECT recipient_id, note FROM confirmations WHERE message_id = ? AND note IS NOT NULL",
+      [id.rawValue])
+    {
+      let note: String = try confirmation[1]
+      guard !note.hasPrefix(KeyedHash.prefix) else { continue }
+      try execute(
+        "UPDATE confirmations SET note = ? WHERE message_id = ? AND recipient_id = ?",
+        [hash.pseudonym(note), id.rawValue, try confirmation[0] as String])
+    }
     var rewritten = 0
     for event in try rows(
       "SELECT seq, personal FROM audit_events WHERE message_id = ? AND personal IS NOT NULL",

@@ -1,0 +1,115 @@
+import CommsCore
+import Foundation
+import Testing
+
+extension EndToEnd {
+  /// Confirmations through the real binary: `send --confirm`, `commsd
+  /// status` answering "who has not confirmed?", `commsd confirm` for one
+  /// taken by phone, and the API's `confirm`.
+  @Suite struct Confirmations {
+    @Test func statusNamesWhoHasNotConfirmedAndAPhoneConfirmationCounts() async throws {
+      try await withWorkspace { workspace in
+        let smtp = workspace.adopt(try await Receiver.smtp(directory: workspace.directory))
+        let port = try freePort()
+        let care = TestToken(name: "care", audiences: ["staff"])
+        let leaders = [
+          ("a", "Anne", "b"), ("b", "Bo", "c"), ("c", "Cecilie", "a"),
+        ].map { id, name, deputy in
+          recipient(id, name, audiences: ["staff"], contacts: ["\(id)@kommune.test"])
+            + "attributes = { deputy = \"\(deputy)\" }\n\n"
+        }.joined()
+        try workspace.writeConfig(
+          smtpPort: smtp.port, httpPort: nil, recipients: leaders,
+          extra: Workspace.apiSection(port: port, tokens: [care]))
+        let client = APIClient(base: "http://127.0.0.1:\(port)")
+        _ = try await workspace.startDaemonWithAPI(client)
+
+        // Mistakes are named by their option; nothing is queued.
+        let alone = try await workspace.commsd([
+          "send", "--audience", "staff", "--subject", "Besøg", "--body", "x",
+          "--confirm-within", "30m",
+        ])
+        #expect(alone.status == 64 && alone.stderr.contains("go with --confirm"), "\(alone.stderr)")
+        let boss = try await workspace.commsd([
+          "send", "--audience", "staff", "--subject", "Besøg", "--body", "x", "--confirm",
+          "--escalate-after", "15m", "--escalate-to", "@boss",
+        ])
+        #expect(boss.status == 65 && boss.stderr.contains("escalate-to"), "\(boss.stderr)")
+
+        let id = try await workspace.send([
+          "--audience", "staff", "--priority", "urgent", "--subject", "Besøgsforbud",
+          "--body", "Besøgsforbud fra kl. 12.", "--confirm", "--confirm-within", "30m",
+          "--escalate-after", "15m", "--escalate-to", "@deputy",
+        ])
+        _ = try await workspace.waitUntilFinal(id)
+        #expect(smtp.emails.count == 3)
+        var text = try await workspace.commsd(["status", id])
+        #expect(text.stdout.contains("confirmed 0 of 3 by "), "\(text.stdout)")
+        #expect(
+          text.stdout.contains("NOT CONFIRMED 3: Anne (a), Bo (b), Cecilie (c)"), "\(text.stdout)")
+
+        // Anne rang back; Bo's by his delivery id; a repeat changes nothing.
+        let anne = try await workspace.commsd([
+          "confirm", id, "--recipient", "a", "--on-behalf", "phoned 10:42",
+        ])
+        #expect(anne.status == 0 && anne.stdout.contains(": confirmed"), "\(anne.stderr)")
+        let again = try await workspace.commsd([
+          "confirm", id, "--recipient", "a", "--on-behalf", "phoned again",
+        ])
+        #expect(again.status == 0 && again.stdout.contains("had confirmed already"))
+        let status = try await workspace.status(id)
+        let boDelivery = try #require(status.deliveries.first { $0.recipient == "b" }?.id)
+        let bo = try await workspace.commsd([
+          "confirm", boDelivery, "--on-behalf", "said so at the meeting", "--at", "1m", "--json",
+        ])
+        #expect(bo.stdout.contains(#""outcome":"confirmed""#), "\(bo.stdout)\(bo.stderr)")
+        let nobody = try await workspace.commsd([
+          "confirm", id, "--recipient", "zed", "--on-behalf", "x",
+        ])
+        #expect(nobody.status == 65 && nobody.stderr.contains("no delivery to \"zed\""))
+        let noPerson = try await workspace.commsd(["confirm", id, "--on-behalf", "x"])
+        #expect(noPerson.status == 65 && noPerson.stderr.contains("--recipient"))
+
+        text = try await workspace.commsd(["status", id])
+        #expect(text.stdout.contains("confirmed 2 of 3 by "), "\(text.stdout)")
+        #expect(text.stdout.contains("NOT CONFIRMED 1: Cecilie (c)"), "\(text.stdout)")
+        let summary = try #require(try await workspace.status(id).confirmation)
+        #expect(summary.confirmed == 2 && summary.byWay == ["operator": 2])
+
+        // The API: confirm asked for, read back; a bad value named.
+        let posted = try await client.call(
+          "POST", "/v1/messages", token: care.token,
+          json:
+            #"{"audiences": ["staff"], "subject": "Vand", "body": "Kog vandet.", "confirm": {"within": "10m"}}"#
+        )
+        #expect(posted.status == 202, "\(posted.text)")
+        let apiID = try #require(posted.json["id"] as? String)
+        try await eventually(timeout: .seconds(20), "the API's message planned") {
+          try await workspace.status(apiID).confirmation != nil
+        }
+        let read = try await client.call("GET", "/v1/messages/\(apiID)", token: care.token)
+        let confirmation = try #require(read.json["confirmation"] as? [String: Any])
+        #expect((confirmation["not_confirmed"] as? [Any])?.count == 3, "\(read.text)")
+        for (body, field) in [
+          (#"{"within": "soon"}"#, "confirm.within"),
+          (#"{"cycles": 1e300}"#, "confirm.cycles"),
+          (#"{"escalate_to": "@deputy"}"#, "confirm.escalate_to"),
+          (#"{"wihtin": "10m"}"#, "confirm.wihtin"),
+        ] {
+          let refused = try await client.call(
+            "POST", "/v1/messages", token: care.token,
+            json: #"{"audiences": ["staff"], "subject": "Vand", "body": "x", "confirm": "#
+              + body + "}")
+          #expect(refused.status == 422 && refused.field == field, "\(body): \(refused.text)")
+        }
+
+        let audit = try await workspace.commsd(["audit", "export", "--since", "1h"])
+        #expect(
+          audit.stdout.split(separator: "\n").filter { $0.contains("confirmation.received") }.count
+            == 2)
+        let verify = try await workspace.commsd(["audit", "verify"])
+        #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
+      }
+    }
+  }
+}
