@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what commsd needs to build and test on Debian 12, idempotently.
 #
-#   scripts/install-deps.sh                 # build deps + test tools (aiosmtpd, schemathesis, openapi-spec-validator)
+#   scripts/install-deps.sh                 # build deps + test tools (aiosmtpd, schemathesis, openapi-spec-validator, selenium)
 #   scripts/install-deps.sh postfix nginx   # ... plus extra Debian packages
 #
 # Prints one line per thing it installs and nothing when all is present.
@@ -101,10 +101,13 @@ if ! has_aiosmtpd; then
   echo "installed aiosmtpd ($how)"
 fi
 
-# --- Python: schemathesis, openapi-spec-validator for Tests/Support/api-contract.sh
+# --- Python: schemathesis, openapi-spec-validator for Tests/Support/api-contract.sh;
+# selenium for Tests/Browser (it drives Debian's chromium through Debian's
+# chromedriver, which `make test` installs: nothing is downloaded)
 
-# Pinned, so a new release cannot change what the contract test checks.
-PY_TOOLS=(schemathesis==4.32.5 openapi-spec-validator==0.9.0)
+# Pinned, so a new release cannot change what the tests check. (selenium
+# 4.52 wants a certifi newer than the registry has.)
+PY_TOOLS=(schemathesis==4.32.5 openapi-spec-validator==0.9.0 selenium==4.51.0)
 
 has_py_tools() {
   "$PYTHON" - "${PY_TOOLS[@]}" >/dev/null 2>&1 <<'PY'

@@ -53,7 +53,7 @@ struct APIServer: Service {
       intake: APIIntake(intake: intake, defaultLanguage: language, logger: logger), store: store,
       clock: clock, planBell: planBell, defaultLanguage: language,
       maxBodyBytes: settings.maxBodyBytes)
-    controllers = [
+    var controllers: [any APIController] = [
       HealthController(
         api: api, readiness: readiness, metricsPublic: settings.metricsPublic, metrics: metrics,
         dispatcher: dispatcher, attempts: attempts),
@@ -61,6 +61,14 @@ struct APIServer: Service {
       AuditController(api: api), HooksController(api: api),
       ReceiptsController(api: api, endpoints: configuration.endpoints),
     ]
+    // The confirmation page, where links are put in messages.
+    if configuration.confirm.publicURL != nil {
+      controllers.append(
+        ConfirmController(
+          api: api, links: try ConfirmLinks.load(configuration.confirm),
+          linkValid: configuration.confirm.linkValid))
+    }
+    self.controllers = controllers
   }
 
   /// Takes the tokens and hook sources of a reloaded configuration. The

@@ -31,6 +31,8 @@ public struct Configuration: Sendable {
   public var api: APISettings?
   /// Where the queue and the audit log live (`store`): SQLite by default.
   public var store: StoreSettings = .sqlite
+  /// Where readers confirm (`[confirm]`).
+  public var confirm = ConfirmSettings(linkKeyFile: "confirm-link.key")
 
   /// The SQLite store's file name inside the data directory.
   public static let storeFileName = "commsd.sqlite"

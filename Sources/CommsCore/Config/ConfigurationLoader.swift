@@ -237,6 +237,7 @@ struct ConfigurationReader {
     }
     let cap = readCAP(root.table("cap"), audiences: audienceNames)
     let retention = readRetention(root.table("retention"), dataDirectory: dataDirectory)
+    let confirm = readConfirm(root.table("confirm"), dataDirectory: dataDirectory)
     let api = readAPI(root.table("api"), hooks: root.table("hooks"), audiences: audienceNames)
     root.rejectUnknownKeys()
     return Configuration(
@@ -244,7 +245,7 @@ struct ConfigurationReader {
       defaultLanguage: defaultLanguage, logLevel: logLevel, dispatch: dispatch, retry: retry,
       relays: relays, defaultRelay: defaultRelay, endpoints: endpoints, audiences: audiences,
       recipients: recipients, recipientLists: listFiles, cap: cap, retention: retention,
-      api: api, store: store)
+      api: api, store: store, confirm: confirm)
   }
 
   func readNamed<T>(_ table: ConfigTable?, _ read: (ConfigTable, String) -> T?) -> [String: T] {

@@ -48,11 +48,15 @@ struct DaemonServices {
     let recorder = Recorder(
       store: store, owner: owner, policy: configuration.retry, clock: clock,
       batchLimit: configuration.dispatch.recordBatch, written: dispatchBell, logger: logger)
+    // Links to the confirmation page, when readers can reach it.
+    let links = try configuration.confirm.publicURL.map { _ in
+      try ConfirmLinks.load(configuration.confirm)
+    }
     let dispatcher = Dispatcher(
       store: store, owner: owner, configuration: configuration, engine: engine,
       transports: [
-        .webhook: WebhookTransport(configuration: configuration, clock: clock),
-        .email: EmailTransport(configuration: configuration, clock: clock),
+        .webhook: WebhookTransport(configuration: configuration, clock: clock, links: links),
+        .email: EmailTransport(configuration: configuration, clock: clock, links: links),
       ], recorder: recorder, doorbell: dispatchBell, clock: clock, logger: logger)
     self.dispatcher = dispatcher
     let directory = DirectorySource(configuration: configuration)

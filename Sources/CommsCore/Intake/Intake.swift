@@ -78,7 +78,10 @@ public struct Intake: Sendable {
         throw IntakeError(field: "body\(suffix)", "contains a NUL character")
       }
       if let sms = content.sms {
-        try validateSMS(sms, field: "sms_body\(suffix)", mark: request.mode.readerMark)
+        try validateSMS(
+          sms, field: "sms_body\(suffix)", mark: request.mode.readerMark,
+          last: ConfirmLinks.sampleLine(
+            configuration.confirm, confirming: request.confirmation != nil, language: language))
       }
     }
     try validateTargeting(request)
@@ -105,7 +108,9 @@ public struct Intake: Sendable {
   /// A written SMS text must fit every SMS endpoint's `max_sms_segments`
   /// as it is: it is never cut, so a longer one is refused here, with its
   /// count, rather than cost more or arrive in pieces.
-  private func validateSMS(_ text: String, field: String, mark: String?) throws(IntakeError) {
+  private func validateSMS(_ text: String, field: String, mark: String?, last: String?)
+    throws(IntakeError)
+  {
     let text = text.trimmingCharacters(in: .whitespacesAndNewlines)  // as it is stored
     if text.isEmpty {
       throw IntakeError(field: field, "must not be empty (leave it out for a shortened rendering)")
@@ -119,11 +124,13 @@ public struct Intake: Sendable {
     }
     let limit = configuration.endpoints.values.filter(\.format.sendsSMS).map(\.maxSMSSegments).min()
     // Counted as readers get it: after the mark of an exercise or a test.
-    let segments = SMSSegments(mark.map { "\($0) \(text)" } ?? text)
+    // With the confirmation link, which goes under it.
+    let segments = SMSSegments(
+      (mark.map { "\($0) \(text)" } ?? text) + (last.map { "\n" + $0 } ?? ""))
     if let limit, segments.count > limit {
       throw IntakeError(
         field: field,
-        "takes \(segments); the SMS endpoints allow at most \(limit) (max_sms_segments); shorten it"
+        "takes \(segments)\(last == nil ? "" : " with the confirmation link"); the SMS endpoints allow at most \(limit) (max_sms_segments); shorten it"
       )
     }
   }

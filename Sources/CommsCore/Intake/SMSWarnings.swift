@@ -59,7 +59,9 @@ extension Intake {
         createdAt: message.acceptedAt)
       let rendered = DeliveryContent.render(delivery, message, audience: audience)
       let sms = WebhookTransport.smsText(
-        delivery, message, audience: audience, rendered: rendered, endpoint: endpoint)
+        delivery, message, audience: audience, rendered: rendered, endpoint: endpoint,
+        confirmLine: ConfirmLinks.sampleLine(
+          configuration.confirm, confirming: message.confirmation != nil, language: language))
       if sms.source == .cut {
         warnings.append(
           Self.cutWarning(

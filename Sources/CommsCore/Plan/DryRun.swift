@@ -127,7 +127,10 @@ public enum DryRun {
       }
       if endpoint.format.sendsSMS {
         let sms = WebhookTransport.smsText(
-          delivery, message, audience: audience, rendered: rendered, endpoint: endpoint)
+          delivery, message, audience: audience, rendered: rendered, endpoint: endpoint,
+          confirmLine: ConfirmLinks.sampleLine(
+            configuration.confirm, confirming: message.confirmation != nil,
+            language: delivery.language))
         group.subject = ""
         group.text = sms.text
         group.sms = DryRunReport.SMS(

@@ -27,22 +27,25 @@ public enum SMSText {
   /// body as the audience's template made them (with any `[ØVELSE]` mark);
   /// `content` the operator's words in the reader's language; `footer` the
   /// audience's footer for them; `formatted` the audience's `sms_format`
-  /// rendered for them.
+  /// rendered for them; `last` a line that ends every text whole (the
+  /// confirmation link): what is cut to fit leaves room for it.
   public static func render(
     content: MessageContent, rendered: RenderedMessage, footer: String?, formatted: String? = nil,
-    mark: String?, maxSegments: Int
+    mark: String?, maxSegments: Int, last: String? = nil
   ) -> SMSRendering {
+    let tail = last.map { "\n" + $0 } ?? ""
     if let written = content.sms {
-      let text = mark.map { "\($0) \(written)" } ?? written
+      // Intake counted the last line in (`Intake.validateSMS`).
+      let text = (mark.map { "\($0) \(written)" } ?? written) + tail
       return SMSRendering(text: text, segments: SMSSegments(text), source: .written)
     }
     if let formatted {
       let text = mark.map { "\($0) \(formatted)" } ?? formatted
-      let segments = SMSSegments(text)
+      let segments = SMSSegments(text + tail)
       if segments.count <= maxSegments {
-        return SMSRendering(text: text, segments: segments, source: .template)
+        return SMSRendering(text: text + tail, segments: segments, source: .template)
       }
-      let cut = cutAtWord(text, maxSegments: maxSegments)
+      let cut = cutAtWord(text, maxSegments: maxSegments, suffix: tail) + tail
       return SMSRendering(text: cut, segments: SMSSegments(cut), source: .cut)
     }
     let subject = rendered.subject
@@ -52,7 +55,7 @@ public enum SMSText {
       var lines = [subject]
       if !words.isEmpty { lines.append(words.joined(separator: " ") + (cut ? " ..." : "")) }
       if let reach { lines.append(reach) }
-      return lines.joined(separator: "\n")
+      return lines.joined(separator: "\n") + tail
     }
     let whole = compose(words[...], cut: false)
     let segments = SMSSegments(whole)
@@ -79,12 +82,14 @@ public enum SMSText {
   /// `text` cut after the last whole word that leaves room for " ..."
   /// within `maxSegments` (at a character if not even the first word fits).
   /// The count only grows with the length, so a binary search finds it.
-  static func cutAtWord(_ text: String, maxSegments: Int) -> String {
+  static func cutAtWord(_ text: String, maxSegments: Int, suffix: String = "") -> String {
     let characters = Array(text)
     func candidate(_ length: Int) -> String {
       String(characters[..<length]).trimmingCharacters(in: .whitespacesAndNewlines) + " ..."
     }
-    func fits(_ length: Int) -> Bool { SMSSegments(candidate(length)).count <= maxSegments }
+    func fits(_ length: Int) -> Bool {
+      SMSSegments(candidate(length) + suffix).count <= maxSegments
+    }
     let breaks = characters.indices.filter { characters[$0].isWhitespace }
     var low = 0
     var high = breaks.count

@@ -390,6 +390,9 @@ import Testing
         }
       }
       _ = BasicCredentials(String(decoding: input, as: UTF8.self))
+      // A confirmation link's token, as any visitor may type it.
+      let links = ConfirmLinks(key: secret, publicURL: "https://c.example")
+      #expect(links.delivery(fromToken: String(decoding: input, as: UTF8.self)) == nil)
     }
   }
 }

@@ -9,8 +9,13 @@ public struct EmailTransport: Transport {
   let audiences: [String: Audience]
   let clock: any WallClock
   let rendering = RenderCache()
+  /// The confirmation links put under messages that ask for it.
+  let links: ConfirmLinks?
 
-  public init(configuration: Configuration, clock: any WallClock = SystemClock()) {
+  public init(
+    configuration: Configuration, clock: any WallClock = SystemClock(), links: ConfirmLinks? = nil
+  ) {
+    self.links = links
     self.relay = configuration.defaultRelay.flatMap { configuration.relays[$0] }
     self.messageIDDomain = configuration.messageIDDomain
     self.audiences = configuration.audiences
@@ -27,7 +32,8 @@ public struct EmailTransport: Transport {
       recipient = try EmailAddress(
         address: delivery.contact.address, displayName: delivery.recipientName)
       let audience = audiences[delivery.audience]
-      let content = rendering.rendered(delivery, message, audience: audience)
+      var content = rendering.rendered(delivery, message, audience: audience)
+      if let line = links?.line(for: delivery, of: message) { content.body += "\n\n" + line }
       let email = EmailMessage(
         from: relay.from, to: [recipient],
         replyTo: try audience?.template.replyTo.map { try EmailAddress(parsing: $0) },

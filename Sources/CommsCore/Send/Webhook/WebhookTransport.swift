@@ -7,11 +7,16 @@ public struct WebhookTransport: Transport {
   let audiences: [String: Audience]
   let clock: any WallClock
   let rendering = RenderCache()
+  /// The confirmation links put under messages that ask for it.
+  let links: ConfirmLinks?
 
-  public init(configuration: Configuration, clock: any WallClock = SystemClock()) {
+  public init(
+    configuration: Configuration, clock: any WallClock = SystemClock(), links: ConfirmLinks? = nil
+  ) {
     self.endpoints = configuration.endpoints
     self.audiences = configuration.audiences
     self.clock = clock
+    self.links = links
   }
 
   public func prepare(_ delivery: Delivery, message: Message) -> PreparedAttempt {
@@ -19,10 +24,12 @@ public struct WebhookTransport: Transport {
       return .finished(
         .permanent(status: 0, reason: "no endpoint \"\(delivery.contact)\" is configured"))
     }
+    var rendered = rendering.rendered(delivery, message, audience: audiences[delivery.audience])
+    let line = links?.line(for: delivery, of: message)
+    if let line { rendered.body += "\n\n" + line }
     return Self.request(
       for: delivery, message: message, endpoint: endpoint, audience: audiences[delivery.audience],
-      rendered: rendering.rendered(delivery, message, audience: audiences[delivery.audience]),
-      now: clock.now())
+      rendered: rendered, now: clock.now(), confirmLine: line)
   }
 
   /// The request for one attempt at `delivery` through `endpoint`: the
@@ -30,7 +37,7 @@ public struct WebhookTransport: Transport {
   /// Shared with `commsd endpoints test` and the dry run.
   static func request(
     for delivery: Delivery, message: Message, endpoint: Endpoint, audience: Audience?,
-    rendered: RenderedMessage, now: Date
+    rendered: RenderedMessage, now: Date, confirmLine: String? = nil
   ) -> PreparedAttempt {
     let format = endpoint.format
     var sms: SMSRendering?
@@ -39,7 +46,9 @@ public struct WebhookTransport: Transport {
         return .finished(
           .permanent(status: 0, reason: "the contact is not a phone number in E.164 (+CC…)"))
       }
-      sms = smsText(delivery, message, audience: audience, rendered: rendered, endpoint: endpoint)
+      sms = smsText(
+        delivery, message, audience: audience, rendered: rendered, endpoint: endpoint,
+        confirmLine: confirmLine)
     }
     let input = FormatInput(
       delivery: delivery, message: message, audience: audience, rendered: rendered, sms: sms)
@@ -64,7 +73,7 @@ public struct WebhookTransport: Transport {
   /// The SMS text of `delivery` on `endpoint` (see `SMSText`).
   static func smsText(
     _ delivery: Delivery, _ message: Message, audience: Audience?, rendered: RenderedMessage,
-    endpoint: Endpoint
+    endpoint: Endpoint, confirmLine: String? = nil
   ) -> SMSRendering {
     let context = DeliveryContent.context(delivery, message, audience: audience)
     let template = audience?.template ?? .standard
@@ -72,7 +81,7 @@ public struct WebhookTransport: Transport {
       content: message.content(for: delivery.language).content, rendered: rendered,
       footer: MessageRenderer.footer(template, context),
       formatted: MessageRenderer.sms(template, context), mark: message.mode.readerMark,
-      maxSegments: endpoint.maxSMSSegments)
+      maxSegments: endpoint.maxSMSSegments, last: confirmLine)
   }
 
   /// The headers that authenticate a request with `body`. Standard Webhooks
