@@ -75,6 +75,19 @@ extension EndToEnd {
         #expect(text.stdout.contains("NOT CONFIRMED 1: Cecilie (c)"), "\(text.stdout)")
         let summary = try #require(try await workspace.status(id).confirmation)
         #expect(summary.confirmed == 2 && summary.byWay == ["operator": 2])
+        // The after-action report answers it too: table and CSV.
+        let table = try await workspace.commsd(["audit", "report", id])
+        #expect(table.stdout.contains("IKKE BEKRÆFTET (fristen "), "\(table.stdout)")
+        #expect(table.stdout.contains("Cecilie"))
+        let csv = try await workspace.commsd(["audit", "report", id, "--format", "csv"])
+        let rows = csv.stdout.split(separator: "\n").map {
+          $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        }
+        let figures = Dictionary(
+          zip(rows.first ?? [], rows.dropFirst().first ?? []),
+          uniquingKeysWith: { first, _ in first })
+        #expect(figures["confirmed"] == "2" && figures["confirmed_late"] == "0", "\(csv.stdout)")
+        #expect(figures["not_confirmed"] == "1" && figures["not_confirmed_people"] == "c Cecilie")
 
         // The API: confirm asked for, read back; a bad value named.
         let posted = try await client.call(

@@ -113,6 +113,9 @@ public struct AudienceFigures: Sendable, Codable, Equatable {
   public var languages: [LanguageFigures] = []
   /// Who could not be reached, by recipient id.
   public var unreachablePeople: [UnreachablePerson] = []
+  /// For a message that asks readers to confirm: who in this audience did,
+  /// and who has not.
+  public var confirmation: ConfirmationSummary?
 
   public init(audience: String) { self.audience = audience }
 
@@ -244,6 +247,19 @@ public enum Percentile {
 
 /// Text shared by the report's renderers: Danish, with times in Europe/Copenhagen.
 public enum ReportText {
+  /// An audience's confirmation figures as table cells: confirmed in time,
+  /// late, not confirmed, median and 95th percentile time to confirm.
+  static func confirmationCells(_ audience: String, _ summary: ConfirmationSummary) -> [String] {
+    func time(_ seconds: Int?) -> String {
+      seconds.map { DurationText.format(.seconds($0)) } ?? "–"
+    }
+    return [
+      audience, String(summary.confirmed), String(summary.late),
+      String(summary.notConfirmed.count + summary.unreachable.count),
+      time(summary.medianSeconds), time(summary.p95Seconds),
+    ]
+  }
+
   static let timeZone = TimeZone(identifier: "Europe/Copenhagen") ?? .gmt
 
   /// `2026-11-25 13:03:04`, local time.

@@ -7,13 +7,17 @@ import Foundation
 ///
 /// The breakdowns are one cell each: `channels` as `CHANNEL delivered/deliveries`
 /// and `languages` as `LANGUAGE reached/recipients`, separated by `; `;
-/// `unreachable_people` as `ID NAME (REASON)` separated by `; `.
+/// `unreachable_people` as `ID NAME (REASON)` separated by `; `. For a message
+/// that asks readers to confirm, `confirmed` (in time), `confirmed_late`,
+/// `not_confirmed` and `not_confirmed_people` (`ID NAME`, `; `); empty otherwise.
 public enum ReportCSV {
   public static let header = [
     "message_id", "subject", "priority", "kind", "mode", "accepted_at", "sender", "supersedes",
     "superseded_by", "cancelled_at", "audience", "recipients", "reached", "reached_by_handset",
     "reached_by_fallback", "unconfirmed", "unreachable", "pending",
     "withdrawn", "median_seconds", "p95_seconds", "channels", "languages", "unreachable_people",
+    "confirmed", "confirmed_late", "not_confirmed", "confirm_median_seconds",
+    "confirm_p95_seconds", "not_confirmed_people",
   ]
 
   public static func render(_ report: AfterActionReport) -> String {
@@ -41,6 +45,18 @@ public enum ReportCSV {
       audience.languages.map { "\($0.language) \($0.reached)/\($0.recipients)" }
         .joined(separator: "; "),
       audience.unreachablePeople.map { "\($0.id) \($0.name) (\($0.reason))" }
+        .joined(separator: "; "),
+    ] + confirmationCells(audience.confirmation)
+  }
+
+  /// Empty for a message that asks for no confirmation.
+  static func confirmationCells(_ summary: ConfirmationSummary?) -> [String] {
+    guard let summary else { return ["", "", "", "", "", ""] }
+    return [
+      String(summary.confirmed), String(summary.late),
+      String(summary.notConfirmed.count + summary.unreachable.count),
+      summary.medianSeconds.map(String.init) ?? "", summary.p95Seconds.map(String.init) ?? "",
+      (summary.notConfirmed + summary.unreachable).map { "\($0.id) \($0.name)" }
         .joined(separator: "; "),
     ]
   }

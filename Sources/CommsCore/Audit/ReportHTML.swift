@@ -91,6 +91,24 @@ public enum ReportHTML {
         headers: ["Målgruppe", "Id", "Navn", "Kontakter", "Sidst forsøgt", "Årsag"],
         numeric: [3], rows: unreachable, rowClass: "unreachable")
     }
+    let confirming = section.audiences.compactMap { audience in
+      audience.confirmation.map { (audience.audience, $0) }
+    }
+    if let deadline = confirming.first?.1.deadline {
+      html += table(
+        caption: "Bekræftelser (frist \(ReportText.time(deadline)))",
+        headers: ["Målgruppe", "Bekræftet", "Sent", "Ikke bekræftet", "Median", "95 %"],
+        numeric: [1, 2, 3, 4, 5],
+        rows: confirming.map { ReportText.confirmationCells($0.0, $0.1) })
+      let missing = confirming.flatMap { audience, summary in
+        summary.notConfirmed.map { [audience, $0.id, $0.name] }
+      }
+      if !missing.isEmpty {
+        html += table(
+          caption: "Ikke bekræftet", headers: ["Målgruppe", "Id", "Navn"], numeric: [],
+          rows: missing, rowClass: "unreachable")
+      }
+    }
     return html + "</section>\n"
   }
 

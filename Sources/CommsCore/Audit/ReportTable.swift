@@ -68,6 +68,27 @@ public enum ReportTable {
       }
       lines += grid(rows, rightAligned: [3])
     }
+    let confirming = figures.compactMap { audience in
+      audience.confirmation.map { (audience.audience, $0) }
+    }
+    if !confirming.isEmpty {
+      lines.append("")
+      var rows = [["MÅLGRUPPE", "BEKRÆFTET", "SENT", "IKKE BEKRÆFTET", "MEDIAN", "95 %"]]
+      for (audience, summary) in confirming {
+        rows.append(ReportText.confirmationCells(audience, summary))
+      }
+      lines += grid(rows, rightAligned: [1, 2, 3, 4, 5])
+      let missing = confirming.flatMap { audience, summary in
+        summary.notConfirmed.map { (audience, $0) }
+      }
+      if !missing.isEmpty {
+        lines.append("")
+        lines.append("IKKE BEKRÆFTET (fristen \(ReportText.time(confirming[0].1.deadline)))")
+        var people = [["MÅLGRUPPE", "ID", "NAVN"]]
+        for (audience, person) in missing { people.append([audience, person.id, person.name]) }
+        lines += grid(people, rightAligned: [])
+      }
+    }
     return lines
   }
 

@@ -36,13 +36,17 @@ public struct ConfirmationSummary: Sendable, Codable, Equatable {
     case responsesNeeded = "responses_needed"
   }
 
+  /// One confirmation as read from the store.
+  typealias Entry = (person: String, at: Date, way: String, late: Bool)
+
   /// The summary for a message accepted at `acceptedAt` asking `request`,
-  /// its people (id → name), those unreachable, and the confirmations
-  /// (person, time, way, late).
+  /// over `people` (id → name; confirmations of anyone else are left out),
+  /// those unreachable, and the confirmations.
   static func make(
     request: ConfirmationRequest, acceptedAt: Date, people: [String: String],
-    unreachable: Set<String>, confirmations: [(person: String, at: Date, way: String, late: Bool)]
+    unreachable: Set<String>, confirmations all: [Entry]
   ) -> ConfirmationSummary {
+    let confirmations = all.filter { people[$0.person] != nil }
     let confirmedPeople = Set(confirmations.map(\.person))
     func persons(_ ids: some Sequence<String>) -> [Person] {
       ids.map { Person(id: $0, name: people[$0] ?? $0) }.sorted {
@@ -51,12 +55,10 @@ public struct ConfirmationSummary: Sendable, Codable, Equatable {
     }
     let waiting = Set(people.keys).subtracting(confirmedPeople)
     let seconds = confirmations.map { max(0, $0.at.timeIntervalSince(acceptedAt)) }.sorted()
-    func percentile(_ fraction: Double) -> Int? {
-      guard !seconds.isEmpty else { return nil }
-      // Nearest rank: the smallest value with at least `fraction` at or below it.
-      let rank = Int((fraction * Double(seconds.count)).rounded(.up))
-      let value = seconds[min(max(rank, 1), seconds.count) - 1]
-      return Int(exactly: min(value, 1e9).rounded(.down))
+    func percentile(_ percent: Double) -> Int? {
+      Percentile.nearestRank(percent, of: seconds).flatMap {
+        Int(exactly: min($0, 1e9).rounded(.down))
+      }
     }
     return ConfirmationSummary(
       deadline: request.deadline(after: acceptedAt),
@@ -64,7 +66,7 @@ public struct ConfirmationSummary: Sendable, Codable, Equatable {
       notConfirmed: persons(waiting.subtracting(unreachable)),
       unreachable: persons(waiting.intersection(unreachable)),
       byWay: confirmations.reduce(into: [:]) { $0[$1.way, default: 0] += 1 },
-      medianSeconds: percentile(0.5), p95Seconds: percentile(0.95),
+      medianSeconds: percentile(50), p95Seconds: percentile(95),
       responsesNeeded: request.responsesNeeded)
   }
 }

@@ -113,6 +113,17 @@ extension Store {
     section.audiences = audienceOrder.map { audience in
       figures(audience, people: people[audience] ?? [], acceptedAt: message.acceptedAt)
     }
+    if let request = message.confirmation {
+      let confirmations = try Self.confirmations(reader, message)
+      for index in section.audiences.indices {
+        let audience = section.audiences[index]
+        var names: [String: String] = [:]
+        for person in people[audience.audience] ?? [] { names[person.id] = person.name }
+        section.audiences[index].confirmation = ConfirmationSummary.make(
+          request: request, acceptedAt: message.acceptedAt, people: names,
+          unreachable: Set(audience.unreachablePeople.map(\.id)), confirmations: confirmations)
+      }
+    }
     return section
   }
 

@@ -16,9 +16,12 @@ extension Store {
       var status = try StoreRows.status(
         of: message, lifecycle: lifecycle, lines: lines, bulletins: try Self.bulletins(reader, id))
       if let request = message.confirmation {
-        status.confirmation = try Self.confirmationSummary(
-          reader, message, request, people: status.deliveries,
-          unreachable: Set(status.recipients.unreachable))
+        var people: [String: String] = [:]
+        for line in status.deliveries { people[line.recipient] = line.recipientName }
+        status.confirmation = ConfirmationSummary.make(
+          request: request, acceptedAt: message.acceptedAt, people: people,
+          unreachable: Set(status.recipients.unreachable),
+          confirmations: try Self.confirmations(reader, message))
       }
       return status
     }
@@ -37,25 +40,19 @@ extension Store {
     }
   }
 
-  /// Who confirmed message `message`, and who has not.
-  static func confirmationSummary(
-    _ reader: StoreReader, _ message: Message, _ request: ConfirmationRequest,
-    people lines: [MessageStatus.DeliveryLine], unreachable: Set<String>
-  ) throws -> ConfirmationSummary {
+  /// The confirmations of `message`: person, time, way, late.
+  static func confirmations(_ reader: StoreReader, _ message: Message) throws
+    -> [ConfirmationSummary.Entry]
+  {
     let rows = try reader.rows(
       "SELECT recipient_id, confirmed_at, via, late FROM confirmations WHERE message_id = ?",
       [message.id.rawValue])
-    let confirmations = try rows.map { row in
+    return try rows.map { row in
       (
         person: try row[0] as String, at: Timestamp.parse(try row[1]) ?? message.acceptedAt,
         way: try row[2] as String, late: (try row[3] as Int) != 0
       )
     }
-    var people: [String: String] = [:]
-    for line in lines { people[line.recipient] = line.recipientName }
-    return ConfirmationSummary.make(
-      request: request, acceptedAt: message.acceptedAt, people: people, unreachable: unreachable,
-      confirmations: confirmations)
   }
 
   /// One page of a message's deliveries in id order (ids grow with time),
