@@ -262,7 +262,8 @@ def one_run(ctx, cluster: Cluster | None, key: str, nodes: int, round_no: int) -
                            f"(expected {n:,}); at nginx {missing:,} missing, {unknown:,} unknown ids")
     per_node = []
     for d in daemons:
-        per_node.append(sum(int(c) for actor, c in by_actor.items() if actor.endswith(f":{d.pid}")))
+        # The actor is the lease owner, host:pid:boot:pidns:run (LeaseOwner).
+        per_node.append(sum(int(c) for actor, c in by_actor.items() if f":{d.pid}:" in actor))
     errors = [_log_lines(d.log, r"\S") for d in daemons]
     return dict(key=key, nodes=nodes, round=round_no, states=states, delivered_rows=delivered_rows,
                 duplicates=duplicates, arrivals=len(seen), per_node=per_node, leases=leases,
