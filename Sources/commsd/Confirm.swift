@@ -81,7 +81,7 @@ struct Confirm: AsyncParsableCommand {
     }
     let outcome = try await store.confirm(
       Confirmation(
-        deliveryID: DeliveryID(rawValue: delivery), way: .operator_, at: when,
+        deliveryID: DeliveryID(rawValue: delivery), way: .byOperator, at: when,
         actor: OperatorIdentity.current().description, note: note))
     let (word, text, code): (String, String, Int32?) =
       switch outcome {

@@ -39,7 +39,7 @@ import Testing
     #expect(
       try await store.confirm(
         Confirmation(
-          deliveryID: bo, way: .operator_, at: now + 2000, actor: "cli:vagt@host",
+          deliveryID: bo, way: .byOperator, at: now + 2000, actor: "cli:vagt@host",
           note: "phoned 10:42"))
         == .confirmed(late: true))
     #expect(

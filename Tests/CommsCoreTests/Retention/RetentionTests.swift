@@ -175,7 +175,7 @@ import Testing
     #expect(
       try await fixture.store.confirm(
         Confirmation(
-          deliveryID: leased[0].id, way: .operator_, at: now, actor: "cli:op@h", note: note))
+          deliveryID: leased[0].id, way: .byOperator, at: now, actor: "cli:op@h", note: note))
         == .confirmed(late: false))
     let later = now + 3600
     _ = try await fixture.store.applyRetention(before: later, hash: hash, at: later, period: "1h")

@@ -12,7 +12,7 @@ public struct Confirmation: Sendable, Equatable {
     /// A Teams card's action.
     case teams
     /// Taken by an operator (`commsd confirm --on-behalf`), e.g. by phone.
-    case operator_ = "operator"
+    case byOperator = "operator"
   }
 
   public var deliveryID: DeliveryID
