@@ -127,6 +127,15 @@ enum StatusTable {
         "\nnot confirmed and unreachable \(summary.unreachable.count): "
         + summary.unreachable.map { "\($0.name) (\($0.id))" }.joined(separator: ", ")
     }
+    for wave in summary.waves {
+      let target = wave.target == "@deputy" ? "deputies" : wave.target
+      text +=
+        "\nwave \(wave.number) at \(LocalTime.format(wave.plannedAt)): \(wave.chased) not confirmed,"
+        + " \(wave.deliveries) to \(target), sent to \(wave.sent), \(wave.confirmed) of them confirmed"
+    }
+    if let next = summary.nextWaveAt {
+      text += "\nnext wave at \(LocalTime.format(next)) (\(summary.waves.count + 2))"
+    }
     return text
   }
 }

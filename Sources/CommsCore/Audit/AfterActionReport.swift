@@ -70,6 +70,8 @@ public struct MessageSection: Sendable, Codable, Equatable {
   public var retraction: String?
   /// In the message's own audience order (any other audience a delivery names after them).
   public var audiences: [AudienceFigures]
+  /// The confirmation waves it escalated in (none when it asked for none).
+  public var waves: [ConfirmationSummary.Wave] = []
 
   public init(
     id: String, subject: String, priority: String, kind: String, mode: String = "actual",
@@ -257,6 +259,15 @@ public enum ReportText {
       audience, String(summary.confirmed), String(summary.late),
       String(summary.notConfirmed.count + summary.unreachable.count),
       time(summary.medianSeconds), time(summary.p95Seconds),
+    ]
+  }
+
+  /// A confirmation wave as table cells: number, time, target, people not
+  /// confirmed then, deliveries, sent, confirmed since.
+  static func waveCells(_ wave: ConfirmationSummary.Wave) -> [String] {
+    [
+      String(wave.number), time(wave.plannedAt), wave.target, String(wave.chased),
+      String(wave.deliveries), String(wave.sent), String(wave.confirmed),
     ]
   }
 

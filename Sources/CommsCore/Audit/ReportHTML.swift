@@ -108,6 +108,12 @@ public enum ReportHTML {
           caption: "Ikke bekræftet", headers: ["Målgruppe", "Id", "Navn"], numeric: [],
           rows: missing, rowClass: "unreachable")
       }
+      if !section.waves.isEmpty {
+        html += table(
+          caption: "Påmindelsesbølger",
+          headers: ["Bølge", "Tid", "Til", "Ikke bekræftet", "Udsendelser", "Sendt", "Bekræftet"],
+          numeric: [0, 3, 4, 5, 6], rows: section.waves.map(ReportText.waveCells))
+      }
     }
     return html + "</section>\n"
   }

@@ -89,6 +89,12 @@ public enum ReportTable {
         lines += grid(people, rightAligned: [])
       }
     }
+    if !section.waves.isEmpty {
+      lines.append("")
+      lines += grid(
+        [["BØLGE", "TID", "TIL", "IKKE BEKRÆFTET", "UDSENDELSER", "SENDT", "BEKRÆFTET"]]
+          + section.waves.map(ReportText.waveCells), rightAligned: [0, 3, 4, 5, 6])
+    }
     return lines
   }
 

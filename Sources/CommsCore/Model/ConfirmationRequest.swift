@@ -91,6 +91,12 @@ public struct ConfirmationRequest: Sendable, Codable, Hashable {
     acceptedAt.addingTimeInterval(TimeInterval(withinSeconds))
   }
 
+  /// When the first escalation wave (wave 2; the message itself is wave 1)
+  /// is due, or nil when none was asked for.
+  public func firstWave(after acceptedAt: Date) -> Date? {
+    escalateAfterSeconds.map { acceptedAt.addingTimeInterval(TimeInterval($0)) }
+  }
+
   enum CodingKeys: String, CodingKey {
     case withinSeconds = "within_seconds"
     case escalateAfterSeconds = "escalate_after_seconds"

@@ -13,6 +13,8 @@ public final class PlanningLoop: StoppableLoop {
   let policies: [String: DosingPolicy]
   /// Composes the digests whose slot has come.
   let digests: DigestBuilder
+  /// Plans the confirmation waves that are due.
+  let waves: ConfirmationWaves
   let clock: any WallClock
   let pollInterval: Duration
   let logger: Logger
@@ -36,6 +38,8 @@ public final class PlanningLoop: StoppableLoop {
     self.directory = directory
     self.policies = policies
     self.digests = digests
+    waves = ConfirmationWaves(
+      store: store, dosing: planner.dosing, policies: policies, logger: logger)
     self.clock = clock
     self.pollInterval = pollInterval
     self.doorbell = doorbell
@@ -71,6 +75,7 @@ public final class PlanningLoop: StoppableLoop {
     await reloadDirectoryIfChanged()
     var generator = SystemRandomNumberGenerator()
     if try await digests.buildDue(at: clock.now(), using: &generator) > 0 { planned() }
+    if try await waves.planDue(at: clock.now(), directory: directory.current) > 0 { planned() }
     let messages = try await store.unplannedMessages(limit: 16)
     let directory = directory.current
     for message in messages {

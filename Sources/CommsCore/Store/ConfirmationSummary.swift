@@ -26,6 +26,34 @@ public struct ConfirmationSummary: Sendable, Codable, Equatable {
   public var p95Seconds: Int?
   /// Enough once this many confirmed (`--responses-needed`); nil: everyone.
   public var responsesNeeded: Int?
+  /// The escalation waves planned so far (the message itself is wave 1).
+  public var waves: [Wave] = []
+  /// When the next wave is due; nil when none is (none asked, the last
+  /// one planned, or stopped by a cancel, supersede, expiry or enough
+  /// confirmations).
+  public var nextWaveAt: Date?
+
+  /// One escalation wave: whom it chased and what it sent.
+  public struct Wave: Sendable, Codable, Equatable {
+    /// 2 for the first wave after the message itself.
+    public var number: Int
+    public var plannedAt: Date
+    /// `@deputy`, an audience's name, or `next contact`.
+    public var target: String
+    /// People not confirmed when it was planned.
+    public var chased: Int
+    /// Deliveries it made (one per deputy, member or next contact).
+    public var deliveries: Int
+    /// Of those, how many a receiver or gateway took (sent, delivered).
+    public var sent: Int = 0
+    /// Of the people it went to, how many have confirmed since.
+    public var confirmed: Int = 0
+
+    enum CodingKeys: String, CodingKey {
+      case number, target, chased, deliveries, sent, confirmed
+      case plannedAt = "planned_at"
+    }
+  }
 
   enum CodingKeys: String, CodingKey {
     case deadline, confirmed, late, unreachable
@@ -34,6 +62,23 @@ public struct ConfirmationSummary: Sendable, Codable, Equatable {
     case medianSeconds = "median_seconds"
     case p95Seconds = "p95_seconds"
     case responsesNeeded = "responses_needed"
+    case waves
+    case nextWaveAt = "next_wave_at"
+  }
+
+  /// `waves` with what their deliveries (among `lines`) reached: how many
+  /// went out, and how many of their readers confirmed.
+  static func waves(_ waves: [Wave], lines: [MessageStatus.DeliveryLine], confirmations: [Entry])
+    -> [Wave]
+  {
+    let confirmed = Set(confirmations.map(\.person))
+    return waves.map { wave in
+      var wave = wave
+      let mine = lines.filter { $0.wave == wave.number }
+      wave.sent = mine.count { ["sent", "delivered", "unconfirmed"].contains($0.state) }
+      wave.confirmed = Set(mine.map(\.recipient)).intersection(confirmed).count
+      return wave
+    }
   }
 
   /// One confirmation as read from the store.

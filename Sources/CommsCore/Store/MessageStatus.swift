@@ -30,9 +30,12 @@ public struct MessageStatus: Sendable, Codable {
     public var holdReason: String?
     /// For a `digested` delivery: the digest delivery that carried it.
     public var digest: String?
+    /// For a delivery of an escalation wave: its number (2 onwards).
+    public var wave: Int?
 
     enum CodingKeys: String, CodingKey {
       case id, recipient, audience, channel, contact, state, attempts, bulletin, language, digest
+      case wave
       case holdReason = "hold_reason"
       case recipientName = "recipient_name"
       case dueAt = "due_at"

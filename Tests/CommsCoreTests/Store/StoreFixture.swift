@@ -28,7 +28,8 @@ struct StoreFixture {
   /// The SQLite store, for tests of what only it has (retention, reports).
   var sqlite: SQLiteStore { store as! SQLiteStore }
 
-  init(_ kind: StoreKind = .sqlite) throws {
+  /// `more`: TOML appended to the configuration (more recipients, keys).
+  init(_ kind: StoreKind = .sqlite, more: String = "") throws {
     directory = FileManager.default.temporaryDirectory.appendingPathComponent(
       "commsd-store-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -70,6 +71,7 @@ struct StoreFixture {
       name = "Cecilie"
       audiences = ["relatives"]
       contacts = ["sms:+4522222222"]
+      \(more)
       """, file: directory.appendingPathComponent("commsd.toml").path)
   }
 

@@ -31,6 +31,7 @@ import Testing
         "e0b8f5cd37af1d5f1b8304487e7ec76e9fa88d0674d37636ab7075f5e8310575"
       ),
       ("0010-receipts", "bb3224edb77b6d2f9cae5dbcbfd18daf0e03ce358073777baf12634f5535f567"),
+      ("0011-confirmations", "8110140bddd5c283c4894300bd4692e11d2ce3fdad1a2ddf7789df9514907d7f"),
     ],
     .postgres: [
       ("0001-queue-and-audit", "e3fb2d0582997c0787be424034f0a5d033253fe78b2aee143517e98f4da52e60"),
@@ -52,6 +53,7 @@ import Testing
         "d611a80943e4710c7609b29ff33e07539b2e026a2e634015557509b913dcce4f"
       ),
       ("0010-receipts", "bb3224edb77b6d2f9cae5dbcbfd18daf0e03ce358073777baf12634f5535f567"),
+      ("0011-confirmations", "8110140bddd5c283c4894300bd4692e11d2ce3fdad1a2ddf7789df9514907d7f"),
     ],
   ]
 

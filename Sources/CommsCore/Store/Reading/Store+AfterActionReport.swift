@@ -83,7 +83,9 @@ extension Store {
       """
       SELECT \(columns), audience, recipient_id, recipient_name, language,
         (SELECT d.message_id FROM deliveries d WHERE d.id = deliveries.digest_id)
-      FROM deliveries WHERE message_id = ? ORDER BY audience, recipient_id, contact_index
+      FROM deliveries WHERE message_id = ?
+        AND NOT EXISTS (SELECT 1 FROM wave_deliveries w WHERE w.delivery_id = deliveries.id)
+      ORDER BY audience, recipient_id, contact_index
       """, [id.rawValue])
     let digestRows = """
       SELECT \(columns) FROM deliveries WHERE message_id = ? AND recipient_id = ?
@@ -122,6 +124,17 @@ extension Store {
         section.audiences[index].confirmation = ConfirmationSummary.make(
           request: request, acceptedAt: message.acceptedAt, people: names,
           unreachable: Set(audience.unreachablePeople.map(\.id)), confirmations: confirmations)
+      }
+      let waves = try Self.waves(reader, message)
+      if !waves.isEmpty {
+        let lines = try reader.rows(
+          """
+          SELECT \(StoreRows.lineColumns(reader)) FROM deliveries
+          WHERE id IN (SELECT delivery_id FROM wave_deliveries WHERE message_id = ?)
+          """, [id.rawValue]
+        ).map(StoreRows.deliveryLine(from:))
+        section.waves = ConfirmationSummary.waves(
+          waves, lines: lines, confirmations: confirmations)
       }
     }
     return section

@@ -17,11 +17,16 @@ extension Store {
         of: message, lifecycle: lifecycle, lines: lines, bulletins: try Self.bulletins(reader, id))
       if let request = message.confirmation {
         var people: [String: String] = [:]
-        for line in status.deliveries { people[line.recipient] = line.recipientName }
+        for line in status.deliveries where line.wave == nil {
+          people[line.recipient] = line.recipientName
+        }
+        let confirmations = try Self.confirmations(reader, message)
         status.confirmation = ConfirmationSummary.make(
           request: request, acceptedAt: message.acceptedAt, people: people,
-          unreachable: Set(status.recipients.unreachable),
-          confirmations: try Self.confirmations(reader, message))
+          unreachable: Set(status.recipients.unreachable), confirmations: confirmations)
+        status.confirmation?.waves = ConfirmationSummary.waves(
+          try Self.waves(reader, message), lines: status.deliveries, confirmations: confirmations)
+        status.confirmation?.nextWaveAt = try Self.nextWave(reader, message)
       }
       return status
     }
@@ -53,6 +58,29 @@ extension Store {
         way: try row[2] as String, late: (try row[3] as Int) != 0
       )
     }
+  }
+
+  /// The escalation waves planned for `message`, in order.
+  static func waves(_ reader: StoreReader, _ message: Message) throws -> [ConfirmationSummary.Wave]
+  {
+    try reader.rows(
+      """
+      SELECT wave, planned_at, target, chased, deliveries FROM confirmation_waves
+      WHERE message_id = ? ORDER BY wave
+      """, [message.id.rawValue]
+    ).map { row in
+      ConfirmationSummary.Wave(
+        number: try row[0], plannedAt: Timestamp.parse(try row[1]) ?? message.acceptedAt,
+        target: try row[2], chased: try row[3], deliveries: try row[4])
+    }
+  }
+
+  /// When `message`'s next wave is due, if one is.
+  static func nextWave(_ reader: StoreReader, _ message: Message) throws -> Date? {
+    try reader.strings(
+      "SELECT next_wave_at FROM messages WHERE id = ? AND next_wave_at IS NOT NULL",
+      [message.id.rawValue]
+    ).first.flatMap(Timestamp.parse)
   }
 
   /// One page of a message's deliveries in id order (ids grow with time),

@@ -25,6 +25,7 @@ enum StoreRows {
       message.expiresAt.map(Timestamp.format), message.mode.rawValue, message.cap?.sender,
       message.cap?.identifier, message.cap?.sent, message.retractionOf?.rawValue,
       message.confirmation.map(JSONCoding.string),
+      message.confirmation?.firstWave(after: message.acceptedAt).map(Timestamp.format),
     ]
   }
 
@@ -123,7 +124,7 @@ enum StoreRows {
       due_at, last_status, last_error, delivered_at, contact_index, \(reader.jsonArrayLength("contacts")),
       bulletin, language, hold_reason,
       (SELECT d.state FROM deliveries d WHERE d.id = deliveries.digest_id), digest_id, sent_at,
-      receipt_at
+      receipt_at, (SELECT w.wave FROM wave_deliveries w WHERE w.delivery_id = deliveries.id)
     """
   }
 
@@ -140,7 +141,7 @@ enum StoreRows {
       deliveredAt: (try row[12] as String?).flatMap(Timestamp.parse),
       sentAt: (try row[20] as String?).flatMap(Timestamp.parse),
       receiptAt: (try row[21] as String?).flatMap(Timestamp.parse), bulletin: try row[15],
-      language: try row[16], holdReason: try row[17], digest: try row[19])
+      language: try row[16], holdReason: try row[17], digest: try row[19], wave: try row[22])
   }
 
   /// The status report of `message` from its delivery rows (`lineColumns`),
@@ -158,6 +159,9 @@ enum StoreRows {
       let state: String = try row[7]
       let recipient: String = try row[1]
       counts[state, default: 0] += 1
+      // An escalation wave's deliveries chase the people; they are not the
+      // plan's reach (see `confirmation` for them).
+      if (try row[22] as Int?) != nil { return try deliveryLine(from: row) }
       everyone.insert(recipient)
       // A digested delivery reached its reader when the digest did.
       let digest: String? = try row[18]

@@ -54,6 +54,7 @@ enum StoreSchema {
       Migration(name: "0009-cap-keys-per-token", sql: capKeysPerToken(dialect)),
       Migration(name: "0010-receipts", sql: receipts),
       Migration(name: "0011-confirmations", sql: confirmations),
+      Migration(name: "0012-confirmation-waves", sql: confirmationWaves),
     ]
   }
 
@@ -271,6 +272,32 @@ enum StoreSchema {
       late INTEGER NOT NULL,
       PRIMARY KEY (message_id, recipient_id)
     );
+    """
+
+  /// Escalation waves (`--escalate-after`): when a message's next wave is
+  /// due (null: none, or no more), each wave planned, and the deliveries a
+  /// wave added with the people they chase. A wave's deliveries are the
+  /// message's own (same table, same dispatch), told apart by
+  /// `wave_deliveries`, so a plan's reach and its people stay wave 1's.
+  private static let confirmationWaves = """
+    ALTER TABLE messages ADD COLUMN next_wave_at TEXT;
+    CREATE INDEX messages_next_wave ON messages(next_wave_at) WHERE next_wave_at IS NOT NULL;
+    CREATE TABLE confirmation_waves (
+      message_id TEXT NOT NULL REFERENCES messages(id),
+      wave INTEGER NOT NULL,
+      planned_at TEXT NOT NULL,
+      target TEXT NOT NULL,
+      chased INTEGER NOT NULL,
+      deliveries INTEGER NOT NULL,
+      PRIMARY KEY (message_id, wave)
+    );
+    CREATE TABLE wave_deliveries (
+      delivery_id TEXT PRIMARY KEY REFERENCES deliveries(id),
+      message_id TEXT NOT NULL,
+      wave INTEGER NOT NULL,
+      chasing TEXT NOT NULL
+    );
+    CREATE INDEX wave_deliveries_message ON wave_deliveries(message_id);
     """
 
   /// A CAP alert's idempotency key is kept per principal: an API token's

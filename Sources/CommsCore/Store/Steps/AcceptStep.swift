@@ -22,8 +22,9 @@ extension StoreTransaction {
       """
       INSERT INTO messages (id, idempotency_key, fingerprint, sender_kind, sender_name, sender_origin,
         audiences, priority, kind, contents, default_language, accepted_at, filter, supersedes,
-        expires_at, mode, cap_sender, cap_identifier, cap_sent, retraction_of, confirmation)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        expires_at, mode, cap_sender, cap_identifier, cap_sent, retraction_of, confirmation,
+        next_wave_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       """, StoreRows.storedValues(of: message, fingerprint: fingerprint))
     let numbers = try numberBulletins(message)
     try audit(.accepted(message, bulletins: numbers))

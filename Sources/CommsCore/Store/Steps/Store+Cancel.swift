@@ -31,7 +31,10 @@ extension StoreTransaction {
     }
     let at = cancellation.at
     try execute(
-      "UPDATE messages SET cancelled_at = ?, cancel_reason = ?, cancelled_by = ? WHERE id = ?",
+      """
+      UPDATE messages SET cancelled_at = ?, cancel_reason = ?, cancelled_by = ?, next_wave_at = NULL
+      WHERE id = ?
+      """,
       [Timestamp.format(at), cancellation.reason, cancellation.actor.description, id.rawValue])
     try audit(
       AuditEvent(

@@ -118,6 +118,9 @@ extension StoreTransaction {
       reason: "superseded by \(message)")
     let ids = predecessors.map(\.rawValue)
     let chain = Self.marks(ids.count)
+    // A superseded message is chased no more: its successor asks anew.
+    try execute(
+      "UPDATE messages SET next_wave_at = NULL WHERE id IN (\(chain))", ids, shape: .varying)
     try execute(
       """
       UPDATE deliveries SET updates_bulletin = (
