@@ -60,6 +60,8 @@ struct APIServer: Service {
       MessagesController(api: api), CAPController(api: api, configuration: configuration),
       AuditController(api: api), HooksController(api: api),
       ReceiptsController(api: api, endpoints: configuration.endpoints),
+      InboundController(
+        api: api, endpoints: configuration.endpoints, settings: configuration.confirm),
     ]
     // The confirmation page, where links are put in messages.
     if configuration.confirm.publicURL != nil {
@@ -156,7 +158,7 @@ struct APIServer: Service {
     ("GET", "/v1/messages/{id}"), ("GET", "/v1/messages/{id}/deliveries"),
     ("POST", "/v1/messages/{id}/cancel"), ("POST", "/v1/messages/{id}/supersede"),
     ("POST", "/v1/cap"), ("GET", "/v1/audit"), ("POST", "/v1/hooks/{source}"),
-    ("POST", "/v1/receipts/{endpoint}"),
+    ("POST", "/v1/receipts/{endpoint}"), ("POST", "/v1/inbound/{endpoint}"),
   ]
 
   func addRoutes(to router: Router<APIContext>) {

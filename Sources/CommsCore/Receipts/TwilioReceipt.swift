@@ -18,6 +18,23 @@ public enum TwilioReceipt {
   public static func read(
     url: String, body: [UInt8], signature: String?, authToken: String
   ) throws(ReceiptRefusal) -> Receipt {
+    let values = try verifiedForm(
+      url: url, body: body, signature: signature, authToken: authToken)
+    guard
+      let status = Receipt.printable(values["MessageStatus"] ?? values["SmsStatus"], max: 32)?
+        .lowercased()
+    else {
+      throw ReceiptRefusal(.malformed, "the callback has no MessageStatus")
+    }
+    return receipt(values, status: status, url: url)
+  }
+
+  /// The fields of a form Twilio POSTed to `url`, once `signature` proves
+  /// it came from the account whose auth token is `authToken` (the first
+  /// of a repeated field).
+  static func verifiedForm(
+    url: String, body: [UInt8], signature: String?, authToken: String
+  ) throws(ReceiptRefusal) -> [String: String] {
     guard let signature, !signature.isEmpty else {
       throw ReceiptRefusal(.unauthenticated, "no X-Twilio-Signature header")
     }
@@ -31,13 +48,10 @@ public enum TwilioReceipt {
     else {
       throw ReceiptRefusal(.unauthenticated, "X-Twilio-Signature does not match the auth token")
     }
-    let values = Dictionary(fields, uniquingKeysWith: { first, _ in first })
-    guard
-      let status = Receipt.printable(values["MessageStatus"] ?? values["SmsStatus"], max: 32)?
-        .lowercased()
-    else {
-      throw ReceiptRefusal(.malformed, "the callback has no MessageStatus")
-    }
+    return Dictionary(fields, uniquingKeysWith: { first, _ in first })
+  }
+
+  private static func receipt(_ values: [String: String], status: String, url: String) -> Receipt {
     let result: Receipt.Result
     if status == "delivered" || status == "read" {
       result = .delivered

@@ -75,6 +75,7 @@ import Testing
     // Hooks and receipts carry their own signatures (a source's, a gateway's).
     let open: Set<String> = [
       "/healthz", "/readyz", "/v1/hooks/{source}", "/v1/receipts/{endpoint}",
+      "/v1/inbound/{endpoint}",
     ]
     for (method, path, operation) in try Self.operations() {
       let security = operation["security"] as? [Any]
@@ -141,12 +142,15 @@ import Testing
           id: "dlv_1", recipient: "r", recipientName: "n", audience: "staff", channel: "webhook",
           contact: "c", state: "held", attempts: 0, dueAt: Date(), lastStatus: 1, lastError: "e",
           deliveredAt: Date(), sentAt: Date(), receiptAt: Date(), bulletin: 1, language: "da",
-          holdReason: "quiet hours", digest: "dlv_2")
+          holdReason: "quiet hours", digest: "dlv_2", wave: 2)
       ])
     status.confirmation = ConfirmationSummary(
       deadline: Date(), confirmed: 1, late: 1, notConfirmed: [.init(id: "a", name: "A")],
       unreachable: [.init(id: "b", name: "B")], byWay: ["link": 1], medianSeconds: 1,
-      p95Seconds: 2, responsesNeeded: 3)
+      p95Seconds: 2, responsesNeeded: 3,
+      waves: [
+        .init(number: 2, plannedAt: Date(), target: "@deputy", chased: 1, deliveries: 1)
+      ], nextWaveAt: Date())
     let encoded = try #require(
       try JSONSerialization.jsonObject(with: JSONCoding.encoder().encode(status))
         as? [String: Any])
@@ -158,6 +162,13 @@ import Testing
     #expect(try keys("Reach") == Set(reach.keys))
     let confirmation = try #require(encoded["confirmation"] as? [String: Any])
     #expect(try keys("ConfirmationSummary") == Set(confirmation.keys))
+    let wave = try #require((confirmation["waves"] as? [[String: Any]])?.first)
+    let waves = try #require(
+      (try Self.schema("ConfirmationSummary")["properties"] as? [String: Any])?["waves"]
+        as? [String: Any])
+    #expect(
+      Set(((waves["items"] as? [String: Any])?["properties"] as? [String: Any] ?? [:]).keys)
+        == Set(wave.keys))
   }
 
   /// Every refusal is a problem document; a 500 is never promised.

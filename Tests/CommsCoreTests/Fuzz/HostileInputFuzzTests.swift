@@ -395,4 +395,41 @@ import Testing
       #expect(links.delivery(fromToken: String(decoding: input, as: UTF8.self)) == nil)
     }
   }
+
+  /// Inbound SMS callbacks (GatewayAPI's MO SMS, Twilio's incoming
+  /// message) and the confirmation words: never a trap, a sender kept only
+  /// as + and digits, a text never longer than InboundSMS.maxText.
+  @Test func inboundSMS() {
+    let secret = Array("gw-webhook-t0ken".utf8)
+    let seeds = [
+      #"{"id": 1000001, "msisdn": 4587654321, "receiver": 451204, "message": "foo OK", "senttime": 1450000000, "webhook_label": "test"}"#,
+      #"{"id": 1e300, "msisdn": -1, "message": "ja\u0000", "senttime": "x"}"#,
+      "From=%2B4511111111&To=%2B4520000002&Body=Ok.&MessageSid=SM1",
+      "From=%2B45%ZZ&Body=&Body=ja",
+      "krise  OK!!", "ok men hvad med besøg?", "BEKRÆFT", "\u{202E}ok",
+    ]
+    for input in Self.inputs(seeds, salt: 12) {
+      func check(_ sms: InboundSMS) {
+        #expect(sms.from.hasPrefix("+") && sms.from.dropFirst().allSatisfy(\.isNumber))
+        #expect(sms.text.count <= InboundSMS.maxText)
+      }
+      if let claims = (try? JSONSerialization.jsonObject(with: Data(input))) as? [String: Any] {
+        let token = GatewayAPIReceipt.token(claims: claims, secret: secret)
+        if let sms = try? InboundSMS.gatewayAPI(body: input, signature: token, secret: secret) {
+          check(sms)
+        }
+      }
+      let url = "https://commsd.example/v1/inbound/t"
+      if let fields = FormDecoding.decode(input) {
+        let signature = TwilioReceipt.signature(url: url, fields: fields, authToken: "t")
+        if let sms = try? InboundSMS.twilio(
+          url: url, body: input, signature: signature, authToken: "t")
+        {
+          check(sms)
+        }
+      }
+      let text = String(decoding: input, as: UTF8.self)
+      _ = ConfirmKeywords.standard.confirms(text, prefix: "krise")
+    }
+  }
 }

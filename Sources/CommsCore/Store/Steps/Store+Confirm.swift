@@ -59,7 +59,7 @@ extension Store {
 }
 
 extension StoreTransaction {
-  fileprivate func confirm(_ confirmation: Confirmation) throws -> ConfirmationOutcome {
+  func confirm(_ confirmation: Confirmation) throws -> ConfirmationOutcome {
     guard
       let found = try row(
         """
