@@ -10,6 +10,11 @@ struct ConfirmOptions: ParsableArguments {
   )
   var confirm = false
 
+  @Flag(
+    name: .customLong("no-confirm"),
+    help: "Ask for no confirmation, though the audience's configuration asks for one.")
+  var noConfirm = false
+
   @Option(
     name: .customLong("confirm-within"),
     help: ArgumentHelp(
@@ -46,6 +51,9 @@ struct ConfirmOptions: ParsableArguments {
   }
 
   func validate() throws {
+    if noConfirm && anyGiven {
+      throw ValidationError("--no-confirm goes with none of the --confirm options")
+    }
     if !confirm && anyGiven {
       throw ValidationError(
         "--confirm-within, --escalate-after, --escalate-to, --cycles and --responses-needed go with --confirm"

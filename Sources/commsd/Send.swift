@@ -154,7 +154,7 @@ struct Send: AsyncParsableCommand {
       try await sendCAP(capFile, settings)
       return
     }
-    let request = SendRequest(
+    var request = SendRequest(
       audiences: (audience ?? "").split(separator: ",").map {
         $0.trimmingCharacters(in: .whitespaces)
       },
@@ -164,6 +164,7 @@ struct Send: AsyncParsableCommand {
       filter: try selection.filter(command: "commsd send"),
       supersedes: supersedes.map(MessageID.init(rawValue:)), expiresAt: try expiry(),
       mode: mode ?? .actual, confirmation: try confirmationRequest())
+    request.declinesConfirmation = confirmation.noConfirm
     if dryRun {
       try await preview(request)
       return

@@ -86,10 +86,22 @@ struct MessageRequestBody {
     }
     let mode = try object.enumeration("mode", MessageMode.self) ?? .actual
     if mode == .system { throw .invalid("mode", "expected actual, exercise or test") }
-    let request = SendRequest(
+    var request = SendRequest(
       audiences: audiences, priority: priority, kind: kind, contents: contents,
       idempotencyKey: idempotencyKey, sender: sender, filter: filter, expiresAt: expiresAt,
-      mode: mode, confirmation: try confirmation(object))
+      mode: mode)
+    // `"confirm": false` declines what the audiences ask; true is `{}`.
+    if let asked = object.members["confirm"] as? NSNumber,
+      String(cString: asked.objCType) == "c"
+    {
+      if asked.boolValue {
+        request.confirmation = ConfirmationRequest()
+      } else {
+        request.declinesConfirmation = true
+      }
+    } else {
+      request.confirmation = try confirmation(object)
+    }
     return (request, language)
   }
 

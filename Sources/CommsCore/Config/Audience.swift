@@ -11,11 +11,16 @@ public struct Audience: Sendable {
   public var template: AudienceTemplate
   /// Quiet hours, caps, digests and gaps for this audience's members.
   public var dosing: DosingPolicy
+  /// Ask readers to confirm every message to this audience unless the
+  /// sender says otherwise (`[audiences.NAME.confirm]`).
+  public var confirmation: ConfirmationRequest?
 
   public init(
     name: String, displayName: String, displayNames: [String: String] = [:],
-    template: AudienceTemplate = .standard, dosing: DosingPolicy = .standard
+    template: AudienceTemplate = .standard, dosing: DosingPolicy = .standard,
+    confirmation: ConfirmationRequest? = nil
   ) {
+    self.confirmation = confirmation
     self.name = name
     self.displayName = displayName
     self.displayNames = displayNames

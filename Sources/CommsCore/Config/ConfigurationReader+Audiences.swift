@@ -21,6 +21,7 @@ extension ConfigurationReader {
     let replyTo = table.string("reply_to")
     let base = readParts(&table)
     let dosing = readDosing(table.table("dosing"))
+    let confirmation = table.table("confirm").flatMap(readConfirmDefault)
     var displayNames: [String: String] = [:]
     var translations: [String: AudienceTemplate.Parts] = [:]
     if var languages = table.table("translations") {
@@ -45,7 +46,7 @@ extension ConfigurationReader {
         translations: translations)
       return Audience(
         name: name, displayName: displayName, displayNames: displayNames, template: template,
-        dosing: dosing)
+        dosing: dosing, confirmation: confirmation)
     } catch {
       // The error names the part, e.g. "footer[en]": point at that key.
       let part = error.part.split(separator: "[", maxSplits: 1)
@@ -58,6 +59,35 @@ extension ConfigurationReader {
       } else {
         table.fail(name, error.message)
       }
+      return nil
+    }
+  }
+
+  /// `[audiences.NAME.confirm]`: what `--confirm` asks of this audience's
+  /// readers when the sender gives nothing (an empty table: 30 minutes, no
+  /// waves). The keys are the options' names without `confirm-`.
+  private func readConfirmDefault(_ table: ConfigTable) -> ConfirmationRequest? {
+    var table = table
+    let keys = [
+      "confirm-within": "within", "escalate-after": "escalate_after",
+      "escalate-to": "escalate_to", "cycles": "cycles", "responses-needed": "responses_needed",
+    ]
+    let within = table.string("within")
+    let escalateAfter = table.string("escalate_after")
+    let escalateTo = table.string("escalate_to")
+    let cycles = table.integer("cycles", in: 1...5).map { Int(clamping: $0) }
+    let needed = table.integer("responses_needed", in: 1...100_000).map {
+      Int(clamping: $0)
+    }
+    table.rejectUnknownKeys()
+    do throws(IntakeError) {
+      let request = try ConfirmationRequest.reading(
+        within: within, escalateAfter: escalateAfter, escalateTo: escalateTo, cycles: cycles,
+        responsesNeeded: needed)
+      try request.checkBounds()
+      return request
+    } catch {
+      table.fail(keys[error.field] ?? error.field, error.message)
       return nil
     }
   }

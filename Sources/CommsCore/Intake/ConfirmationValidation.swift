@@ -6,33 +6,7 @@ extension Intake {
   func validate(_ confirmation: ConfirmationRequest, of request: SendRequest)
     throws(IntakeError)
   {
-    let within = ConfirmationRequest.withinRange
-    guard within.contains(confirmation.withinSeconds) else {
-      throw IntakeError(
-        field: "confirm-within",
-        "is \(DurationText.format(.seconds(confirmation.withinSeconds))); give 1m to 7d")
-    }
-    if let after = confirmation.escalateAfterSeconds {
-      guard (60...confirmation.withinSeconds).contains(after) else {
-        throw IntakeError(
-          field: "escalate-after",
-          "is \(DurationText.format(.seconds(after))); give 1m up to --confirm-within (\(DurationText.format(.seconds(confirmation.withinSeconds))))"
-        )
-      }
-    } else if let target = confirmation.escalateTo {
-      throw IntakeError(
-        field: "escalate-to", "escalates to \(target) after --escalate-after: give that too")
-    }
-    guard ConfirmationRequest.cycleRange.contains(confirmation.cycles) else {
-      throw IntakeError(field: "cycles", "is \(confirmation.cycles); give 1 to 5")
-    }
-    if confirmation.cycles > 1, confirmation.escalateAfterSeconds == nil {
-      throw IntakeError(
-        field: "cycles", "each cycle starts --escalate-after the one before: give that too")
-    }
-    if let needed = confirmation.responsesNeeded, !(1...100_000).contains(needed) {
-      throw IntakeError(field: "responses-needed", "is \(needed); give 1 or more")
-    }
+    try confirmation.checkBounds()
     switch confirmation.escalateTo {
     case .audience(let name) where configuration.audiences[name] == nil:
       let known = configuration.audiences.keys.sorted().joined(separator: ", ")
@@ -44,6 +18,40 @@ extension Intake {
       )
     default:
       break
+    }
+  }
+}
+
+extension ConfirmationRequest {
+  /// The bounds every request keeps, wherever it comes from (a send, an
+  /// audience's default): each failure named by its option.
+  public func checkBounds() throws(IntakeError) {
+    let within = ConfirmationRequest.withinRange
+    guard within.contains(withinSeconds) else {
+      throw IntakeError(
+        field: "confirm-within",
+        "is \(DurationText.format(.seconds(withinSeconds))); give 1m to 7d")
+    }
+    if let after = escalateAfterSeconds {
+      guard (60...withinSeconds).contains(after) else {
+        throw IntakeError(
+          field: "escalate-after",
+          "is \(DurationText.format(.seconds(after))); give 1m up to --confirm-within (\(DurationText.format(.seconds(withinSeconds))))"
+        )
+      }
+    } else if let target = escalateTo {
+      throw IntakeError(
+        field: "escalate-to", "escalates to \(target) after --escalate-after: give that too")
+    }
+    guard ConfirmationRequest.cycleRange.contains(cycles) else {
+      throw IntakeError(field: "cycles", "is \(cycles); give 1 to 5")
+    }
+    if cycles > 1, escalateAfterSeconds == nil {
+      throw IntakeError(
+        field: "cycles", "each cycle starts --escalate-after the one before: give that too")
+    }
+    if let needed = responsesNeeded, !(1...100_000).contains(needed) {
+      throw IntakeError(field: "responses-needed", "is \(needed); give 1 or more")
     }
   }
 }

@@ -190,6 +190,7 @@ public struct Intake: Sendable {
   /// Validates `request` and makes the message to store, stamped now, with
   /// the fingerprint that tells a repeated idempotency key from a conflict.
   public func makeMessage(_ request: SendRequest) throws(IntakeError) -> (Message, String) {
+    let request = withAudienceDefaults(request)
     try validate(request)
     let now = clock.now()
     var generator = SystemRandomNumberGenerator()
@@ -206,6 +207,19 @@ public struct Intake: Sendable {
       supersedes: request.supersedes, expiresAt: request.expiresAt, mode: request.mode,
       cap: request.cap, confirmation: request.confirmation)
     return (message, Self.fingerprint(of: request))
+  }
+
+  /// `request` with the confirmation its audiences ask for
+  /// (`[audiences.NAME.confirm]`, the first of its audiences that asks)
+  /// when the sender gave none and did not decline.
+  func withAudienceDefaults(_ request: SendRequest) -> SendRequest {
+    guard request.confirmation == nil, !request.declinesConfirmation else { return request }
+    var request = request
+    request.confirmation =
+      request.audiences.lazy.compactMap {
+        configuration.audiences[$0]?.confirmation
+      }.first
+    return request
   }
 
   /// A hash of what the request asks for (not who or when), so that a repeated

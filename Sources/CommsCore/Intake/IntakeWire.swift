@@ -17,6 +17,8 @@ public enum IntakeWire {
     public var mode: MessageMode
     public var cap: CAPIdentity?
     public var confirmation: ConfirmationRequest?
+    /// Optional on the wire: a client of the version before sends none.
+    public var declinesConfirmation: Bool?
     /// The name the client gives for its operator. Not trusted: the daemon
     /// names the operator from the peer credentials (`OperatorName`); kept
     /// so that clients of the version before can still talk to this daemon.
@@ -37,15 +39,18 @@ public enum IntakeWire {
       mode = request.mode
       cap = request.cap
       confirmation = request.confirmation
+      declinesConfirmation = request.declinesConfirmation ? true : nil
       claimedName = request.sender.name
       claimedPerson = ProcessInfo.processInfo.environment["SUDO_USER"]
     }
 
     public func sendRequest(sender: Sender) -> SendRequest {
-      SendRequest(
+      var request = SendRequest(
         audiences: audiences, priority: priority, kind: kind, contents: contents,
         idempotencyKey: idempotencyKey, sender: sender, filter: filter, supersedes: supersedes,
         expiresAt: expiresAt, mode: mode, cap: cap, confirmation: confirmation)
+      request.declinesConfirmation = declinesConfirmation ?? false
+      return request
     }
   }
 

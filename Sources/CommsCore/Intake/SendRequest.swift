@@ -20,8 +20,11 @@ public struct SendRequest: Sendable {
   public var mode: MessageMode
   /// The CAP alert it came from, if any.
   public var cap: CAPIdentity?
-  /// Readers asked to confirm (`--confirm`).
+  /// Readers asked to confirm (`--confirm`); nil: as the audiences ask.
   public var confirmation: ConfirmationRequest?
+  /// The sender asks for no confirmation, whatever the audiences ask
+  /// (`--no-confirm`, `"confirm": false`).
+  public var declinesConfirmation = false
 
   public init(
     audiences: [String], priority: Priority, kind: MessageKind = .alert,

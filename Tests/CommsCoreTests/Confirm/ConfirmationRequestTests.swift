@@ -79,4 +79,58 @@ import Testing
     #expect(Intake.fingerprint(of: first) != Intake.fingerprint(of: second))
     #expect(Intake.fingerprint(of: fixture.request(key: "k1")) != Intake.fingerprint(of: first))
   }
+
+  /// `[audiences.NAME.confirm]`: every message to the audience asks for
+  /// confirmation unless the sender gives their own or declines; a bad key
+  /// is named with file, line and key.
+  @Test func anAudienceCanAskForConfirmationByDefault() async throws {
+    let fixture = try StoreFixture(
+      more: """
+        [audiences.leaders.confirm]
+        within = "20m"
+        escalate_after = "10m"
+        escalate_to = "relatives"
+        [[recipients]]
+        id = "l"
+        name = "Lone"
+        audiences = ["leaders"]
+        contacts = ["lone@kommune.example"]
+        """)
+    defer { fixture.cleanUp() }
+    let asked = ConfirmationRequest(
+      withinSeconds: 1200, escalateAfterSeconds: 600, escalateTo: .audience("relatives"))
+    #expect(fixture.configuration.audiences["leaders"]?.confirmation == asked)
+    #expect(fixture.configuration.audiences["staff"]?.confirmation == nil)
+    func stored(_ request: SendRequest) async throws -> ConfirmationRequest? {
+      guard case .accepted(let id) = try await fixture.intake().accept(request) else {
+        throw StoreError.corrupt("not accepted")
+      }
+      return try await fixture.store.message(id)?.confirmation
+    }
+    #expect(try await stored(fixture.request(audiences: ["staff", "leaders"])) == asked)
+    #expect(try await stored(fixture.request(audiences: ["staff"])) == nil)
+    var own = fixture.request(audiences: ["leaders"])
+    own.confirmation = ConfirmationRequest(withinSeconds: 300)
+    #expect(try await stored(own) == ConfirmationRequest(withinSeconds: 300))
+    var declined = fixture.request(audiences: ["leaders"])
+    declined.declinesConfirmation = true
+    #expect(try await stored(declined) == nil)
+    // Over the intake socket's wire too.
+    let wire = IntakeWire.Request(declined)
+    #expect(wire.sendRequest(sender: declined.sender).declinesConfirmation)
+
+    for (bad, key) in [
+      ("escalate_after = \"2h\"", "audiences.x.confirm.escalate_after"),
+      ("cycles = 9", "audiences.x.confirm.cycles"), ("whom = 1", "audiences.x.confirm.whom"),
+      ("escalate_to = \"@boss\"", "audiences.x.confirm.escalate_to"),
+    ] {
+      do {
+        _ = try ConfigurationLoader.parse(
+          "data_dir = \"var\"\n[audiences.x.confirm]\n\(bad)", file: "/etc/c.toml")
+        Issue.record("\(bad) was taken")
+      } catch {
+        #expect("\(error)".contains("/etc/c.toml:3") && "\(error)".contains(key), "\(error)")
+      }
+    }
+  }
 }

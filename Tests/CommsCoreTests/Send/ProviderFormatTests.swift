@@ -87,11 +87,13 @@ import Testing
 
   /// Sends one delivery through its endpoint's format and returns what the
   /// recorder received.
-  static func send(_ delivery: Delivery, _ message: Message) async throws -> ReceivedPost {
+  static func send(_ delivery: Delivery, _ message: Message, links: ConfirmLinks? = nil)
+    async throws -> ReceivedPost
+  {
     let receiver = try TestReceiver.start("http_receiver.py", ["--status", "202"])
     defer { receiver.stop() }
     let configuration = try configuration(port: receiver.port, in: receiver.directory)
-    let transport = WebhookTransport(configuration: configuration)
+    let transport = WebhookTransport(configuration: configuration, links: links)
     guard case .transfer(let request) = transport.prepare(delivery, message: message) else {
       Issue.record("no request was made")
       throw CancellationError()
@@ -229,6 +231,32 @@ import Testing
                  {"type": "TextBlock", "text": "Personale #7 · Varsel", "size": "Small",
                   "isSubtle": true, "wrap": true}]}}]}
           """))
+  }
+
+  /// A message asking for confirmation: the card's one action opens the
+  /// reader's confirmation page (Action.OpenUrl; Workflows cards take no
+  /// Action.Submit), and the body carries no link line.
+  @Test func aTeamsCardConfirmsByAButtonToTheReadersPage() async throws {
+    var message = Self.message("da", "Besøgsforbud", "Fra kl. 12 er der besøgsforbud.")
+    message.confirmation = ConfirmationRequest()
+    let links = ConfirmLinks(key: [UInt8](repeating: 7, count: 32), publicURL: "https://c.example")
+    let delivery = Self.delivery("teams", "", language: "da")
+    let post = try await Self.send(delivery, message, links: links)
+    let card = try #require(
+      ((try JSONSerialization.jsonObject(with: Data(post.bodyBytes)) as? [String: Any])?[
+        "attachments"] as? [[String: Any]])?.first?["content"] as? [String: Any])
+    let actions = try #require(card["actions"] as? [[String: String]])
+    #expect(
+      actions == [
+        [
+          "type": "Action.OpenUrl", "title": "Bekræft, at du har læst den",
+          "url": links.url(for: delivery.id),
+        ]
+      ])
+    // The URL once: in the action, not in the text.
+    #expect(
+      String(decoding: post.bodyBytes, as: UTF8.self).split(separator: "https://c.example").count
+        == 2)
   }
 
   // MARK: Slack

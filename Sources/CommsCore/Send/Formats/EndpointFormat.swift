@@ -122,6 +122,8 @@ struct FormatInput {
   var rendered: RenderedMessage
   /// The SMS text, for a format that sends SMS.
   var sms: SMSRendering?
+  /// The reader's confirmation page, for a card that confirms by a button.
+  var confirmURL: String? = nil
   /// The contact's address as the endpoint takes it (a phone number in
   /// E.164 for an SMS format).
   var address: String { delivery.contact.address }

@@ -7,8 +7,11 @@ import Foundation
 /// {AdaptiveCard 1.2}}]}`. The card: the subject as a large bold heading
 /// (with `[ØVELSE]` first for an exercise), the body as the reader's
 /// template made it, and audience, bulletin and kind in small print. Text
-/// blocks wrap (their default clips). The URL is the credential.
-/// (docs/providers/REFERENCE.md §3)
+/// blocks wrap (their default clips). The URL is the credential. A message
+/// asking for confirmation gets one `Action.OpenUrl` button to the reader's
+/// confirmation page (Workflows cards support every action but
+/// `Action.Submit`, which needs a bot), where the page's own button
+/// confirms. (docs/providers/REFERENCE.md §3)
 enum TeamsWorkflowsFormat {
   struct Envelope: Encodable {
     var type = "message"
@@ -34,11 +37,18 @@ enum TeamsWorkflowsFormat {
     var type = "AdaptiveCard"
     var version = "1.2"
     var body: [TextBlock]
+    var actions: [OpenURL]?
 
     enum CodingKeys: String, CodingKey {
       case schema = "$schema"
-      case type, version, body
+      case type, version, body, actions
     }
+  }
+
+  struct OpenURL: Encodable {
+    var type = "Action.OpenUrl"
+    var title: String
+    var url: String
   }
 
   struct TextBlock: Encodable {
@@ -51,11 +61,19 @@ enum TeamsWorkflowsFormat {
   }
 
   static func body(_ input: FormatInput) -> [UInt8] {
-    let card = Card(body: [
-      TextBlock(text: input.heading, size: "Large", weight: "Bolder"),
-      TextBlock(text: input.rendered.body),
-      TextBlock(text: input.context, size: "Small", isSubtle: true),
-    ])
+    let danish = input.message.content(for: input.delivery.language).language == "da"
+    let card = Card(
+      body: [
+        TextBlock(text: input.heading, size: "Large", weight: "Bolder"),
+        TextBlock(text: input.rendered.body),
+        TextBlock(text: input.context, size: "Small", isSubtle: true),
+      ],
+      actions: input.confirmURL.map {
+        [
+          OpenURL(
+            title: danish ? "Bekræft, at du har læst den" : "Confirm you have read it", url: $0)
+        ]
+      })
     return ProviderAnswer.json(Envelope(attachments: [Attachment(content: card)]))
   }
 }

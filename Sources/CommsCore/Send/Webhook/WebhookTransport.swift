@@ -26,10 +26,13 @@ public struct WebhookTransport: Transport {
     }
     var rendered = rendering.rendered(delivery, message, audience: audiences[delivery.audience])
     let line = links?.line(for: delivery, of: message)
-    if let line { rendered.body += "\n\n" + line }
+    // A Teams card confirms by its button (Action.OpenUrl to the page).
+    let card = endpoint.format == .teamsWorkflows
+    if let line, !card { rendered.body += "\n\n" + line }
     return Self.request(
       for: delivery, message: message, endpoint: endpoint, audience: audiences[delivery.audience],
-      rendered: rendered, now: clock.now(), confirmLine: line)
+      rendered: rendered, now: clock.now(), confirmLine: line,
+      confirmURL: card && line != nil ? links?.url(for: delivery.id) : nil)
   }
 
   /// The request for one attempt at `delivery` through `endpoint`: the
@@ -37,7 +40,7 @@ public struct WebhookTransport: Transport {
   /// Shared with `commsd endpoints test` and the dry run.
   static func request(
     for delivery: Delivery, message: Message, endpoint: Endpoint, audience: Audience?,
-    rendered: RenderedMessage, now: Date, confirmLine: String? = nil
+    rendered: RenderedMessage, now: Date, confirmLine: String? = nil, confirmURL: String? = nil
   ) -> PreparedAttempt {
     let format = endpoint.format
     var sms: SMSRendering?
@@ -51,7 +54,8 @@ public struct WebhookTransport: Transport {
         confirmLine: confirmLine)
     }
     let input = FormatInput(
-      delivery: delivery, message: message, audience: audience, rendered: rendered, sms: sms)
+      delivery: delivery, message: message, audience: audience, rendered: rendered, sms: sms,
+      confirmURL: confirmURL)
     let (contentType, body) = format.body(input)
     var headers = endpoint.headers
     headers += [
