@@ -107,7 +107,8 @@ struct AuditExport: AsyncParsableCommand {
     if let to { detail["until"] = Timestamp.format(to) }
     try await store.appendAudit([
       AuditEvent(
-        kind: "audit.exported", at: Date(), actor: OperatorIdentity.current().description,
+        kind: "audit.exported", at: SystemClock().now(),
+        actor: OperatorIdentity.current().description,
         detail: detail)
     ])
     if format == .csv {

@@ -52,7 +52,7 @@ struct AuditRetain: AsyncParsableCommand {
       throw ExitCode(78)
     }
     let store = try AuditStore.open(options, command: "commsd audit retain")
-    let now = Date()
+    let now = SystemClock().now()
     let outcome = try await store.applyRetention(
       before: now.addingTimeInterval(-period.seconds), hash: KeyedHash(key: key), at: now,
       period: DurationText.format(period))

@@ -45,7 +45,8 @@ struct AuditSubject: AsyncParsableCommand {
     // Who looked at whose data is itself on record.
     try await store.appendAudit([
       AuditEvent(
-        kind: "audit.subject_access", at: Date(), actor: OperatorIdentity.current().description,
+        kind: "audit.subject_access", at: SystemClock().now(),
+        actor: OperatorIdentity.current().description,
         detail: ["recipient": recipient, "deliveries": String(entries.count)])
     ])
   }

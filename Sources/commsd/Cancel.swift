@@ -71,7 +71,8 @@ extension Cancel {
     let outcome: CancelOutcome
     do {
       outcome = try await Cancellation.carryOut(
-        messageID, reason: reason, notify: notify, actor: actor, store: store, at: Date())
+        messageID, reason: reason, notify: notify, actor: actor, store: store,
+        at: SystemClock().now())
     } catch let error as StoreError {
       printError("\(command): \(error)")
       throw ExitCode(65)

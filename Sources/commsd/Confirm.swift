@@ -58,7 +58,7 @@ struct Confirm: AsyncParsableCommand {
       printError("commsd confirm: --on-behalf: give one line of 1 to 500 characters")
       throw ExitCode(65)
     }
-    let now = Date()
+    let now = SystemClock().now()
     let when =
       try at.map {
         try TimeArgument.date($0, option: "--at", command: "commsd confirm", direction: .back)

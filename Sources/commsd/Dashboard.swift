@@ -12,7 +12,7 @@ enum Dashboard {
     var rows = [
       [
         "MESSAGE", "ACCEPTED", "PRIORITY", "AUDIENCE", "DELIVERED", "NO RECEIPT", "HELD", "FAILED",
-        "PENDING", "WITHDRAWN", "SUBJECT",
+        "PENDING", "WITHDRAWN", "CONFIRMED", "SUBJECT",
       ]
     ]
     for message in messages {
@@ -26,11 +26,32 @@ enum Dashboard {
           progress.map { String($0.awaitingReceipt + $0.unconfirmed) } ?? "",
           progress.map { String($0.held) } ?? "", progress.map { String($0.failed) } ?? "",
           progress.map { String($0.pending) } ?? "", progress.map { String($0.withdrawn) } ?? "",
+          first ? message.confirmation.map(confirmedCell) ?? "" : "",
           first ? message.subject + (message.cancelled ? " (cancelled)" : "") : "",
         ])
       }
     }
     return table(rows)
+  }
+
+  /// `31/35` (confirmed in time and late, of the people), `+w2` when waves went.
+  static func confirmedCell(_ progress: ConfirmationProgress) -> String {
+    "\(progress.confirmed + progress.late)/\(progress.people)"
+      + (progress.waves > 0 ? " +w\(progress.waves + 1)" : "")
+  }
+
+  /// `confirmed 31 of 35 (1 late) by 12:30 · wave 2 to 3 · next wave 12:30`.
+  static func confirmationLine(_ progress: ConfirmationProgress) -> String {
+    var line =
+      "confirmed \(progress.confirmed + progress.late) of \(progress.people)"
+      + (progress.late > 0 ? " (\(progress.late) late)" : "")
+      + " · deadline \(LocalTime.format(progress.deadline))"
+    if progress.waves > 0 {
+      line +=
+        " · \(progress.waves) wave\(progress.waves == 1 ? "" : "s") sent to \(progress.waveDeliveries)"
+    }
+    if let next = progress.nextWaveAt { line += " · next wave \(LocalTime.format(next))" }
+    return line
   }
 
   static func table(_ rows: [[String]]) -> String {
@@ -44,23 +65,25 @@ enum Dashboard {
   /// One progress line per audience: `relatives  [████████░░░░]  12/13 delivered · 1 held`.
   static func bars(_ message: Overview, width: Int = 24) -> [String] {
     let name = message.audiences.map(\.audience.count).max() ?? 0
-    return message.audiences.map { progress in
-      let done = progress.total - progress.pending - progress.held - progress.awaitingReceipt
-      let filled = progress.total == 0 ? width : width * done / progress.total
-      var line =
-        progress.audience.padding(toLength: name, withPad: " ", startingAt: 0) + "  ["
-        + String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
-        + "]  \(progress.delivered)/\(progress.total) delivered"
-      if progress.awaitingReceipt > 0 {
-        line += " · \(progress.awaitingReceipt) awaiting a handset receipt"
+    let confirmation = message.confirmation.map { [confirmationLine($0)] } ?? []
+    return confirmation
+      + message.audiences.map { progress in
+        let done = progress.total - progress.pending - progress.held - progress.awaitingReceipt
+        let filled = progress.total == 0 ? width : width * done / progress.total
+        var line =
+          progress.audience.padding(toLength: name, withPad: " ", startingAt: 0) + "  ["
+          + String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
+          + "]  \(progress.delivered)/\(progress.total) delivered"
+        if progress.awaitingReceipt > 0 {
+          line += " · \(progress.awaitingReceipt) awaiting a handset receipt"
+        }
+        if progress.unconfirmed > 0 { line += " · \(progress.unconfirmed) no receipt" }
+        if progress.held > 0 { line += " · \(progress.held) held" }
+        if progress.failed > 0 { line += " · \(progress.failed) failed" }
+        if progress.withdrawn > 0 { line += " · \(progress.withdrawn) withdrawn" }
+        if progress.pending > 0 { line += " · \(progress.pending) on the way" }
+        return line
       }
-      if progress.unconfirmed > 0 { line += " · \(progress.unconfirmed) no receipt" }
-      if progress.held > 0 { line += " · \(progress.held) held" }
-      if progress.failed > 0 { line += " · \(progress.failed) failed" }
-      if progress.withdrawn > 0 { line += " · \(progress.withdrawn) withdrawn" }
-      if progress.pending > 0 { line += " · \(progress.pending) on the way" }
-      return line
-    }
   }
 
   /// The whole queue in one line: waiting per lane, held by reason, dead letters.

@@ -74,7 +74,8 @@ struct Dead: AsyncParsableCommand {
       let store = try StoreAccess.open(configPath: options.config, command: "commsd dead retry")
       let retried: [String]
       do {
-        retried = try await store.retryDead(id, actor: OperatorIdentity.current(), at: Date())
+        retried = try await store.retryDead(
+          id, actor: OperatorIdentity.current(), at: SystemClock().now())
       } catch StoreError.refused(_, let reason) {
         printError("commsd dead retry: \(reason)")
         throw ExitCode(65)

@@ -60,7 +60,7 @@ struct Endpoints: AsyncParsableCommand {
       let store = try StoreAccess.open(configPath: options.config, command: "commsd endpoints test")
       try await store.appendAudit([
         AuditEvent(
-          kind: "endpoint.tested", at: Date(), actor: operatorName.description,
+          kind: "endpoint.tested", at: SystemClock().now(), actor: operatorName.description,
           detail: [
             "endpoint": name, "format": format, "status": String(outcome.status),
             "outcome": verdict,

@@ -14,6 +14,11 @@ struct Serve: AsyncParsableCommand {
     let configuration = try options.load()
     var logger = Logger(label: "commsd") { LineLogHandler(label: $0) }
     logger.logLevel = Logger.Level(rawValue: configuration.logLevel) ?? .info
+    if let offset = TestClockOffset.shared {
+      logger.warning(
+        "the clock is moved by \(TestClockOffset.variable) (for tests only)",
+        metadata: ["file": "\(offset.file)", "seconds": "\(offset.seconds())"])
+    }
     let daemon = Daemon(configuration: configuration, logger: logger)
     let group = ServiceGroup(
       configuration: .init(

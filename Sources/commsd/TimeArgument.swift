@@ -14,7 +14,8 @@ enum TimeArgument {
 
   /// The time `text` means, or exit 65 (EX_DATAERR) with the reason.
   static func date(
-    _ text: String, option: String, command: String, direction: Direction, now: Date = Date()
+    _ text: String, option: String, command: String, direction: Direction,
+    now: Date = SystemClock().now()
   ) throws -> Date {
     if let date = Timestamp.parse(text) { return date }
     switch DurationText.read(text) {

@@ -86,11 +86,12 @@ final class Receiver: @unchecked Sendable {
     self.port = port
   }
 
-  static func http(directory: String, name: String = "http", arguments: [String] = []) async throws
-    -> Receiver
-  {
+  static func http(
+    directory: String, name: String = "http", port: Int = 0, arguments: [String] = []
+  ) async throws -> Receiver {
     try await Receiver(
-      script: "http_receiver.py", name: name, directory: directory, arguments: arguments)
+      script: "http_receiver.py", name: name, directory: directory, arguments: arguments,
+      port: port)
   }
 
   static func smtp(

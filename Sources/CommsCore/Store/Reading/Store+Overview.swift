@@ -12,6 +12,8 @@ public struct MessageOverview: Sendable, Codable, Equatable {
   public var planned: Bool
   public var cancelled: Bool
   public var audiences: [AudienceProgress]
+  /// For a message that asks readers to confirm: how many have.
+  public var confirmation: ConfirmationProgress?
 
   /// Every copy has reached a final state (and the message was planned).
   public var isFinal: Bool {
@@ -19,8 +21,28 @@ public struct MessageOverview: Sendable, Codable, Equatable {
   }
 
   enum CodingKeys: String, CodingKey {
-    case id, priority, subject, sender, planned, cancelled, audiences
+    case id, priority, subject, sender, planned, cancelled, audiences, confirmation
     case acceptedAt = "accepted_at"
+  }
+}
+
+/// A message's confirmations at a glance (the dashboard, `send --wait`).
+public struct ConfirmationProgress: Sendable, Codable, Equatable {
+  /// The people the message went to (its escalation waves' aside).
+  public var people: Int
+  /// Of them, confirmed in time, and late.
+  public var confirmed: Int
+  public var late: Int
+  public var deadline: Date
+  /// Escalation waves planned so far, and the deliveries they made.
+  public var waves: Int
+  public var waveDeliveries: Int
+  public var nextWaveAt: Date?
+
+  enum CodingKeys: String, CodingKey {
+    case people, confirmed, late, deadline, waves
+    case waveDeliveries = "wave_deliveries"
+    case nextWaveAt = "next_wave_at"
   }
 }
 
@@ -88,6 +110,7 @@ extension Store {
     for row in try reader.rows(
       """
       SELECT audience, state, COUNT(*) FROM deliveries WHERE message_id = ?
+        AND NOT EXISTS (SELECT 1 FROM wave_deliveries w WHERE w.delivery_id = deliveries.id)
       GROUP BY audience, state
       """, [id.rawValue])
     {
@@ -97,10 +120,35 @@ extension Store {
     }
     let order =
       message.audiences + progress.keys.filter { !message.audiences.contains($0) }.sorted()
-    return MessageOverview(
+    var overview = MessageOverview(
       id: id.rawValue, acceptedAt: message.acceptedAt, priority: message.priority.rawValue,
       subject: message.content(for: message.defaultLanguage).content.subject,
       sender: message.sender.description, planned: lifecycle.plannedAt != nil,
       cancelled: lifecycle.cancelledAt != nil, audiences: order.compactMap { progress[$0] })
+    if let request = message.confirmation {
+      overview.confirmation = try confirmationProgress(reader, message, request)
+    }
+    return overview
+  }
+
+  private static func confirmationProgress(
+    _ reader: StoreReader, _ message: Message, _ request: ConfirmationRequest
+  ) throws -> ConfirmationProgress {
+    let people = Set(
+      try reader.strings(
+        """
+        SELECT DISTINCT recipient_id FROM deliveries WHERE message_id = ?
+          AND NOT EXISTS (SELECT 1 FROM wave_deliveries w WHERE w.delivery_id = deliveries.id)
+        """, [message.id.rawValue]))
+    let confirmations = try confirmations(reader, message).filter { people.contains($0.person) }
+    let waves = try reader.rows(
+      "SELECT COUNT(*), COALESCE(SUM(deliveries), 0) FROM confirmation_waves WHERE message_id = ?",
+      [message.id.rawValue]
+    ).first
+    return ConfirmationProgress(
+      people: people.count, confirmed: confirmations.count { !$0.late },
+      late: confirmations.count { $0.late }, deadline: request.deadline(after: message.acceptedAt),
+      waves: try waves?[0] ?? 0, waveDeliveries: try waves?[1] ?? 0,
+      nextWaveAt: try nextWave(reader, message))
   }
 }

@@ -1,0 +1,58 @@
+#!/usr/bin/env python3
+"""GatewayAPI's MO SMS callbacks (an SMS a reader sent back), as its REST
+documentation shows them (rest.rst "MO SMS (Receiving SMS'es)"): a JSON POST
+with `id`, `msisdn` (integer), `receiver`, `message`, `senttime` (UNIX
+seconds) and `webhook_label`, and `X-Gwapi-Signature`, a JWT (HS256) over
+the same fields made with the webhook's authentication token. Written with
+the standard library only, independently of commsd's Swift code.
+
+    gatewayapi_mo.py --to http://127.0.0.1:PORT/v1/inbound/gw --secret TOKEN \
+        --reply 4520000001=OK --reply "4520000002=Må vi komme på søndag?"
+
+Prints one line per callback: `MSISDN -> HTTP CODE BODY`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+import urllib.error
+import urllib.request
+
+from gatewayapi_dsn import jwt
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--to", required=True, help="the webhook's URL (commsd's /v1/inbound/NAME)")
+    p.add_argument("--secret", required=True, help="the webhook's authentication token")
+    p.add_argument("--reply", action="append", default=[], metavar="MSISDN=TEXT")
+    p.add_argument("--keyword", default="", help="a leased keyword put before each text")
+    args = p.parse_args()
+    if not args.to.startswith("http://127.0.0.1:"):
+        print("only loopback addresses", file=sys.stderr)
+        return 1
+    next_id = 1000001
+    for entry in args.reply:
+        msisdn, _, text = entry.partition("=")
+        fields = {"id": next_id, "msisdn": int(msisdn), "receiver": 451204,
+                  "message": (args.keyword + " " + text) if args.keyword else text,
+                  "senttime": int(time.time()), "webhook_label": "commsd"}
+        next_id += 1
+        call = urllib.request.Request(
+            args.to, data=json.dumps(fields).encode(), method="POST",
+            headers={"Content-Type": "application/json",
+                     "X-Gwapi-Signature": jwt(fields, args.secret)})
+        try:
+            with urllib.request.urlopen(call, timeout=10) as answer:
+                code, body = answer.status, answer.read().decode()
+        except urllib.error.HTTPError as error:
+            code, body = error.code, error.read().decode()
+        print(f"{msisdn} -> HTTP {code} {body}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
