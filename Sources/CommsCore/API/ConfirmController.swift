@@ -50,8 +50,12 @@ struct ConfirmController: APIController {
     case .open(let page): open = page
     }
     guard let delivery, confirming else { return html(.ok, .ask, open, open.language) }
+    // A Teams card's button opens the page with ?via=teams (the token is
+    // the credential; the mark only names the way in the figures).
+    let way: Confirmation.Way =
+      request.uri.queryParameters.get("via") == "teams" ? .teams : .link
     let outcome = try await api.store.confirm(
-      Confirmation(deliveryID: delivery, way: .link, at: now, actor: "link"))
+      Confirmation(deliveryID: delivery, way: way, at: now, actor: way.rawValue))
     switch outcome {
     case .confirmed(let late):
       return html(.ok, .confirmed(at: now, late: late), open, open.language)

@@ -250,7 +250,7 @@ import Testing
       actions == [
         [
           "type": "Action.OpenUrl", "title": "Bekræft, at du har læst den",
-          "url": links.url(for: delivery.id),
+          "url": links.url(for: delivery.id) + "?via=teams",
         ]
       ])
     // The URL once: in the action, not in the text.
