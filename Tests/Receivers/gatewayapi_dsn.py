@@ -41,6 +41,18 @@ def jwt(claims: dict, secret: str) -> str:
     return f"{header}.{payload}.{b64url(mac)}"
 
 
+def post(url: str, body: str, signature: str) -> tuple[int, str]:
+    """POSTs a JSON `body` with `X-Gwapi-Signature`; returns the status and answer."""
+    call = urllib.request.Request(
+        url, data=body.encode(), method="POST",
+        headers={"Content-Type": "application/json", "X-Gwapi-Signature": signature})
+    try:
+        with urllib.request.urlopen(call, timeout=10) as answer:
+            return answer.status, answer.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--record", required=True, help="http_receiver.py's record file")
@@ -76,15 +88,7 @@ def main() -> int:
                 if args.to:
                     parts = urllib.parse.urlsplit(url)
                     url = args.to.rstrip("/") + parts.path + (f"?{parts.query}" if parts.query else "")
-                call = urllib.request.Request(
-                    url, data=body.encode(), method="POST",
-                    headers={"Content-Type": "application/json",
-                             "X-Gwapi-Signature": jwt(claims, secret)})
-                try:
-                    with urllib.request.urlopen(call, timeout=10) as answer:
-                        code, text = answer.status, answer.read().decode()
-                except urllib.error.HTTPError as error:
-                    code, text = error.code, error.read().decode()
+                code, text = post(url, body, jwt(claims, secret))
                 print(f"{msisdn} {status} -> HTTP {code} {text}", flush=True)
     return 0
 

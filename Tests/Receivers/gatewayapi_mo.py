@@ -18,10 +18,8 @@ import argparse
 import json
 import sys
 import time
-import urllib.error
-import urllib.request
 
-from gatewayapi_dsn import jwt
+from gatewayapi_dsn import jwt, post
 
 
 def main() -> int:
@@ -41,15 +39,7 @@ def main() -> int:
                   "message": (args.keyword + " " + text) if args.keyword else text,
                   "senttime": int(time.time()), "webhook_label": "commsd"}
         next_id += 1
-        call = urllib.request.Request(
-            args.to, data=json.dumps(fields).encode(), method="POST",
-            headers={"Content-Type": "application/json",
-                     "X-Gwapi-Signature": jwt(fields, args.secret)})
-        try:
-            with urllib.request.urlopen(call, timeout=10) as answer:
-                code, body = answer.status, answer.read().decode()
-        except urllib.error.HTTPError as error:
-            code, body = error.code, error.read().decode()
+        code, body = post(args.to, json.dumps(fields), jwt(fields, args.secret))
         print(f"{msisdn} -> HTTP {code} {body}", flush=True)
     return 0
 
