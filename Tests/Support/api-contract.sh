@@ -18,6 +18,7 @@
 #   API_CONTRACT_RECEIPT_ENDPOINT, API_CONTRACT_RECEIPT_SECRET
 #                              a configured GatewayAPI endpoint with receipts and
 #                              its receipt_secret: requests to /v1/receipts/{endpoint}
+#                              and /v1/inbound/{endpoint}
 #                              then go to it, signed as GatewayAPI signs (a JWT
 #                              in X-Gwapi-Signature over the body's members), so
 #                              they reach the receipt's own checks instead of
@@ -166,7 +167,7 @@ def flatmap_body(context, body):
 
 @schemathesis.hook
 def before_call(context, case, **kwargs):
-    if RECEIPT_SECRET and case.operation.path.startswith("/v1/receipts/"):
+    if RECEIPT_SECRET and case.operation.path.startswith(("/v1/receipts/", "/v1/inbound/")):
         case.path_parameters = {**(case.path_parameters or {}), "endpoint": RECEIPT_ENDPOINT}
         claims = case.body if isinstance(case.body, dict) else {}
         try:
@@ -199,7 +200,7 @@ def filter_failure(context, failure, case, response):
     if SECRET and case.operation.path.startswith("/v1/hooks/") \
             and getattr(failure, "code", "") == "ST201" and "webhook-" in (failure.message or ""):
         return False
-    if RECEIPT_SECRET and case.operation.path.startswith("/v1/receipts/") \
+    if RECEIPT_SECRET and case.operation.path.startswith(("/v1/receipts/", "/v1/inbound/")) \
             and getattr(failure, "code", "") == "ST201" \
             and ("signature" in (failure.message or "").lower() or "endpoint" in (failure.message or "")):
         return False
@@ -214,11 +215,13 @@ seed_args=()
 # Through $PYTHON (no `python -m schemathesis`: the package has no __main__).
 st() { "$PYTHON" -c 'import sys; from schemathesis.cli import schemathesis; sys.argv[0] = "schemathesis"; sys.exit(schemathesis())' "$@"; }
 echo "== schemathesis $(st --version 2>/dev/null | awk '{print $NF}') against $BASE_URL ($MAX_EXAMPLES examples per operation)"
-# Receipts are a gateway's route, not an integrator's: they are checked in a
-# run of their own (examples, coverage, fuzzing), so that the main run's
-# stateful phase spends its steps on the integrators' routes as before (with
-# receipts among them, a supersede of a real message was reached less often).
-receipts=/v1/receipts/{endpoint}
+# Receipts and inbound SMS are a gateway's routes, not an integrator's: they
+# are checked in a run of their own (examples, coverage, fuzzing), so that the
+# main run's stateful phase spends its steps on the integrators' routes as
+# before (with receipts among them, a supersede of a real message was reached
+# less often). Both are signed as GatewayAPI signs them (before_call).
+gateway='^/v1/(receipts|inbound)/'
+
 run_st() {  # PHASES, then filter options
   local phases=$1
   shift
@@ -244,9 +247,9 @@ run_st() {  # PHASES, then filter options
   )
 }
 run_status=0
-run_st examples,coverage,fuzzing,stateful --exclude-path "$receipts" || run_status=$?
+run_st examples,coverage,fuzzing,stateful --exclude-path-regex "$gateway" || run_status=$?
 if [ "$run_status" -eq 0 ]; then
-  run_st examples,coverage,fuzzing --include-path "$receipts" || run_status=$?
+  run_st examples,coverage,fuzzing --include-path-regex "$gateway" || run_status=$?
 fi
 
 if [ "$run_status" -eq 124 ] || [ "$run_status" -eq 130 ] || [ "$run_status" -eq 137 ]; then
