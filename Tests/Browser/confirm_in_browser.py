@@ -17,6 +17,8 @@ import sys
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
 CHROMIUM = "/usr/bin/chromium"
@@ -55,9 +57,15 @@ def main() -> int:
                 return 1
             before = seen["heading"]
             buttons[0].click()
-            WebDriverWait(driver, 20).until(
-                lambda d: d.find_element(By.TAG_NAME, "h1").text != before)
-            seen["answer"] = driver.find_element(By.TAG_NAME, "h1").text
+            # The answer is a new page: wait until the old one is gone, then
+            # for the new heading (an element of the page being replaced can
+            # go stale between finding it and reading it: try again then).
+            wait = WebDriverWait(driver, 20, ignored_exceptions=(
+                NoSuchElementException, StaleElementReferenceException))
+            wait.until(expected_conditions.staleness_of(buttons[0]))
+            seen["answer"] = wait.until(
+                lambda d: (lambda text: text if text and text != before else False)(
+                    d.find_element(By.TAG_NAME, "h1").text))
             seen["note"] = " ".join(e.text for e in driver.find_elements(By.CLASS_NAME, "note"))
             driver.save_screenshot(os.path.join(args.shots, f"{args.name}-answer.png"))
     finally:
