@@ -84,8 +84,7 @@ public struct WavePlanner: Sendable {
     var planned: [Planned] = []
     for id in order {
       let chasing = chasingByDeputy[id] ?? []
-      guard let deputy = deputies[id], let contact = deputy.contacts.first,
-        let first = chasing.first
+      guard let deputy = deputies[id], !deputy.contacts.isEmpty, let first = chasing.first
       else {
         unsent.append(contentsOf: chasing.map(\.id))
         continue
@@ -95,8 +94,7 @@ public struct WavePlanner: Sendable {
       planned.append(
         Planned(
           delivery: delivery(
-            to: deputy, contact: contact, index: 0, audience: first.audience, input,
-            using: &generator),
+            to: deputy, index: 0, audience: first.audience, input, using: &generator),
           chasing: chasing.map(\.id)))
     }
     return Wave(deliveries: planned, unsent: unsent)
@@ -109,12 +107,10 @@ public struct WavePlanner: Sendable {
     let chasing = input.chased.map(\.id)
     var planned: [Planned] = []
     for member in directory.lazyMembers(of: name, matching: input.message.filter)
-    where !input.confirmed.contains(member.id) {
-      guard let contact = member.contacts.first else { continue }
+    where !input.confirmed.contains(member.id) && !member.contacts.isEmpty {
       planned.append(
         Planned(
-          delivery: delivery(
-            to: member, contact: contact, index: 0, audience: name, input, using: &generator),
+          delivery: delivery(to: member, index: 0, audience: name, input, using: &generator),
           chasing: chasing))
     }
     return Wave(deliveries: planned, unsent: planned.isEmpty ? chasing : [])
@@ -138,8 +134,7 @@ public struct WavePlanner: Sendable {
       planned.append(
         Planned(
           delivery: delivery(
-            to: recipient, contact: recipient.contacts[index], index: index,
-            audience: person.audience, input, using: &generator),
+            to: recipient, index: index, audience: person.audience, input, using: &generator),
           chasing: [person.id]))
     }
     return Wave(deliveries: planned, unsent: unsent)
@@ -157,26 +152,19 @@ public struct WavePlanner: Sendable {
     return found
   }
 
-  /// A delivery of the message to `recipient` over `contact`, placed by
-  /// Dose under `audience`'s policy: a flash or urgent wave goes at once,
-  /// a normal one waits out quiet hours like any other delivery.
+  /// A delivery of the message to `recipient` over their contact `index`,
+  /// placed as a plan's are (`Planner.placed`) under `audience`'s policy: a
+  /// flash or urgent wave goes at once, a normal one waits out quiet hours.
+  /// No history: a wave is not capped.
   private func delivery(
-    to recipient: Recipient, contact: Contact, index: Int, audience: String, _ input: Input,
+    to recipient: Recipient, index: Int, audience: String, _ input: Input,
     using generator: inout some RandomNumberGenerator
   ) -> Delivery {
-    var delivery = Delivery(
-      id: DeliveryID(rawValue: "dlv_" + ULID.make(at: input.now, using: &generator)),
-      messageID: input.message.id, recipientID: recipient.id, recipientName: recipient.name,
-      audience: audience, contact: contact, contactIndex: index, contacts: recipient.contacts,
-      bulletin: input.bulletins[audience] ?? 0,
-      language: input.message.content(for: recipient.language).language,
-      priority: input.message.priority, state: .queued, dueAt: input.now, createdAt: input.now)
-    let zone =
-      TimeZone(identifier: recipient.timeZone) ?? TimeZone(identifier: "Europe/Copenhagen")
-      ?? TimeZone.gmt
-    dosing.place(
-      &delivery, policy: policies[audience] ?? .none, timeZone: zone, now: input.now,
-      history: RecipientHistory(dosedInWindow: [], lastMessageAt: nil))
+    var delivery = Planner(dosing: dosing).placed(
+      input.message, to: recipient, contactIndex: index, audience: audience,
+      policy: policies[audience] ?? .none, timeZone: Planner.timeZone(recipient.timeZone),
+      history: RecipientHistory(), at: input.now, using: &generator)
+    delivery.bulletin = input.bulletins[audience] ?? 0
     return delivery
   }
 }

@@ -46,27 +46,42 @@ public struct Planner: Sendable {
       var count = 0
       for recipient in directory.lazyMembers(of: audience, matching: message.filter)
       where !checkSeen || seen.insert(recipient.id).inserted {
-        guard let contact = recipient.contacts.first else { continue }
-        let language = message.content(for: recipient.language).language
-        var delivery = Delivery(
-          id: DeliveryID(rawValue: "dlv_" + ULID.make(at: now, using: &generator)),
-          messageID: message.id, recipientID: recipient.id, recipientName: recipient.name,
-          audience: audience, contact: contact, contactIndex: 0, contacts: recipient.contacts,
-          language: language,
-          priority: message.priority, state: .queued, dueAt: now, createdAt: now)
-        let zone =
-          zones[recipient.timeZone]
-          ?? TimeZone(identifier: recipient.timeZone) ?? TimeZone(identifier: "Europe/Copenhagen")!
+        guard !recipient.contacts.isEmpty else { continue }
+        let zone = zones[recipient.timeZone] ?? Self.timeZone(recipient.timeZone)
         zones[recipient.timeZone] = zone
-        dosing.place(
-          &delivery, policy: policies[audience] ?? .none, timeZone: zone, now: now,
-          history: history.of(recipient.id, in: audience))
-        try add(delivery)
+        try add(
+          placed(
+            message, to: recipient, contactIndex: 0, audience: audience,
+            policy: policies[audience] ?? .none, timeZone: zone,
+            history: history.of(recipient.id, in: audience), at: now, using: &generator))
         count += 1
       }
       perAudience[audience] = count
     }
     return perAudience
+  }
+
+  /// A new delivery of `message` to `recipient` over their contact
+  /// `contactIndex`, in their language, placed by Dose under `policy` (a
+  /// plan's deliveries and an escalation wave's alike).
+  public func placed(
+    _ message: Message, to recipient: Recipient, contactIndex: Int, audience: String,
+    policy: DosingPolicy, timeZone: TimeZone, history: RecipientHistory, at now: Date,
+    using generator: inout some RandomNumberGenerator
+  ) -> Delivery {
+    var delivery = Delivery(
+      id: DeliveryID(rawValue: "dlv_" + ULID.make(at: now, using: &generator)),
+      messageID: message.id, recipientID: recipient.id, recipientName: recipient.name,
+      audience: audience, contact: recipient.contacts[contactIndex], contactIndex: contactIndex,
+      contacts: recipient.contacts, language: message.content(for: recipient.language).language,
+      priority: message.priority, state: .queued, dueAt: now, createdAt: now)
+    dosing.place(&delivery, policy: policy, timeZone: timeZone, now: now, history: history)
+    return delivery
+  }
+
+  /// A recipient's time zone by its identifier; Copenhagen's when unknown.
+  static func timeZone(_ identifier: String) -> TimeZone {
+    TimeZone(identifier: identifier) ?? TimeZone(identifier: "Europe/Copenhagen") ?? .gmt
   }
 
   /// A plan made inside the store's transaction (see `StreamedPlan`).

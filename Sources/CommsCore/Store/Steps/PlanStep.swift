@@ -25,13 +25,7 @@ extension StoreTransaction {
       return
     }
     // The bulletin numbers were taken when the message was accepted.
-    var bulletins: [String: Int] = [:]
-    for row in try rows(
-      "SELECT audience, number FROM message_bulletins WHERE message_id = ?",
-      [plan.messageID.rawValue])
-    {
-      bulletins[try row[0]] = try row[1]
-    }
+    let bulletins = try self.bulletins(of: plan.messageID)
     var states: [String: Int] = [:]
     var holds: [String: Int] = [:]
     var count = 0
@@ -63,6 +57,14 @@ extension StoreTransaction {
         fallback: at.addingTimeInterval(Self.predecessorWait))
     }
     notify(.work)
+  }
+}
+
+extension StoreTransaction {
+  /// The bulletin number of each of message `id`'s audiences, taken at acceptance.
+  func bulletins(of id: MessageID) throws -> [String: Int] {
+    try rows("SELECT audience, number FROM message_bulletins WHERE message_id = ?", [id.rawValue])
+      .reduce(into: [String: Int]()) { $0[try $1[0]] = try $1[1] }
   }
 }
 

@@ -86,16 +86,10 @@ extension StoreTransaction {
     }
     if chased.people.isEmpty { return try stop("all confirmed") }
 
-    var bulletins: [String: Int] = [:]
-    for row in try rows(
-      "SELECT audience, number FROM message_bulletins WHERE message_id = ?", [id.rawValue])
-    {
-      bulletins[try row[0]] = try row[1]
-    }
     let made = plan(
       WavePlanner.Input(
         message: message, request: request, wave: wave, chased: chased.people,
-        confirmed: confirmed, bulletins: bulletins, now: now))
+        confirmed: confirmed, bulletins: try bulletins(of: id), now: now))
     let stamp = Timestamp.format(now)
     var writer = DeliveryWriter(self)
     for planned in made.deliveries { try writer.add(planned.delivery, now: stamp) }
