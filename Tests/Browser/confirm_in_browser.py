@@ -17,8 +17,7 @@ import sys
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
-from selenium.webdriver.support import expected_conditions
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.support.ui import WebDriverWait
 
 CHROMIUM = "/usr/bin/chromium"
@@ -57,12 +56,12 @@ def main() -> int:
                 return 1
             before = seen["heading"]
             buttons[0].click()
-            # The answer is a new page: wait until the old one is gone, then
-            # for the new heading (an element of the page being replaced can
-            # go stale between finding it and reading it: try again then).
-            wait = WebDriverWait(driver, 20, ignored_exceptions=(
-                NoSuchElementException, StaleElementReferenceException))
-            wait.until(expected_conditions.staleness_of(buttons[0]))
+            # The answer is a new page. While it replaces this one, Chromium
+            # answers a query about the old page's elements with one error or
+            # another (stale element, "node does not belong to the
+            # document"): each poll finds the heading anew and any WebDriver
+            # error is one more poll.
+            wait = WebDriverWait(driver, 20, ignored_exceptions=(WebDriverException,))
             seen["answer"] = wait.until(
                 lambda d: (lambda text: text if text and text != before else False)(
                     d.find_element(By.TAG_NAME, "h1").text))
