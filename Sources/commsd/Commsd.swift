@@ -13,7 +13,8 @@ struct Commsd: AsyncParsableCommand {
       """,
     subcommands: [
       Serve.self, Send.self, Cancel.self, Status.self, ExportCap.self, Audit.self, Recipients.self,
-      ConfigCommand.self, Token.self, Dead.self, Endpoints.self, Confirm.self,
+      ConfigCommand.self, Token.self, Dead.self, Endpoints.self, Confirm.self, Inbox.self,
+      Mailgate.self,
     ]
   )
 }

@@ -237,6 +237,9 @@ struct Send: AsyncParsableCommand {
     case .failed(let message):
       printError("commsd send: \(message)")
       throw ExitCode(75)
+    case .received:
+      printError("commsd send: the daemon took the request for a reply; nothing was sent")
+      throw ExitCode(75)
     }
   }
 

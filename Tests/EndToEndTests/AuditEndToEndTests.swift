@@ -120,8 +120,10 @@ extension EndToEnd {
         try await workspace.waitUntilFinal(second)
         let result = try await workspace.commsd(["audit", "subject", "s1", "--json"])
         #expect(result.status == 0, "\(result.stderr)")
-        let entries = try #require(
-          try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])
+        let answer = try #require(
+          try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let entries = try #require(answer["deliveries"] as? [[String: Any]])
+        #expect((answer["questions"] as? [Any])?.isEmpty == true)
         #expect(entries.map { $0["message_id"] as? String } == [first, second])
         #expect(entries.map { $0["subject"] as? String } == ["Vagt", "Besøg"])
         #expect(entries.allSatisfy { $0["contact"] as? String == "hook:s1" })

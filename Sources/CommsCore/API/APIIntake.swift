@@ -30,6 +30,8 @@ struct APIIntake: Sendable {
         field: "Idempotency-Key")
     case .failed(let detail):
       throw storeFailed(detail)
+    case .received:
+      throw storeFailed("a message was taken as a reply")
     }
   }
 

@@ -60,8 +60,8 @@ struct APIServer: Service {
       MessagesController(api: api), CAPController(api: api, configuration: configuration),
       AuditController(api: api), HooksController(api: api),
       ReceiptsController(api: api, endpoints: configuration.endpoints),
-      InboundController(
-        api: api, endpoints: configuration.endpoints, settings: configuration.confirm),
+      InboundController(api: api, endpoints: configuration.endpoints),
+      InquiriesController(api: api, audiences: Set(configuration.audiences.keys)),
     ]
     // The confirmation page, where links are put in messages.
     if configuration.confirm.publicURL != nil {

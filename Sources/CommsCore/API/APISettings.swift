@@ -110,11 +110,15 @@ public struct InboundHook: Sendable, Equatable {
   public var kind: MessageKind
   public var subject: String
   public var body: String
+  /// The source posts questions (`inquiries = true`), not messages: each
+  /// event becomes an inquiry (`HooksController.postInquiry`).
+  public var inquiries = false
 
   public init(
     name: String, key: [UInt8], audiences: [String], priority: Priority, kind: MessageKind,
-    subject: String, body: String
+    subject: String, body: String, inquiries: Bool = false
   ) {
+    self.inquiries = inquiries
     self.name = name
     self.key = key
     self.audiences = audiences

@@ -63,6 +63,9 @@ struct HooksController: APIController {
     }
     let key = try APIIntake.checkedKey(id, stored: "hook:\(name):\(id)", field: "webhook-id")
     let payload = try JSONObject.parse(bytes)
+    if source.hook.inquiries {
+      return try await postInquiry(payload, id: id, source: name, request, context)
+    }
     let message = SendRequest(
       audiences: source.hook.audiences, priority: source.hook.priority, kind: source.hook.kind,
       contents: [
@@ -86,7 +89,58 @@ struct HooksController: APIController {
         "the source's template gave \(field): \(detail)")
     case .failed(let detail):
       throw api.intake.storeFailed(detail)
+    case .received:
+      throw api.intake.storeFailed("a message was taken as a reply")
     }
+  }
+
+  /// A question from another system (a source with `inquiries = true`):
+  /// `{"text": …, "from": …, "recipient": …, "name": …, "delivery_id": …}`,
+  /// `text` and one of `from` (an address or number) and `recipient` (a
+  /// recipient id) required. It becomes an inquiry like a reply by SMS or
+  /// email; a replayed `webhook-id` is 409 and changes nothing.
+  func postInquiry(
+    _ payload: JSONObject, id: String, source: String, _ request: Request, _ context: APIContext
+  ) async throws -> Response {
+    let members = ["text", "from", "recipient", "name", "delivery_id"]
+    for key in payload.keys where !members.contains(key) {
+      throw Problem.invalid(key, "unknown member; expected \(members.joined(separator: ", "))")
+    }
+    let text = (try payload.string("text", required: true) ?? "")
+      .trimmingCharacters(in: .whitespacesAndNewlines)
+    guard (1...IncomingReply.maxText).contains(text.count) else {
+      throw Problem.invalid("text", "give 1 to \(IncomingReply.maxText) characters")
+    }
+    let from = try payload.string("from").map { Printable.line($0, max: 254) }
+    let recipient = try payload.string("recipient")
+    if let recipient, !(1...100).contains(recipient.count) {
+      throw Problem.invalid("recipient", "expected a recipient id of 1 to 100 characters")
+    }
+    guard from?.isEmpty == false || recipient != nil else {
+      throw Problem.invalid("from", "give from (an address or number) or recipient (an id)")
+    }
+    var tag: DeliveryID?
+    if let delivery = try payload.string("delivery_id") {
+      guard DeliveryID.isWellFormed(delivery) else {
+        throw Problem.invalid("delivery_id", "expected a delivery id (dlv_…)")
+      }
+      tag = DeliveryID(rawValue: delivery)
+    }
+    let outcome = try await api.intake.intake.receive(
+      IncomingReply(
+        channel: .hook, source: source, from: from ?? "recipient:\(recipient ?? "")",
+        fromName: try payload.string("name").map { Printable.line($0, max: 200) }, text: text,
+        reference: id, tag: tag, recipientID: recipient))
+    guard case .inquiry(let inquiry, let match, let duplicate) = outcome else {
+      throw Problem.invalid("text", "was not taken as a question")
+    }
+    if duplicate {
+      throw await api.access.refuse(
+        Problem(.conflict, "webhook-id \(id) was received before (replayed)", field: "webhook-id"),
+        request, context, actor: nil)
+    }
+    return JSONResponse.make(
+      .accepted, ["inquiry": inquiry.rawValue, "match": match.rawValue, "outcome": "inquiry"])
   }
 
   private func refuseHook(

@@ -6,8 +6,8 @@ import Hummingbird
 /// gateway's inbound callback carries it (GatewayAPI's MO SMS webhook,
 /// Twilio's incoming message webhook). A reply that is a confirmation word
 /// (`[confirm] sms_words`) confirms the newest message over that endpoint
-/// to that number that asks for it (`Store.receiveSMS`); any other reply is
-/// kept in the audit log (`sms.received`).
+/// to that number that asks for it; any other reply becomes an inquiry,
+/// routed to the handlers of the sender's audience (`Store.receiveReply`).
 ///
 /// Authenticated as the endpoint's receipts are (GatewayAPI's JWT under
 /// `receipt_secret`, Twilio's signature under the auth token); a failed
@@ -18,7 +18,6 @@ import Hummingbird
 struct InboundController: APIController {
   let api: APIEnvironment
   let endpoints: [String: Endpoint]
-  let settings: ConfirmSettings
 
   func addRoutes(to router: Router<APIContext>) {
     router.post("/v1/inbound/:endpoint", use: postInbound)
@@ -53,17 +52,19 @@ struct InboundController: APIController {
       problem.headers["WWW-Authenticate"] = "Signature realm=\"commsd inbound \(name)\""
       throw await api.access.refuse(problem, request, context, actor: nil)
     }
-    let now = api.clock.now()
-    let outcome = try await api.store.receiveSMS(
-      sms, endpoint: name,
-      confirms: settings.smsWords.confirms(sms.text, prefix: settings.smsPrefix),
-      since: now.addingTimeInterval(-settings.linkValid.seconds), at: now)
-    let word: String
+    let outcome = try await api.intake.intake.receive(
+      IncomingReply(
+        channel: .sms, source: name, from: sms.from, text: sms.text, reference: sms.providerRef))
+    var answer = ["outcome": ""]
     switch outcome {
-    case .confirmation(.confirmed(let late)): word = late ? "confirmed_late" : "confirmed"
-    case .confirmation(.repeated): word = "repeated"
-    case .confirmation: word = "not_asked"
-    case .reply: word = "reply"
+    case .confirmation(.confirmed(let late)):
+      answer["outcome"] = late ? "confirmed_late" : "confirmed"
+    case .confirmation(.repeated): answer["outcome"] = "repeated"
+    case .confirmation: answer["outcome"] = "not_asked"
+    case .inquiry(let id, _, let duplicate):
+      answer["outcome"] = duplicate ? "duplicate" : "inquiry"
+      answer["inquiry"] = id.rawValue
+    case .automatic: answer["outcome"] = "automatic"
     }
     if twilio {
       // Twilio reads the answer as TwiML: an empty one sends no reply SMS.
@@ -75,7 +76,7 @@ struct InboundController: APIController {
       response.headers[.contentType] = "text/xml; charset=utf-8"
       return response
     }
-    return JSONResponse.make(.ok, ["outcome": word])
+    return JSONResponse.make(.ok, answer)
   }
 
   /// `https://host:port` of `url`, or "" when it has none.

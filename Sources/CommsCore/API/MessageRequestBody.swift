@@ -35,6 +35,9 @@ struct MessageRequestBody {
     if kind == .retraction {
       throw .invalid("kind", "retractions are made by cancelling with notify")
     }
+    if kind.isConversation {
+      throw .invalid("kind", "questions and answers go through /v1/inquiries")
+    }
     let language = try object.string("language") ?? defaultLanguage
     var contents = [
       language: MessageContent(

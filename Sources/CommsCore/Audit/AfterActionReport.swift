@@ -37,10 +37,14 @@ public struct AfterActionReport: Sendable, Codable, Equatable {
   /// Per audience over all the messages: counts summed, percentiles over
   /// every reached person's delay. Carries no names (see the sections).
   public var totals: [AudienceFigures]
+  /// The questions that came back about the message, or in the period.
+  public var inquiries: InquiryFigures?
 
   public init(
-    scope: Scope, generatedAt: Date, messages: [MessageSection], totals: [AudienceFigures]? = nil
+    scope: Scope, generatedAt: Date, messages: [MessageSection], totals: [AudienceFigures]? = nil,
+    inquiries: InquiryFigures? = nil
   ) {
+    self.inquiries = inquiries
     self.scope = scope
     self.generatedAt = generatedAt
     self.messages = messages

@@ -34,6 +34,11 @@ public enum ReportHTML {
       html += "</section>\n"
     }
     for section in report.messages { html += self.section(section) }
+    if let inquiries = report.inquiries, inquiries.received > 0 {
+      html += "<section class=\"inquiries\">\n<h2>Spørgsmål og svar</h2>\n"
+      for line in inquiries.lines.dropFirst() { html += "<p>\(escape(line))</p>\n" }
+      html += "</section>\n"
+    }
     html += """
       <footer>
       <p>En person er <em>nået</em>, når en af vedkommendes leveringer er leveret (eller \

@@ -23,6 +23,10 @@ public enum ReportTable {
       lines.append("")
       lines += channels(report.totals)
     }
+    if let inquiries = report.inquiries, inquiries.received > 0 {
+      lines.append("")
+      lines += inquiries.lines
+    }
     return lines.joined(separator: "\n") + "\n"
   }
 

@@ -14,12 +14,16 @@ public struct Audience: Sendable {
   /// Ask readers to confirm every message to this audience unless the
   /// sender says otherwise (`[audiences.NAME.confirm]`).
   public var confirmation: ConfirmationRequest?
+  /// Where its people's questions go (`[audiences.NAME.inbound]`); nil:
+  /// to the `[inbound]` routing, and email replies keep the plain Reply-To.
+  public var inbound: InboundRouting?
 
   public init(
     name: String, displayName: String, displayNames: [String: String] = [:],
     template: AudienceTemplate = .standard, dosing: DosingPolicy = .standard,
-    confirmation: ConfirmationRequest? = nil
+    confirmation: ConfirmationRequest? = nil, inbound: InboundRouting? = nil
   ) {
+    self.inbound = inbound
     self.confirmation = confirmation
     self.name = name
     self.displayName = displayName

@@ -33,6 +33,17 @@ public struct Configuration: Sendable {
   public var store: StoreSettings = .sqlite
   /// Where readers confirm (`[confirm]`).
   public var confirm = ConfirmSettings(linkKeyFile: "confirm-link.key")
+  /// Questions from senders commsd does not know, and how far back a
+  /// person's latest bulletin is the one they answer (`[inbound]`).
+  public var inbound = InboundSettings()
+
+  /// Everything intake of a question needs, per audience.
+  public var inboundPolicy: InboundPolicy {
+    InboundPolicy(
+      audiences: audiences.compactMapValues(\.inbound), unmatched: inbound.unmatched,
+      matchWithin: inbound.matchWithin, defaultLanguage: defaultLanguage,
+      displayNames: audiences.mapValues(\.displayName))
+  }
 
   /// The SQLite store's file name inside the data directory.
   public static let storeFileName = "commsd.sqlite"

@@ -174,7 +174,9 @@ struct ConfigurationReader {
     } else if relays.count > 1 {
       root.fail("default_relay", "several relays are configured; name the one email goes through")
     }
-    let audiences = readNamed(root.table("audiences"), readAudience)
+    let audiences = readNamed(root.table("audiences")) {
+      readAudience($0, name: $1, endpoints: endpoints)
+    }
     // Names as written, valid or not: a recipient of an audience whose
     // template has an error is not reported a second time.
     let audienceNames = Set(
@@ -238,6 +240,7 @@ struct ConfigurationReader {
     let cap = readCAP(root.table("cap"), audiences: audienceNames)
     let retention = readRetention(root.table("retention"), dataDirectory: dataDirectory)
     let confirm = readConfirm(root.table("confirm"), dataDirectory: dataDirectory)
+    let inbound = readInbound(root.table("inbound"), endpoints: endpoints)
     let api = readAPI(root.table("api"), hooks: root.table("hooks"), audiences: audienceNames)
     root.rejectUnknownKeys()
     return Configuration(
@@ -245,7 +248,7 @@ struct ConfigurationReader {
       defaultLanguage: defaultLanguage, logLevel: logLevel, dispatch: dispatch, retry: retry,
       relays: relays, defaultRelay: defaultRelay, endpoints: endpoints, audiences: audiences,
       recipients: recipients, recipientLists: listFiles, cap: cap, retention: retention,
-      api: api, store: store, confirm: confirm)
+      api: api, store: store, confirm: confirm, inbound: inbound)
   }
 
   func readNamed<T>(_ table: ConfigTable?, _ read: (ConfigTable, String) -> T?) -> [String: T] {

@@ -149,6 +149,18 @@ extension ConfigurationReader {
   {
     var table = table
     let secretText = secret(&table, "secret")
+    // A source of questions from another system: only its secret.
+    if table.bool("inquiries") == true {
+      // Audiences, priority, kind, subject and body are unknown keys here.
+      table.rejectUnknownKeys()
+      guard let key = secretText.flatMap(WebhookSigner.key(fromSecret:)) else {
+        table.fail("secret", "expected a Standard Webhooks secret: \"whsec_\" followed by base64")
+        return nil
+      }
+      return InboundHook(
+        name: name, key: key, audiences: [], priority: .normal, kind: .alert, subject: "",
+        body: "", inquiries: true)
+    }
     let audienceList = table.strings("audiences", required: true) ?? []
     let priorityText = table.string("priority") ?? "normal"
     let kindText = table.string("kind") ?? "alert"

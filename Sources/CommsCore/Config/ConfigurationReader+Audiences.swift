@@ -15,13 +15,19 @@ import Foundation
 /// footer = "Questions: call +45 7012 3456 (weekdays 8–16)."
 /// ```
 extension ConfigurationReader {
-  func readAudience(_ table: ConfigTable, name: String) -> Audience? {
+  func readAudience(_ table: ConfigTable, name: String, endpoints: [String: Endpoint]) -> Audience?
+  {
     var table = table
     let displayName = table.string("display_name") ?? name
     let replyTo = table.string("reply_to")
     let base = readParts(&table)
     let dosing = readDosing(table.table("dosing"))
     let confirmation = table.table("confirm").flatMap(readConfirmDefault)
+    let inbound = table.table("inbound").map { inbound in
+      var inbound = inbound
+      defer { inbound.rejectUnknownKeys() }
+      return readInboundRouting(&inbound, endpoints: endpoints, acknowledges: true)
+    }
     var displayNames: [String: String] = [:]
     var translations: [String: AudienceTemplate.Parts] = [:]
     if var languages = table.table("translations") {
@@ -46,7 +52,7 @@ extension ConfigurationReader {
         translations: translations)
       return Audience(
         name: name, displayName: displayName, displayNames: displayNames, template: template,
-        dosing: dosing, confirmation: confirmation)
+        dosing: dosing, confirmation: confirmation, inbound: inbound)
     } catch {
       // The error names the part, e.g. "footer[en]": point at that key.
       let part = error.part.split(separator: "[", maxSplits: 1)

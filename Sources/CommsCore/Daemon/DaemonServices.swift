@@ -66,7 +66,7 @@ struct DaemonServices {
       policies: configuration.audiences.mapValues(\.dosing),
       digests: DigestBuilder(store: store, audiences: configuration.audiences), clock: clock,
       pollInterval: configuration.dispatch.pollInterval, doorbell: planBell,
-      planned: { dispatcher.workArrived() }, logger: logger)
+      planned: { dispatcher.workArrived() }, inbound: configuration.inboundPolicy, logger: logger)
     let intakeDesk = DaemonIntake(
       configuration: configuration, store: store, directory: directory, owner: owner,
       planBell: planBell, dispatcher: dispatcher, clock: clock, logger: logger)
@@ -109,10 +109,10 @@ struct DaemonServices {
     let wake = try WakeSocket(path: configuration.wakeSocketPath, doorbell: planBell)
     let intake: IntakeSocket
     do {
-      intake = try IntakeSocket(path: configuration.intakeSocketPath, logger: logger) {
-        request, peer in
-        await intakeDesk.accept(request, from: peer)
-      }
+      intake = try IntakeSocket(
+        path: configuration.intakeSocketPath, logger: logger,
+        replies: { reply, peer in await intakeDesk.receive(reply, from: peer) },
+        handler: { request, peer in await intakeDesk.accept(request, from: peer) })
     } catch {
       wake.close()
       throw error

@@ -28,6 +28,11 @@ public struct Intake: Sendable {
 
   /// Validates `request`; throws the first problem found, naming its field.
   public func validate(_ request: SendRequest) throws(IntakeError) {
+    if request.kind == .retraction || request.kind.isConversation {
+      throw IntakeError(
+        field: "kind",
+        "\(request.kind.rawValue) is commsd's own (cancel with notify, commsd inbox answer)")
+    }
     if request.audiences.isEmpty {
       throw IntakeError(field: "audience", "name at least one audience")
     }
@@ -177,7 +182,7 @@ public struct Intake: Sendable {
     case .conflict(let message):
       detail["field"] = "idempotency_key"
       detail["reason"] = message
-    case .accepted, .duplicate, .failed:
+    case .accepted, .duplicate, .failed, .received:
       return
     }
     try? await store.appendAudit([
@@ -247,7 +252,7 @@ public struct Intake: Sendable {
     return LowerHex.string(SHA256.hash(data: data))
   }
 
-  static func isLanguageCode(_ text: String) -> Bool {
+  public static func isLanguageCode(_ text: String) -> Bool {
     (2...8).contains(text.count) && text.allSatisfy { $0.isASCII && ($0.isLetter || $0 == "-") }
   }
 }

@@ -28,6 +28,20 @@ public enum IntakeClient {
   public static func submit(
     _ request: SendRequest, socketPath: String, timeout: Int = 120
   ) throws(LostAnswer) -> Outcome {
+    try exchange(IntakeWire.Request(request), socketPath: socketPath, timeout: timeout)
+  }
+
+  /// Hands `reply` (`commsd mailgate`) to the daemon at `socketPath`.
+  public static func submit(
+    reply: IncomingReply, socketPath: String, timeout: Int = 60
+  ) throws(LostAnswer) -> Outcome {
+    try exchange(IntakeWire.ReplyRequest(reply: reply), socketPath: socketPath, timeout: timeout)
+  }
+
+  /// One request frame out, one answer frame back.
+  static func exchange(
+    _ request: some Encodable, socketPath: String, timeout: Int
+  ) throws(LostAnswer) -> Outcome {
     let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
     guard fd >= 0 else { return .daemonNotRunning }
     defer { close(fd) }
@@ -35,7 +49,7 @@ public enum IntakeClient {
     guard connected == 0 else { return .daemonNotRunning }
     SocketFrames.setTimeout(timeout, on: fd)
     do {
-      let body = try JSONCoding.encoder().encode(IntakeWire.Request(request))
+      let body = try JSONCoding.encoder().encode(request)
       try SocketFrames.write(Array(body), to: fd)
     } catch {
       // Nothing was read by the daemon unless the whole frame arrived; a

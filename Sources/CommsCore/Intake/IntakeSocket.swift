@@ -27,6 +27,9 @@ import ServiceLifecycle
 public final class IntakeSocket: Service {
   public typealias Handler =
     @Sendable (IntakeWire.Request, PeerCredentials) async -> IntakeWire.Response
+  /// Takes a reply `commsd mailgate` read from an email.
+  public typealias ReplyHandler =
+    @Sendable (IncomingReply, PeerCredentials) async -> IntakeWire.Response
 
   /// Requests served at once; a person or a script sends a few at a time.
   public static let defaultMaxClients = 64
@@ -38,7 +41,7 @@ public final class IntakeSocket: Service {
   public init(
     path: String, maxClients: Int = defaultMaxClients,
     requestDeadline: Duration = defaultRequestDeadline, logger: Logger,
-    handler: @escaping Handler
+    replies: ReplyHandler? = nil, handler: @escaping Handler
   ) throws {
     let bound = try BoundSocket(path: path, type: Int32(SOCK_STREAM.rawValue)) { fd in
       chmod(path, 0o660) == 0 && listen(fd, 64) == 0 ? 0 : -1
@@ -73,7 +76,8 @@ public final class IntakeSocket: Service {
         // client holds only its own, and only until its deadline.
         let worker = Thread {
           defer { slots.signal() }
-          Self.serve(client, deadline: .now + requestDeadline, handler: handler)
+          Self.serve(
+            client, deadline: .now + requestDeadline, replies: replies, handler: handler)
         }
         worker.name = "commsd-intake"
         worker.start()
@@ -90,7 +94,8 @@ public final class IntakeSocket: Service {
   public func close() { bound.close() }
 
   private static func serve(
-    _ fd: Int32, deadline: ContinuousClock.Instant, handler: @escaping Handler
+    _ fd: Int32, deadline: ContinuousClock.Instant, replies: ReplyHandler?,
+    handler: @escaping Handler
   ) {
     defer { Glibc.close(fd) }
     SocketFrames.setTimeout(10, on: fd)  // for writing the answer
@@ -99,8 +104,17 @@ public final class IntakeSocket: Service {
     do {
       let frame = try SocketFrames.read(
         from: fd, limit: IntakeWire.maxRequestBytes, deadline: deadline)
-      let request = try JSONCoding.decoder().decode(IntakeWire.Request.self, from: Data(frame))
-      response = Self.wait { await handler(request, peer) }
+      // A reply from `commsd mailgate` has a "reply" member, which no send request has.
+      if let replies,
+        let reply = try? JSONCoding.decoder().decode(
+          IntakeWire.ReplyRequest.self, from: Data(frame))
+      {
+        response = Self.wait { await replies(reply.reply, peer) }
+      } else {
+        let request = try JSONCoding.decoder().decode(
+          IntakeWire.Request.self, from: Data(frame))
+        response = Self.wait { await handler(request, peer) }
+      }
     } catch SocketFrames.Failure.tooLarge(let count) {
       response = .refused(
         field: "request",

@@ -67,6 +67,26 @@ public enum IntakeWire {
     case conflict(message: String)
     /// The daemon could not decide (e.g. the store failed); nothing is known to be stored.
     case failed(message: String)
+    /// A reply (`commsd mailgate`) is durable now: `outcome` says what it
+    /// became (`inquiry`, `duplicate`, `automatic`, a confirmation), and
+    /// `inquiry` its id when it is one.
+    case received(outcome: String, inquiry: InquiryID?)
+  }
+
+  /// `commsd mailgate`'s request: a reply read from an email.
+  public struct ReplyRequest: Codable, Sendable {
+    public var reply: IncomingReply
+    public init(reply: IncomingReply) { self.reply = reply }
+  }
+
+  /// The answer for a reply's outcome.
+  public static func received(_ outcome: InquiryOutcome) -> Response {
+    switch outcome {
+    case .inquiry(let id, _, let duplicate):
+      .received(outcome: duplicate ? "duplicate" : "inquiry", inquiry: id)
+    case .automatic: .received(outcome: "automatic", inquiry: nil)
+    case .confirmation: .received(outcome: "confirmation", inquiry: nil)
+    }
   }
 
   /// The answer for a refusal thrown by intake or the store (invalid input,

@@ -55,3 +55,16 @@ public enum ULID {
     return String(decoding: bytes, as: UTF8.self)
   }
 }
+
+/// An inquiry id: `inq_` followed by a ULID.
+public struct InquiryID: Sendable, Hashable, Codable, CustomStringConvertible {
+  public let rawValue: String
+  public init(rawValue: String) { self.rawValue = rawValue }
+  public var description: String { rawValue }
+
+  /// Whether `text` has the shape of an inquiry id (for input validation).
+  public static func isWellFormed(_ text: String) -> Bool {
+    text.hasPrefix("inq_") && text.utf8.count == 30
+      && text.utf8.dropFirst(4).allSatisfy { ULID.alphabet.contains($0) }
+  }
+}

@@ -45,6 +45,10 @@ public struct Message: Sendable, Codable, Hashable {
   public var retractionOf: MessageID?
   /// Whether, by when and how readers are asked to confirm they understood.
   public var confirmation: ConfirmationRequest?
+  /// For a message commsd composed about a question that came back (its
+  /// copy for the handlers, the acknowledgement, the answer): which, and
+  /// for the handlers the question itself.
+  public var inquiry: InquiryNotice?
 
   public init(
     id: MessageID, idempotencyKey: String?, sender: Sender, audiences: [String],
@@ -52,8 +56,9 @@ public struct Message: Sendable, Codable, Hashable {
     defaultLanguage: String, acceptedAt: Date, filter: RecipientFilter = RecipientFilter(),
     supersedes: MessageID? = nil, expiresAt: Date? = nil, mode: MessageMode = .actual,
     cap: CAPIdentity? = nil, retractionOf: MessageID? = nil,
-    confirmation: ConfirmationRequest? = nil
+    confirmation: ConfirmationRequest? = nil, inquiry: InquiryNotice? = nil
   ) {
+    self.inquiry = inquiry
     self.confirmation = confirmation
     self.supersedes = supersedes
     self.expiresAt = expiresAt

@@ -10,4 +10,15 @@ public enum MessageKind: String, Sendable, Codable, CaseIterable {
   case allClear = "all-clear"
   /// commsd's notice that an earlier message was withdrawn (`cancel --notify`).
   case retraction
+  /// commsd's copy of a reader's question for the people who answer it
+  /// (and the reminder when it stays unanswered).
+  case inquiry
+  /// commsd's acknowledgement of a question, or an operator's answer to
+  /// one person (`commsd inbox answer`).
+  case answer
+
+  /// Whether it is one side of a conversation with one person (a question
+  /// forwarded, acknowledged or answered) rather than a bulletin: it takes
+  /// no bulletin number and no audience template.
+  public var isConversation: Bool { self == .inquiry || self == .answer }
 }

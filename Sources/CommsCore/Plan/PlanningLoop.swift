@@ -15,6 +15,8 @@ public final class PlanningLoop: StoppableLoop {
   let digests: DigestBuilder
   /// Plans the confirmation waves that are due.
   let waves: ConfirmationWaves
+  /// Where reminders of unanswered questions go (`answer_within`).
+  let inbound: InboundPolicy
   let clock: any WallClock
   let pollInterval: Duration
   let logger: Logger
@@ -31,8 +33,10 @@ public final class PlanningLoop: StoppableLoop {
     policies: [String: DosingPolicy], digests: DigestBuilder, clock: any WallClock,
     pollInterval: Duration,
     doorbell: Doorbell,
-    planned: @escaping @Sendable () -> Void, logger: Logger
+    planned: @escaping @Sendable () -> Void, inbound: InboundPolicy = InboundPolicy(),
+    logger: Logger
   ) {
+    self.inbound = inbound
     self.store = store
     self.planner = planner
     self.directory = directory
@@ -76,6 +80,7 @@ public final class PlanningLoop: StoppableLoop {
     var generator = SystemRandomNumberGenerator()
     if try await digests.buildDue(at: clock.now(), using: &generator) > 0 { planned() }
     if try await waves.planDue(at: clock.now(), directory: directory.current) > 0 { planned() }
+    if try await store.remindUnanswered(policy: inbound, at: clock.now()) > 0 { planned() }
     let messages = try await store.unplannedMessages(limit: 16)
     let directory = directory.current
     for message in messages {

@@ -67,3 +67,26 @@ public struct RecipientDirectory: Sendable {
     (byAudience[audience] ?? []).contains { filter.matches(recipients[$0]) }
   }
 }
+
+extension RecipientDirectory {
+  /// The first person with `id`. A scan: asked once per question that comes
+  /// back (rare next to planning), so the directory keeps no index for it.
+  public func recipient(id: String) -> Recipient? {
+    recipients.first { $0.id == id }
+  }
+
+  /// The first person with a contact at `address` (an email address in any
+  /// case, or a phone number as the gateway writes it, E.164), preferring a
+  /// contact on `endpoint` when given. A scan, as `recipient(id:)`.
+  public func recipient(reachedAt address: String, endpoint: String? = nil) -> Recipient? {
+    let wanted = address.lowercased()
+    var anyEndpoint: Recipient?
+    for recipient in recipients {
+      for contact in recipient.contacts where contact.address.lowercased() == wanted {
+        if endpoint == nil || contact.endpointName == endpoint { return recipient }
+        if anyEndpoint == nil { anyEndpoint = recipient }
+      }
+    }
+    return anyEndpoint
+  }
+}

@@ -53,6 +53,13 @@ public struct AudienceTemplate: Sendable {
   public static let defaultHeader =
     "{{kind_label}} · {{audience}} #{{bulletin}}{{#update_label}} · {{update_label}}{{/update_label}} · {{sent_at}}"
 
+  /// For a conversation with one person (`MessageKind.isConversation`):
+  /// the subject as written, no header, no bulletin number.
+  public static let conversation =
+    (try? AudienceTemplate(
+      subjectFormat: "{{subject}}", header: "", footer: nil, signature: nil, replyTo: nil,
+      smsFormat: nil, translations: [:])) ?? standard
+
   /// The default: default subject and header, no footer, no signature, no `Reply-To`.
   public static let standard = try! AudienceTemplate(
     subjectFormat: nil, header: nil, footer: nil, signature: nil, replyTo: nil

@@ -49,11 +49,11 @@ public enum KindLabels {
 
   private static let danish: Labels = [
     .alert: "Varsel", .update: "Opdatering", .process: "Procesinformation", .allClear: "Afblæsning",
-    .retraction: "Tilbagekaldelse",
+    .retraction: "Tilbagekaldelse", .inquiry: "Spørgsmål", .answer: "Svar",
   ]
   private static let english: Labels = [
     .alert: "Alert", .update: "Update", .process: "Process information", .allClear: "All clear",
-    .retraction: "Withdrawal",
+    .retraction: "Withdrawal", .inquiry: "Question", .answer: "Answer",
   ]
   private static let arabic: Labels = [
     .alert: "تنبيه", .update: "تحديث", .process: "معلومات عن الوضع", .allClear: "انتهاء الخطر",

@@ -18,12 +18,14 @@ enum Pseudonyms {
   }
 
   /// A message's stored contents (JSON) with every body a pseudonym and the subjects kept.
-  static func contents(_ stored: String, hash: KeyedHash) throws -> String {
+  /// `subjects`: the subjects too (a conversation's name the person who asked).
+  static func contents(_ stored: String, hash: KeyedHash, subjects: Bool = false) throws -> String {
     var contents = try JSONCoding.decoder().decode(
       [String: MessageContent].self, from: Data(stored.utf8))
     for (language, content) in contents {
       contents[language] = MessageContent(
-        subject: content.subject, body: hash.pseudonym(content.body),
+        subject: subjects ? hash.pseudonym(content.subject) : content.subject,
+        body: hash.pseudonym(content.body),
         sms: content.sms.map { hash.pseudonym($0) })
     }
     return JSONCoding.string(contents)
@@ -46,6 +48,8 @@ public struct RetentionOutcome: Sendable, Equatable {
   public var messages = 0
   public var deliveries = 0
   public var auditEvents = 0
+  /// Inquiries whose text and addresses were replaced.
+  public var inquiries = 0
   public init() {}
 }
 
@@ -55,7 +59,7 @@ extension Store {
   /// deliveries and audit events it rewrote), then `cleanUp` once if any
   /// was (SQLite empties its write-ahead log, PostgreSQL vacuums).
   func retentionPass(
-    before cutoff: Date,
+    before cutoff: Date, hash: KeyedHash, at now: Date,
     pseudonymise: (MessageID) async throws -> (deliveries: Int, auditEvents: Int),
     cleanUp: () async throws -> Void
   ) async throws -> RetentionOutcome {
@@ -72,7 +76,10 @@ extension Store {
         outcome.auditEvents += done.auditEvents
       }
     }
-    if outcome.messages > 0 { try await cleanUp() }
+    let inquiries = try await pseudonymiseInquiries(before: cutoff, hash: hash, at: now)
+    outcome.inquiries = inquiries.inquiries
+    outcome.auditEvents += inquiries.auditEvents
+    if outcome.messages > 0 || inquiries.inquiries > 0 { try await cleanUp() }
     return outcome
   }
 

@@ -44,12 +44,13 @@ public struct RetentionLoop: Service {
       let outcome = try await store.applyRetention(
         before: now.addingTimeInterval(-period.seconds), hash: hash, at: now,
         period: DurationText.format(period))
-      if outcome.messages > 0 {
+      if outcome.messages > 0 || outcome.inquiries > 0 {
         logger.notice(
           "retention period applied",
           metadata: [
             "messages": "\(outcome.messages)", "deliveries": "\(outcome.deliveries)",
-            "audit_events": "\(outcome.auditEvents)", "period": "\(DurationText.format(period))",
+            "audit_events": "\(outcome.auditEvents)", "inquiries": "\(outcome.inquiries)",
+            "period": "\(DurationText.format(period))",
           ])
       }
       return outcome

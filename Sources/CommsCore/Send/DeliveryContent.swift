@@ -7,7 +7,11 @@ enum DeliveryContent {
     _ delivery: Delivery, _ message: Message, audience: Audience?
   ) -> RenderedMessage {
     let context = context(delivery, message, audience: audience)
-    var rendered = MessageRenderer.render(audience?.template ?? .standard, context)
+    // A question's copy, its acknowledgement and its answer are no
+    // bulletin: no number, no audience header.
+    let template =
+      message.kind.isConversation ? AudienceTemplate.conversation : audience?.template ?? .standard
+    var rendered = MessageRenderer.render(template, context)
     // An exercise or a test says so first, whatever the template: nobody
     // may take a drill for the real thing.
     if let mark = message.mode.readerMark {

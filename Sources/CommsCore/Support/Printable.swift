@@ -42,6 +42,17 @@ public enum Printable {
     return out
   }
 
+  /// `text` as one line of at most `max` characters for storing: every
+  /// character that would need an escape (line breaks too) becomes a
+  /// space, and the ends are trimmed.
+  public static func line(_ text: String, max: Int) -> String {
+    var out = String.UnicodeScalarView()
+    for scalar in text.unicodeScalars.prefix(max * 4) {
+      out.append(needsEscape(scalar) ? " " : scalar)
+    }
+    return String(String(out).trimmingCharacters(in: .whitespaces).prefix(max))
+  }
+
   static func needsEscape(_ scalar: Unicode.Scalar) -> Bool {
     switch scalar.value {
     case 0x00...0x1F, 0x7F...0x9F: true

@@ -100,9 +100,9 @@ import Testing
   }
 
   @Test(arguments: StoreKind.allCases)
-  func aReplyConfirmsTheNewestMessageToThatNumberAndOtherRepliesAreKept(_ kind: StoreKind)
-    async throws
-  {
+  func aReplyConfirmsTheNewestMessageToThatNumberAndOtherRepliesBecomeInquiries(
+    _ kind: StoreKind
+  ) async throws {
     let fixture = try StoreFixture(kind)
     defer { fixture.cleanUp() }
     let store = fixture.store
@@ -110,40 +110,45 @@ import Testing
     var request = fixture.request(audiences: ["relatives"])
     request.confirmation = ConfirmationRequest()
     let id = try await fixture.acceptAndPlan(request)
-    let bo = InboundSMS(from: "+4511111111", text: "OK")
+    try await fixture.execute("UPDATE deliveries SET state = 'delivered'")
     let since = now - 86400
+    let directory = fixture.configuration.directory
+    func receive(
+      _ from: String, _ text: String, endpoint: String = "sms", since: Date = since, at: Date
+    )
+      async throws -> InquiryOutcome
+    {
+      try await store.receiveReply(
+        IncomingReply(channel: .sms, source: endpoint, from: from, text: text),
+        sender: directory.recipient(reachedAt: from, endpoint: endpoint), directory: directory,
+        confirms: ConfirmKeywords.standard.confirms(text), confirmSince: since,
+        policy: fixture.configuration.inboundPolicy, at: at)
+    }
 
     #expect(
-      try await store.receiveSMS(bo, endpoint: "sms", confirms: true, since: since, at: now + 60)
-        == .confirmation(.confirmed(late: false)))
+      try await receive("+4511111111", "OK", at: now + 60) == .confirmation(.confirmed(late: false))
+    )
     #expect(
-      try await store.receiveSMS(bo, endpoint: "sms", confirms: true, since: since, at: now + 90)
-        == .confirmation(.repeated(at: now + 60)))
+      try await receive("+4511111111", "OK", at: now + 90) == .confirmation(.repeated(at: now + 60))
+    )
     let summary = try #require(try await store.status(of: id)?.confirmation)
     #expect(summary.byWay == ["sms": 1])
     #expect(summary.notConfirmed.map(\.id) == ["c"])
 
-    // A question, a stranger, another endpoint: kept, nothing confirmed.
-    let question = InboundSMS(from: "+4522222222", text: "Må vi komme på søndag?")
+    // A question, a stranger's OK, another endpoint, too old: inquiries, nothing confirmed.
     guard
-      case .reply(let answered) = try await store.receiveSMS(
-        question, endpoint: "sms", confirms: false, since: since, at: now + 120)
-    else { throw StoreError.corrupt("not a reply") }
-    #expect(answered != nil)
-    #expect(
-      try await store.receiveSMS(
-        InboundSMS(from: "+4599999999", text: "OK"), endpoint: "sms", confirms: true,
-        since: since, at: now + 130) == .reply(delivery: nil))
-    #expect(
-      try await store.receiveSMS(
-        InboundSMS(from: "+4522222222", text: "OK"), endpoint: "other", confirms: true,
-        since: since, at: now + 140) == .reply(delivery: nil))
-    // Too old to be answered.
-    #expect(
-      try await store.receiveSMS(
-        InboundSMS(from: "+4522222222", text: "OK"), endpoint: "sms", confirms: true,
-        since: now + 1, at: now + 150) == .reply(delivery: nil))
-    let kept = try await store.auditEvents(kinds: ["sms.received"])
+      case .inquiry(_, let match, false) = try await receive(
+        "+4522222222", "Må vi komme på søndag?", at: now + 120)
+    else { throw StoreError.corrupt("not an inquiry") }
+    #expect(match == .latest)
+    guard
+      case .inquiry(_, .unmatched, false) = try await receive("+4599999999", "OK", at: now + 130)
+    else { throw StoreError.corrupt("not an unmatched inquiry") }
+    guard case .inquiry = try await receive("+4522222222", "OK", endpoint: "other", at: now + 140)
+    else { throw StoreError.corrupt("confirmed over another endpoint") }
+    guard case .inquiry = try await receive("+4522222222", "OK", since: now + 1, at: now + 150)
+    else { throw StoreError.corrupt("confirmed a message too old") }
+    let kept = try await store.auditEvents(kinds: ["inquiry.received"])
     #expect(kept.count == 4)
     #expect(kept.first?.event.personal["text"] == "Må vi komme på søndag?")
     #expect(kept.first?.event.messageID == id)

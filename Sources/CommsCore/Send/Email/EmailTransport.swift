@@ -34,17 +34,23 @@ public struct EmailTransport: Transport {
       let audience = audiences[delivery.audience]
       var content = rendering.rendered(delivery, message, audience: audience)
       if let line = links?.line(for: delivery, of: message) { content.body += "\n\n" + line }
+      var headers = [
+        (name: "X-Commsd-Message", value: message.id.rawValue),
+        (name: "X-Commsd-Delivery", value: delivery.id.rawValue),
+        (name: "X-Commsd-Priority", value: message.priority.rawValue),
+      ]
+      if let inquiry = message.inquiry {
+        headers.append((name: "X-Commsd-Inquiry", value: inquiry.id.rawValue))
+      } else {
+        headers.append(
+          (name: "X-Commsd-Bulletin", value: "\(delivery.audience) #\(delivery.bulletin)"))
+      }
       let email = EmailMessage(
         from: relay.from, to: [recipient],
-        replyTo: try audience?.template.replyTo.map { try EmailAddress(parsing: $0) },
+        replyTo: try replyTo(delivery, message, audience: audience),
         subject: content.subject, textBody: content.body,
         messageID: "\(delivery.id.rawValue)@\(messageIDDomain)", date: clock.now(),
-        extraHeaders: [
-          (name: "X-Commsd-Message", value: message.id.rawValue),
-          (name: "X-Commsd-Delivery", value: delivery.id.rawValue),
-          (name: "X-Commsd-Priority", value: message.priority.rawValue),
-          (name: "X-Commsd-Bulletin", value: "\(delivery.audience) #\(delivery.bulletin)"),
-        ])
+        extraHeaders: headers)
       bytes = try EmailComposer.render(email)
     } catch {
       return .finished(.permanent(status: 0, reason: "cannot compose the email: \(error)"))
@@ -81,5 +87,17 @@ public struct EmailTransport: Transport {
       }
       return .transient(status: response.statusCode, reason: reason, retryAfter: nil)
     }
+  }
+
+  /// The audience's Reply-To, tagged with the delivery when the audience
+  /// takes replies through `commsd mailgate` (`[audiences.NAME.inbound]`).
+  /// The handlers' copy of a question has none: their answers go through
+  /// `commsd inbox answer`, not back to the mailbox.
+  func replyTo(_ delivery: Delivery, _ message: Message, audience: Audience?)
+    throws(EmailCompositionError) -> EmailAddress?
+  {
+    guard message.kind != .inquiry, let text = audience?.template.replyTo else { return nil }
+    let address = try EmailAddress(parsing: text)
+    return audience?.inbound == nil ? address : ReplyTag.tagged(address, delivery: delivery.id)
   }
 }

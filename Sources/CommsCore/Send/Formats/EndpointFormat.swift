@@ -133,8 +133,8 @@ struct FormatInput {
   var context: String {
     let language = message.content(for: delivery.language).language
     let audienceName = audience?.displayName(in: language) ?? delivery.audience
-    return
-      "\(audienceName) #\(delivery.bulletin) · \(KindLabels.label(message.kind, language: language))"
+    let numbered = delivery.bulletin > 0 ? "\(audienceName) #\(delivery.bulletin)" : audienceName
+    return "\(numbered) · \(KindLabels.label(message.kind, language: language))"
   }
 
   /// The `[ØVELSE]`/`[TEST]` mark and the operator's subject, for a heading.

@@ -41,6 +41,10 @@ public struct WebhookPayload: Sendable, Codable, Equatable {
   public var retractionOf: String?
   /// When the message stops being worth delivering.
   public var expiresAt: Date?
+  /// On the handlers' copy of a question (`type` `commsd.inquiry.v1`): the
+  /// inquiry as data: id, who asked (person, unit, language), the bulletin
+  /// it answers, the channel and the text.
+  public var inquiry: InquiryNotice?
 
   enum CodingKeys: String, CodingKey {
     case type, audience, priority, kind, language, subject, body, recipient, contact, bulletin
@@ -54,6 +58,7 @@ public struct WebhookPayload: Sendable, Codable, Equatable {
     case updatesBulletin = "updates_bulletin"
     case retractionOf = "retraction_of"
     case expiresAt = "expires_at"
+    case inquiry
   }
 
   public init(delivery: Delivery, message: Message, audience: Audience?) {
@@ -84,6 +89,10 @@ public struct WebhookPayload: Sendable, Codable, Equatable {
     supersedes = message.supersedes?.rawValue
     retractionOf = message.retractionOf?.rawValue
     expiresAt = message.expiresAt
+    if let notice = message.inquiry, notice.role == .forward || notice.role == .reminder {
+      type = "commsd.inquiry.v1"
+      inquiry = notice
+    }
   }
 }
 
@@ -101,6 +110,7 @@ extension WebhookPayload {
     writer.member("contact", contact)
     writer.member("delivery_id", deliveryID)
     if let expiresAt { writer.member("expires_at", Timestamp.format(expiresAt)) }
+    if let inquiry { writer.member("inquiry", json: JSONCoding.string(inquiry)) }
     writer.member("kind", kind)
     writer.member("kind_label", kindLabel)
     writer.member("language", language)

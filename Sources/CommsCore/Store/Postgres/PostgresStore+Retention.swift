@@ -14,11 +14,11 @@ extension PostgresStore {
   ) async throws -> RetentionOutcome {
     try await turns.turn(.retention) {
       try await retentionPass(
-        before: cutoff,
+        before: cutoff, hash: hash, at: now,
         pseudonymise: { try await pseudonymise($0, hash: hash, at: now, period: period) },
         cleanUp: {
           try await pool.withConnection { connection in
-            _ = try connection.execute("VACUUM messages, deliveries, audit_events")
+            _ = try connection.execute("VACUUM messages, deliveries, audit_events, inquiries")
           }
         })
     } ?? RetentionOutcome()

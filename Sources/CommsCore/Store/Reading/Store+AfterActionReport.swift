@@ -9,7 +9,11 @@ extension Store {
   {
     try await read { reader in
       try Self.reportSection(reader, id).map {
-        AfterActionReport(scope: .message(id.rawValue), generatedAt: now, messages: [$0])
+        AfterActionReport(
+          scope: .message(id.rawValue), generatedAt: now, messages: [$0],
+          inquiries: InquiryFigures(
+            try reader.rows("\(StoreRows.inquiryColumns) WHERE message_id = ?", [id.rawValue])
+              .map(StoreRows.inquiry(from:))))
       }
     }
   }
@@ -25,12 +29,21 @@ extension Store {
         """
         SELECT id FROM messages
         WHERE accepted_at >= ?1 AND (CAST(?2 AS TEXT) IS NULL OR accepted_at < ?2)
-          AND fingerprint != 'digest'
+          AND fingerprint != 'digest' AND kind NOT IN ('inquiry', 'answer')
         ORDER BY accepted_at, id
         """, [Timestamp.format(since), until.map(Timestamp.format)])
+      // The conversations (a question's copies, acknowledgements, answers)
+      // are no bulletins: they are counted as questions, not as messages.
+      let inquiries = try reader.rows(
+        """
+        \(StoreRows.inquiryColumns)
+        WHERE received_at >= ?1 AND (CAST(?2 AS TEXT) IS NULL OR received_at < ?2)
+        """, [Timestamp.format(since), until.map(Timestamp.format)]
+      ).map(StoreRows.inquiry(from:))
       return AfterActionReport(
         scope: .period(since: since, until: until), generatedAt: now,
-        messages: try ids.compactMap { try Self.reportSection(reader, MessageID(rawValue: $0)) })
+        messages: try ids.compactMap { try Self.reportSection(reader, MessageID(rawValue: $0)) },
+        inquiries: InquiryFigures(inquiries))
     }
   }
 

@@ -7,14 +7,14 @@ enum StoreRows {
   static let messageColumns = """
     SELECT id, idempotency_key, sender_kind, sender_name, sender_origin, audiences, priority, kind,
       contents, default_language, accepted_at, filter, supersedes, expires_at, mode, cap_sender,
-      cap_identifier, cap_sent, retraction_of, confirmation FROM messages
+      cap_identifier, cap_sent, retraction_of, confirmation, inquiry FROM messages
     """
 
   /// The values of `INSERT INTO messages (id, idempotency_key, fingerprint,
   /// sender_kind, sender_name, sender_origin, audiences, priority, kind,
   /// contents, default_language, accepted_at, filter, supersedes, expires_at,
   /// mode, cap_sender, cap_identifier, cap_sent, retraction_of,
-  /// confirmation)`, in that order.
+  /// confirmation, next_wave_at, inquiry)`, in that order.
   static func storedValues(of message: Message, fingerprint: String) -> [String?] {
     [
       message.id.rawValue, message.idempotencyKey, fingerprint, message.sender.kind.rawValue,
@@ -26,6 +26,7 @@ enum StoreRows {
       message.cap?.identifier, message.cap?.sent, message.retractionOf?.rawValue,
       message.confirmation.map(JSONCoding.string),
       message.confirmation?.firstWave(after: message.acceptedAt).map(Timestamp.format),
+      message.inquiry.map(JSONCoding.string),
     ]
   }
 
@@ -64,6 +65,9 @@ enum StoreRows {
       retractionOf: (try row[18] as String?).map(MessageID.init(rawValue:)),
       confirmation: try (row[19] as String?).map {
         try decoder.decode(ConfirmationRequest.self, from: Data($0.utf8))
+      },
+      inquiry: try (row[20] as String?).map {
+        try decoder.decode(InquiryNotice.self, from: Data($0.utf8))
       })
   }
 

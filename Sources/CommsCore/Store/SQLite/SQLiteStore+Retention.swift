@@ -21,7 +21,7 @@ extension SQLiteStore {
     before cutoff: Date, hash: KeyedHash, at now: Date, period: String
   ) async throws -> RetentionOutcome {
     try await retentionPass(
-      before: cutoff,
+      before: cutoff, hash: hash, at: now,
       pseudonymise: { try await pseudonymise($0, hash: hash, at: now, period: period) },
       cleanUp: { try await emptyWriteAheadLog() })
   }

@@ -55,6 +55,7 @@ enum StoreSchema {
       Migration(name: "0010-receipts", sql: receipts),
       Migration(name: "0011-confirmations", sql: confirmations),
       Migration(name: "0012-confirmation-waves", sql: confirmationWaves),
+      Migration(name: "0013-inquiries", sql: inquiries),
     ]
   }
 

@@ -23,10 +23,12 @@ extension StoreTransaction {
       INSERT INTO messages (id, idempotency_key, fingerprint, sender_kind, sender_name, sender_origin,
         audiences, priority, kind, contents, default_language, accepted_at, filter, supersedes,
         expires_at, mode, cap_sender, cap_identifier, cap_sent, retraction_of, confirmation,
-        next_wave_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        next_wave_at, inquiry)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       """, StoreRows.storedValues(of: message, fingerprint: fingerprint))
-    let numbers = try numberBulletins(message)
+    // A conversation with one person takes no number: the audience's
+    // readers would see a gap for a message they were never meant to get.
+    let numbers = message.kind.isConversation ? [:] : try numberBulletins(message)
     try audit(.accepted(message, bulletins: numbers))
     notify(.plan)
     return .accepted(message.id)

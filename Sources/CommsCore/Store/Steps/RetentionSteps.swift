@@ -77,9 +77,23 @@ extension StoreTransaction {
     _ id: MessageID, contents: String, hash: KeyedHash, at now: Date, period: String
   ) throws -> Int {
     let at = Timestamp.format(now)
+    // A conversation (a question's copy, its acknowledgement, its answer)
+    // names the person in its subjects and carries the question itself.
+    let conversation = try row("SELECT kind, inquiry FROM messages WHERE id = ?", [id.rawValue])
+    let isConversation = MessageKind(rawValue: try conversation?[0] ?? "")?.isConversation == true
     try execute(
       "UPDATE messages SET contents = ?, pseudonymised_at = ? WHERE id = ?",
-      [try Pseudonyms.contents(contents, hash: hash), at, id.rawValue])
+      [
+        try Pseudonyms.contents(contents, hash: hash, subjects: isConversation), at,
+        id.rawValue,
+      ])
+    if let stored: String = try conversation?[1],
+      let notice = try? JSONCoding.decoder().decode(InquiryNotice.self, from: Data(stored.utf8))
+    {
+      try execute(
+        "UPDATE messages SET inquiry = ? WHERE id = ?",
+        [JSONCoding.string(notice.pseudonymised(with: hash)), id.rawValue])
+    }
     // An operator's note on a confirmation taken by phone may name people.
     for confirmation in try rows(
       "SELECT recipient_id, note FROM confirmations WHERE message_id = ? AND note IS NOT NULL",
