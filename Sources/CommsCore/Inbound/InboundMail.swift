@@ -242,19 +242,20 @@ public enum InboundMail {
   /// block); the whole text when that would leave nothing.
   static func ownText(_ text: String) -> String {
     var kept: [Substring] = []
-    for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-      let trimmed = line.trimmingCharacters(in: .whitespaces)
+    // "\r\n" is one Character: split on every kind of line end.
+    for line in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
+      let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
       let lower = trimmed.lowercased()
       if trimmed.hasPrefix(">")
-        || (lower.hasSuffix("wrote:") && lower.hasPrefix("on "))
-        || (lower.hasSuffix("skrev:") && lower.hasPrefix("den "))
+        || (lower.hasSuffix(":") && lower.hasPrefix("on ") && lower.contains(" wrote"))
+        || (lower.hasSuffix(":") && lower.hasPrefix("den ") && lower.contains(" skrev"))
         || lower.hasPrefix("-----original message-----")
         || lower.hasPrefix("-----oprindelig meddelelse-----")
         || lower.hasPrefix("from: ") || lower.hasPrefix("fra: ")
       {
         break
       }
-      kept.append(line.hasSuffix("\r") ? line.dropLast() : line)
+      kept.append(line)
     }
     let own = kept.joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
     return own.isEmpty ? text.trimmingCharacters(in: .whitespacesAndNewlines) : own
