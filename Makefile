@@ -15,7 +15,7 @@ run: deps build
 ## make test: install what is missing, build, and run the whole suite, one
 ## test at a time (the end-to-end tests start servers, and timing tests must
 ## not share two cores with them).
-test: EXTRA_PACKAGES = postgresql chromium chromium-driver
+test: EXTRA_PACKAGES = postgresql chromium chromium-driver postfix
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --no-parallel

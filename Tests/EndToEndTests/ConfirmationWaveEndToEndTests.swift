@@ -166,7 +166,7 @@ extension EndToEnd {
             "--reply", "4520000034=JA", "--reply", "4520000035=Hvornår må vi igen?",
           ])
         #expect(late.stdout.contains(#"{"outcome":"confirmed_late"}"#), "\(late.stdout)")
-        #expect(late.stdout.contains(#"{"outcome":"reply"}"#), "\(late.stdout)")
+        #expect(late.stdout.contains(#""outcome":"inquiry""#), "\(late.stdout)")
         summary = try #require(try await status(id).confirmation)
         #expect(summary.confirmed == 32 && summary.late == 1)
 
@@ -199,7 +199,7 @@ extension EndToEnd {
         let lines = audit.stdout.split(separator: "\n")
         #expect(lines.filter { $0.contains("\"confirmation.received\"") }.count == 33)
         #expect(lines.filter { $0.contains("\"confirmation.wave\"") }.count == 2)
-        #expect(lines.filter { $0.contains("\"sms.received\"") }.count == 1)
+        #expect(lines.filter { $0.contains("\"inquiry.received\"") }.count == 1)
         // The after-action report lists the wave.
         let report = try await commsd(["audit", "report", id])
         #expect(report.stdout.contains("BØLGE"), "\(report.stdout)")

@@ -28,11 +28,13 @@ def main() -> int:
     p.add_argument("--secret", required=True, help="the webhook's authentication token")
     p.add_argument("--reply", action="append", default=[], metavar="MSISDN=TEXT")
     p.add_argument("--keyword", default="", help="a leased keyword put before each text")
+    p.add_argument("--first-id", type=int, default=1000001,
+                   help="the gateway's id of the first SMS (ids are unique per gateway: the same id twice is the same SMS sent again)")
     args = p.parse_args()
     if not args.to.startswith("http://127.0.0.1:"):
         print("only loopback addresses", file=sys.stderr)
         return 1
-    next_id = 1000001
+    next_id = args.first_id
     for entry in args.reply:
         msisdn, _, text = entry.partition("=")
         fields = {"id": next_id, "msisdn": int(msisdn), "receiver": 451204,

@@ -22,7 +22,13 @@
 #                              then go to it, signed as GatewayAPI signs (a JWT
 #                              in X-Gwapi-Signature over the body's members), so
 #                              they reach the receipt's own checks instead of
-#                              counting as failed authentications.
+#                              counting as failed authentications. Before the
+#                              run, a few questions (signed MO SMS from numbers
+#                              nobody has) are sent to /v1/inbound/{endpoint}, so
+#                              that /v1/inquiries has open inquiries for the
+#                              stateful phase to show, answer, assign and close
+#                              (seen only by a token whose scope is every
+#                              audience: they are unmatched).
 #   API_CONTRACT_AUDIENCES     comma-separated configured audiences: half of the
 #                              generated messages are sent to some of them, so
 #                              they get past the scope check into intake (and
@@ -206,6 +212,41 @@ def filter_failure(context, failure, case, response):
         return False
     return True
 PY
+
+# Open inquiries to work on: a question from a number nobody has becomes an
+# unmatched inquiry (POST /v1/inbound/{endpoint}, signed as GatewayAPI signs).
+# Each one can be closed or answered only once, so there are several; new
+# provider ids each run, so a second run against the same daemon gets new ones.
+if [ -n "${API_CONTRACT_RECEIPT_ENDPOINT:-}" ] && [ -n "${API_CONTRACT_RECEIPT_SECRET:-}" ]; then
+  (
+    cd "$WORK"
+    "$PYTHON" - "$BASE_URL" <<'PY'
+import sys, time, urllib.error, urllib.parse, urllib.request
+
+from contract_hooks import RECEIPT_ENDPOINT, _gatewayapi_jwt
+from requests.compat import json as requests_json
+
+base = sys.argv[1]
+first = int(time.time() * 1000)
+url = f"{base}/v1/inbound/{urllib.parse.quote(RECEIPT_ENDPOINT, safe='')}"
+for index in range(6):
+    sms = {
+        "id": first + index, "msisdn": 4599000100 + index, "receiver": 451204,
+        "message": f"Spørgsmål {index + 1}: hvornår kan vi komme hjem?",
+        "senttime": int(time.time()),
+    }
+    request = urllib.request.Request(
+        url, data=requests_json.dumps(sms).encode("utf-8"), method="POST",
+        headers={"Content-Type": "application/json", "X-Gwapi-Signature": _gatewayapi_jwt(sms)})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            response.read()
+    except (OSError, urllib.error.HTTPError) as error:
+        print(f"api-contract: could not send a question to {url}: {error}", file=sys.stderr)
+        sys.exit(1)
+PY
+  ) || die "the questions for /v1/inquiries were not taken"
+fi
 
 checks=not_a_server_error,status_code_conformance,content_type_conformance
 checks+=,response_headers_conformance,response_schema_conformance,negative_data_rejection

@@ -1,7 +1,7 @@
 import Foundation
 
 /// A message id: `msg_` followed by a ULID (time-ordered, 26 characters).
-public struct MessageID: Sendable, Hashable, Codable, CustomStringConvertible {
+public struct MessageID: Sendable, Hashable, Codable, CustomStringConvertible, IdentifierCoding {
   public let rawValue: String
   public init(rawValue: String) { self.rawValue = rawValue }
   public var description: String { rawValue }
@@ -14,7 +14,7 @@ public struct MessageID: Sendable, Hashable, Codable, CustomStringConvertible {
 }
 
 /// A delivery id: `dlv_` followed by a ULID.
-public struct DeliveryID: Sendable, Hashable, Codable, CustomStringConvertible {
+public struct DeliveryID: Sendable, Hashable, Codable, CustomStringConvertible, IdentifierCoding {
   public let rawValue: String
   public init(rawValue: String) { self.rawValue = rawValue }
   public var description: String { rawValue }
@@ -57,7 +57,7 @@ public enum ULID {
 }
 
 /// An inquiry id: `inq_` followed by a ULID.
-public struct InquiryID: Sendable, Hashable, Codable, CustomStringConvertible {
+public struct InquiryID: Sendable, Hashable, Codable, CustomStringConvertible, IdentifierCoding {
   public let rawValue: String
   public init(rawValue: String) { self.rawValue = rawValue }
   public var description: String { rawValue }
@@ -68,3 +68,29 @@ public struct InquiryID: Sendable, Hashable, Codable, CustomStringConvertible {
       && text.utf8.dropFirst(4).allSatisfy { ULID.alphabet.contains($0) }
   }
 }
+
+/// An id is a JSON string (`"msg_…"`). Read also as `{"rawValue": "…"}`,
+/// the form Swift's synthesized coding wrote before, so that nothing
+/// written then becomes unreadable.
+protocol IdentifierCoding: Codable {
+  var rawValue: String { get }
+  init(rawValue: String)
+}
+
+extension IdentifierCoding {
+  public init(from decoder: any Decoder) throws {
+    if let text = try? decoder.singleValueContainer().decode(String.self) {
+      self.init(rawValue: text)
+      return
+    }
+    let container = try decoder.container(keyedBy: IdentifierKey.self)
+    self.init(rawValue: try container.decode(String.self, forKey: .rawValue))
+  }
+
+  public func encode(to encoder: any Encoder) throws {
+    var container = encoder.singleValueContainer()
+    try container.encode(rawValue)
+  }
+}
+
+private enum IdentifierKey: String, CodingKey { case rawValue }

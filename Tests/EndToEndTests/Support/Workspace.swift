@@ -114,6 +114,14 @@ final class Workspace: @unchecked Sendable {
     return child
   }
 
+  /// Starts any long-running helper (stopped by PID with the rest).
+  func start(name: String, executable: String, arguments: [String]) throws -> ChildProcess {
+    let child = try ChildProcess(
+      name: name, executable: executable, arguments: arguments, outputDirectory: directory)
+    children.append(child)
+    return child
+  }
+
   /// Runs a `commsd` CLI command on this workspace's configuration.
   func commsd(_ arguments: [String], environment: [String: String] = [:]) async throws
     -> CommandResult

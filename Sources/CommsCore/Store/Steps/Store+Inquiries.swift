@@ -111,11 +111,12 @@ extension StoreTransaction {
       try acceptComposed(message, deliveries: deliveries, at: now)
     }
     if let routing, routing.acknowledge, person != nil, reply.channel != .hook,
+      // Dosed per person (whichever of their addresses they write from).
       try row(
         """
-        SELECT 1 FROM inquiries WHERE sender = ? AND acknowledgement_id IS NOT NULL
+        SELECT 1 FROM inquiries WHERE recipient_id = ? AND acknowledgement_id IS NOT NULL
           AND received_at >= ?
-        """, [reply.from, Timestamp.format(now - routing.acknowledgeEvery.seconds)]) == nil,
+        """, [person?.id, Timestamp.format(now - routing.acknowledgeEvery.seconds)]) == nil,
       let contact = InquiryMessages.replyContact(of: inquiry, directory: directory)
     {
       let (message, delivery) = InquiryMessages.acknowledgement(
