@@ -18,7 +18,7 @@ struct Mailgate: AsyncParsableCommand {
     abstract: "Hand one email on standard input (a reply) to the daemon, for an MTA's pipe.",
     discussion: """
       Postfix master.cf:
-        commsd unix - n n - - pipe flags=Rq user=commsd
+        commsd unix - n n - - pipe flags=Rq null_sender= user=commsd
           argv=/usr/local/bin/commsd mailgate --recipient ${original_recipient} --sender ${sender}
       Exit 0: taken. 75: try again later (the daemon is down). 65: not an email.
       """)
