@@ -159,6 +159,9 @@ struct APIServer: Service {
     ("POST", "/v1/messages/{id}/cancel"), ("POST", "/v1/messages/{id}/supersede"),
     ("POST", "/v1/cap"), ("GET", "/v1/audit"), ("POST", "/v1/hooks/{source}"),
     ("POST", "/v1/receipts/{endpoint}"), ("POST", "/v1/inbound/{endpoint}"),
+    ("GET", "/v1/inquiries"), ("GET", "/v1/inquiries/{id}"),
+    ("POST", "/v1/inquiries/{id}/answer"), ("POST", "/v1/inquiries/{id}/assign"),
+    ("POST", "/v1/inquiries/{id}/close"),
   ]
 
   func addRoutes(to router: Router<APIContext>) {

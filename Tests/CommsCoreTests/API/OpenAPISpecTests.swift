@@ -115,7 +115,9 @@ import Testing
     #expect(values(request["priority"]) == Set(Priority.allCases.map(\.rawValue)))
     #expect(
       values(request["kind"])
-        == Set(MessageKind.allCases.map(\.rawValue)).subtracting(["retraction"]))
+        == Set(MessageKind.allCases.map(\.rawValue)).subtracting([
+          "retraction", "inquiry", "answer",
+        ]))
     #expect(
       values(request["mode"]) == Set(MessageMode.allCases.map(\.rawValue)).subtracting(["system"]))
     let message = try #require(try Self.schema("Message")["properties"] as? [String: Any])
