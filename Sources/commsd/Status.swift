@@ -29,6 +29,12 @@ struct Status: AsyncParsableCommand {
       } else {
         print(Dashboard.render(recent), terminator: "")
         print(Dashboard.summary(try await store.metricCounts()))
+        let open = try await store.inquiries(InboxFilter(limit: 10_000))
+        if let oldest = open.last {
+          print(
+            "questions: \(open.count) open, the oldest from \(LocalTime.format(oldest.receivedAt)) (commsd inbox list)"
+          )
+        }
       }
       return
     }

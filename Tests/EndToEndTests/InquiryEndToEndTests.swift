@@ -171,6 +171,10 @@ extension EndToEnd {
           smtp.emails.contains { $0.rcptTos == ["hotline@kommune.test"] }
         }
 
+        // The dashboard counts the open question and lists bulletins only.
+        let dashboard = try await workspace.commsd(["status", "--last", "50"])
+        #expect(dashboard.stdout.contains("questions: 1 open"), "\(dashboard.stdout)")
+        #expect(!dashboard.stdout.contains("Spørgsmål fra") && !dashboard.stdout.contains("Svar på"))
         // The report counts them; the person's record lists the question and its answer.
         let report = try await workspace.commsd(["audit", "report", "--since", "1h"])
         #expect(

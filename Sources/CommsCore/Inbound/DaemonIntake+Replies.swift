@@ -9,6 +9,7 @@ extension DaemonIntake {
   /// word confirms; anything else is an inquiry, routed and acknowledged
   /// as its sender's audience asks.
   func receive(_ reply: IncomingReply) async throws -> InquiryOutcome {
+    let reply = reply.bounded()
     let directory = directory.current
     let now = clock.now()
     // The sender's person, found before the write (a scan of the directory).
@@ -47,6 +48,7 @@ extension DaemonIntake {
   /// always (whatever the client says), from `mailgate`.
   func receive(_ reply: IncomingReply, from peer: PeerCredentials) async -> IntakeWire.Response {
     var reply = reply
+    guard !reply.from.isEmpty else { return .refused(field: "from", message: "is empty") }
     reply.channel = .email
     reply.source = "mailgate"
     reply.recipientID = nil

@@ -62,4 +62,20 @@ public struct IncomingReply: Sendable, Equatable, Codable {
   /// The longest question kept, in characters: a long email is cut there
   /// (and says so); an SMS is far shorter.
   public static let maxText = 20_000
+
+  /// The reply with every field within its bounds, whoever made it (a
+  /// local client of the intake socket could send anything).
+  public func bounded() -> IncomingReply {
+    var reply = self
+    reply.source = Printable.line(source, max: 64)
+    reply.from = Printable.line(from, max: 254)
+    reply.fromName = fromName.map { Printable.line($0, max: 200) }
+    reply.subject = subject.map { Printable.line($0, max: 300) }
+    if text.count > Self.maxText { reply.text = String(text.prefix(Self.maxText)) + "\n[…]" }
+    reply.reference = reference.map { String($0.prefix(200)) }
+    reply.thread = Array(thread.prefix(20))
+    reply.recipientID = recipientID.map { String($0.prefix(100)) }
+    reply.automatic = automatic.map { Printable.line($0, max: 100) }
+    return reply
+  }
 }

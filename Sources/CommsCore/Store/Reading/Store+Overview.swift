@@ -89,11 +89,15 @@ public struct AudienceProgress: Sendable, Codable, Equatable {
 }
 
 extension Store {
-  /// The `limit` most recently accepted messages, newest first.
+  /// The `limit` most recently accepted messages, newest first; the
+  /// conversations about questions (`commsd inbox`) are not among them.
   public func recentMessages(limit: Int) async throws -> [MessageOverview] {
     try await read { reader in
       let ids = try reader.strings(
-        "SELECT id FROM messages ORDER BY accepted_at DESC, id DESC LIMIT ?", [limit])
+        """
+        SELECT id FROM messages WHERE kind NOT IN ('inquiry', 'answer')
+        ORDER BY accepted_at DESC, id DESC LIMIT ?
+        """, [limit])
       return try ids.compactMap { try Self.overview(reader, MessageID(rawValue: $0)) }
     }
   }
