@@ -174,7 +174,8 @@ extension EndToEnd {
         // The dashboard counts the open question and lists bulletins only.
         let dashboard = try await workspace.commsd(["status", "--last", "50"])
         #expect(dashboard.stdout.contains("questions: 1 open"), "\(dashboard.stdout)")
-        #expect(!dashboard.stdout.contains("Spørgsmål fra") && !dashboard.stdout.contains("Svar på"))
+        #expect(
+          !dashboard.stdout.contains("Spørgsmål fra") && !dashboard.stdout.contains("Svar på"))
         // The report counts them; the person's record lists the question and its answer.
         let report = try await workspace.commsd(["audit", "report", "--since", "1h"])
         #expect(
