@@ -43,6 +43,16 @@ extension EndToEnd {
         language: "ar")
       + "attributes = { unit = \"solgaarden\" }\n\n"
 
+    /// The fake gateway's MO callbacks (`gatewayapi_mo.py`) to the API on `port`.
+    static func mo(port: Int, _ arguments: [String]) async throws -> CommandResult {
+      try await runCommand(
+        "/usr/bin/env",
+        [
+          "python3", Paths.receivers + "/gatewayapi_mo.py", "--to",
+          "http://127.0.0.1:\(port)/v1/inbound/gw", "--secret", webhookToken,
+        ] + arguments)
+    }
+
     /// Sends `count` bulletins to the relatives and waits until the last is out.
     static func bulletins(_ workspace: Workspace, count: Int) async throws -> String {
       var last = ""
@@ -85,13 +95,7 @@ extension EndToEnd {
         // Amal answers bulletin #12 by SMS; the gateway calls commsd back.
         let question = "هل يمكننا الزيارة يوم الأحد؟"
         let asked = ContinuousClock.now
-        let mo = try await runCommand(
-          "/usr/bin/env",
-          [
-            "python3", Paths.receivers + "/gatewayapi_mo.py", "--to",
-            "http://127.0.0.1:\(port)/v1/inbound/gw", "--secret", Self.webhookToken,
-            "--reply", "4520000002=\(question)",
-          ])
+        let mo = try await Self.mo(port: port, ["--reply", "4520000002=\(question)"])
         #expect(mo.stdout.contains(#""outcome":"inquiry""#), "\(mo.stdout)\(mo.stderr)")
         // Within 5 s the relatives' handler hook has it, signed, as data.
         try await eventually(timeout: .seconds(5), "the handlers' copy") {
@@ -145,22 +149,11 @@ extension EndToEnd {
         #expect(try await workspace.commsd(["inbox", "list"]).stdout.contains("no open inquiries"))
 
         // An unknown number is kept, unmatched, for the hotline.
-        let stranger = try await runCommand(
-          "/usr/bin/env",
-          [
-            "python3", Paths.receivers + "/gatewayapi_mo.py", "--to",
-            "http://127.0.0.1:\(port)/v1/inbound/gw", "--secret", Self.webhookToken,
-            "--first-id", "1000002", "--reply", "4599999999=Hvem skriver jeg med?",
-          ])
+        let unknown = ["--first-id", "1000002", "--reply", "4599999999=Hvem skriver jeg med?"]
+        let stranger = try await Self.mo(port: port, unknown)
         #expect(stranger.stdout.contains(#""outcome":"inquiry""#), "\(stranger.stdout)")
         // The gateway calling the same SMS back again (a retry) changes nothing.
-        let retried = try await runCommand(
-          "/usr/bin/env",
-          [
-            "python3", Paths.receivers + "/gatewayapi_mo.py", "--to",
-            "http://127.0.0.1:\(port)/v1/inbound/gw", "--secret", Self.webhookToken,
-            "--first-id", "1000002", "--reply", "4599999999=Hvem skriver jeg med?",
-          ])
+        let retried = try await Self.mo(port: port, unknown)
         #expect(retried.stdout.contains(#""outcome":"duplicate""#), "\(retried.stdout)")
         let unmatched = try await workspace.commsd(["inbox", "list", "--unmatched", "--json"])
         let open = try #require(

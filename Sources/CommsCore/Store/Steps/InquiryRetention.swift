@@ -55,23 +55,12 @@ extension StoreTransaction {
   }
 
   func pseudonymiseInquiryEvents(before cutoff: Date, hash: KeyedHash, at now: Date) throws -> Int {
-    let at = Timestamp.format(now)
-    var rewritten = 0
-    for event in try rows(
-      """
-      SELECT seq, personal FROM audit_events
-      WHERE kind IN ('inquiry.received', 'inquiry.closed', 'inbound.automatic')
-        AND at < ? AND personal IS NOT NULL AND personal NOT LIKE '%"pseudonymised_at"%'
-      """, [Timestamp.format(cutoff)])
-    {
-      let stored: String = try event[1]
-      let pseudonymised = AuditPersonal.pseudonymised(stored, with: hash, at: at)
-      guard pseudonymised != stored else { continue }
-      try execute(
-        "UPDATE audit_events SET personal = ? WHERE seq = ?",
-        [pseudonymised, try event[0] as Int64])
-      rewritten += 1
-    }
-    return rewritten
+    try pseudonymisePersonal(
+      of: try rows(
+        """
+        SELECT seq, personal FROM audit_events
+        WHERE kind IN ('inquiry.received', 'inquiry.closed', 'inbound.automatic')
+          AND at < ? AND personal IS NOT NULL AND personal NOT LIKE '%"pseudonymised_at"%'
+        """, [Timestamp.format(cutoff)]), hash: hash, at: Timestamp.format(now))
   }
 }

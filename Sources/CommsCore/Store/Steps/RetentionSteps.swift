@@ -105,11 +105,24 @@ extension StoreTransaction {
         "UPDATE confirmations SET note = ? WHERE message_id = ? AND recipient_id = ?",
         [hash.pseudonym(note), id.rawValue, try confirmation[0] as String])
     }
+    let rewritten = try pseudonymisePersonal(
+      of: try rows(
+        "SELECT seq, personal FROM audit_events WHERE message_id = ? AND personal IS NOT NULL",
+        [id.rawValue]), hash: hash, at: at)
+    let deliveries: Int =
+      try row("SELECT COUNT(*) FROM deliveries WHERE message_id = ?", [id.rawValue])
+      .map { try $0[0] } ?? 0
+    try audit(
+      Pseudonyms.event(id, at: now, period: period, deliveries: deliveries, rewritten: rewritten))
+    return rewritten
+  }
+
+  /// Replaces the personal data beside `events` (rows of `seq, personal`)
+  /// by keyed hashes; returns how many it rewrote (those already done are
+  /// left as they are).
+  func pseudonymisePersonal(of events: [StoredRow], hash: KeyedHash, at: String) throws -> Int {
     var rewritten = 0
-    for event in try rows(
-      "SELECT seq, personal FROM audit_events WHERE message_id = ? AND personal IS NOT NULL",
-      [id.rawValue])
-    {
+    for event in events {
       let stored: String = try event[1]
       let pseudonymised = AuditPersonal.pseudonymised(stored, with: hash, at: at)
       guard pseudonymised != stored else { continue }
@@ -118,11 +131,6 @@ extension StoreTransaction {
         [pseudonymised, try event[0] as Int64])
       rewritten += 1
     }
-    let deliveries: Int =
-      try row("SELECT COUNT(*) FROM deliveries WHERE message_id = ?", [id.rawValue])
-      .map { try $0[0] } ?? 0
-    try audit(
-      Pseudonyms.event(id, at: now, period: period, deliveries: deliveries, rewritten: rewritten))
     return rewritten
   }
 }
