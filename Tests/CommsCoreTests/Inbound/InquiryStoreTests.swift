@@ -205,7 +205,7 @@ import Testing
     #expect(answers.first?[5].contains("Ja, fra mandag.") == true)
     let inquiry = try #require(try await setup.store.inquiryDetail(id)).inquiry
     #expect(inquiry.state == .answered && inquiry.answerMessageID == sent.message)
-    #expect(inquiry.answeredBy == "mette" && inquiry.alertAt == nil)
+    #expect(inquiry.answeredBy == "cli:mette@host" && inquiry.alertAt == nil)
     // Once is enough unless asked again; closing an answered one is refused.
     await #expect(throws: StoreError.self) {
       try await setup.store.answerInquiry(

@@ -64,18 +64,33 @@ extension WebhookPayloadTests {
     value.supersedes = "msg_01KTR59BC020QY3XQQ7T7GC39Y"
     value.retractionOf = "msg_01KTR59BC020QY3XQQ7T7GC39Z"
     value.expiresAt = Date(timeIntervalSince1970: 1_790_000_000)
+    value.inquiry = InquiryNotice(
+      Inquiry(
+        id: InquiryID(rawValue: "inq_01KTR59BC020QY3XQQ7T7GC39Y"),
+        receivedAt: Date(timeIntervalSince1970: 1_790_000_000), channel: .sms, source: "gw",
+        from: "+4520000002", text: "Må vi komme?", recipientID: "rel-002",
+        recipientName: "Amal Haddad", audience: "relatives", unit: "solgaarden", language: "ar",
+        messageID: MessageID(rawValue: "msg_01KTR59BC020QY3XQQ7T7GC39Z"), bulletin: 12,
+        match: .latest, state: .open), role: .forward)
     let sent = try #require(
       try JSONSerialization.jsonObject(with: Data(value.encoded())) as? [String: Any])
     #expect(Set(sent.keys) == Set(properties.keys))
     let optional: Set = [
       "reply_to", "mode", "updates_bulletin", "supersedes", "retraction_of", "expires_at",
+      "inquiry",
     ]
     #expect(Set(required) == Set(properties.keys).subtracting(optional))
     // Written directly, and still exactly what the encoder writes.
     let encoded = try JSONCoding.encoder().encode(value)
     #expect(value.encoded() == Array(encoded))
     #expect(
-      (schema["properties"] as? [String: [String: Any]])?["type"]?["const"] as? String == value.type
-    )
+      ((schema["properties"] as? [String: [String: Any]])?["type"]?["enum"] as? [String])?
+        .contains(value.type) == true)
+    // The inquiry object names exactly what a question's copy carries.
+    let inquiry = try #require(
+      (properties["inquiry"] as? [String: Any])?["properties"] as? [String: Any])
+    #expect(
+      Set((sent["inquiry"] as? [String: Any] ?? [:]).keys)
+        == Set(inquiry.keys).subtracting(["subject"]))
   }
 }

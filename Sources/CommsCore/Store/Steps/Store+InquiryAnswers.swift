@@ -35,7 +35,7 @@ extension Store {
         """
         UPDATE inquiries SET state = 'answered', answered_at = ?, answered_by = ?,
           answer_message_id = ?, alert_at = NULL WHERE id = ?
-        """, [at, sender.name, message.id.rawValue, id.rawValue])
+        """, [at, sender.description, message.id.rawValue, id.rawValue])
       try transaction.audit(
         AuditEvent(
           kind: "inquiry.answered", at: now, messageID: message.id, deliveryID: delivery.id,
