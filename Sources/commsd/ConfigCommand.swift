@@ -59,6 +59,18 @@ struct ConfigCommand: AsyncParsableCommand {
       } else {
         print("no [retention] period: personal data is kept until one is configured")
       }
+      let operators = configuration.operators.rules
+      if operators.isEmpty {
+        print(
+          "no [[operators]]: every user who may use the intake socket may send to every audience at any priority"
+        )
+      } else {
+        print(
+          "\(operators.count) [[operators]] entr\(operators.count == 1 ? "y" : "ies"): "
+            + operators.map { rule in
+              "\(rule.who) → \(rule.audiences.map { $0.sorted().joined(separator: "+") } ?? "every audience") up to \(rule.maxPriority.rawValue)"
+            }.joined(separator: "; "))
+      }
     }
   }
 }

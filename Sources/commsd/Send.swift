@@ -271,6 +271,8 @@ struct Send: AsyncParsableCommand {
       throw ExitCode.failure
     }
     do {
+      try configuration.operators.authorize(
+        request, account: geteuid(), loginUID: OperatorName.loginUID(ofProcess: "self"))
       let (message, fingerprint) = try intake.makeMessage(request)
       switch try await intake.store.accept(message, fingerprint: fingerprint) {
       case .accepted(let id):

@@ -36,6 +36,8 @@ public struct Configuration: Sendable {
   /// Questions from senders commsd does not know, and how far back a
   /// person's latest bulletin is the one they answer (`[inbound]`).
   public var inbound = InboundSettings()
+  /// Who may send what over the intake socket (`[[operators]]`); none: anyone who may use it.
+  public var operators = OperatorPolicy()
 
   /// Everything intake of a question needs, per audience.
   public var inboundPolicy: InboundPolicy {

@@ -241,6 +241,7 @@ struct ConfigurationReader {
     let retention = readRetention(root.table("retention"), dataDirectory: dataDirectory)
     let confirm = readConfirm(root.table("confirm"), dataDirectory: dataDirectory)
     let inbound = readInbound(root.table("inbound"), endpoints: endpoints)
+    let operators = readOperators(root.tables("operators"), audiences: audienceNames)
     let api = readAPI(root.table("api"), hooks: root.table("hooks"), audiences: audienceNames)
     root.rejectUnknownKeys()
     return Configuration(
@@ -248,7 +249,7 @@ struct ConfigurationReader {
       defaultLanguage: defaultLanguage, logLevel: logLevel, dispatch: dispatch, retry: retry,
       relays: relays, defaultRelay: defaultRelay, endpoints: endpoints, audiences: audiences,
       recipients: recipients, recipientLists: listFiles, cap: cap, retention: retention,
-      api: api, store: store, confirm: confirm, inbound: inbound)
+      api: api, store: store, confirm: confirm, inbound: inbound, operators: operators)
   }
 
   func readNamed<T>(_ table: ConfigTable?, _ read: (ConfigTable, String) -> T?) -> [String: T] {

@@ -46,6 +46,17 @@ struct DaemonIntake: Sendable {
           "keys starting with cap:, cap-sha256: or api: are kept for CAP alerts and API tokens; choose another"
       )
     }
+    // Who may send what: the person behind the socket, by the kernel's word.
+    do throws(IntakeError) {
+      try configuration.operators.authorize(
+        sendRequest, account: peer.uid, loginUID: OperatorName.loginUID(ofProcess: String(peer.pid))
+      )
+    } catch {
+      let refusal = IntakeWire.Response.refused(field: error.field, message: error.message)
+      await Intake(configuration: configuration, store: store, clock: clock)
+        .recordRefusal(refusal, of: sendRequest)
+      return refusal
+    }
     return await accept(sendRequest)
   }
 
