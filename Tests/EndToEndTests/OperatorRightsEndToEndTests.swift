@@ -27,7 +27,7 @@ extension EndToEnd.Operator {
           audiences = ["staff"]
           max_priority = "urgent"
           """)
-      _ = try workspace.startDaemon()
+      let daemon = try workspace.startDaemon()
       try await eventually(timeout: .seconds(30), "the intake socket") {
         FileManager.default.fileExists(atPath: workspace.dataDirectory + "/commsd.sock")
       }
@@ -63,14 +63,26 @@ extension EndToEnd.Operator {
       #expect(
         root.status == 65 && root.stderr.contains("root is not an operator"), "\(root.stderr)")
 
+      // A reload that takes nobody's entry away takes the right away, without a restart.
+      let config = try String(contentsOfFile: workspace.configPath, encoding: .utf8)
+      try config.replacingOccurrences(of: "user = \"nobody\"", with: "user = \"someone-else\"")
+        .write(toFile: workspace.configPath, atomically: true, encoding: .utf8)
+      kill(daemon.pid, SIGHUP)
+      var revoked = CommandResult(status: 0, stdout: "", stderr: "")
+      try await eventually(timeout: .seconds(10), "nobody's right revoked: \(revoked.stderr)") {
+        revoked = try await send(as: "nobody", ["--audience", "staff", "--priority", "urgent"])
+        return revoked.status == 65
+      }
+      #expect(revoked.stderr.contains("nobody is not an operator"), "\(revoked.stderr)")
+
       let export = try await workspace.commsd(["audit", "export", "--since", "1h"])
       let refused = export.stdout.split(separator: "\n").filter {
         $0.contains("\"request.refused\"")
       }
-      #expect(refused.count == 3, "\(export.stdout)")
+      #expect(refused.count == 4, "\(export.stdout)")
       // The kernel's word, with the client's claim marked as one.
       #expect(
-        refused.filter { $0.contains("cli:nobody (claims sudo by mette, unverified)@") }.count == 2,
+        refused.filter { $0.contains("cli:nobody (claims sudo by mette, unverified)@") }.count == 3,
         "\(refused)")
       #expect(refused.contains { $0.contains("\"field\":\"audiences\"") })
       #expect(refused.contains { $0.contains("\"field\":\"priority\"") })

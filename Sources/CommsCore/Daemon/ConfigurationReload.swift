@@ -9,7 +9,8 @@ import UnixSignals
 /// A configuration that does not validate is refused: the errors are logged
 /// and audited (`config.refused`) and the running configuration stays. A
 /// valid one is adopted where the daemon can change course while running —
-/// the recipients and audiences' members, the API's tokens and hook sources
+/// the recipients and audiences' members, the `[[operators]]` (a removed
+/// operator loses their rights at once), the API's tokens and hook sources
 /// — and audited (`config.reloaded`, with its SHA-256). Sections the running
 /// loops were built from (relays, endpoints, audience templates and dosing,
 /// dispatch, the API's address, the data directory) take effect at the next
@@ -89,6 +90,11 @@ struct ConfigurationReload: Service {
       }
     }
     if audiences(old) != audiences(new) { changed.append("audiences") }
+    if old.inbound != new.inbound
+      || old.audiences.mapValues(\.inbound) != new.audiences.mapValues(\.inbound)
+    {
+      changed.append("inbound")
+    }
     if old.api?.host != new.api?.host || old.api?.port != new.api?.port
       || old.api?.tlsCertificate != new.api?.tlsCertificate || (old.api == nil) != (new.api == nil)
     {

@@ -48,7 +48,7 @@ struct DaemonIntake: Sendable {
     }
     // Who may send what: the person behind the socket, by the kernel's word.
     do throws(IntakeError) {
-      try configuration.operators.authorize(
+      try directory.operators.authorize(
         sendRequest, account: peer.uid, loginUID: OperatorName.loginUID(ofProcess: String(peer.pid))
       )
     } catch {

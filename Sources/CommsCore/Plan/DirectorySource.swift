@@ -6,8 +6,8 @@ import Synchronization
 ///
 /// A changed file that does not validate is refused and the directory in use
 /// stays: a half-edited CSV must never shrink an audience. Only recipients
-/// are taken from a reload; endpoints, relays and templates change with a
-/// restart. A reload signal (`ConfigurationReload`) checks and adopts at once.
+/// and `[[operators]]` are taken from a reload; endpoints, relays and
+/// templates change with a restart. A reload signal (`ConfigurationReload`) checks and adopts at once.
 public final class DirectorySource: Sendable {
   /// What a reload check found.
   public enum Outcome: Sendable {
@@ -19,6 +19,9 @@ public final class DirectorySource: Sendable {
   private struct State {
     var directory: RecipientDirectory
     var stamps: [String: Date]
+    /// Who may send what: taken with every reload, so a removed operator
+    /// loses their rights without a restart.
+    var operators: OperatorPolicy
   }
 
   private let configurationPath: String
@@ -29,11 +32,15 @@ public final class DirectorySource: Sendable {
     state = Mutex(
       State(
         directory: RecipientDirectory(configuration.recipients),
-        stamps: Self.stamps(of: [configuration.file] + configuration.recipientLists)))
+        stamps: Self.stamps(of: [configuration.file] + configuration.recipientLists),
+        operators: configuration.operators))
   }
 
   /// The directory in use now.
   public var current: RecipientDirectory { state.withLock { $0.directory } }
+
+  /// The `[[operators]]` in force now.
+  public var operators: OperatorPolicy { state.withLock { $0.operators } }
 
   /// Re-reads the configuration if any of its files changed since the last look.
   public func reloadIfChanged() -> Outcome {
@@ -43,7 +50,9 @@ public final class DirectorySource: Sendable {
       let configuration = try ConfigurationLoader.load(path: configurationPath)
       let stamps = Self.stamps(of: [configuration.file] + configuration.recipientLists)
       state.withLock {
-        $0 = State(directory: RecipientDirectory(configuration.recipients), stamps: stamps)
+        $0 = State(
+          directory: RecipientDirectory(configuration.recipients), stamps: stamps,
+          operators: configuration.operators)
       }
       return .reloaded(recipients: configuration.recipients.count, hash: configuration.hash)
     } catch {
@@ -59,7 +68,9 @@ public final class DirectorySource: Sendable {
   public func adopt(_ configuration: Configuration) {
     let stamps = Self.stamps(of: [configuration.file] + configuration.recipientLists)
     state.withLock {
-      $0 = State(directory: RecipientDirectory(configuration.recipients), stamps: stamps)
+      $0 = State(
+        directory: RecipientDirectory(configuration.recipients), stamps: stamps,
+        operators: configuration.operators)
     }
   }
 
