@@ -97,7 +97,10 @@ public enum InboundMail {
       }
       if line.first == 32 || line.first == 9 {
         // A folded continuation of the field before.
-        if current != nil, current!.value.count < 16_384 { current!.value += line }
+        if var folded = current, folded.value.count < 16_384 {
+          folded.value += line
+          current = folded
+        }
         continue
       }
       finish()
