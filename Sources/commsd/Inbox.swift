@@ -37,12 +37,6 @@ struct Inbox: AsyncParsableCommand {
       throw ExitCode(65)
     }
   }
-
-  /// One line of text for a table: control characters escaped, cut.
-  static func cell(_ text: String, _ width: Int) -> String {
-    let line = Printable.quoted(text.replacingOccurrences(of: "\n", with: " "), limit: width)
-    return line
-  }
 }
 
 struct InboxList: AsyncParsableCommand {
@@ -107,9 +101,9 @@ struct InboxList: AsyncParsableCommand {
           inquiry.id.rawValue.padding(toLength: 32, withPad: " ", startingAt: 0),
           LocalTime.format(inquiry.receivedAt).padding(toLength: 18, withPad: " ", startingAt: 0),
           inquiry.state.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0),
-          Inbox.cell(who, 24).padding(toLength: 26, withPad: " ", startingAt: 0),
-          Inbox.cell(about, 18).padding(toLength: 20, withPad: " ", startingAt: 0),
-          Inbox.cell(inquiry.text, 60),
+          Printable.quoted(who, limit: 24).padding(toLength: 26, withPad: " ", startingAt: 0),
+          Printable.quoted(about, limit: 18).padding(toLength: 20, withPad: " ", startingAt: 0),
+          Printable.quoted(inquiry.text, limit: 60),
         ].joined())
     }
   }

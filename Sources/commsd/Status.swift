@@ -29,10 +29,10 @@ struct Status: AsyncParsableCommand {
       } else {
         print(Dashboard.render(recent), terminator: "")
         print(Dashboard.summary(try await store.metricCounts()))
-        let open = try await store.inquiries(InboxFilter(limit: 10_000))
-        if let oldest = open.last {
+        let open = try await store.openInquiries()
+        if let oldest = open.oldest {
           print(
-            "questions: \(open.count) open, the oldest from \(LocalTime.format(oldest.receivedAt)) (commsd inbox list)"
+            "questions: \(open.count) open, the oldest from \(LocalTime.format(oldest)) (commsd inbox list)"
           )
         }
       }

@@ -26,7 +26,8 @@ extension DaemonIntake {
     switch outcome {
     case .inquiry(let id, let match, let duplicate):
       if !duplicate {
-        dispatcherBell()
+        // Its copies and acknowledgement are planned already: the dispatcher takes them.
+        dispatcher.workArrived()
         logger.notice(
           "inquiry received",
           metadata: [
@@ -61,9 +62,4 @@ extension DaemonIntake {
       return .failed(message: "the store did not take the reply: \(error)")
     }
   }
-
-  /// The composed messages (the handlers' copies, the acknowledgement) are
-  /// planned as they are accepted: the planner's doorbell wakes the loop
-  /// that tells the dispatcher.
-  private func dispatcherBell() { dispatcher.workArrived() }
 }

@@ -99,6 +99,12 @@ public struct InboundPolicy: Sendable {
     self.displayNames = displayNames
   }
 
+  /// Whether any routing reminds its handlers (`answer_within`): without,
+  /// the planning loop need not look for unanswered questions.
+  public var reminds: Bool {
+    unmatched?.answerWithin != nil || audiences.values.contains { $0.answerWithin != nil }
+  }
+
   /// The routing of a question from `audience` (nil: an unknown sender).
   public func routing(for audience: String?) -> InboundRouting? {
     guard let audience else { return unmatched }

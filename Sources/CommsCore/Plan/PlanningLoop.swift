@@ -80,7 +80,9 @@ public final class PlanningLoop: StoppableLoop {
     var generator = SystemRandomNumberGenerator()
     if try await digests.buildDue(at: clock.now(), using: &generator) > 0 { planned() }
     if try await waves.planDue(at: clock.now(), directory: directory.current) > 0 { planned() }
-    if try await store.remindUnanswered(policy: inbound, at: clock.now()) > 0 { planned() }
+    if inbound.reminds, try await store.remindUnanswered(policy: inbound, at: clock.now()) > 0 {
+      planned()
+    }
     let messages = try await store.unplannedMessages(limit: 16)
     let directory = directory.current
     for message in messages {

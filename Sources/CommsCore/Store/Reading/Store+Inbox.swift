@@ -43,6 +43,18 @@ public struct InquiryDetail: Sendable, Equatable {
 }
 
 extension Store {
+  /// How many inquiries are open, and when the oldest came (the dashboard).
+  public func openInquiries() async throws -> (count: Int, oldest: Date?) {
+    try await read { reader in
+      guard
+        let row = try reader.rows(
+          "SELECT COUNT(*), MIN(received_at) FROM inquiries WHERE state = 'open'"
+        ).first
+      else { return (0, nil) }
+      return (try row[0], (try row[1] as String?).flatMap(Timestamp.parse))
+    }
+  }
+
   /// The inquiries `filter` lets through, newest first.
   public func inquiries(_ filter: InboxFilter) async throws -> [Inquiry] {
     try await read { reader in try Self.inquiries(reader, filter) }
@@ -59,16 +71,11 @@ extension Store {
       var detail = InquiryDetail(
         inquiry: inquiry, bulletinSubject: nil, answerState: nil, forwards: [])
       if let message = inquiry.messageID,
-        let contents = try reader.strings(
-          "SELECT contents FROM messages WHERE id = ?", [message.rawValue]
-        ).first,
-        let decoded = try? JSONCoding.decoder().decode(
-          [String: MessageContent].self, from: Data(contents.utf8))
+        let row = try reader.rows("\(StoreRows.messageColumns) WHERE id = ?", [message.rawValue])
+          .first
       {
-        detail.bulletinSubject = decoded.values.first.map(\.subject)
-        if let language = inquiry.language as String?, let content = decoded[language] {
-          detail.bulletinSubject = content.subject
-        }
+        detail.bulletinSubject = try StoreRows.message(from: row)
+          .content(for: inquiry.language).content.subject
       }
       if let answer = inquiry.answerMessageID {
         detail.answerState = try reader.strings(

@@ -62,7 +62,7 @@ extension StoreTransaction {
           Confirmation(
             deliveryID: delivery, way: .sms, at: now, actor: "sms:\(reply.source)")))
     }
-    var match = try matchedDelivery(reply, sender: sender, policy: policy, at: now)
+    var match = try matchedDelivery(reply)
     if let automatic = reply.automatic {
       try audit(
         AuditEvent(
@@ -148,9 +148,7 @@ extension StoreTransaction {
 
   /// The delivery the reply's tag or thread names. A reply to commsd's
   /// own answer or acknowledgement is about the question's bulletin.
-  private func matchedDelivery(
-    _ reply: IncomingReply, sender: Recipient?, policy: InboundPolicy, at now: Date
-  ) throws -> MatchedDelivery? {
+  private func matchedDelivery(_ reply: IncomingReply) throws -> MatchedDelivery? {
     let named =
       (reply.tag.map { [($0, Inquiry.Match.tag)] } ?? []) + reply.thread.map { ($0, .thread) }
     for (id, how) in named.prefix(20) {
