@@ -220,9 +220,14 @@ struct Send: AsyncParsableCommand {
       throw ExitCode(75)  // EX_TEMPFAIL
     }
     switch outcome {
-    case .accepted(let id, let warnings):
-      printOutcome(id, "accepted", warnings: warnings)
+    case .accepted(let id, let warnings, let awaiting):
+      printOutcome(id, "accepted", warnings: warnings, awaitingApproval: awaiting)
       for warning in warnings { printError("commsd send: warning: \(warning)") }
+      if !awaiting.isEmpty {
+        printError(
+          "commsd send: \(id) awaiting approval for \(awaiting.joined(separator: ", ")): nothing goes to them until approved (commsd status \(id))"
+        )
+      }
       if wait { try await watch(id, configPath: settings.file) }
     case .duplicate(let id):
       printOutcome(id, "duplicate")
@@ -245,15 +250,24 @@ struct Send: AsyncParsableCommand {
 
   /// The id on standard output; with `--json`, `{"id": …, "outcome": …}`
   /// and the warnings, if any, as `"warnings": […]`.
-  private func printOutcome(_ id: MessageID, _ outcome: String, warnings: [String] = []) {
+  private func printOutcome(
+    _ id: MessageID, _ outcome: String, warnings: [String] = [], awaitingApproval: [String] = []
+  ) {
     guard json else { return print(id.rawValue) }
     struct Answer: Encodable {
       var id: String
       var outcome: String
       var warnings: [String]?
+      var awaitingApproval: [String]?
+
+      enum CodingKeys: String, CodingKey {
+        case id, outcome, warnings
+        case awaitingApproval = "awaiting_approval"
+      }
     }
     let answer = Answer(
-      id: id.rawValue, outcome: outcome, warnings: warnings.isEmpty ? nil : warnings)
+      id: id.rawValue, outcome: outcome, warnings: warnings.isEmpty ? nil : warnings,
+      awaitingApproval: awaitingApproval.isEmpty ? nil : awaitingApproval)
     let data = (try? JSONCoding.encoder().encode(answer)) ?? Data()
     print(String(decoding: data, as: UTF8.self))
   }
@@ -277,7 +291,9 @@ struct Send: AsyncParsableCommand {
       switch try await intake.store.accept(message, fingerprint: fingerprint) {
       case .accepted(let id):
         WakeSocket.ring(path: configuration.wakeSocketPath)
-        return .accepted(id, warnings: await intake.smsWarnings(for: message))
+        return .accepted(
+          id, warnings: await intake.smsWarnings(for: message),
+          awaitingApproval: message.awaitingApproval)
       case .duplicate(let id):
         return .duplicate(id)
       }

@@ -29,7 +29,12 @@ enum StatusTable {
     if let retraction = status.retraction { lines.append("retraction sent as \(retraction)") }
     if let original = status.retractionOf { lines.append("retracts \(original)") }
     guard status.plannedAt != nil else {
-      lines.append("not planned yet: the daemon plans it as soon as it runs (commsd serve)")
+      let approvals = status.approvals ?? []
+      lines += approvals.map(approvalLine)
+      lines.append(
+        approvals.contains { $0.state == .pending && $0.othersWait }
+          ? "not planned: it waits for approval (commsd approve \(status.id))"
+          : "not planned yet: the daemon plans it as soon as it runs (commsd serve)")
       return lines.joined(separator: "\n")
     }
     let counts = stateOrder.compactMap { state in status.counts[state].map { "\(state) \($0)" } }
@@ -52,6 +57,7 @@ enum StatusTable {
     if let confirmation = status.confirmation {
       lines.append(confirmationLine(confirmation, total: status.recipients.total))
     }
+    for approval in status.approvals ?? [] { lines.append(approvalLine(approval)) }
     lines.append("")
     var rows = [["RECIPIENT", "AUDIENCE", "CHANNEL", "CONTACT", "STATE", "TRIES", "DETAIL"]]
     for line in status.deliveries {
@@ -104,6 +110,40 @@ enum StatusTable {
 
   /// Who confirmed by the deadline, who late, and — by name, to chase —
   /// who has not.
+  /// "approval citizens: APPROVED by pol-001 (link) after 3m12s" and the
+  /// like; for one still waiting, whom it waits for.
+  static func approvalLine(_ record: ApprovalRecord) -> String {
+    let waited = { (seconds: TimeInterval) in
+      DurationText.format(.seconds(Int64(max(0, min(seconds, 1e9)))))
+    }
+    var line = "approval \(record.audience): "
+    switch record.state {
+    case .pending:
+      let voted = Set(record.votes.map(\.approver))
+      let waiting = record.approvers.filter { !voted.contains($0.id) }
+        .map { "\($0.name) (\($0.id))" }
+      line +=
+        "AWAITING \(record.votes.filter { $0.decision == .approve }.count) of \(record.required) from "
+        + waiting.joined(separator: ", ") + " since \(LocalTime.format(record.requestedAt))"
+        + " (asked \(record.reminders) times)"
+      if record.timedOutAt != nil { line += "; TIMED OUT, held" }
+    case .bypassed:
+      line += "SENT WITHOUT APPROVAL (flash is never held)"
+    case .approved, .rejected, .withdrawn:
+      line += record.state.rawValue.uppercased()
+      let approvers = record.votes.filter { $0.decision == .approve }.map(\.approver)
+      if record.state == .approved, !approvers.isEmpty {
+        line += " by " + approvers.joined(separator: ", ")
+      } else if let by = record.decidedBy {
+        line += " by \(by)"
+      }
+      if let via = record.decidedVia { line += " (\(via))" }
+      if let latency = record.latency { line += " after \(waited(latency))" }
+      if let reason = record.reason { line += ": \(Printable.quoted(reason))" }
+    }
+    return line
+  }
+
   static func confirmationLine(_ summary: ConfirmationSummary, total: Int) -> String {
     var text =
       "confirmed \(summary.confirmed) of \(total) by \(LocalTime.format(summary.deadline))"

@@ -320,7 +320,7 @@ extension EndToEnd {
         }
         #expect(field == "idempotency_key")
         guard
-          case .accepted(let id, _) = try submit(
+          case .accepted(let id, _, _) = try submit(
             tokenKey, cap: CAPIdentity(sender: sender, identifier: "DK-HBR-0300", sent: "x"))
         else {
           Issue.record("not accepted")

@@ -16,8 +16,8 @@ struct APIIntake: Sendable {
   /// a refusal (`subject` of a body in `en` is `contents.en.subject`).
   func enqueue(_ message: SendRequest, language: String? = nil) async throws -> Response {
     switch await intake.accept(message) {
-    case .accepted(let id, let warnings):
-      return Self.accepted(id, warnings: warnings)
+    case .accepted(let id, let warnings, let awaiting):
+      return Self.accepted(id, warnings: warnings, awaitingApproval: awaiting)
     case .duplicate(let id):
       return Self.accepted(id)
     case .refused(let field, let detail):
@@ -72,13 +72,16 @@ struct APIIntake: Sendable {
   }
 
   /// 202 with the message's id and links, and `warnings` when there are any.
-  static func accepted(_ id: MessageID, warnings: [String] = []) -> Response {
+  static func accepted(
+    _ id: MessageID, warnings: [String] = [], awaitingApproval: [String] = []
+  ) -> Response {
     JSONResponse.make(
       .accepted,
       Accepted(
         id: id.rawValue, status: "accepted",
         links: Links(message: "/v1/messages/\(id)", deliveries: "/v1/messages/\(id)/deliveries"),
-        warnings: warnings.isEmpty ? nil : warnings),
+        warnings: warnings.isEmpty ? nil : warnings,
+        awaitingApproval: awaitingApproval.isEmpty ? nil : awaitingApproval),
       headers: [.location: "/v1/messages/\(id)"])
   }
 
@@ -97,6 +100,13 @@ struct APIIntake: Sendable {
     var links: Links
     /// E.g. an SMS text cut to fit (see `Intake.smsWarnings`); absent when none.
     var warnings: [String]?
+    /// The audiences that wait for approval before it goes to them.
+    var awaitingApproval: [String]?
+
+    enum CodingKeys: String, CodingKey {
+      case id, status, links, warnings
+      case awaitingApproval = "awaiting_approval"
+    }
   }
 
   struct Links: Encodable {

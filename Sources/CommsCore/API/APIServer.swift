@@ -57,7 +57,8 @@ struct APIServer: Service {
       HealthController(
         api: api, readiness: readiness, metricsPublic: settings.metricsPublic, metrics: metrics,
         dispatcher: dispatcher, attempts: attempts),
-      MessagesController(api: api), CAPController(api: api, configuration: configuration),
+      MessagesController(api: api), ApprovalsController(api: api),
+      CAPController(api: api, configuration: configuration),
       AuditController(api: api), HooksController(api: api),
       ReceiptsController(api: api, endpoints: configuration.endpoints),
       InboundController(api: api, endpoints: configuration.endpoints),
@@ -69,6 +70,11 @@ struct APIServer: Service {
         ConfirmController(
           api: api, links: try ConfirmLinks.load(configuration.confirm),
           linkValid: configuration.confirm.linkValid))
+      controllers.append(
+        ApprovalLinkController(
+          api: api, links: try ConfirmLinks.load(configuration.confirm),
+          linkValid: configuration.confirm.linkValid,
+          displayNames: configuration.audiences.mapValues(\.displayName)))
     }
     self.controllers = controllers
   }
@@ -157,6 +163,7 @@ struct APIServer: Service {
     ("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/metrics"), ("POST", "/v1/messages"),
     ("GET", "/v1/messages/{id}"), ("GET", "/v1/messages/{id}/deliveries"),
     ("POST", "/v1/messages/{id}/cancel"), ("POST", "/v1/messages/{id}/supersede"),
+    ("POST", "/v1/messages/{id}/approve"), ("POST", "/v1/messages/{id}/reject"),
     ("POST", "/v1/cap"), ("GET", "/v1/audit"), ("POST", "/v1/hooks/{source}"),
     ("POST", "/v1/receipts/{endpoint}"), ("POST", "/v1/inbound/{endpoint}"),
     ("GET", "/v1/inquiries"), ("GET", "/v1/inquiries/{id}"),

@@ -66,19 +66,26 @@ public struct APIToken: Sendable, Equatable {
   public var maxPriority: Priority
   /// Only GET routes.
   public var readOnly: Bool
+  /// What it may do, in the operators' vocabulary (`OperatorRight`):
+  /// `send` (`POST /v1/messages`, `/v1/cap`), `cancel` (cancel and, with
+  /// `send`, supersede), `approve` (`/v1/messages/{id}/approve|reject`),
+  /// `audit` (`GET /v1/audit`), `inbox` (`/v1/inquiries`). Default: send,
+  /// cancel and inbox, with audit for `audit = true`.
+  public var rights: Set<OperatorRight>
+
   /// May read the audit log (`GET /v1/audit`).
-  public var audit: Bool
+  public var audit: Bool { rights.contains(.audit) }
 
   public init(
     name: String, hash: [UInt8], audiences: Set<String>, maxPriority: Priority,
-    readOnly: Bool = false, audit: Bool = false
+    readOnly: Bool = false, audit: Bool = false, rights: Set<OperatorRight>? = nil
   ) {
     self.name = name
     self.hash = hash
     self.audiences = audiences
     self.maxPriority = maxPriority
     self.readOnly = readOnly
-    self.audit = audit
+    self.rights = rights ?? (audit ? [.send, .cancel, .inbox, .audit] : [.send, .cancel, .inbox])
   }
 
   /// Whether it may send at `priority` (lower lanes are more urgent).

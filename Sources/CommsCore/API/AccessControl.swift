@@ -83,6 +83,18 @@ struct AccessControl: Sendable {
   /// failed authentication (401, 429) also counts against the address, is
   /// answered only after its delay, and goes through the `RefusalLedger`:
   /// written at once, or counted into a summary when its address floods.
+  /// A 403 unless `token` has every one of `rights`, naming the one it lacks.
+  func require(
+    _ rights: [OperatorRight], _ token: APIToken, _ request: Request, _ context: APIContext
+  ) async throws {
+    guard let missing = rights.first(where: { !token.rights.contains($0) }) else { return }
+    let has = token.rights.sorted().map(\.rawValue).joined(separator: ", ")
+    throw await refuse(
+      .forbidden(
+        "the token \(token.name) lacks the right \"\(missing.rawValue)\" (rights: \(has.isEmpty ? "none" : has))"
+      ), request, context, actor: token)
+  }
+
   func refuse(
     _ problem: Problem, _ request: Request, _ context: APIContext, actor token: APIToken?
   ) async -> Problem {

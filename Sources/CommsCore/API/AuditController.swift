@@ -10,7 +10,7 @@ struct AuditController: APIController {
   let api: APIEnvironment
 
   func addRoutes(to router: Router<APIContext>) {
-    api.routes("/v1/audit", on: router, requiring: .audit).get(use: getAudit)
+    api.routes("/v1/audit", on: router, requiring: .reading(.audit)).get(use: getAudit)
   }
 
   @Sendable func getAudit(_ request: Request, _ context: APIContext) async throws -> Response {

@@ -9,7 +9,7 @@ struct CAPController: APIController {
   let configuration: Configuration
 
   func addRoutes(to router: Router<APIContext>) {
-    api.routes("/v1/cap", on: router, requiring: .write).post(use: postCAP)
+    api.routes("/v1/cap", on: router, requiring: .writing([.send])).post(use: postCAP)
   }
 
   @Sendable func postCAP(_ request: Request, _ context: APIContext) async throws -> Response {

@@ -91,14 +91,20 @@ struct ConfirmController: APIController {
     _ status: HTTPResponse.Status, _ kind: ConfirmPageHTML.Kind, _ page: ConfirmationPage?,
     _ language: String
   ) -> Response {
+    HTMLPage.response(status, ConfirmPageHTML.render(kind, page: page, language: language))
+  }
+}
+
+/// A page for a person (the confirmation and approval pages): no caching,
+/// nothing framed or fetched, no referrer.
+enum HTMLPage {
+  static func response(_ status: HTTPResponse.Status, _ body: String) -> Response {
     var headers = HTTPFields()
     headers[.contentType] = "text/html; charset=utf-8"
     headers[.cacheControl] = "no-store"
-    // Nothing on the page may be framed or fetch anything.
     headers[HTTPField.Name("Content-Security-Policy")!] =
       "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"
     headers[HTTPField.Name("Referrer-Policy")!] = "no-referrer"
-    let body = ConfirmPageHTML.render(kind, page: page, language: language)
     return Response(
       status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
   }

@@ -75,8 +75,8 @@ struct HooksController: APIController {
       ], idempotencyKey: key,
       sender: Sender(kind: .api, name: "hook:\(name)", origin: context.remoteAddress))
     switch await api.intake.accept(message) {
-    case .accepted(let id, let warnings):
-      return APIIntake.accepted(id, warnings: warnings)
+    case .accepted(let id, let warnings, let awaiting):
+      return APIIntake.accepted(id, warnings: warnings, awaitingApproval: awaiting)
     case .duplicate, .conflict:
       throw await api.access.refuse(
         Problem(.conflict, "webhook-id \(id) was received before (replayed)", field: "webhook-id"),

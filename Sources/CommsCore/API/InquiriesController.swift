@@ -12,10 +12,10 @@ struct InquiriesController: APIController {
   let audiences: Set<String>
 
   func addRoutes(to router: Router<APIContext>) {
-    api.routes("/v1/inquiries", on: router, requiring: .read)
+    api.routes("/v1/inquiries", on: router, requiring: .reading(.inbox))
       .get(use: list)
       .get(":id", use: show)
-    api.routes("/v1/inquiries", on: router, requiring: .write)
+    api.routes("/v1/inquiries", on: router, requiring: .writing([.inbox]))
       .post(":id/answer", use: answer)
       .post(":id/assign", use: assign)
       .post(":id/close", use: close)

@@ -11,9 +11,11 @@ struct MessagesController: APIController {
     api.routes("/v1/messages", on: router, requiring: .read)
       .get(":id", use: getMessage)
       .get(":id/deliveries", use: getDeliveries)
-    api.routes("/v1/messages", on: router, requiring: .write)
+    api.routes("/v1/messages", on: router, requiring: .writing([.send]))
       .post(use: postMessage)
+    api.routes("/v1/messages", on: router, requiring: .writing([.cancel]))
       .post(":id/cancel", use: cancel)
+    api.routes("/v1/messages", on: router, requiring: .writing([.send, .cancel]))
       .post(":id/supersede", use: supersede)
   }
 

@@ -10,10 +10,11 @@ struct TokenMiddleware: RouterMiddleware {
   enum Right: Sendable {
     /// Reading what its audiences cover.
     case read
-    /// Sending, cancelling and superseding (not a read-only token).
-    case write
-    /// Reading the audit log (`audit = true`).
-    case audit
+    /// Reading, with a right (`audit` for the audit log, `inbox`).
+    case reading(OperatorRight)
+    /// Changing something (not a read-only token), with every one of the
+    /// rights.
+    case writing([OperatorRight])
   }
 
   let access: AccessControl
@@ -26,14 +27,11 @@ struct TokenMiddleware: RouterMiddleware {
     switch right {
     case .read:
       break
-    case .write:
+    case .reading(let right):
+      try await access.require([right], token, request, context)
+    case .writing(let rights):
       try await access.requireWrite(token, request, context)
-    case .audit:
-      if !token.audit {
-        throw await access.refuse(
-          .forbidden("the token \(token.name) may not read the audit log (audit = true)"),
-          request, context, actor: token)
-      }
+      try await access.require(rights, token, request, context)
     }
     var context = context
     context.token = token

@@ -17,12 +17,16 @@ public struct Audience: Sendable {
   /// Where its people's questions go (`[audiences.NAME.inbound]`); nil:
   /// to the `[inbound]` routing, and email replies keep the plain Reply-To.
   public var inbound: InboundRouting?
+  /// Four eyes before a message reaches it (`[audiences.NAME.approval]`).
+  public var approval: ApprovalRule?
 
   public init(
     name: String, displayName: String, displayNames: [String: String] = [:],
     template: AudienceTemplate = .standard, dosing: DosingPolicy = .standard,
-    confirmation: ConfirmationRequest? = nil, inbound: InboundRouting? = nil
+    confirmation: ConfirmationRequest? = nil, inbound: InboundRouting? = nil,
+    approval: ApprovalRule? = nil
   ) {
+    self.approval = approval
     self.inbound = inbound
     self.confirmation = confirmation
     self.name = name

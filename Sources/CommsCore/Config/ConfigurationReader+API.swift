@@ -111,8 +111,28 @@ extension ConfigurationReader {
     let priorityText = table.string("max_priority") ?? "normal"
     let readOnly = table.bool("read_only") ?? false
     let audit = table.bool("audit") ?? false
+    let rightList = table.strings("rights")
     table.rejectUnknownKeys()
     var ok = true
+    var rights: Set<OperatorRight>?
+    if let rightList {
+      rights = []
+      for (text, line) in rightList {
+        guard let right = OperatorRight(rawValue: text) else {
+          table.fail(
+            "rights",
+            "expected send, cancel, approve, audit or inbox, found \"\(Printable.quoted(text))\"",
+            line: line)
+          ok = false
+          continue
+        }
+        rights?.insert(right)
+      }
+      if table.table["audit"] != nil {
+        table.fail("audit", "give the audit right in rights, not audit = true beside it")
+        ok = false
+      }
+    }
     if let name, !ConfigurationReader.isValidName(name) {
       table.fail("name", "use letters, digits, - and _ only, found \"\(name)\"")
       ok = false
@@ -141,7 +161,7 @@ extension ConfigurationReader {
     guard ok, let name, let hash else { return nil }
     return APIToken(
       name: name, hash: hash, audiences: Set(audienceList.map(\.value)), maxPriority: priority,
-      readOnly: readOnly, audit: audit)
+      readOnly: readOnly, audit: audit, rights: rights)
   }
 
   private func readHook(_ table: ConfigTable, name: String, audiences known: Set<String>)

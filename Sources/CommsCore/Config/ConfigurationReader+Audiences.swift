@@ -28,6 +28,7 @@ extension ConfigurationReader {
       defer { inbound.rejectUnknownKeys() }
       return readInboundRouting(&inbound, endpoints: endpoints, acknowledges: true)
     }
+    let approval = table.table("approval").flatMap(readApproval)
     var displayNames: [String: String] = [:]
     var translations: [String: AudienceTemplate.Parts] = [:]
     if var languages = table.table("translations") {
@@ -52,7 +53,8 @@ extension ConfigurationReader {
         translations: translations)
       return Audience(
         name: name, displayName: displayName, displayNames: displayNames, template: template,
-        dosing: dosing, confirmation: confirmation, inbound: inbound)
+        dosing: dosing, confirmation: confirmation, inbound: inbound,
+        approval: approval)
     } catch {
       // The error names the part, e.g. "footer[en]": point at that key.
       let part = error.part.split(separator: "[", maxSplits: 1)

@@ -33,7 +33,7 @@ public struct ConfirmLinks: Sendable {
   /// The token for `delivery` (what follows `/c/`).
   public func token(for delivery: DeliveryID) -> String {
     let ulid = delivery.rawValue.dropFirst(4)
-    return "\(ulid).\(mac(String(ulid)))"
+    return "\(ulid).\(mac(String(ulid), purpose: "confirm"))"
   }
 
   /// The link for `delivery`.
@@ -48,9 +48,34 @@ public struct ConfirmLinks: Sendable {
   }
 
   /// The line for `delivery` of `message`, or nil when it asks for no
-  /// confirmation.
+  /// confirmation (or, for an approval notice, the line to decide by).
   public func line(for delivery: Delivery, of message: Message) -> String? {
-    message.confirmation == nil ? nil : line(for: delivery.id, language: delivery.language)
+    if message.kind == .approval {
+      let url = approvalURL(for: delivery.id)
+      return delivery.language == "da"
+        ? "Godkend eller afvis: \(url)" : "Approve or reject: \(url)"
+    }
+    return message.confirmation == nil ? nil : line(for: delivery.id, language: delivery.language)
+  }
+
+  /// The page a card's button opens for `delivery` of `message` (the
+  /// confirmation page, or an approval notice's decision page), or nil.
+  public func url(for delivery: Delivery, of message: Message) -> String? {
+    if message.kind == .approval { return approvalURL(for: delivery.id) }
+    return message.confirmation == nil ? nil : url(for: delivery.id)
+  }
+
+  /// The approval link of an approver's notice: `PUBLIC_URL/a/<ULID>.<MAC>`,
+  /// the MAC under the same key but for another purpose, so a
+  /// confirmation token is no approval token.
+  public func approvalURL(for delivery: DeliveryID) -> String {
+    let ulid = delivery.rawValue.dropFirst(4)
+    return "\(publicURL)/a/\(ulid).\(mac(String(ulid), purpose: "approve"))"
+  }
+
+  /// The notice delivery an approval token from outside names, or nil.
+  public func delivery(fromApprovalToken token: String) -> DeliveryID? {
+    delivery(fromToken: token, purpose: "approve")
   }
 
   static func line(_ url: String, language: String) -> String {
@@ -70,18 +95,23 @@ public struct ConfirmLinks: Sendable {
   /// The delivery a token from outside names, or nil when it is not one
   /// this key made (any length, any bytes: never a trap).
   public func delivery(fromToken token: String) -> DeliveryID? {
+    delivery(fromToken: token, purpose: "confirm")
+  }
+
+  private func delivery(fromToken token: String, purpose: String) -> DeliveryID? {
     guard token.utf8.count == 26 + 1 + 22 else { return nil }
     let parts = token.split(separator: ".", omittingEmptySubsequences: false)
     guard parts.count == 2, DeliveryID.isWellFormed("dlv_" + parts[0]) else { return nil }
-    let expected = mac(String(parts[0]))
+    let expected = mac(String(parts[0]), purpose: purpose)
     guard TokenCheck.constantTimeEqual(Array(expected.utf8), Array(parts[1].utf8)) else {
       return nil
     }
     return DeliveryID(rawValue: "dlv_" + parts[0])
   }
 
-  private func mac(_ ulid: String) -> String {
-    let code = HMAC<SHA256>.authenticationCode(for: Data("confirm:dlv_\(ulid)".utf8), using: key)
+  private func mac(_ ulid: String, purpose: String) -> String {
+    let code = HMAC<SHA256>.authenticationCode(
+      for: Data("\(purpose):dlv_\(ulid)".utf8), using: key)
     return Data(Data(code).prefix(16)).base64EncodedString()
       .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
       .replacingOccurrences(of: "=", with: "")

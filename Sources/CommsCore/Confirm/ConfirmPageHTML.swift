@@ -52,21 +52,7 @@ enum ConfirmPageHTML {
     case .cancelled:
       heading = text("Beskeden er trukket tilbage.", "The message has been withdrawn.")
     }
-    var html = """
-      <!DOCTYPE html>
-      <html lang="\(danish ? "da" : "en")">
-      <head>
-      <meta charset="utf-8"/>
-      <meta name="viewport" content="width=device-width, initial-scale=1"/>
-      <meta name="robots" content="noindex"/>
-      <title>\(heading)</title>
-      <style>\(style)</style>
-      </head>
-      <body>
-      <main>
-      <h1>\(heading)</h1>
-
-      """
+    var html = head(heading, language: language)
     if !note.isEmpty { html += "<p class=\"note\">\(note)</p>\n" }
     if let page, kind == .ask || isAnswer(kind) {
       html += "<article>\n<h2>\(ReportHTML.escape(page.subject))</h2>\n"
@@ -85,6 +71,26 @@ enum ConfirmPageHTML {
         """
     }
     return html + "</main>\n</body>\n</html>\n"
+  }
+
+  /// The page's beginning, up to its heading (escaped by the caller):
+  /// shared with the approval page (`ApprovalPageHTML`).
+  static func head(_ heading: String, language: String, style more: String = "") -> String {
+    """
+    <!DOCTYPE html>
+    <html lang="\(language == "da" ? "da" : "en")">
+    <head>
+    <meta charset="utf-8"/>
+    <meta name="viewport" content="width=device-width, initial-scale=1"/>
+    <meta name="robots" content="noindex"/>
+    <title>\(heading)</title>
+    <style>\(style)\(more)</style>
+    </head>
+    <body>
+    <main>
+    <h1>\(heading)</h1>
+
+    """
   }
 
   private static func isAnswer(_ kind: Kind) -> Bool {

@@ -106,7 +106,9 @@ struct DaemonIntake: Sendable {
             "priority": "\(sendRequest.priority.rawValue)",
             "audiences": "\(sendRequest.audiences.joined(separator: ","))",
           ])
-        return .accepted(id, warnings: await intake.smsWarnings(for: message, bulletins: bulletins))
+        return .accepted(
+          id, warnings: await intake.smsWarnings(for: message, bulletins: bulletins),
+          awaitingApproval: message.awaitingApproval)
       case .duplicate(let id):
         return .duplicate(id)
       }

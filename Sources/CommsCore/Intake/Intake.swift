@@ -199,7 +199,8 @@ public struct Intake: Sendable {
     try validate(request)
     let now = clock.now()
     var generator = SystemRandomNumberGenerator()
-    let message = Message(
+    let gates = try approvalGates(request)
+    var message = Message(
       id: MessageID(rawValue: "msg_" + ULID.make(at: now, using: &generator)),
       idempotencyKey: request.idempotencyKey, sender: request.sender,
       audiences: request.audiences, priority: request.priority, kind: request.kind,
@@ -211,6 +212,7 @@ public struct Intake: Sendable {
       defaultLanguage: configuration.defaultLanguage, acceptedAt: now, filter: request.filter,
       supersedes: request.supersedes, expiresAt: request.expiresAt, mode: request.mode,
       cap: request.cap, confirmation: request.confirmation)
+    if !gates.isEmpty { message.approvalGates = gates }
     return (message, Self.fingerprint(of: request))
   }
 

@@ -57,8 +57,9 @@ public enum IntakeWire {
   /// The daemon's answer.
   public enum Response: Codable, Sendable, Equatable {
     /// Durable now, under this id; `warnings` for the sender to read (an
-    /// SMS text cut to fit, see `Intake.smsWarnings`).
-    case accepted(MessageID, warnings: [String] = [])
+    /// SMS text cut to fit, see `Intake.smsWarnings`); the audiences that
+    /// wait for approval before it goes to them.
+    case accepted(MessageID, warnings: [String] = [], awaitingApproval: [String] = [])
     /// Accepted earlier under the same idempotency key and content.
     case duplicate(MessageID)
     /// Invalid input; nothing was stored.

@@ -49,6 +49,10 @@ public struct Message: Sendable, Codable, Hashable {
   /// copy for the handlers, the acknowledgement, the answer): which, and
   /// for the handlers the question itself.
   public var inquiry: InquiryNotice?
+  /// The approvals intake found its audiences ask for, written by the
+  /// accepting transaction to the store's `approvals`; nil on a message
+  /// read back (`Store.approvals(of:)` has them).
+  public var approvalGates: [ApprovalGate]?
 
   public init(
     id: MessageID, idempotencyKey: String?, sender: Sender, audiences: [String],

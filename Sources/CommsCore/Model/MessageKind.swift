@@ -16,9 +16,16 @@ public enum MessageKind: String, Sendable, Codable, CaseIterable {
   /// commsd's acknowledgement of a question, or an operator's answer to
   /// one person (`commsd inbox answer`).
   case answer
+  /// commsd's request to approvers to decide on a message that waits for
+  /// their approval (`[audiences.NAME.approval]`).
+  case approval
 
   /// Whether it is one side of a conversation with one person (a question
-  /// forwarded, acknowledged or answered) rather than a bulletin: it takes
+  /// forwarded, acknowledged or answered; a request to approve) rather
+  /// than a bulletin: it takes
   /// no bulletin number and no audience template.
-  public var isConversation: Bool { self == .inquiry || self == .answer }
+  public var isConversation: Bool { self == .inquiry || self == .answer || self == .approval }
+
+  /// The kinds `isConversation` holds, as an SQL list.
+  static let conversationSQL = "('inquiry', 'answer', 'approval')"
 }

@@ -83,6 +83,12 @@ public final class PlanningLoop: StoppableLoop {
     if inbound.reminds, try await store.remindUnanswered(policy: inbound, at: clock.now()) > 0 {
       planned()
     }
+    if try await ApprovalTurn(store: store, logger: logger).run(
+      at: clock.now(), directory: directory.current, displayNames: inbound.displayNames,
+      defaultLanguage: inbound.defaultLanguage) > 0
+    {
+      planned()
+    }
     let messages = try await store.unplannedMessages(limit: 16)
     let directory = directory.current
     for message in messages {
@@ -97,7 +103,22 @@ public final class PlanningLoop: StoppableLoop {
         metadata: ["message": "\(message.id)", "priority": "\(message.priority.rawValue)"])
       planned()
     }
-    return messages.count
+    // Audiences approved after their message went to the others.
+    let approved = try await store.approvedUnplannedAudiences(limit: 16)
+    for message in approved {
+      let plan = planner.streamed(
+        message, directory: directory, policies: policies,
+        history: try await DosingHistory.needed(
+          for: message, policies: policies, store: store, now: clock.now()), at: clock.now())
+      try await store.savePlan(plan, approved: message.audiences, at: clock.now())
+      logger.info(
+        "approved audiences planned",
+        metadata: [
+          "message": "\(message.id)", "audiences": "\(message.audiences.joined(separator: ","))",
+        ])
+      planned()
+    }
+    return messages.count + approved.count
   }
 
   private func reloadDirectoryIfChanged() async {

@@ -50,10 +50,11 @@ public enum KindLabels {
   private static let danish: Labels = [
     .alert: "Varsel", .update: "Opdatering", .process: "Procesinformation", .allClear: "Afblæsning",
     .retraction: "Tilbagekaldelse", .inquiry: "Spørgsmål", .answer: "Svar",
+    .approval: "Til godkendelse",
   ]
   private static let english: Labels = [
     .alert: "Alert", .update: "Update", .process: "Process information", .allClear: "All clear",
-    .retraction: "Withdrawal", .inquiry: "Question", .answer: "Answer",
+    .retraction: "Withdrawal", .inquiry: "Question", .answer: "Answer", .approval: "For approval",
   ]
   private static let arabic: Labels = [
     .alert: "تنبيه", .update: "تحديث", .process: "معلومات عن الوضع", .allClear: "انتهاء الخطر",

@@ -75,6 +75,9 @@ public struct MessageStatus: Sendable, Codable {
   public var recipients: Reach
   /// For a message that asks readers to confirm: who did, who has not.
   public var confirmation: ConfirmationSummary?
+  /// For a message to an audience that asks for approval: per audience,
+  /// who is asked, who decided how and when (absent when none asks).
+  public var approvals: [ApprovalRecord]?
   public var deliveries: [DeliveryLine]
 
   /// Reach per person (a person may have had several deliveries, one per contact tried).
@@ -93,7 +96,7 @@ public struct MessageStatus: Sendable, Codable {
 
   enum CodingKeys: String, CodingKey {
     case id, priority, kind, subject, audiences, sender, counts, deliveries, bulletins, recipients
-    case confirmation
+    case confirmation, approvals
     case acceptedAt = "accepted_at"
     case plannedAt = "planned_at"
     case mode, supersedes, retraction

@@ -116,7 +116,7 @@ import Testing
     #expect(
       values(request["kind"])
         == Set(MessageKind.allCases.map(\.rawValue)).subtracting([
-          "retraction", "inquiry", "answer",
+          "retraction", "inquiry", "answer", "approval",
         ]))
     #expect(
       values(request["mode"]) == Set(MessageMode.allCases.map(\.rawValue)).subtracting(["system"]))
@@ -153,9 +153,29 @@ import Testing
       waves: [
         .init(number: 2, plannedAt: Date(), target: "@deputy", chased: 1, deliveries: 1)
       ], nextWaveAt: Date())
+    // Every member of an approval set, so the schema's keys are all seen.
+    status.approvals = [
+      try JSONCoding.decoder().decode(
+        ApprovalRecord.self,
+        from: Data(
+          """
+          {"message_id": "msg_01KBX6QW1M8V7Y2D3E4F5G6H7J", "audience": "citizens",
+           "state": "approved", "approvers": [{"id": "p", "name": "P", "operator": "pol"}],
+           "required": 1, "not_sender": true, "others_wait": true,
+           "requested_at": "2026-12-03T10:00:00Z", "remind_at": "2026-12-03T10:05:00Z",
+           "reminders": 1, "timeout_at": "2026-12-03T10:30:00Z",
+           "timed_out_at": "2026-12-03T10:30:00Z", "on_timeout": "hold",
+           "remind_every_seconds": 300, "decided_at": "2026-12-03T10:31:00Z",
+           "decided_by": "p", "decided_via": "link", "reason": "ok",
+           "votes": [{"audience": "citizens", "approver": "p", "decision": "approve",
+                      "via": "link", "at": "2026-12-03T10:31:00Z", "reason": "ok"}]}
+          """.utf8))
+    ]
     let encoded = try #require(
       try JSONSerialization.jsonObject(with: JSONCoding.encoder().encode(status))
         as? [String: Any])
+    let approval = try #require((encoded["approvals"] as? [[String: Any]])?.first)
+    #expect(try keys("Approval") == Set(approval.keys))
     // GET /v1/messages/{id} leaves out the deliveries and adds links.
     #expect(try keys("Message") == Set(encoded.keys).subtracting(["deliveries"]).union(["links"]))
     let line = try #require((encoded["deliveries"] as? [[String: Any]])?.first)

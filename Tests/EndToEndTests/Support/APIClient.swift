@@ -53,6 +53,8 @@ struct TestToken {
   var maxPriority = "urgent"
   var readOnly = false
   var audit = false
+  /// `rights = […]` instead of the defaults (then `audit` is not written).
+  var rights: [String]? = nil
   let secret: (token: String, hash: String) = APITokens.make()
 
   var token: String { secret.token }
@@ -65,7 +67,7 @@ struct TestToken {
     audiences = [\(audiences.map { "\"\($0)\"" }.joined(separator: ", "))]
     max_priority = "\(maxPriority)"
     read_only = \(readOnly)
-    audit = \(audit)
+    \(rights.map { "rights = [\($0.map { "\"\($0)\"" }.joined(separator: ", "))]" } ?? "audit = \(audit)")
 
     """
   }

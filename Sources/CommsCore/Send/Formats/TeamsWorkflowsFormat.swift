@@ -71,7 +71,9 @@ enum TeamsWorkflowsFormat {
       actions: input.confirmURL.map {
         [
           OpenURL(
-            title: danish ? "Bekræft, at du har læst den" : "Confirm you have read it", url: $0)
+            title: input.message.kind == .approval
+              ? (danish ? "Godkend eller afvis" : "Approve or reject")
+              : (danish ? "Bekræft, at du har læst den" : "Confirm you have read it"), url: $0)
         ]
       })
     return ProviderAnswer.json(Envelope(attachments: [Attachment(content: card)]))

@@ -32,7 +32,7 @@ public struct WebhookTransport: Transport {
     return Self.request(
       for: delivery, message: message, endpoint: endpoint, audience: audiences[delivery.audience],
       rendered: rendered, now: clock.now(), confirmLine: line,
-      confirmURL: card && line != nil ? links.map { $0.url(for: delivery.id) + "?via=teams" } : nil)
+      confirmURL: card ? links?.url(for: delivery, of: message).map { $0 + "?via=teams" } : nil)
   }
 
   /// The request for one attempt at `delivery` through `endpoint`: the

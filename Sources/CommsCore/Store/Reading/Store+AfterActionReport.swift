@@ -29,7 +29,7 @@ extension Store {
         """
         SELECT id FROM messages
         WHERE accepted_at >= ?1 AND (CAST(?2 AS TEXT) IS NULL OR accepted_at < ?2)
-          AND fingerprint != 'digest' AND kind NOT IN ('inquiry', 'answer')
+          AND fingerprint != 'digest' AND kind NOT IN \(MessageKind.conversationSQL)
         ORDER BY accepted_at, id
         """, [Timestamp.format(since), until.map(Timestamp.format)])
       // The conversations (a question's copies, acknowledgements, answers)

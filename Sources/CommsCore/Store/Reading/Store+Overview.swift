@@ -95,7 +95,7 @@ extension Store {
     try await read { reader in
       let ids = try reader.strings(
         """
-        SELECT id FROM messages WHERE kind NOT IN ('inquiry', 'answer')
+        SELECT id FROM messages WHERE kind NOT IN \(MessageKind.conversationSQL)
         ORDER BY accepted_at DESC, id DESC LIMIT ?
         """, [limit])
       return try ids.compactMap { try Self.overview(reader, MessageID(rawValue: $0)) }

@@ -10,11 +10,53 @@ extension Store {
       try reader.rows(
         """
         \(StoreRows.messageColumns) WHERE planned_at IS NULL
+          AND NOT EXISTS (SELECT 1 FROM approvals a WHERE a.message_id = messages.id
+            AND a.state = 'pending' AND a.others_wait = 1)
         ORDER BY CASE priority WHEN 'flash' THEN 0 WHEN 'urgent' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END,
           accepted_at, id
         LIMIT ?
         """, [limit]
-      ).map(StoreRows.message(from:))
+      ).map(StoreRows.message(from:)).map { message in
+        // Only the audiences released: one waiting for approval with
+        // others = "go", or rejected, is left out (a person in it and in
+        // a released audience gets the released one's copy).
+        var message = message
+        let unreleased = Set(
+          try reader.rows(
+            """
+            SELECT audience FROM approvals
+            WHERE message_id = ? AND state IN ('pending', 'rejected', 'withdrawn')
+            """, [message.id.rawValue]
+          ).map { try $0[0] as String })
+        if !unreleased.isEmpty { message.audiences.removeAll(where: unreleased.contains) }
+        return message
+      }
+    }
+  }
+
+  /// Messages already planned with an audience approved since, each with
+  /// only those audiences (`savePlan(_:approved:at:)`).
+  public func approvedUnplannedAudiences(limit: Int) async throws -> [Message] {
+    try await read { reader in
+      let pending = try reader.rows(
+        """
+        SELECT a.message_id, a.audience FROM approvals a JOIN messages m ON m.id = a.message_id
+        WHERE a.state = 'approved' AND a.planned_at IS NULL AND m.planned_at IS NOT NULL
+        ORDER BY a.decided_at LIMIT ?
+        """, [limit]
+      ).map { (try $0[0] as String, try $0[1] as String) }
+      var messages: [Message] = []
+      for (id, audiences) in Dictionary(grouping: pending, by: \.0) {
+        guard
+          var message = try reader.rows(
+            "\(StoreRows.messageColumns) WHERE id = ?", [id]
+          ).first.map(StoreRows.message(from:))
+        else { continue }
+        let approved = Set(audiences.map(\.1))
+        message.audiences = message.audiences.filter { approved.contains($0) }
+        messages.append(message)
+      }
+      return messages
     }
   }
 

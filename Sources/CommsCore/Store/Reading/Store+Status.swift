@@ -28,6 +28,8 @@ extension Store {
           try Self.waves(reader, message), lines: status.deliveries, confirmations: confirmations)
         status.confirmation?.nextWaveAt = try Self.nextWave(reader, message)
       }
+      let approvals = try reader.approvalRecords(of: id)
+      if !approvals.isEmpty { status.approvals = approvals }
       return status
     }
   }

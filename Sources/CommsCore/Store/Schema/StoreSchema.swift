@@ -56,6 +56,7 @@ enum StoreSchema {
       Migration(name: "0011-confirmations", sql: confirmations),
       Migration(name: "0012-confirmation-waves", sql: confirmationWaves),
       Migration(name: "0013-inquiries", sql: inquiries),
+      Migration(name: "0014-approvals", sql: approvals),
     ]
   }
 

@@ -28,8 +28,15 @@ extension StoreTransaction {
       """, StoreRows.storedValues(of: message, fingerprint: fingerprint))
     // A conversation with one person takes no number: the audience's
     // readers would see a gap for a message they were never meant to get.
-    let numbers = message.kind.isConversation ? [:] : try numberBulletins(message)
+    // An audience that waits for approval takes its number when approved.
+    let waiting = Set((message.approvalGates ?? []).filter { $0.state == .pending }.map(\.audience))
+    let numbers =
+      message.kind.isConversation
+      ? [:]
+      : try numberBulletins(message.id, audiences: Set(message.audiences).subtracting(waiting))
     try audit(.accepted(message, bulletins: numbers))
+    try writeApprovals(of: message)
+    if let old = message.supersedes { try withdrawWaitingPredecessor(old, by: message) }
     notify(.plan)
     return .accepted(message.id)
   }
@@ -40,9 +47,9 @@ extension StoreTransaction {
   /// On PostgreSQL the audience's row stays locked until the commit, so
   /// another node's message waits and takes the next number; the audiences
   /// are taken in name order, so two messages cannot deadlock.
-  func numberBulletins(_ message: Message) throws -> [String: Int] {
+  func numberBulletins(_ message: MessageID, audiences: Set<String>) throws -> [String: Int] {
     var numbers: [String: Int] = [:]
-    for audience in Set(message.audiences).sorted() {
+    for audience in audiences.sorted() {
       let number =
         try row(
           """
@@ -52,7 +59,7 @@ extension StoreTransaction {
         ).map { try $0[0] as Int } ?? 0
       try execute(
         "INSERT INTO message_bulletins (message_id, audience, number) VALUES (?, ?, ?)",
-        [message.id.rawValue, audience, number])
+        [message.rawValue, audience, number])
       numbers[audience] = number
     }
     return numbers

@@ -30,7 +30,11 @@ extension StoreTransaction {
     var holds: [String: Int] = [:]
     var count = 0
     var writer = DeliveryWriter(self)
-    let perAudience = try plan.produce { delivery in
+    // Audiences waiting for approval, or rejected, are not planned here,
+    // whatever the plan was made with: the store decides, not the reader.
+    let unreleased = try unreleasedAudiences(of: plan.messageID)
+    var perAudience = try plan.produce { delivery in
+      guard !unreleased.contains(delivery.audience) else { return }
       var delivery = delivery
       delivery.bulletin = bulletins[delivery.audience] ?? 0
       try writer.add(delivery, now: now)
@@ -39,6 +43,8 @@ extension StoreTransaction {
       count += 1
     }
     try writer.finish()
+    for audience in unreleased { perAudience[audience] = nil }
+    try markApprovalsPlanned(of: plan.messageID, audiences: perAudience.keys, at: now)
     var detail = perAudience.reduce(into: [String: String]()) {
       $0["audience.\($1.key)"] = String($1.value)
     }
@@ -46,6 +52,7 @@ extension StoreTransaction {
     detail["deliveries"] = String(count)
     for (state, count) in states { detail["state.\(state)"] = String(count) }
     for (reason, count) in holds { detail["held.\(reason)"] = String(count) }
+    for audience in unreleased { detail["awaiting.\(audience)"] = "approval" }
     if let supersedes { detail["supersedes"] = supersedes.rawValue }
     try audit(
       AuditEvent(

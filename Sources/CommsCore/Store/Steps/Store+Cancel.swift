@@ -43,6 +43,10 @@ extension StoreTransaction {
           "reason": cancellation.reason,
           "retraction": cancellation.retraction?.id.rawValue ?? "",
         ]))
+    // Waiting for approval: it never goes, and the approvers are not asked again.
+    try withdrawApprovals(
+      of: id, reason: "cancelled: \(cancellation.reason)", actor: cancellation.actor.description,
+      at: at)
     let (withdrawn, inFlight) = try withdraw(
       messages: [id], as: .cancelled, at: at, actor: cancellation.actor.description,
       reason: cancellation.reason)

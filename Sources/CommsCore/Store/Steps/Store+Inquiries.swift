@@ -169,7 +169,7 @@ extension StoreTransaction {
       """
       \(Self.matchColumns) FROM messages m
       JOIN deliveries d ON d.message_id = m.id AND d.recipient_id = ?
-      WHERE m.accepted_at >= ? AND m.kind NOT IN ('inquiry', 'answer')
+      WHERE m.accepted_at >= ? AND m.kind NOT IN \(MessageKind.conversationSQL)
         AND (d.attempts > 0 OR d.state IN ('delivered', 'digested'))
       ORDER BY m.accepted_at DESC, d.created_at DESC LIMIT 1
       """, [recipient, Timestamp.format(since)]
