@@ -71,18 +71,10 @@ struct DecisionOptions: ParsableArguments {
     }
     // The person: the kernel's login uid behind a sudo, else the user.
     let person = OperatorAccount(uid: OperatorName.loginUID(ofProcess: "self") ?? geteuid())
-    let operators: OperatorPolicy
-    do {
-      operators = try ConfigurationLoader.load(path: options.config).operators
-    } catch {
-      // A broken recipient list must not stop a decision: the approvers
-      // were taken when the message was accepted.
-      printError(
-        "\(command): the configuration does not load (\(error.errors.count) problems); only the approvers the message names may decide"
-      )
-      operators = OperatorPolicy()
-    }
-    let scope = operators.scope(user: person.name, groups: person.groups)
+    // The approvers were taken when the message was accepted; the rights
+    // come from the main file alone, so a broken recipient list does not
+    // stop a decision.
+    let scope = settings.operators.scope(user: person.name, groups: person.groups)
     let store = try Cancel.openStore(settings, command: command)
     let decision = ApprovalDecision(
       messageID: MessageID(rawValue: id), verdict: verdict,

@@ -11,10 +11,14 @@ struct Audit: AsyncParsableCommand {
     ])
 }
 
-/// Opens the store named by the configuration, for the audit commands.
+/// Opens the store named by the configuration, for the audit commands,
+/// once the operator's `audit` right is established (`Mandate`).
 enum AuditStore {
-  static func open(_ options: ConfigOption, command: String) throws -> any Store {
-    try StoreAccess.open(configPath: options.config, command: command)
+  static func open(_ options: ConfigOption, command: String) async throws -> any Store {
+    let store = try StoreAccess.open(configPath: options.config, command: command)
+    try await Mandate.require(
+      .audit, settings: try options.handOver(), store: store, command: command)
+    return store
   }
 }
 
@@ -38,7 +42,7 @@ struct AuditVerify: AsyncParsableCommand {
   var json = false
 
   func run() async throws {
-    let store = try StoreAccess.open(configPath: options.config, command: "commsd audit verify")
+    let store = try await AuditStore.open(options, command: "commsd audit verify")
     switch try await store.verifyAudit() {
     case .broken(let sequence, let kind, let reason):
       print(
@@ -94,7 +98,7 @@ struct AuditExport: AsyncParsableCommand {
   var format: Format = .jsonl
 
   func run() async throws {
-    let store = try StoreAccess.open(configPath: options.config, command: "commsd audit export")
+    let store = try await AuditStore.open(options, command: "commsd audit export")
     let from = try time(since, option: "since")
     let to = try until.map { try time($0, option: "until") }
     // Recorded before the first line is printed, so an export that is

@@ -52,7 +52,7 @@ struct AuditReport: AsyncParsableCommand {
   }
 
   func run() async throws {
-    let store = try StoreAccess.open(configPath: options.config, command: "commsd audit report")
+    let store = try await AuditStore.open(options, command: "commsd audit report")
     let now = SystemClock().now()
     let report: AfterActionReport
     var detail = ["format": format.rawValue, "output": output ?? "stdout"]

@@ -51,7 +51,7 @@ struct AuditRetain: AsyncParsableCommand {
       printError("commsd audit retain: \(error)")
       throw ExitCode(78)
     }
-    let store = try AuditStore.open(options, command: "commsd audit retain")
+    let store = try await AuditStore.open(options, command: "commsd audit retain")
     let now = SystemClock().now()
     let outcome = try await store.applyRetention(
       before: now.addingTimeInterval(-period.seconds), hash: KeyedHash(key: key), at: now,

@@ -17,7 +17,7 @@ struct AuditSubject: AsyncParsableCommand {
   var json = false
 
   func run() async throws {
-    let store = try StoreAccess.open(configPath: options.config, command: "commsd audit subject")
+    let store = try await AuditStore.open(options, command: "commsd audit subject")
     let entries = try await store.subjectAccess(recipient: recipient)
     var filter = InboxFilter(states: [], limit: 10_000)
     filter.recipientID = recipient

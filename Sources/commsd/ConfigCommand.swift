@@ -71,6 +71,20 @@ struct ConfigCommand: AsyncParsableCommand {
               "\(rule.who) → \(rule.audiences.map { $0.sorted().joined(separator: "+") } ?? "every audience") up to \(rule.maxPriority.rawValue)"
             }.joined(separator: "; "))
       }
+      for (name, audience) in configuration.audiences.sorted(by: { $0.key < $1.key }) {
+        guard let rule = audience.approval else { continue }
+        var line =
+          "\(name) waits for approval by \(rule.required) of \(rule.approvers.joined(separator: ", "))"
+          + (rule.notSender ? ", not the sender" : "")
+          + "; reminded every \(DurationText.format(rule.remindEvery))"
+        if let timeout = rule.timeout {
+          line +=
+            "; after \(DurationText.format(timeout)) \(rule.onTimeout == .hold ? "held" : "sent")"
+        }
+        line += rule.flash == .send ? "; flash goes at once, flagged" : "; flash refused"
+        line += rule.othersWait ? "; the message's other audiences wait" : "; other audiences go"
+        print(line)
+      }
     }
   }
 }

@@ -68,6 +68,7 @@ struct Confirm: AsyncParsableCommand {
       throw ExitCode(65)
     }
     let store = try Cancel.openStore(settings, command: "commsd confirm")
+    try await Mandate.require(.inbox, settings: settings, store: store, command: "commsd confirm")
     var delivery = target
     if let recipient {
       guard

@@ -97,4 +97,17 @@ enum Dashboard {
     let dead = counts.deliveries.filter { $0.state == "dead" }.reduce(0) { $0 + $1.count }
     return "\nqueue: \(lanes.joined(separator: ", ")) · held: \(held) · dead letters: \(dead)"
   }
+
+  /// "awaiting approval: msg_… for citizens since 15:28 (12m), from
+  /// Politiets vagtchef, Kriseleder; asked 3 times" — what waits for whom.
+  static func awaiting(_ record: ApprovalRecord, now: Date) -> String {
+    let waited = DurationText.format(
+      .seconds(Int64(max(0, min(now.timeIntervalSince(record.requestedAt), 1e9)))))
+    let voted = Set(record.votes.map(\.approver))
+    let whom = record.approvers.filter { !voted.contains($0.id) }.map(\.name)
+    return "awaiting approval: \(record.messageID) for \(record.audience) since "
+      + "\(LocalTime.format(record.requestedAt)) (\(waited)), from \(whom.joined(separator: ", "))"
+      + "; asked \(record.reminders) time\(record.reminders == 1 ? "" : "s")"
+      + (record.timedOutAt != nil ? "; TIMED OUT, held" : "")
+  }
 }

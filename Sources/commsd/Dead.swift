@@ -72,6 +72,8 @@ struct Dead: AsyncParsableCommand {
         throw ExitCode(65)
       }
       let store = try StoreAccess.open(configPath: options.config, command: "commsd dead retry")
+      try await Mandate.require(
+        .send, settings: try options.handOver(), store: store, command: "commsd dead retry")
       let retried: [String]
       do {
         retried = try await store.retryDead(

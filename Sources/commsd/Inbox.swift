@@ -29,6 +29,21 @@ struct Inbox: AsyncParsableCommand {
 
   /// Runs a change, with a refusal (no such inquiry, already answered)
   /// printed and exit 65.
+  /// The store, once the operator's `inbox` right (over the inquiry's
+  /// audience, when it has one) is established (`Mandate`).
+  static func openStore(_ settings: HandOverSettings, command: String, inquiry: InquiryID? = nil)
+    async throws -> any Store
+  {
+    let store = try Cancel.openStore(settings, command: command)
+    var audiences: [String] = []
+    if let inquiry, let audience = try await store.inquiryDetail(inquiry)?.inquiry.audience {
+      audiences = [audience]
+    }
+    try await Mandate.require(
+      .inbox, over: audiences, settings: settings, store: store, command: command)
+    return store
+  }
+
   static func change<T>(command: String, _ body: () async throws -> T) async throws -> T {
     do {
       return try await body()
@@ -75,7 +90,7 @@ struct InboxList: AsyncParsableCommand {
       }
       states = [parsed]
     }
-    let store = try Cancel.openStore(try options.handOver(), command: "commsd inbox list")
+    let store = try await Inbox.openStore(try options.handOver(), command: "commsd inbox list")
     let inquiries = try await store.inquiries(
       InboxFilter(
         states: states, audience: audience, unmatchedOnly: unmatched, assignee: assignee,
@@ -124,7 +139,8 @@ struct InboxShow: AsyncParsableCommand {
 
   func run() async throws {
     let id = try Inbox.inquiryID(inquiry, command: "commsd inbox show")
-    let store = try Cancel.openStore(try options.handOver(), command: "commsd inbox show")
+    let store = try await Inbox.openStore(
+      try options.handOver(), command: "commsd inbox show", inquiry: id)
     guard let detail = try await store.inquiryDetail(id) else {
       printError("commsd inbox show: no inquiry \(id)")
       throw ExitCode(65)
@@ -219,7 +235,8 @@ struct InboxAnswer: AsyncParsableCommand {
       )
       throw ExitCode(65)
     }
-    let store = try Cancel.openStore(HandOverSettings(configuration), command: command)
+    let store = try await Inbox.openStore(
+      HandOverSettings(configuration), command: command, inquiry: id)
     if let detail = try await store.inquiryDetail(id), detail.inquiry.channel == .sms,
       let endpoint = configuration.endpoints[detail.inquiry.source]
     {
@@ -275,7 +292,7 @@ struct InboxAssign: AsyncParsableCommand {
       printError("\(command): --to: give a name of 1 to 100 characters on one line")
       throw ExitCode(65)
     }
-    let store = try Cancel.openStore(try options.handOver(), command: command)
+    let store = try await Inbox.openStore(try options.handOver(), command: command, inquiry: id)
     try await Inbox.change(command: command) {
       try await store.assignInquiry(
         id, to: to, by: OperatorIdentity.current().description, at: SystemClock().now())
@@ -306,7 +323,7 @@ struct InboxClose: AsyncParsableCommand {
       printError("\(command): --reason: give one line of 1 to 500 characters")
       throw ExitCode(65)
     }
-    let store = try Cancel.openStore(try options.handOver(), command: command)
+    let store = try await Inbox.openStore(try options.handOver(), command: command, inquiry: id)
     try await Inbox.change(command: command) {
       try await store.closeInquiry(
         id, reason: reason, by: OperatorIdentity.current().description, at: SystemClock().now())

@@ -35,6 +35,9 @@ struct Status: AsyncParsableCommand {
             "questions: \(open.count) open, the oldest from \(LocalTime.format(oldest)) (commsd inbox list)"
           )
         }
+        for record in try await store.awaitingApproval(limit: 20) {
+          print(Dashboard.awaiting(record, now: SystemClock().now()))
+        }
       }
       return
     }

@@ -31,6 +31,10 @@ extension EndToEnd {
       [cap.audiences]
       default = ["staff"]
 
+      [audiences.relatives.approval]
+      approvers = ["p1"]
+      not_sender = false
+
       """
 
     @Test func theLiveAPIKeepsToItsOpenAPIDescription() async throws {
@@ -38,7 +42,8 @@ extension EndToEnd {
         let http = workspace.adopt(try await Receiver.http(directory: workspace.directory))
         // One token that may do everything, so no route stops at its scope.
         let token = TestToken(
-          name: "contract", audiences: Self.audiences, maxPriority: "flash", audit: true)
+          name: "contract", audiences: Self.audiences, maxPriority: "flash",
+          rights: ["send", "cancel", "approve", "audit", "inbox"])
         let port = try freePort()
         // A GatewayAPI endpoint with receipts, for /v1/receipts/{endpoint}.
         let gateway = """
@@ -53,7 +58,8 @@ extension EndToEnd {
           """
         try workspace.writeConfig(
           smtpPort: nil, httpPort: http.port, recipients: gateway + Self.recipients,
-          extra: Workspace.apiSection(port: port, tokens: [token], more: Self.hooksAndCAP))
+          extra: Workspace.apiSection(port: port, tokens: [token], more: Self.hooksAndCAP)
+            + "[confirm]\npublic_url = \"http://127.0.0.1:\(port)\"\n")
         let client = APIClient(base: "http://127.0.0.1:\(port)")
         let daemon = try await workspace.startDaemonWithAPI(client)
 
@@ -66,7 +72,8 @@ extension EndToEnd {
             [
               "API_CONTRACT_HOOK_SECRET=\(Workspace.secret)", "API_CONTRACT_SEED=\(seed)",
               "API_CONTRACT_RECEIPT_ENDPOINT=gw", "API_CONTRACT_RECEIPT_SECRET=gw-webhook-t0ken",
-              "API_CONTRACT_AUDIENCES=\(Self.audiences.joined(separator: ","))", "bash", script,
+              "API_CONTRACT_AUDIENCES=\(Self.audiences.joined(separator: ","))",
+              "API_CONTRACT_APPROVAL_AUDIENCE=relatives", "bash", script,
               client.base, token.token, spec,
             ], timeout: .seconds(270))
           let took = ContinuousClock.now - started

@@ -103,6 +103,20 @@ extension EndToEnd {
         #expect(own.status == 65, "\(own.stdout)\(own.stderr)")
         #expect(own.stderr.contains("a second person must (not_sender)"), "\(own.stderr)")
 
+        // A link scanner's GET decides nothing; a forged link is 401.
+        let leader = try #require(approvalLink(to: "leder@kommune.test", about: "Vejen er spærret"))
+        func curl(_ arguments: [String]) async throws -> String {
+          try await runCommand(
+            "/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}"] + arguments
+          ).stdout
+        }
+        #expect(try await curl([leader]) == "200")
+        let forged = String(leader.dropLast(2)) + (leader.hasSuffix("AA") ? "BB" : "AA")
+        #expect(try await curl([forged]) == "401")
+        #expect(
+          try await curl(["-X", "POST", "--data", "decision=reject", leader]) == "400",
+          "a rejection needs a reason")
+
         // The police's duty officer approves in the browser.
         let browser = try await runCommand(
           "/usr/bin/env",
@@ -121,6 +135,8 @@ extension EndToEnd {
             }
           }
         }
+        // Decided: the other approver's link has nothing left to decide.
+        #expect(try await curl(["-X", "POST", "--data", "decision=approve", leader]) == "409")
         let shown = try await commsd(["status", joint.id])
         #expect(
           shown.stdout.contains("approval citizens: APPROVED by pol-vagt (link) after"),
@@ -159,6 +175,15 @@ extension EndToEnd {
           try await commsd(["status", waiting.id]).stdout.contains("TIMED OUT, held")
         }
         #expect(mail(to: "b1@borger.test", subject: "Ny vejledning").isEmpty, "held")
+        let dashboard = try await commsd(["status"])
+        #expect(
+          dashboard.stdout.contains(
+            "awaiting approval: \(waiting.id) for citizens since"),
+          "\(dashboard.stdout)")
+        #expect(
+          dashboard.stdout.contains(
+            "from Politiets vagtchef, Kriseleder; asked 3 times; TIMED OUT, held"),
+          "\(dashboard.stdout)")
 
         // Superseded while waiting: the first never goes; the second is
         // approved over the API by the police's system.
@@ -183,6 +208,23 @@ extension EndToEnd {
           })
         #expect(
           try await commsd(["status", first.id]).stdout.contains("approval citizens: WITHDRAWN"))
+
+        // The after-action report counts the decisions and their latency.
+        let report = try await commsd(["audit", "report", "--since", "2h"])
+        #expect(report.stdout.contains("GODKENDELSE (FIRE ØJNE)"), "\(report.stdout)")
+        #expect(
+          report.stdout.contains(
+            "til godkendelse 5 · godkendt 3 · afvist 0 · trukket tilbage 1 · venter 1 · tidsfrist overskredet 1"
+          ), "\(report.stdout)")
+        #expect(report.stdout.contains("tid til beslutning median"), "\(report.stdout)")
+        #expect(report.stdout.contains("SENDT UDEN GODKENDELSE (flash): 1"), "\(report.stdout)")
+        // The police's token may approve, not send or read the audit log.
+        let sendByToken = try await client.call(
+          "POST", "/v1/messages", token: token.token,
+          json: #"{"audiences":["police"],"subject":"x","body":"y"}"#)
+        #expect(sendByToken.status == 403, "\(sendByToken.text)")
+        #expect(sendByToken.text.contains(#"lacks the right \"send\""#), "\(sendByToken.text)")
+        #expect(try await client.call("GET", "/v1/audit", token: token.token).status == 403)
 
         let verify = try await commsd(["audit", "verify"])
         #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")

@@ -11,7 +11,8 @@ extension EndToEnd.Operator {
   /// (`SO_PEERCRED`), whatever the client claims. `nobody` may send to
   /// staff up to urgent; police and flash are refused with exit 65 naming
   /// the field, and both refusals are audited under the true identity;
-  /// root, named by no entry, is no operator.
+  /// root may only read the audit log: its send and its cancel are refused
+  /// (exit 65 naming operator), audited too.
   @Test func anOperatorSendsOnlyWithinTheirAudiencesAndPriority() async throws {
     let loginUID = try String(contentsOfFile: "/proc/self/loginuid", encoding: .utf8)
     try #require(
@@ -26,6 +27,10 @@ extension EndToEnd.Operator {
           user = "nobody"
           audiences = ["staff"]
           max_priority = "urgent"
+          [[operators]]
+          user = "root"
+          audiences = ["*"]
+          rights = ["audit"]
           """)
       let daemon = try workspace.startDaemon()
       try await eventually(timeout: .seconds(30), "the intake socket") {
@@ -61,7 +66,15 @@ extension EndToEnd.Operator {
         "\(flash.stderr)")
       let root = try await send(as: nil, ["--audience", "staff"])
       #expect(
-        root.status == 65 && root.stderr.contains("root is not an operator"), "\(root.stderr)")
+        root.status == 65 && root.stderr.contains("root lacks the right \"send\""),
+        "\(root.stderr)")
+      // Root may read the audit log but not cancel: the commands that
+      // write the store themselves keep the rights too.
+      let sent = try #require(allowed.stdout.split(separator: "\n").first.map(String.init))
+      let cancel = try await workspace.commsd(["cancel", sent, "--reason", "Fejl"])
+      #expect(
+        cancel.status == 65 && cancel.stderr.contains("operator: root lacks the right \"cancel\""),
+        "\(cancel.stderr)")
 
       // A reload that takes nobody's entry away takes the right away, without a restart.
       let config = try String(contentsOfFile: workspace.configPath, encoding: .utf8)
@@ -86,6 +99,11 @@ extension EndToEnd.Operator {
         "\(refused)")
       #expect(refused.contains { $0.contains("\"field\":\"audiences\"") })
       #expect(refused.contains { $0.contains("\"field\":\"priority\"") })
+      #expect(
+        export.stdout.split(separator: "\n").contains {
+          $0.contains("\"operator.refused\"") && $0.contains("cli:root@")
+            && $0.contains("\"right\":\"cancel\"")
+        }, "\(export.stdout)")
     }
   }
 }

@@ -33,6 +33,9 @@
 #                              generated messages are sent to some of them, so
 #                              they get past the scope check into intake (and
 #                              some are accepted); without it nearly all get 403.
+#   API_CONTRACT_APPROVAL_AUDIENCE  an audience that asks for approval, which the
+#                              token may decide: every other approve or reject is
+#                              made on a fresh message to it (a 200 to check)
 #   API_CONTRACT_MAX_EXAMPLES  generated cases per operation and phase (default 25)
 #   API_CONTRACT_SEED          Hypothesis seed (default 20261125: reproducible runs;
 #                              "random" for a new one each run)
@@ -157,10 +160,22 @@ AUDIENCES = [a for a in os.environ.get("API_CONTRACT_AUDIENCES", "").split(",") 
 MESSAGE_ROUTES = {"/v1/messages", "/v1/messages/{id}/supersede"}
 
 
+DECISION_ROUTES = {"/v1/messages/{id}/approve", "/v1/messages/{id}/reject"}
+
+
 @schemathesis.hook
 def flatmap_body(context, body):
     from hypothesis import strategies as st
     operation = context.operation
+    # A generated audience name is no audience the message waits for (409):
+    # half of the decisions leave it out, to reach a decision.
+    if (
+        operation is not None and operation.path in DECISION_ROUTES and isinstance(body, dict)
+        and isinstance(body.get("audience"), str)
+    ):
+        # Only a string, as the document allows: leaving out a wrong type
+        # would turn a case meant to be refused into a valid one.
+        return st.one_of(st.just(body), st.just({k: v for k, v in body.items() if k != "audience"}))
     if (
         not AUDIENCES or operation is None or operation.path not in MESSAGE_ROUTES
         or not isinstance(body, dict) or not isinstance(body.get("audiences"), list)
@@ -171,8 +186,37 @@ def flatmap_body(context, body):
     return st.one_of(st.just(body), configured.map(lambda names: {**body, "audiences": names}))
 
 
+# A decision needs a message that waits for approval, which no generated id
+# names: with API_CONTRACT_APPROVAL_AUDIENCE (an audience that asks for
+# approval, where the token may decide), every other approve or reject is
+# made on a fresh message to it, so its answer (200, and its schema) is
+# checked against a real decision.
+APPROVAL_AUDIENCE = os.environ.get("API_CONTRACT_APPROVAL_AUDIENCE", "")
+BASE_URL = os.environ.get("API_CONTRACT_BASE_URL", "")
+TOKEN = os.environ.get("API_CONTRACT_TOKEN", "")
+_decisions = [0]
+
+
+def _waiting_message():
+    import urllib.request
+    body = requests_json.dumps({
+        "audiences": [APPROVAL_AUDIENCE], "priority": "normal",
+        "subject": "Til godkendelse", "body": "Venter på godkendelse.",
+    }).encode("utf-8")
+    request = urllib.request.Request(
+        BASE_URL + "/v1/messages", data=body, method="POST",
+        headers={"Content-Type": "application/json", "Authorization": "Bearer " + TOKEN})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return requests_json.loads(response.read())["id"]
+
+
 @schemathesis.hook
 def before_call(context, case, **kwargs):
+    if APPROVAL_AUDIENCE and case.operation.path in DECISION_ROUTES:
+        _decisions[0] += 1
+        if _decisions[0] % 2 == 0:
+            case.path_parameters = {**(case.path_parameters or {}), "id": _waiting_message()}
+        return
     if RECEIPT_SECRET and case.operation.path.startswith(("/v1/receipts/", "/v1/inbound/")):
         case.path_parameters = {**(case.path_parameters or {}), "endpoint": RECEIPT_ENDPOINT}
         claims = case.body if isinstance(case.body, dict) else {}
@@ -269,6 +313,7 @@ run_st() {  # PHASES, then filter options
   (
     cd "$WORK"
     export SCHEMATHESIS_HOOKS=contract_hooks PYTHONPATH="$WORK${PYTHONPATH:+:$PYTHONPATH}"
+    export API_CONTRACT_BASE_URL="$BASE_URL" API_CONTRACT_TOKEN="$TOKEN"
     exec timeout --signal=INT --kill-after=10 "$TIMEOUT" \
       "$PYTHON" -c 'import sys; from schemathesis.cli import schemathesis; sys.argv[0] = "schemathesis"; sys.exit(schemathesis())' \
       run "$SPEC" \

@@ -39,12 +39,15 @@ public struct AfterActionReport: Sendable, Codable, Equatable {
   public var totals: [AudienceFigures]
   /// The questions that came back about the message, or in the period.
   public var inquiries: InquiryFigures?
+  /// Four eyes: the audiences that waited for approval, and how fast it came.
+  public var approvals: ApprovalFigures?
 
   public init(
     scope: Scope, generatedAt: Date, messages: [MessageSection], totals: [AudienceFigures]? = nil,
-    inquiries: InquiryFigures? = nil
+    inquiries: InquiryFigures? = nil, approvals: ApprovalFigures? = nil
   ) {
     self.inquiries = inquiries
+    self.approvals = approvals
     self.scope = scope
     self.generatedAt = generatedAt
     self.messages = messages

@@ -34,6 +34,11 @@ public enum ReportHTML {
       html += "</section>\n"
     }
     for section in report.messages { html += self.section(section) }
+    if let approvals = report.approvals, approvals.requested + approvals.sentWithoutApproval > 0 {
+      html += "<section class=\"approvals\">\n<h2>Godkendelse (fire øjne)</h2>\n"
+      for line in approvals.lines.dropFirst() { html += "<p>\(escape(line))</p>\n" }
+      html += "</section>\n"
+    }
     if let inquiries = report.inquiries, inquiries.received > 0 {
       html += "<section class=\"inquiries\">\n<h2>Spørgsmål og svar</h2>\n"
       for line in inquiries.lines.dropFirst() { html += "<p>\(escape(line))</p>\n" }

@@ -27,6 +27,10 @@ public enum ReportTable {
       lines.append("")
       lines += inquiries.lines
     }
+    if let approvals = report.approvals, approvals.requested + approvals.sentWithoutApproval > 0 {
+      lines.append("")
+      lines += approvals.lines
+    }
     return lines.joined(separator: "\n") + "\n"
   }
 

@@ -240,7 +240,7 @@ struct ConfigurationReader {
     let cap = readCAP(root.table("cap"), audiences: audienceNames)
     let retention = readRetention(root.table("retention"), dataDirectory: dataDirectory)
     let confirm = readConfirm(root.table("confirm"), dataDirectory: dataDirectory)
-    checkApprovers(audiences, recipients: recipients, seen: seen, confirm: confirm)
+    checkApprovers(audiences, seen: seen, confirm: confirm)
     let inbound = readInbound(root.table("inbound"), endpoints: endpoints)
     let operators = readOperators(root.tables("operators"), audiences: audienceNames)
     let api = readAPI(root.table("api"), hooks: root.table("hooks"), audiences: audienceNames)

@@ -19,6 +19,9 @@ public struct HandOverSettings: Sendable {
   public var store: StoreSettings
   /// How CAP alerts map to audiences (`[cap]`).
   public var cap: CAPSettings
+  /// Who may do what (`[[operators]]`), for the commands that write the
+  /// store directly (cancel, inbox, audit, dead retry, confirm).
+  public var operators = OperatorPolicy()
 
   /// The settings of a configuration already loaded in full.
   public init(_ configuration: Configuration) {
@@ -26,6 +29,7 @@ public struct HandOverSettings: Sendable {
       file: configuration.file, dataDirectory: configuration.dataDirectory,
       defaultLanguage: configuration.defaultLanguage, store: configuration.store,
       cap: configuration.cap)
+    operators = configuration.operators
   }
 
   init(
@@ -74,11 +78,14 @@ extension ConfigurationLoader {
         return nil
       } ?? [])
     let cap = reader.readCAP(table.table("cap"), audiences: audienceNames)
+    let operators = reader.readOperators(table.tables("operators"), audiences: audienceNames)
     if !sink.errors.isEmpty {
       throw ConfigErrors(errors: sink.errors.sorted { ($0.file, $0.line) < ($1.file, $1.line) })
     }
-    return HandOverSettings(
+    var settings = HandOverSettings(
       file: path, dataDirectory: dataDirectory, defaultLanguage: defaultLanguage, store: store,
       cap: cap)
+    settings.operators = operators
+    return settings
   }
 }

@@ -71,12 +71,7 @@ public struct OperatorScope: Sendable, Equatable {
   /// Refuses what `request` asks beyond this scope, naming the field
   /// (`operator` without the right to send, `audiences`, `priority`).
   public func authorize(_ request: SendRequest) throws(IntakeError) {
-    guard rights.contains(.send) else {
-      throw IntakeError(
-        field: "operator",
-        "\(person) may not send (rights: \(rights.sorted().map(\.rawValue).joined(separator: ", ")))"
-      )
-    }
+    guard rights.contains(.send) else { return try authorize(.send) }
     if let audiences {
       let outside = request.audiences.filter { !audiences.contains($0) }
       if !outside.isEmpty {
@@ -91,6 +86,30 @@ public struct OperatorScope: Sendable, Equatable {
         field: "priority",
         "\(person) may send at most \(maxPriority.rawValue) priority, not \(request.priority.rawValue)"
       )
+    }
+    // Superseding withdraws the old message: that is cancelling.
+    if request.supersedes != nil { try authorize(.cancel, over: request.audiences) }
+  }
+
+  /// Refuses `right` (over `audiences`, when the act concerns some)
+  /// beyond this scope, naming `operator` or `audiences`.
+  public func authorize(_ right: OperatorRight, over audiences: [String] = [])
+    throws(IntakeError)
+  {
+    guard rights.contains(right) else {
+      let has = rights.sorted().map(\.rawValue).joined(separator: ", ")
+      throw IntakeError(
+        field: "operator",
+        "\(person) lacks the right \"\(right.rawValue)\" (rights: \(has.isEmpty ? "none" : has))")
+    }
+    if let allowed = self.audiences {
+      let outside = audiences.filter { !allowed.contains($0) }
+      if !outside.isEmpty {
+        throw IntakeError(
+          field: "audiences",
+          "\(person) may not \(right.rawValue) for \(outside.joined(separator: ", ")) (may: \(allowed.sorted().joined(separator: ", ")))"
+        )
+      }
     }
   }
 }
@@ -136,6 +155,12 @@ public struct OperatorPolicy: Sendable, Equatable {
     throws(IntakeError)
   {
     guard isEnforced else { return }
+    try scope(account: account, loginUID: loginUID).authorize(request)
+  }
+
+  /// The scope of the person behind `account` (or the login uid); refuses
+  /// one no entry names.
+  func scope(account: UInt32, loginUID: UInt32?) throws(IntakeError) -> OperatorScope {
     let person = OperatorAccount(uid: loginUID ?? account)
     guard let scope = scope(user: person.name, groups: person.groups) else {
       throw IntakeError(
@@ -143,7 +168,18 @@ public struct OperatorPolicy: Sendable, Equatable {
         "\(person.name) is not an operator: no [[operators]] entry names the user or one of their groups"
       )
     }
-    try scope.authorize(request)
+    return scope
+  }
+}
+
+extension OperatorPolicy {
+  /// Refuses `right` over `audiences` unless the person behind `account`
+  /// (or the login uid) has it; passes everything without `[[operators]]`.
+  public func authorize(
+    _ right: OperatorRight, over audiences: [String] = [], account: UInt32, loginUID: UInt32?
+  ) throws(IntakeError) {
+    guard isEnforced else { return }
+    try scope(account: account, loginUID: loginUID).authorize(right, over: audiences)
   }
 }
 

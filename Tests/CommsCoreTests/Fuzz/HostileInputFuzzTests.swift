@@ -393,6 +393,13 @@ import Testing
       // A confirmation link's token, as any visitor may type it.
       let links = ConfirmLinks(key: secret, publicURL: "https://c.example")
       #expect(links.delivery(fromToken: String(decoding: input, as: UTF8.self)) == nil)
+      // An approval link's token, and a reason typed on its page.
+      #expect(links.delivery(fromApprovalToken: String(decoding: input, as: UTF8.self)) == nil)
+      if let reason = try? ApprovalDecision.checkedReason(
+        String(decoding: input, as: UTF8.self), required: true)
+      {
+        #expect(reason.count <= 500 && !reason.isEmpty)
+      }
     }
   }
 

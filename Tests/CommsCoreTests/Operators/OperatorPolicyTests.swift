@@ -56,7 +56,7 @@ import Testing
     }
     let jens = try #require(policy.scope(user: "jens", groups: []))
     #expect { try jens.authorize(Self.request(["police"], .normal)) } throws: {
-      ($0 as? IntakeError)?.field == "operator" && "\($0)".contains("may not send")
+      ($0 as? IntakeError)?.field == "operator" && "\($0)".contains("lacks the right \"send\"")
     }
     // Without [[operators]] nothing is refused (config check says so).
     let open = try ConfigurationLoader.parse("[audiences.staff]\n", file: "/etc/c.toml")
@@ -69,6 +69,35 @@ import Testing
     } throws: {
       ($0 as? IntakeError)?.field == "operator" && "\($0)".contains("uid4242 is not an operator")
     }
+  }
+
+  /// The other rights: cancel, inbox, audit, approve, over the
+  /// operator's audiences; superseding is cancelling too.
+  @Test func eachRightIsItsOwnAndHeldOverTheOperatorsAudiences() throws {
+    let policy = try ConfigurationLoader.parse(Self.configuration, file: "/etc/c.toml").operators
+    let mette = try #require(policy.scope(user: "mette", groups: []))
+    #expect(throws: Never.self) { try mette.authorize(.cancel, over: ["staff"]) }
+    #expect(throws: Never.self) { try mette.authorize(.inbox) }
+    #expect { try mette.authorize(.cancel, over: ["police"]) } throws: {
+      ($0 as? IntakeError)?.field == "audiences" && "\($0)".contains("may not cancel for police")
+    }
+    #expect { try mette.authorize(.audit) } throws: {
+      ($0 as? IntakeError)?.field == "operator"
+        && "\($0)".contains("mette lacks the right \"audit\" (rights: cancel, inbox, send)")
+    }
+    let jens = try #require(policy.scope(user: "jens", groups: []))
+    #expect(throws: Never.self) { try jens.authorize(.audit) }
+    #expect { try jens.authorize(.approve, over: ["police"]) } throws: {
+      ($0 as? IntakeError)?.field == "operator"
+    }
+    var superseding = Self.request(["staff"], .urgent)
+    superseding.supersedes = MessageID(rawValue: "msg_01KBX6QW1M8V7Y2D3E4F5G6H7J")
+    let sender = OperatorScope(
+      person: "sara", audiences: nil, maxPriority: .flash, rights: [.send], rules: [])
+    #expect { try sender.authorize(superseding) } throws: {
+      "\($0)".contains("sara lacks the right \"cancel\"")
+    }
+    #expect(throws: Never.self) { try mette.authorize(superseding) }
   }
 
   @Test(arguments: [

@@ -242,10 +242,7 @@ import Testing
     let links = ConfirmLinks(key: [UInt8](repeating: 7, count: 32), publicURL: "https://c.example")
     let delivery = Self.delivery("teams", "", language: "da")
     let post = try await Self.send(delivery, message, links: links)
-    let card = try #require(
-      ((try JSONSerialization.jsonObject(with: Data(post.bodyBytes)) as? [String: Any])?[
-        "attachments"] as? [[String: Any]])?.first?["content"] as? [String: Any])
-    let actions = try #require(card["actions"] as? [[String: String]])
+    let actions = try Self.cardActions(post)
     #expect(
       actions == [
         [
@@ -257,6 +254,37 @@ import Testing
     #expect(
       String(decoding: post.bodyBytes, as: UTF8.self).split(separator: "https://c.example").count
         == 2)
+  }
+
+  /// An approval notice: the card's one action opens the approver's
+  /// decision page (`/a/…`, not the confirmation page), titled to decide.
+  @Test func aTeamsCardAsksAnApproverByAButtonToTheDecisionPage() async throws {
+    var message = Self.message("da", "Til godkendelse: Vejen er spærret", "Mette har skrevet …")
+    message.kind = .approval
+    let links = ConfirmLinks(key: [UInt8](repeating: 7, count: 32), publicURL: "https://c.example")
+    let delivery = Self.delivery("teams", "", language: "da")
+    let post = try await Self.send(delivery, message, links: links)
+    let actions = try Self.cardActions(post)
+    #expect(
+      actions == [
+        [
+          "type": "Action.OpenUrl", "title": "Godkend eller afvis",
+          "url": links.approvalURL(for: delivery.id) + "?via=teams",
+        ]
+      ])
+    // The approval token is no confirmation token, and the reverse.
+    let token = try #require(links.approvalURL(for: delivery.id).split(separator: "/").last)
+    #expect(links.delivery(fromApprovalToken: String(token)) == delivery.id)
+    #expect(links.delivery(fromToken: String(token)) == nil)
+    #expect(links.delivery(fromApprovalToken: links.token(for: delivery.id)) == nil)
+  }
+
+  /// The actions of the Adaptive Card a Teams post carries.
+  static func cardActions(_ post: ReceivedPost) throws -> [[String: String]] {
+    let card = try #require(
+      ((try JSONSerialization.jsonObject(with: Data(post.bodyBytes)) as? [String: Any])?[
+        "attachments"] as? [[String: Any]])?.first?["content"] as? [String: Any])
+    return try #require(card["actions"] as? [[String: String]])
   }
 
   // MARK: Slack

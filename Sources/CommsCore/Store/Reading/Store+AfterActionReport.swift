@@ -13,7 +13,8 @@ extension Store {
           scope: .message(id.rawValue), generatedAt: now, messages: [$0],
           inquiries: InquiryFigures(
             try reader.rows("\(StoreRows.inquiryColumns) WHERE message_id = ?", [id.rawValue])
-              .map(StoreRows.inquiry(from:))))
+              .map(StoreRows.inquiry(from:))),
+          approvals: ApprovalFigures(try reader.approvalRecords(of: id)))
       }
     }
   }
@@ -43,7 +44,14 @@ extension Store {
       return AfterActionReport(
         scope: .period(since: since, until: until), generatedAt: now,
         messages: try ids.compactMap { try Self.reportSection(reader, MessageID(rawValue: $0)) },
-        inquiries: InquiryFigures(inquiries))
+        inquiries: InquiryFigures(inquiries),
+        approvals: ApprovalFigures(
+          try reader.rows(
+            """
+            \(ApprovalRecord.columns)
+            WHERE requested_at >= ?1 AND (CAST(?2 AS TEXT) IS NULL OR requested_at < ?2)
+            """, [Timestamp.format(since), until.map(Timestamp.format)]
+          ).map { try ApprovalRecord(from: $0, votes: []) }))
     }
   }
 

@@ -8,12 +8,22 @@ extension Store {
     try await read { reader in try reader.approvalRecords(of: message) }
   }
 
-  /// The approvals still waiting, oldest first.
+  /// The approvals still waiting, oldest first, with their votes.
   public func awaitingApproval(limit: Int = 100) async throws -> [ApprovalRecord] {
     try await read { reader in
-      try reader.rows(
-        "\(ApprovalRecord.columns) WHERE state = 'pending' ORDER BY requested_at LIMIT ?", [limit]
-      ).map { try ApprovalRecord(from: $0, votes: []) }
+      let waiting = try reader.rows(
+        """
+        SELECT message_id, audience FROM approvals WHERE state = 'pending'
+        ORDER BY requested_at, message_id, audience LIMIT ?
+        """, [limit]
+      ).map { (try $0[0] as String, try $0[1] as String) }
+      var records: [String: [ApprovalRecord]] = [:]
+      for id in Set(waiting.map(\.0)) {
+        records[id] = try reader.approvalRecords(of: MessageID(rawValue: id))
+      }
+      return waiting.compactMap { id, audience in
+        records[id]?.first { $0.audience == audience }
+      }
     }
   }
 

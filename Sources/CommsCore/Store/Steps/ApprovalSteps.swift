@@ -50,19 +50,16 @@ extension StoreTransaction {
       ).map { try $0[0] as String })
   }
 
-  /// The audiences of `message` that may not be planned now: waiting,
-  /// rejected or withdrawn.
-  func unreleasedAudiences(of message: MessageID) throws -> Set<String> {
-    Set(
-      try rows(
-        """
-        SELECT audience FROM approvals
-        WHERE message_id = ? AND state IN ('pending', 'rejected', 'withdrawn')
-        """, [message.rawValue]
-      ).map { try $0[0] as String })
+  /// The state of each of `message`'s audiences that asks for approval
+  /// (none for most messages: one indexed read).
+  func approvalStates(of message: MessageID) throws -> [String: ApprovalGate.State] {
+    try rows("SELECT audience, state FROM approvals WHERE message_id = ?", [message.rawValue])
+      .reduce(into: [:]) { states, row in
+        states[try row[0]] = ApprovalGate.State(rawValue: try row[1]) ?? .pending
+      }
   }
 
-  /// Marks the approved audiences `planned` of `message` as planned.
+  /// Marks the approved audiences `audiences` of `message` as planned.
   func markApprovalsPlanned(of message: MessageID, audiences: some Sequence<String>, at: String)
     throws
   {

@@ -32,7 +32,9 @@ extension StoreTransaction {
     var writer = DeliveryWriter(self)
     // Audiences waiting for approval, or rejected, are not planned here,
     // whatever the plan was made with: the store decides, not the reader.
-    let unreleased = try unreleasedAudiences(of: plan.messageID)
+    let approvals = try approvalStates(of: plan.messageID)
+    let unreleased = Set(
+      approvals.filter { [.pending, .rejected, .withdrawn].contains($0.value) }.keys)
     var perAudience = try plan.produce { delivery in
       guard !unreleased.contains(delivery.audience) else { return }
       var delivery = delivery
@@ -44,7 +46,9 @@ extension StoreTransaction {
     }
     try writer.finish()
     for audience in unreleased { perAudience[audience] = nil }
-    try markApprovalsPlanned(of: plan.messageID, audiences: perAudience.keys, at: now)
+    try markApprovalsPlanned(
+      of: plan.messageID,
+      audiences: perAudience.keys.filter { approvals[$0] == .approved }, at: now)
     var detail = perAudience.reduce(into: [String: String]()) {
       $0["audience.\($1.key)"] = String($1.value)
     }

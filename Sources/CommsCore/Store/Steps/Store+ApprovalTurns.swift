@@ -7,7 +7,17 @@ extension Store {
   /// (reminders go on), `send` approves it as the timeout; both are
   /// audited `approval.timed_out`. Returns how many.
   public func applyApprovalTimeouts(at now: Date) async throws -> Int {
-    try await write { transaction in try transaction.applyApprovalTimeouts(at: now) }
+    // A read first: the planning loop asks on every turn, and a write
+    // transaction would queue behind the intake's for nothing.
+    let due = try await read { reader in
+      try reader.strings(
+        """
+        SELECT message_id FROM approvals
+        WHERE timeout_at IS NOT NULL AND timeout_at <= ? AND state = 'pending' LIMIT 1
+        """, [Timestamp.format(now)])
+    }
+    guard !due.isEmpty else { return 0 }
+    return try await write { transaction in try transaction.applyApprovalTimeouts(at: now) }
   }
 
   /// The pending approvals whose approvers are due a notice, oldest first.
