@@ -99,7 +99,8 @@ struct DecisionOptions: ParsableArguments {
           outcome.decided.map {
             [
               "audience": $0.audience, "state": $0.state.rawValue, "votes": String($0.votes),
-              "required": String($0.required), "waited_seconds": String(Int(max(0, $0.waited))),
+              "required": String($0.required),
+              "waited_seconds": String(Int(max(0, min($0.waited, 1e9)))),
             ]
           }))
       return

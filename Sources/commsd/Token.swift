@@ -35,6 +35,12 @@ struct Token: AsyncParsableCommand {
     @Flag(help: "May read the audit log (GET /v1/audit).")
     var audit = false
 
+    @Option(
+      help: ArgumentHelp(
+        "What it may do, instead of the default (send, cancel, inbox; audit with --audit): send, cancel, approve, audit, inbox.",
+        valueName: "R,S"))
+    var rights: String?
+
     @Flag(help: "Print JSON for scripts: the token and the lines' values.")
     var json = false
 
@@ -64,6 +70,20 @@ struct Token: AsyncParsableCommand {
         printError("commsd token create: a token named \(name) is configured already")
         throw ExitCode(65)
       }
+      var rightList: [String]?
+      if let rights {
+        rightList = rights.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        for right in rightList ?? [] where OperatorRight(rawValue: right) == nil {
+          printError(
+            "commsd token create: rights: expected send, cancel, approve, audit or inbox, found \"\(Printable.quoted(right))\""
+          )
+          throw ExitCode(65)
+        }
+        if audit {
+          printError("commsd token create: give the audit right in --rights, not --audit beside it")
+          throw ExitCode(65)
+        }
+      }
       let made = APITokens.make()
       if json {
         print(
@@ -71,6 +91,7 @@ struct Token: AsyncParsableCommand {
             "name": name, "token": made.token, "hash": made.hash,
             "audiences": names.joined(separator: ","), "max_priority": maxPriority.rawValue,
             "read_only": String(readOnly), "audit": String(audit),
+            "rights": rightList?.joined(separator: ",") ?? "",
           ]))
         return
       }
@@ -84,7 +105,11 @@ struct Token: AsyncParsableCommand {
       print("audiences = [\(names.map { "\"\($0)\"" }.joined(separator: ", "))]")
       print("max_priority = \"\(maxPriority.rawValue)\"")
       print("read_only = \(readOnly)")
-      print("audit = \(audit)")
+      if let rightList {
+        print("rights = [\(rightList.map { "\"\($0)\"" }.joined(separator: ", "))]")
+      } else {
+        print("audit = \(audit)")
+      }
     }
   }
 }

@@ -137,6 +137,14 @@ extension EndToEnd {
         #expect(try await object(["status", id])["id"] as? String == id)
         let token = try await object(["token", "create", "care", "--audiences", "relatives"])
         #expect((token["hash"] as? String)?.hasPrefix("sha256:") == true)
+        let approver = try await object([
+          "token", "create", "politi", "--audiences", "police", "--rights", "approve,audit",
+        ])
+        #expect(approver["rights"] as? String == "approve,audit")
+        let wrong = try await workspace.commsd([
+          "token", "create", "x", "--audiences", "police", "--rights", "everything",
+        ])
+        #expect(wrong.status == 65 && wrong.stderr.contains("rights: expected send"))
       }
     }
   }

@@ -105,6 +105,17 @@ public enum DryRun {
         warnings.append("\(audience): every reader is held (see held); nobody gets it now")
       }
     }
+    // Four eyes: what would wait, and what flash would pass.
+    for gate in message.approvalGates ?? [] {
+      let whom = gate.approvers.map(\.name).joined(separator: ", ")
+      warnings.append(
+        gate.state == .pending
+          ? "\(gate.audience): waits for approval by \(gate.required) of \(whom) before it goes"
+            + (gate.othersWait && message.audiences.count > 1
+              ? " (the other audiences wait too)" : "")
+          : "\(gate.audience): asks for approval, but flash is never held: it goes at once, recorded as sent without approval"
+      )
+    }
     return DryRunReport(
       groups: order.compactMap { groups[$0] }, recipients: plan.deliveries.count,
       unreachable: unreachable, warnings: warnings)
