@@ -58,12 +58,6 @@ public struct Approver: Sendable, Hashable, Codable {
     case id, name
     case operatorName = "operator"
   }
-
-  /// Whether `identity` (a sender's or decider's name: a Unix user, an
-  /// API token, or a recipient id for a link) is this person.
-  public func isIdentity(_ identity: String) -> Bool {
-    identity == id || (operatorName != nil && identity == operatorName)
-  }
 }
 
 extension Message {

@@ -32,7 +32,8 @@ extension StoreTransaction {
       gates = gates.filter { $0.audience == audience }
       guard !gates.isEmpty else {
         throw StoreError.refused(
-          field: "audience", "\(id) has no approval for \(audience) (it has: \(all))")
+          field: "audience",
+          "\(id) has no approval for \"\(Printable.quoted(audience))\" (it has: \(all))")
       }
     }
     let pending = gates.filter { $0.state == .pending }
@@ -42,16 +43,24 @@ extension StoreTransaction {
         "\(id) is not waiting for approval: "
           + gates.map { $0.summary }.joined(separator: "; "))
     }
+    // The person behind the sender: "mette (sudo as commsd)" is mette.
+    let senderPerson = String(senderName.prefix { $0 != " " })
     var refusals: [String] = []
     var eligible: [(gate: ApprovalRecord, voter: String)] = []
     for gate in pending {
+      // A Unix user or token counts as an approver only through the
+      // approver's `operator` attribute; a link, as the recipient it went to.
       let matched: Approver?
       var byRight = false
+      let own: Bool
       switch decision.decider {
-      case .recipient(let recipient): matched = gate.approvers.first { $0.id == recipient }
+      case .recipient(let recipient):
+        matched = gate.approvers.first { $0.id == recipient }
+        own = matched?.operatorName == senderPerson
       case .operatorName(let name, let mayApprove):
-        matched = gate.approvers.first { $0.isIdentity(name) }
+        matched = gate.approvers.first { $0.operatorName == name }
         byRight = mayApprove(gate.audience)
+        own = name == senderPerson
       }
       let name = decision.decider.name
       guard matched != nil || byRight else {
@@ -60,9 +69,6 @@ extension StoreTransaction {
         )
         continue
       }
-      // The person behind the sender: "mette (sudo as commsd)" is mette.
-      let senderPerson = String(senderName.prefix { $0 != " " })
-      let own = name == senderPerson || matched?.isIdentity(senderPerson) == true
       if gate.notSender, own, decision.verdict == .approve {
         refusals.append(
           "\(name) sent \(id) and may not approve it for \(gate.audience): a second person must (not_sender)"
