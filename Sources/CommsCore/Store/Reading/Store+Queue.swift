@@ -7,7 +7,7 @@ extension Store {
   /// then by priority, then oldest first.
   public func unplannedMessages(limit: Int) async throws -> [Message] {
     try await read { reader in
-      try reader.rows(
+      let messages = try reader.rows(
         """
         \(StoreRows.messageColumns) WHERE planned_at IS NULL
           AND NOT EXISTS (SELECT 1 FROM approvals a WHERE a.message_id = messages.id
@@ -16,19 +16,22 @@ extension Store {
           accepted_at, id
         LIMIT ?
         """, [limit]
-      ).map(StoreRows.message(from:)).map { message in
-        // Only the audiences released: one waiting for approval with
-        // others = "go", or rejected, is left out (a person in it and in
-        // a released audience gets the released one's copy).
+      ).map(StoreRows.message(from:))
+      // Only the audiences released: one waiting for approval with others
+      // = "go", or rejected, is left out (a person in it and in a released
+      // audience gets the released one's copy). A point read per message
+      // on the approvals' key: driving from the approvals instead would
+      // scan every rejected and withdrawn one of the crisis.
+      return try messages.map { message in
         var message = message
-        let unreleased = Set(
+        let held = Set(
           try reader.rows(
             """
             SELECT audience FROM approvals
             WHERE message_id = ? AND state IN ('pending', 'rejected', 'withdrawn')
             """, [message.id.rawValue]
           ).map { try $0[0] as String })
-        if !unreleased.isEmpty { message.audiences.removeAll(where: unreleased.contains) }
+        if !held.isEmpty { message.audiences.removeAll(where: held.contains) }
         return message
       }
     }

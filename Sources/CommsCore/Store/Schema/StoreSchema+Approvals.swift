@@ -4,7 +4,8 @@ extension StoreSchema {
   /// approvers as they were at acceptance; each approver's decision; and
   /// which delivery asked which approver (the link names the delivery).
   /// `remind_at` and `timeout_at` are cleared once decided, so the due ones
-  /// are a small index; `planned_at` marks an audience approved after its
+  /// are a small index, as are the pending ones (a state index would draw
+  /// the planner's per-message look-ups away from the key); `planned_at` marks an audience approved after its
   /// message's other audiences went.
   static let approvals = """
     CREATE TABLE approvals (
@@ -29,7 +30,8 @@ extension StoreSchema {
       planned_at TEXT,
       PRIMARY KEY (message_id, audience)
     );
-    CREATE INDEX approvals_state ON approvals(state, requested_at);
+    CREATE INDEX approvals_pending ON approvals(requested_at) WHERE state = 'pending';
+    CREATE INDEX approvals_requested ON approvals(requested_at);
     CREATE INDEX approvals_remind ON approvals(remind_at) WHERE remind_at IS NOT NULL;
     CREATE INDEX approvals_timeout ON approvals(timeout_at) WHERE timeout_at IS NOT NULL;
     CREATE INDEX approvals_unplanned ON approvals(message_id)
