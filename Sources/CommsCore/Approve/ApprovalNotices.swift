@@ -80,9 +80,8 @@ public enum ApprovalNotices {
         \(content.body)
         ——
 
-        Godkend eller afvis med linket herunder, eller på kommandolinjen:
-        commsd approve \(message.id)
-        commsd reject \(message.id) --reason "…"
+        Godkend eller afvis med linket herunder. I krisestaben også med
+        commsd approve \(message.id) eller commsd reject \(message.id) --reason "…".
         """
       return MessageContent(
         subject: subject, body: body,
@@ -103,9 +102,8 @@ public enum ApprovalNotices {
       \(content.body)
       ——
 
-      Approve or reject with the link below, or on the command line:
-      commsd approve \(message.id)
-      commsd reject \(message.id) --reason "…"
+      Approve or reject with the link below. In the crisis staff also with
+      commsd approve \(message.id) or commsd reject \(message.id) --reason "…".
       """
     return MessageContent(
       subject: subject, body: body,
