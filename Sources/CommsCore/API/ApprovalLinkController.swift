@@ -72,6 +72,11 @@ struct ApprovalLinkController: APIController {
       at: now)
     do {
       let outcome = try await api.store.decide(decision)
+      api.planBell.ring()  // an approved audience is planned at once
+      if let counted = outcome.decided.first(where: { $0.state == .pending }) {
+        return html(
+          .ok, .counted(votes: counted.votes, required: counted.required), nil, language)
+      }
       return html(
         .ok, .decided(verdict, audiences: outcome.decided.map(\.audience)), nil, language)
     } catch StoreError.refused(_, let message) {

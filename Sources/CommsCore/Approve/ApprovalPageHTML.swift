@@ -9,6 +9,8 @@ enum ApprovalPageHTML {
   enum Kind: Equatable {
     case ask
     case decided(ApprovalDecision.Verdict, audiences: [String])
+    /// The approval counted; more approvers are needed before it goes.
+    case counted(votes: Int, required: Int)
     /// Nothing left for this approver: decided by others, or voted.
     case closed(summary: [String])
     case invalid
@@ -40,6 +42,12 @@ enum ApprovalPageHTML {
         verdict == .approve
           ? text("Den sendes til: ", "It goes to: ") + names(audiences)
           : text("Den sendes ikke til: ", "It does not go to: ") + names(audiences))
+    case .counted(let votes, let required):
+      heading = text("Tak. Din godkendelse er talt med.", "Thank you. Your approval is counted.")
+      notes.append(
+        text("Godkendt af \(votes) af \(required): ", "Approved by \(votes) of \(required): ")
+          + text(
+            "beskeden sendes, når flere har godkendt.", "it goes once more have approved."))
     case .closed(let summary):
       heading = text("Der er ikke mere at tage stilling til.", "There is nothing left to decide.")
       notes += summary.map(ReportHTML.escape)
