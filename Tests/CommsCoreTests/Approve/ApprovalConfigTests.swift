@@ -96,36 +96,3 @@ import Testing
     } throws: { "\($0)".contains("rights") && "\($0)".contains("expected send") }
   }
 }
-
-/// The dry run says what would wait for approval, and what flash passes.
-@Suite struct ApprovalDryRunTests {
-  @Test func theDryRunSaysWhatWouldWait() async throws {
-    let fixture = try StoreFixture(.sqlite, more: ApprovalStoreTests.rule())
-    defer { fixture.cleanUp() }
-    var request = fixture.request(audiences: ["police", "staff"])
-    let waiting = try await DryRun.report(request, intake: fixture.intake())
-    #expect(
-      waiting.warnings.contains(
-        "police: waits for approval by 1 of Politiets vagtchef, Anne before it goes (the other audiences wait too)"
-      ), "\(waiting.warnings)")
-    request.priority = .flash
-    let flash = try await DryRun.report(request, intake: fixture.intake())
-    #expect(
-      flash.warnings.contains { $0.hasPrefix("police: asks for approval, but flash is never held") }
-    )
-    #expect(try await fixture.store.unplannedMessages(limit: 10).isEmpty, "nothing stored")
-  }
-}
-
-/// What an approver reads on the page behind their link.
-@Suite struct ApprovalPageTests {
-  @Test func aCountedApprovalSaysItDoesNotGoYet() {
-    let page = ApprovalPageHTML.render(.counted(votes: 1, required: 2), page: nil, language: "da")
-    #expect(page.contains("Din godkendelse er talt med"))
-    #expect(page.contains("Godkendt af 1 af 2: beskeden sendes, når flere har godkendt."))
-    let english = ApprovalPageHTML.render(
-      .decided(.reject, audiences: ["citizens"]), page: nil, language: "en",
-      displayNames: ["citizens": "Citizens <all>"])
-    #expect(english.contains("It does not go to: Citizens &lt;all&gt;"), "escaped: \(english)")
-  }
-}
