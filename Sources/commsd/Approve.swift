@@ -100,13 +100,13 @@ struct DecisionOptions: ParsableArguments {
             [
               "audience": $0.audience, "state": $0.state.rawValue, "votes": String($0.votes),
               "required": String($0.required),
-              "waited_seconds": String(Int(max(0, min($0.waited, 1e9)))),
+              "waited_seconds": String(Duration.wholeSeconds($0.waited).components.seconds),
             ]
           }))
       return
     }
     for decided in outcome.decided {
-      let waited = DurationText.format(.seconds(Int64(max(0, min(decided.waited, 1e9)))))
+      let waited = DurationText.format(.wholeSeconds(decided.waited))
       switch decided.state {
       case .approved: print("\(id): \(decided.audience) approved after \(waited); it goes now")
       case .rejected: print("\(id): \(decided.audience) rejected; it never goes there")

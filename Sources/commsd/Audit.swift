@@ -15,9 +15,9 @@ struct Audit: AsyncParsableCommand {
 /// once the operator's `audit` right is established (`Mandate`).
 enum AuditStore {
   static func open(_ options: ConfigOption, command: String) async throws -> any Store {
-    let store = try StoreAccess.open(configPath: options.config, command: command)
-    try await Mandate.require(
-      .audit, settings: try options.handOver(), store: store, command: command)
+    let settings = try options.handOver()
+    let store = try Cancel.openStore(settings, command: command)
+    try await Mandate.require(.audit, settings: settings, store: store, command: command)
     return store
   }
 }

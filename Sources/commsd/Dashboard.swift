@@ -101,8 +101,7 @@ enum Dashboard {
   /// "awaiting approval: msg_… for citizens since 15:28 (12m), from
   /// Politiets vagtchef, Kriseleder; asked 3 times" — what waits for whom.
   static func awaiting(_ record: ApprovalRecord, now: Date) -> String {
-    let waited = DurationText.format(
-      .seconds(Int64(max(0, min(now.timeIntervalSince(record.requestedAt), 1e9)))))
+    let waited = DurationText.format(.wholeSeconds(now.timeIntervalSince(record.requestedAt)))
     let voted = Set(record.votes.map(\.approver))
     let whom = record.approvers.filter { !voted.contains($0.id) }.map(\.name)
     return "awaiting approval: \(record.messageID) for \(record.audience) since "

@@ -71,9 +71,10 @@ struct Dead: AsyncParsableCommand {
           "commsd dead retry: \"\(id)\" is neither a delivery id (dlv_…) nor a message id (msg_…)")
         throw ExitCode(65)
       }
-      let store = try StoreAccess.open(configPath: options.config, command: "commsd dead retry")
+      let settings = try options.handOver()
+      let store = try Cancel.openStore(settings, command: "commsd dead retry")
       try await Mandate.require(
-        .send, settings: try options.handOver(), store: store, command: "commsd dead retry")
+        .send, settings: settings, store: store, command: "commsd dead retry")
       let retried: [String]
       do {
         retried = try await store.retryDead(

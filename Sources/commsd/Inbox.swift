@@ -35,6 +35,7 @@ struct Inbox: AsyncParsableCommand {
     async throws -> any Store
   {
     let store = try Cancel.openStore(settings, command: command)
+    guard settings.operators.isEnforced else { return store }
     var audiences: [String] = []
     if let inquiry, let audience = try await store.inquiryDetail(inquiry)?.inquiry.audience {
       audiences = [audience]

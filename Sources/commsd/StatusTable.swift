@@ -113,9 +113,6 @@ enum StatusTable {
   /// "approval citizens: APPROVED by pol-001 (link) after 3m12s" and the
   /// like; for one still waiting, whom it waits for.
   static func approvalLine(_ record: ApprovalRecord) -> String {
-    let waited = { (seconds: TimeInterval) in
-      DurationText.format(.seconds(Int64(max(0, min(seconds, 1e9)))))
-    }
     var line = "approval \(record.audience): "
     switch record.state {
     case .pending:
@@ -138,7 +135,9 @@ enum StatusTable {
         line += " by \(by)"
       }
       if let via = record.decidedVia { line += " (\(via))" }
-      if let latency = record.latency { line += " after \(waited(latency))" }
+      if let latency = record.latency {
+        line += " after \(DurationText.format(.wholeSeconds(latency)))"
+      }
       if let reason = record.reason { line += ": \(Printable.quoted(reason))" }
     }
     return line

@@ -67,7 +67,7 @@ struct ApprovalsController: APIController {
       var state: String
       var votes: Int
       var required: Int
-      var waitedSeconds: Int
+      var waitedSeconds: Int64
 
       enum CodingKeys: String, CodingKey {
         case audience, state, votes, required
@@ -83,7 +83,8 @@ struct ApprovalsController: APIController {
       decided = outcome.decided.map {
         Decided(
           audience: $0.audience, state: $0.state.rawValue, votes: $0.votes,
-          required: $0.required, waitedSeconds: Int(max(0, min($0.waited, 1e9))))
+          required: $0.required,
+          waitedSeconds: Duration.wholeSeconds($0.waited).components.seconds)
       }
     }
   }

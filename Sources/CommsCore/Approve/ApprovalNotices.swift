@@ -31,7 +31,7 @@ public enum ApprovalNotices {
     guard !order.isEmpty else { return nil }
     let gated = records.map(\.audience)
     var contents: [String: MessageContent] = [:]
-    for language in Set(["da", "en", defaultLanguage == "da" ? "da" : "en"]) {
+    for language in ["da", "en"] {
       contents[language] = text(
         message, gated: gated, displayNames: displayNames, language: language, reminder: reminder)
     }

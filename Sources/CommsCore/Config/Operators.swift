@@ -209,7 +209,7 @@ public struct OperatorAccount: Sendable, Equatable {
       _ = getgrouplist(namePointer, primary, &ids, &count)
     }
     var groups = Set<String>()
-    for id in ids.prefix(Int(max(0, min(count, Int32(ids.count))))) {
+    for id in ids.prefix(Int(max(0, min(count, Int32(clamping: ids.count))))) {
       if let group = getgrgid(id), let groupName = group.pointee.gr_name {
         groups.insert(String(cString: groupName))
       }

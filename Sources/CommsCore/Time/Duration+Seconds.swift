@@ -19,6 +19,14 @@ extension Duration {
     .milliseconds(clampedMilliseconds(seconds * 1000))
   }
 
+  /// `seconds` in whole seconds (cut down), bounded as `clamped(seconds:)`:
+  /// a time waited, to show or record, from two dates of which one may
+  /// come from outside.
+  public static func wholeSeconds(_ seconds: Double) -> Duration {
+    .seconds(
+      clamped(seconds: seconds.isFinite ? seconds.rounded(.down) : seconds).components.seconds)
+  }
+
   /// `milliseconds` rounded to a whole number, with the same bounds as `clamped(seconds:)`.
   static func clampedMilliseconds(_ milliseconds: Double) -> Int64 {
     let limit = clampLimit.seconds * 1000

@@ -27,17 +27,6 @@ extension Store {
     }
   }
 
-  /// The approvals requested between `since` and `until` (the report's
-  /// window).
-  public func approvals(since: Date, until: Date) async throws -> [ApprovalRecord] {
-    try await read { reader in
-      try reader.rows(
-        "\(ApprovalRecord.columns) WHERE requested_at >= ? AND requested_at < ? ORDER BY requested_at",
-        [Timestamp.format(since), Timestamp.format(until)]
-      ).map { try ApprovalRecord(from: $0, votes: []) }
-    }
-  }
-
   /// The page behind an approver's link: the notice delivery `delivery`
   /// names the approver and the message; nil when it asked nobody.
   public func approvalPage(of delivery: DeliveryID) async throws -> ApprovalPage? {

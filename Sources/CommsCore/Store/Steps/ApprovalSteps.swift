@@ -41,15 +41,6 @@ extension StoreTransaction {
     }
   }
 
-  /// The audiences of `message` still waiting for approval (pending).
-  func waitingAudiences(of message: MessageID) throws -> Set<String> {
-    Set(
-      try rows(
-        "SELECT audience FROM approvals WHERE message_id = ? AND state = 'pending'",
-        [message.rawValue]
-      ).map { try $0[0] as String })
-  }
-
   /// The state of each of `message`'s audiences that asks for approval
   /// (none for most messages: one indexed read).
   func approvalStates(of message: MessageID) throws -> [String: ApprovalGate.State] {

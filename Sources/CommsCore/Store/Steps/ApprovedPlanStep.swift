@@ -26,35 +26,16 @@ extension StoreTransaction {
         [plan.messageID.rawValue])
     else { return }
     if let cancelled: String = try message[0] {
-      try audit(
-        AuditEvent(
-          kind: DeliveryTransition.plan.event, at: at, messageID: plan.messageID, actor: "commsd",
-          detail: ["deliveries": "0", "cancelled_at": cancelled]))
-      return
+      return try auditPlannedNothing(plan.messageID, cancelledAt: cancelled, at: at)
     }
     let already = Set(
       try rows(
         "SELECT DISTINCT recipient_id FROM deliveries WHERE message_id = ?",
         [plan.messageID.rawValue]
       ).map { try $0[0] as String })
-    let bulletins = try self.bulletins(of: plan.messageID)
-    var writer = DeliveryWriter(self)
-    var count = 0
-    let perAudience = try plan.produce { delivery in
-      guard taken.contains(delivery.audience), !already.contains(delivery.recipientID) else {
-        return
-      }
-      var delivery = delivery
-      delivery.bulletin = bulletins[delivery.audience] ?? 0
-      try writer.add(delivery, now: now)
-      count += 1
-    }
-    try writer.finish()
-    var detail: [String: String] = ["deliveries": String(count), "approved": "true"]
-    for audience in taken {
-      detail["audience.\(audience)"] = String(perAudience[audience] ?? 0)
-      if let number = bulletins[audience] { detail["bulletin.\(audience)"] = String(number) }
-    }
+    let written = try writePlan(plan, at: now, except: already, including: taken.contains)
+    var detail = written.detail
+    detail["approved"] = "true"
     try audit(
       AuditEvent(
         kind: DeliveryTransition.plan.event, at: at, messageID: plan.messageID, actor: "commsd",

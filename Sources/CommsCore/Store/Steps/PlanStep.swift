@@ -18,45 +18,18 @@ extension StoreTransaction {
     let supersedes = (try row[0] as String?).map(MessageID.init(rawValue:))
     if let cancelled: String = try row[1] {
       // Cancelled before it was planned: nobody is to get it.
-      try audit(
-        AuditEvent(
-          kind: DeliveryTransition.plan.event, at: at, messageID: plan.messageID, actor: "commsd",
-          detail: ["deliveries": "0", "cancelled_at": cancelled]))
-      return
+      return try auditPlannedNothing(plan.messageID, cancelledAt: cancelled, at: at)
     }
-    // The bulletin numbers were taken when the message was accepted.
-    let bulletins = try self.bulletins(of: plan.messageID)
-    var states: [String: Int] = [:]
-    var holds: [String: Int] = [:]
-    var count = 0
-    var writer = DeliveryWriter(self)
     // Audiences waiting for approval, or rejected, are not planned here,
     // whatever the plan was made with: the store decides, not the reader.
     let approvals = try approvalStates(of: plan.messageID)
-    let unreleased = Set(
-      approvals.filter { [.pending, .rejected, .withdrawn].contains($0.value) }.keys)
-    var perAudience = try plan.produce { delivery in
-      guard !unreleased.contains(delivery.audience) else { return }
-      var delivery = delivery
-      delivery.bulletin = bulletins[delivery.audience] ?? 0
-      try writer.add(delivery, now: now)
-      states[delivery.state.rawValue, default: 0] += 1
-      if let reason = delivery.holdReason { holds[reason.rawValue, default: 0] += 1 }
-      count += 1
-    }
-    try writer.finish()
-    for audience in unreleased { perAudience[audience] = nil }
+    let unreleased = approvals.filter { [.pending, .rejected, .withdrawn].contains($0.value) }
+    let written = try writePlan(plan, at: now) { unreleased[$0] == nil }
     try markApprovalsPlanned(
       of: plan.messageID,
-      audiences: perAudience.keys.filter { approvals[$0] == .approved }, at: now)
-    var detail = perAudience.reduce(into: [String: String]()) {
-      $0["audience.\($1.key)"] = String($1.value)
-    }
-    for (audience, number) in bulletins { detail["bulletin.\(audience)"] = String(number) }
-    detail["deliveries"] = String(count)
-    for (state, count) in states { detail["state.\(state)"] = String(count) }
-    for (reason, count) in holds { detail["held.\(reason)"] = String(count) }
-    for audience in unreleased { detail["awaiting.\(audience)"] = "approval" }
+      audiences: written.perAudience.keys.filter { approvals[$0] == .approved }, at: now)
+    var detail = written.detail
+    for (audience, state) in unreleased { detail["approval.\(audience)"] = state.rawValue }
     if let supersedes { detail["supersedes"] = supersedes.rawValue }
     try audit(
       AuditEvent(
@@ -68,6 +41,69 @@ extension StoreTransaction {
         fallback: at.addingTimeInterval(Self.predecessorWait))
     }
     notify(.work)
+  }
+}
+
+/// What a planning transaction wrote, for its `message.planned` event.
+struct WrittenPlan {
+  /// Every audience planned, with how many got a copy (0 when nobody).
+  var perAudience: [String: Int] = [:]
+  var bulletins: [String: Int] = [:]
+  var states: [String: Int] = [:]
+  var holds: [String: Int] = [:]
+  var count = 0
+
+  var detail: [String: String] {
+    var detail = perAudience.reduce(into: [String: String]()) {
+      $0["audience.\($1.key)"] = String($1.value)
+    }
+    for (audience, number) in bulletins where perAudience[audience] != nil {
+      detail["bulletin.\(audience)"] = String(number)
+    }
+    detail["deliveries"] = String(count)
+    for (state, count) in states { detail["state.\(state)"] = String(count) }
+    for (reason, count) in holds { detail["held.\(reason)"] = String(count) }
+    return detail
+  }
+}
+
+extension StoreTransaction {
+  /// Writes the deliveries `plan` makes to the audiences `including`
+  /// takes, but none to a person in `except` (who has a copy already), with
+  /// the bulletin numbers the message holds: shared by a message's plan and
+  /// an audience approved after it (`planApproved`).
+  func writePlan(
+    _ plan: StreamedPlan, at now: String, except: Set<String> = [],
+    including: (String) -> Bool
+  ) throws -> WrittenPlan {
+    var written = WrittenPlan(bulletins: try bulletins(of: plan.messageID))
+    var writer = DeliveryWriter(self)
+    let produced = try plan.produce { delivery in
+      guard including(delivery.audience), !except.contains(delivery.recipientID) else { return }
+      var delivery = delivery
+      delivery.bulletin = written.bulletins[delivery.audience] ?? 0
+      try writer.add(delivery, now: now)
+      written.perAudience[delivery.audience, default: 0] += 1
+      written.states[delivery.state.rawValue, default: 0] += 1
+      if let reason = delivery.holdReason { written.holds[reason.rawValue, default: 0] += 1 }
+      written.count += 1
+    }
+    try writer.finish()
+    // An audience with nobody to reach is planned too, with 0.
+    for audience in produced.keys where including(audience) && written.perAudience[audience] == nil
+    {
+      written.perAudience[audience] = 0
+    }
+    return written
+  }
+
+  /// The `message.planned` event of a message cancelled before it was
+  /// planned: nobody gets it.
+  func auditPlannedNothing(_ message: MessageID, cancelledAt: String, at: Date) throws {
+    try audit(
+      AuditEvent(
+        kind: DeliveryTransition.plan.event, at: at, messageID: message, actor: "commsd",
+        detail: ["deliveries": "0", "cancelled_at": cancelledAt]))
   }
 }
 

@@ -101,7 +101,8 @@ extension StoreTransaction {
       var detail = [
         "audience": audience, "on_timeout": send ? "send" : "hold",
         "waited_seconds": String(
-          Int(max(0, min(now.timeIntervalSince(Timestamp.parse(try row[3]) ?? now), 1e9)))),
+          Duration.wholeSeconds(now.timeIntervalSince(Timestamp.parse(try row[3]) ?? now))
+            .components.seconds),
       ]
       if send {
         detail["bulletin"] = try numberBulletins(id, audiences: [audience])[audience].map(

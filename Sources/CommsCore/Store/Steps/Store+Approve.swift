@@ -105,7 +105,7 @@ extension StoreTransaction {
         decision.verdict == .reject ? .rejected : votes >= gate.required ? .approved : .pending
       var detail = [
         "audience": gate.audience, "approver": voter, "via": decision.via,
-        "waited_seconds": String(Int(max(0, min(waited, 1e9)))),
+        "waited_seconds": String(Duration.wholeSeconds(waited).components.seconds),
         "votes": String(votes), "required": String(gate.required),
       ]
       if let reason = decision.reason { detail["reason"] = reason }

@@ -115,8 +115,7 @@ extension Store {
         else { return false }
         var generator = SystemRandomNumberGenerator()
         // Bounded before it becomes a Duration: a clock set wrong cannot trap.
-        let waited = Duration.seconds(
-          min(max(0, now.timeIntervalSince(inquiry.receivedAt)), 1e9).rounded(.down))
+        let waited = Duration.wholeSeconds(now.timeIntervalSince(inquiry.receivedAt))
         let (message, deliveries) = InquiryMessages.forHandlers(
           inquiry, routes: routing.routes, policy: policy, waited: waited, at: now,
           using: &generator)
