@@ -7,13 +7,15 @@ extension Send {
   /// What the alert gives, and so may not be given beside --cap.
   func validateCAP() throws {
     let given: [(String, Bool)] = [
-      ("--audience", audience != nil), ("--subject", subject != nil), ("--body", body != nil),
-      ("--body-file", bodyFile != nil), ("--subject-in", !subjectsIn.isEmpty),
-      ("--body-in", !bodiesIn.isEmpty), ("--body-file-in", !bodyFilesIn.isEmpty),
-      ("--sms-body", smsBody != nil), ("--sms-body-in", !smsBodiesIn.isEmpty),
-      ("--priority", priority != nil), ("--kind", kind != nil), ("--mode", mode != nil),
-      ("--supersedes", supersedes != nil), ("--expires", expires != nil),
-      ("--idempotency-key", idempotencyKey != nil),
+      ("--audience", message.audience != nil), ("--subject", message.subject != nil),
+      ("--body", message.body != nil), ("--body-file", message.bodyFile != nil),
+      ("--subject-in", !message.subjectsIn.isEmpty), ("--body-in", !message.bodiesIn.isEmpty),
+      ("--body-file-in", !message.bodyFilesIn.isEmpty), ("--sms-body", message.smsBody != nil),
+      ("--sms-body-in", !message.smsBodiesIn.isEmpty), ("--priority", message.priority != nil),
+      ("--kind", message.kind != nil), ("--mode", message.mode != nil),
+      ("--supersedes", message.supersedes != nil), ("--expires", message.expires != nil),
+      ("--idempotency-key", idempotencyKey != nil), ("--template", message.template != nil),
+      ("--var", !message.vars.isEmpty), ("--at", message.at != nil), ("--in", message.after != nil),
     ]
     let clashing = given.filter(\.1).map(\.0)
     if !clashing.isEmpty {
@@ -26,7 +28,7 @@ extension Send {
   /// the way of any send (the daemon, or the store when none runs); a
   /// Cancel is carried out as `commsd cancel --notify` does it.
   func sendCAP(_ path: String, _ settings: HandOverSettings) async throws {
-    let data = try readData(path, option: "--cap")
+    let data = try InputText.data(path, option: "--cap", command: "commsd send")
     let action: CAPIntake.Action
     do {
       let alert = try CAPReader.parse(data)

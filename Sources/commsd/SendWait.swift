@@ -8,7 +8,7 @@ import Foundation
 /// `commsd send --wait`: live progress per audience until every copy of the
 /// message is final. Watching only reads the store: Ctrl-C ends the
 /// watching, never the message.
-extension Send {
+extension Handing {
   func watch(_ id: MessageID, configPath: String) async throws {
     let store = try StoreAccess.openForReading(
       configPath: configPath, command: "commsd send --wait")

@@ -11,7 +11,10 @@ enum StatusTable {
   /// `endpointFormats` (by endpoint name) name a webhook delivery's channel
   /// by what it went out as: `gatewayapi`, `teams-workflows`, … (plain
   /// `webhook` for commsd's own format).
-  static func render(_ status: MessageStatus, endpointFormats: [String: String] = [:]) -> String {
+  static func render(
+    _ status: MessageStatus, endpointFormats: [String: String] = [:],
+    now: Date = SystemClock().now()
+  ) -> String {
     var lines: [String] = []
     lines.append("\(status.id)  \(status.priority) \(status.kind)  \"\(status.subject)\"")
     lines.append(
@@ -20,6 +23,8 @@ enum StatusTable {
     if status.mode != "actual" {
       lines.append("\(status.mode.uppercased()): marked so to every reader")
     }
+    if let template = status.template { lines.append("from template \(template)") }
+    if let draft = status.draft { lines.append("sent from draft \(draft)") }
     if let old = status.supersedes { lines.append("supersedes \(old)") }
     if let new = status.supersededBy { lines.append("SUPERSEDED by \(new)") }
     if let expires = status.expiresAt { lines.append("expires \(LocalTime.format(expires))") }
@@ -31,11 +36,21 @@ enum StatusTable {
     guard status.plannedAt != nil else {
       let approvals = status.approvals ?? []
       lines += approvals.map(approvalLine)
+      if let release = status.notBefore, release > now, status.cancelledAt == nil {
+        lines.append(
+          "HELD: scheduled until \(LocalTime.format(release)); released then (commsd cancel \(status.id), or send one with --supersedes \(status.id), to call it off)"
+        )
+      }
       lines.append(
         approvals.contains { $0.state == .pending && $0.othersWait }
           ? "not planned: it waits for approval (commsd approve \(status.id))"
-          : "not planned yet: the daemon plans it as soon as it runs (commsd serve)")
+          : status.notBefore.map { $0 > now } ?? false
+            ? "not planned: no deliveries, bulletin number or dosing until its release"
+            : "not planned yet: the daemon plans it as soon as it runs (commsd serve)")
       return lines.joined(separator: "\n")
+    }
+    if let release = status.notBefore {
+      lines.append("released \(LocalTime.format(release)) (scheduled)")
     }
     let counts = stateOrder.compactMap { state in status.counts[state].map { "\(state) \($0)" } }
     let bulletins = status.audiences.compactMap { audience in

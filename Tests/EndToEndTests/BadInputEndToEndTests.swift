@@ -53,7 +53,7 @@ extension EndToEnd {
         #expect(result.stderr.contains(refusal.expected), "stderr was: \(result.stderr)")
         #expect(result.stdout.isEmpty)
         let store = try SQLiteStore(path: workspace.dataDirectory + "/commsd.sqlite")
-        #expect(try await store.unplannedMessages(limit: 10).isEmpty)
+        #expect(try await store.unplannedMessages(limit: 10, now: .distantFuture).isEmpty)
         try await BadInput.expectRefusalOnRecord(store, refusal)
       }
     }

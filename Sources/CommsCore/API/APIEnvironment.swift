@@ -14,6 +14,8 @@ struct APIEnvironment: Sendable {
   let defaultLanguage: String
   /// The largest request body read (`max_body_bytes`).
   let maxBodyBytes: Int
+  /// The message templates a body may name (`template`).
+  let templates: TemplateLibrary
   /// Receipts taken, for `/metrics`.
   let receipts = ReceiptMetrics()
 

@@ -52,7 +52,7 @@ struct APIServer: Service {
       access: access,
       intake: APIIntake(intake: intake, defaultLanguage: language, logger: logger), store: store,
       clock: clock, planBell: planBell, defaultLanguage: language,
-      maxBodyBytes: settings.maxBodyBytes)
+      maxBodyBytes: settings.maxBodyBytes, templates: configuration.templates)
     var controllers: [any APIController] = [
       HealthController(
         api: api, readiness: readiness, metricsPublic: settings.metricsPublic, metrics: metrics,

@@ -9,26 +9,42 @@ import Foundation
 ///  "subject": "Besøg", "body": "…", "sms_body": "…", "language": "da",
 ///  "translations": {"en": {"subject": "Visits", "body": "…", "sms_body": "…"}},
 ///  "where": {"unit": ["solgaarden"]}, "expires_at": "2026-11-26T18:00:00+01:00",
-///  "mode": "exercise",
+///  "mode": "exercise", "not_before": "2026-11-26T14:00",
 ///  "confirm": {"within": "30m", "escalate_after": "15m", "escalate_to": "@deputy", "cycles": 2}}
 /// ```
+///
+/// Or from a template, which gives the texts (and, unless the body gives
+/// them, the audiences, priority, kind, expiry and confirmation):
+/// `{"template": "besoegsforbud", "vars": {"enhed": "Solgården", "fra": "26.11 kl. 12"}}`.
+/// `not_before` is RFC 3339, or a local time in Europe/Copenhagen without
+/// offset (refused when the clocks skip it, and when they repeat it unless
+/// it carries its offset).
 struct MessageRequestBody {
   static let members: Set<String> = [
     "audiences", "priority", "kind", "subject", "body", "sms_body", "language", "translations",
     "where",
-    "expires_at", "mode", "confirm",
+    "expires_at", "mode", "confirm", "template", "vars", "not_before",
   ]
 
   /// The send request, and the language of its `subject` and `body`;
   /// `sender` and `idempotencyKey` come from the caller.
   static func parse(
-    _ bytes: [UInt8], defaultLanguage: String, sender: Sender, idempotencyKey: String?
+    _ bytes: [UInt8], defaultLanguage: String, sender: Sender, idempotencyKey: String?,
+    templates: TemplateLibrary? = nil, now: Date = SystemClock().now()
   ) throws(Problem) -> (request: SendRequest, language: String) {
     let object = try JSONObject.parse(bytes)
     for key in object.keys where !members.contains(key) {
       throw .invalid(
         key, "unknown member; expected one of \(members.sorted().joined(separator: ", "))")
     }
+    let notBefore = try releaseTime(object)
+    if let name = try object.string("template") {
+      var request = try templated(
+        object, name: name, templates: templates, sender: sender, notBefore: notBefore, now: now)
+      request.idempotencyKey = idempotencyKey
+      return (request, defaultLanguage)
+    }
+    if object.members["vars"] != nil { throw .invalid("vars", "only with a template") }
     let audiences = try object.strings("audiences", required: true) ?? []
     let priority = try object.enumeration("priority", Priority.self) ?? .normal
     let kind = try object.enumeration("kind", MessageKind.self) ?? .alert
@@ -64,22 +80,7 @@ struct MessageRequestBody {
           sms: try translation.string("sms_body"))
       }
     }
-    var filter = RecipientFilter()
-    if let conditions = try object.object("where") {
-      for (attribute, value) in conditions.members.sorted(by: { $0.key < $1.key }) {
-        let field = "where.\(attribute)"
-        let values: [String]
-        if let one = value as? String {
-          values = [one]
-        } else if let many = value as? [String], !many.isEmpty {
-          values = many
-        } else {
-          throw .invalid(field, "expected a string or a non-empty array of strings")
-        }
-        filter.conditions.append(
-          RecipientFilter.Condition(attribute: attribute.lowercased(), values: values))
-      }
-    }
+    let filter = try filter(object)
     var expiresAt: Date?
     if let text = try object.string("expires_at") {
       guard let date = Timestamp.parse(text) else {
@@ -105,7 +106,92 @@ struct MessageRequestBody {
     } else {
       request.confirmation = try confirmation(object)
     }
+    request.notBefore = notBefore
     return (request, language)
+  }
+
+  /// `where`: attribute to a value or a non-empty array of values.
+  static func filter(_ object: JSONObject) throws(Problem) -> RecipientFilter {
+    var filter = RecipientFilter()
+    if let conditions = try object.object("where") {
+      for (attribute, value) in conditions.members.sorted(by: { $0.key < $1.key }) {
+        let field = "where.\(attribute)"
+        let values: [String]
+        if let one = value as? String {
+          values = [one]
+        } else if let many = value as? [String], !many.isEmpty {
+          values = many
+        } else {
+          throw .invalid(field, "expected a string or a non-empty array of strings")
+        }
+        filter.conditions.append(
+          RecipientFilter.Condition(attribute: attribute.lowercased(), values: values))
+      }
+    }
+    return filter
+  }
+
+  /// `not_before`: RFC 3339, or local in Europe/Copenhagen (`LocalTimeText`).
+  static func releaseTime(_ object: JSONObject) throws(Problem) -> Date? {
+    guard let text = try object.string("not_before") else { return nil }
+    switch LocalTimeText.read(text, in: SendTimeText.zone) {
+    case .success(let date): return date
+    case .failure(let failure): throw .invalid("not_before", failure.description)
+    }
+  }
+
+  /// A body naming a template: its texts, none of the body's own (which
+  /// would contradict it); the rest may narrow or override it.
+  static func templated(
+    _ object: JSONObject, name: String, templates: TemplateLibrary?, sender: Sender,
+    notBefore: Date?, now: Date
+  ) throws(Problem) -> SendRequest {
+    for key in ["subject", "body", "sms_body", "language", "translations"]
+    where object.members[key] != nil {
+      throw .invalid(key, "the template \(name) gives the texts; leave \(key) out")
+    }
+    guard let templates else { throw .invalid("template", "templates are not available here") }
+    var values: [String: String] = [:]
+    if let vars = try object.object("vars") {
+      for (key, value) in vars.members {
+        guard let text = value as? String else {
+          throw .invalid("vars.\(Printable.quoted(String(key.prefix(40))))", "expected a string")
+        }
+        values[key] = text
+      }
+    }
+    var overrides = MessageTemplate.Overrides()
+    overrides.audiences = try object.strings("audiences")
+    overrides.priority = try object.enumeration("priority", Priority.self)
+    overrides.kind = try object.enumeration("kind", MessageKind.self)
+    if let kind = overrides.kind, kind == .retraction || kind.isConversation {
+      throw .invalid("kind", "expected alert, update, process or all-clear")
+    }
+    overrides.mode = try object.enumeration("mode", MessageMode.self) ?? .actual
+    if overrides.mode == .system { throw .invalid("mode", "expected actual, exercise or test") }
+    if let text = try object.string("expires_at") {
+      guard let date = Timestamp.parse(text) else {
+        throw .invalid("expires_at", "expected an RFC 3339 time such as 2026-11-26T18:00:00+01:00")
+      }
+      overrides.expiresAt = date
+    }
+    if let asked = object.members["confirm"] as? NSNumber, String(cString: asked.objCType) == "c" {
+      if asked.boolValue {
+        overrides.confirmation = ConfirmationRequest()
+      } else {
+        overrides.declinesConfirmation = true
+      }
+    } else {
+      overrides.confirmation = try confirmation(object)
+    }
+    overrides.filter = try filter(object)
+    overrides.notBefore = notBefore
+    do throws(IntakeError) {
+      return try templates.template(name).request(
+        values: values, overrides: overrides, sender: sender, now: now)
+    } catch {
+      throw .invalid(error.field, error.message)
+    }
   }
 
   /// `confirm`: `{}` for the defaults, or any of `within`, `escalate_after`

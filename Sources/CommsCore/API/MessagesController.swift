@@ -23,7 +23,8 @@ struct MessagesController: APIController {
     let token = try context.caller()
     let (message, language) = try MessageRequestBody.parse(
       try await request.bodyBytes(upTo: api.maxBodyBytes), defaultLanguage: api.defaultLanguage,
-      sender: context.sender(token), idempotencyKey: try idempotencyKey(request, token))
+      sender: context.sender(token), idempotencyKey: try idempotencyKey(request, token),
+      templates: api.templates, now: api.clock.now())
     try await api.access.requireScope(
       token, audiences: message.audiences, priority: message.priority, request, context)
     switch request.uri.queryParameters.get("dry_run") {
@@ -39,7 +40,8 @@ struct MessagesController: APIController {
     let old = try await visibleMessage(request, context, token)
     var (message, language) = try MessageRequestBody.parse(
       try await request.bodyBytes(upTo: api.maxBodyBytes), defaultLanguage: api.defaultLanguage,
-      sender: context.sender(token), idempotencyKey: try idempotencyKey(request, token))
+      sender: context.sender(token), idempotencyKey: try idempotencyKey(request, token),
+      templates: api.templates, now: api.clock.now())
     message.supersedes = MessageID(rawValue: old.id)
     try await api.access.requireScope(
       token, audiences: message.audiences + old.audiences, priority: message.priority, request,

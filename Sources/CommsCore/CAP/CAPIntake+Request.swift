@@ -52,7 +52,7 @@ extension CAPIntake {
       case .system: .system
       }
     let allClear = alert.infos.allSatisfy { $0.responseTypes.contains(.allClear) }
-    return SendRequest(
+    var request = SendRequest(
       audiences: audiences, priority: alert.commsPriority,
       kind: allClear ? .allClear : alert.msgType == .update ? .update : .alert,
       contents: contents(of: alert.infos, defaultLanguage: defaultLanguage),
@@ -61,6 +61,10 @@ extension CAPIntake {
       sender: sender, supersedes: supersedes,
       expiresAt: alert.infos.compactMap(\.expires).min(), mode: mode,
       cap: CAPIdentity(sender: alert.sender, identifier: alert.identifier, sent: alert.sentText))
+    // CAP `effective`: not before then (the earliest of its infos; one
+    // already past is no schedule, intake sends it at once).
+    request.notBefore = alert.infos.compactMap(\.effective).min()
+    return request
   }
 
   /// Subject and body per language, from the infos in order:

@@ -29,6 +29,11 @@ struct ConfigTable {
     )
   }
 
+  /// A problem with the table as a whole, at its header's line.
+  func failTable(_ message: String) {
+    sink.add(ConfigError(file: file, line: table.line, key: path, message: message))
+  }
+
   private mutating func node(_ name: String, required: Bool) -> TOMLNode? {
     used.insert(name)
     guard let node = table[name] else {

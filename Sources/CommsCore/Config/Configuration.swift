@@ -11,6 +11,8 @@ public struct Configuration: Sendable {
   /// Used as the right-hand side of email Message-IDs.
   public var messageIDDomain: String
   public var defaultLanguage: String
+  /// The message templates' folder (`templates`; `templates/` beside the file).
+  public var templateFolder = ""
   public var logLevel: String
   public var dispatch: DispatchSettings
   public var retry: RetryPolicy
@@ -65,4 +67,12 @@ public struct Configuration: Sendable {
 
   /// The recipients as a directory for planning and targeting.
   public var directory: RecipientDirectory { RecipientDirectory(recipients) }
+}
+
+extension Configuration {
+  /// The templates, as this configuration places them.
+  public var templates: TemplateLibrary {
+    TemplateLibrary(
+      folder: templateFolder, defaultLanguage: defaultLanguage, audiences: Set(audiences.keys))
+  }
 }

@@ -244,13 +244,22 @@ struct ConfigurationReader {
     let inbound = readInbound(root.table("inbound"), endpoints: endpoints)
     let operators = readOperators(root.tables("operators"), audiences: audienceNames)
     let api = readAPI(root.table("api"), hooks: root.table("hooks"), audiences: audienceNames)
+    let templates = templateFolder(&root)
     root.rejectUnknownKeys()
-    return Configuration(
+    var configuration = Configuration(
       file: file, hash: hash, dataDirectory: dataDirectory, messageIDDomain: domain,
       defaultLanguage: defaultLanguage, logLevel: logLevel, dispatch: dispatch, retry: retry,
       relays: relays, defaultRelay: defaultRelay, endpoints: endpoints, audiences: audiences,
       recipients: recipients, recipientLists: listFiles, cap: cap, retention: retention,
       api: api, store: store, confirm: confirm, inbound: inbound, operators: operators)
+    configuration.templateFolder = templates
+    return configuration
+  }
+
+  /// `templates`: the folder of message templates; `templates/` next to
+  /// the configuration file when not set.
+  func templateFolder(_ root: inout ConfigTable) -> String {
+    resolve(root.string("templates") ?? "templates")
   }
 
   func readNamed<T>(_ table: ConfigTable?, _ read: (ConfigTable, String) -> T?) -> [String: T] {

@@ -74,7 +74,7 @@ extension ConfigurationReader {
   /// `[audiences.NAME.confirm]`: what `--confirm` asks of this audience's
   /// readers when the sender gives nothing (an empty table: 30 minutes, no
   /// waves). The keys are the options' names without `confirm-`.
-  private func readConfirmDefault(_ table: ConfigTable) -> ConfirmationRequest? {
+  func readConfirmDefault(_ table: ConfigTable) -> ConfirmationRequest? {
     var table = table
     let keys = [
       "confirm-within": "within", "escalate-after": "escalate_after",

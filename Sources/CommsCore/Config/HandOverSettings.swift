@@ -22,6 +22,16 @@ public struct HandOverSettings: Sendable {
   /// Who may do what (`[[operators]]`), for the commands that write the
   /// store directly (cancel, inbox, audit, dead retry, confirm).
   public var operators = OperatorPolicy()
+  /// The message templates' folder, and the audiences' names a template's
+  /// audiences are checked against.
+  public var templateFolder = ""
+  public var audienceNames: Set<String> = []
+
+  /// The templates, as this configuration places them.
+  public var templates: TemplateLibrary {
+    TemplateLibrary(
+      folder: templateFolder, defaultLanguage: defaultLanguage, audiences: audienceNames)
+  }
 
   /// The settings of a configuration already loaded in full.
   public init(_ configuration: Configuration) {
@@ -30,6 +40,8 @@ public struct HandOverSettings: Sendable {
       defaultLanguage: configuration.defaultLanguage, store: configuration.store,
       cap: configuration.cap)
     operators = configuration.operators
+    templateFolder = configuration.templateFolder
+    audienceNames = Set(configuration.audiences.keys)
   }
 
   init(
@@ -86,6 +98,8 @@ extension ConfigurationLoader {
       file: path, dataDirectory: dataDirectory, defaultLanguage: defaultLanguage, store: store,
       cap: cap)
     settings.operators = operators
+    settings.templateFolder = reader.templateFolder(&table)
+    settings.audienceNames = audienceNames
     return settings
   }
 }

@@ -98,6 +98,7 @@ public struct Intake: Sendable {
       throw IntakeError(
         field: "expires", "\(Timestamp.format(expiresAt)) has passed; give a time in the future")
     }
+    if let notBefore = request.notBefore { try validateRelease(notBefore, of: request) }
     if let confirmation = request.confirmation { try validate(confirmation, of: request) }
     if let key = request.idempotencyKey {
       if key.isEmpty || key.count > Self.maxIdempotencyKeyLength
@@ -107,6 +108,26 @@ public struct Intake: Sendable {
           field: "idempotency_key",
           "must be 1 to \(Self.maxIdempotencyKeyLength) visible ASCII characters")
       }
+    }
+  }
+
+  /// How far ahead a message may be scheduled: a year (a typo in the year
+  /// is refused rather than kept waiting for a decade).
+  public static let maxScheduleAhead: TimeInterval = 366 * 86_400
+
+  /// A release time is at most a year ahead, and before the expiry.
+  private func validateRelease(_ notBefore: Date, of request: SendRequest) throws(IntakeError) {
+    let now = clock.now()
+    if notBefore.timeIntervalSince(now) > Self.maxScheduleAhead {
+      throw IntakeError(
+        field: "not_before",
+        "\(LocalTimeText.format(notBefore)) is more than a year ahead; check the year")
+    }
+    if let expiresAt = request.expiresAt, expiresAt <= max(notBefore, now) {
+      throw IntakeError(
+        field: "expires",
+        "\(LocalTimeText.format(expiresAt)) is not after the release at \(LocalTimeText.format(notBefore)); it would expire before it goes"
+      )
     }
   }
 
@@ -213,6 +234,11 @@ public struct Intake: Sendable {
       supersedes: request.supersedes, expiresAt: request.expiresAt, mode: request.mode,
       cap: request.cap, confirmation: request.confirmation)
     if !gates.isEmpty { message.approvalGates = gates }
+    // A release time that has come already (a slow client, a CAP alert
+    // effective at once) is no schedule: it goes now.
+    if let notBefore = request.notBefore, notBefore > now { message.notBefore = notBefore }
+    message.template = request.template
+    message.draft = request.draft
     return (message, Self.fingerprint(of: request))
   }
 
@@ -242,6 +268,7 @@ public struct Intake: Sendable {
       var expiresAt: Date?
       var mode: MessageMode?
       var confirmation: ConfirmationRequest?
+      var notBefore: Date?
     }
     // An actual message's mode is left out, so fingerprints from before
     // modes existed still match.
@@ -249,7 +276,7 @@ public struct Intake: Sendable {
       audiences: request.audiences, priority: request.priority, kind: request.kind,
       contents: request.contents, filter: request.filter, supersedes: request.supersedes,
       expiresAt: request.expiresAt, mode: request.mode == .actual ? nil : request.mode,
-      confirmation: request.confirmation)
+      confirmation: request.confirmation, notBefore: request.notBefore)
     let data = (try? JSONCoding.encoder().encode(essence)) ?? Data()
     return LowerHex.string(SHA256.hash(data: data))
   }

@@ -26,6 +26,10 @@ public enum IntakeWire {
     /// The person the client says is behind a `sudo` (its `SUDO_USER`):
     /// recorded as an unverified claim where the kernel has no login uid.
     public var claimedPerson: String?
+    /// Optional on the wire: a client of the version before sends none.
+    public var notBefore: Date?
+    public var template: String?
+    public var draft: DraftID?
 
     public init(_ request: SendRequest) {
       audiences = request.audiences
@@ -42,6 +46,9 @@ public enum IntakeWire {
       declinesConfirmation = request.declinesConfirmation ? true : nil
       claimedName = request.sender.name
       claimedPerson = ProcessInfo.processInfo.environment["SUDO_USER"]
+      notBefore = request.notBefore
+      template = request.template
+      draft = request.draft
     }
 
     public func sendRequest(sender: Sender) -> SendRequest {
@@ -50,6 +57,9 @@ public enum IntakeWire {
         idempotencyKey: idempotencyKey, sender: sender, filter: filter, supersedes: supersedes,
         expiresAt: expiresAt, mode: mode, cap: cap, confirmation: confirmation)
       request.declinesConfirmation = declinesConfirmation ?? false
+      request.notBefore = notBefore
+      request.template = template
+      request.draft = draft
       return request
     }
   }

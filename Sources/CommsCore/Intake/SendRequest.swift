@@ -25,6 +25,12 @@ public struct SendRequest: Sendable {
   /// The sender asks for no confirmation, whatever the audiences ask
   /// (`--no-confirm`, `"confirm": false`).
   public var declinesConfirmation = false
+  /// Held until then (`--at`, `--in`, `not_before`); nil or past: at once.
+  public var notBefore: Date?
+  /// The template it was composed from, by name (already rendered into `contents`).
+  public var template: String?
+  /// The draft it is sent from.
+  public var draft: DraftID?
 
   public init(
     audiences: [String], priority: Priority, kind: MessageKind = .alert,

@@ -69,6 +69,19 @@ public struct InquiryID: Sendable, Hashable, Codable, CustomStringConvertible, I
   }
 }
 
+/// A draft id: `drf_` followed by a ULID.
+public struct DraftID: Sendable, Hashable, Codable, CustomStringConvertible, IdentifierCoding {
+  public let rawValue: String
+  public init(rawValue: String) { self.rawValue = rawValue }
+  public var description: String { rawValue }
+
+  /// Whether `text` has the shape of a draft id (for input validation).
+  public static func isWellFormed(_ text: String) -> Bool {
+    text.hasPrefix("drf_") && text.utf8.count == 30
+      && text.utf8.dropFirst(4).allSatisfy { ULID.alphabet.contains($0) }
+  }
+}
+
 /// An id is a JSON string (`"msg_…"`). Read also as `{"rawValue": "…"}`,
 /// the form Swift's synthesized coding wrote before, so that nothing
 /// written then becomes unreadable.

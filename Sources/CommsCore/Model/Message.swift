@@ -53,6 +53,14 @@ public struct Message: Sendable, Codable, Hashable {
   /// accepting transaction to the store's `approvals`; nil on a message
   /// read back (`Store.approvals(of:)` has them).
   public var approvalGates: [ApprovalGate]?
+  /// Scheduled release (`--at`, `--in`, API `not_before`, CAP
+  /// `effective`): nothing is planned, numbered or dosed before it.
+  public var notBefore: Date?
+  /// The template it was composed from (`--template`), by name, and the
+  /// draft it was sent from (`commsd draft send`): where it came from, for
+  /// the audit; the text itself was copied in when it was sent.
+  public var template: String?
+  public var draft: DraftID?
 
   public init(
     id: MessageID, idempotencyKey: String?, sender: Sender, audiences: [String],
@@ -80,6 +88,13 @@ public struct Message: Sendable, Codable, Hashable {
     self.acceptedAt = acceptedAt
     self.filter = filter
   }
+
+  /// Whether it waits for a release time that was still ahead when it was accepted.
+  public var isScheduled: Bool { notBefore.map { $0 > acceptedAt } ?? false }
+
+  /// When it starts for its readers: its release time when scheduled, else
+  /// its acceptance. Confirmation deadlines and escalation waves count from here.
+  public var startsAt: Date { max(acceptedAt, notBefore ?? acceptedAt) }
 
   /// The content for `language`, else the default language's.
   public func content(for language: String) -> (language: String, content: MessageContent) {

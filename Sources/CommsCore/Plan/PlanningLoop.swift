@@ -89,7 +89,7 @@ public final class PlanningLoop: StoppableLoop {
     {
       planned()
     }
-    let messages = try await store.unplannedMessages(limit: 16)
+    let messages = try await store.unplannedMessages(limit: 16, now: clock.now())
     let directory = directory.current
     for message in messages {
       let now = clock.now()

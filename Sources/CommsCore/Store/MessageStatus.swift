@@ -78,6 +78,11 @@ public struct MessageStatus: Sendable, Codable {
   /// For a message to an audience that asks for approval: per audience,
   /// who is asked, who decided how and when (absent when none asks).
   public var approvals: [ApprovalRecord]?
+  /// A scheduled message's release time: nothing is planned before it.
+  public var notBefore: Date?
+  /// The template it was composed from, and the draft it was sent from.
+  public var template: String?
+  public var draft: String?
   public var deliveries: [DeliveryLine]
 
   /// Reach per person (a person may have had several deliveries, one per contact tried).
@@ -96,7 +101,8 @@ public struct MessageStatus: Sendable, Codable {
 
   enum CodingKeys: String, CodingKey {
     case id, priority, kind, subject, audiences, sender, counts, deliveries, bulletins, recipients
-    case confirmation, approvals
+    case confirmation, approvals, template, draft
+    case notBefore = "not_before"
     case acceptedAt = "accepted_at"
     case plannedAt = "planned_at"
     case mode, supersedes, retraction

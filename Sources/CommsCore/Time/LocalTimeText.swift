@@ -55,6 +55,30 @@ public enum LocalTimeText {
     }
   }
 
+  /// As `read(_:in:)`, and also a time of day alone (`14:00`, `14:00:30`):
+  /// that time on `today`'s date in `zone`, as someone at 13:30 means
+  /// "14:00". The same checks for the hour summer time skips or repeats.
+  public static func read(_ text: String, in zone: TimeZone, today: Date) -> Result<Date, Failure> {
+    let bytes = Array(text.utf8)
+    guard bytes.count == 5 || bytes.count == 8, bytes[2] == 58 else { return read(text, in: zone) }
+    var calendar = Calendar(identifier: .gregorian)
+    calendar.timeZone = zone
+    let day = calendar.dateComponents([.year, .month, .day], from: today)
+    let date = String(
+      format: "%04d-%02d-%02dT", day.year ?? 0, day.month ?? 0, day.day ?? 0)
+    return read(date + text, in: zone)
+  }
+
+  /// `date` as this reads it back, in `zone` with its offset:
+  /// `2026-11-26T14:00:00+01:00`, so an operator can copy it into `--at`.
+  public static func format(_ date: Date, in zone: TimeZone = SendTimeText.zone) -> String {
+    var calendar = Calendar(identifier: .gregorian)
+    calendar.timeZone = zone
+    let fields = calendar.dateComponents(
+      [.year, .month, .day, .hour, .minute, .second], from: date)
+    return display(fields) + offsetText(zone.secondsFromGMT(for: date))
+  }
+
   /// `YYYY-MM-DDTHH:MM[:SS]` (or a space for the `T`), each field in range.
   static func localFields(_ text: String) -> DateComponents? {
     let bytes = Array(text.utf8)

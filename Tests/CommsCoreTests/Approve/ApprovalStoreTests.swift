@@ -56,7 +56,7 @@ import Testing
         at: now, directory: fixture.configuration.directory, displayNames: [:],
         defaultLanguage: "da")
       let planner = Planner(dosing: Dosing())
-      for message in try await store.unplannedMessages(limit: 16) {
+      for message in try await store.unplannedMessages(limit: 16, now: .distantFuture) {
         try await store.savePlan(
           planner.streamed(message, directory: fixture.configuration.directory, at: now), at: now)
       }

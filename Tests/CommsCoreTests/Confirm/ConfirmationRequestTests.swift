@@ -70,7 +70,7 @@ import Testing
         #expect(error.field == field && error.message.contains(words), "\(error)")
       }
     }
-    #expect(try await fixture.store.unplannedMessages(limit: 100).isEmpty)
+    #expect(try await fixture.store.unplannedMessages(limit: 100, now: .distantFuture).isEmpty)
     // The same key with another confirmation is a conflict, not a duplicate.
     var first = fixture.request(key: "k1")
     first.confirmation = ConfirmationRequest(withinSeconds: 600)

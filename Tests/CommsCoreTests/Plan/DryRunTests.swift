@@ -99,7 +99,7 @@ import Testing
     #expect(arabic.now == 1 && arabic.held.isEmpty)
     #expect(report.warnings == ["staff: every reader is held (see held); nobody gets it now"])
     // Nothing was stored.
-    #expect(try await store.unplannedMessages(limit: 10).isEmpty)
+    #expect(try await store.unplannedMessages(limit: 10, now: .distantFuture).isEmpty)
     #expect(report.text.hasPrefix("Dry run: nothing was queued. 4 reader(s)."))
   }
 

@@ -30,7 +30,7 @@ import Testing
     #expect(leased.allSatisfy { $0.state == .sending && $0.priority == .flash })
     #expect(Set(leased.map(\.bulletin)) == [1])
     // Nothing is left for the planner or another lease.
-    #expect(try await fixture.store.unplannedMessages(limit: 10).isEmpty)
+    #expect(try await fixture.store.unplannedMessages(limit: 10, now: .distantFuture).isEmpty)
     let now = fixture.clock.now()
     #expect(
       try await fixture.store.lease(owner: "n2", now: now, until: now + 60, limit: 10).isEmpty)

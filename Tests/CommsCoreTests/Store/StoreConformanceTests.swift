@@ -22,7 +22,8 @@ import Testing
     #expect(message.contents["da"]?.subject == "Æbler, øl og å")
     #expect(message.sender.description == "cli:tester@localhost")
     #expect(message.priority == .urgent)
-    #expect(try await fixture.store.unplannedMessages(limit: 10).map(\.id) == [id])
+    #expect(
+      try await fixture.store.unplannedMessages(limit: 10, now: .distantFuture).map(\.id) == [id])
     let events = try await fixture.store.auditEvents(messageID: id)
     #expect(events.map(\.event.kind) == ["message.accepted"])
     #expect(events.first?.event.actor == "cli:tester@localhost")
@@ -40,7 +41,7 @@ import Testing
       return
     }
     #expect(second == .duplicate(id))
-    #expect(try await fixture.store.unplannedMessages(limit: 10).count == 1)
+    #expect(try await fixture.store.unplannedMessages(limit: 10, now: .distantFuture).count == 1)
   }
 
   @Test(arguments: StoreKind.allCases) func sameIdempotencyKeyWithOtherContentIsAConflict(

@@ -134,7 +134,7 @@ extension Store {
     }
     flush()
     section.audiences = audienceOrder.map { audience in
-      figures(audience, people: people[audience] ?? [], acceptedAt: message.acceptedAt)
+      figures(audience, people: people[audience] ?? [], acceptedAt: message.startsAt)
     }
     if let request = message.confirmation {
       let confirmations = try Self.confirmations(reader, message)
@@ -143,7 +143,7 @@ extension Store {
         var names: [String: String] = [:]
         for person in people[audience.audience] ?? [] { names[person.id] = person.name }
         section.audiences[index].confirmation = ConfirmationSummary.make(
-          request: request, acceptedAt: message.acceptedAt, people: names,
+          request: request, acceptedAt: message.startsAt, people: names,
           unreachable: Set(audience.unreachablePeople.map(\.id)), confirmations: confirmations)
       }
       let waves = try Self.waves(reader, message)

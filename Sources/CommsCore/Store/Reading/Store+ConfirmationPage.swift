@@ -38,7 +38,7 @@ extension Store {
       return ConfirmationPage(
         subject: mark + chosen.content.subject, body: chosen.content.body,
         language: chosen.language, recipientName: try row[1], acceptedAt: message.acceptedAt,
-        deadline: message.confirmation?.deadline(after: message.acceptedAt),
+        deadline: message.confirmation?.deadline(after: message.startsAt),
         confirmedAt: (try row[4] as String?).flatMap(Timestamp.parse),
         cancelled: (try row[3] as String?) != nil)
     }

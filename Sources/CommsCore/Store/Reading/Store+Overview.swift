@@ -151,7 +151,7 @@ extension Store {
     ).first
     return ConfirmationProgress(
       people: people.count, confirmed: confirmations.count { !$0.late },
-      late: confirmations.count { $0.late }, deadline: request.deadline(after: message.acceptedAt),
+      late: confirmations.count { $0.late }, deadline: request.deadline(after: message.startsAt),
       waves: try waves?[0] ?? 0, waveDeliveries: try waves?[1] ?? 0,
       nextWaveAt: try nextWave(reader, message))
   }

@@ -5,17 +5,20 @@ import Foundation
 extension Store {
   /// Messages accepted but not yet expanded into deliveries: flash first,
   /// then by priority, then oldest first.
-  public func unplannedMessages(limit: Int) async throws -> [Message] {
+  public func unplannedMessages(limit: Int, now: Date) async throws -> [Message] {
     try await read { reader in
+      // A scheduled message once its time has come, or once cancelled (so
+      // that it is closed with nobody planned, not left "scheduled").
       let messages = try reader.rows(
         """
         \(StoreRows.messageColumns) WHERE planned_at IS NULL
+          AND (not_before IS NULL OR not_before <= ? OR cancelled_at IS NOT NULL)
           AND NOT EXISTS (SELECT 1 FROM approvals a WHERE a.message_id = messages.id
             AND a.state = 'pending' AND a.others_wait = 1)
         ORDER BY CASE priority WHEN 'flash' THEN 0 WHEN 'urgent' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END,
           accepted_at, id
         LIMIT ?
-        """, [limit]
+        """, [Timestamp.format(now), limit]
       ).map(StoreRows.message(from:))
       // Only the audiences released: one waiting for approval with others
       // = "go", or rejected, is left out (a person in it and in a released

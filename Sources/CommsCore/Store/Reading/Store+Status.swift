@@ -22,7 +22,7 @@ extension Store {
         }
         let confirmations = try Self.confirmations(reader, message)
         status.confirmation = ConfirmationSummary.make(
-          request: request, acceptedAt: message.acceptedAt, people: people,
+          request: request, acceptedAt: message.startsAt, people: people,
           unreachable: Set(status.recipients.unreachable), confirmations: confirmations)
         status.confirmation?.waves = ConfirmationSummary.waves(
           try Self.waves(reader, message), lines: status.deliveries, confirmations: confirmations)
@@ -30,6 +30,9 @@ extension Store {
       }
       let approvals = try reader.approvalRecords(of: id)
       if !approvals.isEmpty { status.approvals = approvals }
+      status.notBefore = message.notBefore
+      status.template = message.template
+      status.draft = message.draft?.rawValue
       return status
     }
   }

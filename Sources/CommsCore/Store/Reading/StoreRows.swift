@@ -7,14 +7,16 @@ enum StoreRows {
   static let messageColumns = """
     SELECT id, idempotency_key, sender_kind, sender_name, sender_origin, audiences, priority, kind,
       contents, default_language, accepted_at, filter, supersedes, expires_at, mode, cap_sender,
-      cap_identifier, cap_sent, retraction_of, confirmation, inquiry FROM messages
+      cap_identifier, cap_sent, retraction_of, confirmation, inquiry, not_before, template,
+      draft_id FROM messages
     """
 
   /// The values of `INSERT INTO messages (id, idempotency_key, fingerprint,
   /// sender_kind, sender_name, sender_origin, audiences, priority, kind,
   /// contents, default_language, accepted_at, filter, supersedes, expires_at,
   /// mode, cap_sender, cap_identifier, cap_sent, retraction_of,
-  /// confirmation, next_wave_at, inquiry)`, in that order.
+  /// confirmation, next_wave_at, inquiry, not_before, template, draft_id)`,
+  /// in that order.
   static func storedValues(of message: Message, fingerprint: String) -> [String?] {
     [
       message.id.rawValue, message.idempotencyKey, fingerprint, message.sender.kind.rawValue,
@@ -25,8 +27,9 @@ enum StoreRows {
       message.expiresAt.map(Timestamp.format), message.mode.rawValue, message.cap?.sender,
       message.cap?.identifier, message.cap?.sent, message.retractionOf?.rawValue,
       message.confirmation.map(JSONCoding.string),
-      message.confirmation?.firstWave(after: message.acceptedAt).map(Timestamp.format),
-      message.inquiry.map(JSONCoding.string),
+      message.confirmation?.firstWave(after: message.startsAt).map(Timestamp.format),
+      message.inquiry.map(JSONCoding.string), message.notBefore.map(Timestamp.format),
+      message.template, message.draft?.rawValue,
     ]
   }
 
@@ -51,7 +54,7 @@ enum StoreRows {
     {
       cap = CAPIdentity(sender: sender, identifier: identifier, sent: sent)
     }
-    return Message(
+    var message = Message(
       id: MessageID(rawValue: try row[0]), idempotencyKey: try row[1],
       sender: Sender(kind: senderKind, name: try row[3], origin: try row[4]),
       audiences: try decoder.decode([String].self, from: Data((row[5] as String).utf8)),
@@ -69,6 +72,10 @@ enum StoreRows {
       inquiry: try (row[20] as String?).map {
         try decoder.decode(InquiryNotice.self, from: Data($0.utf8))
       })
+    message.notBefore = (try row[21] as String?).flatMap(Timestamp.parse)
+    message.template = try row[22]
+    message.draft = (try row[23] as String?).map(DraftID.init(rawValue:))
+    return message
   }
 
   static func delivery(from row: some TableRow) throws -> Delivery {

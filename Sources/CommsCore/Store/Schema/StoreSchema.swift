@@ -57,6 +57,7 @@ enum StoreSchema {
       Migration(name: "0012-confirmation-waves", sql: confirmationWaves),
       Migration(name: "0013-inquiries", sql: inquiries),
       Migration(name: "0014-approvals", sql: approvals),
+      Migration(name: "0015-schedule-and-drafts", sql: scheduleAndDrafts),
     ]
   }
 

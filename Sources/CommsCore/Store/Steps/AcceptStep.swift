@@ -23,20 +23,25 @@ extension StoreTransaction {
       INSERT INTO messages (id, idempotency_key, fingerprint, sender_kind, sender_name, sender_origin,
         audiences, priority, kind, contents, default_language, accepted_at, filter, supersedes,
         expires_at, mode, cap_sender, cap_identifier, cap_sent, retraction_of, confirmation,
-        next_wave_at, inquiry)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        next_wave_at, inquiry, not_before, template, draft_id)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       """, StoreRows.storedValues(of: message, fingerprint: fingerprint))
     // A conversation with one person takes no number: the audience's
     // readers would see a gap for a message they were never meant to get.
-    // An audience that waits for approval takes its number when approved.
+    // An audience that waits for approval takes its number when approved,
+    // a scheduled message at its release (so readers see numbers in the
+    // order messages reach them).
     let waiting = Set((message.approvalGates ?? []).filter { $0.state == .pending }.map(\.audience))
     let numbers =
-      message.kind.isConversation
+      message.kind.isConversation || message.isScheduled
       ? [:]
       : try numberBulletins(message.id, audiences: Set(message.audiences).subtracting(waiting))
     try audit(.accepted(message, bulletins: numbers))
     try writeApprovals(of: message)
-    if let old = message.supersedes { try withdrawWaitingPredecessor(old, by: message) }
+    if let old = message.supersedes {
+      try withdrawWaitingPredecessor(old, by: message)
+      try withdrawScheduledPredecessor(old, by: message)
+    }
     notify(.plan)
     return .accepted(message.id)
   }

@@ -104,7 +104,7 @@ extension StoreTransaction {
           Duration.wholeSeconds(now.timeIntervalSince(Timestamp.parse(try row[3]) ?? now))
             .components.seconds),
       ]
-      if send {
+      if send, try !awaitsRelease(id) {
         detail["bulletin"] = try numberBulletins(id, audiences: [audience])[audience].map(
           String.init)
       }

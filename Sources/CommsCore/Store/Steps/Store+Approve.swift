@@ -119,7 +119,7 @@ extension StoreTransaction {
           [
             state.rawValue, at, voter, decision.via, decision.reason, id.rawValue, gate.audience,
           ])
-        if state == .approved {
+        if state == .approved, try !awaitsRelease(id) {
           let numbers = try numberBulletins(id, audiences: [gate.audience])
           detail["bulletin"] = numbers[gate.audience].map(String.init)
         }

@@ -63,7 +63,8 @@ extension StoreTransaction {
     guard
       let found = try row(
         """
-        SELECT d.message_id, d.recipient_id, m.confirmation, m.accepted_at, m.cancelled_at
+        SELECT d.message_id, d.recipient_id, m.confirmation, COALESCE(m.not_before, m.accepted_at),
+          m.cancelled_at
         FROM deliveries d JOIN messages m ON m.id = d.message_id WHERE d.id = ?
         """, [confirmation.deliveryID.rawValue])
     else { return .unknownDelivery }

@@ -110,7 +110,7 @@ extension StoreTransaction {
       """, [id.rawValue, wave, stamp, target, chased.people.count, made.deliveries.count])
     // Wave n is due (n - 1) escalation periods after acceptance, up to `cycles` waves.
     if wave - 1 < request.cycles {
-      let next = message.acceptedAt.addingTimeInterval(TimeInterval(every) * Double(wave))
+      let next = message.startsAt.addingTimeInterval(TimeInterval(every) * Double(wave))
       try execute(
         "UPDATE messages SET next_wave_at = ? WHERE id = ?", [Timestamp.format(next), id.rawValue])
     }
