@@ -198,6 +198,10 @@ struct ComposeOptions: ParsableArguments {
   /// that has passed is refused: typed in a hurry, it is more likely a
   /// wrong day than a wish to send at once.
   func release(command: String, now: Date) throws -> Date? {
+    try Self.release(at: at, after: after, command: command, now: now)
+  }
+
+  static func release(at: String?, after: String?, command: String, now: Date) throws -> Date? {
     if let after {
       switch DurationText.read(after) {
       case .success(let duration) where duration > .zero:

@@ -22,7 +22,10 @@ enum Dashboard {
         rows.append([
           first ? message.id : "", first ? LocalTime.format(message.acceptedAt) : "",
           first ? message.priority : "", progress?.audience ?? "-",
-          progress.map { "\($0.delivered)/\($0.total)" } ?? (message.planned ? "0/0" : "planning"),
+          progress.map { "\($0.delivered)/\($0.total)" }
+            ?? (message.planned
+              ? "0/0"
+              : message.notBefore.map { "until \(LocalTime.format($0).suffix(8))" } ?? "planning"),
           progress.map { String($0.awaitingReceipt + $0.unconfirmed) } ?? "",
           progress.map { String($0.held) } ?? "", progress.map { String($0.failed) } ?? "",
           progress.map { String($0.pending) } ?? "", progress.map { String($0.withdrawn) } ?? "",

@@ -13,10 +13,11 @@ struct Handing {
 
   /// Hands `request` to intake and prints the outcome; `duplicate` says why
   /// a repeated request was not queued again.
+  @discardableResult
   func submit(
     _ request: SendRequest, _ settings: HandOverSettings,
     duplicate: String = "already accepted earlier under this idempotency key; not queued again"
-  ) async throws {
+  ) async throws -> MessageID? {
     // The running daemon takes the request if there is one (see IntakeSocket);
     // otherwise this process loads the whole configuration, validates, writes
     // the store and rings the daemon's bell.
@@ -39,11 +40,18 @@ struct Handing {
           "\(command): \(id) awaiting approval for \(awaiting.joined(separator: ", ")): nothing goes to them until approved (commsd status \(id))"
         )
       }
+      if let release = request.notBefore, release > SystemClock().now() {
+        printError(
+          "\(command): \(id) scheduled until \(LocalTime.format(release)): nothing goes before then (commsd status \(id); commsd cancel \(id) to call it off)"
+        )
+      }
       if wait { try await watch(id, configPath: settings.file) }
+      return id
     case .duplicate(let id):
       printOutcome(id, "duplicate")
       printError("\(command): \(duplicate)")
       if wait { try await watch(id, configPath: settings.file) }
+      return id
     case .refused(let field, let message):
       printError("\(command): \(IntakeError(field: field, message))")
       throw ExitCode(65)  // EX_DATAERR

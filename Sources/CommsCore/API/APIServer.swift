@@ -57,7 +57,7 @@ struct APIServer: Service {
       HealthController(
         api: api, readiness: readiness, metricsPublic: settings.metricsPublic, metrics: metrics,
         dispatcher: dispatcher, attempts: attempts),
-      MessagesController(api: api), ApprovalsController(api: api),
+      MessagesController(api: api), ApprovalsController(api: api), DraftsController(api: api),
       CAPController(api: api, configuration: configuration),
       AuditController(api: api), HooksController(api: api),
       ReceiptsController(api: api, endpoints: configuration.endpoints),
@@ -164,6 +164,8 @@ struct APIServer: Service {
     ("GET", "/v1/messages/{id}"), ("GET", "/v1/messages/{id}/deliveries"),
     ("POST", "/v1/messages/{id}/cancel"), ("POST", "/v1/messages/{id}/supersede"),
     ("POST", "/v1/messages/{id}/approve"), ("POST", "/v1/messages/{id}/reject"),
+    ("GET", "/v1/drafts"), ("POST", "/v1/drafts"), ("GET", "/v1/drafts/{id}"),
+    ("PUT", "/v1/drafts/{id}"), ("DELETE", "/v1/drafts/{id}"), ("POST", "/v1/drafts/{id}/send"),
     ("POST", "/v1/cap"), ("GET", "/v1/audit"), ("POST", "/v1/hooks/{source}"),
     ("POST", "/v1/receipts/{endpoint}"), ("POST", "/v1/inbound/{endpoint}"),
     ("GET", "/v1/inquiries"), ("GET", "/v1/inquiries/{id}"),

@@ -5,18 +5,24 @@ import Foundation
 /// apart between SQLite and PostgreSQL.
 extension AuditEvent {
   /// `message.accepted`, with the bulletin numbers taken for it.
+  /// An audience that takes its number later (waiting for approval, a
+  /// scheduled release) is listed as `audience #-`; the number is in the
+  /// event that takes it (`approval.approved`, `message.planned`).
   static func accepted(_ message: Message, bulletins numbers: [String: Int]) -> AuditEvent {
-    AuditEvent(
+    var detail = [
+      "audiences": message.audiences.joined(separator: ","),
+      "priority": message.priority.rawValue,
+      "kind": message.kind.rawValue,
+      "languages": message.contents.keys.sorted().joined(separator: ","),
+      "bulletins": message.audiences.map { "\($0) #\(numbers[$0].map(String.init) ?? "-")" }
+        .joined(separator: ","),
+    ]
+    if let notBefore = message.notBefore { detail["not_before"] = Timestamp.format(notBefore) }
+    if let template = message.template { detail["template"] = template }
+    if let draft = message.draft { detail["draft"] = draft.rawValue }
+    return AuditEvent(
       kind: "message.accepted", at: message.acceptedAt, messageID: message.id,
-      actor: message.sender.description,
-      detail: [
-        "audiences": message.audiences.joined(separator: ","),
-        "priority": message.priority.rawValue,
-        "kind": message.kind.rawValue,
-        "languages": message.contents.keys.sorted().joined(separator: ","),
-        "bulletins": message.audiences.map { "\($0) #\(numbers[$0] ?? 0)" }.joined(
-          separator: ","),
-      ])
+      actor: message.sender.description, detail: detail)
   }
 
   /// The event of an attempt's outcome, `delivery.<state>`: the state it

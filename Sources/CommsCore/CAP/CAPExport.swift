@@ -91,6 +91,7 @@ public struct CAPExport: Sendable {
       responseTypes: message.kind == .allClear ? [.allClear] : [], urgency: urgency,
       severity: severity, certainty: certainty,
       audience: names.isEmpty ? nil : names.joined(separator: ", "),
+      effective: message.notBefore.map(Self.wholeSeconds),
       expires: message.expiresAt.map(Self.wholeSeconds), senderName: settings.senderName,
       headline: content.subject, description: content.body)
   }

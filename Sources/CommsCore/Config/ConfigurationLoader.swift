@@ -76,11 +76,16 @@ public enum ConfigurationLoader {
         ConfigError(file: path, line: 0, key: "", message: "the file is not valid UTF-8")
       ])
     }
+    return try table(text, file: path)
+  }
+
+  /// The TOML document in `text`, or its syntax error as `file:line`.
+  static func table(_ text: String, file: String) throws(ConfigErrors) -> TOMLTable {
     do {
-      return try TOMLParser.parse(text, file: path)
+      return try TOMLParser.parse(text, file: file)
     } catch {
       throw ConfigErrors(errors: [
-        ConfigError(file: path, line: error.line, key: "", message: error.message)
+        ConfigError(file: file, line: error.line, key: "", message: error.message)
       ])
     }
   }
@@ -89,14 +94,7 @@ public enum ConfigurationLoader {
   public static func parse(_ text: String, file: String, hash: String = "") throws(ConfigErrors)
     -> Configuration
   {
-    let root: TOMLTable
-    do {
-      root = try TOMLParser.parse(text, file: file)
-    } catch {
-      throw ConfigErrors(errors: [
-        ConfigError(file: file, line: error.line, key: "", message: error.message)
-      ])
-    }
+    let root = try table(text, file: file)
     let sink = ConfigErrorSink()
     let base = URL(fileURLWithPath: file).deletingLastPathComponent()
     var reader = ConfigurationReader(file: file, base: base, sink: sink)

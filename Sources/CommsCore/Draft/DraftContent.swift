@@ -11,6 +11,9 @@ public struct DraftContent: Sendable, Codable, Equatable {
   public var filter: RecipientFilter
   public var supersedes: MessageID?
   public var expiresAt: Date?
+  /// An expiry that counts from the release (a template's `expires`): a
+  /// draft prepared days before must not expire before it is sent.
+  public var expiresAfterSeconds: Int?
   public var mode: MessageMode
   public var confirmation: ConfirmationRequest?
   public var declinesConfirmation: Bool
@@ -22,11 +25,18 @@ public struct DraftContent: Sendable, Codable, Equatable {
     case audiences, priority, kind, contents, filter, supersedes, mode, confirmation, template
     case variables = "vars"
     case expiresAt = "expires_at"
+    case expiresAfterSeconds = "expires_after_seconds"
     case declinesConfirmation = "declines_confirmation"
     case notBefore = "not_before"
   }
 
-  public init(_ request: SendRequest, variables: [String: String]? = nil) {
+  /// `expiryFromTemplate`: the request's expiry is the template's (not
+  /// typed), so it is kept as a span from release and counted anew when
+  /// the draft is sent.
+  public init(
+    _ request: SendRequest, variables: [String: String]? = nil, expiryFromTemplate: Bool = false,
+    now: Date = Date()
+  ) {
     audiences = request.audiences
     priority = request.priority
     kind = request.kind
@@ -40,12 +50,25 @@ public struct DraftContent: Sendable, Codable, Equatable {
     notBefore = request.notBefore
     template = request.template
     self.variables = request.template == nil ? nil : variables
+    if expiryFromTemplate, let expiresAt = request.expiresAt {
+      let start = max(now, request.notBefore ?? now)
+      expiresAfterSeconds = Int(exactly: expiresAt.timeIntervalSince(start).rounded()) ?? nil
+      self.expiresAt = expiresAfterSeconds == nil ? expiresAt : nil
+    }
   }
 
   /// The request that sends draft `id` for `sender`: its idempotency key is
   /// the draft's, so a second send (a retry, a colleague at the same moment)
   /// finds the first message instead of making another.
-  public func request(sending id: DraftID, sender: Sender) -> SendRequest {
+  public func request(
+    sending id: DraftID, sender: Sender, now: Date, release: Date? = nil
+  ) -> SendRequest {
+    let notBefore = release ?? self.notBefore
+    let expiresAt =
+      self.expiresAt
+      ?? expiresAfterSeconds.map {
+        max(now, notBefore ?? now).addingTimeInterval(TimeInterval($0))
+      }
     var request = SendRequest(
       audiences: audiences, priority: priority, kind: kind, contents: contents,
       idempotencyKey: "draft:\(id.rawValue)", sender: sender, filter: filter,

@@ -39,11 +39,14 @@ struct DaemonIntake: Sendable {
     if let cap = request.cap {
       sendRequest.idempotencyKey = CAPIntake.idempotencyKey(
         sender: cap.sender, identifier: cap.identifier, principal: .operators)
-    } else if let key = request.idempotencyKey, CAPIntake.isReservedKey(key) {
+    } else if let key = request.idempotencyKey, CAPIntake.isReservedKey(key),
+      key != request.draft.map({ "draft:\($0)" })
+    {
+      // A draft's own key (`commsd draft send`) is the one exception.
       return .refused(
         field: "idempotency_key",
         message:
-          "keys starting with cap:, cap-sha256: or api: are kept for CAP alerts and API tokens; choose another"
+          "keys starting with cap:, cap-sha256:, api: or draft: are kept for CAP alerts, API tokens and drafts; choose another"
       )
     }
     // Who may send what: the person behind the socket, by the kernel's word.
@@ -58,6 +61,14 @@ struct DaemonIntake: Sendable {
       return refusal
     }
     return await accept(sendRequest)
+  }
+
+  /// Validates `request` against the running configuration and directory,
+  /// as acceptance would; nothing is stored (a draft is checked so).
+  func validate(_ request: SendRequest) throws(IntakeError) {
+    try Intake(
+      configuration: configuration, store: store, clock: clock, directory: directory.current
+    ).validate(request)
   }
 
   /// What `request` would do (`DryRun`), against the running configuration
@@ -81,7 +92,9 @@ struct DaemonIntake: Sendable {
       // The bulletins the message got, when known here (flash: its leased
       // deliveries carry them), so the SMS warnings need no store read.
       var bulletins: [String: Int]?
-      if message.priority == .flash {
+      // Flash is planned in the accepting transaction, unless it is
+      // scheduled: then it waits for its release like any message.
+      if message.priority == .flash, !message.isScheduled {
         let plan = Planner(dosing: Dosing()).streamed(
           message, directory: directory,
           policies: configuration.audiences.mapValues(\.dosing), at: message.acceptedAt)

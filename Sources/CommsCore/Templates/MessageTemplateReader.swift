@@ -53,14 +53,7 @@ public enum MessageTemplateReader {
         ConfigError(file: file, line: 0, key: "", message: "the file is not valid UTF-8")
       ])
     }
-    let root: TOMLTable
-    do {
-      root = try TOMLParser.parse(text, file: file)
-    } catch {
-      throw ConfigErrors(errors: [
-        ConfigError(file: file, line: error.line, key: "", message: error.message)
-      ])
-    }
+    let root = try ConfigurationLoader.table(text, file: file)
     let sink = ConfigErrorSink()
     var table = ConfigTable(root, path: "", file: file, sink: sink)
     let template = read(

@@ -14,6 +14,8 @@ public struct MessageOverview: Sendable, Codable, Equatable {
   public var audiences: [AudienceProgress]
   /// For a message that asks readers to confirm: how many have.
   public var confirmation: ConfirmationProgress?
+  /// A scheduled message's release time (`not_before`).
+  public var notBefore: Date?
 
   /// Every copy has reached a final state (and the message was planned).
   public var isFinal: Bool {
@@ -23,6 +25,7 @@ public struct MessageOverview: Sendable, Codable, Equatable {
   enum CodingKeys: String, CodingKey {
     case id, priority, subject, sender, planned, cancelled, audiences, confirmation
     case acceptedAt = "accepted_at"
+    case notBefore = "not_before"
   }
 }
 
@@ -132,6 +135,7 @@ extension Store {
     if let request = message.confirmation {
       overview.confirmation = try confirmationProgress(reader, message, request)
     }
+    overview.notBefore = message.notBefore
     return overview
   }
 
