@@ -133,6 +133,11 @@ struct TemplateCheck: AsyncParsableCommand {
     let intake = (try? configuration.openStore(for: .reading)).map {
       Intake(configuration: configuration, store: $0)
     }
+    if intake == nil {
+      printError(
+        "commsd template check: the store \(configuration.storeDescription) cannot be opened: the files are checked, the rendered messages not as intake would"
+      )
+    }
     var broken = 0
     for name in names {
       do throws(IntakeError) {

@@ -50,6 +50,8 @@ public struct RetentionOutcome: Sendable, Equatable {
   public var auditEvents = 0
   /// Inquiries whose text and addresses were replaced.
   public var inquiries = 0
+  /// Drafts sent or discarded before the period, deleted.
+  public var drafts = 0
   public init() {}
 }
 
@@ -79,7 +81,8 @@ extension Store {
     let inquiries = try await pseudonymiseInquiries(before: cutoff, hash: hash, at: now)
     outcome.inquiries = inquiries.inquiries
     outcome.auditEvents += inquiries.auditEvents
-    if outcome.messages > 0 || inquiries.inquiries > 0 { try await cleanUp() }
+    outcome.drafts = try await deleteClosedDrafts(before: cutoff, at: now)
+    if outcome.messages > 0 || inquiries.inquiries > 0 || outcome.drafts > 0 { try await cleanUp() }
     return outcome
   }
 

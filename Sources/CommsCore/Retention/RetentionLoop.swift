@@ -44,12 +44,13 @@ public struct RetentionLoop: Service {
       let outcome = try await store.applyRetention(
         before: now.addingTimeInterval(-period.seconds), hash: hash, at: now,
         period: DurationText.format(period))
-      if outcome.messages > 0 || outcome.inquiries > 0 {
+      if outcome.messages > 0 || outcome.inquiries > 0 || outcome.drafts > 0 {
         logger.notice(
           "retention period applied",
           metadata: [
             "messages": "\(outcome.messages)", "deliveries": "\(outcome.deliveries)",
             "audit_events": "\(outcome.auditEvents)", "inquiries": "\(outcome.inquiries)",
+            "drafts": "\(outcome.drafts)",
             "period": "\(DurationText.format(period))",
           ])
       }

@@ -52,6 +52,15 @@ import Testing
     let drafter = try await fixture.strings(
       "SELECT detail FROM audit_events WHERE kind = 'draft.sent'")
     #expect(drafter.first?.contains("\"drafted_by\":\"anna\"") == true, "\(drafter)")
+
+    // The retention period: the closed draft goes, an open one stays.
+    let open = try await store.createDraft(content, by: "anna", at: now)
+    let later = now + 40 * 86_400
+    let outcome = try await store.applyRetention(
+      before: later - 30 * 86_400, hash: KeyedHash(key: Array(repeating: 7, count: 32)), at: later,
+      period: "30d")
+    #expect(outcome.drafts == 1)
+    #expect(try await store.drafts(all: true).map(\.id) == [open])
   }
 
   @Test func aTemplatesExpiryCountsFromTheSendNotFromTheDraft() throws {

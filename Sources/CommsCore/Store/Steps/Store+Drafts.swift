@@ -121,3 +121,24 @@ extension StoreTransaction {
     return try row[1]
   }
 }
+
+extension Store {
+  /// The retention period for drafts: one sent or discarded before
+  /// `cutoff` is deleted (a sent one's text lives on in its message, which
+  /// the message retention rewrites; its audit events name no text). Open
+  /// drafts stay: they are work in hand.
+  func deleteClosedDrafts(before cutoff: Date, at now: Date) async throws -> Int {
+    try await write { transaction in
+      let deleted = try transaction.rows(
+        "DELETE FROM drafts WHERE state <> 'open' AND closed_at < ? RETURNING id",
+        [Timestamp.format(cutoff)])
+      if !deleted.isEmpty {
+        try transaction.audit(
+          AuditEvent(
+            kind: "drafts.deleted", at: now, actor: "commsd",
+            detail: ["drafts": String(deleted.count), "closed_before": Timestamp.format(cutoff)]))
+      }
+      return deleted.count
+    }
+  }
+}
