@@ -134,6 +134,75 @@ extension EndToEnd {
       }
     }
 
+    /// Over the API: the care system drafts from a template, the duty
+    /// centre corrects it at the revision it saw (a stale edit is 409) and
+    /// sends it; the message names its template and draft, the audit both
+    /// tokens.
+    @Test func aDraftOverTheAPIIsEditedAtItsRevisionAndSentByAnotherToken() async throws {
+      try await withWorkspace { workspace in
+        let http = workspace.adopt(try await Receiver.http(directory: workspace.directory))
+        let port = try freePort()
+        let care = TestToken(name: "omsorgssystem", audiences: ["relatives"])
+        let duty = TestToken(name: "vagtcentral", audiences: ["relatives", "staff"])
+        try workspace.writeConfig(
+          smtpPort: nil, httpPort: http.port, recipients: Self.relatives,
+          extra: Workspace.apiSection(port: port, tokens: [care, duty]))
+        try FileManager.default.copyItem(
+          atPath: Paths.repository + "/config/example/templates",
+          toPath: workspace.directory + "/templates")
+        let client = APIClient(base: "http://127.0.0.1:\(port)")
+        _ = try await workspace.startDaemonWithAPI(client)
+        let made = try await client.call(
+          "POST", "/v1/drafts", token: care.token,
+          json:
+            #"{"template":"besoegstider","vars":{"enhed":"Solgården","tider":"kl. 10-12","fra":"1.12"}}"#
+        )
+        #expect(made.status == 201, "\(made.text)")
+        let id = try #require(made.json["id"] as? String)
+        let missing = try await client.call(
+          "POST", "/v1/drafts", token: care.token,
+          json: #"{"template":"besoegstider","vars":{"enhed":"Solgården"}}"#)
+        #expect(missing.status == 422 && missing.json["field"] as? String == "vars.fra")
+        let edit =
+          #"{"template":"besoegstider","vars":{"enhed":"Solgården","tider":"kl. 10-12 og 15-17","fra":"1.12"}}"#
+        let edited = try await client.call(
+          "PUT", "/v1/drafts/\(id)?revision=1", token: duty.token, json: edit)
+        #expect(edited.status == 200 && edited.json["revision"] as? Int == 2, "\(edited.text)")
+        let stale = try await client.call(
+          "PUT", "/v1/drafts/\(id)?revision=1", token: care.token, json: edit)
+        #expect(stale.status == 409 && stale.json["field"] as? String == "revision")
+        #expect(http.webhooks.isEmpty, "a draft sends nothing")
+
+        let sent = try await client.call("POST", "/v1/drafts/\(id)/send", token: duty.token)
+        #expect(sent.status == 202, "\(sent.text)")
+        let message = try #require(sent.json["id"] as? String)
+        let again = try await client.call("POST", "/v1/drafts/\(id)/send", token: care.token)
+        #expect(again.json["id"] as? String == message, "sent once")
+        let shown = try await client.call("GET", "/v1/messages/\(message)", token: care.token)
+        #expect(shown.json["template"] as? String == "besoegstider")
+        #expect(shown.json["draft"] as? String == id)
+        try await workspace.waitUntilFinal(message)
+        #expect(
+          http.webhooks.count == 3
+            && http.webhooks.allSatisfy {
+              ($0.payload["body"] as? String)?.contains("10-12") == true
+            })
+        let audit = try await workspace.commsd(["audit", "export", "--since", "1h"])
+        let events = audit.stdout.split(separator: "\n").compactMap {
+          try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+        let kinds = events.compactMap { event -> String? in
+          guard let kind = event["kind"] as? String, kind.hasPrefix("draft.") else { return nil }
+          return "\(kind) \((event["actor"] as? String)?.split(separator: "@").first ?? "")"
+        }
+        #expect(
+          kinds == [
+            "draft.created api:omsorgssystem", "draft.edited api:vagtcentral",
+            "draft.sent api:vagtcentral",
+          ], "\(kinds)")
+      }
+    }
+
     @Test func scheduledForTwoItSurvivesARestartAndGoesAtTwoAndACancelledOneNever() async throws {
       try await withWorkspace { workspace in
         // 13:30 on 10 December 2026 in Copenhagen (UTC+1), by the offset file.

@@ -162,13 +162,23 @@ import Testing
        "where": {"unit": ["solgaarden"]}, "expires_at": "2026-11-26T18:00:00+01:00", "mode": "exercise"}
       """,
       "{\"audiences\": [\"staff\"], \"subject\": \"a\", \"body\": \"b\"}",
+      """
+      {"template": "besoegsforbud", "vars": {"enhed": "Solgården", "fra": "26.11 kl. 12"},
+       "not_before": "2026-10-25T02:30", "audiences": ["relatives"], "mode": "exercise"}
+      """,
+      "{\"audiences\": [\"staff\"], \"subject\": \"a\", \"body\": \"b\", \"not_before\": \"2026-11-26T14:00\"}",
     ]
     let sender = Sender(kind: .api, name: "fuzz", origin: "127.0.0.1")
+    // The shipped templates, so a mutated body also reaches rendering.
+    let templates = TemplateLibrary(
+      folder: Self.repository + "/config/example/templates", defaultLanguage: "da")
     for input in Self.inputs(seeds, salt: 4) {
       do {
         let (request, _) = try MessageRequestBody.parse(
-          input, defaultLanguage: "da", sender: sender, idempotencyKey: nil)
+          input, defaultLanguage: "da", sender: sender, idempotencyKey: nil,
+          templates: templates, now: Date(timeIntervalSince1970: 1_790_000_000))
         if let expires = request.expiresAt { _ = Timestamp.format(expires) }
+        if let release = request.notBefore { _ = LocalTimeText.format(release) }
       } catch {
         #expect(error.status.code == 400 || error.status.code == 422, "\(error)")
         #expect(!error.detail.isEmpty)
