@@ -134,6 +134,29 @@ extension EndToEnd {
       }
     }
 
+    /// The planner waits for the next release, not for its poll: with a
+    /// poll interval of a minute, a message scheduled 2 s ahead goes 2 s
+    /// later (real time: a timer, which the test clock does not move).
+    @Test func aReleaseIsOnTimeWhateverThePollInterval() async throws {
+      try await withWorkspace { workspace in
+        let http = workspace.adopt(try await Receiver.http(directory: workspace.directory))
+        try workspace.writeConfig(
+          smtpPort: nil, httpPort: http.port, recipients: Self.relatives, pollInterval: "60s")
+        _ = try workspace.startDaemon()
+        try await eventually(timeout: .seconds(30), "the intake socket") {
+          FileManager.default.fileExists(atPath: workspace.dataDirectory + "/commsd.sock")
+        }
+        let id = try await workspace.send([
+          "--audience", "relatives", "--subject", "Om lidt", "--body", "Om lidt.", "--in", "2s",
+        ])
+        let status = try await workspace.waitUntilFinal(id, timeout: .seconds(30))
+        let planned = try #require(status.plannedAt)
+        #expect(planned.timeIntervalSince(status.acceptedAt) >= 2, "not before its time")
+        #expect(planned.timeIntervalSince(status.acceptedAt) < 30, "well within the 60 s poll")
+        #expect(http.webhooks.count == 3)
+      }
+    }
+
     /// Over the API: the care system drafts from a template, the duty
     /// centre corrects it at the revision it saw (a stale edit is 409) and
     /// sends it; the message names its template and draft, the audit both

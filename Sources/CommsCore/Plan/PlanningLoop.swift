@@ -69,8 +69,20 @@ public final class PlanningLoop: StoppableLoop {
       } catch {
         errors.error("planning failed", error)
       }
-      await doorbell.wait(timeout: pollInterval)
+      await doorbell.wait(timeout: await idleWait())
     }
+  }
+
+  /// How long to wait when there is nothing to plan: until the next
+  /// scheduled release, but at most the poll interval (so a release is on
+  /// time whatever `poll_interval` is).
+  private func idleWait() async -> Duration {
+    guard let next = try? await store.nextReleaseDate() else { return pollInterval }
+    let seconds = next.timeIntervalSince(clock.now())
+    // One due already was just looked at and not planned (it waits for
+    // approval, or another node plans): the ring or the poll brings it.
+    guard seconds > 0 else { return pollInterval }
+    return min(pollInterval, .clamped(seconds: seconds) + .milliseconds(1))
   }
 
   /// Plans up to a batch of waiting messages; returns how many.

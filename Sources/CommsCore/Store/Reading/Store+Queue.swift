@@ -85,4 +85,14 @@ extension Store {
       ).first.flatMap(Timestamp.parse)
     }
   }
+
+  /// The earliest release time of a scheduled message not yet planned
+  /// (the `messages_scheduled` index), for the planner's wait.
+  public func nextReleaseDate() async throws -> Date? {
+    try await read { reader in
+      try reader.strings(
+        "SELECT MIN(not_before) FROM messages WHERE planned_at IS NULL AND not_before IS NOT NULL"
+      ).first.flatMap(Timestamp.parse)
+    }
+  }
 }
