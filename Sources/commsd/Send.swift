@@ -15,6 +15,11 @@ struct Send: AsyncParsableCommand {
       --body-in or --body-file-in, e.g. --subject-in en="Visiting ban" \
       --body-file-in en=ban.en.txt --subject-in ar=… --body-file-in ar=ban.ar.txt
 
+      With --template NAME (commsd template list), a prepared message gives \
+      the texts in every language, the audiences and the priority; give each \
+      of its variables with --var NAME=VALUE. --at 14:00 or --in 30m holds \
+      the message until then (commsd status shows it; commsd cancel calls it off).
+
       With --cap FILE, a CAP 1.2 alert gives everything instead: an Alert or \
       Update is sent to the audiences [cap.audiences] maps it to (an Update \
       supersedes the alert it updates), a Cancel withdraws the alerts it \
