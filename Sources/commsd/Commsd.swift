@@ -14,7 +14,7 @@ struct Commsd: AsyncParsableCommand {
     subcommands: [
       Serve.self, Send.self, Cancel.self, Status.self, ExportCap.self, Audit.self, Recipients.self,
       ConfigCommand.self, Token.self, Dead.self, Endpoints.self, Confirm.self, Inbox.self,
-      Mailgate.self, Approve.self, Reject.self, Template.self, DraftCommand.self,
+      Mailgate.self, Approve.self, Reject.self, Template.self, DraftCommand.self, User.self,
     ]
   )
 }

@@ -58,6 +58,7 @@ enum StoreSchema {
       Migration(name: "0013-inquiries", sql: inquiries),
       Migration(name: "0014-approvals", sql: approvals),
       Migration(name: "0015-schedule-and-drafts", sql: scheduleAndDrafts),
+      Migration(name: "0016-console-accounts", sql: consoleAccounts),
     ]
   }
 
