@@ -87,17 +87,7 @@ struct ComposeOptions: ParsableArguments {
     help: ArgumentHelp("A template variable's value (repeat for each).", valueName: "NAME=VALUE"))
   var vars: [String] = []
 
-  @Option(
-    name: .customLong("at"),
-    help: ArgumentHelp(
-      "Release at TIME, not before: 14:00 (today), 2026-11-26T14:00 (Europe/Copenhagen) or RFC 3339 with offset. A local time the clocks skip is refused; one they repeat needs its offset.",
-      valueName: "TIME"))
-  var at: String?
-
-  @Option(
-    name: .customLong("in"),
-    help: ArgumentHelp("Release after DURATION from now (e.g. 30m, 2h).", valueName: "DURATION"))
-  var after: String?
+  @OptionGroup var timing: ReleaseOptions
 
   /// Whether any text option was given (which a template leaves out).
   var givesTexts: Bool {
@@ -127,7 +117,7 @@ struct ComposeOptions: ParsableArguments {
     if body != nil && bodyFile != nil {
       throw ValidationError("give either --body or --body-file, not both")
     }
-    if at != nil && after != nil { throw ValidationError("give either --at or --in, not both") }
+    try timing.check()
   }
 
   /// The request as typed, with the template (when one is named) rendered
@@ -194,39 +184,8 @@ struct ComposeOptions: ParsableArguments {
     return values
   }
 
-  /// `--at` or `--in` as the instant of release; nil when neither. A time
-  /// that has passed is refused: typed in a hurry, it is more likely a
-  /// wrong day than a wish to send at once.
   func release(command: String, now: Date) throws -> Date? {
-    try Self.release(at: at, after: after, command: command, now: now)
-  }
-
-  static func release(at: String?, after: String?, command: String, now: Date) throws -> Date? {
-    if let after {
-      switch DurationText.read(after) {
-      case .success(let duration) where duration > .zero:
-        return now.addingTimeInterval(duration.seconds)
-      case .success:
-        printError("\(command): --in: give a duration longer than 0, or leave --in out to send now")
-      case .failure(let failure):
-        printError("\(command): --in: \(DurationText.explain(failure, after))")
-      }
-      throw ExitCode(65)
-    }
-    guard let at else { return nil }
-    switch LocalTimeText.read(at, in: SendTimeText.zone, today: now) {
-    case .success(let date):
-      guard date > now else {
-        printError(
-          "\(command): --at: \(LocalTimeText.format(date)) has passed (it is \(LocalTimeText.format(now))); give a time ahead, or leave --at out to send now"
-        )
-        throw ExitCode(65)
-      }
-      return date
-    case .failure(let failure):
-      printError("\(command): --at: \(failure)")
-      throw ExitCode(65)
-    }
+    try timing.release(command: command, now: now)
   }
 
   /// `--confirm …` read, or an exit naming the option that was wrong.
@@ -240,7 +199,7 @@ struct ComposeOptions: ParsableArguments {
   }
 
   /// `--expires` as a time: RFC 3339, or a duration from now (`90m`, `2h`).
-  private func expiry(_ command: String) throws -> Date? {
+  func expiry(_ command: String) throws -> Date? {
     guard let expires else { return nil }
     return try TimeArgument.date(expires, option: "expires", command: command, direction: .ahead)
   }
@@ -329,5 +288,56 @@ enum InputText {
       throw ExitCode(65)
     }
     return text
+  }
+}
+
+/// `--at TIME | --in DURATION`: when a message is released, shared by
+/// `commsd send`, `commsd draft create|edit` and `commsd draft send`.
+struct ReleaseOptions: ParsableArguments {
+  @Option(
+    name: .customLong("at"),
+    help: ArgumentHelp(
+      "Release at TIME, not before: 14:00 (today), 2026-11-26T14:00 (Europe/Copenhagen) or RFC 3339 with offset. A local time the clocks skip is refused; one they repeat needs its offset.",
+      valueName: "TIME"))
+  var at: String?
+
+  @Option(
+    name: .customLong("in"),
+    help: ArgumentHelp("Release after DURATION from now (e.g. 30m, 2h).", valueName: "DURATION"))
+  var after: String?
+
+  func check() throws {
+    if at != nil && after != nil { throw ValidationError("give either --at or --in, not both") }
+  }
+
+  /// `--at` or `--in` as the instant of release; nil when neither. A time
+  /// that has passed is refused: typed in a hurry, it is more likely a
+  /// wrong day than a wish to send at once.
+  func release(command: String, now: Date) throws -> Date? {
+    if let after {
+      switch DurationText.read(after) {
+      case .success(let duration) where duration > .zero:
+        return now.addingTimeInterval(duration.seconds)
+      case .success:
+        printError("\(command): --in: give a duration longer than 0, or leave --in out to send now")
+      case .failure(let failure):
+        printError("\(command): --in: \(DurationText.explain(failure, after))")
+      }
+      throw ExitCode(65)
+    }
+    guard let at else { return nil }
+    switch LocalTimeText.read(at, in: SendTimeText.zone, today: now) {
+    case .success(let date):
+      guard date > now else {
+        printError(
+          "\(command): --at: \(LocalTimeText.format(date)) has passed (it is \(LocalTimeText.format(now))); give a time ahead, or leave --at out to send now"
+        )
+        throw ExitCode(65)
+      }
+      return date
+    case .failure(let failure):
+      printError("\(command): --at: \(failure)")
+      throw ExitCode(65)
+    }
   }
 }

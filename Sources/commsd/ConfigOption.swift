@@ -34,3 +34,15 @@ struct ConfigOption: ParsableArguments {
 func printError(_ text: String) {
   FileHandle.standardError.write(Data((Printable.lines(text) + "\n").utf8))
 }
+
+/// Runs a change to the store; the store's refusal (no such inquiry,
+/// draft or account; a closed draft; a stale revision) is printed as
+/// `command: field: reason` and exits 65 (EX_DATAERR). Other errors pass.
+func refusingStore<T>(_ command: String, _ body: () async throws -> T) async throws -> T {
+  do {
+    return try await body()
+  } catch StoreError.refused(let field, let reason) {
+    printError("\(command): \(field): \(reason)")
+    throw ExitCode(65)
+  }
+}

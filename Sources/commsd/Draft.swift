@@ -56,7 +56,7 @@ struct DraftCommand: AsyncParsableCommand {
 
   /// `--in` is for the moment of sending, not of drafting.
   static func refuseRelative(_ compose: ComposeOptions, command: String) throws {
-    if compose.after != nil {
+    if compose.timing.after != nil {
       printError(
         "\(command): --in counts from now, not from when the draft is sent; give --at, or --in to commsd draft send"
       )
@@ -64,16 +64,6 @@ struct DraftCommand: AsyncParsableCommand {
     }
   }
 
-  /// A store changed by a draft command, with its refusal (closed draft,
-  /// crossed edit) printed and exit 65.
-  static func refusing<T>(_ command: String, _ body: () async throws -> T) async throws -> T {
-    do {
-      return try await body()
-    } catch let error as StoreError {
-      printError("\(command): \(error)")
-      throw ExitCode(65)
-    }
-  }
 }
 
 struct DraftCreate: AsyncParsableCommand {
@@ -94,11 +84,8 @@ struct DraftCreate: AsyncParsableCommand {
     let request = try message.request(settings, sender: sender, command: command)
     let store = try Cancel.openStore(settings, command: command)
     try DraftCommand.check(request, configuration, store: store, command: command)
-    let content = DraftContent(
-      request, variables: try message.variables(command: command),
-      expiryFromTemplate: message.template != nil && message.expires == nil,
-      now: SystemClock().now())
-    let id = try await store.createDraft(content, by: sender.description, at: SystemClock().now())
+    let id = try await store.createDraft(
+      DraftContent(request), by: sender.description, at: SystemClock().now())
     print(id.rawValue)
     printError("\(command): \(id) stored; nothing is sent until commsd draft send \(id)")
   }
@@ -240,11 +227,11 @@ struct DraftEdit: AsyncParsableCommand {
       overrides.notBefore = try message.release(command: command, now: now) ?? content.notBefore
       overrides.supersedes = message.supersedes.map(MessageID.init(rawValue:)) ?? content.supersedes
       overrides.confirmation = content.confirmation
+      overrides.expiresAt = try message.expiry(command)
       do throws(IntakeError) {
         let request = try settings.templates.template(name).request(
           values: values, overrides: overrides, sender: sender, now: now)
-        content = DraftContent(
-          request, variables: values, expiryFromTemplate: message.expires == nil, now: now)
+        content = DraftContent(request)
       } catch {
         printError("\(command): \(error)")
         throw ExitCode(65)
@@ -261,9 +248,8 @@ struct DraftEdit: AsyncParsableCommand {
         content.notBefore = release
       }
       if let old = message.supersedes { content.supersedes = MessageID(rawValue: old) }
-      if message.expires != nil {
-        content.expiresAt = try TimeArgument.date(
-          message.expires ?? "", option: "expires", command: command, direction: .ahead)
+      if let expiresAt = try message.expiry(command) {
+        content.expiresAt = expiresAt
         content.expiresAfterSeconds = nil
       }
       if message.givesTexts {
@@ -272,7 +258,7 @@ struct DraftEdit: AsyncParsableCommand {
     }
     let request = content.request(sending: id, sender: sender, now: now)
     try DraftCommand.check(request, configuration, store: store, command: command)
-    let revision = try await DraftCommand.refusing(command) {
+    let revision = try await refusingStore(command) {
       try await store.editDraft(
         id, content, revision: self.revision, by: sender.description, at: now)
     }
@@ -320,22 +306,13 @@ struct DraftSend: AsyncParsableCommand {
   @Argument(help: "The draft's id (drf_…).")
   var id: String
 
-  @Option(
-    name: .customLong("at"),
-    help: ArgumentHelp("Release at TIME instead of the draft's (as send --at).", valueName: "TIME"))
-  var at: String?
-
-  @Option(
-    name: .customLong("in"),
-    help: ArgumentHelp("Release after DURATION from now.", valueName: "DURATION"))
-  var after: String?
+  /// A release time instead of the draft's.
+  @OptionGroup var timing: ReleaseOptions
 
   @Flag(help: "Print JSON: {\"id\": …, \"outcome\": …}.")
   var json = false
 
-  func validate() throws {
-    if at != nil && after != nil { throw ValidationError("give either --at or --in, not both") }
-  }
+  func validate() throws { try timing.check() }
 
   func run() async throws {
     let command = "commsd draft send"
@@ -356,17 +333,16 @@ struct DraftSend: AsyncParsableCommand {
     let now = SystemClock().now()
     let request = draft.content.request(
       sending: id, sender: sender, now: now,
-      release: try ComposeOptions.release(at: at, after: after, command: command, now: now))
+      release: try timing.release(command: command, now: now))
     let handing = Handing(options: options, json: json, wait: false, command: command)
     guard
       let message = try await handing.submit(
         request, settings, duplicate: "\(id) was sent before; not sent again")
     else { return }
-    try await DraftCommand.refusing(command) {
+    try await refusingStore(command) {
       try await store.closeDraft(
         id, as: .sent, message: message, by: sender.description, at: SystemClock().now())
     }
-    WakeSocket.ring(path: settings.wakeSocketPath)
   }
 }
 
@@ -387,7 +363,7 @@ struct DraftDiscard: AsyncParsableCommand {
     let draft = try await DraftCommand.load(id, store: store, command: command)
     try await Mandate.require(
       .send, over: draft.content.audiences, settings: settings, store: store, command: command)
-    try await DraftCommand.refusing(command) {
+    try await refusingStore(command) {
       try await store.closeDraft(
         id, as: .discarded, by: OperatorIdentity.current().description, at: SystemClock().now())
     }

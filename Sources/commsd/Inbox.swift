@@ -45,14 +45,6 @@ struct Inbox: AsyncParsableCommand {
     return store
   }
 
-  static func change<T>(command: String, _ body: () async throws -> T) async throws -> T {
-    do {
-      return try await body()
-    } catch StoreError.refused(let field, let reason) {
-      printError("\(command): \(field): \(reason)")
-      throw ExitCode(65)
-    }
-  }
 }
 
 struct InboxList: AsyncParsableCommand {
@@ -249,7 +241,7 @@ struct InboxAnswer: AsyncParsableCommand {
         throw ExitCode(65)
       }
     }
-    let sent = try await Inbox.change(command: command) {
+    let sent = try await refusingStore(command) {
       try await store.answerInquiry(
         id, text: text, language: language, sender: OperatorIdentity.current(), again: again,
         directory: configuration.directory, at: SystemClock().now())
@@ -294,7 +286,7 @@ struct InboxAssign: AsyncParsableCommand {
       throw ExitCode(65)
     }
     let store = try await Inbox.openStore(try options.handOver(), command: command, inquiry: id)
-    try await Inbox.change(command: command) {
+    try await refusingStore(command) {
       try await store.assignInquiry(
         id, to: to, by: OperatorIdentity.current().description, at: SystemClock().now())
     }
@@ -325,7 +317,7 @@ struct InboxClose: AsyncParsableCommand {
       throw ExitCode(65)
     }
     let store = try await Inbox.openStore(try options.handOver(), command: command, inquiry: id)
-    try await Inbox.change(command: command) {
+    try await refusingStore(command) {
       try await store.closeInquiry(
         id, reason: reason, by: OperatorIdentity.current().description, at: SystemClock().now())
     }

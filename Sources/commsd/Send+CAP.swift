@@ -15,7 +15,8 @@ extension Send {
       ("--kind", message.kind != nil), ("--mode", message.mode != nil),
       ("--supersedes", message.supersedes != nil), ("--expires", message.expires != nil),
       ("--idempotency-key", idempotencyKey != nil), ("--template", message.template != nil),
-      ("--var", !message.vars.isEmpty), ("--at", message.at != nil), ("--in", message.after != nil),
+      ("--var", !message.vars.isEmpty), ("--at", message.timing.at != nil),
+      ("--in", message.timing.after != nil),
     ]
     let clashing = given.filter(\.1).map(\.0)
     if !clashing.isEmpty {

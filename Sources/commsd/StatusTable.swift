@@ -36,17 +36,19 @@ enum StatusTable {
     guard status.plannedAt != nil else {
       let approvals = status.approvals ?? []
       lines += approvals.map(approvalLine)
-      if let release = status.notBefore, release > now, status.cancelledAt == nil {
+      let scheduled = status.notBefore.flatMap { $0 > now ? $0 : nil }
+      if let release = scheduled, status.cancelledAt == nil {
         lines.append(
           "HELD: scheduled until \(LocalTime.format(release)); released then (commsd cancel \(status.id), or send one with --supersedes \(status.id), to call it off)"
         )
       }
-      lines.append(
-        approvals.contains { $0.state == .pending && $0.othersWait }
-          ? "not planned: it waits for approval (commsd approve \(status.id))"
-          : status.notBefore.map { $0 > now } ?? false
-            ? "not planned: no deliveries, bulletin number or dosing until its release"
-            : "not planned yet: the daemon plans it as soon as it runs (commsd serve)")
+      if approvals.contains(where: { $0.state == .pending && $0.othersWait }) {
+        lines.append("not planned: it waits for approval (commsd approve \(status.id))")
+      } else if scheduled != nil {
+        lines.append("not planned: no deliveries, bulletin number or dosing until its release")
+      } else {
+        lines.append("not planned yet: the daemon plans it as soon as it runs (commsd serve)")
+      }
       return lines.joined(separator: "\n")
     }
     if let release = status.notBefore {

@@ -71,16 +71,6 @@ struct User: AsyncParsableCommand {
     return readLine(strippingNewline: true) ?? ""
   }
 
-  /// Runs a change; a refusal (no such account, a second one of a name)
-  /// printed and exit 65.
-  static func change(_ command: String, _ body: () async throws -> Void) async throws {
-    do {
-      try await body()
-    } catch let error as StoreError {
-      printError("\(command): \(error)")
-      throw ExitCode(65)
-    }
-  }
 }
 
 struct UserAdd: AsyncParsableCommand {
@@ -109,7 +99,7 @@ struct UserAdd: AsyncParsableCommand {
     }
     let hash = try User.newPassword(fromStandardInput: passwordStdin, command: command)
     let store = try Cancel.openStore(try options.handOver(), command: command)
-    try await User.change(command) {
+    try await refusingStore(command) {
       try await store.addConsoleAccount(
         account, displayName: name.trimmingCharacters(in: .whitespaces), hash: hash,
         by: OperatorIdentity.current().description, at: SystemClock().now())
@@ -138,7 +128,7 @@ struct UserPasswd: AsyncParsableCommand {
     let account = try User.checkedName(account, command: command)
     let hash = try User.newPassword(fromStandardInput: passwordStdin, command: command)
     let store = try Cancel.openStore(try options.handOver(), command: command)
-    try await User.change(command) {
+    try await refusingStore(command) {
       try await store.setConsolePassword(
         account, hash: hash, enable: enable, by: OperatorIdentity.current().description,
         at: SystemClock().now())
@@ -160,7 +150,7 @@ struct UserDisable: AsyncParsableCommand {
     let command = "commsd user disable"
     let account = try User.checkedName(account, command: command)
     let store = try Cancel.openStore(try options.handOver(), command: command)
-    try await User.change(command) {
+    try await refusingStore(command) {
       try await store.disableConsoleAccount(
         account, by: OperatorIdentity.current().description, at: SystemClock().now())
     }

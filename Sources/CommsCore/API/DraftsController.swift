@@ -129,17 +129,7 @@ struct DraftsController: APIController {
         MessageRequestBody.apiField(
           error.field, language: language, defaultLanguage: api.defaultLanguage), error.message)
     }
-    // A template's expiry counts from the release, whenever it is sent.
-    let typedExpiry = (try? JSONObject.parse(bytes))?.members["expires_at"] != nil
-    let content = DraftContent(
-      message, variables: Self.variables(bytes),
-      expiryFromTemplate: message.template != nil && !typedExpiry, now: now)
-    return (content, language)
-  }
-
-  private static func variables(_ bytes: [UInt8]) -> [String: String]? {
-    ((try? JSONObject.parse(bytes))?.members["vars"] as? [String: Any])?
-      .compactMapValues { $0 as? String }
+    return (DraftContent(message), language)
   }
 
   /// The draft in the path, if the token may see it (all its audiences in

@@ -80,34 +80,40 @@ struct MessageRequestBody {
           sms: try translation.string("sms_body"))
       }
     }
-    let filter = try filter(object)
-    var expiresAt: Date?
-    if let text = try object.string("expires_at") {
-      guard let date = Timestamp.parse(text) else {
-        throw .invalid("expires_at", "expected an RFC 3339 time such as 2026-11-26T18:00:00+01:00")
-      }
-      expiresAt = date
-    }
-    let mode = try object.enumeration("mode", MessageMode.self) ?? .actual
-    if mode == .system { throw .invalid("mode", "expected actual, exercise or test") }
     var request = SendRequest(
       audiences: audiences, priority: priority, kind: kind, contents: contents,
-      idempotencyKey: idempotencyKey, sender: sender, filter: filter, expiresAt: expiresAt,
-      mode: mode)
-    // `"confirm": false` declines what the audiences ask; true is `{}`.
-    if let asked = object.members["confirm"] as? NSNumber,
-      String(cString: asked.objCType) == "c"
-    {
-      if asked.boolValue {
-        request.confirmation = ConfirmationRequest()
-      } else {
-        request.declinesConfirmation = true
-      }
-    } else {
-      request.confirmation = try confirmation(object)
-    }
+      idempotencyKey: idempotencyKey, sender: sender, filter: try filter(object),
+      expiresAt: try expiry(object), mode: try mode(object))
+    (request.confirmation, request.declinesConfirmation) = try confirmChoice(object)
     request.notBefore = notBefore
     return (request, language)
+  }
+
+  /// `expires_at`: RFC 3339.
+  static func expiry(_ object: JSONObject) throws(Problem) -> Date? {
+    guard let text = try object.string("expires_at") else { return nil }
+    guard let date = Timestamp.parse(text) else {
+      throw .invalid("expires_at", "expected an RFC 3339 time such as 2026-11-26T18:00:00+01:00")
+    }
+    return date
+  }
+
+  /// `mode`: actual (the default), exercise or test.
+  static func mode(_ object: JSONObject) throws(Problem) -> MessageMode {
+    let mode = try object.enumeration("mode", MessageMode.self) ?? .actual
+    if mode == .system { throw .invalid("mode", "expected actual, exercise or test") }
+    return mode
+  }
+
+  /// `confirm`: an object (see `confirmation`), `true` for `{}`, or
+  /// `false`, which declines what the audiences ask.
+  static func confirmChoice(_ object: JSONObject) throws(Problem)
+    -> (ConfirmationRequest?, declines: Bool)
+  {
+    guard let asked = object.members["confirm"] as? NSNumber,
+      String(cString: asked.objCType) == "c"
+    else { return (try confirmation(object), false) }
+    return asked.boolValue ? (ConfirmationRequest(), false) : (nil, true)
   }
 
   /// `where`: attribute to a value or a non-empty array of values.
@@ -167,23 +173,9 @@ struct MessageRequestBody {
     if let kind = overrides.kind, kind == .retraction || kind.isConversation {
       throw .invalid("kind", "expected alert, update, process or all-clear")
     }
-    overrides.mode = try object.enumeration("mode", MessageMode.self) ?? .actual
-    if overrides.mode == .system { throw .invalid("mode", "expected actual, exercise or test") }
-    if let text = try object.string("expires_at") {
-      guard let date = Timestamp.parse(text) else {
-        throw .invalid("expires_at", "expected an RFC 3339 time such as 2026-11-26T18:00:00+01:00")
-      }
-      overrides.expiresAt = date
-    }
-    if let asked = object.members["confirm"] as? NSNumber, String(cString: asked.objCType) == "c" {
-      if asked.boolValue {
-        overrides.confirmation = ConfirmationRequest()
-      } else {
-        overrides.declinesConfirmation = true
-      }
-    } else {
-      overrides.confirmation = try confirmation(object)
-    }
+    overrides.mode = try mode(object)
+    overrides.expiresAt = try expiry(object)
+    (overrides.confirmation, overrides.declinesConfirmation) = try confirmChoice(object)
     overrides.filter = try filter(object)
     overrides.notBefore = notBefore
     do throws(IntakeError) {

@@ -30,13 +30,9 @@ public struct DraftContent: Sendable, Codable, Equatable {
     case notBefore = "not_before"
   }
 
-  /// `expiryFromTemplate`: the request's expiry is the template's (not
-  /// typed), so it is kept as a span from release and counted anew when
-  /// the draft is sent.
-  public init(
-    _ request: SendRequest, variables: [String: String]? = nil, expiryFromTemplate: Bool = false,
-    now: Date = Date()
-  ) {
+  /// A template's own expiry (`SendRequest.expiresAfterRelease`) is kept
+  /// as a span and counted anew from the release when the draft is sent.
+  public init(_ request: SendRequest) {
     audiences = request.audiences
     priority = request.priority
     kind = request.kind
@@ -49,11 +45,11 @@ public struct DraftContent: Sendable, Codable, Equatable {
     declinesConfirmation = request.declinesConfirmation
     notBefore = request.notBefore
     template = request.template
-    self.variables = request.template == nil ? nil : variables
-    if expiryFromTemplate, let expiresAt = request.expiresAt {
-      let start = max(now, request.notBefore ?? now)
-      expiresAfterSeconds = Int(exactly: expiresAt.timeIntervalSince(start).rounded()) ?? nil
-      self.expiresAt = expiresAfterSeconds == nil ? expiresAt : nil
+    variables = request.template == nil ? nil : request.templateValues
+    if let span = request.expiresAfterRelease {
+      // Bounded by DurationText.maximum (ten years): fits an Int.
+      expiresAfterSeconds = Int(span.components.seconds)
+      expiresAt = nil
     }
   }
 

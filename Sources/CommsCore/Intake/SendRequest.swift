@@ -31,6 +31,12 @@ public struct SendRequest: Sendable {
   public var template: String?
   /// The draft it is sent from.
   public var draft: DraftID?
+  /// From a template: the values its variables were given, and, when the
+  /// expiry is the template's own (not typed), that span from the release
+  /// — what a draft keeps, to render anew and to count the expiry from
+  /// whenever it is sent. Intake does not read them.
+  public var templateValues: [String: String]?
+  public var expiresAfterRelease: Duration?
 
   public init(
     audiences: [String], priority: Priority, kind: MessageKind = .alert,

@@ -17,15 +17,11 @@ public struct TemplateLibrary: Sendable {
     self.audiences = audiences
   }
 
-  /// A template's name: lower-case letters, digits, `-` and `_`, at most 64,
-  /// starting with a letter or digit (it is a file name; never a path).
+  /// A template's name follows the configuration's rule for names (a
+  /// lower-case letter, then letters, digits, `-` and `_`), at most 64: it
+  /// is a file name, never a path.
   public static func isName(_ text: String) -> Bool {
-    guard let first = text.utf8.first, text.utf8.count <= 64,
-      (97...122).contains(first) || (48...57).contains(first)
-    else { return false }
-    return text.utf8.allSatisfy {
-      (97...122).contains($0) || (48...57).contains($0) || $0 == 45 || $0 == 95
-    }
+    text.utf8.count <= 64 && ConfigurationReader.isValidName(text)
   }
 
   /// The templates in the folder, by name, sorted; none when it is missing.
@@ -45,7 +41,7 @@ public struct TemplateLibrary: Sendable {
     guard Self.isName(name) else {
       throw IntakeError(
         field: "template",
-        "\"\(Printable.quoted(String(name.prefix(64))))\" is not a template name (lower-case letters, digits, - and _)"
+        "\"\(Printable.quoted(String(name.prefix(64))))\" is not a template name (a lower-case letter, then letters, digits, - and _)"
       )
     }
     let file = path(of: name)
@@ -101,6 +97,8 @@ extension MessageTemplate {
     if overrides.declinesConfirmation { request.confirmation = nil }
     request.notBefore = overrides.notBefore
     request.template = name
+    request.templateValues = values
+    if overrides.expiresAt == nil { request.expiresAfterRelease = expires }
     return request
   }
 }

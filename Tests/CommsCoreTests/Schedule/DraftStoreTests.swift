@@ -64,14 +64,22 @@ import Testing
   }
 
   @Test func aTemplatesExpiryCountsFromTheSendNotFromTheDraft() throws {
-    let fixture = try StoreFixture()
-    let now = fixture.clock.now()
-    var request = fixture.request()
-    request.template = "besoegsforbud"
-    request.expiresAt = now + 3 * 86_400
-    let content = DraftContent(
-      request, variables: ["enhed": "X"], expiryFromTemplate: true, now: now)
+    let now = Date(timeIntervalSince1970: 1_790_000_000)
+    let template = try MessageTemplateTests.read(MessageTemplateTests.ban)  // expires = "3d"
+    let sender = Sender(kind: .cli, name: "anna", origin: "h")
+    let values = ["enhed": "X", "fra": "1.12"]
+    let request = try template.request(
+      values: values, overrides: MessageTemplate.Overrides(), sender: sender, now: now)
+    #expect(request.expiresAt == now + 3 * 86_400)
+    let content = DraftContent(request)
     #expect(content.expiresAt == nil && content.expiresAfterSeconds == 3 * 86_400)
+    #expect(content.template == "besoegsforbud" && content.variables == values)
+    // A typed expiry is the sender's: kept as the time it is.
+    var typed = MessageTemplate.Overrides()
+    typed.expiresAt = now + 3600
+    let fixed = DraftContent(
+      try template.request(values: values, overrides: typed, sender: sender, now: now))
+    #expect(fixed.expiresAt == now + 3600 && fixed.expiresAfterSeconds == nil)
     let later = now + 5 * 86_400
     let sent = content.request(
       sending: DraftID(rawValue: "drf_01KBX7A2C3D4E5F6G7H8J9K0MN"),

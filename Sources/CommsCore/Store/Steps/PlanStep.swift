@@ -12,7 +12,7 @@ extension StoreTransaction {
       let row = try row(
         """
         UPDATE messages SET planned_at = ? WHERE id = ? AND planned_at IS NULL
-        RETURNING supersedes, cancelled_at, not_before, audiences
+        RETURNING supersedes, cancelled_at, not_before, audiences, kind
         """, [now, plan.messageID.rawValue])
     else { return }  // planned already (by another node, or an earlier run)
     let supersedes = (try row[0] as String?).map(MessageID.init(rawValue:))
@@ -24,7 +24,9 @@ extension StoreTransaction {
     // whatever the plan was made with: the store decides, not the reader.
     let approvals = try approvalStates(of: plan.messageID)
     let unreleased = approvals.filter { [.pending, .rejected, .withdrawn].contains($0.value) }
-    if (try row[2] as String?) != nil {
+    if (try row[2] as String?) != nil,
+      let kind = MessageKind(rawValue: try row[4]), !kind.isConversation
+    {
       // Released now: its numbers are taken now, after every message that
       // reached the audiences while it waited.
       try numberAtRelease(

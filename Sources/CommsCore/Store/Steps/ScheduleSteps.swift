@@ -6,13 +6,8 @@ import Foundation
 extension StoreTransaction {
   /// Numbers the audiences of message `id` that have none yet, but not
   /// those in `except` (waiting for approval or rejected: they take theirs
-  /// when approved) and none for a conversation (which takes none).
+  /// when approved). The caller leaves out a conversation, which takes none.
   func numberAtRelease(_ id: MessageID, audiences: [String], except: Set<String>) throws {
-    guard
-      let kind = try row("SELECT kind FROM messages WHERE id = ?", [id.rawValue])
-        .map({ try $0[0] as String }).flatMap(MessageKind.init(rawValue:)),
-      !kind.isConversation
-    else { return }
     let numbered = Set(try bulletins(of: id).keys)
     let due = Set(audiences).subtracting(except).subtracting(numbered)
     if !due.isEmpty { _ = try numberBulletins(id, audiences: due) }
