@@ -92,6 +92,21 @@ import Testing
       english.body.hasSuffix("Go indoors, close windows and doors, and turn off ventilation."))
   }
 
+  /// CAP `effective` is the release time: the exercise is effective at
+  /// 09:30+01:00, half an hour after the fixture's clock (08:00 UTC), so it
+  /// is held until then; with `effective` already past, it goes at once.
+  @Test func effectiveSchedulesTheRelease() async throws {
+    let fixture = try CAPStoreFixture()
+    defer { fixture.cleanUp() }
+    let effective = try #require(CAPFixtures.utc("2025-03-12T08:30:00"))
+    let request = try await fixture.request(try CAPFixtures.alert("danish-exercise"))
+    #expect(request.notBefore == effective)
+    let (message, _) = try fixture.intake().makeMessage(request)
+    #expect(message.notBefore == effective && message.isScheduled)
+    fixture.clock.set(effective + 60)
+    #expect(try fixture.intake().makeMessage(request).0.notBefore == nil)
+  }
+
   @Test func anInfoWithoutTheDefaultLanguageStandsInForIt() async throws {
     let fixture = try CAPStoreFixture()
     defer { fixture.cleanUp() }

@@ -28,15 +28,19 @@ import Testing
       return id
     }
 
-    /// Plans what is due at `now + offset`, as the planning loop does.
+    /// Plans what is due at `now + offset`, as the planning loop does
+    /// (dosed by `policies`, none unless given).
     @discardableResult
-    func plan(at offset: TimeInterval = 0) async throws -> [MessageID] {
+    func plan(at offset: TimeInterval = 0, policies: [String: DosingPolicy] = [:]) async throws
+      -> [MessageID]
+    {
       let at = now + offset
       let due = try await store.unplannedMessages(limit: 16, now: at)
       for message in due {
         try await store.savePlan(
           Planner(dosing: Dosing()).streamed(
-            message, directory: fixture.configuration.directory, at: at), at: at)
+            message, directory: fixture.configuration.directory, policies: policies, at: at),
+          at: at)
       }
       return due.map(\.id)
     }
@@ -70,6 +74,27 @@ import Testing
     let status = try #require(try await setup.store.status(of: scheduled))
     #expect(status.notBefore == setup.now + 1800)
     #expect(status.plannedAt == setup.now + 1800)
+  }
+
+  /// Dosed at release, not at acceptance: accepted at 16:13 in
+  /// Copenhagen, released at 22:13, inside the standard quiet hours
+  /// (22:00-07:00), so its copies are held; the same message sent at
+  /// 16:13 goes at once.
+  @Test(arguments: StoreKind.allCases)
+  func dosingAppliesAtTheRelease(kind: StoreKind) async throws {
+    let setup = try Setup(kind)
+    let policies = ["staff": DosingPolicy.standard]
+    let now = try await setup.send(in: nil)
+    #expect(try await setup.plan(policies: policies) == [now])
+    let late = try await setup.send(in: 6 * 3600)
+    #expect(try await setup.plan(at: 6 * 3600, policies: policies) == [late])
+    let held = try await setup.fixture.strings(
+      "SELECT DISTINCT state || ':' || COALESCE(hold_reason, '') FROM deliveries WHERE message_id = '\(late)'"
+    )
+    #expect(held == ["held:quiet hours"])
+    let sent = try await setup.fixture.strings(
+      "SELECT DISTINCT state FROM deliveries WHERE message_id = '\(now)'")
+    #expect(sent == ["ready"] || sent == ["queued"], "\(sent)")
   }
 
   @Test(arguments: StoreKind.allCases)
