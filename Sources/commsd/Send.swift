@@ -70,7 +70,7 @@ struct Send: AsyncParsableCommand {
     try message.check(command: "commsd send")
     if let idempotencyKey, CAPIntake.isReservedKey(idempotencyKey) {
       throw ValidationError(
-        "--idempotency-key: keys starting with cap:, cap-sha256:, api: or draft: are kept for CAP alerts, API tokens and drafts; choose another"
+        "--idempotency-key: keys starting with cap:, cap-sha256:, api:, draft: or console: are kept for CAP alerts, API tokens, drafts and the console; choose another"
       )
     }
   }

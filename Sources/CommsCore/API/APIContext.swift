@@ -9,6 +9,8 @@ struct APIContext: RequestContext {
   let remoteAddress: String
   /// Set by `TokenMiddleware` once the bearer token checked out.
   var token: APIToken?
+  /// Set by `ConsoleMiddleware` once the console session checked out.
+  var console: ConsoleCaller?
 
   init(source: ApplicationRequestContextSource) {
     coreContext = .init(source: source)
@@ -25,6 +27,14 @@ struct APIContext: RequestContext {
   /// The sender recorded for the requests of `token`.
   func sender(_ token: APIToken) -> Sender {
     Sender(kind: .api, name: token.name, origin: remoteAddress)
+  }
+}
+
+extension APIContext {
+  /// The person of a route behind `ConsoleMiddleware` (as `caller()`).
+  func person() throws -> ConsoleCaller {
+    guard let console else { throw MissingTokenMiddleware(route: endpointPath ?? "unmatched") }
+    return console
   }
 }
 

@@ -76,6 +76,16 @@ struct APIServer: Service {
           linkValid: configuration.confirm.linkValid,
           displayNames: configuration.audiences.mapValues(\.displayName)))
     }
+    if let settings = configuration.console {
+      let console = ConsoleEnvironment(
+        api: api, settings: settings, configuration: configuration, intake: intake,
+        dispatcher: dispatcher)
+      controllers += [
+        ConsoleSignInController(console: console), ConsoleBoardController(console: console),
+        ConsoleMessageController(console: console), ConsoleComposeController(console: console),
+        ConsoleWorkController(console: console),
+      ]
+    }
     self.controllers = controllers
   }
 

@@ -246,7 +246,7 @@ public struct CAPIntake: Sendable {
   /// API tokens): an operator's `--idempotency-key` may not take one.
   public static func isReservedKey(_ key: String) -> Bool {
     key.hasPrefix("cap:") || key.hasPrefix("cap-sha256:") || key.hasPrefix("api:")
-      || key.hasPrefix("draft:")
+      || key.hasPrefix("draft:") || key.hasPrefix("console:")
   }
 }
 

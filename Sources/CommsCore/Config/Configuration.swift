@@ -31,6 +31,8 @@ public struct Configuration: Sendable {
   public var retention: RetentionSettings
   /// The HTTP API (`[api]`, `[hooks.NAME]`); nil: none.
   public var api: APISettings?
+  /// The web console (`[console]`), served by the HTTP API; nil: none.
+  public var console: ConsoleSettings?
   /// Where the queue and the audit log live (`store`): SQLite by default.
   public var store: StoreSettings = .sqlite
   /// Where readers confirm (`[confirm]`).

@@ -242,6 +242,7 @@ struct ConfigurationReader {
     let inbound = readInbound(root.table("inbound"), endpoints: endpoints)
     let operators = readOperators(root.tables("operators"), audiences: audienceNames)
     let api = readAPI(root.table("api"), hooks: root.table("hooks"), audiences: audienceNames)
+    let console = readConsole(root.table("console"), api: api)
     let templates = templateFolder(&root)
     root.rejectUnknownKeys()
     var configuration = Configuration(
@@ -251,6 +252,7 @@ struct ConfigurationReader {
       recipients: recipients, recipientLists: listFiles, cap: cap, retention: retention,
       api: api, store: store, confirm: confirm, inbound: inbound, operators: operators)
     configuration.templateFolder = templates
+    configuration.console = console
     return configuration
   }
 

@@ -82,7 +82,7 @@ extension ConfigurationReader {
   }
 
   /// A duration within `range`, or nil (with the error recorded).
-  private func bounded(
+  func bounded(
     _ table: inout ConfigTable, _ key: String, _ range: ClosedRange<Duration>, _ said: String
   ) -> Duration? {
     guard let duration = table.duration(key) else { return nil }

@@ -30,13 +30,17 @@ public enum OperatorRight: String, Sendable, Codable, CaseIterable, Comparable {
 /// ```
 public struct OperatorRule: Sendable, Equatable {
   public enum Who: Sendable, Equatable, CustomStringConvertible {
+    /// A Unix user, or a local console account of that name.
     case user(String)
     case group(String)
+    /// A group the identity provider names in the console's sign-in.
+    case idpGroup(String)
 
     public var description: String {
       switch self {
       case .user(let name): "user \(name)"
       case .group(let name): "group \(name)"
+      case .idpGroup(let name): "idp_group \(name)"
       }
     }
   }
@@ -126,10 +130,19 @@ public struct OperatorPolicy: Sendable, Equatable {
 
   /// The scope of `user` in `groups`; nil when no entry names them.
   public func scope(user: String, groups: Set<String>) -> OperatorScope? {
+    scope(user: user, groups: groups, idpGroups: [])
+  }
+
+  /// The scope of `user` (nil: a person known only by their identity
+  /// provider's groups) in Unix `groups` and identity provider `idpGroups`.
+  func scope(user: String?, groups: Set<String>, idpGroups: Set<String>, person: String? = nil)
+    -> OperatorScope?
+  {
     let matching = rules.filter { rule in
       switch rule.who {
       case .user(let name): name == user
       case .group(let name): groups.contains(name)
+      case .idpGroup(let name): idpGroups.contains(name)
       }
     }
     guard !matching.isEmpty else { return nil }
@@ -142,7 +155,7 @@ public struct OperatorPolicy: Sendable, Equatable {
       audiences?.formUnion(these)
     }
     return OperatorScope(
-      person: user, audiences: audiences,
+      person: person ?? user ?? "", audiences: audiences,
       maxPriority: matching.map(\.maxPriority).min() ?? .bulk,
       rights: matching.reduce(into: Set<OperatorRight>()) { $0.formUnion($1.rights) },
       rules: matching.map(\.who.description))

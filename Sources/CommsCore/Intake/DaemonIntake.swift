@@ -46,7 +46,7 @@ struct DaemonIntake: Sendable {
       return .refused(
         field: "idempotency_key",
         message:
-          "keys starting with cap:, cap-sha256:, api: or draft: are kept for CAP alerts, API tokens and drafts; choose another"
+          "keys starting with cap:, cap-sha256:, api:, draft: or console: are kept for CAP alerts, API tokens, drafts and the console; choose another"
       )
     }
     // Who may send what: the person behind the socket, by the kernel's word.

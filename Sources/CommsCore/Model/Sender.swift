@@ -4,6 +4,8 @@ public struct Sender: Sendable, Codable, Hashable, CustomStringConvertible {
   /// How the message came in.
   public enum Kind: String, Sendable, Codable {
     case cli, api, cap
+    /// A person signed in to the web console.
+    case console
     /// commsd itself, e.g. a digest it composed.
     case system
   }

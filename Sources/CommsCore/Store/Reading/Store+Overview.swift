@@ -16,6 +16,8 @@ public struct MessageOverview: Sendable, Codable, Equatable {
   public var confirmation: ConfirmationProgress?
   /// A scheduled message's release time (`not_before`).
   public var notBefore: Date?
+  /// `actual`, or `exercise` / `test`, which the board marks.
+  public var mode = "actual"
 
   /// Every copy has reached a final state (and the message was planned).
   public var isFinal: Bool {
@@ -23,7 +25,7 @@ public struct MessageOverview: Sendable, Codable, Equatable {
   }
 
   enum CodingKeys: String, CodingKey {
-    case id, priority, subject, sender, planned, cancelled, audiences, confirmation
+    case id, priority, subject, sender, planned, cancelled, audiences, confirmation, mode
     case acceptedAt = "accepted_at"
     case notBefore = "not_before"
   }
@@ -136,6 +138,7 @@ extension Store {
       overview.confirmation = try confirmationProgress(reader, message, request)
     }
     overview.notBefore = message.notBefore
+    overview.mode = message.mode.rawValue
     return overview
   }
 

@@ -73,6 +73,14 @@ extension Store {
     }
   }
 
+  /// The message accepted under idempotency key `key`, if any.
+  public func messageID(idempotencyKey key: String) async throws -> MessageID? {
+    try await read { reader in
+      try reader.strings("SELECT id FROM messages WHERE idempotency_key = ?", [key]).first
+        .map(MessageID.init(rawValue:))
+    }
+  }
+
   /// The earliest due time among deliveries waiting to be sent or released, if any.
   public func nextDueDate() async throws -> Date? {
     let waiting = Set(DeliveryTransition.lease.from + DeliveryTransition.releaseHeld.from)

@@ -18,4 +18,24 @@ extension StoreSchema {
       locked_until TEXT
     );
     """
+
+  /// The console's sessions: the SHA-256 of the cookie's token (never the
+  /// token), who signed in and how (`local` or `oidc`, with the identity
+  /// provider's groups, one per line), the session's CSRF token, and when
+  /// it began, was last used and ends at the latest.
+  static let consoleSessions = """
+    CREATE TABLE console_sessions (
+      token_hash TEXT PRIMARY KEY,
+      person TEXT NOT NULL,
+      display_name TEXT NOT NULL,
+      via TEXT NOT NULL,
+      idp_groups TEXT NOT NULL,
+      csrf TEXT NOT NULL,
+      origin TEXT NOT NULL,
+      created_at TEXT NOT NULL,
+      seen_at TEXT NOT NULL,
+      expires_at TEXT NOT NULL
+    );
+    CREATE INDEX console_sessions_person ON console_sessions (person);
+    """
 }

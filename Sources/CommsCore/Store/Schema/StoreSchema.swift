@@ -59,6 +59,7 @@ enum StoreSchema {
       Migration(name: "0014-approvals", sql: approvals),
       Migration(name: "0015-schedule-and-drafts", sql: scheduleAndDrafts),
       Migration(name: "0016-console-accounts", sql: consoleAccounts),
+      Migration(name: "0017-console-sessions", sql: consoleSessions),
     ]
   }
 

@@ -42,10 +42,15 @@ extension Store {
           """, [hash.encoded, now, actor, name]
         ).isEmpty
       else { throw StoreError.refused(field: "user", "there is no account \(name)") }
+      // Whoever knew the old password is signed out everywhere.
+      let ended = try transaction.endLocalSessions(of: name)
       try transaction.audit(
         AuditEvent(
           kind: "account.password_changed", at: at, actor: actor,
-          detail: ["account": name, "enabled": enable ? "true" : "false"]))
+          detail: [
+            "account": name, "enabled": enable ? "true" : "false",
+            "sessions_ended": String(ended),
+          ]))
     }
   }
 
@@ -61,8 +66,11 @@ extension Store {
       else {
         throw StoreError.refused(field: "user", "there is no enabled account \(name)")
       }
+      let ended = try transaction.endLocalSessions(of: name)
       try transaction.audit(
-        AuditEvent(kind: "account.disabled", at: at, actor: actor, detail: ["account": name]))
+        AuditEvent(
+          kind: "account.disabled", at: at, actor: actor,
+          detail: ["account": name, "sessions_ended": String(ended)]))
     }
   }
 
