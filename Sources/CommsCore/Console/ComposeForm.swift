@@ -12,7 +12,8 @@ import Foundation
 /// `expires_at` and `not_before` (local time, `2026-12-03T14:00`),
 /// `confirm` (`""`: as the audiences ask, `ask`, `no`) with
 /// `confirm_within`, `exercise`; hidden `key` (one per form, so a second
-/// press sends nothing twice), `supersedes`, `draft` and `revision`.
+/// press sends nothing twice), `supersedes`, `draft`, `revision` and
+/// `mode` (`test` for a test message taken over).
 struct ComposeForm: Sendable {
   var values: [String: String] = [:]
   var audiences: [String] = []
@@ -24,7 +25,8 @@ struct ComposeForm: Sendable {
 
   init(_ form: FormBody) {
     for (name, value) in form.fields where name != "audiences" && name != "csrf" {
-      if values[name] == nil { values[name] = value }
+      // A browser's text area sends CRLF line breaks; messages keep LF.
+      if values[name] == nil { values[name] = value.replacingOccurrences(of: "\r\n", with: "\n") }
     }
     audiences = form.all("audiences")
   }
@@ -99,7 +101,13 @@ struct ComposeForm: Sendable {
     case "no": object["confirm"] = false
     default: break
     }
-    if self["exercise"] == "on" { object["mode"] = "exercise" }
+    // An exercise is a checkbox; a test message (from the API, superseded
+    // or drafted here) keeps its mode in a hidden field.
+    if self["exercise"] == "on" {
+      object["mode"] = "exercise"
+    } else if given("mode") == "test" {
+      object["mode"] = "test"
+    }
     return (object, language)
   }
 
@@ -163,6 +171,7 @@ struct ComposeForm: Sendable {
     if let expires = content.expiresAt { values["expires_at"] = Self.local(expires) }
     if let release = content.notBefore { values["not_before"] = Self.local(release) }
     if content.mode == .exercise { values["exercise"] = "on" }
+    if content.mode == .test { values["mode"] = "test" }
     if content.declinesConfirmation { values["confirm"] = "no" }
     if let confirmation = content.confirmation {
       values["confirm"] = "ask"

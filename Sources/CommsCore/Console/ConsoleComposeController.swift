@@ -21,17 +21,9 @@ struct ConsoleComposeController: APIController {
       .post("count", use: count)
   }
 
-  private func requireSend(_ caller: ConsoleCaller) throws {
-    guard caller.may(.send) else {
-      throw Problem(
-        .forbidden,
-        caller.words("Du har ikke retten \"send\".", "You lack the right \"send\"."))
-    }
-  }
-
   @Sendable func show(_ request: Request, _ context: APIContext) async throws -> Response {
     let caller = try context.person()
-    try requireSend(caller)
+    try await console.require(.send, caller, request, context)
     let query = request.uri.queryParameters
     var form = ComposeForm()
     var general: String?
@@ -148,7 +140,7 @@ struct ConsoleComposeController: APIController {
 
   @Sendable func submit(_ request: Request, _ context: APIContext) async throws -> Response {
     let caller = try context.person()
-    try requireSend(caller)
+    try await console.require(.send, caller, request, context)
     var form = ComposeForm(caller.form)
     let action = caller.form["action"] ?? "preview"
     if action == "template" {
@@ -289,7 +281,7 @@ struct ConsoleComposeController: APIController {
   /// it would be refused.
   @Sendable func count(_ request: Request, _ context: APIContext) async throws -> Response {
     let caller = try context.person()
-    try requireSend(caller)
+    try await console.require(.send, caller, request, context)
     let form = ComposeForm(caller.form)
     do {
       let message = try await self.request(form, caller)

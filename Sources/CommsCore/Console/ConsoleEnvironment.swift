@@ -1,4 +1,5 @@
 import Foundation
+import Hummingbird
 
 /// What the console's routes work with: the API's environment (store,
 /// clock, intake, access control), the configuration it was started with
@@ -32,5 +33,36 @@ struct ConsoleEnvironment: Sendable {
       seen.append(language)
     }
     return seen
+  }
+
+  /// Records a refusal (`request.refused`, under the person when known)
+  /// and throws it as a 403 page.
+  func refuse(
+    _ request: Request, _ context: APIContext, actor: Sender?, _ message: String, reason: String
+  ) async throws -> Never {
+    let problem = Problem(.forbidden, message)
+    try await store.appendAudit([
+      AuditEvent(
+        kind: "request.refused", at: api.clock.now(),
+        actor: (actor ?? Sender(kind: .console, name: "anonymous", origin: context.remoteAddress))
+          .description,
+        detail: [
+          "status": "403", "method": request.method.rawValue,
+          "route": context.endpointPath ?? request.uri.path, "reason": reason,
+        ])
+    ])
+    throw problem
+  }
+
+  /// A 403 unless `caller` has `right`: audited like the API's, shown as a page.
+  func require(
+    _ right: OperatorRight, _ caller: ConsoleCaller, _ request: Request, _ context: APIContext
+  ) async throws {
+    guard !caller.may(right) else { return }
+    try await refuse(
+      request, context, actor: caller.sender,
+      caller.words(
+        "Du har ikke retten \"\(right.rawValue)\".", "You lack the right \"\(right.rawValue)\"."),
+      reason: "lacks the right \(right.rawValue)")
   }
 }

@@ -102,6 +102,7 @@ struct ConsoleMessageController: APIController {
     let caller = try context.person()
     let status = try await visible(context, caller)
     let words = caller.words
+    try await console.require(.cancel, caller, request, context)
     if case .failure(let error) = Result(catching: { () throws(IntakeError) in
       try caller.scope.authorize(.cancel, over: status.audiences)
     }) {
@@ -130,6 +131,7 @@ struct ConsoleMessageController: APIController {
   @Sendable func retry(_ request: Request, _ context: APIContext) async throws -> Response {
     let caller = try context.person()
     let status = try await visible(context, caller)
+    try await console.require(.send, caller, request, context)
     if case .failure(let error) = Result(catching: { () throws(IntakeError) in
       try caller.scope.authorize(.send, over: status.audiences)
     }) {

@@ -27,7 +27,7 @@ struct ConsoleMiddleware: RouterMiddleware {
             to: "/console/sign-in?next=\(FormBody.encode(next))",
             cookies: [ConsoleResponse.clear(ConsoleResponse.sessionCookie)])
         }
-        try await refuse(
+        try await console.refuse(
           request, context, actor: nil,
           words(
             "Du er ikke logget ind (længere). Log ind og prøv igen.",
@@ -40,7 +40,7 @@ struct ConsoleMiddleware: RouterMiddleware {
         let site = request.headers[HTTPField.Name("Sec-Fetch-Site")!]
         let token = form["csrf"] ?? ""
         if site == "cross-site" || !ConsoleSession.sameToken(token, session.csrf) {
-          try await refuse(
+          try await console.refuse(
             request, context, actor: session.sender(from: context.remoteAddress),
             words(
               "Formularen kom ikke fra konsollen (CSRF-nøglen mangler eller er forkert). Hent siden igen.",
@@ -110,24 +110,5 @@ struct ConsoleMiddleware: RouterMiddleware {
     } catch {
       throw Problem(.badRequest, error.description)
     }
-  }
-
-  /// Records a refusal (`request.refused`, under the person when known)
-  /// and throws it as a 403 page.
-  func refuse(
-    _ request: Request, _ context: APIContext, actor: Sender?, _ message: String, reason: String
-  ) async throws -> Never {
-    let problem = Problem(.forbidden, message)
-    try await console.store.appendAudit([
-      AuditEvent(
-        kind: "request.refused", at: console.api.clock.now(),
-        actor: (actor ?? Sender(kind: .console, name: "anonymous", origin: context.remoteAddress))
-          .description,
-        detail: [
-          "status": "403", "method": request.method.rawValue,
-          "route": context.endpointPath ?? request.uri.path, "reason": reason,
-        ])
-    ])
-    throw problem
   }
 }

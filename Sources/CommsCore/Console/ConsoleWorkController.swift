@@ -18,22 +18,13 @@ struct ConsoleWorkController: APIController {
     group.post("inquiries/:id/close", use: close)
   }
 
-  private func require(_ right: OperatorRight, _ caller: ConsoleCaller) throws {
-    guard caller.may(right) else {
-      throw Problem(
-        .forbidden,
-        caller.words(
-          "Du har ikke retten \"\(right.rawValue)\".", "You lack the right \"\(right.rawValue)\"."))
-    }
-  }
-
   private func notice(_ request: Request) -> ConsoleNotice? {
     request.uri.queryParameters.get("notice").flatMap { ConsoleNotice(rawValue: String($0)) }
   }
 
   @Sendable func approvals(_ request: Request, _ context: APIContext) async throws -> Response {
     let caller = try context.person()
-    try require(.approve, caller)
+    try await console.require(.approve, caller, request, context)
     let records = try await console.store.awaitingApproval(limit: 200).filter {
       caller.covers($0.audience)
     }
@@ -52,7 +43,7 @@ struct ConsoleWorkController: APIController {
 
   @Sendable func inbox(_ request: Request, _ context: APIContext) async throws -> Response {
     let caller = try context.person()
-    try require(.inbox, caller)
+    try await console.require(.inbox, caller, request, context)
     let open = try await console.store.inquiries(InboxFilter()).filter(caller.sees)
     return ConsoleResponse.page(
       try await console.frame(
@@ -64,7 +55,7 @@ struct ConsoleWorkController: APIController {
 
   @Sendable func drafts(_ request: Request, _ context: APIContext) async throws -> Response {
     let caller = try context.person()
-    try require(.send, caller)
+    try await console.require(.send, caller, request, context)
     let open = try await console.store.drafts().filter { caller.sees($0.content.audiences) }
     return ConsoleResponse.page(
       try await console.frame(
@@ -92,7 +83,7 @@ struct ConsoleWorkController: APIController {
 
   @Sendable func inquiry(_ request: Request, _ context: APIContext) async throws -> Response {
     let caller = try context.person()
-    try require(.inbox, caller)
+    try await console.require(.inbox, caller, request, context)
     return try await inquiryPage(context, caller, notice: notice(request))
   }
 
@@ -113,7 +104,7 @@ struct ConsoleWorkController: APIController {
 
   @Sendable func answer(_ request: Request, _ context: APIContext) async throws -> Response {
     let caller = try context.person()
-    try require(.inbox, caller)
+    try await console.require(.inbox, caller, request, context)
     let inquiry = try await visible(context, caller).inquiry
     let text = (caller.form["text"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
     guard (1...4000).contains(text.count) else {
@@ -136,7 +127,7 @@ struct ConsoleWorkController: APIController {
 
   @Sendable func close(_ request: Request, _ context: APIContext) async throws -> Response {
     let caller = try context.person()
-    try require(.inbox, caller)
+    try await console.require(.inbox, caller, request, context)
     let inquiry = try await visible(context, caller).inquiry
     let reason = (caller.form["reason"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
     guard (1...500).contains(reason.count), !reason.contains(where: \.isNewline) else {

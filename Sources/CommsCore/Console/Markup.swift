@@ -64,7 +64,9 @@ public struct Markup: Sendable, Equatable, ExpressibleByStringInterpolation, Cus
 
   /// Text with its line breaks kept: paragraphs at blank lines, `<br>` within.
   static func paragraphs(_ text: String) -> Markup {
-    joined(
+    // A browser's text area sends CRLF line breaks.
+    let text = text.replacingOccurrences(of: "\r\n", with: "\n")
+    return joined(
       text.components(separatedBy: "\n\n").map { paragraph in
         Markup(
           trusted: "<p>" + escape(paragraph).replacingOccurrences(of: "\n", with: "<br>") + "</p>")

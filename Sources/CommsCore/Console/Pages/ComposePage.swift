@@ -78,11 +78,12 @@ enum ComposePage {
     ].map { value, label in
       "<option value=\"\(value)\"\(form["confirm"] == value ? " selected" : "")>\(label)</option>"
     }
-    let hidden: [Markup] = ["key", "template", "supersedes", "draft", "revision"].compactMap {
+    let hidden: [Markup] = ["key", "template", "supersedes", "draft", "revision", "mode"].compactMap
+    {
       name in
       form.given(name).map { "<input type=\"hidden\" name=\"\(name)\" value=\"\($0)\">" }
     }
-    let exercise = form["exercise"] == "on"
+    let exercise = form["exercise"] == "on" || form["mode"] == "test"
     var heading = words("Ny besked", "Compose")
     if form.given("draft") != nil { heading = words("Kladde", "Draft") }
     if let old = form.given("supersedes") { heading = words("Erstat ", "Supersede ") + old }
@@ -93,7 +94,7 @@ enum ComposePage {
     return """
       <h1>\(heading)</h1>
       \(errors["general"].map { "<div class=\"alert\" role=\"alert\">\($0)</div>" as Markup })
-      \(exercise ? "<div class=\"exercise-banner\">\(words("ØVELSE — modtagerne ser, at det er en øvelse", "EXERCISE — readers see that it is an exercise"))</div>" as Markup : "")
+      \(exercise ? "<div class=\"exercise-banner\">\(form["mode"] == "test" ? words("TEST — sendes som testbesked", "TEST — sent as a test message") : words("ØVELSE — modtagerne ser, at det er en øvelse", "EXERCISE — readers see that it is an exercise"))</div>" as Markup : "")
       <form method="get" action="/console/compose" class="stack card\(marked("template"))">
       <label for="template-choice">\(words("Skabelon", "Template"))</label>
       <select id="template-choice" name="template">\(options)</select>
@@ -120,7 +121,7 @@ enum ComposePage {
       <select id="confirm" name="confirm">\(confirmChoices)</select>\(error("confirm"))</div>
       \(text("confirm_within", words("Bekræft inden", "Confirm within"), hint: words("fx 30m", "e.g. 30m"), placeholder: "30m"))
       </div>
-      <div class="checks"><label><input type="checkbox" name="exercise"\(exercise ? " checked" : "")> \(words("Øvelse (markeres tydeligt for modtagerne)", "Exercise (clearly marked for readers)"))</label></div>
+      <div class="checks"><label><input type="checkbox" name="exercise"\(form["exercise"] == "on" ? " checked" : "")> \(words("Øvelse (markeres tydeligt for modtagerne)", "Exercise (clearly marked for readers)"))</label></div>
       <div id="reach-live" aria-live="polite">\(preview.map { reach($0, words: words) })</div>
       <p>
       <button type="submit" name="action" value="preview" class="secondary">\(words("Forhåndsvis og tæl", "Preview and count"))</button>

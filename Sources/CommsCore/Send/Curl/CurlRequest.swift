@@ -27,6 +27,9 @@ public struct CurlRequest: Sendable {
     /// An HTTP(S) POST of `body`. `Content-Type` and any other header come
     /// from `headers`; redirects are not followed.
     case httpPost(url: String, headers: [HTTPHeaderField], body: [UInt8])
+    /// An HTTP(S) GET (the console's identity provider: its discovery
+    /// document and keys); redirects are not followed.
+    case httpGet(url: String, headers: [HTTPHeaderField])
     /// One SMTP transaction. The envelope is `mailFrom` and `recipients`, not
     /// the message headers. `message` is the full RFC 5322 message with CRLF
     /// line endings; curl adds the dot-stuffing and the final dot. The URL's

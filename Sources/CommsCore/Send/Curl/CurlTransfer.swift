@@ -113,7 +113,9 @@ final class CurlTransfer {
     let problem: String?
     switch request.payload {
     case .httpPost(let url, let headers, let body):
-      problem = configurePost(&options, url: url, headers: headers, body: body, context: context)
+      problem = configureHTTP(&options, url: url, headers: headers, body: body, context: context)
+    case .httpGet(let url, let headers):
+      problem = configureHTTP(&options, url: url, headers: headers, body: nil, context: context)
     case .smtp(let url, let from, let recipients, let message, let username, let password, let tls):
       problem = configureSMTP(
         &options, url: url, from: from, recipients: recipients, message: message,
@@ -129,22 +131,28 @@ final class CurlTransfer {
     return nil
   }
 
-  private func configurePost(
-    _ options: inout CurlEasyOptions, url: String, headers: [HTTPHeaderField], body: [UInt8],
+  /// A POST of `body`, or a GET when there is none.
+  private func configureHTTP(
+    _ options: inout CurlEasyOptions, url: String, headers: [HTTPHeaderField], body: [UInt8]?,
     context: UnsafeMutableRawPointer
   ) -> String? {
-    guard !containsLineBreak(url) else { return "the webhook URL contains a line break or NUL" }
+    guard !containsLineBreak(url) else { return "the URL contains a line break or NUL" }
     options.set(CURLOPT_URL, url)
     options.set(CURLOPT_PROTOCOLS_STR, "http,https")
     options.set(CURLOPT_FOLLOWLOCATION, 0)
-    options.set(CURLOPT_POST, 1)
-    // POSTFIELDS is not copied: the buffer is ours until deinit. Never empty,
-    // so libcurl never sees NULL and falls back to reading stdin.
-    let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, body.count), alignment: 1)
-    buffer.copyBytes(from: body)
-    postFields = buffer
-    options.set(CURLOPT_POSTFIELDSIZE_LARGE, offset: Int64(body.count))
-    options.set(CURLOPT_POSTFIELDS, pointer: buffer.baseAddress)
+    if let body {
+      options.set(CURLOPT_POST, 1)
+      // POSTFIELDS is not copied: the buffer is ours until deinit. Never
+      // empty, so libcurl never sees NULL and falls back to reading stdin.
+      let buffer = UnsafeMutableRawBufferPointer.allocate(
+        byteCount: max(1, body.count), alignment: 1)
+      buffer.copyBytes(from: body)
+      postFields = buffer
+      options.set(CURLOPT_POSTFIELDSIZE_LARGE, offset: Int64(body.count))
+      options.set(CURLOPT_POSTFIELDS, pointer: buffer.baseAddress)
+    } else {
+      options.set(CURLOPT_HTTPGET, 1)
+    }
 
     for field in headers {
       if containsLineBreak(field.name) || containsLineBreak(field.value) || field.name.isEmpty {
