@@ -103,11 +103,14 @@ fi
 
 # --- Python: schemathesis, openapi-spec-validator for Tests/Support/api-contract.sh;
 # selenium for Tests/Browser (it drives Debian's chromium through Debian's
-# chromedriver, which `make test` installs: nothing is downloaded)
+# chromedriver, which `make test` installs: nothing is downloaded); Django
+# and django-oidc-provider for the console's identity provider on loopback
+# (Tests/Receivers/oidc_provider.py)
 
 # Pinned, so a new release cannot change what the tests check. (selenium
 # 4.52 wants a certifi newer than the registry has.)
-PY_TOOLS=(schemathesis==4.32.5 openapi-spec-validator==0.9.0 selenium==4.51.0)
+PY_TOOLS=(schemathesis==4.32.5 openapi-spec-validator==0.9.0 selenium==4.51.0 django==5.2.19
+  django-oidc-provider==0.9.0)
 
 has_py_tools() {
   "$PYTHON" - "${PY_TOOLS[@]}" >/dev/null 2>&1 <<'PY'

@@ -85,6 +85,10 @@ struct APIServer: Service {
         ConsoleMessageController(console: console), ConsoleComposeController(console: console),
         ConsoleWorkController(console: console),
       ]
+      if let oidc = settings.oidc {
+        controllers.append(
+          ConsoleOIDCController(console: console, provider: OIDCProvider(settings: oidc)))
+      }
     }
     self.controllers = controllers
   }

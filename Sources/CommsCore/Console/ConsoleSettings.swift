@@ -8,6 +8,8 @@ import Foundation
 /// [console]
 /// session_idle = "30m"     # a session unused this long ends (5m to 24h)
 /// session_max = "12h"      # and every session ends this long after sign-in (1h to 7d)
+///
+/// [console.oidc]            # optional: see `OIDCSettings`
 /// ```
 ///
 /// What a person may do comes from `[[operators]]`: a local account
@@ -18,6 +20,8 @@ import Foundation
 public struct ConsoleSettings: Sendable, Equatable {
   public var sessionIdle: Duration = .seconds(30 * 60)
   public var sessionMax: Duration = .seconds(12 * 3600)
+  /// Signing in through the identity provider (`[console.oidc]`); nil: local accounts only.
+  public var oidc: OIDCSettings?
 
   public init() {}
 }

@@ -41,7 +41,7 @@ struct ConsoleSignInController: APIController {
     return ConsoleResponse.page(
       SignInPage.render(
         words: words, token: token, next: ConsoleResponse.safeNext(next), name: name,
-        error: error),
+        error: error, oidcLabel: console.settings.oidc?.label),
       status: status,
       cookies: [
         ConsoleResponse.cookie(
