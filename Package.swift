@@ -69,6 +69,8 @@ let package = Package(
       name: "CommsCoreTests",
       dependencies: [
         "CommsCore", "PostgresTestSupport", .product(name: "Crypto", package: "swift-crypto"),
+        // RSA keys to sign the ID tokens the OIDC tests verify.
+        .product(name: "CryptoExtras", package: "swift-crypto"),
       ]
     ),
     .testTarget(

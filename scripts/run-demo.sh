@@ -36,9 +36,17 @@ for pid in "${pids[@]}"; do
   kill -0 "$pid" 2>/dev/null || { echo "run-demo: a demo receiver did not start (ports 2525 and 8099 must be free)" >&2; exit 1; }
 done
 
+# A console account for the demo, with a fresh password each time it is made.
+console_note="the web console: http://127.0.0.1:8470/console (account demo; set a password with: $bin user passwd demo --config $config)"
+if password=$(python3 -c 'import secrets; print(secrets.token_urlsafe(12))') \
+  && printf '%s\n' "$password" | "$bin" user add demo --name "Demo" --password-stdin --config "$config" >/dev/null 2>&1; then
+  console_note="the web console: http://127.0.0.1:8470/console — sign in as demo with password $password"
+fi
+
 cat <<MSG
 
 commsd is starting with $config.
+Open $console_note
 From a second terminal, send a first message:
 
   $bin send --config $config --audience staff,relatives,council,police \\

@@ -51,6 +51,14 @@ struct ConfigCommand: AsyncParsableCommand {
         print(
           "HTTP API on \(api.host):\(api.port) (\(transport)), \(api.tokens.count) token(s), \(api.hooks.count) hook source(s)"
         )
+        if let console = configuration.console {
+          let signIn =
+            console.oidc.map { "the identity provider \($0.issuer) or a local account" }
+            ?? "local accounts (commsd user add)"
+          print(
+            "web console at \(api.usesTLS ? "https" : "http")://\(api.host):\(api.port)/console: sign-in with \(signIn); sessions end after \(DurationText.format(console.sessionIdle)) unused, \(DurationText.format(console.sessionMax)) at most"
+          )
+        }
       }
       if let period = configuration.retention.period {
         print(

@@ -14,14 +14,11 @@ import json
 import os
 import sys
 
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.support.ui import WebDriverWait
 
-CHROMIUM = "/usr/bin/chromium"
-DRIVER = "/usr/bin/chromedriver"
+from phone_browser import loopback, phone
 
 
 def main() -> int:
@@ -31,15 +28,10 @@ def main() -> int:
     parser.add_argument("--name", default="confirm")
     parser.add_argument("--no-press", action="store_true", help="only open the page")
     args = parser.parse_args()
-    if not args.url.startswith("http://127.0.0.1:"):
+    if not loopback(args.url):
         print("only loopback addresses", file=sys.stderr)
         return 1
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
-                 "--window-size=390,844", "--disable-gpu"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(DRIVER), options=options)
+    driver = phone()
     seen = {}
     try:
         driver.set_page_load_timeout(20)

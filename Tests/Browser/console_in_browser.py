@@ -26,15 +26,11 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from selenium import webdriver
 from selenium.common.exceptions import NoAlertPresentException, WebDriverException
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-CHROMIUM = "/usr/bin/chromium"
-DRIVER = "/usr/bin/chromedriver"
-WIDTH = 390
+from phone_browser import HEIGHT, WIDTH, loopback, phone
 
 
 class Step(Exception):
@@ -46,15 +42,8 @@ class Console:
         self.base = base
         self.shots = shots
         self.seen = {"pages": {}}
-        options = webdriver.ChromeOptions()
-        options.binary_location = CHROMIUM
-        for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
-                     f"--window-size={WIDTH},844", "--disable-gpu", "--lang=da-DK"):
-            options.add_argument(flag)
-        options.add_experimental_option("prefs", {"intl.accept_languages": "da-DK,da"})
-        self.driver = webdriver.Chrome(service=Service(DRIVER), options=options)
+        self.driver = phone("da-DK,da")
         self.driver.set_page_load_timeout(30)
-        self.driver.set_window_size(WIDTH, 844)
 
     def quit(self):
         self.driver.quit()
@@ -77,9 +66,9 @@ class Console:
         self.seen["pages"][name] = {"width": width, "viewport": viewport, "title": self.driver.title}
         # The whole page, not only the first screen: the window grows to its height.
         height = self.driver.execute_script("return document.documentElement.scrollHeight")
-        self.driver.set_window_size(WIDTH, min(max(height, 844), 6000))
+        self.driver.set_window_size(WIDTH, min(max(height, HEIGHT), 6000))
         self.driver.save_screenshot(os.path.join(self.shots, f"console-{name}.png"))
-        self.driver.set_window_size(WIDTH, 844)
+        self.driver.set_window_size(WIDTH, HEIGHT)
 
     def settled(self):
         """The page loaded with its script (a button clicked before the
@@ -335,7 +324,7 @@ def main() -> int:
     parser.add_argument("--approve-subject", required=True)
     parser.add_argument("--answer", required=True)
     args = parser.parse_args()
-    if not args.base.startswith("http://127.0.0.1:"):
+    if not loopback(args.base):
         print("only loopback addresses", file=sys.stderr)
         return 1
     console = Console(args.base, args.shots)

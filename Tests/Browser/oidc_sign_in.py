@@ -15,11 +15,11 @@ import json
 import os
 import sys
 
-from selenium import webdriver
 from selenium.common.exceptions import WebDriverException
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
+
+from phone_browser import loopback, phone
 
 
 def main() -> int:
@@ -29,18 +29,11 @@ def main() -> int:
     parser.add_argument("--user", required=True)
     parser.add_argument("--name", required=True)
     args = parser.parse_args()
-    if not args.base.startswith("http://127.0.0.1:"):
+    if not loopback(args.base):
         print("only loopback addresses", file=sys.stderr)
         return 1
     user, password = args.user.split(":", 1)
-    options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
-    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
-                 "--window-size=390,844", "--disable-gpu", "--lang=da-DK"):
-        options.add_argument(flag)
-    options.add_experimental_option("prefs", {"intl.accept_languages": "da-DK,da"})
-    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
-    driver.set_window_size(390, 844)
+    driver = phone("da-DK,da")
     wait = WebDriverWait(driver, 30, ignored_exceptions=(WebDriverException,))
     seen = {}
     os.makedirs(args.shots, exist_ok=True)

@@ -56,6 +56,9 @@ extension ConfigurationReader {
         "expected the console's own address ending in /console/oidc/callback, e.g. https://commsd.kommune.dk/console/oidc/callback"
       )
     }
+    if let secret, secret.isEmpty {
+      fail("client_secret", "is empty: give the secret the provider made for this client")
+    }
     var settings = OIDCSettings(issuer: issuer, clientID: clientID, redirectURL: redirect)
     settings.clientSecret = secret
     if let scopes {

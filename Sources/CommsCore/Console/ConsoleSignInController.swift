@@ -125,7 +125,7 @@ struct ConsoleSignInController: APIController {
         cookies: [
           ConsoleResponse.cookie(
             ConsoleResponse.sessionCookie, token,
-            maxAge: Int(console.settings.sessionMax.seconds)),
+            maxAge: Int(console.settings.sessionMax.components.seconds)),
           ConsoleResponse.clear(ConsoleResponse.signInCookie),
         ])
     }

@@ -73,20 +73,7 @@ public struct Markup: Sendable, Equatable, ExpressibleByStringInterpolation, Cus
       })
   }
 
-  /// `&`, `<`, `>`, `"` and `'` as entities: safe in text and in quoted attributes.
-  static func escape(_ text: String) -> String {
-    var escaped = ""
-    escaped.reserveCapacity(text.utf8.count)
-    for character in text.unicodeScalars {
-      switch character {
-      case "&": escaped += "&amp;"
-      case "<": escaped += "&lt;"
-      case ">": escaped += "&gt;"
-      case "\"": escaped += "&quot;"
-      case "'": escaped += "&#39;"
-      default: escaped.unicodeScalars.append(character)
-      }
-    }
-    return escaped
-  }
+  /// `&`, `<`, `>`, `"` and `'` as entities, control characters left out:
+  /// safe in text and in quoted attributes (the report's own escaping).
+  static func escape(_ text: String) -> String { ReportHTML.escape(text) }
 }

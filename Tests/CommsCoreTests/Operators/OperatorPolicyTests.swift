@@ -102,7 +102,7 @@ import Testing
 
   @Test(arguments: [
     ("audiences = [\"staff\"]\n", "user", "name the Unix user"),
-    ("user = \"a\"\ngroup = \"b\"\naudiences = [\"staff\"]\n", "group", "give one of user, group and idp_group"),
+    ("user = \"a\"\ngroup = \"b\"\naudiences = [\"staff\"]\n", "group", "give one of user, group"),
     ("user = \"a\"\naudiences = [\"nobody-here\"]\n", "audiences", "unknown audience"),
     ("user = \"a\"\naudiences = [\"staff\"]\nmax_priority = \"top\"\n", "max_priority", "flash"),
     ("user = \"a\"\naudiences = [\"staff\"]\nrights = [\"all\"]\n", "rights", "expected send"),

@@ -140,7 +140,8 @@ struct ConsoleOIDCController: APIController {
       to: ConsoleResponse.safeNext(next),
       cookies: [
         ConsoleResponse.cookie(
-          ConsoleResponse.sessionCookie, cookie, maxAge: Int(console.settings.sessionMax.seconds)),
+          ConsoleResponse.sessionCookie, cookie,
+          maxAge: Int(console.settings.sessionMax.components.seconds)),
         ConsoleResponse.clear(ConsoleResponse.signInCookie),
       ])
   }

@@ -20,7 +20,13 @@ public struct IDToken: Sendable, Equatable {
 
   public struct Invalid: Error, Equatable, CustomStringConvertible {
     public var description: String
-    init(_ description: String) { self.description = description }
+    /// No key of the provider fits the token's `alg` and `kid`: perhaps a
+    /// new key, worth reading the key set again for.
+    public var unknownKey = false
+    init(_ description: String, unknownKey: Bool = false) {
+      self.description = description
+      self.unknownKey = unknownKey
+    }
   }
 
   /// The largest token read.
@@ -53,7 +59,8 @@ public struct IDToken: Sendable, Equatable {
     }
     guard !candidates.isEmpty else {
       throw Invalid(
-        "no key of the provider for alg \(alg.prefix(10)) and kid \(kid?.prefix(40) ?? "none")")
+        "no key of the provider for alg \(alg.prefix(10)) and kid \(kid?.prefix(40) ?? "none")",
+        unknownKey: true)
     }
     guard candidates.contains(where: { $0.verifies(signature, of: signed, alg: alg) }) else {
       throw Invalid("the ID token's signature does not verify")
@@ -119,7 +126,11 @@ public struct IDToken: Sendable, Equatable {
     var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(
       of: "_", with: "/")
     while base64.utf8.count % 4 != 0 { base64 += "=" }
-    return Data(base64Encoded: base64).map(Array.init)
+    guard let bytes = Data(base64Encoded: base64).map(Array.init) else { return nil }
+    // Only the one way of writing them: unused low bits of the last
+    // character would otherwise give the same bytes for other texts.
+    guard ConsoleSession.base64url(bytes) == text else { return nil }
+    return bytes
   }
 }
 

@@ -113,27 +113,21 @@ final class OIDCProvider: Sendable {
     }
     let expected = IDToken.Expected(
       issuer: settings.issuer, clientID: settings.clientID, nonce: nonce, now: now)
-    do {
-      return try IDToken.verify(
-        compact, keys: try await keys(now: now, refresh: false), expected: expected)
-    } catch let invalid as IDToken.Invalid where invalid.description.hasPrefix("no key") {
-      // A new signing key: read the keys again, once.
-      do {
-        return try IDToken.verify(
-          compact, keys: try await keys(now: now, refresh: true), expected: expected)
-      } catch let again as IDToken.Invalid {
-        throw Failure(again.description)
-      } catch let failure as Failure {
-        throw failure
-      } catch {
-        throw Failure("\(error)")
-      }
-    } catch let invalid as IDToken.Invalid {
-      throw Failure(invalid.description)
-    } catch let failure as Failure {
-      throw failure
-    } catch {
-      throw Failure("\(error)")
+    let known = try await keys(now: now, refresh: false)
+    switch Result(catching: { () throws(IDToken.Invalid) in
+      try IDToken.verify(compact, keys: known, expected: expected)
+    }) {
+    case .success(let token): return token
+    case .failure(let invalid) where !invalid.unknownKey: throw Failure(invalid.description)
+    case .failure: break
+    }
+    // A key not known yet (the provider rolled its keys): read them again, once.
+    let fresh = try await keys(now: now, refresh: true)
+    switch Result(catching: { () throws(IDToken.Invalid) in
+      try IDToken.verify(compact, keys: fresh, expected: expected)
+    }) {
+    case .success(let token): return token
+    case .failure(let invalid): throw Failure(invalid.description)
     }
   }
 

@@ -1,3 +1,5 @@
+import Foundation
+
 /// `[console.oidc]`: signing in through the municipality's identity
 /// provider with OpenID Connect (authorization code with PKCE).
 ///
@@ -33,12 +35,17 @@ public struct OIDCSettings: Sendable, Equatable {
     self.redirectURL = redirectURL
   }
 
-  /// Whether `url` may be used for the provider: HTTPS, or HTTP on loopback.
+  /// Whether `url` may be used for the provider: HTTPS to a host, or HTTP
+  /// to this machine; never with a user name or password in it (in
+  /// `http://127.0.0.1:80@elsewhere/` the host is elsewhere).
   static func isAllowed(_ url: String) -> Bool {
-    if url.hasPrefix("https://") { return true }
-    guard url.hasPrefix("http://") else { return false }
-    let rest = url.dropFirst("http://".count)
-    let host = rest.prefix { $0 != "/" && $0 != ":" }
-    return host == "127.0.0.1" || host == "localhost" || rest.hasPrefix("[::1]")
+    guard let parts = URLComponents(string: url), parts.user == nil, parts.password == nil,
+      let host = parts.host, !host.isEmpty, !url.contains("@")
+    else { return false }
+    switch parts.scheme {
+    case "https": return true
+    case "http": return ["127.0.0.1", "localhost", "::1", "[::1]"].contains(host)
+    default: return false
+    }
   }
 }

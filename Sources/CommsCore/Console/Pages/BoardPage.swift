@@ -8,10 +8,6 @@ enum BoardPage {
     words: Words, now: Date, displayName: (String) -> String
   ) -> Markup {
     let dead = counts.deliveries.filter { $0.state == "dead" }.reduce(0) { $0 + $1.count }
-    let lanes: [Markup] = Priority.allCases.map { priority in
-      "<td class=\"n\">\(counts.queueByLane[priority.lane] ?? 0)</td>"
-    }
-    let laneNames: [Markup] = Priority.allCases.map { "<th class=\"n\">\($0.rawValue)</th>" }
     let held = counts.heldByReason.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }
     let open = breakers.filter(\.value).keys.sorted()
     var cards: [Markup] = messages.map {
@@ -20,19 +16,17 @@ enum BoardPage {
     if cards.isEmpty {
       cards = ["<p class=\"meta\">\(words("Ingen beskeder endnu.", "No messages yet."))</p>"]
     }
+    let queued = Priority.allCases.map { "\($0.rawValue) \(counts.queueByLane[$0.lane] ?? 0)" }
+    // The messages first: on a phone the state of the queue is one card below them.
     return """
-      <div class="grid three">
-      <div class="card"><h3>\(words("Kø pr. prioritet", "Queue per lane"))</h3>
-      <table class="reach"><tr>\(laneNames)</tr><tr>\(lanes)</tr></table></div>
-      <div class="card"><h3>\(words("Tilbageholdt", "Held"))</h3>
-      <p>\(held.isEmpty ? words("Intet", "Nothing") : held.joined(separator: ", "))</p></div>
-      <div class="card"><h3>\(words("Fejl", "Failures"))</h3>
-      <p>\(words("Døde breve", "Dead letters")): <strong>\(dead)</strong></p>
-      <p>\(open.isEmpty ? words("Alle modtagere svarer.", "Every endpoint answers.") : words("Afbrudt (circuit breaker åben): ", "Circuit breaker open: ") + open.joined(separator: ", "))</p>
-      </div>
-      </div>
-      <h2>\(words("Seneste beskeder", "Latest messages"))</h2>
       \(cards)
+      <div class="card" id="queue-state">
+      <h3>\(words("Køen", "The queue"))</h3>
+      <p>\(words("Venter pr. prioritet", "Waiting per lane")): \(queued.joined(separator: " · "))</p>
+      <p>\(words("Tilbageholdt", "Held")): \(held.isEmpty ? words("intet", "nothing") : held.joined(separator: ", "))</p>
+      <p>\(words("Døde breve", "Dead letters")): <strong>\(dead)</strong> · \
+      \(open.isEmpty ? words("alle modtagere svarer", "every endpoint answers") : words("afbrudt (circuit breaker åben): ", "circuit breaker open: ") + open.joined(separator: ", "))</p>
+      </div>
       """
   }
 
@@ -52,6 +46,10 @@ enum BoardPage {
       tags.append(
         "<span class=\"tag held\">\(words("planlagt", "scheduled")) \(ReportText.time(release))</span>"
       )
+    } else if !message.awaitingApproval.isEmpty && !message.cancelled {
+      tags.append(
+        "<span class=\"tag held\">\(words("venter på godkendelse", "awaiting approval")): \(message.awaitingApproval.map(displayName).joined(separator: ", "))</span>"
+      )
     } else if !message.planned && !message.cancelled {
       tags.append(
         "<span class=\"tag held\">\(words("ikke planlagt endnu", "not planned yet"))</span>")
@@ -68,12 +66,10 @@ enum BoardPage {
       <article class="card" data-message="\(message.id)">
       <h3><a href="/console/messages/\(message.id)">\(message.subject)</a></h3>
       <p class="meta">\(tags) \(ReportText.time(message.acceptedAt)) · \(message.sender)</p>
-      <div class="scroll"><table class="reach">
-      <tr><th>\(words("Målgruppe", "Audience"))</th><th class="n">\(words("Nået", "Reached"))</th><th></th>\
-      <th class="n">\(words("Leveret", "Delivered"))</th><th class="n">\(words("Venter", "Pending"))</th>\
-      <th class="n">\(words("Holdt", "Held"))</th><th class="n">\(words("Fejlet", "Failed"))</th></tr>
+      <table class="reach">
+      \(header(words))
       \(rows)
-      </table></div>
+      </table>
       \(confirmation)
       </article>
       """
@@ -95,16 +91,23 @@ enum BoardPage {
       """
     return """
       <tr><td>\(displayName(progress.audience))</td>\
-      <td class="n pct">\(ReportText.percent(progress.delivered, of: live))</td><td>\(bar)</td>\
-      <td class="n">\(progress.delivered)</td><td class="n">\(waiting)</td>\
-      <td class="n">\(progress.held)</td><td class="n">\(progress.failed)</td></tr>
+      <td class="n pct">\(ReportText.percent(progress.delivered, of: live))</td><td class="bar-cell">\(bar)\
+      <div class="figures">\(progress.delivered) \(words("leveret", "delivered")) · \(waiting) \(words("venter", "pending")) · \
+      \(progress.held) \(words("holdt", "held")) · \(progress.failed) \(words("fejlet", "failed"))</div></td></tr>
       """
+  }
+
+  /// The reach table's head row.
+  static func header(_ words: Words) -> Markup {
+    """
+    <tr><th>\(words("Målgruppe", "Audience"))</th><th class="n">\(words("Nået", "Reached"))</th><th></th></tr>
+    """
   }
 
   /// A bar segment `part` of `whole` wide, in a `w0` … `w100` class.
   static func segment(_ kind: String, _ part: Int, of whole: Int) -> Markup {
     guard whole > 0, part > 0 else { return "" }
-    let step = min(100, max(1, Int((Double(part) * 20 / Double(whole)).rounded(.up)))) * 5
+    let step = min(20, max(1, (part * 20 + whole - 1) / whole)) * 5  // rounded up
     return "<span class=\"\(kind) w\(step)\"></span>"
   }
 }

@@ -14,7 +14,7 @@ enum ConsoleAssets {
     --good:#1a7f37;--warn:#9a6700;--bad:#cf222e;--flash:#a40e26;font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}
     *{box-sizing:border-box}body{margin:0;color:var(--ink);background:var(--bg);font-size:16px;line-height:1.4}
     header{background:#0d2847;color:#fff;padding:.5rem .75rem;display:flex;flex-wrap:wrap;gap:.25rem .75rem;align-items:center}
-    header .brand{font-weight:700;margin-right:auto}header a{color:#fff;text-decoration:none;padding:.35rem .2rem}
+    header .brand{font-weight:700;margin-right:auto}header nav{display:flex;flex-wrap:wrap;gap:.1rem .7rem}header a{color:#fff;text-decoration:none;padding:.35rem .1rem;white-space:nowrap}
     header a.current{border-bottom:2px solid #fff}header form{margin:0}
     header button{background:none;border:1px solid #fff8;color:#fff;padding:.3rem .6rem;border-radius:6px;font-size:.9rem}
     .count{background:#cf222e;color:#fff;border-radius:9px;padding:0 .4rem;font-size:.8rem;margin-left:.2rem}
@@ -29,7 +29,7 @@ enum ConsoleAssets {
     .bar span{display:block;height:100%}.w5{width:5%}.w10{width:10%}.w15{width:15%}.w20{width:20%}.w25{width:25%}.w30{width:30%}.w35{width:35%}.w40{width:40%}.w45{width:45%}.w50{width:50%}.w55{width:55%}.w60{width:60%}.w65{width:65%}.w70{width:70%}.w75{width:75%}.w80{width:80%}.w85{width:85%}.w90{width:90%}.w95{width:95%}.w100{width:100%}.bar .delivered{background:var(--good)}.bar .confirmed{background:#0969da}
     .bar .pending{background:#8c959f}.bar .held{background:#d4a72c}.bar .failed{background:var(--bad)}
     .reach{width:100%;border-collapse:collapse;font-size:.9rem}.reach td,.reach th{padding:.2rem .3rem;text-align:left;border-bottom:1px solid #eaeef2}
-    .reach td.n,.reach th.n{text-align:right}.pct{font-weight:700}
+    .reach td.n,.reach th.n{text-align:right}.pct{font-weight:700;white-space:nowrap}.reach td.bar-cell{width:55%}.figures{color:var(--muted);font-size:.8rem}
     table.list{width:100%;border-collapse:collapse;background:#fff;font-size:.9rem}table.list th,table.list td{padding:.35rem;border-bottom:1px solid #eaeef2;text-align:left;vertical-align:top}
     .scroll{overflow-x:auto}
     form.stack label{display:block;font-weight:600;margin:.7rem 0 .2rem}form.stack .hint{font-weight:400;color:var(--muted);font-size:.85rem}

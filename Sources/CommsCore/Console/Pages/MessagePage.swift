@@ -32,10 +32,8 @@ enum MessagePage {
       parts.append(
         """
         <h2>\(words("Nået", "Reach"))</h2>
-        <div class="card scroll"><table class="reach">
-        <tr><th>\(words("Målgruppe", "Audience"))</th><th class="n">\(words("Nået", "Reached"))</th><th></th>\
-        <th class="n">\(words("Leveret", "Delivered"))</th><th class="n">\(words("Venter", "Pending"))</th>\
-        <th class="n">\(words("Holdt", "Held"))</th><th class="n">\(words("Fejlet", "Failed"))</th></tr>
+        <div class="card"><table class="reach">
+        \(BoardPage.header(words))
         \(rows)
         </table>
         \(unreachable(status, words: words))

@@ -18,6 +18,8 @@ public struct MessageOverview: Sendable, Codable, Equatable {
   public var notBefore: Date?
   /// `actual`, or `exercise` / `test`, which the board marks.
   public var mode = "actual"
+  /// The audiences it waits for approval for.
+  public var awaitingApproval: [String] = []
 
   /// Every copy has reached a final state (and the message was planned).
   public var isFinal: Bool {
@@ -26,6 +28,7 @@ public struct MessageOverview: Sendable, Codable, Equatable {
 
   enum CodingKeys: String, CodingKey {
     case id, priority, subject, sender, planned, cancelled, audiences, confirmation, mode
+    case awaitingApproval = "awaiting_approval"
     case acceptedAt = "accepted_at"
     case notBefore = "not_before"
   }
@@ -139,6 +142,9 @@ extension Store {
     }
     overview.notBefore = message.notBefore
     overview.mode = message.mode.rawValue
+    overview.awaitingApproval = try reader.strings(
+      "SELECT audience FROM approvals WHERE message_id = ? AND state = 'pending' ORDER BY audience",
+      [id.rawValue])
     return overview
   }
 
