@@ -4,7 +4,8 @@
 downloaded), at a phone's width (390 px), as a crisis leader would: sign in,
 compose a message from a template for one care home and watch the live
 count, preview it, send it, watch the board reach 100 %, retry a dead
-letter, cancel another message with notice, approve a message waiting for
+letter, supersede that message with a corrected one, cancel another with
+notice, approve a message waiting for
 them, answer a question, open the after-action report, and sign out. Then a
 read-only person signs in and finds no way to send, and forms without the
 CSRF token are refused. A screenshot of every page goes to --shots.
@@ -214,6 +215,29 @@ def leader_run(console, args):
     console.click("form[action$='/retry'] button")
     console.wait(lambda d: "notice=retried" in d.current_url, "the retry's notice")
     seen["retry_notice"] = console.text(".notice")
+    # The retried copy reaches the pager (its row says so) before the correction.
+    def retried(driver):
+        driver.refresh()
+        cells = driver.find_elements(
+            By.CSS_SELECTOR, f"tr[data-delivery='{seen['dead_letter']}'] td:nth-child(4)")
+        return cells and cells[-1].text.startswith("delivered")
+    console.wait(retried, "the retried copy to be delivered", timeout=60)
+
+    # Correct the second message: supersede it with a better text.
+    console.open(f"/console/messages/{seen['blank']}")
+    console.click("a[href*='supersedes=']")
+    console.wait(lambda d: d.find_elements(By.NAME, "subject.da"), "the form to supersede")
+    seen["supersede_prefilled"] = console.driver.find_element(
+        By.NAME, "subject.da").get_attribute("value")
+    console.type("subject.da", "Vagtplan for weekenden (rettet)")
+    console.type("body.da", "Weekendens vagtplan er rettet: se intranettet.")
+    console.shot("supersede")
+    console.click("button[value=send]")
+    console.accept_confirmation()
+    console.wait(lambda d: "/console/messages/msg_" in d.current_url
+                 and seen["blank"] not in d.current_url, "the correction's page")
+    seen["corrected"] = console.message_id()
+    seen["corrected_supersedes"] = console.text("main p.meta a")
 
     # Cancel the first message, with a notice to those who got it.
     console.open(f"/console/messages/{seen['sent']}")
@@ -283,12 +307,12 @@ def leader_run(console, args):
     # The strict policy is on every page; forms need the session's token.
     headers = console.headers("/console")
     seen["csp"] = headers.get("Content-Security-Policy", "")
-    seen["no_csrf_status"] = console.post(f"/console/messages/{seen['blank']}/cancel",
+    seen["no_csrf_status"] = console.post(f"/console/messages/{seen['corrected']}/cancel",
                                           {"reason": "forged"})
-    seen["wrong_csrf_status"] = console.post(f"/console/messages/{seen['blank']}/cancel",
+    seen["wrong_csrf_status"] = console.post(f"/console/messages/{seen['corrected']}/cancel",
                                              {"reason": "forged", "csrf": "x" * 43})
     console.sign_out()
-    seen["signed_out_status"] = console.post(f"/console/messages/{seen['blank']}/cancel",
+    seen["signed_out_status"] = console.post(f"/console/messages/{seen['corrected']}/cancel",
                                              {"reason": "after sign-out", "csrf": "x" * 43})
 
 
@@ -297,7 +321,7 @@ def reader_run(console, args):
     name, password = args.reader.split(":", 1)
     console.sign_in(name, password)
     seen["reader_nav"] = [a.text for a in console.driver.find_elements(By.CSS_SELECTOR, "header nav a")]
-    console.open(f"/console/messages/{seen['blank']}")
+    console.open(f"/console/messages/{seen['corrected']}")
     seen["reader_buttons"] = [b.text for b in console.driver.find_elements(By.CSS_SELECTOR, "main button")]
     console.shot("reader-message")
     console.open("/console/compose")
@@ -306,7 +330,7 @@ def reader_run(console, args):
     seen["reader_send_status"] = console.post("/console/compose", {
         "csrf": csrf, "subject.da": "Må ikke", "body.da": "Tekst", "audiences": "staff",
         "action": "send"})
-    seen["reader_cancel_status"] = console.post(f"/console/messages/{seen['blank']}/cancel", {
+    seen["reader_cancel_status"] = console.post(f"/console/messages/{seen['corrected']}/cancel", {
         "csrf": csrf, "reason": "Må ikke"})
     console.sign_out()
 

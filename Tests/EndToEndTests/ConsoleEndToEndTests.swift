@@ -162,8 +162,18 @@ extension EndToEnd {
         let blank = try #require(seen["blank"] as? String)
         let retried = try await workspace.waitUntilFinal(blank)
         #expect(retried.deliveries.first { $0.recipient == "pg1" }?.state == "delivered")
-        #expect(pager.webhooks.count == 2)
+        #expect(pager.webhooks.count == 3)  // refused, retried, the correction
         #expect(smtp.emails.contains { $0.rcptTos == ["s3@kommune.test"] })
+
+        // The correction superseded it, and went to the same people.
+        let corrected = try #require(seen["corrected"] as? String)
+        #expect(seen["supersede_prefilled"] as? String == "Vagtplan for weekenden")
+        #expect(try await workspace.status(blank).supersededBy == corrected)
+        _ = try await workspace.waitUntilFinal(corrected)
+        #expect(
+          smtp.emails.contains {
+            $0.rcptTos == ["s3@kommune.test"] && $0.subject?.contains("(rettet)") == true
+          })
 
         // The cancellation's notice reached those who had the message.
         try await eventually(timeout: .seconds(30), "Rita's retraction") {
@@ -198,7 +208,7 @@ extension EndToEnd {
         #expect(seen["no_csrf_status"] as? Int == 403)
         #expect(seen["wrong_csrf_status"] as? Int == 403)
         #expect(seen["signed_out_status"] as? Int == 403)
-        #expect(try await workspace.status(blank).cancelledAt == nil)
+        #expect(try await workspace.status(corrected).cancelledAt == nil)
 
         // The read-only person: no compose, no buttons, and the POSTs refused.
         let nav = seen["reader_nav"] as? [String] ?? []
@@ -211,7 +221,8 @@ extension EndToEnd {
         for (page, facts) in seen["pages"] as? [String: [String: Any]] ?? [:] {
           let width = facts["width"] as? Int ?? 9999
           let viewport = facts["viewport"] as? Int ?? 0
-          #expect(viewport <= 390 && width <= viewport, "\(page) is wider than the phone: \(facts)")
+          #expect(
+            viewport <= 390 && width <= viewport, "\(page) is wider than the phone: \(facts)")
           let size =
             (try? FileManager.default.attributesOfItem(atPath: "\(shots)/console-\(page).png"))?[
               .size]

@@ -86,13 +86,21 @@ enum ComposePage {
     let exercise = form["exercise"] == "on" || form["mode"] == "test"
     var heading = words("Ny besked", "Compose")
     if form.given("draft") != nil { heading = words("Kladde", "Draft") }
-    if let old = form.given("supersedes") { heading = words("Erstat ", "Supersede ") + old }
+    var supersedes: Markup = ""
+    if let old = form.given("supersedes") {
+      heading = words("Erstat en besked", "Supersede a message")
+      supersedes = """
+        <p class="meta">\(words("Den nye besked erstatter", "The new message supersedes")) \
+        <a href="/console/messages/\(old)">\(old)</a>: \(words("det, der ikke er sendt af den gamle, sendes ikke", "what has not gone of the old one never goes"))</p>
+        """
+    }
     let discard: Markup =
       form.given("draft") == nil
       ? ""
       : "<button type=\"submit\" name=\"action\" value=\"discard\" class=\"danger\" data-confirm=\"\(words("Kassér kladden?", "Discard the draft?"))\">\(words("Kassér", "Discard"))</button>"
     return """
       <h1>\(heading)</h1>
+      \(supersedes)
       \(errors["general"].map { "<div class=\"alert\" role=\"alert\">\($0)</div>" as Markup })
       \(exercise ? "<div class=\"exercise-banner\">\(form["mode"] == "test" ? words("TEST — sendes som testbesked", "TEST — sent as a test message") : words("ØVELSE — modtagerne ser, at det er en øvelse", "EXERCISE — readers see that it is an exercise"))</div>" as Markup : "")
       <form method="get" action="/console/compose" class="stack card\(marked("template"))">

@@ -18,7 +18,7 @@ enum ConsoleAssets {
     header a.current{border-bottom:2px solid #fff}header form{margin:0}
     header button{background:none;border:1px solid #fff8;color:#fff;padding:.3rem .6rem;border-radius:6px;font-size:.9rem}
     .count{background:#cf222e;color:#fff;border-radius:9px;padding:0 .4rem;font-size:.8rem;margin-left:.2rem}
-    main{padding:.75rem;max-width:1100px;margin:0 auto}h1{font-size:1.35rem;margin:.4rem 0 .8rem}h2{font-size:1.1rem;margin:1.2rem 0 .5rem}
+    main{padding:.75rem;max-width:1100px;margin:0 auto;overflow-wrap:anywhere}h1{font-size:1.35rem;margin:.4rem 0 .8rem}h2{font-size:1.1rem;margin:1.2rem 0 .5rem}
     .card{background:#fff;border:1px solid var(--line);border-radius:8px;padding:.75rem;margin:0 0 .75rem}
     .card h3{margin:0 0 .35rem;font-size:1rem}.card h3 a{color:var(--ink)}
     .meta{color:var(--muted);font-size:.85rem}.tag{display:inline-block;border-radius:4px;padding:0 .35rem;font-size:.8rem;border:1px solid var(--line);margin-right:.25rem}
@@ -34,7 +34,7 @@ enum ConsoleAssets {
     .scroll{overflow-x:auto}
     form.stack label{display:block;font-weight:600;margin:.7rem 0 .2rem}form.stack .hint{font-weight:400;color:var(--muted);font-size:.85rem}
     input[type=text],input[type=password],input[type=datetime-local],select,textarea{width:100%;font-size:16px;padding:.45rem;border:1px solid var(--line);border-radius:6px;background:#fff}
-    textarea{min-height:7rem}fieldset{border:1px solid var(--line);border-radius:8px;margin:.7rem 0;padding:.5rem .7rem;background:#fff}
+    textarea{min-height:7rem;font-family:inherit}fieldset{border:1px solid var(--line);border-radius:8px;margin:.7rem 0;padding:.5rem .7rem;background:#fff}
     legend{font-weight:700;padding:0 .3rem}.checks label{display:inline-flex;gap:.3rem;align-items:center;font-weight:400;margin:.2rem .8rem .2rem 0}
     button,.button{display:inline-block;font-size:1rem;padding:.55rem .9rem;border-radius:6px;border:1px solid var(--accent);background:var(--accent);color:#fff;text-decoration:none;margin:.3rem .3rem .3rem 0;cursor:pointer}
     button.secondary,.button.secondary{background:#fff;color:var(--accent)}button.danger{background:var(--bad);border-color:var(--bad)}
