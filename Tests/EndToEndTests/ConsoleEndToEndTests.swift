@@ -207,7 +207,7 @@ extension EndToEnd {
         #expect(csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"))
         #expect(seen["no_csrf_status"] as? Int == 403)
         #expect(seen["wrong_csrf_status"] as? Int == 403)
-        #expect(seen["signed_out_status"] as? Int == 403)
+        #expect(seen["signed_out_status"] as? Int == 401)
         #expect(try await workspace.status(corrected).cancelledAt == nil)
 
         // The read-only person: no compose, no buttons, and the POSTs refused.

@@ -7,8 +7,9 @@ import Hummingbird
 /// the console itself: same site (`Sec-Fetch-Site`, when the browser
 /// sends it), form-encoded, and carrying the session's CSRF token. A page
 /// without a session goes to the sign-in (and back afterwards); a POST
-/// without one, or without the token, is refused and audited. Errors
-/// become pages, not JSON.
+/// without one is refused as a failed authentication (401, throttled per
+/// address like a wrong API token), one without the token 403; both are
+/// audited. Errors become pages, not JSON.
 struct ConsoleMiddleware: RouterMiddleware {
   let console: ConsoleEnvironment
 
@@ -27,12 +28,17 @@ struct ConsoleMiddleware: RouterMiddleware {
             to: "/console/sign-in?next=\(FormBody.encode(next))",
             cookies: [ConsoleResponse.clear(ConsoleResponse.sessionCookie)])
         }
-        try await console.refuse(
-          request, context, actor: nil,
-          words(
-            "Du er ikke logget ind (længere). Log ind og prøv igen.",
-            "You are not signed in (any more). Sign in and try again."),
-          reason: "no console session")
+        // Refused as a failed authentication: counted against the address
+        // (slowed, then 429) and, when an address floods, summarised in
+        // the audit log instead of an event each.
+        try await console.api.access.refuseIfBlocked(request, context)
+        throw await console.api.access.refuse(
+          Problem(
+            .unauthorized,
+            words(
+              "Du er ikke logget ind (længere). Log ind og prøv igen.",
+              "You are not signed in (any more). Sign in and try again.")),
+          request, context, actor: nil)
       }
       var form = FormBody()
       if request.method == .post {

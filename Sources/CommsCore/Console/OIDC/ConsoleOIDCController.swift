@@ -88,6 +88,9 @@ struct ConsoleOIDCController: APIController {
       token = try await provider.signIn(
         code: String(code), verifier: verifier, nonce: nonce, now: now)
     } catch {
+      // Counted against the address, as a wrong password is.
+      let delay = console.api.access.throttle.failed(context.remoteAddress)
+      if delay > .zero { try? await Task.sleep(for: delay) }
       try await audit(refusal: error.description, context, now)
       return refused(
         words,
