@@ -58,6 +58,12 @@ struct ConfigCommand: AsyncParsableCommand {
           print(
             "web console at \(api.usesTLS ? "https" : "http")://\(api.host):\(api.port)/console: sign-in with \(signIn); sessions end after \(DurationText.format(console.sessionIdle)) unused, \(DurationText.format(console.sessionMax)) at most"
           )
+          if !configuration.operators.isEnforced {
+            // As for the intake socket below: a note, not a warning.
+            print(
+              "no [[operators]]: every local console account may do everything, and nobody may sign in through an identity provider"
+            )
+          }
         }
       }
       if let period = configuration.retention.period {

@@ -335,7 +335,9 @@ extension EndToEnd {
           "api:beredskab:k1",
         ])
         #expect(cli.status != 0)
-        #expect(cli.stderr.contains("kept for CAP alerts, API tokens and drafts"), "\(cli.stderr)")
+        #expect(
+          cli.stderr.contains("kept for CAP alerts, API tokens, drafts and the console"),
+          "\(cli.stderr)")
       }
     }
 

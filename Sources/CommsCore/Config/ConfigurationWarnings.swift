@@ -90,11 +90,6 @@ public enum ConfigurationWarnings {
         )
       }
     }
-    if configuration.console != nil, !configuration.operators.isEnforced {
-      warnings.append(
-        "console: no [[operators]]: every local console account may send, cancel, approve, answer and read the audit; name each person (user = \"NAME\") to give less"
-      )
-    }
     return warnings.sorted()
   }
 

@@ -65,4 +65,26 @@ struct ConsoleEnvironment: Sendable {
         "Du har ikke retten \"\(right.rawValue)\".", "You lack the right \"\(right.rawValue)\"."),
       reason: "lacks the right \(right.rawValue)")
   }
+
+  /// A failed sign-in counted against the client's address, as a wrong
+  /// API token is: answered after the throttle's delay, and refused with
+  /// 429 (`AccessControl.refuseIfBlocked`) once the address keeps failing.
+  func failedAuthentication(_ context: APIContext) async {
+    let delay = api.access.throttle.failed(context.remoteAddress)
+    if delay > .zero { try? await Task.sleep(for: delay) }
+  }
+
+  /// What to tell a person signing in from an address that has failed too
+  /// often lately (the refusal is audited as the API's are); nil: go on.
+  func blocked(_ request: Request, _ context: APIContext) async -> String? {
+    do {
+      try await api.access.refuseIfBlocked(request, context)
+      return nil
+    } catch {
+      let words = ConsoleMiddleware.words(request, self)
+      return words(
+        "For mange fejlede forsøg fra denne adresse. Vent lidt, og prøv igen.",
+        "Too many failed attempts from this address. Wait a while and try again.")
+    }
+  }
 }

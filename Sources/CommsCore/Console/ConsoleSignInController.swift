@@ -51,7 +51,9 @@ struct ConsoleSignInController: APIController {
 
   @Sendable func signIn(_ request: Request, _ context: APIContext) async throws -> Response {
     let words = ConsoleMiddleware.words(request, console)
-    try await console.api.access.refuseIfBlocked(request, context)
+    if let blocked = await console.blocked(request, context) {
+      return form(words, next: nil, name: "", error: blocked, status: .tooManyRequests)
+    }
     let fields: FormBody
     do {
       fields = try await ConsoleMiddleware.form(request, maxBytes: 16 * 1024, words: words)
@@ -80,8 +82,7 @@ struct ConsoleSignInController: APIController {
     case .refused(let reason, let until):
       if reason == .wrongPassword || reason == .unknown {
         // Counted against the address like a wrong API token, and slowed.
-        let delay = console.api.access.throttle.failed(context.remoteAddress)
-        if delay > .zero { try? await Task.sleep(for: delay) }
+        await console.failedAuthentication(context)
       }
       let message =
         if let until, reason == .locked || reason == .wrongPassword {

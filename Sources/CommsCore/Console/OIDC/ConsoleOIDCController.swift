@@ -52,7 +52,9 @@ struct ConsoleOIDCController: APIController {
 
   @Sendable func callback(_ request: Request, _ context: APIContext) async throws -> Response {
     let words = ConsoleMiddleware.words(request, console)
-    try await console.api.access.refuseIfBlocked(request, context)
+    if let blocked = await console.blocked(request, context) {
+      return refused(words, blocked, status: .tooManyRequests)
+    }
     let query = request.uri.queryParameters
     let now = console.api.clock.now()
     let parts = (request.cookies[ConsoleResponse.signInCookie]?.value ?? "").split(
@@ -60,6 +62,9 @@ struct ConsoleOIDCController: APIController {
     guard parts.count == 5, parts[0] == "oidc",
       let state = query.get("state"), ConsoleSession.sameToken(String(state), String(parts[1]))
     else {
+      // Counted against the address: a flood of made-up callbacks is
+      // slowed and then refused before it reaches the audit log.
+      await console.failedAuthentication(context)
       try await audit(refusal: "state does not match this browser's sign-in", context, now)
       return refused(
         words,
@@ -89,8 +94,7 @@ struct ConsoleOIDCController: APIController {
         code: String(code), verifier: verifier, nonce: nonce, now: now)
     } catch {
       // Counted against the address, as a wrong password is.
-      let delay = console.api.access.throttle.failed(context.remoteAddress)
-      if delay > .zero { try? await Task.sleep(for: delay) }
+      await console.failedAuthentication(context)
       try await audit(refusal: error.description, context, now)
       return refused(
         words,
