@@ -108,13 +108,20 @@ struct AccessControl: Sendable {
       }
       guard single else { return problem }
     }
+    await audit(
+      problem, request, context,
+      actor: Sender(kind: .api, name: token?.name ?? "anonymous", origin: context.remoteAddress))
+    return problem
+  }
+
+  /// Writes `request.refused` for `problem` under `actor` (an API token, or
+  /// a console person); a failed write is logged, not the client's business.
+  func audit(_ problem: Problem, _ request: Request, _ context: APIContext, actor: Sender) async {
     var detail = [
       "status": String(problem.status.code), "method": request.method.rawValue,
       "route": context.endpointPath ?? request.uri.path, "reason": problem.detail,
     ]
     if let field = problem.field { detail["field"] = field }
-    let actor = Sender(
-      kind: .api, name: token?.name ?? "anonymous", origin: context.remoteAddress)
     do {
       try await store.appendAudit([
         AuditEvent(
@@ -123,6 +130,5 @@ struct AccessControl: Sendable {
     } catch {
       logger.error("cannot write audit event", metadata: ["error": "\(error)"])
     }
-    return problem
   }
 }

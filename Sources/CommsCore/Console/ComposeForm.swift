@@ -193,7 +193,6 @@ struct ComposeForm: Sendable {
   static func newKey() -> String { String(ConsoleSession.randomToken().prefix(22)) }
 
   static func isKey(_ text: String) -> Bool {
-    (8...43).contains(text.utf8.count)
-      && ConsoleSession.isToken(text.padding(toLength: 43, withPad: "A", startingAt: 0)[...])
+    (8...43).contains(text.utf8.count) && ConsoleSession.isBase64url(text[...])
   }
 }

@@ -20,15 +20,13 @@ struct ConsoleBoardController: APIController {
   @Sendable func board(_ request: Request, _ context: APIContext) async throws -> Response {
     let caller = try context.person()
     let words = caller.words
-    let notice = request.uri.queryParameters.get("notice").flatMap {
-      ConsoleNotice(rawValue: String($0))
-    }
+    let notice = ConsoleNotice(request)
     return ConsoleResponse.page(
       try await console.frame(
         words("Overblik", "Board"), caller, .board,
         main: """
           <h1>\(words("Overblik", "Board"))</h1>
-          \(notice.map { "<div class=\"notice\" role=\"status\">\($0.text(words))</div>" as Markup })
+          \(ConsoleFrame.notice(notice, words))
           <div id="live" data-refresh="/console/board/live" data-every="5">
           \(try await livePart(caller))
           </div>
@@ -42,9 +40,11 @@ struct ConsoleBoardController: APIController {
   func livePart(_ caller: ConsoleCaller) async throws -> Markup {
     let store = console.store
     let counts = try await counts.value { try await store.metricCounts() }
-    let messages = try await store.recentMessages(limit: 60).filter {
-      caller.sees($0.audiences.map(\.audience))
-    }.prefix(20)
+    // Each message is a few reads, fetched again every 5 s: a person who
+    // sees every audience needs only the 20 shown; others read more to
+    // find 20 of their own.
+    let messages = try await store.recentMessages(limit: caller.scope.audiences == nil ? 20 : 60)
+      .filter { caller.sees($0.audiences.map(\.audience)) }.prefix(20)
     return BoardPage.live(
       messages: Array(messages), counts: counts,
       breakers: console.dispatcher?.breakers ?? [:], words: caller.words,
@@ -62,6 +62,12 @@ enum ConsoleNotice: String {
   case draftSaved = "draft-saved"
   case discarded
   case signedIn = "signed-in"
+
+  /// The notice a page was sent to with (`?notice=`), if it is one of these.
+  init?(_ request: Request) {
+    guard let text = request.uri.queryParameters.get("notice") else { return nil }
+    self.init(rawValue: String(text))
+  }
 
   func text(_ words: Words) -> String {
     switch self {

@@ -6,7 +6,6 @@ import Foundation
 /// checked.
 struct ConsoleCaller: Sendable {
   let session: ConsoleSession
-  let tokenHash: String
   let scope: OperatorScope
   let words: Words
   let form: FormBody

@@ -35,23 +35,13 @@ struct ConsoleEnvironment: Sendable {
     return seen
   }
 
-  /// Records a refusal (`request.refused`, under the person when known)
-  /// and throws it as a 403 page.
+  /// Records a refusal (`request.refused`, under the person) and throws
+  /// it as a 403 page.
   func refuse(
-    _ request: Request, _ context: APIContext, actor: Sender?, _ message: String, reason: String
+    _ request: Request, _ context: APIContext, actor: Sender, _ message: String, reason: String
   ) async throws -> Never {
-    let problem = Problem(.forbidden, message)
-    try await store.appendAudit([
-      AuditEvent(
-        kind: "request.refused", at: api.clock.now(),
-        actor: (actor ?? Sender(kind: .console, name: "anonymous", origin: context.remoteAddress))
-          .description,
-        detail: [
-          "status": "403", "method": request.method.rawValue,
-          "route": context.endpointPath ?? request.uri.path, "reason": reason,
-        ])
-    ])
-    throw problem
+    await api.access.audit(Problem(.forbidden, reason), request, context, actor: actor)
+    throw Problem(.forbidden, message)
   }
 
   /// A 403 unless `caller` has `right`: audited like the API's, shown as a page.
@@ -86,5 +76,36 @@ struct ConsoleEnvironment: Sendable {
         "For mange fejlede forsøg fra denne adresse. Vent lidt, og prøv igen.",
         "Too many failed attempts from this address. Wait a while and try again.")
     }
+  }
+
+  /// A new session for a person who just proved who they are.
+  func newSession(
+    person: String, displayName: String, via: ConsoleSession.Via, idpGroups: [String] = [],
+    _ context: APIContext
+  ) -> ConsoleSession {
+    let now = api.clock.now()
+    return ConsoleSession(
+      person: person, displayName: displayName, via: via, idpGroups: idpGroups,
+      csrf: ConsoleSession.randomToken(), origin: context.remoteAddress, createdAt: now,
+      seenAt: now, expiresAt: now.addingTimeInterval(settings.sessionMax.seconds))
+  }
+
+  /// Stores `session` (with `audit`, in the same transaction) under a fresh
+  /// cookie token, and sends the browser on to `next`.
+  func begin(_ session: ConsoleSession, audit: AuditEvent? = nil, next: String?) async throws
+    -> Response
+  {
+    let token = ConsoleSession.randomToken()
+    try await store.startConsoleSession(
+      session, tokenHash: ConsoleSession.tokenHash(token), idle: settings.sessionIdle,
+      audit: audit)
+    return ConsoleResponse.redirect(
+      to: ConsoleResponse.safeNext(next),
+      cookies: [
+        ConsoleResponse.cookie(
+          ConsoleResponse.sessionCookie, token,
+          maxAge: Int(settings.sessionMax.components.seconds)),
+        ConsoleResponse.clear(ConsoleResponse.signInCookie),
+      ])
   }
 }

@@ -44,9 +44,7 @@ struct ConsoleMessageController: APIController {
 
   @Sendable func show(_ request: Request, _ context: APIContext) async throws -> Response {
     let caller = try context.person()
-    let notice = request.uri.queryParameters.get("notice").flatMap {
-      ConsoleNotice(rawValue: String($0))
-    }
+    let notice = ConsoleNotice(request)
     return try await page(context, caller, notice: notice)
   }
 

@@ -19,7 +19,7 @@ struct ConsoleMiddleware: RouterMiddleware {
     let words = Self.words(request, console)
     var caller: ConsoleCaller?
     do {
-      guard let (session, hash) = try await Self.session(request, console),
+      guard let (session, _) = try await Self.session(request, console),
         let scope = console.operators.scope(of: session)
       else {
         if request.method == .get || request.method == .head {
@@ -55,7 +55,7 @@ struct ConsoleMiddleware: RouterMiddleware {
         }
       }
       let found = ConsoleCaller(
-        session: session, tokenHash: hash, scope: scope, words: words, form: form,
+        session: session, scope: scope, words: words, form: form,
         address: context.remoteAddress)
       caller = found
       var context = context

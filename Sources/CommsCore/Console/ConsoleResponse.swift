@@ -49,13 +49,6 @@ enum ConsoleResponse {
     return Response(status: .seeOther, headers: headers)
   }
 
-  static func json(_ bytes: [UInt8]) -> Response {
-    var headers = headers()
-    headers[.contentType] = "application/json"
-    return Response(
-      status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
-  }
-
   static func cookie(
     _ name: String, _ value: String, maxAge: Int, sameSite: String = "Lax", httpOnly: Bool = true
   ) -> String {

@@ -64,17 +64,21 @@ public struct ConsoleSession: Sendable, Equatable {
 
   /// What the store keeps of a cookie's token: its SHA-256 in hex.
   public static func tokenHash(_ token: String) -> String {
-    SHA256.hash(data: Array(token.utf8)).map { String(format: "%02x", $0) }.joined()
+    LowerHex.string(SHA256.hash(data: Array(token.utf8)))
   }
 
   /// Whether `text` could be a token of ours (43 base64url characters);
   /// anything else is not looked up.
   public static func isToken(_ text: Substring) -> Bool {
-    text.utf8.count == 43
-      && text.utf8.allSatisfy {
-        (65...90).contains($0) || (97...122).contains($0) || (48...57).contains($0) || $0 == 45
-          || $0 == 95
-      }
+    text.utf8.count == 43 && isBase64url(text)
+  }
+
+  /// Only the base64url alphabet (`A–Z a–z 0–9 - _`), no padding.
+  static func isBase64url(_ text: Substring) -> Bool {
+    text.utf8.allSatisfy {
+      (65...90).contains($0) || (97...122).contains($0) || (48...57).contains($0) || $0 == 45
+        || $0 == 95
+    }
   }
 
   /// Compares two tokens in time that does not depend on where they differ.

@@ -96,20 +96,12 @@ struct ConsoleSignInController: APIController {
         words, next: next, name: ConsoleAccount.isName(name) ? name : "", error: message,
         status: .unauthorized)
     case .signedIn(let person, let displayName):
-      var session = ConsoleSession(
-        person: person, displayName: displayName, via: .local,
-        csrf: ConsoleSession.randomToken(), origin: context.remoteAddress, createdAt: now,
-        seenAt: now, expiresAt: now.addingTimeInterval(console.settings.sessionMax.seconds))
+      let session = console.newSession(
+        person: person, displayName: displayName, via: .local, context)
       guard console.operators.scope(of: session) != nil else {
-        try await console.store.appendAudit([
-          AuditEvent(
-            kind: "request.refused", at: now,
-            actor: session.sender(from: context.remoteAddress).description,
-            detail: [
-              "status": "403", "method": "POST", "route": "/console/sign-in",
-              "reason": "no [[operators]] entry names the account",
-            ])
-        ])
+        await console.api.access.audit(
+          Problem(.forbidden, "no [[operators]] entry names the account"), request, context,
+          actor: session.sender(from: context.remoteAddress))
         return form(
           words, next: next, name: name,
           error: words(
@@ -117,18 +109,7 @@ struct ConsoleSignInController: APIController {
             "You have an account but no rights in the console. Ask whoever runs commsd."),
           status: .forbidden)
       }
-      session.seenAt = now
-      let token = ConsoleSession.randomToken()
-      try await console.store.startConsoleSession(
-        session, tokenHash: ConsoleSession.tokenHash(token), idle: console.settings.sessionIdle)
-      return ConsoleResponse.redirect(
-        to: ConsoleResponse.safeNext(next),
-        cookies: [
-          ConsoleResponse.cookie(
-            ConsoleResponse.sessionCookie, token,
-            maxAge: Int(console.settings.sessionMax.components.seconds)),
-          ConsoleResponse.clear(ConsoleResponse.signInCookie),
-        ])
+      return try await console.begin(session, next: next)
     }
   }
 

@@ -18,10 +18,6 @@ struct ConsoleWorkController: APIController {
     group.post("inquiries/:id/close", use: close)
   }
 
-  private func notice(_ request: Request) -> ConsoleNotice? {
-    request.uri.queryParameters.get("notice").flatMap { ConsoleNotice(rawValue: String($0)) }
-  }
-
   @Sendable func approvals(_ request: Request, _ context: APIContext) async throws -> Response {
     let caller = try context.person()
     try await console.require(.approve, caller, request, context)
@@ -49,7 +45,7 @@ struct ConsoleWorkController: APIController {
       try await console.frame(
         caller.words("Indbakke", "Inbox"), caller, .inbox, path: "/console/inbox",
         main: WorkPages.inbox(
-          open, words: caller.words, notice: notice(request),
+          open, words: caller.words, notice: ConsoleNotice(request),
           displayName: console.displayName)))
   }
 
@@ -61,7 +57,7 @@ struct ConsoleWorkController: APIController {
       try await console.frame(
         caller.words("Kladder", "Drafts"), caller, .drafts, path: "/console/drafts",
         main: WorkPages.drafts(
-          open, words: caller.words, notice: notice(request),
+          open, words: caller.words, notice: ConsoleNotice(request),
           language: console.configuration.defaultLanguage, displayName: console.displayName)))
   }
 
@@ -84,7 +80,7 @@ struct ConsoleWorkController: APIController {
   @Sendable func inquiry(_ request: Request, _ context: APIContext) async throws -> Response {
     let caller = try context.person()
     try await console.require(.inbox, caller, request, context)
-    return try await inquiryPage(context, caller, notice: notice(request))
+    return try await inquiryPage(context, caller, notice: ConsoleNotice(request))
   }
 
   private func inquiryPage(

@@ -48,7 +48,8 @@ public struct FormBody: Sendable, Equatable {
       } else if byte == UInt8(ascii: "%") {
         let high = bytes.index(after: index)
         guard high != bytes.endIndex, bytes.index(after: high) != bytes.endIndex,
-          let h = hexValue(bytes[high]), let l = hexValue(bytes[bytes.index(after: high)])
+          let h = LowerHex.value(bytes[high]),
+          let l = LowerHex.value(bytes[bytes.index(after: high)])
         else { throw Invalid(description: "a form field has a bad % escape") }
         out.append(h << 4 | l)
         index = bytes.index(after: high)
@@ -61,15 +62,6 @@ public struct FormBody: Sendable, Equatable {
       throw Invalid(description: "a form field is not UTF-8")
     }
     return text
-  }
-
-  private static func hexValue(_ byte: UInt8) -> UInt8? {
-    switch byte {
-    case 48...57: byte - 48
-    case 65...70: byte - 55
-    case 97...102: byte - 87
-    default: nil
-    }
   }
 
   /// The first value of `name`, if given.

@@ -53,8 +53,6 @@ public struct Markup: Sendable, Equatable, ExpressibleByStringInterpolation, Cus
     }
   }
 
-  static func + (lhs: Markup, rhs: Markup) -> Markup { Markup(trusted: lhs.html + rhs.html) }
-
   static func += (lhs: inout Markup, rhs: Markup) { lhs.html += rhs.html }
 
   /// `parts` one after another.

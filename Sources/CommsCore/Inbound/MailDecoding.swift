@@ -46,8 +46,8 @@ enum MailDecoding {
           index += 3
           continue
         }
-        if index + 2 < bytes.count, let high = hex(bytes[index + 1]),
-          let low = hex(bytes[index + 2])
+        if index + 2 < bytes.count, let high = LowerHex.value(bytes[index + 1]),
+          let low = LowerHex.value(bytes[index + 2])
         {
           output.append(high << 4 | low)
           index += 3
@@ -58,15 +58,6 @@ enum MailDecoding {
       index += 1
     }
     return output
-  }
-
-  private static func hex(_ byte: UInt8) -> UInt8? {
-    switch byte {
-    case 48...57: byte - 48
-    case 65...70: byte - 55
-    case 97...102: byte - 87
-    default: nil
-    }
   }
 
   /// A header value with its RFC 2047 encoded-words decoded (blanks

@@ -13,4 +13,14 @@ enum LowerHex {
     }
     return String(decoding: text, as: UTF8.self)
   }
+
+  /// The value of one hexadecimal digit (either case), or nil.
+  static func value(_ byte: UInt8) -> UInt8? {
+    switch byte {
+    case 48...57: byte - 48
+    case 65...70: byte - 55
+    case 97...102: byte - 87
+    default: nil
+    }
+  }
 }

@@ -166,14 +166,14 @@ import Testing
   @Test func aCallerMaySeeAndCoverWithinItsScope() throws {
     let scope = try #require(try Self.policy().scope(of: Self.session("anna", via: .local)))
     let caller = ConsoleCaller(
-      session: Self.session("anna", via: .local), tokenHash: "h", scope: scope,
+      session: Self.session("anna", via: .local), scope: scope,
       words: Words("da"), form: FormBody(), address: "198.51.100.4")
     #expect(caller.person == "anna" && caller.sender.description == "console:anna@198.51.100.4")
     #expect(caller.may(.send) && !caller.may(.cancel))
     #expect(caller.sees(["staff"]) && caller.sees([String]()) && !caller.sees(["staff", "police"]))
     #expect(caller.covers("staff") && !caller.covers("police"))
     let everything = ConsoleCaller(
-      session: Self.session("anna", via: .local), tokenHash: "h",
+      session: Self.session("anna", via: .local),
       scope: try #require(OperatorPolicy().scope(of: Self.session("anna", via: .local))),
       words: Words("en"), form: FormBody(), address: "::1")
     #expect(everything.sees(["police", "anything"]) && everything.covers("police"))

@@ -113,12 +113,10 @@ struct ConsoleOIDCController: APIController {
     }
     let groups = Array(
       token.list(settings.groupsClaim).map(Self.oneLine).filter { !$0.isEmpty }.prefix(200))
-    let session = ConsoleSession(
+    let session = console.newSession(
       person: person,
-      displayName: token.text(settings.displayNameClaim).map(Self.oneLine) ?? person,
-      via: .oidc, idpGroups: groups, csrf: ConsoleSession.randomToken(),
-      origin: context.remoteAddress, createdAt: now, seenAt: now,
-      expiresAt: now.addingTimeInterval(console.settings.sessionMax.seconds))
+      displayName: token.text(settings.displayNameClaim).map(Self.oneLine) ?? person, via: .oidc,
+      idpGroups: groups, context)
     var detail = [
       "account": person, "via": "oidc", "issuer": settings.issuer,
       "subject": token.text("sub").map { String($0.prefix(200)) } ?? "",
@@ -137,20 +135,11 @@ struct ConsoleOIDCController: APIController {
           "You are signed in with the municipality but have no rights in the console. Ask whoever runs commsd."
         ), status: .forbidden)
     }
-    let cookie = ConsoleSession.randomToken()
-    try await console.store.startConsoleSession(
-      session, tokenHash: ConsoleSession.tokenHash(cookie), idle: console.settings.sessionIdle)
-    try await console.store.appendAudit([
-      AuditEvent(kind: "account.signed_in", at: now, actor: "console:\(person)", detail: detail)
-    ])
-    return ConsoleResponse.redirect(
-      to: ConsoleResponse.safeNext(next),
-      cookies: [
-        ConsoleResponse.cookie(
-          ConsoleResponse.sessionCookie, cookie,
-          maxAge: Int(console.settings.sessionMax.components.seconds)),
-        ConsoleResponse.clear(ConsoleResponse.signInCookie),
-      ])
+    return try await console.begin(
+      session,
+      audit: AuditEvent(
+        kind: "account.signed_in", at: now, actor: "console:\(person)", detail: detail),
+      next: next)
   }
 
   /// A name or group from the provider as one line of at most 200 characters.

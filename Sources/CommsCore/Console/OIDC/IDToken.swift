@@ -117,12 +117,7 @@ public struct IDToken: Sendable, Equatable {
   }
 
   static func base64url(_ text: Substring) -> [UInt8]? {
-    guard text.utf8.count <= maxBytes * 2,
-      text.utf8.allSatisfy({
-        (65...90).contains($0) || (97...122).contains($0) || (48...57).contains($0) || $0 == 45
-          || $0 == 95
-      })
-    else { return nil }
+    guard text.utf8.count <= maxBytes * 2, ConsoleSession.isBase64url(text) else { return nil }
     var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(
       of: "_", with: "/")
     while base64.utf8.count % 4 != 0 { base64 += "=" }

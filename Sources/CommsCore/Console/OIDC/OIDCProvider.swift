@@ -76,7 +76,7 @@ final class OIDCProvider: Sendable {
 
   /// PKCE S256: base64url(SHA-256(verifier)).
   static func challenge(_ verifier: String) -> String {
-    ConsoleSession.base64url(SHA256Digest.bytes(of: Array(verifier.utf8)))
+    ConsoleSession.base64url(SHA256.hash(data: Array(verifier.utf8)))
   }
 
   /// Exchanges `code` for the ID token, checked against this sign-in's nonce.
@@ -84,7 +84,7 @@ final class OIDCProvider: Sendable {
     -> IDToken
   {
     let endpoints = try await endpoints(now: now)
-    var fields = [
+    let fields = [
       ("grant_type", "authorization_code"), ("code", code),
       ("redirect_uri", settings.redirectURL), ("code_verifier", verifier),
       ("client_id", settings.clientID),
@@ -99,8 +99,6 @@ final class OIDCProvider: Sendable {
       headers.append(
         HTTPHeaderField(
           name: "Authorization", value: "Basic " + Data(pair.utf8).base64EncodedString()))
-    } else {
-      fields = fields.filter { $0.0 != "client_secret" }
     }
     let answer = try await json(
       CurlRequest(
@@ -171,8 +169,4 @@ final class OIDCProvider: Sendable {
     }
     return object
   }
-}
-
-extension SHA256Digest {
-  static func bytes(of data: [UInt8]) -> [UInt8] { Array(SHA256.hash(data: data)) }
 }

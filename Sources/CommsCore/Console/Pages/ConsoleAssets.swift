@@ -96,8 +96,7 @@ enum ConsoleAssets {
   static let jsVersion = version(js)
 
   static func version(_ text: String) -> String {
-    String(
-      SHA256.hash(data: Array(text.utf8)).map { String(format: "%02x", $0) }.joined().prefix(12))
+    String(LowerHex.string(SHA256.hash(data: Array(text.utf8))).prefix(12))
   }
 
   static func response(_ text: String, type: String) -> Response {

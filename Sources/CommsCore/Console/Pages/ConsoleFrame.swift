@@ -95,6 +95,12 @@ enum ConsoleFrame {
     "<input type=\"hidden\" name=\"csrf\" value=\"\(caller.session.csrf)\">"
   }
 
+  /// What an action just did, at the top of the page it led to.
+  static func notice(_ notice: ConsoleNotice?, _ words: Words) -> Markup {
+    guard let notice else { return "" }
+    return "<div class=\"notice\" role=\"status\">\(notice.text(words))</div>"
+  }
+
   /// An error shown by the field it concerns.
   static func fieldError(_ message: String?) -> Markup {
     guard let message else { return "" }

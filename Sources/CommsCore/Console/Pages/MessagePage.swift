@@ -15,9 +15,7 @@ enum MessagePage {
     let words = caller.words
     let csrf = ConsoleFrame.csrf(caller)
     var parts: [Markup] = []
-    if let notice {
-      parts.append("<div class=\"notice\" role=\"status\">\(notice.text(words))</div>")
-    }
+    parts.append(ConsoleFrame.notice(notice, words))
     if status.mode != "actual" {
       parts.append(
         "<div class=\"exercise-banner\">\(words("ØVELSE", "EXERCISE")) · \(status.mode)</div>")

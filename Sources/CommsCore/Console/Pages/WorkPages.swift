@@ -40,7 +40,7 @@ enum WorkPages {
     }
     return """
       <h1>\(words("Åbne henvendelser", "Open inquiries"))</h1>
-      \(notice.map { "<div class=\"notice\" role=\"status\">\($0.text(words))</div>" as Markup })
+      \(ConsoleFrame.notice(notice, words))
       \(rows.isEmpty ? "<p class=\"meta\">\(words("Ingen åbne henvendelser.", "No open inquiries."))</p>" as Markup : Markup.joined(rows))
       """
   }
@@ -96,7 +96,7 @@ enum WorkPages {
     }
     return """
       <h1>\(words("Henvendelse", "Inquiry"))</h1>
-      \(notice.map { "<div class=\"notice\" role=\"status\">\($0.text(words))</div>" as Markup })
+      \(ConsoleFrame.notice(notice, words))
       \(meta)
       <div class="card" dir="auto" lang="\(inquiry.language)">\(Markup.paragraphs(inquiry.text))</div>
       \(forms)
@@ -120,7 +120,7 @@ enum WorkPages {
     }
     return """
       <h1>\(words("Kladder", "Drafts"))</h1>
-      \(notice.map { "<div class=\"notice\" role=\"status\">\($0.text(words))</div>" as Markup })
+      \(ConsoleFrame.notice(notice, words))
       \(cards.isEmpty ? "<p class=\"meta\">\(words("Ingen åbne kladder.", "No open drafts."))</p>" as Markup : Markup.joined(cards))
       """
   }

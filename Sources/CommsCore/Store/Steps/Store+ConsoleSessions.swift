@@ -5,10 +5,11 @@ import Foundation
 /// out, by the idle limit, by `session_max`, or when the account is
 /// disabled or its password changed.
 extension Store {
-  /// Stores `session` under `tokenHash`; sessions already over are deleted
-  /// on the way (their end needs no other sweep).
+  /// Stores `session` under `tokenHash`, with `audit` (a sign-in's event)
+  /// in the same transaction; sessions already over are deleted on the
+  /// way (their end needs no other sweep).
   public func startConsoleSession(
-    _ session: ConsoleSession, tokenHash: String, idle: Duration
+    _ session: ConsoleSession, tokenHash: String, idle: Duration, audit: AuditEvent? = nil
   ) async throws {
     try await write { transaction in
       let now = session.createdAt
@@ -30,6 +31,7 @@ extension Store {
           Timestamp.format(session.createdAt), Timestamp.format(session.seenAt),
           Timestamp.format(session.expiresAt),
         ])
+      if let audit { try transaction.audit(audit) }
     }
   }
 
