@@ -395,18 +395,26 @@ public final class Dispatcher: StoppableLoop {
     recorder.add(record)
     inFlight.withLock { _ = $0.remove(delivery.id) }
     let limit = limits[target] ?? settings.maxInFlight
-    // Wake the loop only when it has room to act on: a quarter of the slots
-    // free, or a full endpoint got a slot back (work may wait for exactly it).
+    // Wake the loop when it has room to act on, once per descent: when the
+    // transfers in flight fall to three quarters of the slots, in total or
+    // at this endpoint (for a target of concurrency 1, when its one slot
+    // frees). Waking it whenever a full endpoint got one slot back was a
+    // wake-up, a turn of the loop and a curl wake-up per delivery: 1.1
+    // context switches per webhook (issue 25).
     let now = clock.now()
     let wake = slots.withLock { slots -> Bool in
       slots.gates[target]?.record(result, at: now)
-      let wasFull = slots.perTarget[target, default: 0] >= limit
       slots.total -= 1
       slots.perTarget[target, default: 0] -= 1
-      return wasFull || slots.total <= settings.maxInFlight * 3 / 4
+      return slots.total == Self.wakeLevel(settings.maxInFlight)
+        || slots.perTarget[target, default: 0] == Self.wakeLevel(limit)
     }
     if wake { doorbell.ring() }
   }
+
+  /// The number of transfers in flight below `limit` at which the loop is
+  /// woken to start more: a quarter of the slots free, at least one.
+  static func wakeLevel(_ limit: Int) -> Int { limit - max(1, limit / 4) }
 
   private func target(of delivery: Delivery) -> String {
     switch delivery.contact {

@@ -16,6 +16,7 @@ final class RenderCache: Sendable {
   }
 
   private let entries = Mutex<[Key: RenderedMessage]>([:])
+  private let frames = Mutex<[Key: WebhookBodyFrame]>([:])
   /// Entries kept at most; then the cache starts again (a fan-out renders
   /// a handful of variants, a busy hour a few hundred).
   static let capacity = 1024
@@ -39,5 +40,26 @@ final class RenderCache: Sendable {
       entries[key] = rendered
     }
     return rendered
+  }
+
+  /// The commsd webhook body of `delivery` without its recipient's own
+  /// values, written once per message, audience, language and bulletin;
+  /// nil when its template names the recipient (then each body differs).
+  func frame(_ delivery: Delivery, _ message: Message, audience: Audience?) -> WebhookBodyFrame? {
+    let template = audience?.template ?? .standard
+    guard !template.isPerRecipient(language: delivery.language) else { return nil }
+    let key = Key(
+      message: message.id, audience: delivery.audience, language: delivery.language,
+      bulletin: delivery.bulletin, updatesBulletin: delivery.updatesBulletin)
+    if let hit = frames.withLock({ $0[key] }) { return hit }
+    let frame = WebhookPayload(
+      delivery: delivery, message: message, audience: audience,
+      rendered: rendered(delivery, message, audience: audience)
+    ).frame()
+    frames.withLock { frames in
+      if frames.count >= Self.capacity { frames.removeAll(keepingCapacity: true) }
+      frames[key] = frame
+    }
+    return frame
   }
 }

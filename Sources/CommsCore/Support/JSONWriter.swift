@@ -62,6 +62,21 @@ public struct JSONWriter {
   /// Call after `endObject()` of a nested object, so the next member gets a comma.
   public mutating func endMember() { markWritten() }
 
+  /// Takes the bytes written so far and leaves the writer empty, at the
+  /// same place in the object: after `key(_:)`, the value becomes a hole
+  /// that `string(_:)` fills later (see `WebhookBodyFrame`). Call
+  /// `endMember()` to go on after the hole.
+  public mutating func cut() -> [UInt8] {
+    defer { bytes.removeAll(keepingCapacity: true) }
+    return bytes
+  }
+
+  /// Appends bytes cut before.
+  public mutating func append(raw: [UInt8]) { bytes += raw }
+
+  /// Appends `text` as a JSON string, for a hole left by `cut()`.
+  public mutating func string(_ text: String) { appendString(text) }
+
   /// Copies runs of bytes that need no escaping in one go: this is on the
   /// per-delivery path (payloads, audit details and their hashes), and a
   /// byte-at-a-time loop was 3.5 % of the daemon's CPU.

@@ -94,3 +94,79 @@ extension WebhookPayloadTests {
         == Set(inquiry.keys).subtracting(["subject"]))
   }
 }
+
+extension WebhookPayloadTests {
+  /// A fan-out writes the body's frame once per message and fills in each
+  /// recipient's values (issue 25): every body must still be the bytes the
+  /// project's encoder writes for that recipient, whatever their values hold.
+  @Test(arguments: [
+    ("Bo \"B\" Hansen", "+4520000013", "rel-2"),
+    ("Line\nbreak \u{01} and \\ slash / ✓", "", "r\u{7F}"),
+    ("", "kanal:#beredskab", "x"),
+  ])
+  func aFrameFilledForAnotherRecipientIsThatRecipientsPayload(
+    name: String, contact: String, recipientID: String
+  ) throws {
+    let first = payload(subject: "Besøgsforbud", body: "Kære pårørende")
+    let frame = first.frame()
+    var other = first
+    other.recipient = .init(id: recipientID, name: name)
+    other.contact = contact
+    other.deliveryID = "dlv_01JDZ0000000000000000000CC"
+    let filled = frame.body(
+      contact: contact, deliveryID: other.deliveryID, recipientID: recipientID,
+      recipientName: name)
+    let expected = Array(try JSONCoding.encoder().encode(other))
+    #expect(String(decoding: filled, as: UTF8.self) == String(decoding: expected, as: UTF8.self))
+  }
+
+  /// Through the transport: two recipients of one message get bodies from
+  /// the cached frame that equal the format's own body for each, and each
+  /// is signed over its own bytes.
+  @Test func theTransportsFramedBodiesEqualTheFormatsBodies() throws {
+    let configuration = try ConfigurationLoader.parse(
+      """
+      data_dir = "var"
+      [endpoints.sms]
+      url = "http://127.0.0.1:8099/sms"
+      secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+      [audiences.relatives]
+      display_name = "Pårørende"
+      """, file: "/tmp/commsd-frame-test.toml")
+    let transport = WebhookTransport(configuration: configuration)
+    let base = payload(subject: "Besøgsforbud", body: "Tekst")
+    let message = Message(
+      id: MessageID(rawValue: base.messageID), idempotencyKey: nil,
+      sender: Sender(kind: .cli, name: "t", origin: "h"), audiences: ["relatives"],
+      priority: .flash, kind: .allClear,
+      contents: ["da": MessageContent(subject: "Besøgsforbud", body: "Tekst")],
+      defaultLanguage: "da", acceptedAt: base.acceptedAt)
+    for (index, name) in ["Fatima \"F\" Al-Sayed", "Bo\nHansen"].enumerated() {
+      let delivery = Delivery(
+        id: DeliveryID(rawValue: "dlv_01JDZ000000000000000000\(index)BB"), messageID: message.id,
+        recipientID: "rel-\(index)", recipientName: name, audience: "relatives",
+        contact: .webhook(endpoint: "sms", address: "+452000001\(index)"), contactIndex: 0,
+        language: "da", priority: .flash, state: .sending, dueAt: message.acceptedAt,
+        createdAt: message.acceptedAt)
+      guard case .transfer(let request) = transport.prepare(delivery, message: message),
+        case .httpPost(_, let headers, let body) = request.payload
+      else {
+        Issue.record("no transfer")
+        return
+      }
+      let expected = WebhookPayload(
+        delivery: delivery, message: message, audience: configuration.audiences["relatives"]
+      ).encoded()
+      #expect(String(decoding: body, as: UTF8.self) == String(decoding: expected, as: UTF8.self))
+      let signature = try #require(headers.first { $0.name == "webhook-signature" }?.value)
+      let timestamp = try #require(
+        headers.first { $0.name == "webhook-timestamp" }.flatMap { Int($0.value) })
+      let key = try #require(
+        WebhookSigner.key(fromSecret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"))
+      #expect(
+        signature
+          == WebhookSigner.signature(
+            id: delivery.id.rawValue, timestamp: timestamp, body: expected, key: key))
+    }
+  }
+}

@@ -100,15 +100,29 @@ extension WebhookPayload {
   /// The JSON body, written directly (see `JSONWriter`); the same bytes as
   /// `JSONCoding.encoder().encode(self)`.
   public func encoded() -> [UInt8] {
+    frame().body(
+      contact: contact, deliveryID: deliveryID, recipientID: recipient.id,
+      recipientName: recipient.name)
+  }
+
+  /// The body with the four per-recipient values left as holes: the rest
+  /// is the same for every recipient of the message in one audience and
+  /// language, so a fan-out writes it once (see `RenderCache`).
+  func frame() -> WebhookBodyFrame {
     var writer = JSONWriter(capacity: 384 + subject.utf8.count + body.utf8.count)
+    var pieces: [[UInt8]] = []
     writer.beginObject()
     writer.member("accepted_at", Timestamp.format(acceptedAt))
     writer.member("audience", audience)
     writer.member("audience_name", audienceName)
     writer.member("body", body)
     writer.member("bulletin", bulletin)
-    writer.member("contact", contact)
-    writer.member("delivery_id", deliveryID)
+    writer.key("contact")
+    pieces.append(writer.cut())
+    writer.endMember()
+    writer.key("delivery_id")
+    pieces.append(writer.cut())
+    writer.endMember()
     if let expiresAt { writer.member("expires_at", Timestamp.format(expiresAt)) }
     if let inquiry { writer.member("inquiry", json: JSONCoding.string(inquiry)) }
     writer.member("kind", kind)
@@ -119,8 +133,12 @@ extension WebhookPayload {
     writer.member("priority", priority)
     writer.key("recipient")
     writer.beginObject()
-    writer.member("id", recipient.id)
-    writer.member("name", recipient.name)
+    writer.key("id")
+    pieces.append(writer.cut())
+    writer.endMember()
+    writer.key("name")
+    pieces.append(writer.cut())
+    writer.endMember()
     writer.endObject()
     writer.endMember()
     if let replyTo { writer.member("reply_to", replyTo) }
@@ -130,6 +148,39 @@ extension WebhookPayload {
     writer.member("type", type)
     if let updatesBulletin { writer.member("updates_bulletin", updatesBulletin) }
     writer.endObject()
+    pieces.append(writer.cut())
+    return WebhookBodyFrame(pieces: pieces)
+  }
+}
+
+/// A commsd webhook body with holes for the recipient's own values: the
+/// contact, the delivery id, the recipient's id and name (in that order).
+struct WebhookBodyFrame: Sendable {
+  /// Five pieces around the four holes.
+  let pieces: [[UInt8]]
+
+  func body(contact: String, deliveryID: String, recipientID: String, recipientName: String)
+    -> [UInt8]
+  {
+    var writer = JSONWriter(
+      capacity: pieces.reduce(64) { $0 + $1.count } + contact.utf8.count
+        + recipientName.utf8.count)
+    writer.append(raw: pieces[0])
+    writer.string(contact)
+    writer.append(raw: pieces[1])
+    writer.string(deliveryID)
+    writer.append(raw: pieces[2])
+    writer.string(recipientID)
+    writer.append(raw: pieces[3])
+    writer.string(recipientName)
+    writer.append(raw: pieces[4])
     return writer.bytes
+  }
+
+  /// The body of `delivery`.
+  func body(for delivery: Delivery) -> [UInt8] {
+    body(
+      contact: delivery.contact.address, deliveryID: delivery.id.rawValue,
+      recipientID: delivery.recipientID, recipientName: delivery.recipientName)
   }
 }

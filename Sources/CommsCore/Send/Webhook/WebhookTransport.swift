@@ -24,8 +24,18 @@ public struct WebhookTransport: Transport {
       return .finished(
         .permanent(status: 0, reason: "no endpoint \"\(delivery.contact)\" is configured"))
     }
-    var rendered = rendering.rendered(delivery, message, audience: audiences[delivery.audience])
+    let audience = audiences[delivery.audience]
     let line = links?.line(for: delivery, of: message)
+    // The common case, a fan-out in commsd's own format: the body is the
+    // message's frame with the recipient's values filled in.
+    if endpoint.format == .commsd, line == nil,
+      let frame = rendering.frame(delivery, message, audience: audience)
+    {
+      return Self.request(
+        for: delivery, endpoint: endpoint, contentType: "application/json",
+        body: frame.body(for: delivery), now: clock.now())
+    }
+    var rendered = rendering.rendered(delivery, message, audience: audience)
     // A Teams card confirms by its button (Action.OpenUrl to the page).
     let card = endpoint.format == .teamsWorkflows
     if let line, !card { rendered.body += "\n\n" + line }
@@ -57,6 +67,16 @@ public struct WebhookTransport: Transport {
       delivery: delivery, message: message, audience: audience, rendered: rendered, sms: sms,
       confirmURL: confirmURL)
     let (contentType, body) = format.body(input)
+    return request(
+      for: delivery, endpoint: endpoint, contentType: contentType, body: body, now: now)
+  }
+
+  /// The request that posts `body` to `endpoint`: its own headers and its
+  /// authentication.
+  static func request(
+    for delivery: Delivery, endpoint: Endpoint, contentType: String, body: [UInt8], now: Date
+  ) -> PreparedAttempt {
+    let format = endpoint.format
     var headers = endpoint.headers
     headers += [
       HTTPHeaderField(name: "Content-Type", value: contentType),

@@ -9,11 +9,13 @@ extension PostgresStore {
   public func record(_ outcomes: [AttemptRecord], owner: String) async throws -> Int {
     guard !outcomes.isEmpty else { return 0 }
     return try await pool.write { transaction in
-      let written = try Self.updateLeased(outcomes, owner: owner, in: transaction)
+      var written = try Self.updateLeased(outcomes, owner: owner, in: transaction)
       var skipped = 0
       for outcome in outcomes {
-        // Absent: no longer leased to `owner` (its lease ran out and another node took it).
-        guard let (mark, bulletin) = written[outcome.deliveryID.rawValue] else {
+        // Absent: no longer leased to `owner` (its lease ran out and another
+        // node took it), or its outcome came twice (one row, one event).
+        guard let (mark, bulletin) = written.removeValue(forKey: outcome.deliveryID.rawValue)
+        else {
           skipped += 1
           continue
         }

@@ -49,6 +49,11 @@ public final class SQLiteStore: Store {
       // rewrites rows in place and rarely frees whole pages.
       try db.execute(sql: "PRAGMA secure_delete = ON")
       if backgroundCheckpoints { try db.execute(sql: "PRAGMA wal_autocheckpoint = 0") }
+      // A statement that writes many rows (a chunk of outcomes, of a plan's
+      // deliveries, of audit events) keeps a statement journal to undo
+      // itself alone; in a temporary file that was 3 more pwrite() per
+      // delivery (issue 25). It is small, and gone with the statement.
+      try db.execute(sql: "PRAGMA temp_store = MEMORY")
     }
     // Opening a new store switches it to WAL, and GRDB reads which
     // migrations ran before it takes a write lock: two processes opening a
@@ -152,92 +157,8 @@ public final class SQLiteStore: Store {
     }
   }
 
-  /// Writes `outcomes` in as few transactions as possible, but stops a
-  /// transaction early when an intake is waiting for the writer (see
-  /// `UrgentWrites`), commits what it has, lets the intake go, and goes on:
-  /// a flash message waits for one outcome's worth of work, not a batch's.
-  public func record(_ outcomes: [AttemptRecord], owner: String) async throws -> Int {
-    var skipped = 0
-    var rest = outcomes[...]
-    while !rest.isEmpty {
-      await urgent.yield()
-      let part = rest
-      let (done, partSkipped) = try await pool.write { db in
-        try Self.record(part, owner: owner, in: db, until: { self.urgent.isWaiting })
-      }
-      skipped += partSkipped
-      rest = rest.dropFirst(done)
-    }
-    return skipped
-  }
-
-  /// Writes outcomes from the start of `outcomes` until all are written or
-  /// `stop()` says so (after at least one); returns how many were handled
-  /// and how many of those were skipped (their lease no longer held).
-  static func record(
-    _ outcomes: ArraySlice<AttemptRecord>, owner: String, in db: Database,
-    until stop: () -> Bool
-  ) throws -> (done: Int, skipped: Int) {
-    // A delivery withdrawn while in flight (superseded, cancelled,
-    // expired) ends in that state unless this attempt delivered it.
-    let update = try db.cachedStatement(
-      sql: """
-        UPDATE deliveries SET
-          state = CASE WHEN withdrawn IS NOT NULL AND ?1 NOT IN ('delivered', 'sent')
-            THEN withdrawn ELSE ?1 END,
-          due_at = CASE WHEN withdrawn IS NOT NULL AND ?1 != 'sent' THEN due_at
-            ELSE COALESCE(?2, due_at) END,
-          attempts = attempts + 1, lease_owner = NULL, lease_until = NULL, updated_at = ?3,
-          last_status = ?4, last_error = ?5,
-          delivered_at = CASE WHEN ?1 = 'delivered' THEN ?3 ELSE delivered_at END,
-          sent_at = CASE WHEN ?1 = 'sent' THEN ?3 ELSE sent_at END,
-          provider_ref = COALESCE(?8, provider_ref)
-        WHERE id = ?6 AND \(DeliveryTransition.record.condition()) AND lease_owner = ?7
-        RETURNING COALESCE(withdrawn, ''), bulletin
-        """)
-    var skipped = 0
-    var done = 0
-    for outcome in outcomes {
-      if done > 0 && stop() { break }
-      done += 1
-      let at = Timestamp.format(outcome.at)
-      // Nil when the lease is no longer held; the mark is "" when not withdrawn.
-      guard
-        let row = try Row.fetchOne(
-          update,
-          arguments: [
-            outcome.newState.rawValue, outcome.dueAt.map(Timestamp.format), at,
-            outcome.statusCode == 0 ? nil : outcome.statusCode, outcome.error,
-            outcome.deliveryID.rawValue, owner, outcome.providerRef,
-          ])
-      else {
-        skipped += 1
-        continue
-      }
-      let written = StoredRow(row)
-      let mark: String = try written[0]
-      try StoreTransaction(connection: .sqlite(db)).recorded(
-        outcome, withdrawn: mark.isEmpty ? nil : DeliveryState(rawValue: mark),
-        bulletin: try written[1], owner: owner)
-    }
-    return (done, skipped)
-  }
-
-  /// Appends `event` to the audit chain (see `AuditChain`): its sequence
-  /// number and the previous event's hash are read in the same transaction,
-  /// so concurrent writers (the daemon, a CLI command) chain in commit order.
+  /// Appends `event` to the audit chain (see `insertAudit(_:_:)` for many).
   static func insertAudit(_ db: Database, _ event: AuditEvent) throws {
-    let link = AuditChain.Link(event: event, after: try AuditHeads.head(in: db))
-    let statement = try db.cachedStatement(
-      sql: """
-        INSERT INTO audit_events (seq, at, kind, message_id, delivery_id, actor, detail, prev_hash, hash,
-          personal)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-        """)
-    try statement.execute(arguments: [
-      link.sequence, link.at, link.kind, link.messageID, link.deliveryID, link.actor, link.detail,
-      link.previous, link.hash, link.personal,
-    ])
-    AuditHeads.advance(in: db, to: (link.sequence, link.hash))
+    try insertAudit(db, [event])
   }
 }

@@ -2,14 +2,19 @@ import Foundation
 import GRDB
 
 /// Writes new deliveries (a plan, a fallback, a digest, a retraction's
-/// copies) in one transaction, as each store writes rows fastest: SQLite one
-/// cached statement per row (no round trip to save), PostgreSQL many rows
-/// per statement (a fan-out to 100,000 people would otherwise be 100,000
-/// round trips inside its transaction). Call `finish()` before the
-/// transaction reads what it wrote.
+/// copies) in one transaction, many rows per statement: PostgreSQL 500 (a
+/// fan-out to 100,000 people would otherwise be 100,000 round trips inside
+/// its transaction), SQLite `sqliteRowsPerStatement` (no round trip to save,
+/// but a statement's binding and stepping cost about as much as the row;
+/// issue 25). Call `finish()` before the transaction reads what it wrote.
 struct DeliveryWriter {
+  /// 20 values each: far below SQLite's 32,766 parameters.
+  static let sqliteRowsPerStatement = 32
   private let transaction: StoreTransaction
   private var rows: DeliveryRows?
+  /// SQLite: the values of the rows not written yet.
+  private var pending: [(any DatabaseValueConvertible)?] = []
+  private var pendingCount = 0
 
   init(_ transaction: StoreTransaction) {
     self.transaction = transaction
@@ -19,15 +24,28 @@ struct DeliveryWriter {
   mutating func add(_ delivery: Delivery, now: String) throws {
     switch transaction.connection {
     case .sqlite(let db):
-      try db.cachedStatement(sql: Self.insertOne).execute(
-        arguments: StatementArguments(Self.values(of: delivery, now: now)))
+      pending += Self.values(of: delivery, now: now)
+      pendingCount += 1
+      if pendingCount == Self.sqliteRowsPerStatement { try flush(db) }
     case .postgres(let postgres):
       try rows?.add(delivery, now: now, in: postgres)
     }
   }
 
   mutating func finish() throws {
-    if case .postgres(let postgres) = transaction.connection { try rows?.flush(in: postgres) }
+    switch transaction.connection {
+    case .sqlite(let db): try flush(db)
+    case .postgres(let postgres): try rows?.flush(in: postgres)
+    }
+  }
+
+  private mutating func flush(_ db: Database) throws {
+    guard pendingCount > 0 else { return }
+    let rows = Array(repeating: Self.valuesOfOne, count: pendingCount).joined(separator: ", ")
+    try db.cachedStatement(sql: "INSERT INTO deliveries (\(Self.columns)) VALUES \(rows)")
+      .execute(arguments: StatementArguments(pending))
+    pending.removeAll(keepingCapacity: true)
+    pendingCount = 0
   }
 
   /// Writes one delivery at once.
@@ -43,11 +61,8 @@ struct DeliveryWriter {
       created_at, updated_at, hold_reason, updates_bulletin
     """
 
-  /// One row's insert, made once: a plan adds 100,000 rows through it.
-  private static let insertOne = """
-    INSERT INTO deliveries (\(columns))
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-    """
+  /// One row's placeholders, for the 20 `columns`.
+  private static let valuesOfOne = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 
   /// The values of `columns`, in their order.
   static func values(of delivery: Delivery, now: String) -> [(any DatabaseValueConvertible)?] {

@@ -1,0 +1,158 @@
+import Foundation
+import GRDB
+
+/// Attempt outcomes and their audit events, written a chunk at a time: one
+/// UPDATE for up to `outcomesPerStatement` deliveries and one INSERT for
+/// their events. Per row, SQLite's own work (the row and its indexes) is the
+/// same either way; what a chunk saves is the per-statement work around it
+/// (binding, stepping, GRDB's argument and row values), which was measured
+/// at about as much again as SQLite's (issue 25, `Benchmarks/NOTES.md`).
+extension SQLiteStore {
+  /// Outcomes per statement: 8 values each, far below SQLite's 32,766
+  /// parameters, and small enough that an intake waiting for the writer
+  /// (see `UrgentWrites`) waits for one chunk, well under a millisecond.
+  static let outcomesPerStatement = 64
+  /// Audit events per INSERT: 10 values each.
+  static let eventsPerStatement = 64
+
+  /// Writes `outcomes` in as few transactions as possible, but stops a
+  /// transaction early when an intake is waiting for the writer (see
+  /// `UrgentWrites`), commits what it has, lets the intake go, and goes on:
+  /// a flash message waits for one chunk's worth of work, not a batch's.
+  public func record(_ outcomes: [AttemptRecord], owner: String) async throws -> Int {
+    var skipped = 0
+    var rest = outcomes[...]
+    while !rest.isEmpty {
+      await urgent.yield()
+      let part = rest
+      let (done, partSkipped) = try await pool.write { db in
+        try Self.record(part, owner: owner, in: db, until: { self.urgent.isWaiting })
+      }
+      skipped += partSkipped
+      rest = rest.dropFirst(done)
+    }
+    return skipped
+  }
+
+  /// Writes outcomes from the start of `outcomes`, a chunk at a time, until
+  /// all are written or `stop()` says so (after at least one chunk); returns
+  /// how many were handled and how many of those were skipped (their lease
+  /// no longer held).
+  static func record(
+    _ outcomes: ArraySlice<AttemptRecord>, owner: String, in db: Database,
+    until stop: () -> Bool
+  ) throws -> (done: Int, skipped: Int) {
+    var skipped = 0
+    var done = 0
+    let transaction = StoreTransaction(connection: .sqlite(db))
+    while done < outcomes.count {
+      if done > 0 && stop() { break }
+      let start = outcomes.startIndex + done
+      let chunk = outcomes[start..<min(outcomes.endIndex, start + outcomesPerStatement)]
+      done += chunk.count
+      var written = try updateDeliveries(chunk, owner: owner, in: db)
+      // Events in the outcomes' order; an outcome with steps of its own
+      // (a fallback after a death, a withdrawn delivery's waiters) writes
+      // the events before it first, so the chain keeps that order.
+      var events: [AuditEvent] = []
+      for outcome in chunk {
+        // Nil when the lease is no longer held (or the id came twice).
+        guard let row = written.removeValue(forKey: outcome.deliveryID.rawValue) else {
+          skipped += 1
+          continue
+        }
+        if row.withdrawn == nil && outcome.newState != .dead {
+          events.append(.attempt(outcome, withdrawn: nil, owner: owner))
+          continue
+        }
+        try insertAudit(db, events)
+        events.removeAll(keepingCapacity: true)
+        try transaction.recorded(
+          outcome, withdrawn: row.withdrawn, bulletin: row.bulletin, owner: owner)
+      }
+      try insertAudit(db, events)
+    }
+    return (done, skipped)
+  }
+
+  /// One UPDATE for `chunk`: each delivery this owner still leases takes its
+  /// outcome. Returns, by delivery id, those written, with the delivery's
+  /// withdrawal mark and bulletin.
+  private static func updateDeliveries(
+    _ chunk: ArraySlice<AttemptRecord>, owner: String, in db: Database
+  ) throws -> [String: (withdrawn: DeliveryState?, bulletin: Int)] {
+    // o.column1…7: state, due_at, at, status, error, id, provider_ref.
+    let rows = Array(repeating: "(?, ?, ?, ?, ?, ?, ?)", count: chunk.count)
+      .joined(separator: ", ")
+    // A delivery withdrawn while in flight (superseded, cancelled,
+    // expired) ends in that state unless this attempt delivered it.
+    let update = try db.cachedStatement(
+      sql: """
+        UPDATE deliveries SET
+          state = CASE WHEN withdrawn IS NOT NULL AND o.column1 NOT IN ('delivered', 'sent')
+            THEN withdrawn ELSE o.column1 END,
+          due_at = CASE WHEN withdrawn IS NOT NULL AND o.column1 != 'sent' THEN due_at
+            ELSE COALESCE(o.column2, due_at) END,
+          attempts = attempts + 1, lease_owner = NULL, lease_until = NULL,
+          updated_at = o.column3, last_status = o.column4, last_error = o.column5,
+          delivered_at = CASE WHEN o.column1 = 'delivered' THEN o.column3 ELSE delivered_at END,
+          sent_at = CASE WHEN o.column1 = 'sent' THEN o.column3 ELSE sent_at END,
+          provider_ref = COALESCE(o.column7, provider_ref)
+        FROM (VALUES \(rows)) AS o
+        WHERE deliveries.id = o.column6 AND \(DeliveryTransition.record.condition("deliveries.state"))
+          AND deliveries.lease_owner = ?
+        RETURNING deliveries.id, COALESCE(deliveries.withdrawn, ''), deliveries.bulletin
+        """)
+    var values: [(any DatabaseValueConvertible)?] = []
+    values.reserveCapacity(chunk.count * 7 + 1)
+    for outcome in chunk {
+      values += [
+        outcome.newState.rawValue, outcome.dueAt.map(Timestamp.format),
+        Timestamp.format(outcome.at), outcome.statusCode == 0 ? nil : outcome.statusCode,
+        outcome.error, outcome.deliveryID.rawValue, outcome.providerRef,
+      ]
+    }
+    values.append(owner)
+    var written: [String: (withdrawn: DeliveryState?, bulletin: Int)] = [:]
+    let cursor = try Row.fetchCursor(update, arguments: StatementArguments(values))
+    while let row = try cursor.next() {
+      let mark: String = row[1]
+      written[row[0]] = (mark.isEmpty ? nil : DeliveryState(rawValue: mark), row[2])
+    }
+    return written
+  }
+
+  /// Appends `events` to the audit chain (see `AuditChain`), in order, with
+  /// one INSERT per `eventsPerStatement`: each event's sequence number and
+  /// previous hash follow the head read in the same transaction, so
+  /// concurrent writers (the daemon, a CLI command) chain in commit order.
+  static func insertAudit(_ db: Database, _ events: [AuditEvent]) throws {
+    guard !events.isEmpty else { return }
+    var head = try AuditHeads.head(in: db)
+    var start = 0
+    while start < events.count {
+      let chunk = events[start..<min(events.count, start + eventsPerStatement)]
+      start += chunk.count
+      var values: [(any DatabaseValueConvertible)?] = []
+      values.reserveCapacity(chunk.count * 10)
+      for event in chunk {
+        let link = AuditChain.Link(event: event, after: head)
+        values += [
+          link.sequence, link.at, link.kind, link.messageID, link.deliveryID, link.actor,
+          link.detail, link.previous, link.hash, link.personal,
+        ]
+        head = (link.sequence, link.hash)
+      }
+      let rows = Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", count: chunk.count)
+        .joined(separator: ", ")
+      try db.cachedStatement(
+        sql: """
+          INSERT INTO audit_events (seq, at, kind, message_id, delivery_id, actor, detail, prev_hash,
+            hash, personal)
+          VALUES \(rows)
+          """
+      ).execute(arguments: StatementArguments(values))
+      AuditHeads.advance(in: db, to: head)
+    }
+  }
+}
