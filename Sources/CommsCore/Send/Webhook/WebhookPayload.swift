@@ -111,18 +111,20 @@ extension WebhookPayload {
   func frame() -> WebhookBodyFrame {
     var writer = JSONWriter(capacity: 384 + subject.utf8.count + body.utf8.count)
     var pieces: [[UInt8]] = []
+    // A member whose value is left out: the bytes so far become a piece.
+    func hole(_ key: String) {
+      writer.key(key)
+      pieces.append(writer.cut())
+      writer.endMember()
+    }
     writer.beginObject()
     writer.member("accepted_at", Timestamp.format(acceptedAt))
     writer.member("audience", audience)
     writer.member("audience_name", audienceName)
     writer.member("body", body)
     writer.member("bulletin", bulletin)
-    writer.key("contact")
-    pieces.append(writer.cut())
-    writer.endMember()
-    writer.key("delivery_id")
-    pieces.append(writer.cut())
-    writer.endMember()
+    hole("contact")
+    hole("delivery_id")
     if let expiresAt { writer.member("expires_at", Timestamp.format(expiresAt)) }
     if let inquiry { writer.member("inquiry", json: JSONCoding.string(inquiry)) }
     writer.member("kind", kind)
@@ -133,12 +135,8 @@ extension WebhookPayload {
     writer.member("priority", priority)
     writer.key("recipient")
     writer.beginObject()
-    writer.key("id")
-    pieces.append(writer.cut())
-    writer.endMember()
-    writer.key("name")
-    pieces.append(writer.cut())
-    writer.endMember()
+    hole("id")
+    hole("name")
     writer.endObject()
     writer.endMember()
     if let replyTo { writer.member("reply_to", replyTo) }

@@ -1,9 +1,9 @@
 import Foundation
 
 /// What follows an attempt's outcome once it is written. How the outcomes
-/// themselves are written differs (SQLite one statement per outcome, so an
-/// urgent intake can cut in between; PostgreSQL a batch per statement); this
-/// is the rest, the same on both.
+/// themselves are written differs (SQLite 64 per statement, so an urgent
+/// intake can cut in between two chunks; PostgreSQL a batch per statement);
+/// this is the rest, the same on both.
 extension StoreTransaction {
   /// After `outcome` was written for a delivery marked `withdrawn` (or not):
   /// its event, the fallback after a delivery that died, and for one
