@@ -19,6 +19,9 @@ public final class Dispatcher: StoppableLoop {
     var total = 0
     var perTarget: [String: Int] = [:]
     var gates: [String: TargetGate] = [:]
+    /// Targets a flash delivery waits at for a slot: the next completion
+    /// there wakes the loop, whatever the wake level.
+    var flashWaiting: Set<String> = []
   }
 
   /// A leased delivery waiting in memory, with its target worked out once.
@@ -302,7 +305,10 @@ public final class Dispatcher: StoppableLoop {
       let globalLimit = flash ? settings.maxInFlight * 2 : settings.maxInFlight
       let verdict = slots.withLock { slots -> Verdict in
         guard slots.total < globalLimit else { return .full }
-        guard slots.perTarget[target, default: 0] < limit else { return .wait(until: nil) }
+        guard slots.perTarget[target, default: 0] < limit else {
+          if flash { slots.flashWaiting.insert(target) }
+          return .wait(until: nil)
+        }
         switch slots.gates[target]?.admit(at: now, flash: flash) {
         case .none: break
         case .rate(let until): return .wait(until: until)
@@ -434,15 +440,17 @@ public final class Dispatcher: StoppableLoop {
     // Wake the loop when it has room to act on, once per descent: when the
     // transfers in flight fall to three quarters of the slots, in total or
     // at this endpoint (for a target of concurrency 1, when its one slot
-    // frees). Waking it whenever a full endpoint got one slot back was a
-    // wake-up, a turn of the loop and a curl wake-up per delivery: 1.1
-    // context switches per webhook (issue 25).
+    // frees), or at once when a flash delivery waits for this endpoint.
+    // Waking it whenever a full endpoint got one slot back was a wake-up, a
+    // turn of the loop and a curl wake-up per delivery: 1.1 context
+    // switches per webhook (issue 25).
     let now = clock.now()
     let wake = slots.withLock { slots -> Bool in
       slots.gates[target]?.record(result, at: now)
       slots.total -= 1
       slots.perTarget[target, default: 0] -= 1
-      return slots.total == Self.wakeLevel(settings.maxInFlight)
+      return slots.flashWaiting.remove(target) != nil
+        || slots.total == Self.wakeLevel(settings.maxInFlight)
         || slots.perTarget[target, default: 0] == Self.wakeLevel(limit)
     }
     if wake { doorbell.ring() }
