@@ -26,40 +26,46 @@ final class RenderCache: Sendable {
   func rendered(
     _ delivery: Delivery, _ message: Message, audience: Audience?
   ) -> RenderedMessage {
-    let template = audience?.template ?? .standard
-    guard !template.isPerRecipient(language: delivery.language) else {
+    guard let key = Self.key(delivery, message, audience: audience) else {
       return DeliveryContent.render(delivery, message, audience: audience)
     }
-    let key = Key(
-      message: message.id, audience: delivery.audience, language: delivery.language,
-      bulletin: delivery.bulletin, updatesBulletin: delivery.updatesBulletin)
-    if let hit = entries.withLock({ $0[key] }) { return hit }
-    let rendered = DeliveryContent.render(delivery, message, audience: audience)
-    entries.withLock { entries in
-      if entries.count >= Self.capacity { entries.removeAll(keepingCapacity: true) }
-      entries[key] = rendered
+    return Self.cached(key, in: entries) {
+      DeliveryContent.render(delivery, message, audience: audience)
     }
-    return rendered
   }
 
   /// The commsd webhook body of `delivery` without its recipient's own
   /// values, written once per message, audience, language and bulletin;
   /// nil when its template names the recipient (then each body differs).
   func frame(_ delivery: Delivery, _ message: Message, audience: Audience?) -> WebhookBodyFrame? {
+    guard let key = Self.key(delivery, message, audience: audience) else { return nil }
+    return Self.cached(key, in: frames) {
+      WebhookPayload(
+        delivery: delivery, message: message, audience: audience,
+        rendered: rendered(delivery, message, audience: audience)
+      ).frame()
+    }
+  }
+
+  /// What `delivery` shares with the other readers of its message; nil when
+  /// its template names the recipient.
+  private static func key(_ delivery: Delivery, _ message: Message, audience: Audience?) -> Key? {
     let template = audience?.template ?? .standard
     guard !template.isPerRecipient(language: delivery.language) else { return nil }
-    let key = Key(
+    return Key(
       message: message.id, audience: delivery.audience, language: delivery.language,
       bulletin: delivery.bulletin, updatesBulletin: delivery.updatesBulletin)
-    if let hit = frames.withLock({ $0[key] }) { return hit }
-    let frame = WebhookPayload(
-      delivery: delivery, message: message, audience: audience,
-      rendered: rendered(delivery, message, audience: audience)
-    ).frame()
-    frames.withLock { frames in
-      if frames.count >= Self.capacity { frames.removeAll(keepingCapacity: true) }
-      frames[key] = frame
+  }
+
+  private static func cached<Value: Sendable>(
+    _ key: Key, in entries: borrowing Mutex<[Key: Value]>, make: () -> Value
+  ) -> Value {
+    if let hit = entries.withLock({ $0[key] }) { return hit }
+    let value = make()
+    entries.withLock { entries in
+      if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
+      entries[key] = value
     }
-    return frame
+    return value
   }
 }

@@ -156,13 +156,19 @@ extension WebhookPayload {
 struct WebhookBodyFrame: Sendable {
   /// Five pieces around the four holes.
   let pieces: [[UInt8]]
+  /// Their bytes together, counted once rather than for every body.
+  let size: Int
+
+  init(pieces: [[UInt8]]) {
+    self.pieces = pieces
+    size = pieces.reduce(0) { $0 + $1.count }
+  }
 
   func body(contact: String, deliveryID: String, recipientID: String, recipientName: String)
     -> [UInt8]
   {
     var writer = JSONWriter(
-      capacity: pieces.reduce(64) { $0 + $1.count } + contact.utf8.count
-        + recipientName.utf8.count)
+      capacity: size + 64 + contact.utf8.count + recipientName.utf8.count)
     writer.append(raw: pieces[0])
     writer.string(contact)
     writer.append(raw: pieces[1])

@@ -40,8 +40,8 @@ public struct WebhookTransport: Transport {
     let card = endpoint.format == .teamsWorkflows
     if let line, !card { rendered.body += "\n\n" + line }
     return Self.request(
-      for: delivery, message: message, endpoint: endpoint, audience: audiences[delivery.audience],
-      rendered: rendered, now: clock.now(), confirmLine: line,
+      for: delivery, message: message, endpoint: endpoint, audience: audience, rendered: rendered,
+      now: clock.now(), confirmLine: line,
       confirmURL: card ? links?.url(for: delivery, of: message).map { $0 + "?via=teams" } : nil)
   }
 

@@ -61,7 +61,7 @@ public final class PostgresStore: Store {
 /// Deliveries inserted many rows per statement: a fan-out to 100,000
 /// people would otherwise be 100,000 round trips inside its transaction.
 struct DeliveryRows {
-  private static let columns = 20
+  private static let columns = DeliveryWriter.columnCount
   private static let perStatement = 500
   private var parameters: [(any PostgresParameter)?] = []
   private var count = 0

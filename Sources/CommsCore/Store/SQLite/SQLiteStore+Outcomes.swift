@@ -82,8 +82,7 @@ extension SQLiteStore {
     _ chunk: ArraySlice<AttemptRecord>, owner: String, in db: Database
   ) throws -> [String: (withdrawn: DeliveryState?, bulletin: Int)] {
     // o.column1…7: state, due_at, at, status, error, id, provider_ref.
-    let rows = Array(repeating: "(?, ?, ?, ?, ?, ?, ?)", count: chunk.count)
-      .joined(separator: ", ")
+    let rows = StoreTransaction.marks(rows: chunk.count, columns: 7)
     // A delivery withdrawn while in flight (superseded, cancelled,
     // expired) ends in that state unless this attempt delivered it.
     let update = try db.cachedStatement(
@@ -143,8 +142,7 @@ extension SQLiteStore {
         ]
         head = (link.sequence, link.hash)
       }
-      let rows = Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", count: chunk.count)
-        .joined(separator: ", ")
+      let rows = StoreTransaction.marks(rows: chunk.count, columns: 10)
       try db.cachedStatement(
         sql: """
           INSERT INTO audit_events (seq, at, kind, message_id, delivery_id, actor, detail, prev_hash,

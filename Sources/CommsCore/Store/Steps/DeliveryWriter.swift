@@ -10,11 +10,12 @@ import GRDB
 struct DeliveryWriter {
   /// 20 values each: far below SQLite's 32,766 parameters.
   static let sqliteRowsPerStatement = 32
+  /// The values of one row: `columns`, `values(of:now:)`.
+  static let columnCount = 20
   private let transaction: StoreTransaction
   private var rows: DeliveryRows?
-  /// SQLite: the values of the rows not written yet.
+  /// SQLite: the values of the rows not written yet, `columnCount` each.
   private var pending: [(any DatabaseValueConvertible)?] = []
-  private var pendingCount = 0
 
   init(_ transaction: StoreTransaction) {
     self.transaction = transaction
@@ -25,8 +26,7 @@ struct DeliveryWriter {
     switch transaction.connection {
     case .sqlite(let db):
       pending += Self.values(of: delivery, now: now)
-      pendingCount += 1
-      if pendingCount == Self.sqliteRowsPerStatement { try flush(db) }
+      if pending.count == Self.sqliteRowsPerStatement * Self.columnCount { try flush(db) }
     case .postgres(let postgres):
       try rows?.add(delivery, now: now, in: postgres)
     }
@@ -40,12 +40,12 @@ struct DeliveryWriter {
   }
 
   private mutating func flush(_ db: Database) throws {
-    guard pendingCount > 0 else { return }
-    let rows = Array(repeating: Self.valuesOfOne, count: pendingCount).joined(separator: ", ")
+    guard !pending.isEmpty else { return }
+    let rows = StoreTransaction.marks(
+      rows: pending.count / Self.columnCount, columns: Self.columnCount)
     try db.cachedStatement(sql: "INSERT INTO deliveries (\(Self.columns)) VALUES \(rows)")
       .execute(arguments: StatementArguments(pending))
     pending.removeAll(keepingCapacity: true)
-    pendingCount = 0
   }
 
   /// Writes one delivery at once.
@@ -60,9 +60,6 @@ struct DeliveryWriter {
       address, contact_index, contacts, bulletin, language, priority, lane, state, due_at,
       created_at, updated_at, hold_reason, updates_bulletin
     """
-
-  /// One row's placeholders, for the 20 `columns`.
-  private static let valuesOfOne = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 
   /// The values of `columns`, in their order.
   static func values(of delivery: Delivery, now: String) -> [(any DatabaseValueConvertible)?] {

@@ -114,4 +114,10 @@ public struct StoreTransaction {
   static func marks(_ count: Int) -> String {
     Array(repeating: "?", count: count).joined(separator: ", ")
   }
+
+  /// `(?, ?), (?, ?), …` for `rows` rows of `columns` values: a multi-row
+  /// VALUES list on SQLite.
+  static func marks(rows: Int, columns: Int) -> String {
+    Array(repeating: "(\(marks(columns)))", count: rows).joined(separator: ", ")
+  }
 }
