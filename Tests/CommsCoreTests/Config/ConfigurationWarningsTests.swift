@@ -46,6 +46,24 @@ import Testing
     #expect(tls == [])
   }
 
+  /// Issue 27: a store URL that lets libpq pick a standby is named; one
+  /// that leaves the choice to commsd (read-write), or says so, is not.
+  @Test func aStoreURLThatMayLandOnAStandbyIsNamed() throws {
+    func store(_ query: String) throws -> [String] {
+      try warnings(
+        "data_dir = \"var\"\nstore = \"postgres://commsd@127.0.0.1:5432,127.0.0.1:5433/commsd\(query)\"\n[audiences.staff]\n"
+      )
+    }
+    let any = try store("?target_session_attrs=any")
+    #expect(
+      any.count == 1 && any[0].hasPrefix("store: target_session_attrs=any lets a node connect"),
+      "\(any)")
+    #expect(try store("?target_session_attrs=prefer-standby").count == 1)
+    #expect(try store("") == [])
+    #expect(try store("?target_session_attrs=read-write") == [])
+    #expect(try store("?target_session_attrs=primary") == [])
+  }
+
   @Test func safeSettingsAndLoopbackReceiversAreNotWarnedAbout() throws {
     let found = try warnings(
       """

@@ -36,7 +36,9 @@ final class PostgresConnection {
 
   private func connect() throws {
     cpq_finish(handle)
+    handle = nil
     prepared = [:]
+    mustReconnect = false
     // libpq is opened on first use (see CPostgres.h); say so if it cannot be.
     var reason = [CChar](repeating: 0, count: 512)
     guard cpq_load(&reason, reason.count) == 1 else {
@@ -46,10 +48,12 @@ final class PostgresConnection {
           "libpq could not be loaded: \(String(decoding: reason.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))"
       )
     }
-    var keys = ["dbname", "connect_timeout", "application_name"]
+    // Keywords before `dbname` are defaults the URL may override (libpq
+    // keeps the last value given); those after it are commsd's own.
+    var keys = Self.defaults.map(\.key) + ["dbname", "application_name"]
     // The pid names the node in pg_stat_activity (its host is the client
     // address), so an operator can tell which daemon holds a connection.
-    var values = [url, "10", "commsd pid \(getpid())"]
+    var values = Self.defaults.map(\.value) + [url, "commsd pid \(getpid())"]
     if let password {
       keys.append("password")
       values.append(password)
@@ -70,8 +74,29 @@ final class PostgresConnection {
     _ = try execute("SET client_min_messages = warning")
   }
 
-  /// Whether the server can still be reached on this connection.
-  var isBroken: Bool { handle == nil || cpq_status(handle) != CONNECTION_OK }
+  /// Connection settings a failover needs, unless the URL says otherwise:
+  /// - `connect_timeout=10`, per host the URL names;
+  /// - `target_session_attrs=read-write`: of the hosts a URL names, only the
+  ///   primary. Every connection of commsd writes (or LISTENs, which a
+  ///   standby refuses too), so a standby — a demoted primary brought back,
+  ///   the standby before its promotion — is passed over at connect instead
+  ///   of failing every write on it.
+  /// - TCP keepalives and `tcp_user_timeout`: a host that vanishes without a
+  ///   word (power, network) ends its connections within about 20 to 30
+  ///   seconds, not after the kernel's quarter of an hour of retransmissions.
+  static let defaults: [(key: String, value: String)] = [
+    ("connect_timeout", "10"), ("target_session_attrs", "read-write"), ("keepalives", "1"),
+    ("keepalives_idle", "10"),
+    ("keepalives_interval", "5"), ("keepalives_count", "3"), ("tcp_user_timeout", "20000"),
+  ]
+
+  /// Set by an error that says this server is the wrong one to talk to now
+  /// (see `needsNewServer`), though the connection itself still stands.
+  private var mustReconnect = false
+
+  /// Whether the server can still be reached on this connection, and is
+  /// still one to write to.
+  var isBroken: Bool { mustReconnect || handle == nil || cpq_status(handle) != CONNECTION_OK }
 
   /// Connects anew after the server closed the connection (a restart, a failover).
   func reconnect() throws { try connect() }
@@ -123,8 +148,10 @@ final class PostgresConnection {
       if let detail = cpq_resultErrorMessage(result), detail.pointee != 0 {
         text = String(cString: detail)
       }
-      throw PostgresError(
+      let error = PostgresError(
         sqlState: state, message: text.trimmingCharacters(in: .whitespacesAndNewlines))
+      if error.needsNewServer { mustReconnect = true }
+      throw error
     }
   }
 
@@ -156,6 +183,16 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
   var isRetryable: Bool { sqlState == "40001" || sqlState == "40P01" }
   /// A unique constraint was violated (e.g. two nodes took the same idempotency key at once).
   var isUniqueViolation: Bool { sqlState == "23505" }
+  /// The server cannot take this connection's writes any more: it is read
+  /// only (25006: a standby behind an address that moved, a pooler still
+  /// pointing at the old primary), shutting down or recovering (57P01–03),
+  /// or the connection failed (class 08). The connection is made anew
+  /// before its next use, through the URL, which finds the primary.
+  var needsNewServer: Bool {
+    guard let sqlState else { return false }
+    return sqlState == "25006" || sqlState.hasPrefix("08")
+      || ["57P01", "57P02", "57P03"].contains(sqlState)
+  }
 
   public var description: String {
     sqlState.map { "PostgreSQL \($0): \(message)" } ?? message
