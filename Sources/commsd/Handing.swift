@@ -99,6 +99,12 @@ struct Handing {
     let intake: Intake
     do {
       intake = Intake(configuration: configuration, store: try configuration.openStore())
+    } catch let error as PostgresError {
+      // No primary to reach (a failover under way): nothing was taken.
+      printError(
+        "\(command): cannot reach the store \(configuration.storeDescription): \(error); nothing was accepted, try again"
+      )
+      throw ExitCode(75)  // EX_TEMPFAIL
     } catch {
       printError("\(command): cannot open the store \(configuration.storeDescription): \(error)")
       throw ExitCode.failure
@@ -116,6 +122,13 @@ struct Handing {
       case .duplicate(let id):
         return .duplicate(id)
       }
+    } catch let error as PostgresError {
+      // The message may not have been stored; the same request again (with
+      // the same --idempotency-key) cannot queue it twice.
+      printError(
+        "\(command): the store did not take the message: \(error); try again (with --idempotency-key, a retry cannot queue it twice)"
+      )
+      throw ExitCode(75)  // EX_TEMPFAIL
     } catch {
       guard let refusal = IntakeWire.refusal(error) else { throw error }
       await intake.recordRefusal(refusal, of: request)
