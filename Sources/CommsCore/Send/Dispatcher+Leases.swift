@@ -22,13 +22,52 @@ extension Dispatcher {
       if target.hasPrefix("endpoint:") { excluded.endpoints.insert(String(target.dropFirst(9))) }
       if target.hasPrefix("relay:") { excluded.email = true }
     }
+    let until = now.addingTimeInterval(settings.leaseDuration.seconds)
     do {
       return try await store.lease(
-        owner: owner, now: now, until: now.addingTimeInterval(settings.leaseDuration.seconds),
-        limit: limit, excluding: excluded)
+        owner: owner, now: now, until: until, limit: limit, excluding: excluded)
     } catch {
       errors.error("cannot lease deliveries", error)
+      leasesInDoubt.withLock { range in
+        range = range.map { min($0.lowerBound, until)...max($0.upperBound, until) } ?? until...until
+      }
       return []
+    }
+  }
+
+  /// After a lease that failed, gives back what it may have leased all the
+  /// same: a commit whose answer was lost (the connection broke during it,
+  /// as when the primary dies) leaves deliveries leased to this node that
+  /// it never held, and they would wait a whole lease (`[dispatch] lease`,
+  /// five minutes by default) for another turn. Whatever this node holds
+  /// is kept. Returns whether the store answered (if not, it is tried on
+  /// the next turn).
+  ///
+  /// Only leases ending when a failed lease's would are looked at (a flash
+  /// delivery leased by this node's intake ends later), and whatever this
+  /// node holds is kept. Called on the dispatcher's loop, where leases are
+  /// taken: none of its own can appear between the store's answer and the
+  /// list of what it holds, made after that answer.
+  func returnUnconfirmedLeases(_ until: ClosedRange<Date>, holding buffer: [Pending]) async
+    -> Bool
+  {
+    do {
+      let leased = try await store.leased(to: owner, until: until)
+      // In flight first, as in `renewLeasesIfDue`.
+      var held = inFlight.withLock { $0 }
+      held.formUnion(recorder.unwritten)
+      held.formUnion(buffer.map(\.delivery.id))
+      held.formUnion(handedIn.withLock { $0.map(\.id) })
+      let unconfirmed = leased.subtracting(held)
+      guard !unconfirmed.isEmpty else { return true }
+      try await store.returnUnconfirmed(Array(unconfirmed), owner: owner, at: clock.now())
+      logger.notice(
+        "deliveries leased by a commit whose answer was lost are given back to the queue",
+        metadata: ["count": "\(unconfirmed.count)"])
+      return true
+    } catch {
+      errors.error("cannot look for leases whose answer was lost", error)
+      return false
     }
   }
 

@@ -62,7 +62,9 @@ public final class Dispatcher: StoppableLoop {
   private let newWork = Atomic<Bool>(false)
   /// Deliveries leased elsewhere in this daemon (flash at intake), waiting
   /// to join the buffer at the loop's next turn.
-  private let handedIn = Mutex<[Delivery]>([])
+  let handedIn = Mutex<[Delivery]>([])
+  /// The ends of leases that failed: they may have been committed all the same.
+  let leasesInDoubt = Mutex<ClosedRange<Date>?>(nil)
   /// Deliveries handed to the transport and not finished yet: their leases
   /// are renewed with the buffer's (a transfer may outlast a short lease).
   let inFlight = Mutex<Set<DeliveryID>>([])
@@ -206,6 +208,11 @@ public final class Dispatcher: StoppableLoop {
         buffer = handed.map { Pending(delivery: $0, target: target(of: $0)) } + buffer
       }
       buffer = await renewLeasesIfDue(buffer, lastRenewal: &lastRenewal)
+      if let doubt = leasesInDoubt.withLock({ $0 }),
+        await returnUnconfirmedLeases(doubt, holding: buffer)
+      {
+        leasesInDoubt.withLock { $0 = nil }
+      }
       let before = buffer.count
       if recorder.backlog < outcomeBacklogLimit {
         (blocked, nextToken) = await startWhatFits(&buffer)

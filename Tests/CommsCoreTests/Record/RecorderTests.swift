@@ -49,52 +49,18 @@ import Testing
 
 /// A store whose first `record` waits until `open()`: a recorder running
 /// behind. Everything else goes to `base`.
-final class HeldRecordStore: Store {
-  let base: any Store
+final class HeldRecordStore: ForwardingStore, @unchecked Sendable {
   private let gate = AsyncStream<Void>.makeStream()
   private let entry = AsyncStream<Void>.makeStream()
-
-  init(_ base: any Store) { self.base = base }
 
   /// Returns once a `record` call is waiting.
   func entered() async { for await _ in entry.stream { return } }
 
   func open() { gate.continuation.finish() }
 
-  func record(_ outcomes: [AttemptRecord], owner: String) async throws -> Int {
+  override func record(_ outcomes: [AttemptRecord], owner: String) async throws -> Int {
     entry.continuation.yield()
     for await _ in gate.stream {}
     return try await base.record(outcomes, owner: owner)
-  }
-
-  func accept(_ message: Message, fingerprint: String) async throws -> AcceptOutcome {
-    try await base.accept(message, fingerprint: fingerprint)
-  }
-  func lease(owner: String, now: Date, until: Date, limit: Int, excluding: LeaseExclusion)
-    async throws -> [Delivery]
-  {
-    try await base.lease(owner: owner, now: now, until: until, limit: limit, excluding: excluding)
-  }
-  func renewLeases(_ ids: [DeliveryID], owner: String, until: Date, at: Date) async throws
-    -> Set<DeliveryID>
-  {
-    try await base.renewLeases(ids, owner: owner, until: until, at: at)
-  }
-  func reclaimLeases(now: Date, all: Bool) async throws -> Int {
-    try await base.reclaimLeases(now: now, all: all)
-  }
-  func applyRetention(before cutoff: Date, hash: KeyedHash, at now: Date, period: String)
-    async throws -> RetentionOutcome
-  {
-    try await base.applyRetention(before: cutoff, hash: hash, at: now, period: period)
-  }
-  func verifyAudit() async throws -> AuditChain.Verdict { try await base.verifyAudit() }
-  func read<T: Sendable>(_ body: @escaping @Sendable (StoreReader) throws -> T) async throws -> T {
-    try await base.read(body)
-  }
-  func write<T: Sendable>(
-    _ turn: WriteTurn, _ body: @escaping @Sendable (StoreTransaction) throws -> T
-  ) async throws -> T {
-    try await base.write(turn, body)
   }
 }

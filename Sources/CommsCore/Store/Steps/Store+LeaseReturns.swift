@@ -23,6 +23,34 @@ extension Store {
       ])
   }
 
+  /// The deliveries leased to `owner` now whose lease ends within `until`
+  /// (the ends that leases which failed asked for).
+  public func leased(to owner: String, until: ClosedRange<Date>) async throws -> Set<DeliveryID> {
+    try await read { reader in
+      Set(
+        try reader.strings(
+          """
+          SELECT id FROM deliveries
+          WHERE state = 'sending' AND lease_owner = ? AND lease_until BETWEEN ? AND ?
+          """,
+          [owner, Timestamp.format(until.lowerBound), Timestamp.format(until.upperBound)]
+        ).map(DeliveryID.init(rawValue:)))
+    }
+  }
+
+  /// Returns deliveries leased to `owner` that it never held: the lease
+  /// was committed, but its answer was lost (the connection broke during
+  /// the commit, as in a failover), so the node took the lease for failed.
+  /// Otherwise they would wait for the lease to run out.
+  public func returnUnconfirmed(_ ids: [DeliveryID], owner: String, at: Date) async throws {
+    try await returnLeases(
+      ids.map { ($0, nil) }, .release, owner: owner, at: at,
+      detail: [
+        "reason":
+          "leased by a transaction whose answer was lost (the store failed over or the connection broke); never sent by this node"
+      ])
+  }
+
   /// Gives leased deliveries back (`ready`, due at their new time if one is
   /// given), with one audit event; those withdrawn meanwhile end in the
   /// withdrawal's state and free their waiters. One no longer leased to
