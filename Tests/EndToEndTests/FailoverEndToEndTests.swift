@@ -128,6 +128,20 @@ extension EndToEnd {
         #expect(
           twice.isSubset(of: inFlight),
           "arrived twice though not leased at the kill: \(twice.subtracting(inFlight).prefix(5))")
+        // Every arrival is a recorded attempt, but for one per delivery
+        // leased at the kill (an attempt whose record the crash may have
+        // lost): a send beyond that would be one without a lease.
+        let attempts = try pair.psql(
+          pair.second, "SELECT id || ' ' || attempts FROM deliveries", database: "commsd"
+        ).split(separator: "\n").reduce(into: [String: Int]()) { result, line in
+          let parts = line.split(separator: " ")
+          if parts.count == 2 { result[String(parts[0])] = Int(parts[1]) }
+        }
+        let unaccounted = arrivals.filter { id, sent in
+          sent.count > (attempts[id] ?? 0) + (inFlight.contains(id) ? 1 : 0)
+        }
+        #expect(
+          unaccounted.isEmpty, "sent without a recorded attempt: \(unaccounted.keys.prefix(5))")
 
         // Bulletins 1…n in each audience, without a gap.
         for line in try pair.psql(

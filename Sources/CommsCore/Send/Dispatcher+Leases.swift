@@ -39,9 +39,8 @@ extension Dispatcher {
   /// same: a commit whose answer was lost (the connection broke during it,
   /// as when the primary dies) leaves deliveries leased to this node that
   /// it never held, and they would wait a whole lease (`[dispatch] lease`,
-  /// five minutes by default) for another turn. Whatever this node holds
-  /// is kept. Returns whether the store answered (if not, it is tried on
-  /// the next turn).
+  /// five minutes by default) for another turn. Returns whether the store
+  /// answered (if not, it is tried on the next turn).
   ///
   /// Only leases ending when a failed lease's would are looked at (a flash
   /// delivery leased by this node's intake ends later), and whatever this

@@ -85,9 +85,13 @@ final class PostgresConnection {
   ///   word (power, network) ends its connections within about 20 to 30
   ///   seconds, not after the kernel's quarter of an hour of retransmissions.
   static let defaults: [(key: String, value: String)] = [
-    ("connect_timeout", "10"), ("target_session_attrs", "read-write"), ("keepalives", "1"),
+    ("connect_timeout", "10"),
+    ("target_session_attrs", "read-write"),
+    ("keepalives", "1"),
     ("keepalives_idle", "10"),
-    ("keepalives_interval", "5"), ("keepalives_count", "3"), ("tcp_user_timeout", "20000"),
+    ("keepalives_interval", "5"),
+    ("keepalives_count", "3"),
+    ("tcp_user_timeout", "20000"),
   ]
 
   /// Set by an error that says this server is the wrong one to talk to now
