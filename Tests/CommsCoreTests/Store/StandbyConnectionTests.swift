@@ -57,6 +57,25 @@ import Testing
     #expect(!connection.isBroken)
   }
 
+  /// After a failover every idle connection of the pool was closed by the
+  /// server; the first request on each must not be the one to find out.
+  @Test func aConnectionTheServerClosedWhileIdleIsMadeAnewBeforeUse() async throws {
+    let pair = try Self.pair.get()
+    let pool = try PostgresPool(url: pair.first.url(), password: nil, size: 1)
+    let before = try await pool.read { try $0.query("SELECT pg_backend_pid()")[0][0] as Int }
+    try pair.psql(pair.first, "SELECT pg_terminate_backend(\(before))")
+    // The backend has ended (and closed its socket) once it is gone from
+    // the server's list.
+    for _ in 0..<200 {
+      let left = try pair.psql(
+        pair.first, "SELECT COUNT(*) FROM pg_stat_activity WHERE pid = \(before)")
+      if left == "0" { break }
+      try await Task.sleep(for: .milliseconds(10))
+    }
+    let after = try await pool.read { try $0.query("SELECT pg_backend_pid()")[0][0] as Int }
+    #expect(after != before)
+  }
+
   @Test func whichErrorsAskForAnotherServer() {
     for state in ["25006", "08006", "08001", "57P01", "57P02", "57P03"] {
       #expect(PostgresError(sqlState: state, message: "").needsNewServer, "\(state)")

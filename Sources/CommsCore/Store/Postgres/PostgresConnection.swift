@@ -102,6 +102,22 @@ final class PostgresConnection {
   /// still one to write to.
   var isBroken: Bool { mustReconnect || handle == nil || cpq_status(handle) != CONNECTION_OK }
 
+  /// Whether the connection must be made anew before its next use: it is
+  /// broken, or the server closed it while it sat idle (a restart, a
+  /// failover, `pg_terminate_backend`). What the server sent is read
+  /// without waiting (libpq's socket does not block), so the closed socket
+  /// is found before a statement fails on it: after a failover each idle
+  /// connection would otherwise fail one request (a 503, a `/readyz` that
+  /// says not ready) on its first use. On a healthy connection it is one
+  /// `recv` that finds nothing.
+  var closedWhileIdle: Bool {
+    guard !isBroken else { return true }
+    // Twice: a server that ends a session on purpose sends its reason
+    // first (57P01), and the end of the stream is found by the next read.
+    for _ in 0..<2 where cpq_consumeInput(handle) == 1 {}
+    return cpq_status(handle) != CONNECTION_OK
+  }
+
   /// Connects anew after the server closed the connection (a restart, a failover).
   func reconnect() throws { try connect() }
 

@@ -35,7 +35,7 @@ final class PostgresPool: Sendable {
       queue.async {
         continuation.resume(
           with: Result {
-            if lent.connection.isBroken { try lent.connection.reconnect() }
+            if lent.connection.closedWhileIdle { try lent.connection.reconnect() }
             return try body(lent.connection)
           })
       }

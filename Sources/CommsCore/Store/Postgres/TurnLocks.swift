@@ -52,7 +52,7 @@ final class TurnLocks: Sendable {
       queue.async {
         continuation.resume(
           with: Result {
-            if held.connection.isBroken { try held.connection.reconnect() }
+            if held.connection.closedWhileIdle { try held.connection.reconnect() }
             return try body(held.connection)
           })
       }
