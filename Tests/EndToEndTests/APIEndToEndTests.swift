@@ -80,7 +80,7 @@ extension EndToEnd {
         for line in [
           "commsd_deliveries{state=\"delivered\",channel=\"webhook\",endpoint=\"hook\",audience=\"relatives\"} 1",
           "commsd_deliveries{state=\"delivered\",channel=\"email\",endpoint=\"\",audience=\"relatives\"} 1",
-          "commsd_dead_letters 0", "commsd_queue_depth{lane=\"flash\"} 0",
+          "commsd_store_up 1", "commsd_dead_letters 0", "commsd_queue_depth{lane=\"flash\"} 0",
           "commsd_circuit_open{target=\"endpoint:hook\"} 0",
           "commsd_attempt_duration_seconds_count{target=\"endpoint:hook\",outcome=\"delivered\"} 1",
           "commsd_api_requests_total{route=\"/v1/messages\",method=\"POST\",status=\"202\"} 1",

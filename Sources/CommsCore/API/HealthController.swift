@@ -53,45 +53,20 @@ struct HealthController: APIController {
   /// flood costs one store query per interval, not one per request.
   @Sendable func metricsText(_ request: Request, _ context: APIContext) async throws -> Response {
     let store = api.store
-    let counts = try await metricCounts.value { try await store.metricCounts() }
+    // A store that does not answer (a database failover) does not fail the
+    // scrape, which would read as a dead daemon: `commsd_store_up` says so,
+    // and the store's series are left out until it answers again.
+    let counts = try? await metricCounts.value { try await store.metricCounts() }
     var text = """
       # HELP commsd_up 1 while the daemon runs.
       # TYPE commsd_up gauge
       commsd_up 1
-      # HELP commsd_deliveries Deliveries in the store by state, channel, endpoint and audience.
-      # TYPE commsd_deliveries gauge
+      # HELP commsd_store_up 1 while the store answers, 0 while it does not (a database failover); at most 10 s old.
+      # TYPE commsd_store_up gauge
+      commsd_store_up \(counts == nil ? 0 : 1)
 
       """
-    var dead = 0
-    for row in counts.deliveries.sorted(by: {
-      ($0.state, $0.channel, $0.endpoint, $0.audience) < (
-        $1.state, $1.channel, $1.endpoint, $1.audience
-      )
-    }) {
-      if row.state == "dead" { dead += row.count }
-      text +=
-        "commsd_deliveries{state=\"\(row.state)\",channel=\"\(row.channel)\",endpoint=\"\(Self.label(row.endpoint))\",audience=\"\(Self.label(row.audience))\"} \(row.count)\n"
-    }
-    text += """
-      # HELP commsd_dead_letters Deliveries that failed for good (commsd dead list).
-      # TYPE commsd_dead_letters gauge
-      commsd_dead_letters \(dead)
-      # HELP commsd_queue_depth Deliveries waiting to be sent, by priority lane.
-      # TYPE commsd_queue_depth gauge
-
-      """
-    for priority in Priority.allCases {
-      text +=
-        "commsd_queue_depth{lane=\"\(priority.rawValue)\"} \(counts.queueByLane[priority.lane] ?? 0)\n"
-    }
-    text += """
-      # HELP commsd_held Held deliveries by reason (quiet hours, cap, digest, minimum gap, predecessor).
-      # TYPE commsd_held gauge
-
-      """
-    for (reason, count) in counts.heldByReason.sorted(by: { $0.key < $1.key }) {
-      text += "commsd_held{reason=\"\(Self.label(reason))\"} \(count)\n"
-    }
+    if let counts { text += Self.storeSeries(counts) }
     text += """
       # HELP commsd_circuit_open 1 while the endpoint's or relay's circuit breaker is open.
       # TYPE commsd_circuit_open gauge
@@ -116,6 +91,47 @@ struct HealthController: APIController {
     return Response(
       status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
       body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+  }
+
+  /// The series read from the store: deliveries by state, dead letters,
+  /// the queue per lane, held by reason.
+  static func storeSeries(_ counts: StoreMetricCounts) -> String {
+    var text = """
+      # HELP commsd_deliveries Deliveries in the store by state, channel, endpoint and audience.
+      # TYPE commsd_deliveries gauge
+
+      """
+    var dead = 0
+    for row in counts.deliveries.sorted(by: {
+      ($0.state, $0.channel, $0.endpoint, $0.audience) < (
+        $1.state, $1.channel, $1.endpoint, $1.audience
+      )
+    }) {
+      if row.state == "dead" { dead += row.count }
+      text +=
+        "commsd_deliveries{state=\"\(row.state)\",channel=\"\(row.channel)\",endpoint=\"\(label(row.endpoint))\",audience=\"\(label(row.audience))\"} \(row.count)\n"
+    }
+    text += """
+      # HELP commsd_dead_letters Deliveries that failed for good (commsd dead list).
+      # TYPE commsd_dead_letters gauge
+      commsd_dead_letters \(dead)
+      # HELP commsd_queue_depth Deliveries waiting to be sent, by priority lane.
+      # TYPE commsd_queue_depth gauge
+
+      """
+    for priority in Priority.allCases {
+      text +=
+        "commsd_queue_depth{lane=\"\(priority.rawValue)\"} \(counts.queueByLane[priority.lane] ?? 0)\n"
+    }
+    text += """
+      # HELP commsd_held Held deliveries by reason (quiet hours, cap, digest, minimum gap, predecessor).
+      # TYPE commsd_held gauge
+
+      """
+    for (reason, count) in counts.heldByReason.sorted(by: { $0.key < $1.key }) {
+      text += "commsd_held{reason=\"\(label(reason))\"} \(count)\n"
+    }
+    return text
   }
 
   /// A label value with `\`, `"` and line breaks escaped.
