@@ -152,14 +152,15 @@ public final class Recorder: StoppableLoop {
         } catch {
           // The transfer happened; losing its record would re-send it. Keep
           // trying: a busy or full disk must not turn into lost outcomes.
-          // At most a second apart: an outage such as a database failover
-          // ends at an instant, and bulk sending waits for these writes
-          // (a failed try against a store that is away costs a refused
-          // connection, not load).
+          // At most a quarter of a second apart: an outage such as a
+          // database failover ends at an instant, and bulk sending waits
+          // for these writes (a failed try against a store that is away
+          // costs a refused connection, not load; one against a host that
+          // does not answer waits out libpq's connect_timeout anyway).
           errors.error(
             "cannot write outcomes, retrying", error, metadata: ["count": "\(batch.count)"])
           try? await Task.sleep(for: delay)
-          delay = min(delay * 2, .seconds(1))
+          delay = min(delay * 2, .milliseconds(250))
         }
       }
       written.ring()
