@@ -61,14 +61,14 @@ extension EndToEnd {
           ])
         #expect(direct.status == 75, "without a daemon: \(direct.status) \(direct.stderr)")
         #expect(integrator.refusals > 0, "the integrator was answered 503 during the gap")
+        // Monitoring still scrapes the node, and hears that the store is away.
+        let scrape = try await cluster.metrics(node: 0)
+        #expect(
+          scrape.status == 200 && scrape.text.contains("commsd_store_up 0\n"), "\(scrape.text)")
 
         // What the standby holds (synchronous: every acknowledged commit),
         // once it has replayed all it received: the leases held at the kill.
-        try await eventually(timeout: .seconds(20), "the standby to replay what it received") {
-          try pair.psql(
-            pair.second,
-            "SELECT pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn()") == "t"
-        }
+        try await pair.waitUntilReplayed(pair.second)
         let inFlight = Set(
           try pair.psql(
             pair.second, "SELECT id FROM deliveries WHERE state = 'sending'", database: "commsd"
@@ -90,7 +90,9 @@ extension EndToEnd {
         try await eventually(timeout: .seconds(30), "both nodes to be ready again") {
           try await cluster.readiness() == [200, 200]
         }
-        let readyAgain = Date()
+        try await eventually(timeout: .seconds(20), "the scrape to say the store is back") {
+          try await cluster.metrics(node: 0).text.contains("commsd_store_up 1\n")
+        }
         try await eventually(
           timeout: .seconds(30),
           "the integrator to be answered 202 again (last: \(integrator.lastRefusal))"
@@ -103,6 +105,12 @@ extension EndToEnd {
         await integrating.value
         watcher.stop()
         await watching.value
+        // Ready again, and steadily: no idle connection that the dead
+        // primary closed fails a check later.
+        let readyAgain = watcher.firstReady(after: promoted)
+        #expect(
+          watcher.notReady(after: readyAgain ?? .distantFuture) == 0,
+          "not ready again after being ready: \(watcher.timeline(after: promoted))")
 
         let accepted = integrator.accepted
         let total = Self.people + accepted.count * Self.councillors
@@ -286,6 +294,10 @@ struct FailoverCluster: Sendable {
     return statuses
   }
 
+  func metrics(node: Int) async throws -> APIClient.Answer {
+    try await clients[node].call("GET", "/metrics", token: token)
+  }
+
   func post(_ json: String, key: String, node: Int) async throws -> APIClient.Answer {
     try await clients[node].call(
       "POST", "/v1/messages", token: token, json: json, headers: ["Idempotency-Key": key])
@@ -367,21 +379,44 @@ final class Integrator: Sendable {
   }
 }
 
-/// Polls both nodes' `/readyz` every 50 ms and counts the 503s.
+/// Polls both nodes' `/readyz` every 50 ms and keeps what they answered when.
 final class ReadinessWatcher: Sendable {
-  private let state = Mutex((notReady: 0, stopping: false))
+  private let state = Mutex((checks: [(at: Date, statuses: [Int])](), stopping: false))
   let cluster: FailoverCluster
 
   init(cluster: FailoverCluster) { self.cluster = cluster }
 
   func run() async {
     while !state.withLock({ $0.stopping }) {
+      let at = Date()
       let statuses = (try? await cluster.readiness()) ?? []
-      state.withLock { $0.notReady += statuses.count { $0 == 503 } }
+      state.withLock { $0.checks.append((at, statuses)) }
       try? await Task.sleep(for: .milliseconds(50))
     }
   }
 
   func stop() { state.withLock { $0.stopping = true } }
-  var notReady: Int { state.withLock { $0.notReady } }
+
+  /// How many answers were 503 in all.
+  var notReady: Int { notReady(after: .distantPast) }
+
+  /// How many answers to checks that began after `date` were 503.
+  func notReady(after date: Date) -> Int {
+    state.withLock { $0.checks.filter { $0.at > date }.map { $0.statuses.count { $0 == 503 } } }
+      .reduce(0, +)
+  }
+
+  /// When the first check after `date` that both nodes answered 200 began.
+  func firstReady(after date: Date) -> Date? {
+    state.withLock { $0.checks.first { $0.at > date && $0.statuses == [200, 200] }?.at }
+  }
+
+  /// The checks after `date`, for a failure's message.
+  func timeline(after date: Date) -> String {
+    state.withLock { state in
+      state.checks.filter { $0.at > date }.map {
+        "+\(Int(($0.at.timeIntervalSince(date) * 1000).rounded())) ms \($0.statuses)"
+      }.joined(separator: ", ")
+    }
+  }
 }

@@ -85,6 +85,27 @@ public final class TestPostgresPair: @unchecked Sendable {
     try TestPostgres.psql(server.url(database), sql)
   }
 
+  /// Waits until the standby `server`, its primary gone, has replayed what
+  /// it received. The received WAL may end inside a record that never
+  /// came whole, which is never replayed: so done is the received end
+  /// reached, or the replayed end unchanged for half a second.
+  public func waitUntilReplayed(_ server: Server) async throws {
+    var last = ""
+    var unchanged = 0
+    for _ in 0..<400 {
+      let row = try psql(
+        server, "SELECT pg_last_wal_replay_lsn() || ' ' || pg_last_wal_receive_lsn()")
+      let parts = row.split(separator: " ")
+      guard parts.count == 2 else { throw TestPostgresError("\(server.name) is no standby") }
+      if parts[0] == parts[1] { return }
+      unchanged = parts[0] == last ? unchanged + 1 : 0
+      if unchanged == 10 { return }
+      last = String(parts[0])
+      try await Task.sleep(for: .milliseconds(50))
+    }
+    throw TestPostgresError("\(server.name) still replaying after 20 s")
+  }
+
   /// Kills every process of `server` at once (`kill -9`).
   public func kill(_ server: Server) throws {
     try Self.script(["kill", server.folder])
