@@ -30,3 +30,13 @@ func staff(_ count: Int) -> String {
       "staff-\(index)", "Medarbejder \(index)", audiences: ["staff"], contacts: ["hook:m\(index)"])
   }.joined()
 }
+
+/// Each delivery's recorded attempts, from `SELECT id || ' ' || attempts
+/// FROM deliveries` as psql prints it: what the crash tests hold the
+/// receiver's arrivals to.
+func recordedAttempts(_ rows: String) -> [String: Int] {
+  rows.split(separator: "\n").reduce(into: [String: Int]()) { result, line in
+    let parts = line.split(separator: " ")
+    if parts.count == 2 { result[String(parts[0])] = Int(parts[1]) }
+  }
+}

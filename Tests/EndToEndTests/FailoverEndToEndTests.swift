@@ -139,12 +139,9 @@ extension EndToEnd {
         // Every arrival is a recorded attempt, but for one per delivery
         // leased at the kill (an attempt whose record the crash may have
         // lost): a send beyond that would be one without a lease.
-        let attempts = try pair.psql(
-          pair.second, "SELECT id || ' ' || attempts FROM deliveries", database: "commsd"
-        ).split(separator: "\n").reduce(into: [String: Int]()) { result, line in
-          let parts = line.split(separator: " ")
-          if parts.count == 2 { result[String(parts[0])] = Int(parts[1]) }
-        }
+        let attempts = recordedAttempts(
+          try pair.psql(
+            pair.second, "SELECT id || ' ' || attempts FROM deliveries", database: "commsd"))
         let unaccounted = arrivals.filter { id, sent in
           sent.count > (attempts[id] ?? 0) + (inFlight.contains(id) ? 1 : 0)
         }

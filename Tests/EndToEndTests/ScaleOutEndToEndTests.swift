@@ -167,13 +167,8 @@ extension EndToEnd {
         // timeout may follow an arrival the receiver did get), plus the
         // dead node's unrecorded one. An arrival beyond that would be a send
         // without a lease.
-        let attempts = try TestPostgres.psql(
-          database, "SELECT id || ' ' || attempts FROM deliveries"
-        )
-        .split(separator: "\n").reduce(into: [String: Int]()) { result, line in
-          let parts = line.split(separator: " ")
-          if parts.count == 2 { result[String(parts[0])] = Int(parts[1]) }
-        }
+        let attempts = recordedAttempts(
+          try TestPostgres.psql(database, "SELECT id || ' ' || attempts FROM deliveries"))
         let unaccounted = arrivals.filter { id, count in
           count > (attempts[id] ?? 0) + (inFlight.contains(id) ? 1 : 0)
         }

@@ -65,20 +65,19 @@ public enum ConfigurationWarnings {
         )
       }
     }
-    if case .postgres(let text, _) = configuration.store, let url = PostgresURL(text),
-      !url.isLocal, !url.requiresTLS
-    {
-      warnings.append(
-        "store: \(url.remoteHosts.joined(separator: ", ")) without TLS (store_plaintext = true): names, addresses and messages travel unencrypted unless the link is protected another way"
-      )
-    }
-    if case .postgres(let text, _) = configuration.store, let url = PostgresURL(text),
-      let attributes = url.parameters["target_session_attrs"],
-      !["read-write", "primary"].contains(attributes.lowercased())
-    {
-      warnings.append(
-        "store: target_session_attrs=\(attributes) lets a node connect to a standby, where every write fails until the connection is made anew; leave it out (commsd asks for read-write) or write read-write"
-      )
+    if case .postgres(let text, _) = configuration.store, let url = PostgresURL(text) {
+      if !url.isLocal && !url.requiresTLS {
+        warnings.append(
+          "store: \(url.remoteHosts.joined(separator: ", ")) without TLS (store_plaintext = true): names, addresses and messages travel unencrypted unless the link is protected another way"
+        )
+      }
+      if let attributes = url.parameters["target_session_attrs"],
+        !["read-write", "primary"].contains(attributes.lowercased())
+      {
+        warnings.append(
+          "store: target_session_attrs=\(attributes) lets a node connect to a standby, where every write fails until the connection is made anew; leave it out (commsd asks for read-write) or write read-write"
+        )
+      }
     }
     if let api = configuration.api {
       if !api.usesTLS && !APISettings.isLoopback(api.host) {

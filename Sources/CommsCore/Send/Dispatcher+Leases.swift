@@ -52,12 +52,7 @@ extension Dispatcher {
   {
     do {
       let leased = try await store.leased(to: owner, until: until)
-      // In flight first, as in `renewLeasesIfDue`.
-      var held = inFlight.withLock { $0 }
-      held.formUnion(recorder.unwritten)
-      held.formUnion(buffer.map(\.delivery.id))
-      held.formUnion(handedIn.withLock { $0.map(\.id) })
-      let unconfirmed = leased.subtracting(held)
+      let unconfirmed = leased.subtracting(held(buffer).all)
       guard !unconfirmed.isEmpty else { return true }
       try await store.returnUnconfirmed(Array(unconfirmed), owner: owner, at: clock.now())
       logger.notice(
@@ -86,18 +81,15 @@ extension Dispatcher {
     let now = clock.now()
     let lease = settings.leaseDuration.seconds
     guard now.timeIntervalSince(lastRenewal) >= lease / 2 else { return buffer }
-    // In flight first: a finished transfer is queued at the recorder
-    // before it leaves `inFlight`, so none slips between the two.
-    let running = inFlight.withLock { $0 }
-    let held = buffer.map(\.delivery.id) + running + recorder.unwritten
-    guard !held.isEmpty else {
+    let (running, all) = held(buffer)
+    guard !all.isEmpty else {
       lastRenewal = now
       return buffer
     }
     let renewed: Set<DeliveryID>
     do {
       renewed = try await store.renewLeases(
-        held, owner: owner, until: now.addingTimeInterval(lease), at: now)
+        Array(all), owner: owner, until: now.addingTimeInterval(lease), at: now)
     } catch {
       errors.error("cannot renew the leases of deliveries waiting to be sent", error)
       lastRenewal = now.addingTimeInterval(1 - lease / 2)
@@ -118,6 +110,19 @@ extension Dispatcher {
         metadata: ["count": "\(buffer.count - kept.count)"])
     }
     return kept
+  }
+
+  /// What this node holds leases on: `buffer`, the deliveries handed in
+  /// and not yet in it, the transfers in flight (`running`), and the
+  /// finished ones whose outcome the recorder has not written yet. In
+  /// flight first: a finished transfer is queued at the recorder before it
+  /// leaves `inFlight`, so none slips between the two.
+  func held(_ buffer: [Pending]) -> (running: Set<DeliveryID>, all: Set<DeliveryID>) {
+    let running = inFlight.withLock { $0 }
+    var all = running.union(recorder.unwritten)
+    all.formUnion(buffer.map(\.delivery.id))
+    all.formUnion(handedIn.withLock { $0.map(\.id) })
+    return (running, all)
   }
 
   /// Gives deliveries of a paused endpoint (or an open breaker) back to the
