@@ -52,7 +52,10 @@ def measure(ctx) -> None:
     try:
         stat = Proc("perf stat", ["perf", "stat", "-x", ",", "-e", ",".join(events), "-o", str(daemon_stat),
                                   "-p", str(daemon.pid)], d / "perf-stat.log")
-        record = Proc("perf record", ["perf", "record", "-F", "999", "-g", "-o", str(d / "perf.data"),
+        # --profile-stages: DWARF call graphs, so stacks through libsqlite3 and libcurl (no frame
+        # pointers) are whole; fewer samples, as each copies 16 KB of stack.
+        graph = ["-F", "397", "--call-graph", "dwarf,16384"] if ctx.args.profile_stages else ["-F", "999", "-g"]
+        record = Proc("perf record", ["perf", "record", *graph, "-o", str(d / "perf.data"),
                                       "-p", str(daemon.pid)], d / "perf-record.log")
         time.sleep(0.5)
         message_id, _ = daemon.send("bench", "normal")
@@ -152,8 +155,25 @@ def measure(ctx) -> None:
     lines.append("- commsd functions including what they call: " + "; ".join(picked[:14]))
     lines.append("- system calls including the kernel work under them: " + "; ".join(
         f"{label} {us(p)}" for label, p in syscalls.items() if p > 0))
+    if ctx.args.profile_stages:
+        lines += ["", *stages(d, n, cpu_us)]
     ctx.results.details["profile"] = lines
     say(f"   profiled: {cpu_us:.0f} µs CPU per delivery under perf")
+
+
+def stages(d: Path, n: int, cpu_us: float) -> list[str]:
+    """Benchmarks/perf_stages.py over the DWARF recording: each sample in the first stage its stack
+    passes through (the table of NOTES.md's "The hot path, stage by stage")."""
+    script = d / "script.txt"
+    with open(script, "w", encoding="utf-8") as out:
+        perf = subprocess.Popen(["perf", "script", "-i", str(d / "perf.data")], stdout=subprocess.PIPE)
+        subprocess.run(["swift", "demangle", "--simplified", "--compact"], stdin=perf.stdout, stdout=out,
+                       timeout=1800, check=True)
+        perf.wait(timeout=60)
+    tool = Path(__file__).resolve().parent.parent / "perf_stages.py"
+    out = run(["python3", str(tool), str(script), str(n), f"{cpu_us:.1f}"], timeout=600, check=False).stdout
+    return ["By stage (`perf record --call-graph dwarf`, `Benchmarks/perf_stages.py`):", "", "```",
+            *(out or "").splitlines(), "```"]
 
 
 def how(counts, args) -> str:
