@@ -40,6 +40,8 @@ let package = Package(
         // scrypt, the memory-hard KDF of console passwords.
         .product(name: "CryptoExtras", package: "swift-crypto"),
         .product(name: "GRDB", package: "GRDB.swift"),
+        // SQLite's C API, to bind the hot path's values without boxing them.
+        .product(name: "GRDBSQLite", package: "GRDB.swift"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         .product(name: "Mustache", package: "swift-mustache"),

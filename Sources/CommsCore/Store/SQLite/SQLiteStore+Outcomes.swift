@@ -102,18 +102,21 @@ extension SQLiteStore {
           AND deliveries.lease_owner = ?
         RETURNING deliveries.id, COALESCE(deliveries.withdrawn, ''), deliveries.bulletin
         """)
-    var values: [(any DatabaseValueConvertible)?] = []
-    values.reserveCapacity(chunk.count * 7 + 1)
+    var binder = SQLiteBinder(update)
     for outcome in chunk {
-      values += [
-        outcome.newState.rawValue, outcome.dueAt.map(Timestamp.format),
-        Timestamp.format(outcome.at), outcome.statusCode == 0 ? nil : outcome.statusCode,
-        outcome.error, outcome.deliveryID.rawValue, outcome.providerRef,
-      ]
+      binder.add(outcome.newState.rawValue)
+      binder.add(outcome.dueAt)
+      binder.add(outcome.at)
+      binder.add(outcome.statusCode == 0 ? nil : outcome.statusCode)
+      binder.add(outcome.error)
+      binder.add(outcome.deliveryID.rawValue)
+      binder.add(outcome.providerRef)
     }
-    values.append(owner)
+    binder.add(owner)
+    try binder.finish()
     var written: [String: (withdrawn: DeliveryState?, bulletin: Int)] = [:]
-    let cursor = try Row.fetchCursor(update, arguments: StatementArguments(values))
+    written.reserveCapacity(chunk.count)
+    let cursor = try Row.fetchCursor(update)
     while let row = try cursor.next() {
       let mark: String = row[1]
       written[row[0]] = (mark.isEmpty ? nil : DeliveryState(rawValue: mark), row[2])
@@ -132,24 +135,30 @@ extension SQLiteStore {
     while start < events.count {
       let chunk = events[start..<min(events.count, start + eventsPerStatement)]
       start += chunk.count
-      var values: [(any DatabaseValueConvertible)?] = []
-      values.reserveCapacity(chunk.count * 10)
-      for event in chunk {
-        let link = AuditChain.Link(event: event, after: head)
-        values += [
-          link.sequence, link.at, link.kind, link.messageID, link.deliveryID, link.actor,
-          link.detail, link.previous, link.hash, link.personal,
-        ]
-        head = (link.sequence, link.hash)
-      }
       let rows = StoreTransaction.marks(rows: chunk.count, columns: 10)
-      try db.cachedStatement(
+      let insert = try db.cachedStatement(
         sql: """
           INSERT INTO audit_events (seq, at, kind, message_id, delivery_id, actor, detail, prev_hash,
             hash, personal)
           VALUES \(rows)
-          """
-      ).execute(arguments: StatementArguments(values))
+          """)
+      var binder = SQLiteBinder(insert)
+      for event in chunk {
+        let link = AuditChain.Link(event: event, after: head)
+        binder.add(link.sequence)
+        binder.add(link.at)
+        binder.add(link.kind)
+        binder.add(link.messageID)
+        binder.add(link.deliveryID)
+        binder.add(link.actor)
+        binder.add(link.detail)
+        binder.add(link.previous)
+        binder.add(link.hash)
+        binder.add(link.personal)
+        head = (link.sequence, link.hash)
+      }
+      try binder.finish()
+      try insert.execute()
       AuditHeads.advance(in: db, to: head)
     }
   }

@@ -14,8 +14,8 @@ struct DeliveryWriter {
   static let columnCount = 20
   private let transaction: StoreTransaction
   private var rows: DeliveryRows?
-  /// SQLite: the values of the rows not written yet, `columnCount` each.
-  private var pending: [(any DatabaseValueConvertible)?] = []
+  /// SQLite: the rows not written yet, with the time they were planned.
+  private var pending: [(delivery: Delivery, now: String)] = []
 
   init(_ transaction: StoreTransaction) {
     self.transaction = transaction
@@ -25,8 +25,8 @@ struct DeliveryWriter {
   mutating func add(_ delivery: Delivery, now: String) throws {
     switch transaction.connection {
     case .sqlite(let db):
-      pending += Self.values(of: delivery, now: now)
-      if pending.count == Self.sqliteRowsPerStatement * Self.columnCount { try flush(db) }
+      pending.append((delivery, now))
+      if pending.count == Self.sqliteRowsPerStatement { try flush(db) }
     case .postgres(let postgres):
       try rows?.add(delivery, now: now, in: postgres)
     }
@@ -41,10 +41,13 @@ struct DeliveryWriter {
 
   private mutating func flush(_ db: Database) throws {
     guard !pending.isEmpty else { return }
-    let rows = StoreTransaction.marks(
-      rows: pending.count / Self.columnCount, columns: Self.columnCount)
-    try db.cachedStatement(sql: "INSERT INTO deliveries (\(Self.columns)) VALUES \(rows)")
-      .execute(arguments: StatementArguments(pending))
+    let rows = StoreTransaction.marks(rows: pending.count, columns: Self.columnCount)
+    let insert = try db.cachedStatement(
+      sql: "INSERT INTO deliveries (\(Self.columns)) VALUES \(rows)")
+    var binder = SQLiteBinder(insert)
+    for row in pending { Self.write(row.delivery, now: row.now, to: &binder) }
+    try binder.finish()
+    try insert.execute()
     pending.removeAll(keepingCapacity: true)
   }
 
@@ -63,15 +66,35 @@ struct DeliveryWriter {
 
   /// The values of `columns`, in their order.
   static func values(of delivery: Delivery, now: String) -> [(any DatabaseValueConvertible)?] {
+    var list = RowValueList()
+    list.values.reserveCapacity(columnCount)
+    write(delivery, now: now, to: &list)
+    return list.values
+  }
+
+  /// Writes the values of `columns`, in their order, to `row`.
+  static func write(_ delivery: Delivery, now: String, to row: inout some RowValues) {
     let endpoint: String? =
       if case .webhook(let name, _) = delivery.contact { name } else { nil }
-    return [
-      delivery.id.rawValue, delivery.messageID.rawValue, delivery.recipientID,
-      delivery.recipientName, delivery.audience, delivery.channel.rawValue, endpoint,
-      delivery.contact.address, delivery.contactIndex, Contact.json(delivery.contacts),
-      delivery.bulletin, delivery.language, delivery.priority.rawValue, delivery.priority.lane,
-      delivery.state.rawValue, Timestamp.format(delivery.dueAt), now, now,
-      delivery.holdReason?.rawValue, delivery.updatesBulletin,
-    ]
+    row.add(delivery.id.rawValue)
+    row.add(delivery.messageID.rawValue)
+    row.add(delivery.recipientID)
+    row.add(delivery.recipientName)
+    row.add(delivery.audience)
+    row.add(delivery.channel.rawValue)
+    row.add(endpoint)
+    row.add(delivery.contact.address)
+    row.add(delivery.contactIndex)
+    row.add(Contact.json(delivery.contacts))
+    row.add(delivery.bulletin)
+    row.add(delivery.language)
+    row.add(delivery.priority.rawValue)
+    row.add(delivery.priority.lane)
+    row.add(delivery.state.rawValue)
+    row.add(Timestamp.format(delivery.dueAt))
+    row.add(now)
+    row.add(now)
+    row.add(delivery.holdReason?.rawValue)
+    row.add(delivery.updatesBulletin)
   }
 }

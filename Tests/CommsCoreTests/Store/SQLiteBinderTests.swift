@@ -1,0 +1,86 @@
+import Foundation
+import GRDB
+import Testing
+
+@testable import CommsCore
+
+/// The hot path binds its values straight into SQLite (`SQLiteBinder`):
+/// what it binds must read back as GRDB's own binding wrote it, and a
+/// statement given too few or too many values must not run.
+@Suite struct SQLiteBinderTests {
+  static func table() throws -> DatabaseQueue {
+    let queue = try DatabaseQueue()
+    try queue.write { db in
+      try db.execute(sql: "CREATE TABLE t (a TEXT, b INTEGER, c TEXT)")
+    }
+    return queue
+  }
+
+  @Test func valuesReadBackAsWritten() throws {
+    let queue = try Self.table()
+    // (GRDB reads text up to a NUL, so none is written here.)
+    let texts: [String?] = ["", nil, "Ærø — 😀", "a\tb\n", String(repeating: "x", count: 70_000)]
+    let numbers: [Int?] = [0, nil, Int.max, Int.min, -1]
+    try queue.write { db in
+      let marks = StoreTransaction.marks(rows: texts.count, columns: 3)
+      let insert = try db.cachedStatement(sql: "INSERT INTO t (a, b, c) VALUES \(marks)")
+      var binder = SQLiteBinder(insert)
+      for (text, number) in zip(texts, numbers) {
+        binder.add(text)
+        binder.add(number)
+        binder.add(Date(timeIntervalSince1970: 1_800_000_000))
+      }
+      try binder.finish()
+      try insert.execute()
+    }
+    let rows = try queue.read { db in
+      try Row.fetchAll(db, sql: "SELECT a, b, c, typeof(a) FROM t ORDER BY rowid")
+    }
+    let read = rows.map { $0[0] as String? }
+    #expect(read.map { $0?.count } == texts.map { $0?.count })
+    #expect(read == texts)
+    #expect(rows.map { $0[1] as Int? } == numbers)
+    // An empty text is text, not NULL.
+    #expect(rows.map { $0[3] as String } == ["text", "null", "text", "text", "text"])
+    #expect(
+      rows.allSatisfy {
+        ($0[2] as String?) == Timestamp.format(Date(timeIntervalSince1970: 1_800_000_000))
+      })
+  }
+
+  @Test func aStatementReusedGetsOnlyItsNewValues() throws {
+    let queue = try Self.table()
+    try queue.write { db in
+      for round in 0..<3 {
+        let insert = try db.cachedStatement(sql: "INSERT INTO t (a, b, c) VALUES (?, ?, ?)")
+        var binder = SQLiteBinder(insert)
+        binder.add("round \(round)")
+        binder.add(round == 1 ? nil : round)
+        binder.add(nil as String?)
+        try binder.finish()
+        try insert.execute()
+      }
+    }
+    let rows = try queue.read { db in
+      try Row.fetchAll(db, sql: "SELECT a, b, c FROM t ORDER BY rowid")
+    }
+    #expect(rows.map { $0[0] as String } == ["round 0", "round 1", "round 2"])
+    #expect(rows.map { $0[1] as Int? } == [0, nil, 2])
+    #expect(rows.allSatisfy { ($0[2] as String?) == nil })
+  }
+
+  @Test(arguments: [2, 4])
+  func aWrongCountOfValuesIsRefusedAndWritesNothing(_ count: Int) throws {
+    let queue = try Self.table()
+    #expect(throws: DatabaseError.self) {
+      try queue.write { db in
+        let insert = try db.cachedStatement(sql: "INSERT INTO t (a, b, c) VALUES (?, ?, ?)")
+        var binder = SQLiteBinder(insert)
+        for index in 0..<count { binder.add(index) }
+        try binder.finish()
+        try insert.execute()
+      }
+    }
+    #expect(try queue.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM t") } == 0)
+  }
+}
