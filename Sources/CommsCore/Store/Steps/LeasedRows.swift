@@ -21,7 +21,7 @@ extension StoreTransaction {
     return deliveries
   }
 
-  private func quarantine(_ id: String, because error: StoreError, owner: String, at: Date)
+  func quarantine(_ id: String, because error: StoreError, owner: String, at: Date)
     throws
   {
     let transition = DeliveryTransition.quarantine
