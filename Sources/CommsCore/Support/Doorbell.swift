@@ -24,6 +24,9 @@ public final class Doorbell: Sendable {
     waiter?.resume()
   }
 
+  /// Whether a loop waits on it now (for tests).
+  var hasWaiter: Bool { state.withLock { $0.waiter != nil } }
+
   /// Returns when rung (now or earlier), when `timeout` passes, or on cancellation.
   public func wait(timeout: Duration) async {
     let id = state.withLock { state -> Int? in
