@@ -18,6 +18,14 @@ public enum EmailComposer {
     _ message: EmailMessage,
     timeZone: TimeZone = TimeZone(identifier: "Europe/Copenhagen")!
   ) throws(EmailCompositionError) -> [UInt8] {
+    try render(message, timeZone: timeZone, parts: nil)
+  }
+
+  /// The same bytes, with the body and Subject taken from `parts` when it
+  /// has them (a fan-out encodes them once; see `EmailPartsCache`).
+  static func render(
+    _ message: EmailMessage, timeZone: TimeZone, parts: EmailPartsCache?
+  ) throws(EmailCompositionError) -> [UInt8] {
     try validate(message)
 
     var head = "Date: \(RFC5322Date.format(message.date, in: timeZone))\r\n"
@@ -26,7 +34,11 @@ public enum EmailComposer {
     if let replyTo = message.replyTo {
       head += mailboxField("Reply-To", [replyTo])
     }
-    head += unstructuredField("Subject", message.subject)
+    if let parts {
+      head += parts.subject(message.subject) { unstructuredField("Subject", $0) }
+    } else {
+      head += unstructuredField("Subject", message.subject)
+    }
     head += "Message-ID: <\(message.messageID)>\r\n"
     head += "MIME-Version: 1.0\r\n"
     head += "Content-Type: text/plain; charset=utf-8\r\n"
@@ -40,7 +52,14 @@ public enum EmailComposer {
       head += unstructuredField(header.name, header.value)
     }
     head += "\r\n"
-    return Array(head.utf8) + QuotedPrintable.encodeBody(message.textBody)
+    let body =
+      parts?.body(message.textBody, encode: QuotedPrintable.encodeBody)
+      ?? QuotedPrintable.encodeBody(message.textBody)
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity(head.utf8.count + body.count)
+    bytes += head.utf8
+    bytes += body
+    return bytes
   }
 
   /// Checks everything ``render(_:timeZone:)`` would refuse, in header order.

@@ -1,0 +1,52 @@
+import Synchronization
+
+/// The parts of an email that are the same for every reader of a message in
+/// one language: the quoted-printable body and the encoded Subject field,
+/// kept by their text, so a fan-out encodes them once instead of once per
+/// recipient (issue 25: "pre-built MIME per message and language").
+///
+/// Keyed by the text itself, not by the message: a body with a reader's own
+/// confirmation line differs from the others and is simply encoded (and
+/// kept) on its own. What is returned is exactly what encoding the text
+/// gives; `EmailComposer.render` produces the same bytes with or without a
+/// cache (`EmailPartsCacheTests`).
+final class EmailPartsCache: Sendable {
+  /// Texts kept per kind; on reaching it the cache starts afresh. A fan-out
+  /// needs one per language; personal bodies (a confirmation link) each
+  /// take one.
+  static let capacity = 64
+  /// Bodies longer than this are encoded each time, not kept: the cache
+  /// holds at most `capacity` of them at this size.
+  static let largestKept = 64 * 1024
+
+  private let bodies = Mutex<[String: [UInt8]]>([:])
+  private let subjects = Mutex<[String: String]>([:])
+
+  init() {}
+
+  /// `QuotedPrintable.encodeBody(text)`.
+  func body(_ text: String, encode: (String) -> [UInt8]) -> [UInt8] {
+    guard text.utf8.count <= Self.largestKept else { return encode(text) }
+    if let hit = bodies.withLock({ $0[text] }) { return hit }
+    let encoded = encode(text)
+    bodies.withLock { bodies in
+      if bodies.count >= Self.capacity { bodies.removeAll(keepingCapacity: true) }
+      bodies[text] = encoded
+    }
+    return encoded
+  }
+
+  /// The rendered Subject field of `subject`.
+  func subject(_ subject: String, render: (String) -> String) -> String {
+    if let hit = subjects.withLock({ $0[subject] }) { return hit }
+    let field = render(subject)
+    subjects.withLock { subjects in
+      if subjects.count >= Self.capacity { subjects.removeAll(keepingCapacity: true) }
+      subjects[subject] = field
+    }
+    return field
+  }
+
+  /// How many bodies are kept (for tests).
+  var keptBodies: Int { bodies.withLock { $0.count } }
+}
