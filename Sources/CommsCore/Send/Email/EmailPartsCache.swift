@@ -27,24 +27,24 @@ final class EmailPartsCache: Sendable {
   /// `QuotedPrintable.encodeBody(text)`.
   func body(_ text: String, encode: (String) -> [UInt8]) -> [UInt8] {
     guard text.utf8.count <= Self.largestKept else { return encode(text) }
-    if let hit = bodies.withLock({ $0[text] }) { return hit }
-    let encoded = encode(text)
-    bodies.withLock { bodies in
-      if bodies.count >= Self.capacity { bodies.removeAll(keepingCapacity: true) }
-      bodies[text] = encoded
-    }
-    return encoded
+    return Self.kept(text, in: bodies, make: encode)
   }
 
   /// The rendered Subject field of `subject`.
   func subject(_ subject: String, render: (String) -> String) -> String {
-    if let hit = subjects.withLock({ $0[subject] }) { return hit }
-    let field = render(subject)
-    subjects.withLock { subjects in
-      if subjects.count >= Self.capacity { subjects.removeAll(keepingCapacity: true) }
-      subjects[subject] = field
+    Self.kept(subject, in: subjects, make: render)
+  }
+
+  private static func kept<Value: Sendable>(
+    _ text: String, in entries: borrowing Mutex<[String: Value]>, make: (String) -> Value
+  ) -> Value {
+    if let hit = entries.withLock({ $0[text] }) { return hit }
+    let value = make(text)
+    entries.withLock { entries in
+      if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
+      entries[text] = value
     }
-    return field
+    return value
   }
 
   /// How many bodies are kept (for tests).
