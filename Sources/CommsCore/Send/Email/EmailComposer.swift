@@ -16,7 +16,7 @@ public enum EmailComposer {
   /// - Throws: ``EmailCompositionError`` for the first problem found; nothing is rendered.
   public static func render(
     _ message: EmailMessage,
-    timeZone: TimeZone = TimeZone(identifier: "Europe/Copenhagen")!
+    timeZone: TimeZone = SendTimeText.zone
   ) throws(EmailCompositionError) -> [UInt8] {
     try render(message, timeZone: timeZone, parts: nil)
   }
@@ -24,7 +24,7 @@ public enum EmailComposer {
   /// The same bytes, with the body and Subject taken from `parts` when it
   /// has them (a fan-out encodes them once; see `EmailPartsCache`).
   static func render(
-    _ message: EmailMessage, timeZone: TimeZone, parts: EmailPartsCache?
+    _ message: EmailMessage, timeZone: TimeZone = SendTimeText.zone, parts: EmailPartsCache?
   ) throws(EmailCompositionError) -> [UInt8] {
     try validate(message)
 

@@ -11,8 +11,6 @@ public struct EmailTransport: Transport {
   let rendering = RenderCache()
   /// Bodies and Subject fields encoded once per text (a fan-out's are the same).
   let parts = EmailPartsCache()
-  /// The zone of the Date header, looked up once rather than per email.
-  static let dateZone = TimeZone(identifier: "Europe/Copenhagen") ?? .gmt
   /// The confirmation links put under messages that ask for it.
   let links: ConfirmLinks?
 
@@ -55,7 +53,7 @@ public struct EmailTransport: Transport {
         subject: content.subject, textBody: content.body,
         messageID: "\(delivery.id.rawValue)@\(messageIDDomain)", date: clock.now(),
         extraHeaders: headers)
-      bytes = try EmailComposer.render(email, timeZone: Self.dateZone, parts: parts)
+      bytes = try EmailComposer.render(email, parts: parts)
     } catch {
       return .finished(.permanent(status: 0, reason: "cannot compose the email: \(error)"))
     }

@@ -7,21 +7,6 @@ import GRDB
 struct StoredRow {
   let values: [DatabaseValue]
 
-  /// Column `index` as a `Value`. A column that is missing or holds
-  /// something else (a row written by hand, a damaged file) is
-  /// `StoreError.corrupt`, never a trap: the daemon goes on with other rows.
-  subscript<Value: DatabaseValueConvertible>(_ index: Int) -> Value {
-    get throws(StoreError) {
-      guard values.indices.contains(index) else {
-        throw StoreError.corrupt("a row has \(values.count) columns, not \(index + 1)")
-      }
-      guard let value = Value.fromDatabaseValue(values[index]) else {
-        throw StoreError.corrupt("column \(index) holds \(values[index]), not a \(Value.self)")
-      }
-      return value
-    }
-  }
-
   init(values: [DatabaseValue]) {
     self.values = values
   }
@@ -63,32 +48,44 @@ struct StoredRow {
   }
 }
 
-/// Rows read by column index and type. Only `StoredRow` is one: GRDB's
-/// `Row` traps on a column of the wrong type, so SQLite's rows are wrapped
-/// (`StoredRow(row)`) before any reader sees them.
+/// Rows read by column index and type. GRDB's `Row` traps on a column of
+/// the wrong type, so SQLite's rows are wrapped (`StoredRow(row)`, or
+/// `CursorRow` read in place) before any reader sees them.
 protocol TableRow {
-  subscript<Value: DatabaseValueConvertible>(_ index: Int) -> Value { get throws }
+  var columnCount: Int { get }
+  /// The value of column `index`, which is in `0..<columnCount`.
+  func databaseValue(at index: Int) -> DatabaseValue
 }
 
-extension StoredRow: TableRow {}
-
-/// A row of an SQLite cursor read in place, for the hot path's lease: no
-/// copy of its values into a `StoredRow` first (two arrays per row, about a
-/// microsecond per delivery; issue 25). Valid only until the cursor moves.
-/// Like `StoredRow`, a column of the wrong type is `StoreError.corrupt`.
-struct CursorRow: TableRow {
-  let row: Row
-
+extension TableRow {
+  /// Column `index` as a `Value`. A column that is missing or holds
+  /// something else (a row written by hand, a damaged file) is
+  /// `StoreError.corrupt`, never a trap: the daemon goes on with other rows.
   subscript<Value: DatabaseValueConvertible>(_ index: Int) -> Value {
     get throws(StoreError) {
-      guard index >= 0, index < row.count else {
-        throw StoreError.corrupt("a row has \(row.count) columns, not \(index + 1)")
+      guard index >= 0, index < columnCount else {
+        throw StoreError.corrupt("a row has \(columnCount) columns, not \(index + 1)")
       }
-      let value: DatabaseValue = row[index]
+      let value = databaseValue(at: index)
       guard let converted = Value.fromDatabaseValue(value) else {
         throw StoreError.corrupt("column \(index) holds \(value), not a \(Value.self)")
       }
       return converted
     }
   }
+}
+
+extension StoredRow: TableRow {
+  var columnCount: Int { values.count }
+  func databaseValue(at index: Int) -> DatabaseValue { values[index] }
+}
+
+/// A row of an SQLite cursor read in place, for the hot path's lease: no
+/// copy of its values into a `StoredRow` first (two arrays per row, about a
+/// microsecond per delivery; issue 25). Valid only until the cursor moves.
+struct CursorRow: TableRow {
+  let row: Row
+
+  var columnCount: Int { row.count }
+  func databaseValue(at index: Int) -> DatabaseValue { row[index] }
 }

@@ -67,6 +67,11 @@ struct SQLiteBinder {
     note(sqlite3_bind_int64(statement.sqliteStatement, index, number))
   }
 
+  /// Binds a timestamp as the store writes them (`Timestamp.format`).
+  mutating func add(_ date: Date?) {
+    add(date.map(Timestamp.format))
+  }
+
   /// SQLite's SQLITE_TRANSIENT (a C macro Swift does not import): SQLite
   /// copies the value before the call returns.
   private static var transient: sqlite3_destructor_type {
@@ -91,12 +96,5 @@ struct SQLiteBinder {
         resultCode: .SQLITE_MISUSE, message: "\(index) values bound, \(expected) expected",
         sql: statement.sql)
     }
-  }
-}
-
-extension SQLiteBinder {
-  /// Binds a timestamp as the store writes them (`Timestamp.format`).
-  mutating func add(_ date: Date?) {
-    add(date.map(Timestamp.format))
   }
 }

@@ -49,24 +49,10 @@ extension SQLiteStore {
                      ORDER BY lane, due_at LIMIT ?)
         RETURNING \(StoreRows.deliveryColumns)
         """)
-    // Read in place (`CursorRow`); a row that cannot be read is quarantined
-    // after the statement is done, as `StoreTransaction.leased` does.
-    var deliveries: [Delivery] = []
-    deliveries.reserveCapacity(min(max(limit, 0), 1024))
-    var damaged: [(id: String, error: StoreError)] = []
+    // Read in place from the statement (`CursorRow`), not copied first.
     let cursor = try Row.fetchCursor(statement, arguments: arguments)
-    while let row = try cursor.next() {
-      let read = CursorRow(row: row)
-      do {
-        deliveries.append(try StoreRows.delivery(from: read))
-      } catch let error as StoreError {
-        damaged.append((try read[0], error))
-      }
-    }
-    let transaction = StoreTransaction(connection: .sqlite(db))
-    for row in damaged {
-      try transaction.quarantine(row.id, because: row.error, owner: owner, at: now)
-    }
+    let deliveries = try StoreTransaction(connection: .sqlite(db)).leased(
+      reading: { try cursor.next().map { CursorRow(row: $0) } }, owner: owner, at: now)
     if !deliveries.isEmpty {
       // One event per lease batch: the attempt events that follow name each delivery.
       try Self.insertAudit(db, .leased(deliveries, by: owner, at: now, until: until))

@@ -2,26 +2,39 @@ import Foundation
 
 /// The rows a lease took, read as deliveries.
 extension StoreTransaction {
-  /// The deliveries of `rows` (`StoreRows.deliveryColumns`, just leased by
-  /// `owner`). A row that cannot be read is quarantined (see
-  /// `DeliveryTransition.quarantine`): dead, its error naming what was
-  /// wrong, audited, and left out, so one damaged row does not stop every
-  /// lease after it. Only a row without a readable id stops the lease.
-  func leased(_ rows: [StoredRow], owner: String, at: Date) throws -> [Delivery] {
+  /// The deliveries of the rows `next()` reads (`StoreRows.deliveryColumns`,
+  /// just leased by `owner`), until it returns nil. A row that cannot be
+  /// read is quarantined (see `DeliveryTransition.quarantine`): dead, its
+  /// error naming what was wrong, audited, and left out, so one damaged row
+  /// does not stop every lease after it. Only a row without a readable id
+  /// stops the lease. Quarantines are written after the last row is read:
+  /// SQLite's rows are read in place from the leasing statement itself
+  /// (`CursorRow`), which must be done before another statement writes.
+  func leased<Row: TableRow>(reading next: () throws -> Row?, owner: String, at: Date) throws
+    -> [Delivery]
+  {
     var deliveries: [Delivery] = []
-    deliveries.reserveCapacity(rows.count)
-    for row in rows {
+    var damaged: [(id: String, error: StoreError)] = []
+    while let row = try next() {
       do {
         deliveries.append(try StoreRows.delivery(from: row))
       } catch let error as StoreError {
-        let id: String = try row[0]
-        try quarantine(id, because: error, owner: owner, at: at)
+        damaged.append((try row[0], error))
       }
+    }
+    for row in damaged {
+      try quarantine(row.id, because: row.error, owner: owner, at: at)
     }
     return deliveries
   }
 
-  func quarantine(_ id: String, because error: StoreError, owner: String, at: Date)
+  /// The deliveries of `rows`, as `leased(reading:owner:at:)` reads them.
+  func leased(_ rows: [StoredRow], owner: String, at: Date) throws -> [Delivery] {
+    var remaining = rows.makeIterator()
+    return try leased(reading: { remaining.next() }, owner: owner, at: at)
+  }
+
+  private func quarantine(_ id: String, because error: StoreError, owner: String, at: Date)
     throws
   {
     let transition = DeliveryTransition.quarantine
