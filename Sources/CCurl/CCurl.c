@@ -14,6 +14,7 @@
   X(global_init, curl_global_init)               \
   X(easy_init, curl_easy_init)                   \
   X(easy_cleanup, curl_easy_cleanup)             \
+  X(easy_reset, curl_easy_reset)                 \
   X(easy_strerror, curl_easy_strerror)           \
   X(easy_setopt, curl_easy_setopt)               \
   X(easy_getinfo, curl_easy_getinfo)             \
@@ -85,6 +86,10 @@ CURL *ccurl_easy_init(void) { return ready() ? api.easy_init() : NULL; }
 
 void ccurl_easy_cleanup(CURL *handle) {
   if (ready()) api.easy_cleanup(handle);
+}
+
+void ccurl_easy_reset(CURL *handle) {
+  if (ready()) api.easy_reset(handle);
 }
 
 const char *ccurl_easy_strerror(CURLcode code) {

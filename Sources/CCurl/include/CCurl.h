@@ -54,6 +54,9 @@ CURLcode ccurl_global_init_all(void);
 
 CURL *ccurl_easy_init(void);
 void ccurl_easy_cleanup(CURL *handle);
+/// Every option back to its default; keeps the handle's buffers, caches and
+/// share (curl_easy_reset(3)).
+void ccurl_easy_reset(CURL *handle);
 const char *ccurl_easy_strerror(CURLcode code);
 
 CURLcode ccurl_easy_setopt_long(CURL *handle, CURLoption option, long value);

@@ -17,16 +17,18 @@ import Foundation
 /// shutdown stops the thread once its transfers end, without waiting.
 public final class CurlEngine: Sendable {
   private let inbox = CurlInbox()
+  private let counters = CurlCounters()
 
   /// - Parameter maxConnections: the most connections open at once, and the
   ///   size of the cache of idle ones kept for reuse. Up to twice as many
   ///   transfers are handed to libcurl at a time; the rest queue in order.
   public init(maxConnections: Int = 64) {
     let inbox = self.inbox
+    let counters = self.counters
     let connections = max(1, maxConnections)
     let thread = Thread {
       Thread.current.name = "commsd-curl"  // shows in top -H and gdb
-      CurlMultiLoop(inbox: inbox, maxConnections: connections).run()
+      CurlMultiLoop(inbox: inbox, maxConnections: connections, counters: counters).run()
     }
     thread.start()
   }
@@ -34,6 +36,10 @@ public final class CurlEngine: Sendable {
   deinit {
     inbox.requestStop(nil)
   }
+
+  /// Easy handles made so far: handles are kept between transfers, so this
+  /// stays at about the most transfers that ran at once.
+  public var easyHandlesMade: Int { counters.easyHandlesMade.load(ordering: .relaxed) }
 
   /// Runs one transfer to its end. Never throws: every failure, including a
   /// shut-down engine (`curlCode` 2) or cancellation (42), is a response.

@@ -17,11 +17,15 @@ final class CurlMultiLoop {
   private let maxActive: Int
   private var active: [UInt64: CurlTransfer] = [:]
   private let smtpPools = SMTPConnectionPools()
+  private let handles: CurlHandles
 
-  init(inbox: CurlInbox, maxConnections: Int) {
+  init(inbox: CurlInbox, maxConnections: Int, counters: CurlCounters) {
     self.inbox = inbox
     self.maxConnections = maxConnections
     self.maxActive = 2 * maxConnections
+    // As many idle handles as can run at once: a steady stream of transfers
+    // never makes a new one.
+    self.handles = CurlHandles(limit: maxActive, counters: counters)
   }
 
   func run() {
@@ -75,12 +79,18 @@ final class CurlMultiLoop {
         return
       }
     }
-    switch CurlTransfer.make(work, connectionCache: share) {
+    guard let easy = handles.take(share: share) else {
+      work.complete(work.failure(CURLE_FAILED_INIT, "curl_easy_init failed"))
+      return
+    }
+    switch CurlTransfer.make(work, easy: easy, connectionCache: share) {
     case .refused(let response):
+      handles.give(easy, share: share)
       work.complete(response)
     case .ready(let transfer):
       let code = ccurl_multi_add_handle(multi, transfer.easy)
       guard code == CURLM_OK else {
+        handles.give(easy, share: share)
         let reason = String(cString: ccurl_multi_strerror(code))
         work.complete(work.failure(CURLE_FAILED_INIT, "curl_multi_add_handle failed: \(reason)"))
         return
@@ -111,8 +121,10 @@ final class CurlMultiLoop {
     var response = transfer.response(for: code)
     if let message { response.errorMessage = message }
     _ = ccurl_multi_remove_handle(multi, transfer.easy)
-    // Once the last reference goes (at the end of this call), deinit frees
-    // the easy handle and its buffers: libcurl no longer holds them.
+    // Reset (or cleaned up), the handle no longer points into the
+    // transfer's buffers, which its deinit frees once the last reference
+    // goes at the end of this call.
+    handles.give(transfer.easy, share: transfer.share)
     active[transfer.work.id] = nil
     transfer.work.complete(response)
   }
@@ -121,7 +133,9 @@ final class CurlMultiLoop {
     for work in inbox.detach() {
       work.complete(work.failure(CURLE_FAILED_INIT, reason))
     }
-    // Every easy handle is gone by now, so the shares are free to close.
+    // No transfer is left; once the idle handles are gone, no easy handle
+    // uses the shares, which are then free to close.
+    handles.closeAll()
     smtpPools.closeAll()
     if let multi {
       _ = ccurl_multi_cleanup(multi)

@@ -4,19 +4,22 @@ import CCurl
 /// runs it.
 ///
 /// Invariants: created, used and released only on the engine thread; owns
-/// its easy handle and everything libcurl points into (error buffer, POST
-/// body, header and recipient lists) until `deinit`, which runs after the
-/// loop has removed the handle from the multi handle. Callbacks reach it
+/// everything libcurl points into (error buffer, POST body, header and
+/// recipient lists) until `deinit`, which runs after the loop has removed
+/// the handle from the multi handle and reset it (or cleaned it up). Callbacks reach it
 /// through an unretained pointer (`CURLOPT_PRIVATE`, `*DATA`); the engine's
 /// table of active transfers keeps it alive for as long as libcurl may call.
 ///
-/// A fresh easy handle per transfer (rather than a pool of reset ones) costs
-/// about a microsecond and means no option of one transfer can leak into the
-/// next (an SMTP password, a CA file); connections are reused anyway, through
-/// the multi handle's cache (for SMTP, see `SMTPConnectionPools`).
+/// The easy handle is the engine's (`CurlHandles`): lent for the transfer
+/// and reset when it comes back, so no option of one transfer (an SMTP
+/// password, a CA file, a header) reaches the next. Connections are reused
+/// through the multi handle's cache (for SMTP, see `SMTPConnectionPools`).
 final class CurlTransfer {
   let work: PendingTransfer
   let easy: UnsafeMutableRawPointer
+  /// The share the handle was configured with; it stays on the handle after
+  /// a reset, so the handle goes back to the pool kept for it.
+  let share: UnsafeMutableRawPointer?
   private let errorBuffer: UnsafeMutablePointer<CChar>
   private var headerList: UnsafeMutablePointer<curl_slist>?
   private var recipientList: UnsafeMutablePointer<curl_slist>?
@@ -32,29 +35,34 @@ final class CurlTransfer {
     case refused(CurlResponse)
   }
 
-  /// Prepares an easy handle for `work`, or explains why it cannot run.
-  /// `connectionCache` is a share handle whose connection cache replaces the
-  /// multi handle's (see `SMTPConnectionPools`).
-  static func make(_ work: PendingTransfer, connectionCache: UnsafeMutableRawPointer?) -> Setup {
-    guard let easy = ccurl_easy_init() else {
-      return .refused(work.failure(CURLE_FAILED_INIT, "curl_easy_init failed"))
-    }
-    let transfer = CurlTransfer(work, easy: easy)
+  /// Configures `easy` (a fresh or reset handle) for `work`, or explains
+  /// why it cannot run. `connectionCache` is a share handle whose connection
+  /// cache replaces the multi handle's (see `SMTPConnectionPools`). Either
+  /// way the caller gets the handle back when libcurl is done with it.
+  static func make(
+    _ work: PendingTransfer, easy: UnsafeMutableRawPointer,
+    connectionCache: UnsafeMutableRawPointer?
+  ) -> Setup {
+    let transfer = CurlTransfer(work, easy: easy, share: connectionCache)
     if let problem = transfer.configure(connectionCache: connectionCache) {
       return .refused(problem)
     }
     return .ready(transfer)
   }
 
-  private init(_ work: PendingTransfer, easy: UnsafeMutableRawPointer) {
+  private init(
+    _ work: PendingTransfer, easy: UnsafeMutableRawPointer, share: UnsafeMutableRawPointer?
+  ) {
     self.work = work
     self.easy = easy
+    self.share = share
     errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE))
     errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE))
   }
 
+  /// Runs once the engine has reset or cleaned up the handle: nothing of
+  /// libcurl's points into these buffers any more.
   deinit {
-    ccurl_easy_cleanup(easy)
     ccurl_slist_free_all(headerList)
     ccurl_slist_free_all(recipientList)
     postFields?.deallocate()
