@@ -5,8 +5,9 @@ import Testing
 @testable import CommsCore
 
 /// The hot path binds its values straight into SQLite (`SQLiteBinder`):
-/// what it binds must read back as GRDB's own binding wrote it, and a
-/// statement given too few or too many values must not run.
+/// what it binds must read back as GRDB's own binding wrote it, a statement
+/// given too few or too many values must not run, and text bound by
+/// reference must not stay bound once its buffer is gone.
 @Suite struct SQLiteBinderTests {
   static func table() throws -> DatabaseQueue {
     let queue = try DatabaseQueue()
@@ -30,8 +31,7 @@ import Testing
         binder.add(number)
         binder.add(Date(timeIntervalSince1970: 1_800_000_000))
       }
-      try binder.finish()
-      try insert.execute()
+      try binder.run { try $0.execute() }
     }
     let rows = try queue.read { db in
       try Row.fetchAll(db, sql: "SELECT a, b, c, typeof(a) FROM t ORDER BY rowid")
@@ -57,8 +57,7 @@ import Testing
         binder.add("round \(round)")
         binder.add(round == 1 ? nil : round)
         binder.add(nil as String?)
-        try binder.finish()
-        try insert.execute()
+        try binder.run { try $0.execute() }
       }
     }
     let rows = try queue.read { db in
@@ -77,10 +76,47 @@ import Testing
         let insert = try db.cachedStatement(sql: "INSERT INTO t (a, b, c) VALUES (?, ?, ?)")
         var binder = SQLiteBinder(insert)
         for index in 0..<count { binder.add(index) }
-        try binder.finish()
-        try insert.execute()
+        try binder.run { try $0.execute() }
       }
     }
     #expect(try queue.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM t") } == 0)
+  }
+
+  @Test func textIsUnboundOnceTheStatementHasRun() throws {
+    let queue = try Self.table()
+    try queue.write { db in
+      let insert = try db.cachedStatement(sql: "INSERT INTO t (a, b, c) VALUES (?, ?, ?)")
+      var binder = SQLiteBinder(insert)
+      binder.add("bound by reference")
+      binder.add(7)
+      binder.add("")
+      try binder.run { try $0.execute() }
+      // Run again as GRDB would, binding nothing: the text's buffer is
+      // gone, so every parameter must read NULL, not what was there.
+      try insert.execute()
+    }
+    let rows = try queue.read { db in
+      try Row.fetchAll(db, sql: "SELECT a, b, c, typeof(c) FROM t ORDER BY rowid")
+    }
+    #expect(rows.count == 2)
+    #expect(rows.first?[0] as String? == "bound by reference")
+    #expect(rows.first?[2] as String? == "")
+    #expect(rows.first?[3] as String? == "text")
+    #expect(rows.last.map { [$0[0], $0[1], $0[2]] as [DatabaseValue] } == [.null, .null, .null])
+  }
+
+  @Test func onlyEmptyTextIsStillText() throws {
+    let queue = try Self.table()
+    try queue.write { db in
+      let insert = try db.cachedStatement(sql: "INSERT INTO t (a, c) VALUES (?, ?)")
+      var binder = SQLiteBinder(insert)
+      binder.add("")
+      binder.add("")
+      try binder.run { try $0.execute() }
+    }
+    let types = try queue.read { db in
+      try Row.fetchOne(db, sql: "SELECT typeof(a), typeof(c) FROM t")
+    }
+    #expect(types.map { [$0[0], $0[1]] as [String] } == ["text", "text"])
   }
 }

@@ -11,15 +11,28 @@ import GRDBSQLite
 /// 44 µs the store's three hot statements cost per delivery, more than a
 /// third of what is not SQLite's own (issue 25, `Benchmarks/NOTES.md`).
 /// Here each value goes to `sqlite3_bind_*` as it is produced, with no array
-/// and no boxing; SQLite copies text (`SQLITE_TRANSIENT`), as GRDB does.
+/// and no boxing.
 ///
-/// The count is still checked: `finish()` throws unless exactly as many
-/// values were bound as the statement has parameters, so a statement and its
-/// values cannot drift apart silently.
+/// Text is not copied by SQLite. Debian's SQLite is built without its
+/// lookaside allocator (`SQLITE_OMIT_LOOKASIDE`), so every text bound with
+/// `SQLITE_TRANSIENT` was a `malloc` and a `free` of its own: 43 of the 175
+/// allocations per webhook, counted with uprobes on libc
+/// (`bench.py --only profile --count-allocations`). The binder gathers the
+/// statement's text in one buffer and binds it by reference
+/// (`SQLITE_STATIC`) for the length of `run`, after which the bindings are
+/// cleared: SQLite never holds a pointer into the buffer once it is gone.
+///
+/// The count is still checked: `run` throws unless exactly as many values
+/// were bound as the statement has parameters, so a statement and its values
+/// cannot drift apart silently.
 struct SQLiteBinder {
   private let statement: Statement
   private var index: Int32 = 0
   private var failure: Int32 = SQLITE_OK
+  /// Each text parameter's place in `bytes`, bound when the statement runs:
+  /// `bytes` may move while it grows.
+  private var texts: [(position: Int32, start: Int, count: Int32)] = []
+  private var bytes: [UInt8] = []
 
   /// Takes `statement` (usually a cached one) for fresh values: its old
   /// bindings are cleared and GRDB is told the arguments are set, so that
@@ -27,6 +40,9 @@ struct SQLiteBinder {
   init(_ statement: Statement) {
     self.statement = statement
     statement.setUncheckedArguments(StatementArguments())
+    let parameters = Int(sqlite3_bind_parameter_count(statement.sqliteStatement))
+    texts.reserveCapacity(parameters)
+    bytes.reserveCapacity(parameters * 24)
   }
 
   /// Binds text, or NULL for nil.
@@ -36,19 +52,14 @@ struct SQLiteBinder {
       note(sqlite3_bind_null(statement.sqliteStatement, index))
       return
     }
-    let position = index
-    let handle = statement.sqliteStatement
-    let code = text.withUTF8 { bytes -> Int32 in
-      // An empty buffer may have no address, and a NULL address binds NULL.
-      guard let base = bytes.baseAddress, let count = Int32(exactly: bytes.count) else {
-        return bytes.isEmpty
-          ? sqlite3_bind_text(handle, position, "", 0, Self.transient) : SQLITE_TOOBIG
+    text.withUTF8 { utf8 in
+      guard let count = Int32(exactly: utf8.count) else {
+        note(SQLITE_TOOBIG)
+        return
       }
-      return UnsafeRawPointer(base).withMemoryRebound(to: CChar.self, capacity: bytes.count) {
-        sqlite3_bind_text(handle, position, $0, count, Self.transient)
-      }
+      texts.append((index, bytes.count, count))
+      bytes.append(contentsOf: utf8)
     }
-    note(code)
   }
 
   /// Binds an integer, or NULL for nil.
@@ -72,29 +83,56 @@ struct SQLiteBinder {
     add(date.map(Timestamp.format))
   }
 
-  /// SQLite's SQLITE_TRANSIENT (a C macro Swift does not import): SQLite
-  /// copies the value before the call returns.
-  private static var transient: sqlite3_destructor_type {
-    unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
-  }
-
   private mutating func note(_ code: Int32) {
     if code != SQLITE_OK && failure == SQLITE_OK { failure = code }
   }
 
-  /// Throws if a value could not be bound, or if not every parameter of the
-  /// statement got exactly one.
-  func finish() throws {
+  /// Binds the text values, runs `body` with the statement (execute it,
+  /// or read what it returns), then clears every binding.
+  ///
+  /// Throws before running anything if a value could not be bound, or if
+  /// not every parameter of the statement got exactly one.
+  func run<T>(_ body: (Statement) throws -> T) throws -> T {
+    let handle = statement.sqliteStatement
     if failure != SQLITE_OK {
       throw DatabaseError(
         resultCode: ResultCode(rawValue: failure), message: "binding value \(index)",
         sql: statement.sql)
     }
-    let expected = sqlite3_bind_parameter_count(statement.sqliteStatement)
+    let expected = sqlite3_bind_parameter_count(handle)
     guard index == expected else {
       throw DatabaseError(
         resultCode: .SQLITE_MISUSE, message: "\(index) values bound, \(expected) expected",
         sql: statement.sql)
     }
+    return try bytes.withUnsafeBufferPointer { buffer in
+      // Whatever happens in `body`, SQLite keeps no pointer into `bytes`.
+      defer { sqlite3_clear_bindings(handle) }
+      for text in texts {
+        let code: Int32
+        if let base = buffer.baseAddress {
+          code = UnsafeRawPointer(base + text.start).withMemoryRebound(
+            to: CChar.self, capacity: Int(text.count)
+          ) { sqlite3_bind_text(handle, text.position, $0, text.count, Self.static) }
+        } else {
+          // Only empty texts, and no buffer: an empty text still needs an
+          // address (a NULL one binds NULL).
+          code = sqlite3_bind_text(handle, text.position, "", 0, Self.transient)
+        }
+        guard code == SQLITE_OK else {
+          throw DatabaseError(
+            resultCode: ResultCode(rawValue: code), message: "binding value \(text.position)",
+            sql: statement.sql)
+        }
+      }
+      return try body(statement)
+    }
+  }
+
+  /// SQLite's SQLITE_STATIC and SQLITE_TRANSIENT (C macros Swift does not
+  /// import): SQLite reads the text where it is, or copies it at once.
+  private static var `static`: sqlite3_destructor_type? { nil }
+  private static var transient: sqlite3_destructor_type {
+    unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
   }
 }

@@ -113,15 +113,16 @@ extension SQLiteStore {
       binder.add(outcome.providerRef)
     }
     binder.add(owner)
-    try binder.finish()
-    var written: [String: (withdrawn: DeliveryState?, bulletin: Int)] = [:]
-    written.reserveCapacity(chunk.count)
-    let cursor = try Row.fetchCursor(update)
-    while let row = try cursor.next() {
-      let mark: String = row[1]
-      written[row[0]] = (mark.isEmpty ? nil : DeliveryState(rawValue: mark), row[2])
+    return try binder.run { update in
+      var written: [String: (withdrawn: DeliveryState?, bulletin: Int)] = [:]
+      written.reserveCapacity(chunk.count)
+      let cursor = try Row.fetchCursor(update)
+      while let row = try cursor.next() {
+        let mark: String = row[1]
+        written[row[0]] = (mark.isEmpty ? nil : DeliveryState(rawValue: mark), row[2])
+      }
+      return written
     }
-    return written
   }
 
   /// Appends `events` to the audit chain (see `AuditChain`), in order, with
@@ -157,8 +158,7 @@ extension SQLiteStore {
         binder.add(link.personal)
         head = (link.sequence, link.hash)
       }
-      try binder.finish()
-      try insert.execute()
+      try binder.run { try $0.execute() }
       AuditHeads.advance(in: db, to: head)
     }
   }

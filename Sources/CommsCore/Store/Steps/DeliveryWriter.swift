@@ -46,8 +46,7 @@ struct DeliveryWriter {
       sql: "INSERT INTO deliveries (\(Self.columns)) VALUES \(rows)")
     var binder = SQLiteBinder(insert)
     for row in pending { Self.write(row.delivery, now: row.now, to: &binder) }
-    try binder.finish()
-    try insert.execute()
+    try binder.run { try $0.execute() }
     pending.removeAll(keepingCapacity: true)
   }
 
