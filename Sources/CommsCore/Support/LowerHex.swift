@@ -4,14 +4,27 @@
 enum LowerHex {
   private static let digits = Array("0123456789abcdef".utf8)
 
+  ///
+  /// Up to 64 bytes (every digest here) are written on the stack first, so
+  /// the string is the only allocation.
   static func string(_ bytes: some Sequence<UInt8>) -> String {
-    var text: [UInt8] = []
-    text.reserveCapacity(64)
-    for byte in bytes {
-      text.append(digits[Int(byte >> 4)])
-      text.append(digits[Int(byte & 0x0F)])
+    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 128) { buffer in
+      var count = 0
+      var longer: [UInt8] = []
+      for byte in bytes {
+        if count + 2 > buffer.count {
+          if longer.isEmpty { longer.append(contentsOf: buffer[..<count]) }
+          longer.append(digits[Int(byte >> 4)])
+          longer.append(digits[Int(byte & 0x0F)])
+        } else {
+          buffer[count] = digits[Int(byte >> 4)]
+          buffer[count + 1] = digits[Int(byte & 0x0F)]
+        }
+        count += 2
+      }
+      if !longer.isEmpty { return String(decoding: longer, as: UTF8.self) }
+      return String(decoding: UnsafeBufferPointer(rebasing: buffer[..<count]), as: UTF8.self)
     }
-    return String(decoding: text, as: UTF8.self)
   }
 
   /// The value of one hexadecimal digit (either case), or nil.

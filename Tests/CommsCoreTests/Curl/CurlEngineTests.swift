@@ -37,6 +37,7 @@ struct CurlEngineTests {
       let body = Array(#"{"text":"Evakuer bygning 3 — æøå ÆØÅ","level":"flash"}"#.utf8)
       let headers = [
         Self.json, HTTPHeaderField(name: "X-Commsd-Signature", value: "sha256=abc123"),
+        HTTPHeaderField(name: "X-Empty", value: ""),
       ]
       let response = await engine.perform(post(receiver, body: body, headers: headers))
       await engine.shutdown()
@@ -56,6 +57,7 @@ struct CurlEngineTests {
       #expect(post.bodyBytes == body)
       #expect(post.header("Content-Type") == "application/json")
       #expect(post.header("X-Commsd-Signature") == "sha256=abc123")
+      #expect(post.header("X-Empty") == "")  // sent as "X-Empty;", not dropped
       #expect(post.header("Expect") == nil)
     }
   }

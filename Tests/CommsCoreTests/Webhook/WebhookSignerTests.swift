@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Testing
 
@@ -24,6 +25,27 @@ import Testing
     #expect(
       WebhookSigner.signature(id: "dlv_1", timestamp: 100, body: Array(#"{"a":2}"#.utf8), key: key)
         != base)
+  }
+
+  /// Each key's HMAC is keyed once and copied per signature: signatures
+  /// with keys taken in turn must each be that key's, as a fresh HMAC makes
+  /// them, and the same again on the second round.
+  @Test func keysInTurnEachSignWithTheirOwn() throws {
+    let keys = try ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "whsec_c2Vjb25kIGtleSBmb3IgY29tbXNk"]
+      .map {
+        try #require(WebhookSigner.key(fromSecret: $0))
+      }
+    let body = Array(#"{"text":"Evakuer bygning 3"}"#.utf8)
+    for round in 0..<2 {
+      for key in keys {
+        var mac = HMAC<SHA256>(key: SymmetricKey(data: key))
+        mac.update(data: Array("dlv_\(round).1700000000.".utf8) + body)
+        let expected = "v1," + Data(mac.finalize()).base64EncodedString()
+        let signed = WebhookSigner.signature(
+          id: "dlv_\(round)", timestamp: 1_700_000_000, body: body, key: key)
+        #expect(signed == expected)
+      }
+    }
   }
 
   @Test func secretsMustBeWhsecBase64() {

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Synchronization
 
 /// Signs webhook deliveries per the Standard Webhooks scheme:
 /// `webhook-signature: v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, keyed
@@ -15,11 +16,36 @@ public enum WebhookSigner {
   }
 
   /// The `webhook-signature` header value for one attempt.
+  ///
+  /// The HMAC is keyed once per key and copied for each attempt, and the
+  /// signed text is fed in parts, not built: keying it afresh (`SymmetricKey`,
+  /// the padded key's two hashes) and building "id.timestamp." as a string
+  /// and an array were 7 of the 80 allocations of Swift per webhook (issue 25).
   public static func signature(id: String, timestamp: Int, body: [UInt8], key: [UInt8]) -> String {
-    // Fed in two parts: the body is not copied once more to sign it.
-    var mac = HMAC<SHA256>(key: SymmetricKey(data: key))
-    mac.update(data: Array("\(id).\(timestamp).".utf8))
+    var mac = keyed(key)
+    var id = id
+    var time = String(timestamp)
+    id.withUTF8 { mac.update(data: UnsafeRawBufferPointer($0)) }
+    mac.update(data: dot)
+    time.withUTF8 { mac.update(data: UnsafeRawBufferPointer($0)) }
+    mac.update(data: dot)
     mac.update(data: body)
-    return "v1," + Data(mac.finalize()).base64EncodedString()
+    return mac.finalize().withUnsafeBytes { Base64Text.encode($0, after: "v1,") }
+  }
+
+  private static let dot: [UInt8] = [0x2E]
+
+  /// HMACs keyed with the keys in use (one per endpoint), kept so that a
+  /// copy can be fed: bounded, as keys come from the configuration.
+  private static let keyedMACs = Mutex<[[UInt8]: HMAC<SHA256>]>([:])
+
+  private static func keyed(_ key: [UInt8]) -> HMAC<SHA256> {
+    keyedMACs.withLock { macs in
+      if let mac = macs[key] { return mac }
+      if macs.count >= 256 { macs.removeAll() }
+      let mac = HMAC<SHA256>(key: SymmetricKey(data: key))
+      macs[key] = mac
+      return mac
+    }
   }
 }

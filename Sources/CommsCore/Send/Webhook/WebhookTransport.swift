@@ -77,16 +77,18 @@ public struct WebhookTransport: Transport {
     for delivery: Delivery, endpoint: Endpoint, contentType: String, body: [UInt8], now: Date
   ) -> PreparedAttempt {
     let format = endpoint.format
-    var headers = endpoint.headers
-    headers += [
-      HTTPHeaderField(name: "Content-Type", value: contentType),
-      HTTPHeaderField(name: "User-Agent", value: "commsd/1"),
-    ]
+    // One list, made once at its final size (issue 25: four arrays grown
+    // one after another were 4 of a webhook's allocations).
+    var headers: [HTTPHeaderField] = []
+    headers.reserveCapacity(endpoint.headers.count + 6)
+    headers += endpoint.headers
+    headers.append(HTTPHeaderField(name: "Content-Type", value: contentType))
+    headers.append(HTTPHeaderField(name: "User-Agent", value: "commsd/1"))
     if format != .commsd {
       headers.append(HTTPHeaderField(name: "Accept", value: "application/json"))
     }
-    headers += authenticationHeaders(
-      endpoint.authentication, id: delivery.id.rawValue, body: body, now: now)
+    addAuthenticationHeaders(
+      endpoint.authentication, id: delivery.id.rawValue, body: body, now: now, to: &headers)
     return .transfer(
       CurlRequest(
         payload: .httpPost(url: endpoint.url, headers: headers, body: body),
@@ -108,28 +110,30 @@ public struct WebhookTransport: Transport {
       maxSegments: endpoint.maxSMSSegments, last: confirmLine)
   }
 
-  /// The headers that authenticate a request with `body`. Standard Webhooks
-  /// signs the delivery id (the same on every retry), the time and the body.
-  static func authenticationHeaders(
-    _ authentication: EndpointAuthentication, id: String, body: [UInt8], now: Date
-  ) -> [HTTPHeaderField] {
+  /// Adds the headers that authenticate a request with `body`. Standard
+  /// Webhooks signs the delivery id (the same on every retry), the time and
+  /// the body.
+  static func addAuthenticationHeaders(
+    _ authentication: EndpointAuthentication, id: String, body: [UInt8], now: Date,
+    to headers: inout [HTTPHeaderField]
+  ) {
     switch authentication {
     case .standardWebhooks(let key):
       let timestamp = Int(now.timeIntervalSince1970)
-      return [
-        HTTPHeaderField(name: "webhook-id", value: id),
-        HTTPHeaderField(name: "webhook-timestamp", value: String(timestamp)),
+      headers.append(HTTPHeaderField(name: "webhook-id", value: id))
+      headers.append(HTTPHeaderField(name: "webhook-timestamp", value: String(timestamp)))
+      headers.append(
         HTTPHeaderField(
           name: "webhook-signature",
-          value: WebhookSigner.signature(id: id, timestamp: timestamp, body: body, key: key)),
-      ]
-    case .token(let token): return [HTTPHeaderField(name: "Authorization", value: "Token \(token)")]
+          value: WebhookSigner.signature(id: id, timestamp: timestamp, body: body, key: key)))
+    case .token(let token):
+      headers.append(HTTPHeaderField(name: "Authorization", value: "Token \(token)"))
     case .bearer(let token):
-      return [HTTPHeaderField(name: "Authorization", value: "Bearer \(token)")]
+      headers.append(HTTPHeaderField(name: "Authorization", value: "Bearer \(token)"))
     case .basic(let user, let password):
       let credentials = Data("\(user):\(password)".utf8).base64EncodedString()
-      return [HTTPHeaderField(name: "Authorization", value: "Basic \(credentials)")]
-    case .none: return []
+      headers.append(HTTPHeaderField(name: "Authorization", value: "Basic \(credentials)"))
+    case .none: break
     }
   }
 
