@@ -17,6 +17,21 @@ import Testing
     return queue
   }
 
+  /// One row into `t` through the binder; `then` gets the statement after.
+  static func insert(
+    into queue: DatabaseQueue, columns: String, _ bind: (inout SQLiteBinder) -> Void,
+    then: (Statement) throws -> Void = { _ in }
+  ) throws {
+    try queue.write { db in
+      let marks = StoreTransaction.marks(rows: 1, columns: columns.split(separator: ",").count)
+      let insert = try db.cachedStatement(sql: "INSERT INTO t (\(columns)) VALUES \(marks)")
+      var binder = SQLiteBinder(insert)
+      bind(&binder)
+      try binder.run { try $0.execute() }
+      try then(insert)
+    }
+  }
+
   @Test func valuesReadBackAsWritten() throws {
     let queue = try Self.table()
     // (GRDB reads text up to a NUL, so none is written here.)
@@ -84,13 +99,11 @@ import Testing
 
   @Test func textIsUnboundOnceTheStatementHasRun() throws {
     let queue = try Self.table()
-    try queue.write { db in
-      let insert = try db.cachedStatement(sql: "INSERT INTO t (a, b, c) VALUES (?, ?, ?)")
-      var binder = SQLiteBinder(insert)
+    try Self.insert(into: queue, columns: "a, b, c") { binder in
       binder.add("bound by reference")
       binder.add(7)
       binder.add("")
-      try binder.run { try $0.execute() }
+    } then: { insert in
       // Run again as GRDB would, binding nothing: the text's buffer is
       // gone, so every parameter must read NULL, not what was there.
       try insert.execute()
@@ -107,12 +120,9 @@ import Testing
 
   @Test func onlyEmptyTextIsStillText() throws {
     let queue = try Self.table()
-    try queue.write { db in
-      let insert = try db.cachedStatement(sql: "INSERT INTO t (a, c) VALUES (?, ?)")
-      var binder = SQLiteBinder(insert)
+    try Self.insert(into: queue, columns: "a, c") { binder in
       binder.add("")
       binder.add("")
-      try binder.run { try $0.execute() }
     }
     let types = try queue.read { db in
       try Row.fetchOne(db, sql: "SELECT typeof(a), typeof(c) FROM t")

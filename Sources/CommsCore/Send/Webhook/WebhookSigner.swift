@@ -36,7 +36,10 @@ public enum WebhookSigner {
   private static let dot: [UInt8] = [0x2E]
 
   /// HMACs keyed with the keys in use (one per endpoint), kept so that a
-  /// copy can be fed: bounded, as keys come from the configuration.
+  /// copy can be fed (the copy gets its own hash state on its first update;
+  /// the kept one is never fed). Bounded, as keys come from the
+  /// configuration: a key rotated out by a reload stays until 256 have been
+  /// seen, in memory that held it anyway.
   private static let keyedMACs = Mutex<[[UInt8]: HMAC<SHA256>]>([:])
 
   private static func keyed(_ key: [UInt8]) -> HMAC<SHA256> {
