@@ -116,6 +116,10 @@ def measure(ctx) -> None:
     finally:
         daemon.stop()
         daemon.cleanup(ctx.args.keep)
+        if counting:
+            # The uprobes go with the measurement; they are added afresh each time.
+            run(["perf", "probe", "-q", "-d", "probe_libc:*", "-d", "probe_libsqlite3:*", "-d",
+                 "probe_commsd:*"], timeout=60, check=False)
     rate = n / (last - m["accepted_at"])
 
     def counters(path: Path) -> dict[str, float]:
