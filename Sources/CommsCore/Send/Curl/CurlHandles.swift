@@ -19,7 +19,6 @@ import CCurl
 /// Confined to the engine thread, like every other libcurl call.
 final class CurlHandles {
   private var idle: [UnsafeMutableRawPointer?: [UnsafeMutableRawPointer]] = [:]
-  private var idleCount = 0
   private let limit: Int
   private let counters: CurlCounters
 
@@ -32,10 +31,7 @@ final class CurlHandles {
   /// An idle handle that uses `share` (nil: the multi handle's caches), or
   /// a new one; nil if libcurl could not make one.
   func take(share: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
-    if let easy = idle[share]?.popLast() {
-      idleCount -= 1
-      return easy
-    }
+    if let easy = idle[share]?.popLast() { return easy }
     guard let easy = ccurl_easy_init() else { return nil }
     counters.easyHandlesMade.add(1, ordering: .relaxed)
     return easy
@@ -44,13 +40,13 @@ final class CurlHandles {
   /// Takes back a handle no multi handle holds any more: reset and kept,
   /// or cleaned up when enough are idle.
   func give(_ easy: UnsafeMutableRawPointer, share: UnsafeMutableRawPointer?) {
-    guard idleCount < limit else {
+    // One pool per share in use: a handful at most.
+    guard idle.values.reduce(0, { $0 + $1.count }) < limit else {
       ccurl_easy_cleanup(easy)
       return
     }
     ccurl_easy_reset(easy)
     idle[share, default: []].append(easy)
-    idleCount += 1
   }
 
   /// Cleans up every idle handle; before the shares they use are freed.
@@ -59,6 +55,5 @@ final class CurlHandles {
       for easy in handles { ccurl_easy_cleanup(easy) }
     }
     idle.removeAll()
-    idleCount = 0
   }
 }

@@ -34,11 +34,9 @@ public enum EmailComposer {
     if let replyTo = message.replyTo {
       head += mailboxField("Reply-To", [replyTo])
     }
-    if let parts {
-      head += parts.subject(message.subject) { unstructuredField("Subject", $0) }
-    } else {
-      head += unstructuredField("Subject", message.subject)
-    }
+    head +=
+      parts?.subject(message.subject) { unstructuredField("Subject", $0) }
+      ?? unstructuredField("Subject", message.subject)
     head += "Message-ID: <\(message.messageID)>\r\n"
     head += "MIME-Version: 1.0\r\n"
     head += "Content-Type: text/plain; charset=utf-8\r\n"

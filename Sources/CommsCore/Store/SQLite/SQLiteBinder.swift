@@ -27,6 +27,8 @@ import GRDBSQLite
 /// cannot drift apart silently.
 struct SQLiteBinder {
   private let statement: Statement
+  /// The statement's parameter count: `run` checks that each got a value.
+  private let parameters: Int32
   private var index: Int32 = 0
   private var failure: Int32 = SQLITE_OK
   /// Each text parameter's place in `bytes`, bound when the statement runs:
@@ -40,9 +42,9 @@ struct SQLiteBinder {
   init(_ statement: Statement) {
     self.statement = statement
     statement.setUncheckedArguments(StatementArguments())
-    let parameters = Int(sqlite3_bind_parameter_count(statement.sqliteStatement))
-    texts.reserveCapacity(parameters)
-    bytes.reserveCapacity(parameters * 24)
+    parameters = sqlite3_bind_parameter_count(statement.sqliteStatement)
+    texts.reserveCapacity(Int(parameters))
+    bytes.reserveCapacity(Int(parameters) * 24)
   }
 
   /// Binds text, or NULL for nil.
@@ -99,10 +101,9 @@ struct SQLiteBinder {
         resultCode: ResultCode(rawValue: failure), message: "binding value \(index)",
         sql: statement.sql)
     }
-    let expected = sqlite3_bind_parameter_count(handle)
-    guard index == expected else {
+    guard index == parameters else {
       throw DatabaseError(
-        resultCode: .SQLITE_MISUSE, message: "\(index) values bound, \(expected) expected",
+        resultCode: .SQLITE_MISUSE, message: "\(index) values bound, \(parameters) expected",
         sql: statement.sql)
     }
     return try bytes.withUnsafeBufferPointer { buffer in
