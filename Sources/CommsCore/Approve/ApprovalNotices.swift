@@ -36,7 +36,7 @@ public enum ApprovalNotices {
         message, gated: gated, displayNames: displayNames, language: language, reminder: reminder)
     }
     let notice = Message(
-      id: MessageID(rawValue: "msg_" + ULID.make(at: now, using: &generator)),
+      id: MessageID(rawValue: ULID.make("msg_", at: now, using: &generator)),
       idempotencyKey: nil, sender: system, audiences: gated, priority: .urgent, kind: .approval,
       contents: contents, defaultLanguage: defaultLanguage == "da" ? "da" : "en", acceptedAt: now)
     var deliveries: [(Delivery, approver: String)] = []
@@ -45,7 +45,7 @@ public enum ApprovalNotices {
       let language = person.language == "da" ? "da" : "en"
       for contact in person.contacts {
         let delivery = Delivery(
-          id: DeliveryID(rawValue: "dlv_" + ULID.make(at: now, using: &generator)),
+          id: DeliveryID(rawValue: ULID.make("dlv_", at: now, using: &generator)),
           messageID: notice.id, recipientID: person.id, recipientName: person.name,
           audience: gated[0], contact: contact, contactIndex: 0, contacts: [contact],
           language: language, priority: .urgent, state: .ready, dueAt: now, createdAt: now)

@@ -62,7 +62,7 @@ public struct DigestBuilder: Sendable {
       )
     }
     let message = Message(
-      id: MessageID(rawValue: "msg_" + ULID.make(at: now, using: &generator)), idempotencyKey: nil,
+      id: MessageID(rawValue: ULID.make("msg_", at: now, using: &generator)), idempotencyKey: nil,
       sender: Sender(kind: .system, name: "digest", origin: "commsd"), audiences: [first.audience],
       priority: .normal, kind: .update,
       contents: [
@@ -71,7 +71,7 @@ public struct DigestBuilder: Sendable {
       ],
       defaultLanguage: language, acceptedAt: now)
     let delivery = Delivery(
-      id: DeliveryID(rawValue: "dlv_" + ULID.make(at: now, using: &generator)),
+      id: DeliveryID(rawValue: ULID.make("dlv_", at: now, using: &generator)),
       messageID: message.id,
       recipientID: first.recipientID, recipientName: first.recipientName, audience: first.audience,
       contact: first.contact, contactIndex: first.contactIndex, contacts: first.contacts,

@@ -25,13 +25,13 @@ public enum InquiryMessages {
       inquiry, audienceName: inquiry.audience.flatMap { policy.displayNames[$0] },
       language: language, waited: waited)
     var message = Message(
-      id: MessageID(rawValue: "msg_" + ULID.make(at: now, using: &generator)),
+      id: MessageID(rawValue: ULID.make("msg_", at: now, using: &generator)),
       idempotencyKey: nil, sender: system, audiences: [audience], priority: .urgent,
       kind: .inquiry, contents: [language: content], defaultLanguage: language, acceptedAt: now)
     message.inquiry = InquiryNotice(inquiry, role: waited == nil ? .forward : .reminder)
     let deliveries = routes.map { route in
       Delivery(
-        id: DeliveryID(rawValue: "dlv_" + ULID.make(at: now, using: &generator)),
+        id: DeliveryID(rawValue: ULID.make("dlv_", at: now, using: &generator)),
         messageID: message.id, recipientID: "handlers", recipientName: route.description,
         audience: audience, contact: route.contact, contactIndex: 0, contacts: [route.contact],
         language: language, priority: .urgent, state: .ready, dueAt: now, createdAt: now)
@@ -72,12 +72,12 @@ public enum InquiryMessages {
   ) -> (Message, Delivery) {
     let audience = audience(of: inquiry)
     var message = Message(
-      id: MessageID(rawValue: "msg_" + ULID.make(at: now, using: &generator)),
+      id: MessageID(rawValue: ULID.make("msg_", at: now, using: &generator)),
       idempotencyKey: nil, sender: sender, audiences: [audience], priority: priority,
       kind: .answer, contents: [language: content], defaultLanguage: language, acceptedAt: now)
     message.inquiry = InquiryNotice(inquiry, role: role)
     let delivery = Delivery(
-      id: DeliveryID(rawValue: "dlv_" + ULID.make(at: now, using: &generator)),
+      id: DeliveryID(rawValue: ULID.make("dlv_", at: now, using: &generator)),
       messageID: message.id, recipientID: inquiry.recipientID ?? inquiry.id.rawValue,
       recipientName: inquiry.recipientName ?? inquiry.fromName ?? inquiry.from,
       audience: audience, contact: contact, contactIndex: 0, contacts: [contact],

@@ -222,7 +222,7 @@ public struct Intake: Sendable {
     var generator = SystemRandomNumberGenerator()
     let gates = try approvalGates(request)
     var message = Message(
-      id: MessageID(rawValue: "msg_" + ULID.make(at: now, using: &generator)),
+      id: MessageID(rawValue: ULID.make("msg_", at: now, using: &generator)),
       idempotencyKey: request.idempotencyKey, sender: request.sender,
       audiences: request.audiences, priority: request.priority, kind: request.kind,
       contents: request.contents.mapValues {

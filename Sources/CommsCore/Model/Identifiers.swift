@@ -31,28 +31,36 @@ public struct DeliveryID: Sendable, Hashable, Codable, CustomStringConvertible, 
 public enum ULID {
   static let alphabet = Array("0123456789ABCDEFGHJKMNPQRSTVWXYZ".utf8)
 
-  /// A new ULID string for `date`, with randomness from `generator`.
-  public static func make(at date: Date, using generator: inout some RandomNumberGenerator)
-    -> String
-  {
-    let millis = UInt64(max(0, date.timeIntervalSince1970 * 1000))
-    var bytes = [UInt8](repeating: 0, count: 26)
-    var time = millis
-    for index in stride(from: 9, through: 0, by: -1) {
-      bytes[index] = alphabet[Int(time & 31)]
-      time >>= 5
-    }
+  /// `prefix` (e.g. `dlv_`) and a new ULID for `date`, with randomness from
+  /// `generator`, written straight into one string: an id is made for every
+  /// planned delivery. A time outside the 48 bits a ULID holds (before 1970,
+  /// after the year 10889, NaN) is written as the nearest end.
+  public static func make(
+    _ prefix: String = "", at date: Date, using generator: inout some RandomNumberGenerator
+  ) -> String {
+    let interval = date.timeIntervalSince1970 * 1000
+    let latest = Double(UInt64(1) << 48 - 1)
+    let millis = interval > 0 ? UInt64(min(interval, latest)) : 0
     var random = generator.next() as UInt64
     var more = generator.next() as UInt64
-    for index in 10..<26 {
-      if index == 22 {
-        random = more
-        more = 0
+    let start = prefix.utf8.count
+    return String(unsafeUninitializedCapacity: start + 26) { out in
+      _ = out.initialize(from: prefix.utf8)
+      var time = millis
+      for index in stride(from: start + 9, through: start, by: -1) {
+        out[index] = alphabet[Int(time & 31)]
+        time >>= 5
       }
-      bytes[index] = alphabet[Int(random & 31)]
-      random >>= 5
+      for index in 10..<26 {
+        if index == 22 {
+          random = more
+          more = 0
+        }
+        out[start + index] = alphabet[Int(random & 31)]
+        random >>= 5
+      }
+      return start + 26
     }
-    return String(decoding: bytes, as: UTF8.self)
   }
 }
 

@@ -70,7 +70,7 @@ public struct Planner: Sendable {
     using generator: inout some RandomNumberGenerator
   ) -> Delivery {
     var delivery = Delivery(
-      id: DeliveryID(rawValue: "dlv_" + ULID.make(at: now, using: &generator)),
+      id: DeliveryID(rawValue: ULID.make("dlv_", at: now, using: &generator)),
       messageID: message.id, recipientID: recipient.id, recipientName: recipient.name,
       audience: audience, contact: recipient.contacts[contactIndex], contactIndex: contactIndex,
       contacts: recipient.contacts, language: message.content(for: recipient.language).language,
@@ -90,7 +90,8 @@ public struct Planner: Sendable {
     history: DosingHistory = DosingHistory(), at now: Date
   ) -> StreamedPlan {
     StreamedPlan(messageID: message.id) { add in
-      var generator = SystemRandomNumberGenerator()
+      // Two random values per delivery id: fetched in bulk (see `BufferedRandom`).
+      var generator = BufferedRandom()
       return try plan(
         message, directory: directory, policies: policies, history: history, at: now,
         using: &generator, into: add)

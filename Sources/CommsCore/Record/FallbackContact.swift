@@ -9,7 +9,7 @@ enum FallbackContact {
     guard nextIndex < contacts.count else { return nil }
     var generator = SystemRandomNumberGenerator()
     var next = Delivery(
-      id: DeliveryID(rawValue: "dlv_" + ULID.make(at: at, using: &generator)),
+      id: DeliveryID(rawValue: ULID.make("dlv_", at: at, using: &generator)),
       messageID: dead.messageID, recipientID: dead.recipientID, recipientName: dead.recipientName,
       audience: dead.audience, contact: contacts[nextIndex], contactIndex: nextIndex,
       contacts: contacts, bulletin: dead.bulletin, language: dead.language, priority: dead.priority,

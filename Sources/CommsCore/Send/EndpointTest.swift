@@ -52,7 +52,7 @@ public enum EndpointTest {
     var generator = SystemRandomNumberGenerator()
     let language = configuration.defaultLanguage
     let message = Message(
-      id: MessageID(rawValue: "msg_" + ULID.make(at: now, using: &generator)),
+      id: MessageID(rawValue: ULID.make("msg_", at: now, using: &generator)),
       idempotencyKey: nil, sender: Sender(kind: .cli, name: operatorName, origin: "endpoints test"),
       audiences: ["test"], priority: .urgent, kind: .process,
       contents: [
@@ -62,7 +62,7 @@ public enum EndpointTest {
       ],
       defaultLanguage: language, acceptedAt: now, mode: .test)
     let delivery = Delivery(
-      id: DeliveryID(rawValue: "dlv_" + ULID.make(at: now, using: &generator)),
+      id: DeliveryID(rawValue: ULID.make("dlv_", at: now, using: &generator)),
       messageID: message.id, recipientID: "endpoint-test", recipientName: operatorName,
       audience: "test", contact: parsed, contactIndex: 0, language: language, priority: .urgent,
       state: .sending, dueAt: now, createdAt: now)

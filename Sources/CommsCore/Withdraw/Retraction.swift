@@ -19,7 +19,7 @@ public enum Retraction {
         subject: content.subject, sentAt: original.acceptedAt, reason: reason, language: language)
     }
     return Message(
-      id: MessageID(rawValue: "msg_" + ULID.make(at: at, using: &generator)),
+      id: MessageID(rawValue: ULID.make("msg_", at: at, using: &generator)),
       idempotencyKey: nil, sender: sender, audiences: original.audiences,
       priority: min(original.priority, .urgent), kind: .retraction, contents: contents,
       defaultLanguage: original.defaultLanguage, acceptedAt: at, filter: original.filter,
@@ -49,7 +49,7 @@ public enum Retraction {
     using generator: inout some RandomNumberGenerator
   ) -> Delivery {
     Delivery(
-      id: DeliveryID(rawValue: "dlv_" + ULID.make(at: at, using: &generator)),
+      id: DeliveryID(rawValue: ULID.make("dlv_", at: at, using: &generator)),
       messageID: retraction, recipientID: received.recipientID,
       recipientName: received.recipientName, audience: received.audience,
       contact: received.contact, contactIndex: 0, contacts: [received.contact],

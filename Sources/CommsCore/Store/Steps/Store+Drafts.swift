@@ -9,7 +9,7 @@ extension Store {
     -> DraftID
   {
     var generator = SystemRandomNumberGenerator()
-    let id = DraftID(rawValue: "drf_" + ULID.make(at: at, using: &generator))
+    let id = DraftID(rawValue: ULID.make("drf_", at: at, using: &generator))
     try await write { transaction in
       try transaction.execute(
         """

@@ -85,7 +85,7 @@ extension StoreTransaction {
     let audience = match?.audience ?? person?.audiences.first
     let routing = policy.routing(for: audience)
     var inquiry = Inquiry(
-      id: InquiryID(rawValue: "inq_" + ULID.make(at: now, using: &generator)),
+      id: InquiryID(rawValue: ULID.make("inq_", at: now, using: &generator)),
       receivedAt: now, channel: reply.channel, source: reply.source, from: reply.from,
       fromName: reply.fromName, subject: reply.subject, text: reply.text,
       recipientID: person?.id ?? match?.recipientID,
