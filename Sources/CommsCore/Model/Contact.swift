@@ -66,15 +66,21 @@ extension Contact {
   /// `{"address": …, "endpoint": …}` objects (what `Codable` writes, written
   /// directly because it runs for every planned delivery).
   public static func json(_ contacts: [Contact]) -> String {
-    var parts: [String] = []
-    parts.reserveCapacity(contacts.count)
+    var writer = JSONWriter(capacity: 2 + 64 * contacts.count)
+    writer.beginArray()
     for contact in contacts {
+      writer.beginObject()
       switch contact {
-      case .email(let address): parts.append(JSONWriter.object(["email": address]))
+      case .email(let address):
+        writer.member("email", address)
       case .webhook(let endpoint, let address):
-        parts.append(JSONWriter.object(["address": address, "endpoint": endpoint]))
+        writer.member("address", address)
+        writer.member("endpoint", endpoint)
       }
+      writer.endObject()
+      writer.endMember()
     }
-    return "[" + parts.joined(separator: ",") + "]"
+    writer.endArray()
+    return String(decoding: writer.bytes, as: UTF8.self)
   }
 }

@@ -8,19 +8,32 @@
 /// two writers.
 public struct JSONWriter {
   public private(set) var bytes: [UInt8] = []
-  private var needsComma: [Bool] = []
+  private var needsComma = CommaStack()
 
   public init(capacity: Int = 512) { bytes.reserveCapacity(capacity) }
 
   public mutating func beginObject() {
     separate()
     bytes.append(UInt8(ascii: "{"))
-    needsComma.append(false)
+    needsComma.push()
   }
 
   public mutating func endObject() {
     bytes.append(UInt8(ascii: "}"))
-    needsComma.removeLast()
+    needsComma.pop()
+  }
+
+  /// An array of objects: `beginArray()`, then for each element
+  /// `beginObject()` … `endObject()` and `endMember()`, then `endArray()`.
+  public mutating func beginArray() {
+    separate()
+    bytes.append(UInt8(ascii: "["))
+    needsComma.push()
+  }
+
+  public mutating func endArray() {
+    bytes.append(UInt8(ascii: "]"))
+    needsComma.pop()
   }
 
   /// Starts a member whose value follows (an object, or a value call).
@@ -28,7 +41,7 @@ public struct JSONWriter {
     separate()
     appendString(name)
     bytes.append(UInt8(ascii: ":"))
-    if !needsComma.isEmpty { needsComma[needsComma.count - 1] = false }
+    needsComma.top = false
   }
 
   public mutating func member(_ name: String, _ value: String) {
@@ -52,11 +65,11 @@ public struct JSONWriter {
   }
 
   private mutating func separate() {
-    if let last = needsComma.last, last { bytes.append(UInt8(ascii: ",")) }
+    if needsComma.top { bytes.append(UInt8(ascii: ",")) }
   }
 
   private mutating func markWritten() {
-    if !needsComma.isEmpty { needsComma[needsComma.count - 1] = true }
+    needsComma.top = true
   }
 
   /// Call after `endObject()` of a nested object, so the next member gets a comma.
@@ -133,5 +146,45 @@ extension JSONWriter {
     for key in members.keys.sorted() { writer.member(key, members[key]!) }
     writer.endObject()
     return String(decoding: writer.bytes, as: UTF8.self)
+  }
+}
+
+/// Whether each open object or array has a member yet, for its commas: a bit
+/// per level in one word, so a writer allocates nothing for it (one is made
+/// for every delivery's audit event and contact list); levels past 64, which
+/// nothing here writes, in an array. Outside any level, `top` is false and
+/// setting it does nothing.
+private struct CommaStack {
+  private var bits: UInt64 = 0
+  private var depth = 0
+  private var deeper: [Bool] = []
+
+  mutating func push() {
+    depth += 1
+    if depth > 64 { deeper.append(false) }
+    top = false
+  }
+
+  mutating func pop() {
+    guard depth > 0 else { return }
+    if depth > 64 { deeper.removeLast() }
+    depth -= 1
+  }
+
+  var top: Bool {
+    get {
+      guard depth > 0 else { return false }
+      return depth > 64 ? deeper[deeper.count - 1] : bits & (1 << (depth - 1)) != 0
+    }
+    set {
+      guard depth > 0 else { return }
+      if depth > 64 {
+        deeper[deeper.count - 1] = newValue
+      } else if newValue {
+        bits |= 1 << (depth - 1)
+      } else {
+        bits &= ~(1 << (depth - 1))
+      }
+    }
   }
 }
