@@ -6,6 +6,15 @@ extension AuditChain.Link {
   /// (`AuditPersonal`), and the hash computed.
   init(event: AuditEvent, after head: (sequence: Int64, hash: String)) {
     var detail = event.detail
+    var written = event.writtenDetail
+    if let text = written, !event.personal.isEmpty || !detail.isEmpty {
+      // Sealing adds a member, and so would a detail set afterwards: the
+      // written one is read back and joined (no event made here has both;
+      // this keeps the pair total).
+      let members = try? JSONDecoder().decode([String: String].self, from: Data(text.utf8))
+      detail.merge(members ?? [:]) { own, _ in own }
+      written = nil
+    }
     var personal: String?
     if !event.personal.isEmpty {
       let sealed = AuditPersonal.seal(event.personal)
@@ -15,8 +24,8 @@ extension AuditChain.Link {
     self.init(
       sequence: head.sequence + 1, at: Timestamp.format(event.at), kind: event.kind,
       messageID: event.messageID?.rawValue, deliveryID: event.deliveryID?.rawValue,
-      actor: event.actor, detail: JSONWriter.object(detail), previous: head.hash,
-      personal: personal)
+      actor: event.actor, detail: written ?? JSONWriter.object(detail),
+      previous: head.hash, personal: personal)
     hash = expectedHash
   }
 }

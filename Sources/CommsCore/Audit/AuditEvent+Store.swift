@@ -32,21 +32,40 @@ extension AuditEvent {
   {
     var state = outcome.newState
     if let withdrawn, !state.wentOut { state = withdrawn }
-    var detail = [
-      "target": outcome.target, "attempt": String(outcome.attempt),
-      "duration_ms": String(Int((outcome.duration.seconds * 1000).rounded())),
-    ]
-    if outcome.statusCode != 0 { detail["status"] = String(outcome.statusCode) }
-    if let due = outcome.dueAt, state == .sent {
-      detail["receipt_by"] = Timestamp.format(due)
-    } else if let due = outcome.dueAt, withdrawn == nil {
-      detail["retry_at"] = Timestamp.format(due)
+    let attempt = String(outcome.attempt)
+    let duration = String(Duration.clampedMilliseconds(outcome.duration.seconds * 1000))
+    let status = outcome.statusCode != 0 ? String(outcome.statusCode) : nil
+    let due = outcome.dueAt.map(Timestamp.format)
+    let receiptBy = state == .sent ? due : nil
+    let retryAt = state != .sent && withdrawn == nil ? due : nil
+    let kind = DeliveryState.attemptEventKinds[state] ?? "delivery.\(state.rawValue)"
+    guard let error = outcome.error else {
+      // Written straight into its JSON (keys in sorted order), not through
+      // a dictionary: one of these is made for every delivery (issue 25).
+      // `AttemptEventTests` holds it to the dictionary's bytes.
+      var writer = JSONWriter(capacity: 128)
+      writer.beginObject()
+      writer.member("attempt", attempt)
+      writer.member("duration_ms", duration)
+      if let receiptBy { writer.member("receipt_by", receiptBy) }
+      if let retryAt { writer.member("retry_at", retryAt) }
+      if let status { writer.member("status", status) }
+      writer.member("target", outcome.target)
+      if let withdrawn { writer.member("withdrawn", withdrawn.rawValue) }
+      writer.endObject()
+      return AuditEvent(
+        kind: kind, at: outcome.at, messageID: outcome.messageID,
+        deliveryID: outcome.deliveryID, actor: owner,
+        writtenDetail: String(decoding: writer.bytes, as: UTF8.self))
     }
-    if let withdrawn { detail["withdrawn"] = withdrawn.rawValue }
+    var detail = ["target": outcome.target, "attempt": attempt, "duration_ms": duration]
+    detail["status"] = status
+    detail["receipt_by"] = receiptBy
+    detail["retry_at"] = retryAt
+    detail["withdrawn"] = withdrawn?.rawValue
     return AuditEvent(
-      kind: "delivery.\(state.rawValue)", at: outcome.at, messageID: outcome.messageID,
-      deliveryID: outcome.deliveryID, actor: owner, detail: detail,
-      personal: outcome.error.map { ["error": $0] } ?? [:])
+      kind: kind, at: outcome.at, messageID: outcome.messageID, deliveryID: outcome.deliveryID,
+      actor: owner, detail: detail, personal: ["error": error])
   }
 
   /// `delivery.leased` for a lease batch; the attempt events that follow name each delivery.

@@ -17,6 +17,10 @@ public struct AuditEvent: Sendable, Hashable {
   /// address): kept beside the chain under a commitment, and replaced by
   /// keyed hashes after the retention period (see `AuditPersonal`).
   public var personal: [String: String]
+  /// The detail already written as its JSON object (sorted keys), for an
+  /// event made for every delivery (`attempt`); `detail` is then empty.
+  /// Made by `init(kind:at:messageID:deliveryID:actor:writtenDetail:)`.
+  private(set) var writtenDetail: String?
 
   public init(
     kind: String, at: Date, messageID: MessageID? = nil, deliveryID: DeliveryID? = nil,
@@ -29,5 +33,15 @@ public struct AuditEvent: Sendable, Hashable {
     self.actor = actor
     self.detail = detail
     self.personal = personal
+  }
+
+  /// An event whose detail is already written as a JSON object with sorted
+  /// keys (see `writtenDetail`), without personal data.
+  init(
+    kind: String, at: Date, messageID: MessageID?, deliveryID: DeliveryID?, actor: String,
+    writtenDetail: String
+  ) {
+    self.init(kind: kind, at: at, messageID: messageID, deliveryID: deliveryID, actor: actor)
+    self.writtenDetail = writtenDetail
   }
 }

@@ -116,3 +116,10 @@ public struct IllegalTransition: Error, Sendable, Equatable, CustomStringConvert
     "a delivery cannot move from '\(from.rawValue)' to '\(to.rawValue)'"
   }
 }
+
+extension DeliveryState {
+  /// `delivery.<state>`, the kind of an attempt's audit event, made once
+  /// per state rather than for every delivery.
+  static let attemptEventKinds = Dictionary(
+    uniqueKeysWithValues: allCases.map { ($0, "delivery.\($0.rawValue)") })
+}
