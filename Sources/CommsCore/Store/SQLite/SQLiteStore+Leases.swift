@@ -52,7 +52,7 @@ extension SQLiteStore {
     // Read in place from the statement (`CursorRow`), not copied first.
     let cursor = try Row.fetchCursor(statement, arguments: arguments)
     let deliveries = try StoreTransaction(connection: .sqlite(db)).leased(
-      reading: { try cursor.next().map { CursorRow(row: $0) } }, owner: owner, at: now)
+      reading: { try cursor.next().map { _ in CursorRow(statement) } }, owner: owner, at: now)
     if !deliveries.isEmpty {
       // One event per lease batch: the attempt events that follow name each delivery.
       try Self.insertAudit(db, .leased(deliveries, by: owner, at: now, until: until))
