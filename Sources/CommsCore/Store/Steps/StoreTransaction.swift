@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Synchronization
 
 /// One write transaction on either store, for the steps both share.
 ///
@@ -116,8 +117,22 @@ public struct StoreTransaction {
   }
 
   /// `(?, ?), (?, ?), …` for `rows` rows of `columns` values: a multi-row
-  /// VALUES list on SQLite.
+  /// VALUES list on SQLite. Made once per shape: every chunk of a plan's
+  /// rows, outcomes and audit events asks for one (a few dozen shapes).
   static func marks(rows: Int, columns: Int) -> String {
-    Array(repeating: "(\(marks(columns)))", count: rows).joined(separator: ", ")
+    let shape = MarkShape(rows: rows, columns: columns)
+    if let known = markLists.withLock({ $0[shape] }) { return known }
+    let made = Array(repeating: "(\(marks(columns)))", count: rows).joined(separator: ", ")
+    markLists.withLock { lists in
+      if lists.count >= 1024 { lists.removeAll() }
+      lists[shape] = made
+    }
+    return made
   }
+
+  private struct MarkShape: Hashable {
+    let rows: Int
+    let columns: Int
+  }
+  private static let markLists = Mutex<[MarkShape: String]>([:])
 }
