@@ -112,10 +112,10 @@ public struct EmailAddress: Sendable, Hashable, CustomStringConvertible {
   ) throws(EmailCompositionError) -> String? {
     guard !part.isEmpty else { return nil }
     guard part.first == "\"" else {
-      if part.contains("\"") {
+      if part.utf8.contains(UInt8(ascii: "\"")) {
         throw .invalidAddress(text, reason: "the display name has a stray quote; quote all of it")
       }
-      if part.contains(">") {
+      if part.utf8.contains(UInt8(ascii: ">")) {
         throw .invalidAddress(text, reason: "the display name contains an unquoted >")
       }
       return String(part)
@@ -148,21 +148,24 @@ public struct EmailAddress: Sendable, Hashable, CustomStringConvertible {
       .invalidAddress(address, reason: reason)
     }
     if address.isEmpty { throw refuse("it is empty") }
-    if !address.unicodeScalars.allSatisfy(\.isASCII) {
+    let bytes = address.utf8
+    if !bytes.allSatisfy({ $0 < 0x80 }) {
       throw refuse(
         "it contains non-ASCII characters; internationalised addresses are not supported "
           + "(write the domain in its xn-- form)")
     }
-    if address.contains(" ") || address.contains("\t") { throw refuse("it contains white space") }
-    if address.contains("<") || address.contains(">") {
+    if bytes.contains(UInt8(ascii: " ")) || bytes.contains(UInt8(ascii: "\t")) {
+      throw refuse("it contains white space")
+    }
+    if bytes.contains(UInt8(ascii: "<")) || bytes.contains(UInt8(ascii: ">")) {
       throw refuse("it contains an angle bracket; give the bare local@domain")
     }
     if address.utf8.count > maximumAddressLength {
       throw refuse("it is longer than \(maximumAddressLength) characters")
     }
-    let parts = address.split(separator: "@", omittingEmptySubsequences: false)
-    guard parts.count == 2 else { throw refuse("it must contain exactly one @") }
-    let (local, domain) = (parts[0], parts[1])
+    guard let (local, domain) = HeaderSyntax.splitAtTheOnlyAt(address) else {
+      throw refuse("it must contain exactly one @")
+    }
     if local.isEmpty { throw refuse("the part before the @ is empty") }
     if local.utf8.count > maximumLocalPartLength {
       throw refuse("the part before the @ is longer than \(maximumLocalPartLength) characters")

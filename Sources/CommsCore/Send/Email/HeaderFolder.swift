@@ -78,7 +78,7 @@ struct HeaderFolder {
     let isBlank: (Unicode.Scalar) -> Bool = { $0 == " " || $0 == "\t" }
     let scalars = text.unicodeScalars
     let canStayLiteral =
-      scalars.allSatisfy { $0.isASCII } && !text.contains("=?")
+      text.utf8.allSatisfy { $0 < 0x80 } && !HeaderSyntax.containsEncodedWordStart(text)
       && !(scalars.first.map(isBlank) ?? false) && !(scalars.last.map(isBlank) ?? false)
     if canStayLiteral {
       var literal = self
@@ -111,12 +111,12 @@ struct HeaderFolder {
   /// or `nil` when it must be encoded: non-ASCII, a TAB, "=?", or too long for a line.
   private static func displayNameTokens(_ name: String) -> [String]? {
     let tokenLimit = lineLimit - 1
-    let printable = name.unicodeScalars.allSatisfy { (0x20...0x7E).contains($0.value) }
-    guard printable, !name.contains("=?") else { return nil }
+    let printable = name.utf8.allSatisfy { (0x20...0x7E).contains($0) }
+    guard printable, !HeaderSyntax.containsEncodedWordStart(name) else { return nil }
     let atoms = name.split(separator: " ", omittingEmptySubsequences: false)
     let areAtoms = atoms.allSatisfy { atom in
       !atom.isEmpty && atom.utf8.count <= tokenLimit
-        && atom.unicodeScalars.allSatisfy(HeaderSyntax.isAtext)
+        && atom.utf8.allSatisfy(HeaderSyntax.isAtext)
     }
     if areAtoms { return atoms.map(String.init) }
     let quoted = EmailAddress.quoted(name)

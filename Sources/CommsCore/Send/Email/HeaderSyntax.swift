@@ -17,25 +17,59 @@ enum HeaderSyntax {
     in text: String,
     field: String
   ) throws(EmailCompositionError) {
+    // Printable ASCII and TAB, the common case, is read as bytes.
+    if text.utf8.allSatisfy({ (0x20..<0x7F).contains($0) || $0 == 0x09 }) { return }
     if text.unicodeScalars.contains(where: isForbidden) {
       throw .headerInjection(field: field)
     }
   }
 
-  /// RFC 5322 `atext`: the characters of an atom.
-  static func isAtext(_ scalar: Unicode.Scalar) -> Bool {
-    switch scalar {
-    case "a"..."z", "A"..."Z", "0"..."9": return true
-    default: return "!#$%&'*+-/=?^_`{|}~".unicodeScalars.contains(scalar)
+  /// Whether `text` contains `=?`, the start of an encoded-word (read as bytes;
+  /// `String.contains` with Foundation imported searches through `NSString`).
+  static func containsEncodedWordStart(_ text: some StringProtocol) -> Bool {
+    var previous: UInt8 = 0
+    for byte in text.utf8 {
+      if previous == UInt8(ascii: "=") && byte == UInt8(ascii: "?") { return true }
+      previous = byte
     }
+    return false
   }
 
-  /// Whether `text` is an RFC 5322 `dot-atom-text`: atoms joined by single dots.
-  static func isDotAtomText(_ text: Substring) -> Bool {
-    let atoms = text.split(separator: ".", omittingEmptySubsequences: false)
-    return atoms.allSatisfy { atom in
-      !atom.isEmpty && atom.unicodeScalars.allSatisfy(isAtext)
+  /// RFC 5322 `atext`, the characters of an atom, for one byte of UTF-8 (no byte of a
+  /// non-ASCII character is `atext`).
+  static func isAtext(_ byte: UInt8) -> Bool {
+    switch byte {
+    case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+      UInt8(ascii: "0")...UInt8(ascii: "9"):
+      return true
+    default: return atextSymbols.contains(byte)
     }
+  }
+  private static let atextSymbols = Set("!#$%&'*+-/=?^_`{|}~".utf8)
+
+  /// Whether `text` is an RFC 5322 `dot-atom-text`: atoms joined by single dots.
+  /// Read as bytes: every email's address and Message-ID pass here.
+  static func isDotAtomText(_ text: Substring) -> Bool {
+    var atomLength = 0
+    for byte in text.utf8 {
+      if byte == UInt8(ascii: ".") {
+        guard atomLength > 0 else { return false }
+        atomLength = 0
+      } else {
+        guard isAtext(byte) else { return false }
+        atomLength += 1
+      }
+    }
+    return atomLength > 0
+  }
+
+  /// `text` split at its only `@`, or nil when it has none or more than one.
+  static func splitAtTheOnlyAt(_ text: String) -> (local: Substring, domain: Substring)? {
+    let utf8 = text.utf8
+    guard let at = utf8.firstIndex(of: UInt8(ascii: "@")) else { return nil }
+    let after = utf8.index(after: at)
+    guard !utf8[after...].contains(UInt8(ascii: "@")) else { return nil }
+    return (text[..<at], text[after...])
   }
 
   /// Validates a Message-ID given without angle brackets: `dot-atom-text "@" dot-atom-text`.
@@ -48,13 +82,14 @@ enum HeaderSyntax {
     if messageID.hasPrefix("<") || messageID.hasSuffix(">") {
       throw refuse("give it without angle brackets; the composer adds them")
     }
-    if !messageID.unicodeScalars.allSatisfy(\.isASCII) {
+    if !messageID.utf8.allSatisfy({ $0 < 0x80 }) {
       throw refuse("it contains non-ASCII characters")
     }
     if messageID.utf8.count > 250 { throw refuse("it is longer than 250 characters") }
-    let parts = messageID.split(separator: "@", omittingEmptySubsequences: false)
-    guard parts.count == 2 else { throw refuse("it must contain exactly one @") }
-    guard isDotAtomText(parts[0]), isDotAtomText(parts[1]) else {
+    guard let parts = splitAtTheOnlyAt(messageID) else {
+      throw refuse("it must contain exactly one @")
+    }
+    guard isDotAtomText(parts.local), isDotAtomText(parts.domain) else {
       throw refuse("both sides of the @ must be dots and letters, digits or !#$%&'*+-/=?^_`{|}~")
     }
   }
