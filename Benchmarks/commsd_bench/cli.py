@@ -54,6 +54,9 @@ def main(argv: list[str] | None = None, description: str | None = None) -> int:
     p.add_argument("--keep", action="store_true", help="keep the stores and logs in Benchmarks/.out/run")
     p.add_argument("--profile-stages", action="store_true",
                    help="profile: record DWARF call graphs and add the per-stage table (slower)")
+    p.add_argument("--profile-email", action="store_true",
+                   help="profile: emails through a relay to smtp-sink (20,000, against smtp_ref) "
+                        "instead of webhooks")
     p.add_argument("--count-allocations", action="store_true",
                    help="profile: count malloc, calloc and realloc per delivery (uprobes on libc) "
                         "instead of recording a profile")

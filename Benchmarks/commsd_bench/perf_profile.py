@@ -1,5 +1,6 @@
-"""Where commsd's CPU goes on the webhook path (not a target): perf stat against the C reference,
-and perf record of one daemon run, summarised by thread, library and function."""
+"""Where commsd's CPU goes on the webhook path, or with --profile-email on the email path (not a
+target): perf stat against the C reference, and perf record of one daemon run, summarised by thread,
+library and function."""
 
 from __future__ import annotations
 
@@ -60,12 +61,16 @@ def allocation_events(binary: Path) -> list[str]:
 
 
 def measure(ctx) -> None:
-    """Where commsd's CPU goes on the webhook path: perf stat (context switches, syscalls per
+    """Where commsd's CPU goes on the webhook (or email) path: perf stat (context switches, syscalls per
     delivery, against the C reference) and a perf record profile of one daemon run."""
     if not shutil.which("perf") or run(["perf", "stat", "-e", "task-clock", "true"], timeout=30,
                                        check=False).returncode != 0:
         raise RuntimeError("perf is not available here (Debian package linux-perf)")
+    email = ctx.args.profile_email
     n, conc = ctx.counts.profile, ctx.args.webhook_concurrency
+    if email:
+        n, conc = ctx.counts.email, ctx.args.email_concurrency
+    kind = "emails" if email else "webhooks"
     d = ctx.work / "profile"
     d.mkdir(parents=True, exist_ok=True)
     url = f"{ctx.sinks.http}/sink"
@@ -77,14 +82,22 @@ def measure(ctx) -> None:
     counting = ctx.args.count_allocations
     if counting:
         events += allocation_events(COMMSD.resolve())
-    say(f"profile: perf stat of the C reference and of commsd, perf record of commsd ({n:,} webhooks)")
-    size = ctx.calibrate()["webhook_bytes"]
+    say(f"profile: perf stat of the C reference and of commsd, perf record of commsd ({n:,} {kind})")
     ref_stat = d / "reference.perfstat"
-    run(["perf", "stat", "-x", ",", "-e", ",".join(events), "-o", str(ref_stat),
-         str(ctx.refs["webhook_ref"]), url, str(n), str(conc), SECRET, str(size)], timeout=ctx.args.timeout)
     cfg = d / "commsd.toml"
-    write_config(cfg, [Group("bench", n, "sink:r{i}", "r")],
-                 endpoints={"sink": {"url": url, "concurrency": conc}}, max_in_flight=conc)
+    if email:
+        # The shape of benchmark 2: one SMTP transaction per email, through a relay.
+        ref_argv = [str(ctx.refs["smtp_ref"]), ctx.sinks.smtp_url, str(n), str(conc),
+                    str(ctx.calibrate()["email_bytes"])]
+        write_config(cfg, [Group("bench", n, "r{i}@bench.example", "r")],
+                     relay={"url": ctx.sinks.smtp_url, "concurrency": conc}, max_in_flight=max(64, conc))
+    else:
+        ref_argv = [str(ctx.refs["webhook_ref"]), url, str(n), str(conc), SECRET,
+                    str(ctx.calibrate()["webhook_bytes"])]
+        write_config(cfg, [Group("bench", n, "sink:r{i}", "r")],
+                     endpoints={"sink": {"url": url, "concurrency": conc}}, max_in_flight=conc)
+    run(["perf", "stat", "-x", ",", "-e", ",".join(events), "-o", str(ref_stat), *ref_argv],
+        timeout=ctx.args.timeout)
     daemon = Daemon(cfg, d / "daemon.log")
     daemon.start()
     daemon_stat = d / "commsd.perfstat"
@@ -148,7 +161,7 @@ def measure(ctx) -> None:
     ctx.results.raw["profile"] = dict(count=n, rate=rate, reference=ref_c, commsd=daemon_c)
     if counting:
         ctx.results.details["profile"] = [
-            f"commsd webhook run under `perf stat` with uprobes on libc's allocators: {n:,} deliveries "
+            f"commsd {kind} run under `perf stat` with uprobes on libc's allocators: {n:,} deliveries "
             f"at {rate:,.0f}/s (each allocation traps, so CPU and rate are not comparable here); the C "
             "reference at the same concurrency (sqlite3Malloc: SQLite's own allocations; swift_slowAlloc: "
             "Swift's; both also counted under malloc):", "", *rows]
@@ -194,7 +207,7 @@ def measure(ctx) -> None:
     def us(pct: float) -> str:
         return f"{pct:.1f} % ≈ {pct * cpu_us / 100:.1f} µs"
 
-    lines = [f"commsd webhook run under perf: {n:,} deliveries at {rate:,.0f}/s (perf adds some overhead); "
+    lines = [f"commsd {kind} run under perf: {n:,} deliveries at {rate:,.0f}/s (perf adds some overhead); "
              f"the C reference at the same concurrency for comparison. From `perf stat`:", "", *rows, "",
              "From `perf record -F 999 -g` of the daemon, shares of its CPU (and µs per delivery):", "",
              "- by thread: " + ", ".join(f"{label} {us(p)}" for label, p in by_thread.items()),
