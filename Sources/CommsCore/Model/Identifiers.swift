@@ -40,7 +40,7 @@ public enum ULID {
   ) -> String {
     let interval = date.timeIntervalSince1970 * 1000
     let latest = Double(UInt64(1) << 48 - 1)
-    let millis = interval > 0 ? UInt64(min(interval, latest)) : 0
+    let millis = interval > 0 ? UInt64(exactly: min(interval, latest).rounded(.down)) ?? 0 : 0
     var random = generator.next() as UInt64
     var more = generator.next() as UInt64
     let start = prefix.utf8.count

@@ -12,27 +12,24 @@ public struct JSONWriter {
 
   public init(capacity: Int = 512) { bytes.reserveCapacity(capacity) }
 
-  public mutating func beginObject() {
-    separate()
-    bytes.append(UInt8(ascii: "{"))
-    needsComma.push()
-  }
+  public mutating func beginObject() { open(UInt8(ascii: "{")) }
 
-  public mutating func endObject() {
-    bytes.append(UInt8(ascii: "}"))
-    needsComma.pop()
-  }
+  public mutating func endObject() { close(UInt8(ascii: "}")) }
 
   /// An array of objects: `beginArray()`, then for each element
   /// `beginObject()` … `endObject()` and `endMember()`, then `endArray()`.
-  public mutating func beginArray() {
+  public mutating func beginArray() { open(UInt8(ascii: "[")) }
+
+  public mutating func endArray() { close(UInt8(ascii: "]")) }
+
+  private mutating func open(_ bracket: UInt8) {
     separate()
-    bytes.append(UInt8(ascii: "["))
+    bytes.append(bracket)
     needsComma.push()
   }
 
-  public mutating func endArray() {
-    bytes.append(UInt8(ascii: "]"))
+  private mutating func close(_ bracket: UInt8) {
+    bytes.append(bracket)
     needsComma.pop()
   }
 
