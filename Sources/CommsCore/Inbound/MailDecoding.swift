@@ -64,7 +64,7 @@ enum MailDecoding {
   /// between two encoded-words dropped, as the RFC says); at most 64
   /// words are decoded, the rest stay as written.
   static func header(_ value: String) -> String {
-    guard value.contains("=?") else { return value }
+    guard HeaderSyntax.containsEncodedWordStart(value) else { return value }
     var result = ""
     var rest = Substring(value)
     var lastWasEncoded = false

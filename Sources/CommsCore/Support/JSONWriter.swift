@@ -140,7 +140,7 @@ extension JSONWriter {
   public static func object(_ members: [String: String]) -> String {
     var writer = JSONWriter(capacity: 64 + members.count * 32)
     writer.beginObject()
-    for key in members.keys.sorted() { writer.member(key, members[key]!) }
+    for (key, value) in members.sorted(by: { $0.key < $1.key }) { writer.member(key, value) }
     writer.endObject()
     return String(decoding: writer.bytes, as: UTF8.self)
   }
