@@ -164,6 +164,9 @@ public final class Recorder: StoppableLoop {
         }
       }
       written.ring()
+      // Nothing more to write: the caller's wait for the next records
+      // leaves the lock free (a pause here too was a second timer per batch).
+      if queue.withLock({ $0.pending.isEmpty }) { return }
       // Between two batches, leave the store's write lock free for a moment,
       // so a `commsd send` in another process gets its turn under a backlog.
       try? await Task.sleep(for: .microseconds(300))
