@@ -57,6 +57,9 @@ def main(argv: list[str] | None = None, description: str | None = None) -> int:
     p.add_argument("--profile-email", action="store_true",
                    help="profile: emails through a relay to smtp-sink (20,000, against smtp_ref) "
                         "instead of webhooks")
+    p.add_argument("--profile-switches", action="store_true",
+                   help="profile: record every context switch of the daemon with its stack (sched_switch) "
+                        "instead of CPU samples, summarised by where each thread went to sleep")
     p.add_argument("--count-allocations", action="store_true",
                    help="profile: count malloc, calloc and realloc per delivery (uprobes on libc) "
                         "instead of recording a profile")

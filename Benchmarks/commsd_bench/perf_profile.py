@@ -107,6 +107,8 @@ def measure(ctx) -> None:
         # --profile-stages: DWARF call graphs, so stacks through libsqlite3 and libcurl (no frame
         # pointers) are whole; fewer samples, as each copies 16 KB of stack.
         graph = ["-F", "397", "--call-graph", "dwarf,16384"] if ctx.args.profile_stages else ["-F", "999", "-g"]
+        if ctx.args.profile_switches:
+            graph = ["-e", "sched:sched_switch", "--call-graph", "dwarf,16384"]
         procs = [stat]
         if not counting:
             procs.append(Proc("perf record", ["perf", "record", *graph, "-o", str(d / "perf.data"),
@@ -166,6 +168,14 @@ def measure(ctx) -> None:
             "reference at the same concurrency (sqlite3Malloc: SQLite's own allocations; swift_slowAlloc: "
             "Swift's; both also counted under malloc):", "", *rows]
         say(f"   counted: {(daemon_c.get('probe_libc:malloc') or 0) / n:.1f} malloc() per delivery")
+        return
+
+    if ctx.args.profile_switches:
+        ctx.results.details["profile"] = [
+            f"commsd {kind} run with every context switch recorded: {n:,} deliveries at {rate:,.0f}/s; "
+            "the C reference at the same concurrency under `perf stat`:", "", *rows, "",
+            *switches(d, n)]
+        say(f"   recorded: {(daemon_c.get('context-switches') or 0) / n:.2f} context switches per delivery")
         return
 
     def report(*options: str) -> list[tuple[float, str]]:
@@ -247,6 +257,22 @@ def stages(d: Path, n: int, cpu_us: float) -> list[str]:
     out = run(["python3", str(tool), str(script), str(n), f"{cpu_us:.1f}"], timeout=600, check=False).stdout
     return ["By stage (`perf record --call-graph dwarf`, `Benchmarks/perf_stages.py`):", "", "```",
             *(out or "").splitlines(), "```"]
+
+
+def switches(d: Path, n: int) -> list[str]:
+    """Benchmarks/perf_switches.py over the sched_switch recording: each context switch by thread, by
+    the system call it slept in (or preemption) and by its stack."""
+    script = d / "switches.txt"
+    with open(script, "w", encoding="utf-8") as out:
+        perf = subprocess.Popen(["perf", "script", "-i", str(d / "perf.data"), "-F",
+                                 "comm,tid,event,trace,ip,sym,dso"], stdout=subprocess.PIPE)
+        subprocess.run(["swift", "demangle", "--simplified", "--compact"], stdin=perf.stdout, stdout=out,
+                       timeout=1800, check=True)
+        perf.wait(timeout=60)
+    tool = Path(__file__).resolve().parent.parent / "perf_switches.py"
+    out = run(["python3", str(tool), str(script), str(n)], timeout=600, check=False).stdout
+    return ["Context switches (`perf record -e sched:sched_switch --call-graph dwarf`, "
+            "`Benchmarks/perf_switches.py`):", "", "```", *(out or "").splitlines(), "```"]
 
 
 def how(counts, args) -> str:
