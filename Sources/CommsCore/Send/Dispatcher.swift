@@ -13,21 +13,12 @@ import Synchronization
 /// so a delivery waiting for a busy endpoint never holds back another
 /// endpoint's deliveries.
 public final class Dispatcher: StoppableLoop {
-  /// Transfers running now, in total and per endpoint or relay, and each
-  /// target's gate (rate, pause, circuit breaker).
-  private struct Slots {
-    var total = 0
-    var perTarget: [String: Int] = [:]
-    var gates: [String: TargetGate] = [:]
-    /// Targets a flash delivery waits at for a slot: the next completion
-    /// there wakes the loop, whatever the wake level.
-    var flashWaiting: Set<String> = []
-  }
-
-  /// A leased delivery waiting in memory, with its target worked out once.
+  /// A leased delivery waiting in memory, with its target worked out once:
+  /// its number (see `DispatchSlots`) and its name.
   struct Pending {
     let delivery: Delivery
-    let target: String
+    let target: Int
+    let name: String
   }
 
   /// What the dispatcher may do with one buffered delivery now.
@@ -46,7 +37,6 @@ public final class Dispatcher: StoppableLoop {
   let settings: DispatchSettings
   let engine: CurlEngine
   let transports: [Channel: any Transport]
-  let limits: [String: Int]
   let defaultRelay: String
   let recorder: Recorder
   let clock: any WallClock
@@ -57,7 +47,7 @@ public final class Dispatcher: StoppableLoop {
   public let doorbell: Doorbell
   private let messages = MessageCache(capacity: 256)
   private let withdrawn = WithdrawnMessages()
-  private let slots: Mutex<Slots>
+  let slots: Mutex<DispatchSlots>
   private let stopping = Atomic<Bool>(false)
   private let newWork = Atomic<Bool>(false)
   /// Deliveries leased elsewhere in this daemon (flash at intake), waiting
@@ -101,13 +91,13 @@ public final class Dispatcher: StoppableLoop {
       limits["relay:\(name)"] = relay.concurrency
       gates["relay:\(name)"] = gate(relay.gate)
     }
-    self.limits = limits
-    self.slots = Mutex(Slots(gates: gates))
+    self.slots = Mutex(
+      DispatchSlots(limits: limits, gates: gates, defaultLimit: configuration.dispatch.maxInFlight))
     self.defaultRelay = configuration.defaultRelay ?? "none"
   }
 
   /// Whether each endpoint's and relay's circuit breaker is open now.
-  public var breakers: [String: Bool] { slots.withLock { $0.gates.mapValues(\.isOpen) } }
+  public var breakers: [String: Bool] { slots.withLock { $0.breakers } }
 
   /// The number of transfers running now.
   public var transfersInFlight: Int { slots.withLock { $0.total } }
@@ -133,7 +123,7 @@ public final class Dispatcher: StoppableLoop {
   public func hand(_ deliveries: [Delivery], of message: Message) async {
     guard !deliveries.isEmpty else { return }
     messages[message.id] = message
-    var waiting = deliveries.map { Pending(delivery: $0, target: target(of: $0)) }
+    var waiting = pending(deliveries)
     if !stopping.load(ordering: .relaxed) {
       _ = await startWhatFits(&waiting)
     }
@@ -158,7 +148,7 @@ public final class Dispatcher: StoppableLoop {
   public func runUntilStopped() async {
     var buffer: [Pending] = []
     var lastRenewal = clock.now()
-    var blocked = Set<String>()
+    var blocked = TargetSet()
     var nextToken: Date?
     // When a lease that skipped the busy targets found nothing, do not ask
     // again for a second: such a lease scans every queued row of the busy
@@ -171,10 +161,13 @@ public final class Dispatcher: StoppableLoop {
       let announced = newWork.exchange(false, ordering: .relaxed)
       // Only deliveries that could start soon count: a buffer full of work
       // for one slow endpoint must not stop leasing for the others.
-      let startable = blocked.isEmpty ? buffer.count : buffer.count { !blocked.contains($0.target) }
+      // By index: `count(where:)` copied every buffered delivery out.
+      let startable =
+        blocked.isEmpty
+        ? buffer.count : buffer.indices.count { !blocked.contains(buffer[$0].target) }
       if startable < settings.maxInFlight || announced {
         let now = clock.now()
-        let excluding = blocked.isEmpty || now < skipBusyAgainAt ? [] : blocked
+        let excluding = blocked.isEmpty || now < skipBusyAgainAt ? [] : names(of: blocked)
         // Without exclusions the buffer itself is the bound; new work (maybe
         // flash) is always looked at.
         var wanted =
@@ -191,7 +184,7 @@ public final class Dispatcher: StoppableLoop {
           exhausted = leased.count < wanted
           if leased.isEmpty && !excluding.isEmpty { skipBusyAgainAt = now.addingTimeInterval(1) }
           if !leased.isEmpty {
-            buffer += leased.map { Pending(delivery: $0, target: target(of: $0)) }
+            buffer += pending(leased)
             // Flash first, then by due time.
             buffer.sort {
               ($0.delivery.priority.lane, $0.delivery.dueAt) < (
@@ -205,7 +198,7 @@ public final class Dispatcher: StoppableLoop {
       let handed = takeHandedIn()
       if !handed.isEmpty {
         // Flash, so its lane sorts it first.
-        buffer = handed.map { Pending(delivery: $0, target: target(of: $0)) } + buffer
+        buffer = pending(handed) + buffer
       }
       buffer = await renewLeasesIfDue(buffer, lastRenewal: &lastRenewal)
       if let doubt = leasesInDoubt.withLock({ $0 }),
@@ -276,14 +269,16 @@ public final class Dispatcher: StoppableLoop {
   /// every four completions, and copying its 256 waiting deliveries out and
   /// back on every turn was 45 µs of CPU per email (issue 25).
   private func startWhatFits(_ buffer: inout [Pending]) async -> (
-    blocked: Set<String>, nextToken: Date?
+    blocked: TargetSet, nextToken: Date?
   ) {
     var leaving = [Bool](repeating: false, count: buffer.count)
-    var waitingPerTarget: [String: Int] = [:]
+    // Every target in `buffer` was numbered before this snapshot.
+    let limits = slots.withLock { $0.limits }
+    var waitingPerTarget = [Int](repeating: 0, count: limits.count)
     // Targets that cannot start bulk this round, and those whose bulk goes
     // back to the store (paused, breaker open) until when.
-    var closed: Set<String> = []
-    var postponing: [String: Date] = [:]
+    var closed = TargetSet()
+    var postponing = [Date?](repeating: nil, count: limits.count)
     var postponed: [(DeliveryID, Date)] = []
     var dropped: [(DeliveryID, DeliveryState)] = []
     var withdrawals: [MessageID: DeliveryState?] = [:]
@@ -293,11 +288,12 @@ public final class Dispatcher: StoppableLoop {
     let now = clock.now()
     scan: for index in buffer.indices {
       let target = buffer[index].target
+      let name = buffer[index].name
       let flash = buffer[index].delivery.priority == .flash
-      let limit = limits[target] ?? settings.maxInFlight
+      let limit = limits[target]
       if !flash {
         if closed.contains(target) {
-          waitingPerTarget[target, default: 0] += 1
+          waitingPerTarget[target] += 1
           continue
         }
         if let until = postponing[target] {
@@ -312,8 +308,8 @@ public final class Dispatcher: StoppableLoop {
       let globalLimit = flash ? settings.maxInFlight * 2 : settings.maxInFlight
       let verdict = slots.withLock { slots -> Verdict in
         guard slots.total < globalLimit else { return .full }
-        guard slots.perTarget[target, default: 0] < limit else {
-          if flash { slots.flashWaiting.insert(target) }
+        guard slots.perTarget[target] < limit else {
+          if flash { slots.flashWaiting[target] = true }
           return .wait(until: nil)
         }
         switch slots.gates[target]?.admit(at: now, flash: flash) {
@@ -323,21 +319,21 @@ public final class Dispatcher: StoppableLoop {
         case .breaker(let until): return .postpone(until: until ?? now.addingTimeInterval(1))
         }
         slots.total += 1
-        slots.perTarget[target, default: 0] += 1
+        slots.perTarget[target] += 1
         return .start
       }
       switch verdict {
       case .full:
         break scan  // no global slot: not their targets' fault
       case .wait(let until):
-        waitingPerTarget[target, default: 0] += 1
+        waitingPerTarget[target] += 1
         if let until { nextToken = min(nextToken ?? until, until) }
         if !flash { closed.insert(target) }
         continue
       case .postpone(let until):
         postponed.append((buffer[index].delivery.id, until))
         leaving[index] = true
-        waitingPerTarget[target, default: 0] += limit * 2  // lease none of it for now
+        waitingPerTarget[target] += limit * 2  // lease none of it for now
         if !flash { postponing[target] = until }
         continue
       case .start:
@@ -363,7 +359,8 @@ public final class Dispatcher: StoppableLoop {
       }
       switch await prepare(delivery) {
       case .finished(let result):
-        finish(delivery, result: result, duration: .zero, target: target, using: &generator)
+        finish(
+          delivery, result: result, duration: .zero, target: target, name: name, using: &generator)
       case .transfer(let request):
         let transport = transports[delivery.channel]!
         inFlight.withLock { _ = $0.insert(delivery.id) }
@@ -375,7 +372,7 @@ public final class Dispatcher: StoppableLoop {
               self.finish(
                 delivery, result: transport.classify(response, for: delivery),
                 duration: response.duration,
-                target: target, using: &generator)
+                target: target, name: name, using: &generator)
             }
           ))
       }
@@ -391,8 +388,10 @@ public final class Dispatcher: StoppableLoop {
     if !postponed.isEmpty { await postpone(postponed) }
     if !dropped.isEmpty { await settle(dropped) }
     // A target with more waiting than it can start in a while is not leased.
-    let blocked = Set(
-      waitingPerTarget.filter { target, count in count >= max(8, 2 * (limits[target] ?? 8)) }.keys)
+    var blocked = TargetSet()
+    for (target, count) in waitingPerTarget.enumerated() where count >= max(8, 2 * limits[target]) {
+      blocked.insert(target)
+    }
     return (blocked, nextToken)
   }
 
@@ -404,10 +403,10 @@ public final class Dispatcher: StoppableLoop {
   }
 
   /// Gives back the slots taken for a delivery that is not started after all.
-  private func release(_ target: String) {
+  private func release(_ target: Int) {
     slots.withLock { slots in
       slots.total -= 1
-      slots.perTarget[target, default: 0] -= 1
+      slots.perTarget[target] -= 1
     }
   }
 
@@ -426,11 +425,11 @@ public final class Dispatcher: StoppableLoop {
   /// thread for transfers: no I/O here, only the record queued for the
   /// Recorder's next batch.
   private func finish(
-    _ delivery: Delivery, result: AttemptResult, duration: Duration, target: String,
+    _ delivery: Delivery, result: AttemptResult, duration: Duration, target: Int, name: String,
     using generator: inout some RandomNumberGenerator
   ) {
     let record = recorder.makeRecord(
-      for: delivery, result: result, duration: duration, target: target, using: &generator)
+      for: delivery, result: result, duration: duration, target: name, using: &generator)
     if record.newState == .dead {
       // No reason text here: a relay's answer often repeats the address
       // (`550 <x@y>: rejected`), and logs carry no addresses. The reason is
@@ -438,12 +437,11 @@ public final class Dispatcher: StoppableLoop {
       logger.warning(
         "delivery failed for good",
         metadata: [
-          "delivery": "\(delivery.id)", "target": "\(target)", "status": "\(record.statusCode)",
+          "delivery": "\(delivery.id)", "target": "\(name)", "status": "\(record.statusCode)",
         ])
     }
     recorder.add(record)
     inFlight.withLock { _ = $0.remove(delivery.id) }
-    let limit = limits[target] ?? settings.maxInFlight
     // Wake the loop when it has room to act on, once per descent: when the
     // transfers in flight fall to three quarters of the slots, in total or
     // at this endpoint (for a target of concurrency 1, when its one slot
@@ -455,10 +453,12 @@ public final class Dispatcher: StoppableLoop {
     let wake = slots.withLock { slots -> Bool in
       slots.gates[target]?.record(result, at: now)
       slots.total -= 1
-      slots.perTarget[target, default: 0] -= 1
-      return slots.flashWaiting.remove(target) != nil
+      slots.perTarget[target] -= 1
+      let flashWaited = slots.flashWaiting[target]
+      slots.flashWaiting[target] = false
+      return flashWaited
         || slots.total == Self.wakeLevel(settings.maxInFlight)
-        || slots.perTarget[target, default: 0] == Self.wakeLevel(limit)
+        || slots.perTarget[target] == Self.wakeLevel(slots.limits[target])
     }
     if wake { doorbell.ring() }
   }
@@ -466,13 +466,6 @@ public final class Dispatcher: StoppableLoop {
   /// The number of transfers in flight below `limit` at which the loop is
   /// woken to start more: a quarter of the slots free, at least one.
   static func wakeLevel(_ limit: Int) -> Int { limit - max(1, limit / 4) }
-
-  private func target(of delivery: Delivery) -> String {
-    switch delivery.contact {
-    case .email: "relay:\(defaultRelay)"
-    case .webhook(let endpoint, _): "endpoint:\(endpoint)"
-    }
-  }
 
   /// How long to wait when there is nothing to do: until the next retry is
   /// due, but at most the poll interval.
