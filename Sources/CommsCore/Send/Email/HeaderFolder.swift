@@ -20,7 +20,9 @@ struct HeaderFolder {
   }
 
   /// The field, each line ending in CRLF.
-  var rendered: String { (lines + [current]).map { $0 + "\r\n" }.joined() }
+  var rendered: String {
+    lines.isEmpty ? current + "\r\n" : (lines + [current]).map { $0 + "\r\n" }.joined()
+  }
 
   /// The length of the longest line so far.
   var longestLine: Int { (lines + [current]).map(\.utf8.count).max() ?? 0 }
@@ -75,6 +77,31 @@ struct HeaderFolder {
   /// Text that starts or ends with white space, or contains "=?", is encoded too, so that
   /// readers neither trim it nor take it for an encoded-word.
   mutating func append(unstructured text: String) {
+    if appendOnThisLine(text) { return }
+    appendFolded(unstructured: text)
+  }
+
+  /// The way most values go (an id, a short ASCII Subject): right after the
+  /// field name, printable ASCII that fits on the line, neither starting nor
+  /// ending with white space and without "=?". Exactly what
+  /// `appendFolded(unstructured:)` gives for it (`HeaderFolderTests`), without
+  /// splitting it into pieces first (composing an email went through that for
+  /// each of its four X-Commsd headers; issue 25). Returns false, appending
+  /// nothing, for any other value.
+  private mutating func appendOnThisLine(_ text: String) -> Bool {
+    guard atStart, let first = text.utf8.first, let last = text.utf8.last,
+      first != 0x20, first != 0x09, last != 0x20, last != 0x09,
+      text.utf8.count < room,
+      text.utf8.allSatisfy({ (0x20...0x7E).contains($0) || $0 == 0x09 }),
+      !HeaderSyntax.containsEncodedWordStart(text)
+    else { return false }
+    current += " "
+    current += text
+    return true
+  }
+
+  /// `append(unstructured:)` without its shortcut for one-line values.
+  mutating func appendFolded(unstructured text: String) {
     let isBlank: (Unicode.Scalar) -> Bool = { $0 == " " || $0 == "\t" }
     let scalars = text.unicodeScalars
     let canStayLiteral =
@@ -96,6 +123,50 @@ struct HeaderFolder {
   /// Appends a mailbox: display name (atoms, a quoted-string or encoded-words) then
   /// `<address>`, or the bare address; `suffix` (a comma) is kept on the address token.
   mutating func append(mailbox: EmailAddress, suffix: String = "") {
+    if appendOnThisLine(mailbox, suffix: suffix) { return }
+    appendFolded(mailbox: mailbox, suffix: suffix)
+  }
+
+  /// A mailbox right after the field name whose display name is plain atoms
+  /// ("Jens Hansen"), or who has none, when it fits on the line: exactly
+  /// what `appendFolded(mailbox:suffix:)` gives for it (`HeaderFolderTests`),
+  /// without splitting the name into tokens. Returns false, appending
+  /// nothing, for any other mailbox.
+  private mutating func appendOnThisLine(_ mailbox: EmailAddress, suffix: String) -> Bool {
+    guard atStart else { return false }
+    let address = mailbox.address
+    guard let name = mailbox.displayName else {
+      guard address.utf8.count + suffix.utf8.count < room else { return false }
+      current += " "
+      current += address
+      current += suffix
+      return true
+    }
+    guard name.utf8.first != 0x20, name.utf8.last != 0x20,
+      name.utf8.count + address.utf8.count + suffix.utf8.count + 4 <= room,
+      !HeaderSyntax.containsEncodedWordStart(name)
+    else { return false }
+    var afterSpace = true
+    for byte in name.utf8 {
+      if byte == 0x20 {
+        if afterSpace { return false }  // an empty atom: the name is quoted instead
+        afterSpace = true
+      } else {
+        guard HeaderSyntax.isAtext(byte) else { return false }
+        afterSpace = false
+      }
+    }
+    current += " "
+    current += name
+    current += " <"
+    current += address
+    current += ">"
+    current += suffix
+    return true
+  }
+
+  /// `append(mailbox:suffix:)` without its shortcut for one-line mailboxes.
+  mutating func appendFolded(mailbox: EmailAddress, suffix: String = "") {
     guard let name = mailbox.displayName else {
       append(token: mailbox.address + suffix)
       return

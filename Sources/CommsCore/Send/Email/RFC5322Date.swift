@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// RFC 5322 §3.3 date-time text, e.g. `Wed, 25 Nov 2026 13:05:09 +0100`.
 ///
@@ -11,9 +12,25 @@ enum RFC5322Date {
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
   ]
 
+  /// The last text made, by its whole second and zone: every email of a
+  /// fan-out in one second has the same Date field, and working it out through
+  /// `Calendar` was a tenth of composing an email (issue 25).
+  private static let last = Mutex<(second: Double, zone: TimeZone, text: String)?>(nil)
+
   /// `date` as local time in `timeZone` with its numeric offset; fractions of a second
   /// are dropped.
   static func format(_ date: Date, in timeZone: TimeZone) -> String {
+    let second = date.timeIntervalSinceReferenceDate.rounded(.down)
+    if let last = last.withLock({ $0 }), last.second == second, last.zone == timeZone {
+      return last.text
+    }
+    let text = worked(date, in: timeZone)
+    last.withLock { $0 = (second, timeZone, text) }
+    return text
+  }
+
+  /// `format(_:in:)` without the last text kept.
+  static func worked(_ date: Date, in timeZone: TimeZone) -> String {
     // Offsets are whole minutes on the wire; historic zones with odd seconds are rounded
     // and the local time is computed from the rounded offset so the two always agree.
     let offsetMinutes = Int((Double(timeZone.secondsFromGMT(for: date)) / 60).rounded())
