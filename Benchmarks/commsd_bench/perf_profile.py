@@ -244,35 +244,34 @@ def measure(ctx) -> None:
     say(f"   profiled: {cpu_us:.0f} µs CPU per delivery under perf")
 
 
-def stages(d: Path, n: int, cpu_us: float) -> list[str]:
-    """Benchmarks/perf_stages.py over the DWARF recording: each sample in the first stage its stack
-    passes through (the table of NOTES.md's "The hot path, stage by stage")."""
-    script = d / "script.txt"
+def summarised(d: Path, script_name: str, fields: list[str], tool: str, args: list[str],
+               title: str) -> list[str]:
+    """`perf script` of the recording, demangled into `script_name`, then `tool` (a script beside
+    bench.py) over it; its output as a fenced block under `title`."""
+    script = d / script_name
     with open(script, "w", encoding="utf-8") as out:
-        perf = subprocess.Popen(["perf", "script", "-i", str(d / "perf.data")], stdout=subprocess.PIPE)
+        perf = subprocess.Popen(["perf", "script", "-i", str(d / "perf.data"), *fields], stdout=subprocess.PIPE)
         subprocess.run(["swift", "demangle", "--simplified", "--compact"], stdin=perf.stdout, stdout=out,
                        timeout=1800, check=True)
         perf.wait(timeout=60)
-    tool = Path(__file__).resolve().parent.parent / "perf_stages.py"
-    out = run(["python3", str(tool), str(script), str(n), f"{cpu_us:.1f}"], timeout=600, check=False).stdout
-    return ["By stage (`perf record --call-graph dwarf`, `Benchmarks/perf_stages.py`):", "", "```",
-            *(out or "").splitlines(), "```"]
+    path = Path(__file__).resolve().parent.parent / tool
+    out = run(["python3", str(path), str(script), *args], timeout=600, check=False).stdout
+    return [title, "", "```", *(out or "").splitlines(), "```"]
+
+
+def stages(d: Path, n: int, cpu_us: float) -> list[str]:
+    """Benchmarks/perf_stages.py over the DWARF recording: each sample in the first stage its stack
+    passes through (the table of NOTES.md's "The hot path, stage by stage")."""
+    return summarised(d, "script.txt", [], "perf_stages.py", [str(n), f"{cpu_us:.1f}"],
+                      "By stage (`perf record --call-graph dwarf`, `Benchmarks/perf_stages.py`):")
 
 
 def switches(d: Path, n: int) -> list[str]:
     """Benchmarks/perf_switches.py over the sched_switch recording: each context switch by thread, by
     the system call it slept in (or preemption) and by its stack."""
-    script = d / "switches.txt"
-    with open(script, "w", encoding="utf-8") as out:
-        perf = subprocess.Popen(["perf", "script", "-i", str(d / "perf.data"), "-F",
-                                 "comm,tid,event,trace,ip,sym,dso"], stdout=subprocess.PIPE)
-        subprocess.run(["swift", "demangle", "--simplified", "--compact"], stdin=perf.stdout, stdout=out,
-                       timeout=1800, check=True)
-        perf.wait(timeout=60)
-    tool = Path(__file__).resolve().parent.parent / "perf_switches.py"
-    out = run(["python3", str(tool), str(script), str(n)], timeout=600, check=False).stdout
-    return ["Context switches (`perf record -e sched:sched_switch --call-graph dwarf`, "
-            "`Benchmarks/perf_switches.py`):", "", "```", *(out or "").splitlines(), "```"]
+    return summarised(d, "switches.txt", ["-F", "comm,tid,event,trace,ip,sym,dso"], "perf_switches.py",
+                      [str(n)], "Context switches (`perf record -e sched:sched_switch --call-graph dwarf`, "
+                      "`Benchmarks/perf_switches.py`):")
 
 
 def how(counts, args) -> str:

@@ -61,14 +61,15 @@ struct DispatchSlots {
 /// on every turn of the dispatcher's loop.
 struct TargetSet {
   private var flags: [Bool] = []
-  private(set) var isEmpty = true
+
+  /// Whether no number is in it (a handful of targets: a short look).
+  var isEmpty: Bool { !flags.contains(true) }
 
   func contains(_ number: Int) -> Bool { number < flags.count && flags[number] }
 
   mutating func insert(_ number: Int) {
     if number >= flags.count { flags += [Bool](repeating: false, count: number + 1 - flags.count) }
     flags[number] = true
-    isEmpty = false
   }
 
   /// The numbers in the set.

@@ -92,7 +92,7 @@ struct HeaderFolder {
     guard atStart, let first = text.utf8.first, let last = text.utf8.last,
       first != 0x20, first != 0x09, last != 0x20, last != 0x09,
       text.utf8.count < room,
-      text.utf8.allSatisfy({ (0x20...0x7E).contains($0) || $0 == 0x09 }),
+      HeaderSyntax.isPrintableASCII(text, orTab: true),
       !HeaderSyntax.containsEncodedWordStart(text)
     else { return false }
     current += " "
@@ -182,7 +182,7 @@ struct HeaderFolder {
   /// or `nil` when it must be encoded: non-ASCII, a TAB, "=?", or too long for a line.
   private static func displayNameTokens(_ name: String) -> [String]? {
     let tokenLimit = lineLimit - 1
-    let printable = name.utf8.allSatisfy { (0x20...0x7E).contains($0) }
+    let printable = HeaderSyntax.isPrintableASCII(name)
     guard printable, !HeaderSyntax.containsEncodedWordStart(name) else { return nil }
     let atoms = name.split(separator: " ", omittingEmptySubsequences: false)
     let areAtoms = atoms.allSatisfy { atom in

@@ -18,10 +18,16 @@ enum HeaderSyntax {
     field: String
   ) throws(EmailCompositionError) {
     // Printable ASCII and TAB, the common case, is read as bytes.
-    if text.utf8.allSatisfy({ (0x20..<0x7F).contains($0) || $0 == 0x09 }) { return }
+    if isPrintableASCII(text, orTab: true) { return }
     if text.unicodeScalars.contains(where: isForbidden) {
       throw .headerInjection(field: field)
     }
+  }
+
+  /// Whether every byte of `text` is printable ASCII (space to `~`), or a TAB
+  /// when `orTab`.
+  static func isPrintableASCII(_ text: some StringProtocol, orTab: Bool = false) -> Bool {
+    text.utf8.allSatisfy { (0x20...0x7E).contains($0) || (orTab && $0 == 0x09) }
   }
 
   /// Whether `text` contains `=?`, the start of an encoded-word (read as bytes;
