@@ -155,6 +155,45 @@ extension EndToEnd {
       }
     }
 
+    @Test func cancelledWhileWaitingInTheLaneIsNotSent() async throws {
+      try await withWorkspace { workspace in
+        // Concurrency 1 and answers that take 1.5 s: one transfer runs, the
+        // next waits in the endpoint's lane in the engine (issue 25).
+        let http = workspace.adopt(
+          try await Receiver.http(
+            directory: workspace.directory, arguments: ["--delay-ms", "1500"]))
+        try workspace.writeConfig(
+          smtpPort: nil, httpPort: http.port,
+          recipients: recipient("s1", "Mette Hansen", audiences: ["staff"], contacts: ["hook:s1"])
+            + recipient("s2", "Jonas Berg", audiences: ["staff"], contacts: ["hook:s2"])
+            + recipient("s3", "Aisha Rahimi", audiences: ["staff"], contacts: ["hook:s3"]),
+          endpointConcurrency: 1)
+        _ = try workspace.startDaemon()
+        let id = try await workspace.send([
+          "--audience", "staff", "--priority", "urgent", "--subject", "Forkert", "--body", "A",
+        ])
+        try await eventually("the first transfer to reach the receiver") {
+          http.webhooks.count == 1
+        }
+        let result = try await workspace.commsd(["cancel", id, "--reason", "Forkert modtager"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let status = try await workspace.waitUntilFinal(id)
+        // The running one was delivered; the one waiting in the lane and the
+        // one still in the dispatcher's hands were not sent.
+        #expect(status.counts == ["delivered": 1, "cancelled": 2])
+        #expect(http.webhooks.count == 1)
+        let events = try await SQLiteStore(path: workspace.dataDirectory + "/commsd.sqlite")
+          .auditEvents(messageID: MessageID(rawValue: id)).map(\.event)
+        // One attempt, and the two others ended without one.
+        #expect(events.filter { $0.kind == "delivery.delivered" }.count == 1)
+        let ended = events.filter { $0.kind == "delivery.cancelled" && $0.deliveryID != nil }
+        #expect(
+          ended.map { $0.detail["reason"] }
+            == Array(repeating: "withdrawn before it was sent", count: 2))
+        #expect(!events.contains { $0.detail["error"] != nil })
+      }
+    }
+
     @Test func cancelWithNotifyReachesExactlyThoseWhoGotIt() async throws {
       try await withWorkspace { workspace in
         let http = workspace.adopt(

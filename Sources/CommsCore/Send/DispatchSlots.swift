@@ -11,14 +11,28 @@ import Foundation
 /// indexes arrays. Targets are numbered once, at start from the
 /// configuration, and on first sight for a target it does not name (an
 /// endpoint since removed): numbers are never reused or taken back.
+///
+/// A target may have a few transfers more than its concurrency handed to
+/// the engine, its deck: they wait in the target's `TransferLane` and start
+/// on the curl thread the moment one of its connections frees, so no
+/// connection idles until the loop's next turn (issue 25). The lane keeps
+/// the concurrency. `total` counts a target's transfers up to its
+/// concurrency only, so it stays an upper bound of the transfers running
+/// at once: a deck's transfer runs only in place of one of its target's
+/// that ended.
 struct DispatchSlots {
-  var total = 0
-  /// Per target number: its name, its concurrency, transfers running there,
-  /// its gate, and whether a flash delivery waits there for a slot (the
-  /// next completion there then wakes the loop, whatever the wake level).
+  /// Transfers running or about to, counting no target beyond its
+  /// concurrency.
+  private(set) var total = 0
+  /// Per target number: its name, its concurrency, its deck, its lane,
+  /// transfers handed over for it and not finished, its gate, and whether
+  /// a flash delivery waits there for a slot (the next completion there
+  /// then wakes the loop, whatever the wake level).
   private(set) var names: [String] = []
   private(set) var limits: [Int] = []
-  var perTarget: [Int] = []
+  private(set) var decks: [Int] = []
+  private(set) var lanes: [TransferLane] = []
+  private(set) var perTarget: [Int] = []
   var gates: [TargetGate?] = []
   var flashWaiting: [Bool] = []
   private var numbers: [String: Int] = [:]
@@ -29,9 +43,21 @@ struct DispatchSlots {
     self.defaultLimit = defaultLimit
     for name in Set(limits.keys).union(gates.keys).sorted() {
       let number = self.number(of: name)
-      self.limits[number] = limits[name] ?? defaultLimit
+      let limit = limits[name] ?? defaultLimit
+      self.limits[number] = limit
       self.gates[number] = gates[name]
+      decks[number] = Self.deck(limit: limit, gate: gates[name])
+      lanes[number] = TransferLane(limit: limit)
     }
+  }
+
+  /// Half a target's concurrency, at least one: the loop is woken when half
+  /// of it has gone (see `wakeLevel(of:)`), so the other half covers the
+  /// time the loop takes to hand over more. None for a target with a rate
+  /// limit: its tokens are taken when a transfer is handed over, and one
+  /// that waited in the lane would go out later than its token allows.
+  static func deck(limit: Int, gate: TargetGate?) -> Int {
+    gate?.settings.rate == nil ? max(1, limit / 2) : 0
   }
 
   /// The number of target `name`, given one now if it has none.
@@ -41,11 +67,53 @@ struct DispatchSlots {
     numbers[name] = number
     names.append(name)
     limits.append(defaultLimit)
+    decks.append(Self.deck(limit: defaultLimit, gate: nil))
+    lanes.append(TransferLane(limit: defaultLimit))
     perTarget.append(0)
     gates.append(nil)
     flashWaiting.append(false)
     return number
   }
+
+  /// Whether `target` can take one more transfer: one within its
+  /// concurrency needs room in `globalLimit`, one in its deck does not.
+  func room(for target: Int, globalLimit: Int) -> Room {
+    let handed = perTarget[target]
+    if handed >= limits[target] + decks[target] { return .targetFull }
+    if handed < limits[target] && total >= globalLimit { return .globalFull }
+    return .free
+  }
+
+  enum Room {
+    case free, targetFull, globalFull
+  }
+
+  /// Counts a transfer handed over for `target`.
+  mutating func take(_ target: Int) {
+    if perTarget[target] < limits[target] { total += 1 }
+    perTarget[target] += 1
+  }
+
+  /// Counts a transfer of `target` finished (or not started after all).
+  /// Returns whether `total` fell.
+  mutating func free(_ target: Int) -> Bool {
+    perTarget[target] -= 1
+    guard perTarget[target] < limits[target] else { return false }
+    total -= 1
+    return true
+  }
+
+  /// The number of transfers handed over for `target` at which the loop is
+  /// woken to hand over more: half its deck used, or for a target without
+  /// one, a quarter of its slots free (at least one).
+  func wakeLevel(of target: Int) -> Int {
+    let limit = limits[target]
+    let deck = decks[target]
+    return deck > 0 ? limit + deck / 2 : Self.wakeLevel(limit)
+  }
+
+  /// A quarter of `limit` free, at least one.
+  static func wakeLevel(_ limit: Int) -> Int { limit - max(1, limit / 4) }
 
   /// Whether each gated target's circuit breaker is open, by name.
   var breakers: [String: Bool] {

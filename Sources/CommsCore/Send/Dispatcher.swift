@@ -46,18 +46,22 @@ public final class Dispatcher: StoppableLoop {
   /// Rung when new deliveries were planned, outcomes written, or slots freed.
   public let doorbell: Doorbell
   private let messages = MessageCache(capacity: 256)
-  private let withdrawn = WithdrawnMessages()
+  let withdrawn = WithdrawnMessages()
   let slots: Mutex<DispatchSlots>
   private let stopping = Atomic<Bool>(false)
   private let newWork = Atomic<Bool>(false)
-  /// Deliveries leased elsewhere in this daemon (flash at intake), waiting
-  /// to join the buffer at the loop's next turn.
+  /// Deliveries leased elsewhere in this daemon (flash at intake), or
+  /// handed back unstarted by the engine after a failure in their lane,
+  /// waiting to join the buffer at the loop's next turn.
   let handedIn = Mutex<[Delivery]>([])
   /// The ends of leases that failed: they may have been committed all the same.
   let leasesInDoubt = Mutex<ClosedRange<Date>?>(nil)
   /// Deliveries handed to the transport and not finished yet: their leases
   /// are renewed with the buffer's (a transfer may outlast a short lease).
   let inFlight = Mutex<Set<DeliveryID>>([])
+  /// Deliveries whose transfer was withdrawn before it started (see
+  /// `withdrawNotStarted()`), to be settled at the loop's next turn.
+  let notStartedQueue = Mutex<[Delivery]>([])
 
   public init(
     store: any Store, owner: String, configuration: Configuration, engine: CurlEngine,
@@ -194,7 +198,7 @@ public final class Dispatcher: StoppableLoop {
           }
         }
       }
-      await withdrawn.refresh(from: store)
+      await withdrawNotStarted()
       let handed = takeHandedIn()
       if !handed.isEmpty {
         // Flash, so its lane sorts it first.
@@ -273,7 +277,7 @@ public final class Dispatcher: StoppableLoop {
   ) {
     var leaving = [Bool](repeating: false, count: buffer.count)
     // Every target in `buffer` was numbered before this snapshot.
-    let limits = slots.withLock { $0.limits }
+    let (limits, lanes) = slots.withLock { ($0.limits, $0.lanes) }
     var waitingPerTarget = [Int](repeating: 0, count: limits.count)
     // Targets that cannot start bulk this round, and those whose bulk goes
     // back to the store (paused, breaker open) until when.
@@ -283,7 +287,7 @@ public final class Dispatcher: StoppableLoop {
     var dropped: [(DeliveryID, DeliveryState)] = []
     var withdrawals: [MessageID: DeliveryState?] = [:]
     var nextToken: Date?
-    var batch: [(request: CurlRequest, completion: @Sendable (CurlResponse) -> Void)] = []
+    var batch: [TransferOrder] = []
     var generator = SystemRandomNumberGenerator()
     let now = clock.now()
     scan: for index in buffer.indices {
@@ -307,8 +311,10 @@ public final class Dispatcher: StoppableLoop {
       // (measured before: flash p99 waited ~60 ms for one of 64 busy slots).
       let globalLimit = flash ? settings.maxInFlight * 2 : settings.maxInFlight
       let verdict = slots.withLock { slots -> Verdict in
-        guard slots.total < globalLimit else { return .full }
-        guard slots.perTarget[target] < limit else {
+        switch slots.room(for: target, globalLimit: globalLimit) {
+        case .free: break
+        case .globalFull: return .full
+        case .targetFull:
           if flash { slots.flashWaiting[target] = true }
           return .wait(until: nil)
         }
@@ -318,8 +324,7 @@ public final class Dispatcher: StoppableLoop {
         case .paused(let until): return .postpone(until: until)
         case .breaker(let until): return .postpone(until: until ?? now.addingTimeInterval(1))
         }
-        slots.total += 1
-        slots.perTarget[target] += 1
+        slots.take(target)
         return .start
       }
       switch verdict {
@@ -365,16 +370,19 @@ public final class Dispatcher: StoppableLoop {
         let transport = transports[delivery.channel]!
         inFlight.withLock { _ = $0.insert(delivery.id) }
         batch.append(
-          (
-            request,
-            { response in
-              var generator = SystemRandomNumberGenerator()
-              self.finish(
-                delivery, result: transport.classify(response, for: delivery),
-                duration: response.duration,
-                target: target, name: name, using: &generator)
+          TransferOrder(
+            request, lane: lanes[target], urgent: flash, tag: delivery.messageID.rawValue
+          ) { response in
+            if let reason = response.unstarted {
+              self.notStarted(delivery, target: target, because: reason)
+              return
             }
-          ))
+            var generator = SystemRandomNumberGenerator()
+            self.finish(
+              delivery, result: transport.classify(response, for: delivery),
+              duration: response.duration,
+              target: target, name: name, using: &generator)
+          })
       }
     }
     // What stays keeps its order; moved, not copied.
@@ -404,10 +412,7 @@ public final class Dispatcher: StoppableLoop {
 
   /// Gives back the slots taken for a delivery that is not started after all.
   private func release(_ target: Int) {
-    slots.withLock { slots in
-      slots.total -= 1
-      slots.perTarget[target] -= 1
-    }
+    slots.withLock { _ = $0.free(target) }
   }
 
   private func prepare(_ delivery: Delivery) async -> PreparedAttempt {
@@ -443,29 +448,24 @@ public final class Dispatcher: StoppableLoop {
     recorder.add(record)
     inFlight.withLock { _ = $0.remove(delivery.id) }
     // Wake the loop when it has room to act on, once per descent: when the
-    // transfers in flight fall to three quarters of the slots, in total or
-    // at this endpoint (for a target of concurrency 1, when its one slot
-    // frees), or at once when a flash delivery waits for this endpoint.
+    // transfers in flight fall to three quarters of the slots in total, or
+    // this endpoint's to its wake level (half its deck gone; see
+    // `DispatchSlots`), or at once when a flash delivery waits for it.
     // Waking it whenever a full endpoint got one slot back was a wake-up, a
     // turn of the loop and a curl wake-up per delivery: 1.1 context
     // switches per webhook (issue 25).
     let now = clock.now()
     let wake = slots.withLock { slots -> Bool in
       slots.gates[target]?.record(result, at: now)
-      slots.total -= 1
-      slots.perTarget[target] -= 1
+      let totalFell = slots.free(target)
       let flashWaited = slots.flashWaiting[target]
       slots.flashWaiting[target] = false
       return flashWaited
-        || slots.total == Self.wakeLevel(settings.maxInFlight)
-        || slots.perTarget[target] == Self.wakeLevel(slots.limits[target])
+        || (totalFell && slots.total == DispatchSlots.wakeLevel(settings.maxInFlight))
+        || slots.perTarget[target] == slots.wakeLevel(of: target)
     }
     if wake { doorbell.ring() }
   }
-
-  /// The number of transfers in flight below `limit` at which the loop is
-  /// woken to start more: a quarter of the slots free, at least one.
-  static func wakeLevel(_ limit: Int) -> Int { limit - max(1, limit / 4) }
 
   /// How long to wait when there is nothing to do: until the next retry is
   /// due, but at most the poll interval.

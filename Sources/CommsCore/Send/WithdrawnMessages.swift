@@ -24,8 +24,10 @@ final class WithdrawnMessages: Sendable {
 
   subscript(id: MessageID) -> DeliveryState? { state.withLock { $0.states[id] } }
 
-  /// Reads new withdrawals from `store` if the last read is `interval` old.
-  func refresh(from store: any Store) async {
+  /// Reads new withdrawals from `store` if the last read is `interval` old;
+  /// returns the messages newly withdrawn.
+  @discardableResult
+  func refresh(from store: any Store) async -> [MessageID] {
     let now = ContinuousClock.now
     let sequence = state.withLock { state -> Int? in
       if let readAt = state.readAt, now - readAt < interval { return nil }
@@ -33,7 +35,7 @@ final class WithdrawnMessages: Sendable {
       return state.sequence
     }
     guard let sequence, let new = try? await store.withdrawals(after: sequence), !new.isEmpty
-    else { return }
+    else { return [] }
     state.withLock { state in
       if state.states.count + new.count > Self.capacity { state.states.removeAll() }
       for (seq, id, withdrawal) in new {
@@ -41,5 +43,6 @@ final class WithdrawnMessages: Sendable {
         state.sequence = max(state.sequence, seq)
       }
     }
+    return new.map(\.1)
   }
 }

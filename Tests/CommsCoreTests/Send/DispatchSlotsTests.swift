@@ -36,4 +36,55 @@ import Testing
     #expect(!set.contains(1) && !set.contains(4) && !set.contains(1_000))
     #expect(set.members == [0, 3])
   }
+
+  @Test func aDeckLetsATargetHaveHalfItsConcurrencyMoreWithoutRaisingTheTotal() {
+    var slots = DispatchSlots(limits: ["relay:main": 16], gates: [:], defaultLimit: 64)
+    let relay = slots.number(of: "relay:main")
+    #expect(slots.decks[relay] == 8 && slots.lanes[relay].limit == 16)
+    for _ in 0..<24 {
+      #expect(slots.room(for: relay, globalLimit: 16) == .free)
+      slots.take(relay)
+    }
+    // 16 may run, 8 wait in the lane; the total counts what may run.
+    #expect(slots.perTarget[relay] == 24 && slots.total == 16)
+    #expect(slots.room(for: relay, globalLimit: 64) == .targetFull)
+    // One ends, a waiting one takes its place: the total stays.
+    #expect(slots.free(relay) == false)
+    #expect(slots.total == 16)
+    // The loop is woken when half the deck has gone.
+    #expect(slots.wakeLevel(of: relay) == 20)
+    for _ in 0..<7 { _ = slots.free(relay) }
+    #expect(slots.perTarget[relay] == 16 && slots.total == 16)
+    #expect(slots.free(relay) == true)
+    #expect(slots.total == 15)
+  }
+
+  @Test func withTheGlobalLimitReachedOnlyADeckTakesMore() {
+    var slots = DispatchSlots(
+      limits: ["endpoint:a": 2, "endpoint:b": 2], gates: [:], defaultLimit: 64)
+    let a = slots.number(of: "endpoint:a")
+    let b = slots.number(of: "endpoint:b")
+    slots.take(a)
+    slots.take(a)
+    #expect(slots.total == 2)
+    // The global limit of 2 is reached: b may not start, a's deck may.
+    #expect(slots.room(for: b, globalLimit: 2) == .globalFull)
+    #expect(slots.room(for: a, globalLimit: 2) == .free)
+    slots.take(a)
+    #expect(slots.total == 2 && slots.room(for: a, globalLimit: 2) == .targetFull)
+  }
+
+  @Test func aRateLimitedTargetHasNoDeckAndKeepsTheQuarterWake() {
+    var slots = DispatchSlots(
+      limits: ["endpoint:sms": 8, "endpoint:one": 1],
+      gates: ["endpoint:sms": TargetGate(.init(rate: 5, burst: 1))], defaultLimit: 64)
+    let sms = slots.number(of: "endpoint:sms")
+    let one = slots.number(of: "endpoint:one")
+    #expect(slots.decks[sms] == 0 && slots.wakeLevel(of: sms) == 6)
+    // Concurrency 1: one more waits, and the loop wakes when it has started.
+    #expect(slots.decks[one] == 1 && slots.wakeLevel(of: one) == 1)
+    // A target the configuration does not name: half the default.
+    let gone = slots.number(of: "endpoint:gone")
+    #expect(slots.decks[gone] == 32 && slots.lanes[gone].limit == 64)
+  }
 }

@@ -27,7 +27,7 @@ import Testing
       let (sql, plan) = try await fixture.sqlite.pool.read { db in
         let (sql, arguments) = NextDueQueries.all[index]
         let rows = try Row.fetchAll(
-          db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: StatementArguments(arguments) ?? [])
+          db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: StatementArguments(arguments))
         return (sql, rows.map { $0["detail"] as String? ?? "" }.joined(separator: " "))
       }
       #expect(

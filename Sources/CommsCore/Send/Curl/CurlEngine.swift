@@ -63,17 +63,26 @@ public final class CurlEngine: Sendable {
   /// batch: the way a dispatcher feeds hundreds of transfers a second
   /// without a task and a thread hop for each. Each completion runs on the
   /// engine thread when its transfer ends (or at once if the engine is shut
-  /// down); it must be quick and must not call the engine.
-  public func start(
-    _ transfers: [(request: CurlRequest, completion: @Sendable (CurlResponse) -> Void)]
-  ) {
-    guard !transfers.isEmpty else { return }
+  /// down); it must be quick and must not call the engine. A transfer in a
+  /// lane waits for room in it (see `TransferLane`).
+  public func start(_ orders: [TransferOrder]) {
+    guard !orders.isEmpty else { return }
     let started = ContinuousClock.now
     inbox.submit(
-      all: transfers.map {
+      all: orders.map {
         PendingTransfer(
-          id: inbox.makeID(), request: $0.request, complete: $0.completion, started: started)
+          id: inbox.makeID(), request: $0.request, complete: $0.completion, started: started,
+          lane: $0.lane, urgent: $0.urgent, tag: $0.tag)
       })
+  }
+
+  /// Ends every transfer tagged with one of `tags` that has not started
+  /// (queued, or waiting for room in its lane) with a response marked
+  /// `unstarted` `.withdrawn`; those already running go on. For a message
+  /// withdrawn while some of its transfers wait: they are not sent.
+  public func withdrawWaiting(tagged tags: Set<String>) {
+    guard !tags.isEmpty else { return }
+    inbox.withdraw(tags)
   }
 
   /// Stops taking new transfers, lets those already given to the engine end

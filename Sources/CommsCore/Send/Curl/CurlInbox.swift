@@ -9,10 +9,27 @@ struct PendingTransfer: Sendable {
   /// ran, on the submitting thread when it was refused at once. Must be
   /// quick and must not call back into the engine.
   let complete: @Sendable (CurlResponse) -> Void
-  let started: ContinuousClock.Instant
+  /// When it was handed over; for a transfer that waited for its lane, when
+  /// it left the lane's queue (a response's duration counts from here).
+  var started: ContinuousClock.Instant
+  var lane: TransferLane? = nil
+  var urgent = false
+  var tag: String? = nil
 
   func failure(_ code: CURLcode, _ message: String) -> CurlResponse {
     .failure(code, message, duration: .now - started)
+  }
+
+  /// The answer for a transfer that ends without starting, and why.
+  func unstarted(_ reason: CurlResponse.Unstarted) -> CurlResponse {
+    let message =
+      switch reason {
+      case .withdrawn: "withdrawn before it started"
+      case .laneStopped: "handed back unstarted: a transfer before it in its lane failed"
+      }
+    var response = failure(CURLE_ABORTED_BY_CALLBACK, message)
+    response.unstarted = reason
+    return response
   }
 }
 
@@ -49,6 +66,10 @@ final class CurlInbox: Sendable {
     var start: [PendingTransfer] = []
     var cancelledBeforeStart: [PendingTransfer] = []
     var cancelledIDs: [UInt64] = []
+    /// Queued transfers withdrawn by their tag, and the tags, for those
+    /// waiting in a lane on the engine thread.
+    var withdrawnBeforeStart: [PendingTransfer] = []
+    var withdrawnTags: Set<String> = []
     var stopping = false
   }
 
@@ -59,6 +80,7 @@ final class CurlInbox: Sendable {
     var queued: [PendingTransfer] = []
     var head = 0
     var cancelled: [UInt64] = []
+    var withdrawnTags: Set<String> = []
     var stopWaiters: [CheckedContinuation<Void, Never>] = []
     var lastID: UInt64 = 0
   }
@@ -118,6 +140,16 @@ final class CurlInbox: Sendable {
     }
   }
 
+  /// Withdraws the transfers tagged with one of `tags` that have not
+  /// started (see `CurlEngine.withdrawWaiting(tagged:)`).
+  func withdraw(_ tags: Set<String>) {
+    state.withLock { state in
+      guard state.phase != .stopped else { return }
+      state.withdrawnTags.formUnion(tags)
+      state.wake?.wake()
+    }
+  }
+
   /// Stops taking work; `waiter` (if any) resumes once the thread has
   /// finished the transfers it holds and cleaned up.
   func requestStop(_ waiter: CheckedContinuation<Void, Never>?) {
@@ -150,6 +182,22 @@ final class CurlInbox: Sendable {
         }
       }
       state.cancelled.removeAll()
+      if !state.withdrawnTags.isEmpty {
+        let tags = state.withdrawnTags
+        state.withdrawnTags.removeAll()
+        batch.withdrawnTags = tags
+        var kept = state.head
+        for index in state.head..<state.queued.count {
+          let work = state.queued[index]
+          if let tag = work.tag, tags.contains(tag) {
+            batch.withdrawnBeforeStart.append(work)
+          } else {
+            state.queued[kept] = work
+            kept += 1
+          }
+        }
+        state.queued.removeLast(state.queued.count - kept)
+      }
       let end = min(state.queued.count, state.head + max(0, limit))
       batch.start = Array(state.queued[state.head..<end])
       state.head = end
@@ -187,6 +235,7 @@ final class CurlInbox: Sendable {
     state.withLock { state in
       state.phase = .stopped
       state.cancelled.removeAll()
+      state.withdrawnTags.removeAll()
       defer { state.stopWaiters.removeAll() }
       return state.stopWaiters
     }

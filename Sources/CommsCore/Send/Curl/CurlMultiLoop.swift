@@ -16,6 +16,10 @@ final class CurlMultiLoop {
   /// the inbox.
   private let maxActive: Int
   private var active: [UInt64: CurlTransfer] = [:]
+  /// Each lane in use: its transfers running and those waiting for room,
+  /// in order (see `TransferLane`). A lane with neither is forgotten.
+  private var lanes: [UInt64: Lane] = [:]
+  private var waitingInLanes = 0
   private let smtpPools = SMTPConnectionPools()
   private let handles: CurlHandles
 
@@ -42,19 +46,31 @@ final class CurlMultiLoop {
 
   private func drive(_ multi: UnsafeMutableRawPointer) {
     while true {
-      let batch = inbox.take(limit: maxActive - active.count)
+      let batch = inbox.take(limit: maxActive - active.count - waitingInLanes)
       for work in batch.cancelledBeforeStart {
         work.complete(work.failure(CURLE_ABORTED_BY_CALLBACK, "cancelled before it started"))
       }
+      for work in batch.withdrawnBeforeStart {
+        work.complete(work.unstarted(.withdrawn))
+      }
+      if !batch.withdrawnTags.isEmpty {
+        for work in takeWaiting(where: { $0.tag.map(batch.withdrawnTags.contains) ?? false }) {
+          work.complete(work.unstarted(.withdrawn))
+        }
+      }
       for work in batch.start {
-        start(work, on: multi)
+        admit(work, on: multi)
       }
       for id in batch.cancelledIDs {
         if let transfer = active[id] {
           finish(transfer, code: CURLE_ABORTED_BY_CALLBACK, message: "cancelled", on: multi)
+        } else {
+          for work in takeWaiting(where: { $0.id == id }) {
+            work.complete(work.failure(CURLE_ABORTED_BY_CALLBACK, "cancelled before it started"))
+          }
         }
       }
-      if batch.stopping && active.isEmpty && !inbox.hasQueued {
+      if batch.stopping && active.isEmpty && waitingInLanes == 0 && !inbox.hasQueued {
         return
       }
       var running: Int32 = 0
@@ -68,7 +84,53 @@ final class CurlMultiLoop {
     }
   }
 
-  private func start(_ work: PendingTransfer, on multi: UnsafeMutableRawPointer) {
+  /// Starts `work`, or queues it in its lane until the lane has room.
+  private func admit(_ work: PendingTransfer, on multi: UnsafeMutableRawPointer) {
+    guard let lane = work.lane else {
+      start(work, on: multi)
+      return
+    }
+    var state = lanes[lane.id] ?? Lane(limit: lane.limit)
+    if work.urgent {
+      state.waiting.insert(work, at: state.waiting.firstIndex { !$0.urgent } ?? state.waiting.count)
+    } else {
+      state.waiting.append(work)
+    }
+    waitingInLanes += 1
+    lanes[lane.id] = state
+    fill(lane.id, on: multi)
+  }
+
+  /// Starts the lane's waiting transfers while it has room.
+  private func fill(_ id: UInt64, on multi: UnsafeMutableRawPointer) {
+    while var state = lanes[id], state.running < state.limit, !state.waiting.isEmpty {
+      var work = state.waiting.removeFirst()
+      waitingInLanes -= 1
+      state.running += 1
+      lanes[id] = state
+      work.started = .now
+      if !start(work, on: multi) { lanes[id]?.running -= 1 }
+    }
+    if let state = lanes[id], state.running == 0, state.waiting.isEmpty { lanes[id] = nil }
+  }
+
+  /// Takes the transfers waiting in lanes that `match`es out of them.
+  private func takeWaiting(where match: (PendingTransfer) -> Bool) -> [PendingTransfer] {
+    var taken: [PendingTransfer] = []
+    for id in Array(lanes.keys) {
+      guard var state = lanes[id], state.waiting.contains(where: match) else { continue }
+      taken += state.waiting.filter(match)
+      state.waiting.removeAll(where: match)
+      lanes[id] = state.running == 0 && state.waiting.isEmpty ? nil : state
+    }
+    waitingInLanes -= taken.count
+    return taken
+  }
+
+  /// Hands `work` to libcurl; false when it was answered at once instead
+  /// (refused, or no handle).
+  @discardableResult
+  private func start(_ work: PendingTransfer, on multi: UnsafeMutableRawPointer) -> Bool {
     var share: UnsafeMutableRawPointer?
     if case .smtp(_, _, _, _, _, _, let tls) = work.request.payload {
       let request = work.request
@@ -76,26 +138,28 @@ final class CurlMultiLoop {
       guard share != nil else {
         work.complete(
           work.failure(CURLE_OUT_OF_MEMORY, "could not create an SMTP connection cache"))
-        return
+        return false
       }
     }
     guard let easy = handles.take(share: share) else {
       work.complete(work.failure(CURLE_FAILED_INIT, "curl_easy_init failed"))
-      return
+      return false
     }
     switch CurlTransfer.make(work, easy: easy, connectionCache: share) {
     case .refused(let response):
       handles.give(easy, share: share)
       work.complete(response)
+      return false
     case .ready(let transfer):
       let code = ccurl_multi_add_handle(multi, transfer.easy)
       guard code == CURLM_OK else {
         handles.give(easy, share: share)
         let reason = String(cString: ccurl_multi_strerror(code))
         work.complete(work.failure(CURLE_FAILED_INIT, "curl_multi_add_handle failed: \(reason)"))
-        return
+        return false
       }
       active[work.id] = transfer
+      return true
     }
   }
 
@@ -127,10 +191,30 @@ final class CurlMultiLoop {
     handles.give(transfer.easy, share: transfer.share)
     active[transfer.work.id] = nil
     transfer.work.complete(response)
+    // The lane's next starts now, on the connection just freed; after a
+    // failure its waiting ones go back first: a receiver that answered 429
+    // or 503 may have asked for a pause, which they must not run into.
+    if let lane = transfer.work.lane {
+      lanes[lane.id]?.running -= 1
+      if !Self.succeeded(response), var state = lanes[lane.id], !state.waiting.isEmpty {
+        let waiting = state.waiting
+        state.waiting.removeAll()
+        waitingInLanes -= waiting.count
+        lanes[lane.id] = state
+        for work in waiting { work.complete(work.unstarted(.laneStopped)) }
+      }
+      fill(lane.id, on: multi)
+    }
+  }
+
+  /// A transfer that went through: no libcurl error, and no HTTP status of
+  /// 400 or more (SMTP refusals are libcurl errors).
+  static func succeeded(_ response: CurlResponse) -> Bool {
+    response.curlCode == 0 && response.statusCode < 400
   }
 
   private func stop(multi: UnsafeMutableRawPointer?, reason: String) {
-    for work in inbox.detach() {
+    for work in takeWaiting(where: { _ in true }) + inbox.detach() {
       work.complete(work.failure(CURLE_FAILED_INIT, reason))
     }
     // No transfer is left; once the idle handles are gone, no easy handle
@@ -144,4 +228,11 @@ final class CurlMultiLoop {
       waiter.resume()
     }
   }
+}
+
+/// A lane's state on the engine thread.
+private struct Lane {
+  let limit: Int
+  var running = 0
+  var waiting: [PendingTransfer] = []
 }

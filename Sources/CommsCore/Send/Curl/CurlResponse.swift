@@ -19,11 +19,24 @@ public struct CurlResponse: Sendable {
   public var headers: [HTTPHeaderField]
   /// The response body, cut at `CurlResponse.bodyLimit` bytes.
   public var body: [UInt8]
-  /// Time from `perform` to completion, including time queued in the engine.
+  /// Time from `perform` to completion, including time queued in the engine
+  /// (but not time waiting for room in a `TransferLane`).
   public var duration: Duration
   /// Connections libcurl had to open for this transfer (0 when it reused one
   /// from the engine's cache).
   public var newConnections: Int
+  /// Why the transfer ended without starting, when it did: nothing was sent.
+  public var unstarted: Unstarted?
+
+  /// Why a transfer in a `TransferLane` ended without starting.
+  public enum Unstarted: Sendable, Equatable {
+    /// Its tag was withdrawn (`CurlEngine.withdrawWaiting(tagged:)`).
+    case withdrawn
+    /// A transfer of its lane failed while it waited: it is handed back, so
+    /// its sender decides again knowing that (a receiver's pause, a
+    /// circuit breaker about to open).
+    case laneStopped
+  }
 
   /// Bodies are read to the end but only this many bytes are kept: a
   /// receiver's answer is for diagnostics, not a download.

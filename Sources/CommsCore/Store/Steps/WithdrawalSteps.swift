@@ -202,7 +202,7 @@ extension Store {
           AuditEvent(
             kind: "delivery.\(try row[0] as String)", at: at,
             messageID: MessageID(rawValue: try row[1]), deliveryID: id, actor: owner,
-            detail: ["reason": "withdrawn before it was handed to the transport"]))
+            detail: ["reason": "withdrawn before it was sent"]))
       }
     }
   }
