@@ -3,8 +3,9 @@ import Testing
 
 @testable import CommsCore
 
-/// A fan-out's emails share their encoded body and Subject field
-/// (`EmailPartsCache`): the bytes must be exactly those composed without it.
+/// A fan-out's emails share their encoded body, Subject, From and Reply-To
+/// fields (`EmailPartsCache`): the bytes must be exactly those composed
+/// without it.
 @Suite struct EmailPartsCacheTests {
   static let zone = TimeZone(identifier: "Europe/Copenhagen") ?? .gmt
 
@@ -56,5 +57,27 @@ import Testing
       try EmailComposer.render(message, timeZone: Self.zone, parts: empty)
         == EmailComposer.render(message, timeZone: Self.zone))
     #expect(empty.keptBodies == 0)
+  }
+
+  @Test func senderFieldsFromTheCacheAreTheSameBytesPerFieldAndMailbox() throws {
+    let cache = EmailPartsCache()
+    let senders = [
+      try EmailAddress(
+        address: "krisestab@kommune.example", displayName: "Krisestaben, Benchmark Kommune"),
+      try EmailAddress(address: "krise@aeroe.kommune.example", displayName: "Ærø Kommune"),
+      try EmailAddress(address: "noreply@kommune.example"),
+      try EmailAddress(
+        address: "a@kommune.example",
+        displayName: String(repeating: "Beredskab \"Syd\" ", count: 9)),
+    ]
+    for index in 0..<40 {
+      var message = try Self.message(to: index, subject: "s", body: "b")
+      message.from = senders[index % senders.count]
+      // The same mailbox as a Reply-To: a field of its own, not the From.
+      message.replyTo = index % 3 == 0 ? senders[(index + 1) % senders.count] : nil
+      let plain = try EmailComposer.render(message, timeZone: Self.zone)
+      let cached = try EmailComposer.render(message, timeZone: Self.zone, parts: cache)
+      #expect(cached == plain, "email \(index)")
+    }
   }
 }

@@ -29,10 +29,10 @@ public enum EmailComposer {
     try validate(message)
 
     var head = "Date: \(RFC5322Date.format(message.date, in: timeZone))\r\n"
-    head += mailboxField("From", [message.from])
+    head += senderField("From", message.from, parts: parts)
     head += mailboxField("To", message.to)
     if let replyTo = message.replyTo {
-      head += mailboxField("Reply-To", [replyTo])
+      head += senderField("Reply-To", replyTo, parts: parts)
     }
     head +=
       parts?.subject(message.subject) { unstructuredField("Subject", $0) }
@@ -78,6 +78,16 @@ public enum EmailComposer {
       field.append(mailbox: mailbox, suffix: index < mailboxes.count - 1 ? "," : "")
     }
     return field.rendered
+  }
+
+  /// A From or Reply-To field, from `parts` when it has it: the same for
+  /// every email of a fan-out, and a display name such as "Krisestaben,
+  /// Kommune" is quoted and folded the long way.
+  private static func senderField(
+    _ name: String, _ mailbox: EmailAddress, parts: EmailPartsCache?
+  ) -> String {
+    parts?.senderField(name, mailbox) { mailboxField(name, [mailbox]) }
+      ?? mailboxField(name, [mailbox])
   }
 
   private static func unstructuredField(_ name: String, _ value: String) -> String {

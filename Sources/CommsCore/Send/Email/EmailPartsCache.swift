@@ -1,8 +1,8 @@
 import Synchronization
 
 /// The parts of an email that are the same for every reader of a message in
-/// one language: the quoted-printable body and the encoded Subject field,
-/// kept by their text, so a fan-out encodes them once instead of once per
+/// one language: the quoted-printable body, the encoded Subject field and
+/// the From and Reply-To fields, kept by their text, so a fan-out encodes them once instead of once per
 /// recipient (issue 25: "pre-built MIME per message and language").
 ///
 /// Keyed by the text itself, not by the message: a body with a reader's own
@@ -21,6 +21,14 @@ final class EmailPartsCache: Sendable {
 
   private let bodies = Mutex<[String: [UInt8]]>([:])
   private let subjects = Mutex<[String: String]>([:])
+  private let senders = Mutex<[Sender: String]>([:])
+
+  /// A From or Reply-To field: the relay's sender and an audience's
+  /// Reply-To are the same for every email of a fan-out.
+  private struct Sender: Hashable {
+    var field: String
+    var mailbox: EmailAddress
+  }
 
   init() {}
 
@@ -35,8 +43,13 @@ final class EmailPartsCache: Sendable {
     Self.kept(subject, in: subjects, make: render)
   }
 
-  private static func kept<Value: Sendable>(
-    _ text: String, in entries: borrowing Mutex<[String: Value]>, make: (String) -> Value
+  /// The rendered `field` (From, Reply-To) of `mailbox`.
+  func senderField(_ field: String, _ mailbox: EmailAddress, render: () -> String) -> String {
+    Self.kept(Sender(field: field, mailbox: mailbox), in: senders) { _ in render() }
+  }
+
+  private static func kept<Key: Hashable & Sendable, Value: Sendable>(
+    _ text: Key, in entries: borrowing Mutex<[Key: Value]>, make: (Key) -> Value
   ) -> Value {
     if let hit = entries.withLock({ $0[text] }) { return hit }
     let value = make(text)
