@@ -157,11 +157,11 @@ extension EndToEnd {
 
     @Test func cancelledWhileWaitingInTheLaneIsNotSent() async throws {
       try await withWorkspace { workspace in
-        // Concurrency 1 and answers that take 1.5 s: one transfer runs, the
+        // Concurrency 1 and answers that take 3 s: one transfer runs, the
         // next waits in the endpoint's lane in the engine (issue 25).
         let http = workspace.adopt(
           try await Receiver.http(
-            directory: workspace.directory, arguments: ["--delay-ms", "1500"]))
+            directory: workspace.directory, arguments: ["--delay-ms", "3000"]))
         try workspace.writeConfig(
           smtpPort: nil, httpPort: http.port,
           recipients: recipient("s1", "Mette Hansen", audiences: ["staff"], contacts: ["hook:s1"])
@@ -173,7 +173,7 @@ extension EndToEnd {
           "--audience", "staff", "--priority", "urgent", "--subject", "Forkert", "--body", "A",
         ])
         try await eventually("the first transfer to reach the receiver") {
-          http.webhooks.count == 1
+          http.webhooks.count >= 1
         }
         let result = try await workspace.commsd(["cancel", id, "--reason", "Forkert modtager"])
         #expect(result.status == 0, "\(result.stderr)")

@@ -77,11 +77,17 @@ struct DispatchSlots {
 
   /// Whether `target` can take one more transfer: one within its
   /// concurrency needs room in `globalLimit`, one in its deck does not.
+  /// With no room anywhere, the global limit is named first, as before
+  /// decks: the loop then ends its round instead of counting the target's
+  /// deliveries as waiting, which would have it lease around the target (a
+  /// lease with exclusions scans the target's queued rows; in the flash
+  /// benchmark, p99 behind bulk went from 38 ms to 110-150 ms with the
+  /// order reversed).
   func room(for target: Int, globalLimit: Int) -> Room {
     let handed = perTarget[target]
-    if handed >= limits[target] + decks[target] { return .targetFull }
-    if handed < limits[target] && total >= globalLimit { return .globalFull }
-    return .free
+    if handed < limits[target] { return total < globalLimit ? .free : .globalFull }
+    if handed < limits[target] + decks[target] { return .free }
+    return total < globalLimit ? .targetFull : .globalFull
   }
 
   enum Room {

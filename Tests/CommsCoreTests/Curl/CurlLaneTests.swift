@@ -17,28 +17,59 @@ struct CurlLaneTests {
       timeout: .seconds(10))
   }
 
-  /// Starts `orders` in one batch and returns their responses by index.
+  /// Starts `orders` in one batch, from the caller's task, and returns
+  /// their responses by index once all have ended.
   func run(
     _ engine: CurlEngine, _ orders: [(CurlRequest, lane: TransferLane?, urgent: Bool, tag: String?)]
   ) async -> [CurlResponse?] {
-    let responses = Mutex<[CurlResponse?]>(Array(repeating: nil, count: orders.count))
-    await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-      let left = Mutex(orders.count)
-      engine.start(
-        orders.enumerated().map { index, order in
-          TransferOrder(order.0, lane: order.lane, urgent: order.urgent, tag: order.tag) {
-            response in
-            responses.withLock { $0[index] = response }
-            if left.withLock({ left in
-              left -= 1
-              return left == 0
-            }) {
-              done.resume()
-            }
-          }
-        })
+    await start(engine, orders).all()
+  }
+
+  func start(
+    _ engine: CurlEngine, _ orders: [(CurlRequest, lane: TransferLane?, urgent: Bool, tag: String?)]
+  ) -> Answers {
+    let answers = Answers(count: orders.count)
+    engine.start(
+      orders.enumerated().map { index, order in
+        TransferOrder(order.0, lane: order.lane, urgent: order.urgent, tag: order.tag) {
+          answers.complete(index, $0)
+        }
+      })
+    return answers
+  }
+
+  /// The responses of a batch, as they come.
+  final class Answers: Sendable {
+    private struct State {
+      var responses: [CurlResponse?]
+      var left: Int
+      var waiter: CheckedContinuation<Void, Never>?
     }
-    return responses.withLock { $0 }
+    private let state: Mutex<State>
+
+    init(count: Int) {
+      state = Mutex(State(responses: Array(repeating: nil, count: count), left: count))
+    }
+
+    func complete(_ index: Int, _ response: CurlResponse) {
+      let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+        state.responses[index] = response
+        state.left -= 1
+        return state.left == 0 ? state.waiter.take() : nil
+      }
+      waiter?.resume()
+    }
+
+    func all() async -> [CurlResponse?] {
+      await withCheckedContinuation { continuation in
+        let done = state.withLock { state in
+          if state.left > 0 { state.waiter = continuation }
+          return state.left == 0
+        }
+        if done { continuation.resume() }
+      }
+      return state.withLock { $0.responses }
+    }
   }
 
   @Test func aLaneRunsAtMostItsLimitAtOnceInTheOrderGiven() async throws {
@@ -91,34 +122,35 @@ struct CurlLaneTests {
     try await withHTTPReceiver { receiver in
       let engine = CurlEngine()
       let lane = TransferLane(limit: 1)
-      var orders = (0..<4).map {
-        (
-          post(receiver, "/delay/400/m\($0)"), lane: Optional(lane), urgent: false,
-          tag: Optional("m")
-        )
-      }
-      orders.insert((post(receiver, "/delay/0/other"), lane, false, "other"), at: 2)
-      async let answered = run(engine, orders)
-      // Once the first is running, the others of "m" wait in the lane.
-      let running = try await receiver.eventually {
-        try $0.records(as: ReceivedPost.self).count == 1
-      }
-      try #require(running)
+      // The first of "m" runs for 5 s; the others are given while it runs,
+      // with a probe outside the lane: once the probe is answered, the
+      // engine has taken them all, so they wait in the lane.
+      let first = start(engine, [(post(receiver, "/delay/5000/m0"), lane, false, "m")])
+      let rest = start(
+        engine,
+        [
+          (post(receiver, "/delay/0/m1"), lane, false, "m"),
+          (post(receiver, "/delay/0/other"), lane, false, "other"),
+          (post(receiver, "/delay/0/m2"), lane, false, "m"),
+          (post(receiver, "/delay/0/m3"), lane, false, "m"),
+        ])
+      let probe = await run(engine, [(post(receiver, "/delay/0/probe"), nil, false, nil)])
       engine.withdrawWaiting(tagged: ["m"])
-      let responses = await answered
+      let waited = await rest.all()
+      let ran = await first.all()
       await engine.shutdown()
 
       // The first was running and goes on; "other" is not withdrawn.
-      #expect(responses[0]?.statusCode == 200)
-      #expect(responses[0]?.unstarted == nil)
-      #expect(responses[2]?.statusCode == 200)
-      for index in [1, 3, 4] {
-        #expect(responses[index]?.unstarted == .withdrawn)
-        #expect(responses[index]?.curlCode == 42)
-        #expect(responses[index]?.statusCode == 0)
+      #expect(probe.first??.statusCode == 200)
+      #expect(ran.first??.statusCode == 200 && ran.first??.unstarted == nil)
+      #expect(waited[1]?.statusCode == 200 && waited[1]?.unstarted == nil)
+      for index in [0, 2, 3] {
+        #expect(waited[index]?.unstarted == .withdrawn)
+        #expect(waited[index]?.curlCode == 42)
+        #expect(waited[index]?.statusCode == 0)
       }
       let paths = try receiver.records(as: ReceivedPost.self).map(\.path)
-      #expect(paths == ["/delay/400/m0", "/delay/0/other"])
+      #expect(paths == ["/delay/5000/m0", "/delay/0/probe", "/delay/0/other"])
     }
   }
 
