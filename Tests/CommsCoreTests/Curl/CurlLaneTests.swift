@@ -150,7 +150,11 @@ struct CurlLaneTests {
         #expect(waited[index]?.statusCode == 0)
       }
       let paths = try receiver.records(as: ReceivedPost.self).map(\.path)
-      #expect(paths == ["/delay/5000/m0", "/delay/0/probe", "/delay/0/other"])
+      // The probe and the first run on their own connections: either may
+      // be read first.
+      #expect(paths.count == 3)
+      #expect(Set(paths) == ["/delay/5000/m0", "/delay/0/probe", "/delay/0/other"])
+      #expect(paths.last == "/delay/0/other")
     }
   }
 

@@ -114,10 +114,13 @@ final class CurlMultiLoop {
     if let state = lanes[id], state.running == 0, state.waiting.isEmpty { lanes[id] = nil }
   }
 
-  /// Takes the transfers waiting in lanes that `match`es out of them.
-  private func takeWaiting(where match: (PendingTransfer) -> Bool) -> [PendingTransfer] {
+  /// Takes the transfers waiting in lanes (`ids`, or all) that `match`
+  /// out of them.
+  private func takeWaiting(
+    in ids: [UInt64]? = nil, where match: (PendingTransfer) -> Bool
+  ) -> [PendingTransfer] {
     var taken: [PendingTransfer] = []
-    for id in Array(lanes.keys) {
+    for id in ids ?? Array(lanes.keys) {
       guard var state = lanes[id], state.waiting.contains(where: match) else { continue }
       taken += state.waiting.filter(match)
       state.waiting.removeAll(where: match)
@@ -196,12 +199,10 @@ final class CurlMultiLoop {
     // or 503 may have asked for a pause, which they must not run into.
     if let lane = transfer.work.lane {
       lanes[lane.id]?.running -= 1
-      if !Self.succeeded(response), var state = lanes[lane.id], !state.waiting.isEmpty {
-        let waiting = state.waiting
-        state.waiting.removeAll()
-        waitingInLanes -= waiting.count
-        lanes[lane.id] = state
-        for work in waiting { work.complete(work.unstarted(.laneStopped)) }
+      if !Self.succeeded(response) {
+        for work in takeWaiting(in: [lane.id], where: { _ in true }) {
+          work.complete(work.unstarted(.laneStopped))
+        }
       }
       fill(lane.id, on: multi)
     }
