@@ -42,12 +42,7 @@ struct DispatchSlots {
   init(limits: [String: Int], gates: [String: TargetGate], defaultLimit: Int) {
     self.defaultLimit = defaultLimit
     for name in Set(limits.keys).union(gates.keys).sorted() {
-      let number = self.number(of: name)
-      let limit = limits[name] ?? defaultLimit
-      self.limits[number] = limit
-      self.gates[number] = gates[name]
-      decks[number] = Self.deck(limit: limit, gate: gates[name])
-      lanes[number] = TransferLane(limit: limit)
+      add(name, limit: limits[name] ?? defaultLimit, gate: gates[name])
     }
   }
 
@@ -62,15 +57,20 @@ struct DispatchSlots {
 
   /// The number of target `name`, given one now if it has none.
   mutating func number(of name: String) -> Int {
-    if let number = numbers[name] { return number }
+    numbers[name] ?? add(name, limit: defaultLimit, gate: nil)
+  }
+
+  /// Numbers target `name` with its concurrency, deck, lane and gate.
+  @discardableResult
+  private mutating func add(_ name: String, limit: Int, gate: TargetGate?) -> Int {
     let number = names.count
     numbers[name] = number
     names.append(name)
-    limits.append(defaultLimit)
-    decks.append(Self.deck(limit: defaultLimit, gate: nil))
-    lanes.append(TransferLane(limit: defaultLimit))
+    limits.append(limit)
+    decks.append(Self.deck(limit: limit, gate: gate))
+    lanes.append(TransferLane(limit: limit))
     perTarget.append(0)
-    gates.append(nil)
+    gates.append(gate)
     flashWaiting.append(false)
     return number
   }

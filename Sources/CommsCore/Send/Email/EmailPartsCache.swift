@@ -1,9 +1,10 @@
 import Synchronization
 
 /// The parts of an email that are the same for every reader of a message in
-/// one language: the quoted-printable body, the encoded Subject field and
-/// the From and Reply-To fields, kept by their text, so a fan-out encodes them once instead of once per
-/// recipient (issue 25: "pre-built MIME per message and language").
+/// one language: the quoted-printable body and the encoded Subject field,
+/// kept by their text, and the From and Reply-To fields, kept by field and
+/// mailbox, so a fan-out encodes them once instead of once per recipient
+/// (issue 25: "pre-built MIME per message and language").
 ///
 /// Keyed by the text itself, not by the message: a body with a reader's own
 /// confirmation line differs from the others and is simply encoded (and

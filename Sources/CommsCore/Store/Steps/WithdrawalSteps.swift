@@ -179,8 +179,9 @@ extension StoreTransaction {
 
 extension Store {
   /// Ends deliveries leased to `owner` whose message was withdrawn before
-  /// they were handed to the transport (each in its withdrawal's state, or
-  /// `state` if unmarked); not an attempt.
+  /// they were sent: not handed to the transport, or waiting unstarted in
+  /// their target's lane (each in its withdrawal's state, or `state` if
+  /// unmarked); not an attempt.
   public func settleWithdrawn(_ items: [(DeliveryID, DeliveryState)], owner: String, at: Date)
     async throws
   {
