@@ -311,7 +311,7 @@ public final class Dispatcher: StoppableLoop {
       // (measured before: flash p99 waited ~60 ms for one of 64 busy slots).
       let globalLimit = flash ? settings.maxInFlight * 2 : settings.maxInFlight
       let verdict = slots.withLock { slots -> Verdict in
-        switch slots.room(for: target, globalLimit: globalLimit) {
+        switch slots.room(for: target, globalLimit: globalLimit, flash: flash) {
         case .free: break
         case .globalFull: return .full
         case .targetFull:

@@ -90,4 +90,26 @@ import Testing
     let gone = slots.number(of: "endpoint:gone")
     #expect(slots.decks[gone] == 32 && slots.lanes[gone].limit == 64)
   }
+
+  @Test func flashMayWaitInTheLaneBeyondTheDeckAndBulkMayNot() {
+    var slots = DispatchSlots(
+      limits: ["endpoint:rx": 2, "endpoint:sms": 2],
+      gates: ["endpoint:sms": TargetGate(.init(rate: 5, burst: 1))], defaultLimit: 64)
+    let rx = slots.number(of: "endpoint:rx")
+    let sms = slots.number(of: "endpoint:sms")
+    #expect(slots.flashQueues[rx] == 8 && slots.flashQueues[sms] == 0)
+    // Concurrency 2 and a deck of 1: bulk stops there.
+    for _ in 0..<3 { slots.take(rx) }
+    #expect(slots.room(for: rx, globalLimit: 64) == .targetFull)
+    // Flash goes on, into the lane, for 8 more; the total counts what runs.
+    for _ in 0..<8 {
+      #expect(slots.room(for: rx, globalLimit: 128, flash: true) == .free)
+      slots.take(rx)
+    }
+    #expect(slots.perTarget[rx] == 11 && slots.total == 2)
+    #expect(slots.room(for: rx, globalLimit: 128, flash: true) == .targetFull)
+    // A rate-limited target queues no flash: its tokens are taken at handing over.
+    for _ in 0..<2 { slots.take(sms) }
+    #expect(slots.room(for: sms, globalLimit: 128, flash: true) == .targetFull)
+  }
 }
