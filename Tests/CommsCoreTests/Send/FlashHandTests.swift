@@ -31,13 +31,7 @@ import Testing
           \(recipients.joined(separator: "\n"))
           """)
       defer { fixture.cleanUp() }
-      var request = fixture.request(audiences: ["flash"])
-      request.priority = .flash
-      let (message, fingerprint) = try fixture.intake().makeMessage(request)
-      var generator = SystemRandomNumberGenerator()
-      let plan = Planner(dosing: Dosing()).plan(
-        message, directory: fixture.configuration.directory, at: message.acceptedAt,
-        using: &generator)
+      let (message, fingerprint, plan) = try fixture.flash(audiences: ["flash"])
       let (_, leased) = try await fixture.store.acceptPlannedAndLeased(
         message, fingerprint: fingerprint, plan: StreamedPlan(plan), owner: "n1",
         until: message.acceptedAt + 300)

@@ -6,14 +6,7 @@ import Testing
 /// Flash taken by the daemon: accepted, planned and leased in one transaction.
 @Suite struct FastLaneTests {
   func flash(_ fixture: StoreFixture, key: String? = nil) throws -> (Message, String, Plan) {
-    var request = fixture.request(audiences: ["staff", "relatives"], key: key)
-    request.priority = .flash
-    let (message, fingerprint) = try fixture.intake().makeMessage(request)
-    var generator = SystemRandomNumberGenerator()
-    let plan = Planner(dosing: Dosing()).plan(
-      message, directory: fixture.configuration.directory, at: message.acceptedAt,
-      using: &generator)
-    return (message, fingerprint, plan)
+    try fixture.flash(audiences: ["staff", "relatives"], key: key)
   }
 
   @Test(arguments: StoreKind.allCases) func flashIsAcceptedPlannedAndLeasedAtOnce(_ kind: StoreKind)

@@ -87,6 +87,19 @@ struct StoreFixture {
       idempotencyKey: key, sender: Sender(kind: .cli, name: "tester", origin: "localhost"))
   }
 
+  /// A flash message to `audiences`, made as intake makes it, with its
+  /// fingerprint and its plan (for the fast lane, which accepts, plans and
+  /// leases it in one transaction).
+  func flash(audiences: [String], key: String? = nil) throws -> (Message, String, Plan) {
+    var request = request(audiences: audiences, key: key)
+    request.priority = .flash
+    let (message, fingerprint) = try intake().makeMessage(request)
+    var generator = SystemRandomNumberGenerator()
+    let plan = Planner(dosing: Dosing()).plan(
+      message, directory: configuration.directory, at: message.acceptedAt, using: &generator)
+    return (message, fingerprint, plan)
+  }
+
   /// Accepts and plans a message; returns its id.
   func acceptAndPlan(_ request: SendRequest) async throws -> MessageID {
     guard case .accepted(let id) = try await intake().accept(request) else {
