@@ -76,8 +76,8 @@ extension SQLiteStore {
   }
 
   /// Writes `chunk`'s outcomes to the deliveries this owner still leases:
-  /// one UPDATE for those that set a new due time (a retry), one for those
-  /// that do not (delivered, dead). Returns, by delivery id, those written,
+  /// one UPDATE for those that set a new due time (a retry, or a receipt's
+  /// deadline when sent), one for those that do not (delivered, dead). Returns, by delivery id, those written,
   /// with the delivery's withdrawal mark and bulletin.
   ///
   /// Two statements, because SQLite rewrites the entries of every index
