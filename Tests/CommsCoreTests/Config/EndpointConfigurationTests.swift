@@ -5,7 +5,7 @@ import Testing
 
 /// `[endpoints.X]` formats and authentication: what each format needs, and
 /// each mistake refused by `config check` with file:line:key.
-@Suite struct EndpointConfigurationTests {
+@Suite final class EndpointConfigurationTests {
   let directory: URL
 
   init() throws {
@@ -15,6 +15,8 @@ import Testing
     try "t0ken\n".write(
       to: directory.appendingPathComponent("token"), atomically: true, encoding: .utf8)
   }
+
+  deinit { try? FileManager.default.removeItem(at: directory) }
 
   func load(_ endpoint: String) -> Result<CommsCore.Configuration, ConfigErrors> {
     let text = """

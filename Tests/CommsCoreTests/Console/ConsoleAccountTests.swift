@@ -69,6 +69,7 @@ import Testing
     async throws
   {
     let fixture = try StoreFixture(kind)
+    defer { fixture.cleanUp() }
     let store = fixture.store
     let now = fixture.clock.now()
     let hash = try PasswordHash.make("korrekt hest batteri", parameters: .fast)

@@ -5,7 +5,7 @@ import Testing
 
 /// The dry run: what each kind of reader would get, who is held and why,
 /// and that nothing is queued.
-@Suite struct DryRunTests {
+@Suite final class DryRunTests {
   let directory: URL
   let store: SQLiteStore
   let configuration: CommsCore.Configuration
@@ -61,6 +61,8 @@ import Testing
       contacts = ["teams:personale"]
       """, file: directory.appendingPathComponent("commsd.toml").path)
   }
+
+  deinit { try? FileManager.default.removeItem(at: directory) }
 
   func request(_ body: String, sms: String? = nil) -> SendRequest {
     SendRequest(

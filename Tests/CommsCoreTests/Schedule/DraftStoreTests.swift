@@ -11,6 +11,7 @@ import Testing
   @Test(arguments: StoreKind.allCases)
   func aDraftIsEditedAtItsRevisionSentOnceAndThenClosed(kind: StoreKind) async throws {
     let fixture = try StoreFixture(kind)
+    defer { fixture.cleanUp() }
     let store = fixture.store
     let now = fixture.clock.now()
     var content = DraftContent(fixture.request(audiences: ["relatives"]))

@@ -59,6 +59,7 @@ import Testing
   @Test(arguments: StoreKind.allCases)
   func aScheduledMessageWaitsForItsTimeAndTakesItsNumberAtRelease(kind: StoreKind) async throws {
     let setup = try Setup(kind)
+    defer { setup.fixture.cleanUp() }
     let scheduled = try await setup.send(in: 1800)
     #expect(try await setup.bulletin(scheduled).isEmpty, "no number while it waits")
     #expect(try await setup.plan().isEmpty, "not planned before its time")
@@ -83,6 +84,7 @@ import Testing
   @Test(arguments: StoreKind.allCases)
   func dosingAppliesAtTheRelease(kind: StoreKind) async throws {
     let setup = try Setup(kind)
+    defer { setup.fixture.cleanUp() }
     let policies = ["staff": DosingPolicy.standard]
     let now = try await setup.send(in: nil)
     #expect(try await setup.plan(policies: policies) == [now])
@@ -100,6 +102,7 @@ import Testing
   @Test(arguments: StoreKind.allCases)
   func cancelledBeforeReleaseItNeverGoes(kind: StoreKind) async throws {
     let setup = try Setup(kind)
+    defer { setup.fixture.cleanUp() }
     let id = try await setup.send(in: 1800)
     _ = try await setup.store.cancel(
       Cancellation(
@@ -116,6 +119,7 @@ import Testing
   @Test(arguments: StoreKind.allCases)
   func supersededBeforeReleaseItNeverGoes(kind: StoreKind) async throws {
     let setup = try Setup(kind)
+    defer { setup.fixture.cleanUp() }
     let old = try await setup.send(in: 1800)
     let new = try await setup.send(in: 900, supersedes: old)
     #expect(try await setup.plan(at: 900) == [new])
@@ -131,6 +135,7 @@ import Testing
   @Test(arguments: StoreKind.allCases)
   func aConfirmationDeadlineCountsFromRelease(kind: StoreKind) async throws {
     let setup = try Setup(kind)
+    defer { setup.fixture.cleanUp() }
     let id = try await setup.send(in: 3600, confirm: true)
     try await setup.plan(at: 3600)
     let status = try #require(try await setup.store.status(of: id))
@@ -140,6 +145,7 @@ import Testing
 
   @Test func intakeRefusesAScheduleBeyondAYearOrAfterTheExpiry() async throws {
     let fixture = try StoreFixture()
+    defer { fixture.cleanUp() }
     var request = fixture.request()
     request.notBefore = fixture.clock.now() + 400 * 86_400
     #expect(throws: IntakeError.self) { try fixture.intake().makeMessage(request) }
