@@ -40,7 +40,6 @@ struct DispatchSlots {
   private(set) var names: [String] = []
   private(set) var limits: [Int] = []
   private(set) var decks: [Int] = []
-  private(set) var flashQueues: [Int] = []
   private(set) var lanes: [TransferLane] = []
   private(set) var perTarget: [Int] = []
   var gates: [TargetGate?] = []
@@ -65,14 +64,13 @@ struct DispatchSlots {
     gate?.settings.rate == nil ? max(1, limit / 2) : 0
   }
 
-  /// Four times a target's concurrency, for flash beyond its deck. None
-  /// for a target with a rate limit, as for the deck. Bounded, so that the
-  /// engine's lanes stay short (a lane's queue is a plain array) and a
-  /// flash message to thousands at one endpoint renders its payloads as
-  /// they can go, not all at once.
-  static func flashQueue(limit: Int, gate: TargetGate?) -> Int {
-    gate?.settings.rate == nil ? 4 * limit : 0
-  }
+  /// How many flash transfers `target` may have waiting beyond its deck:
+  /// four times its concurrency where it has a deck, none where it has not
+  /// (a rate limit, for the same reason). Bounded, so that the engine's
+  /// lanes stay short (a lane's queue is a plain array) and a flash message
+  /// to thousands at one endpoint renders its payloads as they can go, not
+  /// all at once.
+  func flashQueue(of target: Int) -> Int { decks[target] > 0 ? 4 * limits[target] : 0 }
 
   /// The number of target `name`, given one now if it has none.
   mutating func number(of name: String) -> Int {
@@ -87,7 +85,6 @@ struct DispatchSlots {
     names.append(name)
     limits.append(limit)
     decks.append(Self.deck(limit: limit, gate: gate))
-    flashQueues.append(Self.flashQueue(limit: limit, gate: gate))
     lanes.append(TransferLane(limit: limit))
     perTarget.append(0)
     gates.append(gate)
@@ -107,7 +104,7 @@ struct DispatchSlots {
   func room(for target: Int, globalLimit: Int, flash: Bool = false) -> Room {
     let handed = perTarget[target]
     if handed < limits[target] { return total < globalLimit ? .free : .globalFull }
-    if handed < limits[target] + decks[target] + (flash ? flashQueues[target] : 0) {
+    if handed < limits[target] + decks[target] + (flash ? flashQueue(of: target) : 0) {
       return .free
     }
     return total < globalLimit ? .targetFull : .globalFull

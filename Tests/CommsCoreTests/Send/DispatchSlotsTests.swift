@@ -97,7 +97,7 @@ import Testing
       gates: ["endpoint:sms": TargetGate(.init(rate: 5, burst: 1))], defaultLimit: 64)
     let rx = slots.number(of: "endpoint:rx")
     let sms = slots.number(of: "endpoint:sms")
-    #expect(slots.flashQueues[rx] == 8 && slots.flashQueues[sms] == 0)
+    #expect(slots.flashQueue(of: rx) == 8 && slots.flashQueue(of: sms) == 0)
     // Concurrency 2 and a deck of 1: bulk stops there.
     for _ in 0..<3 { slots.take(rx) }
     #expect(slots.room(for: rx, globalLimit: 64) == .targetFull)

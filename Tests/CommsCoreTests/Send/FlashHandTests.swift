@@ -1,5 +1,4 @@
 import Foundation
-import Logging
 import Testing
 
 @testable import CommsCore
@@ -37,16 +36,8 @@ import Testing
         until: message.acceptedAt + 300)
       #expect(leased.count == 8)
 
-      let logger = Logger(label: "test")
       let engine = CurlEngine()
-      let recorder = Recorder(
-        store: fixture.store, owner: "n1", policy: RetryPolicy(), clock: fixture.clock,
-        batchLimit: 10, written: Doorbell(), logger: logger)
-      let dispatcher = Dispatcher(
-        store: fixture.store, owner: "n1", configuration: fixture.configuration, engine: engine,
-        transports: [
-          .webhook: WebhookTransport(configuration: fixture.configuration, clock: fixture.clock)
-        ], recorder: recorder, doorbell: Doorbell(), clock: fixture.clock, logger: logger)
+      let (dispatcher, _) = fixture.dispatcher(engine: engine)
       // The dispatcher's loop never runs here: only what `hand` gave the
       // engine can arrive.
       await dispatcher.hand(leased, of: message)

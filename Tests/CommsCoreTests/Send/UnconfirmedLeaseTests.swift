@@ -1,5 +1,4 @@
 import Foundation
-import Logging
 import Testing
 
 @testable import CommsCore
@@ -17,17 +16,8 @@ import Testing
     defer { fixture.cleanUp() }
     _ = try await fixture.acceptAndPlan(fixture.request(audiences: ["staff"]))
     let store = LostLeaseAnswerStore(fixture.store)
-    let logger = Logger(label: "test")
     let engine = CurlEngine()
-    let recorder = Recorder(
-      store: store, owner: "n1", policy: RetryPolicy(), clock: fixture.clock, batchLimit: 10,
-      written: Doorbell(), logger: logger)
-    let dispatcher = Dispatcher(
-      store: store, owner: "n1", configuration: fixture.configuration, engine: engine,
-      transports: [
-        .webhook: WebhookTransport(configuration: fixture.configuration, clock: fixture.clock),
-        .email: EmailTransport(configuration: fixture.configuration, clock: fixture.clock),
-      ], recorder: recorder, doorbell: Doorbell(), clock: fixture.clock, logger: logger)
+    let (dispatcher, recorder) = fixture.dispatcher(engine: engine, store: store)
     let recording = Task { await recorder.runUntilStopped() }
     let dispatching = Task { await dispatcher.runUntilStopped() }
     // Nothing listens where the fixture's relay and endpoint point: each

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Logging
 import PostgresTestSupport
 import Testing
 
@@ -98,6 +99,24 @@ struct StoreFixture {
     let plan = Planner(dosing: Dosing()).plan(
       message, directory: configuration.directory, at: message.acceptedAt, using: &generator)
     return (message, fingerprint, plan)
+  }
+
+  /// A recorder and a dispatcher for node "n1" on `store` (this fixture's
+  /// unless given), with the webhook and email transports and `engine`.
+  /// Neither runs until a test starts it.
+  func dispatcher(engine: CurlEngine, store: (any Store)? = nil) -> (Dispatcher, Recorder) {
+    let store = store ?? self.store
+    let logger = Logger(label: "test")
+    let recorder = Recorder(
+      store: store, owner: "n1", policy: RetryPolicy(), clock: clock, batchLimit: 10,
+      written: Doorbell(), logger: logger)
+    let dispatcher = Dispatcher(
+      store: store, owner: "n1", configuration: configuration, engine: engine,
+      transports: [
+        .webhook: WebhookTransport(configuration: configuration, clock: clock),
+        .email: EmailTransport(configuration: configuration, clock: clock),
+      ], recorder: recorder, doorbell: Doorbell(), clock: clock, logger: logger)
+    return (dispatcher, recorder)
   }
 
   /// Accepts and plans a message; returns its id.
