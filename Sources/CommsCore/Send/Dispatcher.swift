@@ -15,10 +15,21 @@ import Synchronization
 public final class Dispatcher: StoppableLoop {
   /// A leased delivery waiting in memory, with its target worked out once:
   /// its number (see `DispatchSlots`) and its name.
-  struct Pending {
+  ///
+  /// A class, not a struct: the loop scans the whole buffer on every turn
+  /// across `await`s, and each read of a struct element there copied the
+  /// delivery (about twenty retains and releases). Profiled behind a relay
+  /// of 16, that copying was most of the loop's 13 µs per email.
+  final class Pending: Sendable {
     let delivery: Delivery
     let target: Int
     let name: String
+
+    init(delivery: Delivery, target: Int, name: String) {
+      self.delivery = delivery
+      self.target = target
+      self.name = name
+    }
   }
 
   /// What the dispatcher may do with one buffered delivery now.
