@@ -302,9 +302,10 @@ public final class Dispatcher: StoppableLoop {
     var generator = SystemRandomNumberGenerator()
     let now = clock.now()
     scan: for index in buffer.indices {
-      let target = buffer[index].target
-      let name = buffer[index].name
-      let flash = buffer[index].delivery.priority == .flash
+      // Read once: one retain, not one per field (see `Pending`).
+      let pending = buffer[index]
+      let (delivery, target, name) = (pending.delivery, pending.target, pending.name)
+      let flash = delivery.priority == .flash
       let limit = limits[target]
       if !flash {
         if closed.contains(target) {
@@ -312,7 +313,7 @@ public final class Dispatcher: StoppableLoop {
           continue
         }
         if let until = postponing[target] {
-          postponed.append((buffer[index].delivery.id, until))
+          postponed.append((delivery.id, until))
           leaving[index] = true
           continue
         }
@@ -347,7 +348,7 @@ public final class Dispatcher: StoppableLoop {
         if !flash { closed.insert(target) }
         continue
       case .postpone(let until):
-        postponed.append((buffer[index].delivery.id, until))
+        postponed.append((delivery.id, until))
         leaving[index] = true
         waitingPerTarget[target] += limit * 2  // lease none of it for now
         if !flash { postponing[target] = until }
@@ -356,7 +357,6 @@ public final class Dispatcher: StoppableLoop {
         break
       }
       leaving[index] = true
-      let delivery = buffer[index].delivery
       // Withdrawn since it was leased (superseded, cancelled, expired): it
       // was not handed to the transport, so it is not sent. Looked up once
       // per message and round, and only for what is about to start: the
