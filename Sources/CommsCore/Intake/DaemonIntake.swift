@@ -11,7 +11,9 @@ import Logging
 /// the separate intake, plan and lease transactions, each queued behind the
 /// recorder's and the leaser's, and the hops between the loops made up most
 /// of the p99. Flash is never dosed, so nothing the planner would look up
-/// later (dosing history, digests) is missed by planning at intake.
+/// later (dosing history, digests) is missed by planning at intake. While a
+/// flash message is accepted and handed over, the curl engine starts no new
+/// bulk transfer (`CurlEngine.holdingNonUrgent`).
 struct DaemonIntake: Sendable {
   let configuration: Configuration
   let store: any Store
@@ -98,12 +100,16 @@ struct DaemonIntake: Sendable {
         let plan = Planner(dosing: Dosing()).streamed(
           message, directory: directory,
           policies: configuration.audiences.mapValues(\.dosing), at: message.acceptedAt)
+        let until = message.acceptedAt.addingTimeInterval(
+          configuration.dispatch.leaseDuration.seconds)
+        // No new bulk transfer starts meanwhile (see `UrgentPrecedence`).
         let leased: [Delivery]
-        (outcome, leased) = try await store.acceptPlannedAndLeased(
-          message, fingerprint: fingerprint, plan: plan, owner: owner,
-          until: message.acceptedAt.addingTimeInterval(
-            configuration.dispatch.leaseDuration.seconds))
-        await dispatcher.hand(leased, of: message)
+        (outcome, leased) = try await dispatcher.engine.holdingNonUrgent {
+          let (outcome, leased) = try await store.acceptPlannedAndLeased(
+            message, fingerprint: fingerprint, plan: plan, owner: owner, until: until)
+          await dispatcher.hand(leased, of: message)
+          return (outcome, leased)
+        }
         bulletins = Dictionary(
           leased.map { ($0.audience, $0.bulletin) }, uniquingKeysWith: { first, _ in first })
       } else {

@@ -60,6 +60,9 @@ struct CurlLaneTests {
       waiter?.resume()
     }
 
+    /// The responses in so far (nil: not ended yet).
+    var sofar: [CurlResponse?] { state.withLock { $0.responses } }
+
     func all() async -> [CurlResponse?] {
       await withCheckedContinuation { continuation in
         let done = state.withLock { state in

@@ -19,16 +19,23 @@ public final class CurlEngine: Sendable {
   private let inbox = CurlInbox()
   private let counters = CurlCounters()
 
-  /// - Parameter maxConnections: the most connections open at once, and the
-  ///   size of the cache of idle ones kept for reuse. Up to twice as many
-  ///   transfers are handed to libcurl at a time; the rest queue in order.
-  public init(maxConnections: Int = 64) {
+  /// - Parameters:
+  ///   - maxConnections: the most connections open at once, and the size of
+  ///     the cache of idle ones kept for reuse. Up to twice as many transfers
+  ///     are handed to libcurl at a time; the rest queue in order.
+  ///   - urgentPrecedence: how long an urgent transfer, or a hold
+  ///     (`holdingNonUrgent`), keeps the non-urgent transfers waiting in
+  ///     lanes from starting, at most (see `UrgentPrecedence`).
+  public init(maxConnections: Int = 64, urgentPrecedence: Duration = .milliseconds(100)) {
     let inbox = self.inbox
     let counters = self.counters
     let connections = max(1, maxConnections)
     let thread = Thread {
       Thread.current.name = "commsd-curl"  // shows in top -H and gdb
-      CurlMultiLoop(inbox: inbox, maxConnections: connections, counters: counters).run()
+      CurlMultiLoop(
+        inbox: inbox, maxConnections: connections, counters: counters,
+        precedence: UrgentPrecedence(bound: urgentPrecedence)
+      ).run()
     }
     thread.start()
   }
@@ -74,6 +81,17 @@ public final class CurlEngine: Sendable {
           id: inbox.makeID(), request: $0.request, complete: $0.completion, started: started,
           lane: $0.lane, urgent: $0.urgent, tag: $0.tag)
       })
+  }
+
+  /// Runs `body` with the non-urgent transfers waiting in lanes held: none
+  /// of them starts until it returns, or for at most the engine's
+  /// `urgentPrecedence`. For the acceptance of a flash message, so that the
+  /// bulk already running drains while it is stored, and its transfers
+  /// (urgent) then find the machine free.
+  public func holdingNonUrgent<T>(_ body: () async throws -> T) async rethrows -> T {
+    inbox.hold()
+    defer { inbox.release() }
+    return try await body()
   }
 
   /// Ends every transfer tagged with one of `tags` that has not started

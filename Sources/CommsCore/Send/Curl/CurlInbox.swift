@@ -71,6 +71,8 @@ final class CurlInbox: Sendable {
     var withdrawnBeforeStart: [PendingTransfer] = []
     var withdrawnTags: Set<String> = []
     var stopping = false
+    /// The start of the latest hold in force, if any (see `hold()`).
+    var holdSince: ContinuousClock.Instant?
   }
 
   private struct State {
@@ -83,6 +85,8 @@ final class CurlInbox: Sendable {
     var withdrawnTags: Set<String> = []
     var stopWaiters: [CheckedContinuation<Void, Never>] = []
     var lastID: UInt64 = 0
+    var holds = 0
+    var holdSince: ContinuousClock.Instant?
   }
 
   private let state = Mutex(State())
@@ -114,6 +118,27 @@ final class CurlInbox: Sendable {
     }
     if let rejection {
       work.complete(rejection)
+    }
+  }
+
+  /// Holds non-urgent transfers waiting in lanes until `release()` (see
+  /// `UrgentPrecedence`). The engine thread sees it at its next turn; no
+  /// wakeup, as nothing new is to be started.
+  func hold() {
+    state.withLock { state in
+      state.holds += 1
+      state.holdSince = .now
+    }
+  }
+
+  /// Ends one `hold()`; after the last, wakes the engine thread so the
+  /// lanes go on at once.
+  func release() {
+    state.withLock { state in
+      state.holds = max(0, state.holds - 1)
+      guard state.holds == 0 else { return }
+      state.holdSince = nil
+      state.wake?.wake()
     }
   }
 
@@ -174,6 +199,7 @@ final class CurlInbox: Sendable {
     state.withLock { state in
       var batch = Batch()
       batch.stopping = state.phase != .running
+      batch.holdSince = state.holdSince
       for id in state.cancelled {
         if let index = state.queued[state.head...].firstIndex(where: { $0.id == id }) {
           batch.cancelledBeforeStart.append(state.queued.remove(at: index))

@@ -20,11 +20,19 @@ final class CurlMultiLoop {
   /// in order (see `TransferLane`). A lane with neither is forgotten.
   private var lanes: [UInt64: Lane] = [:]
   private var waitingInLanes = 0
+  /// Flash first across lanes (see `UrgentPrecedence`), and whether it
+  /// holds the non-urgent transfers in lanes now: worked out after each
+  /// turn's new work is admitted, and when an urgent transfer starts or ends.
+  private var precedence: UrgentPrecedence
+  private var nonUrgentHeld = false
   private let smtpPools = SMTPConnectionPools()
   private let handles: CurlHandles
 
-  init(inbox: CurlInbox, maxConnections: Int, counters: CurlCounters) {
+  init(
+    inbox: CurlInbox, maxConnections: Int, counters: CurlCounters, precedence: UrgentPrecedence
+  ) {
     self.inbox = inbox
+    self.precedence = precedence
     self.maxConnections = maxConnections
     self.maxActive = 2 * maxConnections
     // As many idle handles as can run at once: a steady stream of transfers
@@ -58,9 +66,18 @@ final class CurlMultiLoop {
           work.complete(work.unstarted(.withdrawn))
         }
       }
+      // A hold begun since the last turn holds the new work too; one that
+      // ended is let go only below, after the new work is admitted.
+      precedence.holds(since: batch.holdSince)
+      if !nonUrgentHeld && batch.holdSince != nil {
+        nonUrgentHeld = precedence.holdsNonUrgent(at: .now)
+      }
       for work in batch.start {
         admit(work, on: multi)
       }
+      // After the new work: a flash message's first transfers, handed over
+      // as its intake's hold ends, take the precedence on from the hold.
+      updateHold(on: multi)
       for id in batch.cancelledIDs {
         if let transfer = active[id] {
           finish(transfer, code: CURLE_ABORTED_BY_CALLBACK, message: "cancelled", on: multi)
@@ -79,8 +96,9 @@ final class CurlMultiLoop {
       if batch.stopping && active.isEmpty {
         continue  // the next turn returns, or starts what is still queued
       }
-      // Returns early for socket activity, libcurl's own timers or a wakeup.
-      _ = ccurl_multi_poll(multi, nil, 0, 1000, nil)
+      // Returns early for socket activity, libcurl's own timers or a wakeup
+      // (and, while the lanes are held, when the hold runs out).
+      _ = ccurl_multi_poll(multi, nil, 0, pollTimeout(), nil)
     }
   }
 
@@ -103,7 +121,10 @@ final class CurlMultiLoop {
 
   /// Starts the lane's waiting transfers while it has room.
   private func fill(_ id: UInt64, on multi: UnsafeMutableRawPointer) {
-    while var state = lanes[id], state.running < state.limit, !state.waiting.isEmpty {
+    // Urgent ones wait first in a lane: when the first is not, none is.
+    while var state = lanes[id], state.running < state.limit, !state.waiting.isEmpty,
+      !nonUrgentHeld || state.waiting[0].urgent
+    {
       var work = state.waiting.removeFirst()
       waitingInLanes -= 1
       state.running += 1
@@ -162,6 +183,10 @@ final class CurlMultiLoop {
         return false
       }
       active[work.id] = transfer
+      if work.urgent {
+        precedence.urgentStarted(at: .now)
+        nonUrgentHeld = true
+      }
       return true
     }
   }
@@ -206,6 +231,36 @@ final class CurlMultiLoop {
       }
       fill(lane.id, on: multi)
     }
+    // Last: a failed lane's waiting transfers were handed back above, and
+    // must not be started by the end of a hold first.
+    if transfer.work.urgent {
+      precedence.urgentEnded()
+      updateHold(on: multi)
+    }
+  }
+
+  /// Whether the non-urgent transfers in lanes are held now; when a hold
+  /// ends, starts what the lanes have room for.
+  private func updateHold(on multi: UnsafeMutableRawPointer) {
+    let held = precedence.until != nil && precedence.holdsNonUrgent(at: .now)
+    guard nonUrgentHeld && !held else {
+      nonUrgentHeld = held
+      return
+    }
+    nonUrgentHeld = false
+    for id in Array(lanes.keys) where lanes[id]?.waiting.isEmpty == false {
+      fill(id, on: multi)
+    }
+  }
+
+  /// How long `curl_multi_poll` may sleep, in ms: a second, or until the
+  /// hold on the lanes runs out.
+  private func pollTimeout() -> Int32 {
+    guard nonUrgentHeld, let until = precedence.until else { return 1000 }
+    let left = (until - .now).components
+    // Whole ms, rounded up, between 1 and 1000; no conversion can trap.
+    let ms = left.seconds >= 1 ? 1000 : left.attoseconds / 1_000_000_000_000_000 + 1
+    return Int32(clamping: max(1, min(1000, ms)))
   }
 
   /// A transfer that went through: no libcurl error, and no HTTP status of
