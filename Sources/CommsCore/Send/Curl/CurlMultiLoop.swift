@@ -66,18 +66,21 @@ final class CurlMultiLoop {
           work.complete(work.unstarted(.withdrawn))
         }
       }
-      // A hold begun since the last turn holds the new work too; one that
-      // ended is let go only below, after the new work is admitted.
-      precedence.holds(since: batch.holdSince)
-      if !nonUrgentHeld && batch.holdSince != nil {
-        nonUrgentHeld = precedence.holdsNonUrgent(at: .now)
+      // Without flash (nothing held, no hold, none urgent) the turn does
+      // nothing more than before.
+      let precedenceInPlay = nonUrgentHeld || batch.holdSince != nil
+      if precedenceInPlay {
+        // A hold begun since the last turn holds the new work too; one that
+        // ended is let go only below, after the new work is admitted.
+        precedence.holds(since: batch.holdSince)
+        if !nonUrgentHeld { nonUrgentHeld = precedence.holdsNonUrgent(at: .now) }
       }
       for work in batch.start {
         admit(work, on: multi)
       }
       // After the new work: a flash message's first transfers, handed over
       // as its intake's hold ends, take the precedence on from the hold.
-      updateHold(on: multi)
+      if precedenceInPlay || nonUrgentHeld { updateHold(on: multi) }
       for id in batch.cancelledIDs {
         if let transfer = active[id] {
           finish(transfer, code: CURLE_ABORTED_BY_CALLBACK, message: "cancelled", on: multi)

@@ -50,9 +50,14 @@ struct UrgentPrecedence {
   }
 
   /// Until when non-urgent transfers wait; nil when nothing holds them.
+  /// Asked on every turn of the engine's loop: no array, no allocation.
   var until: ContinuousClock.Instant? {
-    let ends = [lastUrgentStart, holdStart].compactMap { $0.map { $0 + bound } }
-    return ends.max()
+    switch (lastUrgentStart, holdStart) {
+    case (nil, nil): nil
+    case (let urgent?, nil): urgent + bound
+    case (nil, let hold?): hold + bound
+    case (let urgent?, let hold?): max(urgent, hold) + bound
+    }
   }
 
   /// Whether a non-urgent transfer waiting in a lane may not start at `now`.
