@@ -260,10 +260,9 @@ final class CurlMultiLoop {
   /// hold on the lanes runs out.
   private func pollTimeout() -> Int32 {
     guard nonUrgentHeld, let until = precedence.until else { return 1000 }
-    let left = (until - .now).components
-    // Whole ms, rounded up, between 1 and 1000; no conversion can trap.
-    let ms = left.seconds >= 1 ? 1000 : left.attoseconds / 1_000_000_000_000_000 + 1
-    return Int32(clamping: max(1, min(1000, ms)))
+    // At least 1 ms (a hold already past wakes at once), rounded down: at
+    // most one more turn finds the hold still in force.
+    return Int32(clamping: min(1000, (until - .now).curlMilliseconds))
   }
 
   /// A transfer that went through: no libcurl error, and no HTTP status of
