@@ -8,19 +8,8 @@ extension Store {
   /// then by priority, then oldest first.
   public func unplannedMessages(limit: Int, now: Date) async throws -> [Message] {
     try await read { reader in
-      // A scheduled message once its time has come, or once cancelled (so
-      // that it is closed with nobody planned, not left "scheduled").
-      let messages = try reader.rows(
-        """
-        \(StoreRows.messageColumns) WHERE planned_at IS NULL
-          AND (not_before IS NULL OR not_before <= ? OR cancelled_at IS NOT NULL)
-          AND NOT EXISTS (SELECT 1 FROM approvals a WHERE a.message_id = messages.id
-            AND a.state = 'pending' AND a.others_wait = 1)
-        ORDER BY CASE priority WHEN 'flash' THEN 0 WHEN 'urgent' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END,
-          accepted_at, id
-        LIMIT ?
-        """, [Timestamp.format(now), limit]
-      ).map(StoreRows.message(from:))
+      let messages = try reader.rows(PlanningQueue.sql, [Timestamp.format(now), limit])
+        .map(StoreRows.message(from:))
       // Only the audiences released: one waiting for approval with others
       // = "go", or rejected, is left out (a person in it and in a released
       // audience gets the released one's copy). A point read per message
@@ -126,4 +115,28 @@ enum NextDueQueries {
       )
     } + [("SELECT due_at FROM deliveries WHERE state = 'held' ORDER BY due_at LIMIT 1", [])]
   }
+}
+
+/// The planner's queue (`Store.unplannedMessages`): a scheduled message once
+/// its time (the first argument) has come, or once cancelled (so that it is
+/// closed with nobody planned, not left "scheduled"); none held back for
+/// its approval; by priority, then oldest first; at most the second
+/// argument.
+enum PlanningQueue {
+  /// Word for word the expression of the `messages_planning_order` index
+  /// (`StoreSchema.planningOrder`), so the index gives the order and a turn
+  /// reads only the rows it takes (`PlanningOrderTests`).
+  static let order = """
+    (CASE priority WHEN 'flash' THEN 0 WHEN 'urgent' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END), \
+    accepted_at, id
+    """
+
+  static let sql = """
+    \(StoreRows.messageColumns) WHERE planned_at IS NULL
+      AND (not_before IS NULL OR not_before <= ? OR cancelled_at IS NOT NULL)
+      AND NOT EXISTS (SELECT 1 FROM approvals a WHERE a.message_id = messages.id
+        AND a.state = 'pending' AND a.others_wait = 1)
+    ORDER BY \(order)
+    LIMIT ?
+    """
 }

@@ -60,6 +60,7 @@ enum StoreSchema {
       Migration(name: "0015-schedule-and-drafts", sql: scheduleAndDrafts),
       Migration(name: "0016-console-accounts", sql: consoleAccounts),
       Migration(name: "0017-console-sessions", sql: consoleSessions),
+      Migration(name: "0018-planning-order", sql: planningOrder),
     ]
   }
 
