@@ -85,6 +85,10 @@ public final class PlanningLoop: StoppableLoop {
     return min(pollInterval, .clamped(seconds: seconds) + .milliseconds(1))
   }
 
+  /// Messages planned in one transaction after the first stop being added
+  /// once their plans have written this many deliveries.
+  static let sharedDeliveries = 1_000
+
   /// Plans up to a batch of waiting messages; returns how many.
   @discardableResult
   public func planPending() async throws -> Int {
@@ -103,17 +107,32 @@ public final class PlanningLoop: StoppableLoop {
     }
     let messages = try await store.unplannedMessages(limit: 16, now: clock.now())
     let directory = directory.current
-    for message in messages {
+    var next = messages[...]
+    while let first = next.first {
+      // Messages that Dose weighs against the recent ones go alone, after
+      // the ones before them are written, so their history holds those;
+      // the others share transactions (`savePlans`).
+      let together = next.prefix { !DosingHistory.isNeeded(for: $0, policies: policies) }
+      let batch = together.isEmpty ? next.prefix(1) : together
       let now = clock.now()
-      let plan = planner.streamed(
-        message, directory: directory, policies: policies,
-        history: try await DosingHistory.needed(
-          for: message, policies: policies, store: store, now: now), at: now)
-      try await store.savePlan(plan, at: clock.now())
-      logger.info(
-        "message planned",
-        metadata: ["message": "\(message.id)", "priority": "\(message.priority.rawValue)"])
+      var history = DosingHistory()
+      if together.isEmpty {
+        history = try await DosingHistory.needed(
+          for: first, policies: policies, store: store, now: now)
+      }
+      let plans = batch.map { message in
+        planner.streamed(
+          message, directory: directory, policies: policies, history: history, at: now)
+      }
+      let written = try await store.savePlans(plans, at: now, deliveries: Self.sharedDeliveries)
+      for message in batch.prefix(written) {
+        logger.info(
+          "message planned",
+          metadata: ["message": "\(message.id)", "priority": "\(message.priority.rawValue)"])
+      }
       planned()
+      guard written > 0 else { break }
+      next = next.dropFirst(written)
     }
     // Audiences approved after their message went to the others.
     let approved = try await store.approvedUnplannedAudiences(limit: 16)
@@ -163,17 +182,25 @@ public final class PlanningLoop: StoppableLoop {
 }
 
 extension DosingHistory {
+  /// Whether Dose weighs `message` against recent messages (`needed`).
+  public static func isNeeded(for message: Message, policies: [String: DosingPolicy]) -> Bool {
+    guard message.priority >= .normal else { return false }
+    return message.audiences.contains { name in
+      guard let policy = policies[name] else { return false }
+      return policy.cap != nil || policy.minimumGap != nil
+    }
+  }
+
   /// The recent messages Dose must weigh for `message`: only for normal and
   /// bulk messages to audiences with a cap or a minimum gap (flash and
   /// urgent are not capped). The planner and the dry run read the same.
   public static func needed(
     for message: Message, policies: [String: DosingPolicy], store: any Store, now: Date
   ) async throws -> DosingHistory {
-    guard message.priority >= .normal else { return DosingHistory() }
+    guard isNeeded(for: message, policies: policies) else { return DosingHistory() }
     let relevant = message.audiences.compactMap { name in policies[name].map { (name, $0) } }
     let capped = relevant.filter { $0.1.cap != nil }
     let gaps = relevant.compactMap { $0.1.minimumGap }
-    guard !capped.isEmpty || !gaps.isEmpty else { return DosingHistory() }
     let window = capped.map { $0.1.capWindow.seconds }.max() ?? 0
     return try await store.dosingHistory(
       audiences: capped.map(\.0), since: now.addingTimeInterval(-window),
