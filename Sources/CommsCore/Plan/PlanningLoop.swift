@@ -107,33 +107,7 @@ public final class PlanningLoop: StoppableLoop {
     }
     let messages = try await store.unplannedMessages(limit: 16, now: clock.now())
     let directory = directory.current
-    var next = messages[...]
-    while let first = next.first {
-      // Messages that Dose weighs against the recent ones go alone, after
-      // the ones before them are written, so their history holds those;
-      // the others share transactions (`savePlans`).
-      let together = next.prefix { !DosingHistory.isNeeded(for: $0, policies: policies) }
-      let batch = together.isEmpty ? next.prefix(1) : together
-      let now = clock.now()
-      var history = DosingHistory()
-      if together.isEmpty {
-        history = try await DosingHistory.needed(
-          for: first, policies: policies, store: store, now: now)
-      }
-      let plans = batch.map { message in
-        planner.streamed(
-          message, directory: directory, policies: policies, history: history, at: now)
-      }
-      let written = try await store.savePlans(plans, at: now, deliveries: Self.sharedDeliveries)
-      for message in batch.prefix(written) {
-        logger.info(
-          "message planned",
-          metadata: ["message": "\(message.id)", "priority": "\(message.priority.rawValue)"])
-      }
-      planned()
-      guard written > 0 else { break }
-      next = next.dropFirst(written)
-    }
+    let count = try await plan(messages, directory: directory)
     // Audiences approved after their message went to the others.
     let approved = try await store.approvedUnplannedAudiences(limit: 16)
     for message in approved {
@@ -149,7 +123,60 @@ public final class PlanningLoop: StoppableLoop {
         ])
       planned()
     }
-    return messages.count + approved.count
+    return count + approved.count
+  }
+
+  /// Plans `messages` in order, several to a transaction (`savePlans`);
+  /// returns how many it planned. A message that Dose weighs against the
+  /// recent ones goes alone, after the ones before it are written, so its
+  /// history holds them. A plan that fails is logged and left for the next
+  /// turn; the others go on: one message the store refuses must not stop
+  /// planning for everyone (before plans were shared, the messages behind
+  /// it waited; shared, the ones before it would have too).
+  private func plan(_ messages: [Message], directory: RecipientDirectory) async throws -> Int {
+    var next = messages[...]
+    var count = 0
+    // After a shared transaction failed, the rest of the turn goes one by one.
+    var alone = false
+    while let first = next.first {
+      let together =
+        alone
+        ? next.prefix(0) : next.prefix { !DosingHistory.isNeeded(for: $0, policies: policies) }
+      let batch = together.isEmpty ? next.prefix(1) : together
+      let now = clock.now()
+      var history = DosingHistory()
+      if together.isEmpty {
+        history = try await DosingHistory.needed(
+          for: first, policies: policies, store: store, now: now)
+      }
+      let plans = batch.map { message in
+        planner.streamed(
+          message, directory: directory, policies: policies, history: history, at: now)
+      }
+      let written: Int
+      do {
+        written = try await store.savePlans(plans, at: now, deliveries: Self.sharedDeliveries)
+      } catch {
+        if plans.count > 1 {
+          // One of them failed and took the others' transaction with it.
+          alone = true
+          continue
+        }
+        errors.error("planning a message failed", error, metadata: ["message": "\(first.id)"])
+        next = next.dropFirst()
+        continue
+      }
+      for message in batch.prefix(written) {
+        logger.info(
+          "message planned",
+          metadata: ["message": "\(message.id)", "priority": "\(message.priority.rawValue)"])
+      }
+      planned()
+      guard written > 0 else { break }
+      count += written
+      next = next.dropFirst(written)
+    }
+    return count
   }
 
   private func reloadDirectoryIfChanged() async {

@@ -100,4 +100,30 @@ import Testing
     #expect(written[3] == ["held/cap reached"])
     #expect(try await fixture.store.unplannedMessages(limit: 16, now: fixture.clock.now()).isEmpty)
   }
+
+  /// A message whose plan the store refuses is left for a later turn; the
+  /// messages before and after it in the turn are planned, and it is once
+  /// the store takes it.
+  @Test func aMessageTheStoreRefusesDoesNotHoldUpTheOthers() async throws {
+    let fixture = try StoreFixture(.sqlite)
+    defer { fixture.cleanUp() }
+    let before = try await accept(fixture, ["staff"], .urgent)
+    let refused = try await accept(fixture, ["relatives"], .urgent)
+    let after = try await accept(fixture, ["staff"], .urgent)
+    try await fixture.execute(
+      """
+      CREATE TRIGGER refuse BEFORE INSERT ON deliveries WHEN NEW.message_id = '\(refused.rawValue)'
+      BEGIN SELECT RAISE(ABORT, 'refused by the test'); END
+      """)
+    let loop = loop(fixture)
+    #expect(try await loop.planPending() == 2)
+    let waiting = try await fixture.store.unplannedMessages(limit: 16, now: fixture.clock.now())
+    #expect(waiting.map(\.id) == [refused])
+    let planned = try await fixture.strings(
+      "SELECT DISTINCT message_id FROM deliveries ORDER BY message_id")
+    #expect(planned == [before.rawValue, after.rawValue].sorted())
+    try await fixture.execute("DROP TRIGGER refuse")
+    #expect(try await loop.planPending() == 1)
+    #expect(try await fixture.store.unplannedMessages(limit: 16, now: fixture.clock.now()).isEmpty)
+  }
 }
