@@ -71,4 +71,39 @@ import Testing
     #expect(plan.contains("messages_planning_order"), "\(plan)")
     #expect(!plan.contains("Sort"), "\(plan)")
   }
+
+  /// A store upgraded with messages waiting (the daemon restarted on a new
+  /// version mid-crisis): the migration builds the index over them, and
+  /// they are taken in order.
+  @Test func anUpgradedStoreTakesTheMessagesWaitingInOrder() async throws {
+    let fixture = try StoreFixture(.sqlite)
+    defer { fixture.cleanUp() }
+    var ids: [MessageID] = []
+    for priority in [Priority.normal, .urgent, .normal] {
+      var request = fixture.request(subject: "\(priority)")
+      request.priority = priority
+      guard case .accepted(let id) = try await fixture.intake().accept(request) else {
+        Issue.record("not accepted")
+        return
+      }
+      ids.append(id)
+      fixture.clock.advance(by: 1)
+    }
+    // As the store was before migration 0018.
+    try await fixture.sqlite.pool.write { db in
+      try db.execute(
+        sql: """
+          DROP INDEX messages_planning_order;
+          CREATE INDEX messages_unplanned ON messages(accepted_at) WHERE planned_at IS NULL;
+          DELETE FROM grdb_migrations WHERE identifier = '0018-planning-order';
+          """)
+    }
+    let upgraded = try fixture.reopened()
+    let order = try await upgraded.unplannedMessages(limit: 16, now: fixture.clock.now())
+    #expect(order.map(\.id) == [ids[1], ids[0], ids[2]])
+    let indexes = try await fixture.strings(
+      "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'messages' ORDER BY name")
+    #expect(indexes.contains("messages_planning_order"))
+    #expect(!indexes.contains("messages_unplanned"))
+  }
 }
