@@ -89,7 +89,8 @@ enum Dashboard {
       }
   }
 
-  /// The whole queue in one line: waiting per lane, held by reason, dead letters.
+  /// The whole queue in one line: waiting per lane, messages not yet
+  /// planned (when any), held by reason, dead letters.
   static func summary(_ counts: StoreMetricCounts) -> String {
     let lanes = Priority.allCases.map { "\($0.rawValue) \(counts.queueByLane[$0.lane] ?? 0)" }
     let held =
@@ -98,7 +99,10 @@ enum Dashboard {
       : counts.heldByReason.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
         .joined(separator: ", ")
     let dead = counts.deliveries.filter { $0.state == "dead" }.reduce(0) { $0 + $1.count }
-    return "\nqueue: \(lanes.joined(separator: ", ")) · held: \(held) · dead letters: \(dead)"
+    // Messages not yet planned only when there are any: a planner behind.
+    let toPlan = counts.unplanned > 0 ? " · to plan: \(counts.unplanned) messages" : ""
+    return
+      "\nqueue: \(lanes.joined(separator: ", "))\(toPlan) · held: \(held) · dead letters: \(dead)"
   }
 
   /// "awaiting approval: msg_… for citizens since 15:28 (12m), from

@@ -82,6 +82,7 @@ extension EndToEnd {
           "commsd_deliveries{state=\"delivered\",channel=\"email\",endpoint=\"\",audience=\"relatives\"} 1",
           "commsd_store_up 1", "commsd_dead_letters 0", "commsd_queue_depth{lane=\"flash\"} 0",
           "commsd_circuit_open{target=\"endpoint:hook\"} 0",
+          "commsd_messages_unplanned{priority=\"normal\"} 0",
           "commsd_attempt_duration_seconds_count{target=\"endpoint:hook\",outcome=\"delivered\"} 1",
           "commsd_api_requests_total{route=\"/v1/messages\",method=\"POST\",status=\"202\"} 1",
         ] {

@@ -94,7 +94,7 @@ struct HealthController: APIController {
   }
 
   /// The series read from the store: deliveries by state, dead letters,
-  /// the queue per lane, held by reason.
+  /// the queue per lane, held by reason, messages not yet planned.
   static func storeSeries(_ counts: StoreMetricCounts) -> String {
     var text = """
       # HELP commsd_deliveries Deliveries in the store by state, channel, endpoint and audience.
@@ -130,6 +130,15 @@ struct HealthController: APIController {
       """
     for (reason, count) in counts.heldByReason.sorted(by: { $0.key < $1.key }) {
       text += "commsd_held{reason=\"\(label(reason))\"} \(count)\n"
+    }
+    text += """
+      # HELP commsd_messages_unplanned Messages accepted and not yet planned into deliveries, by priority (scheduled ones not counted).
+      # TYPE commsd_messages_unplanned gauge
+
+      """
+    for priority in Priority.allCases {
+      text +=
+        "commsd_messages_unplanned{priority=\"\(priority.rawValue)\"} \(counts.unplannedByPriority[priority] ?? 0)\n"
     }
     return text
   }

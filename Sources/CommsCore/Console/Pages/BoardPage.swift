@@ -17,12 +17,16 @@ enum BoardPage {
       cards = ["<p class=\"meta\">\(words("Ingen beskeder endnu.", "No messages yet."))</p>"]
     }
     let queued = Priority.allCases.map { "\($0.rawValue) \(counts.queueByLane[$0.lane] ?? 0)" }
+    // Messages not yet planned only when there are any: a planner behind.
+    let toPlan =
+      counts.unplanned > 0
+      ? " · " + words("beskeder at planlægge", "messages to plan") + " \(counts.unplanned)" : ""
     // The messages first: on a phone the state of the queue is one card below them.
     return """
       \(cards)
       <div class="card" id="queue-state">
       <h3>\(words("Køen", "The queue"))</h3>
-      <p>\(words("Venter pr. prioritet", "Waiting per lane")): \(queued.joined(separator: " · "))</p>
+      <p>\(words("Venter pr. prioritet", "Waiting per lane")): \(queued.joined(separator: " · "))\(toPlan)</p>
       <p>\(words("Tilbageholdt", "Held")): \(held.isEmpty ? words("intet", "nothing") : held.joined(separator: ", "))</p>
       <p>\(words("Døde breve", "Dead letters")): <strong>\(dead)</strong> · \
       \(open.isEmpty ? words("alle modtagere svarer", "every endpoint answers") : words("afbrudt (circuit breaker åben): ", "circuit breaker open: ") + open.joined(separator: ", "))</p>

@@ -212,6 +212,16 @@ extension Store {
       {
         counts.heldByReason[try row[0]] = try row[1]
       }
+      for row in try reader.rows(
+        """
+        SELECT priority, COUNT(*) FROM messages WHERE planned_at IS NULL AND not_before IS NULL
+        GROUP BY 1
+        """)
+      {
+        if let priority = Priority(rawValue: try row[0]) {
+          counts.unplannedByPriority[priority] = try row[1]
+        }
+      }
       return counts
     }
   }

@@ -7,4 +7,11 @@ public struct StoreMetricCounts: Sendable {
   public var queueByLane: [Int: Int] = [:]
   /// Held deliveries by reason.
   public var heldByReason: [String: Int] = [:]
+  /// Messages accepted and not yet planned into deliveries, by priority
+  /// (scheduled ones not counted): a planner that falls behind shows here,
+  /// before any of their deliveries exists to be counted above.
+  public var unplannedByPriority: [Priority: Int] = [:]
+
+  /// All of `unplannedByPriority`.
+  public var unplanned: Int { unplannedByPriority.values.reduce(0, +) }
 }

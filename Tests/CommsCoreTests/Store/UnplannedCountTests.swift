@@ -1,0 +1,42 @@
+import Foundation
+import Testing
+
+@testable import CommsCore
+
+/// Messages accepted and not yet planned, counted for `/metrics`, the
+/// dashboard and the console: a planner that falls behind shows before any
+/// of their deliveries exists (issue 25 found one that did, unseen).
+@Suite struct UnplannedCountTests {
+  @Test(arguments: StoreKind.allCases) func unplannedMessagesAreCountedByPriority(
+    _ kind: StoreKind
+  ) async throws {
+    let fixture = try StoreFixture(kind)
+    defer { fixture.cleanUp() }
+    var planned: MessageID?
+    for (priority, scheduled) in [
+      (Priority.normal, false), (.normal, false), (.urgent, false), (.urgent, true),
+      (.bulk, false),
+    ] {
+      var request = fixture.request()
+      request.priority = priority
+      if scheduled { request.notBefore = fixture.clock.now() + 3600 }
+      guard case .accepted(let id) = try await fixture.intake().accept(request) else {
+        Issue.record("not accepted")
+        return
+      }
+      if priority == .bulk { planned = id }
+    }
+    let id = try #require(planned)
+    let message = try #require(try await fixture.store.message(id))
+    try await fixture.store.savePlan(
+      Planner(dosing: Dosing()).streamed(
+        message, directory: fixture.configuration.directory, at: fixture.clock.now()),
+      at: fixture.clock.now())
+    let counts = try await fixture.store.metricCounts()
+    #expect(counts.unplannedByPriority == [.normal: 2, .urgent: 1])
+    #expect(counts.unplanned == 3)
+    let series = HealthController.storeSeries(counts)
+    #expect(series.contains("commsd_messages_unplanned{priority=\"normal\"} 2\n"))
+    #expect(series.contains("commsd_messages_unplanned{priority=\"flash\"} 0\n"))
+  }
+}
