@@ -100,7 +100,9 @@ enum Dashboard {
         .joined(separator: ", ")
     let dead = counts.deliveries.filter { $0.state == "dead" }.reduce(0) { $0 + $1.count }
     // Messages not yet planned only when there are any: a planner behind.
-    let toPlan = counts.unplanned > 0 ? " · to plan: \(counts.unplanned) messages" : ""
+    let unplanned = counts.unplanned
+    let toPlan =
+      unplanned > 0 ? " · to plan: \(unplanned) message\(unplanned == 1 ? "" : "s")" : ""
     return
       "\nqueue: \(lanes.joined(separator: ", "))\(toPlan) · held: \(held) · dead letters: \(dead)"
   }
