@@ -132,7 +132,7 @@ struct HealthController: APIController {
       text += "commsd_held{reason=\"\(label(reason))\"} \(count)\n"
     }
     text += """
-      # HELP commsd_messages_unplanned Messages accepted and not yet planned into deliveries, by priority (scheduled ones not counted).
+      # HELP commsd_messages_unplanned Messages accepted and not yet planned into deliveries, by priority (not counting scheduled ones, nor those waiting for an approval).
       # TYPE commsd_messages_unplanned gauge
 
       """

@@ -131,11 +131,16 @@ enum PlanningQueue {
     accepted_at, id
     """
 
+  /// A message all of whose audiences wait for an approval (`others = "wait"`).
+  static let heldForApproval = """
+    EXISTS (SELECT 1 FROM approvals a WHERE a.message_id = messages.id
+      AND a.state = 'pending' AND a.others_wait = 1)
+    """
+
   static let sql = """
     \(StoreRows.messageColumns) WHERE planned_at IS NULL
       AND (not_before IS NULL OR not_before <= ? OR cancelled_at IS NOT NULL)
-      AND NOT EXISTS (SELECT 1 FROM approvals a WHERE a.message_id = messages.id
-        AND a.state = 'pending' AND a.others_wait = 1)
+      AND NOT \(heldForApproval)
     ORDER BY \(order)
     LIMIT ?
     """

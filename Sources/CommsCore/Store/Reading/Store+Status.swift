@@ -215,6 +215,7 @@ extension Store {
       for row in try reader.rows(
         """
         SELECT priority, COUNT(*) FROM messages WHERE planned_at IS NULL AND not_before IS NULL
+          AND NOT \(PlanningQueue.heldForApproval)
         GROUP BY 1
         """)
       {

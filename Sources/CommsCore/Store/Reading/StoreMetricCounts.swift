@@ -8,8 +8,9 @@ public struct StoreMetricCounts: Sendable {
   /// Held deliveries by reason.
   public var heldByReason: [String: Int] = [:]
   /// Messages accepted and not yet planned into deliveries, by priority
-  /// (scheduled ones not counted): a planner that falls behind shows here,
-  /// before any of their deliveries exists to be counted above.
+  /// (not counting scheduled ones, nor those waiting for an approval): a
+  /// planner that falls behind shows here, before any of their deliveries
+  /// exists to be counted above.
   public var unplannedByPriority: [Priority: Int] = [:]
 
   /// All of `unplannedByPriority`.
