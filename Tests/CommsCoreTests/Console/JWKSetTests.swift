@@ -126,16 +126,23 @@ import Testing
         }
         candidate = String(characters)
       default:
-        // The parts swapped, repeated, dropped or taken from random text.
+        // The parts swapped, repeated, dropped or taken from random text,
+        // or a header naming another algorithm. (The good token's signature
+        // comes from a key made afresh for each run, so the mutations above
+        // reach the header's algorithm a different number of times in each:
+        // this case makes sure they reach it.)
         var parts = goodParts
-        switch Int.random(in: 0..<4, using: &generator) {
+        switch Int.random(in: 0..<5, using: &generator) {
         case 0: parts.swapAt(0, Int.random(in: 1...2, using: &generator))
         case 1:
           parts[Int.random(in: 0...2, using: &generator)] = parts.randomElement(using: &generator)!
         case 2: parts.remove(at: Int.random(in: 0...2, using: &generator))
-        default:
+        case 3:
           parts[Int.random(in: 0...2, using: &generator)] = String(
             (0..<Int.random(in: 0...120, using: &generator)).map { _ in character() })
+        default:
+          let alg = ["RS512", "ES256", "HS256", "none", "RS25", ""].randomElement(using: &generator)
+          parts[0] = IDTokenTests.b64(IDTokenTests.json(["alg": alg ?? "", "kid": "r1"]))
         }
         candidate = parts.joined(separator: ".")
       }
