@@ -71,13 +71,18 @@ enum ConsoleAssets {
       var out = document.getElementById("reach-live");
       if (form && out) {
         var timer = null;
+        // Only the answer to the latest count is shown: on a busy server an
+        // earlier one (for "unit" while "unit=solgaarden" was being typed)
+        // can come back last, and its error would stand over a good field.
+        var asked = 0;
         var count = function () {
+          var mine = ++asked;
           var body = new URLSearchParams(new FormData(form));
           body.set("action", "count");
           fetch("/console/compose/count", { method: "POST", credentials: "same-origin",
             headers: { "Content-Type": "application/x-www-form-urlencoded" }, body: body.toString() })
             .then(function (r) { return r.text(); })
-            .then(function (html) { out.innerHTML = html; })
+            .then(function (html) { if (mine === asked) { out.innerHTML = html; } })
             .catch(function () {});
         };
         form.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(count, 400); });
