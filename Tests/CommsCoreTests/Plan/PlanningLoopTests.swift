@@ -35,9 +35,7 @@ import Testing
   {
     var request = fixture.request(audiences: audiences)
     request.priority = priority
-    guard case .accepted(let id) = try await fixture.intake().accept(request) else {
-      throw StoreError.corrupt("\(priority) message to \(audiences) was not accepted")
-    }
+    let id = try await fixture.accept(request)
     fixture.clock.advance(by: 1)
     return id
   }

@@ -119,11 +119,17 @@ struct StoreFixture {
     return (dispatcher, recorder)
   }
 
+  /// Accepts a message; returns its id, or throws if it was not accepted.
+  func accept(_ request: SendRequest) async throws -> MessageID {
+    guard case .accepted(let id) = try await intake().accept(request) else {
+      throw StoreError.corrupt("\(request.priority) message to \(request.audiences) not accepted")
+    }
+    return id
+  }
+
   /// Accepts and plans a message; returns its id.
   func acceptAndPlan(_ request: SendRequest) async throws -> MessageID {
-    guard case .accepted(let id) = try await intake().accept(request) else {
-      throw StoreError.corrupt("not accepted")
-    }
+    let id = try await accept(request)
     let message = try await store.message(id)!
     var generator = SystemRandomNumberGenerator()
     let plan = Planner(dosing: Dosing()).plan(

@@ -22,10 +22,7 @@ import Testing
       var request = fixture.request(audiences: audiences)
       request.priority = priority
       if scheduled { request.notBefore = fixture.clock.now() + 3600 }
-      guard case .accepted(let id) = try await fixture.intake().accept(request) else {
-        Issue.record("not accepted")
-        return
-      }
+      let id = try await fixture.accept(request)
       if priority == .bulk { planned = id }
     }
     let id = try #require(planned)

@@ -68,8 +68,7 @@ final class CurlMultiLoop {
       }
       // Without flash (nothing held, no hold, none urgent) the turn does
       // nothing more than before.
-      let precedenceInPlay = nonUrgentHeld || batch.holdSince != nil
-      if precedenceInPlay {
+      if nonUrgentHeld || batch.holdSince != nil {
         // A hold begun since the last turn holds the new work too; one that
         // ended is let go only below, after the new work is admitted.
         precedence.holds(since: batch.holdSince)
@@ -80,7 +79,9 @@ final class CurlMultiLoop {
       }
       // After the new work: a flash message's first transfers, handed over
       // as its intake's hold ends, take the precedence on from the hold.
-      if precedenceInPlay || nonUrgentHeld { updateHold(on: multi) }
+      // (`nonUrgentHeld` only turns on above: by this turn's hold, or by an
+      // urgent transfer just admitted.)
+      if nonUrgentHeld || batch.holdSince != nil { updateHold(on: multi) }
       for id in batch.cancelledIDs {
         if let transfer = active[id] {
           finish(transfer, code: CURLE_ABORTED_BY_CALLBACK, message: "cancelled", on: multi)
