@@ -70,6 +70,11 @@ def main(argv: list[str] | None = None, description: str | None = None) -> int:
                    help="before measuring, wait up to this long for the machine to be idle (shared machines)")
     p.add_argument("--rounds", type=int, default=3, help="rounds of benchmarks 1 and 2 (best counts)")
     p.add_argument("--http-connections", type=int, default=16, help="wrk connections for benchmark 8 (default 16)")
+    p.add_argument("--http-rate", type=int, default=2000,
+                   help="benchmark 8's offered rate, requests a second on a fixed schedule (default 2000; 0 skips "
+                        "that run and keeps only the closed loop)")
+    p.add_argument("--http-rate-connections", type=int, default=64,
+                   help="wrk connections for benchmark 8's offered rate (default 64)")
     p.add_argument("--http-threads", type=int, default=1, help="wrk threads for benchmark 8 (default 1)")
     p.add_argument("--http-recipients", type=int, default=5,
                    help="webhook recipients of each message enqueued over HTTP (default 5)")
