@@ -160,6 +160,13 @@ def leader_run(console, args):
     console.click("form[method=get] button")
     console.wait(lambda d: d.find_elements(By.NAME, "var." + args.var[0].split("=")[0]),
                  "the template's variables")
+    # Where the Send button is on the page before the live count first answers, and after: a
+    # count that moved it would move it under a finger on its way to another button.
+    def send_at(driver):
+        return driver.execute_script("return window.scrollY + "
+                                     "document.querySelector('button[value=send]').getBoundingClientRect().top")
+    console.settled()
+    send_before = send_at(console.driver)
     for pair in args.var:
         key, value = pair.split("=", 1)
         console.type("var." + key, value)
@@ -168,6 +175,7 @@ def leader_run(console, args):
         found = driver.find_elements(By.CSS_SELECTOR, "#reach-live [data-reach]")
         return found and found[0].get_attribute("data-reach")
     console.wait(counted, "the live count")
+    seen["send_moved_px"] = round(send_at(console.driver) - send_before)
     seen["live_count"] = int(console.driver.find_element(
         By.CSS_SELECTOR, "#reach-live [data-reach]").get_attribute("data-reach"))
     seen["live_text"] = console.text("#reach-live")

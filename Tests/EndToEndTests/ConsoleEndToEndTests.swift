@@ -137,6 +137,9 @@ extension EndToEnd {
         // Composing from the template for one care home: the live count
         // and the previews show its two relatives, in their languages.
         #expect(seen["live_count"] as? Int == 2, "\(seen["live_text"] ?? "")")
+        // The count's answer did not move the Send button: a tap meant for
+        // a button lands on it even while the count comes in.
+        #expect(seen["send_moved_px"] as? Int == 0)
         let previews = seen["previews"] as? [String] ?? []
         #expect(
           previews.contains { $0.hasPrefix("da ") } && previews.contains { $0.hasPrefix("en ") })

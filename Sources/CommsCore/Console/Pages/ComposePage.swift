@@ -94,6 +94,12 @@ enum ComposePage {
         <a href="/console/messages/\(old)">\(old)</a>: \(words("det, der ikke er sendt af den gamle, sendes ikke", "what has not gone of the old one never goes"))</p>
         """
     }
+    // The live count's box keeps one height (the stylesheet's `#reach-live`)
+    // whatever it holds, so the buttons below it never move when an answer
+    // comes in: a tap meant for one button must not land on another.
+    let reachNow =
+      preview.map { reach($0, words: words) }
+      ?? "<p class=\"meta\">\(words("Tælles, mens du skriver", "Counted as you write"))</p>"
     let discard: Markup =
       form.given("draft") == nil
       ? ""
@@ -130,7 +136,7 @@ enum ComposePage {
       \(text("confirm_within", words("Bekræft inden", "Confirm within"), hint: words("fx 30m", "e.g. 30m"), placeholder: "30m"))
       </div>
       <div class="checks"><label><input type="checkbox" name="exercise"\(form["exercise"] == "on" ? " checked" : "")> \(words("Øvelse (markeres tydeligt for modtagerne)", "Exercise (clearly marked for readers)"))</label></div>
-      <div id="reach-live" aria-live="polite">\(preview.map { reach($0, words: words) })</div>
+      <div id="reach-live" aria-live="polite">\(reachNow)</div>
       <p>
       <button type="submit" name="action" value="preview" class="secondary">\(words("Forhåndsvis og tæl", "Preview and count"))</button>
       <button type="submit" name="action" value="send" data-confirm="\(words("Send beskeden nu?", "Send the message now?"))">\(words("Send", "Send"))</button>

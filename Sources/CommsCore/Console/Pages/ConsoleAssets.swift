@@ -45,7 +45,7 @@ enum ConsoleAssets {
     .preview{border:1px solid var(--line);border-radius:8px;background:#fff;padding:.6rem;margin:.5rem 0}.preview pre{white-space:pre-wrap;font-family:inherit;margin:.3rem 0}
     .preview.sms pre{background:#e9f5e9;border-radius:12px;padding:.5rem .7rem;max-width:22rem}
     .preview.teams{border-left:4px solid #6264a7}
-    #reach-live{position:sticky;bottom:0;background:#fff;border-top:2px solid var(--accent);padding:.5rem;margin:.5rem -.75rem 0}
+    #reach-live{position:sticky;bottom:0;background:#fff;border-top:2px solid var(--accent);padding:.5rem;margin:.5rem -.75rem 0;height:5.5rem;overflow-y:auto}#reach-live p{margin:0 0 .2rem}
     .grid{display:grid;gap:.75rem}@media(min-width:760px){.grid.two{grid-template-columns:1fr 1fr}.grid.three{grid-template-columns:1fr 1fr 1fr}}
     .state-delivered,.state-confirmed{color:var(--good)}.state-dead,.state-failed,.state-unreachable{color:var(--bad)}.state-held,.state-waiting{color:var(--warn)}
     footer{color:var(--muted);font-size:.85rem;text-align:center;padding:1rem}footer a{color:var(--muted)}
