@@ -307,6 +307,29 @@ def leader_run(console, args):
     seen["drafts"] = console.text("article[data-draft] h3")
     console.shot("drafts")
 
+    # The board keeps the card at the top of the screen in its place when a message comes in
+    # above it (its live part is fetched every 5 s): a tap meant for that card lands on it. The
+    # new one is scheduled two days ahead, so nobody receives it during this run.
+    console.open("/console")
+    console.settled()
+    cards = console.driver.find_elements(By.CSS_SELECTOR, "#live article[data-message]")
+    if len(cards) < 2:
+        raise Step(f"the board shows {len(cards)} message(s); 2 are needed to scroll to the second")
+    anchor = f"#live article[data-message='{cards[1].get_attribute('data-message')}']"
+    console.driver.execute_script(
+        "window.scrollBy(0, arguments[0].getBoundingClientRect().top - 120)", cards[1])
+    def card_top(driver):
+        return driver.execute_script(
+            "return document.querySelector(arguments[0]).getBoundingClientRect().top", anchor)
+    before = card_top(console.driver)
+    release = time.strftime("%Y-%m-%dT08:00", time.localtime(time.time() + 2 * 86400))
+    seen["board_post_status"] = console.post("/console/compose", {
+        "csrf": console.csrf(), "action": "send", "subject.da": "Nyt på tavlen", "body.da": "Kommer senere.",
+        "audiences": "relatives", "not_before": release})
+    console.wait(lambda d: "Nyt på tavlen" in console.text("#live article h3"), "the new message on the board")
+    seen["board_scrolled"] = round(console.driver.execute_script("return window.scrollY"))
+    seen["board_anchor_moved_px"] = round(card_top(console.driver) - before)
+
     # The after-action report of the first message, in the console's frame.
     console.open(f"/console/messages/{seen['sent']}/report")
     seen["report_heading"] = console.text(".report-frame h1")

@@ -140,6 +140,11 @@ extension EndToEnd {
         // The count's answer did not move the Send button: a tap meant for
         // a button lands on it even while the count comes in.
         #expect(seen["send_moved_px"] as? Int == 0)
+        // A message coming in on the board did not move the card at the
+        // top of the screen (the page was scrolled, so it could have).
+        #expect(seen["board_post_status"] as? Int == 200)
+        #expect((seen["board_scrolled"] as? Int ?? 0) > 0)
+        #expect(seen["board_anchor_moved_px"] as? Int == 0)
         let previews = seen["previews"] as? [String] ?? []
         #expect(
           previews.contains { $0.hasPrefix("da ") } && previews.contains { $0.hasPrefix("en ") })

@@ -62,7 +62,24 @@ enum ConsoleAssets {
         setInterval(function () {
           fetch(live.getAttribute("data-refresh"), { credentials: "same-origin" })
             .then(function (r) { if (r.ok) { return r.text(); } throw new Error(r.status); })
-            .then(function (html) { live.innerHTML = html; })
+            .then(function (html) {
+              // The card at the top of the screen keeps its place when a
+              // new one comes in above it: a tap meant for it lands on it.
+              // At the very top of the page the new card shows there instead.
+              var anchor = null, top = 0;
+              if (window.scrollY > 0) {
+                var cards = live.querySelectorAll("[data-message]");
+                for (var i = 0; i < cards.length && anchor === null; i++) {
+                  var box = cards[i].getBoundingClientRect();
+                  if (box.bottom > 0) { anchor = cards[i].getAttribute("data-message"); top = box.top; }
+                }
+              }
+              live.innerHTML = html;
+              if (anchor !== null) {
+                var same = live.querySelector('[data-message="' + CSS.escape(anchor) + '"]');
+                if (same) { window.scrollBy(0, same.getBoundingClientRect().top - top); }
+              }
+            })
             .catch(function () {});
         }, every);
       }
