@@ -99,7 +99,7 @@ enum ComposePage {
     // comes in: a tap meant for one button must not land on another.
     let reachNow =
       preview.map { reach($0, words: words) }
-      ?? "<p class=\"meta\">\(words("Tælles, mens du skriver", "Counted as you write"))</p>"
+      ?? "<p class=\"meta\">\(words("Her står, hvem beskeden når", "Whom it reaches shows here"))</p>"
     let discard: Markup =
       form.given("draft") == nil
       ? ""
