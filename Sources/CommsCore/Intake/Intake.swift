@@ -255,32 +255,6 @@ public struct Intake: Sendable {
     return request
   }
 
-  /// A hash of what the request asks for (not who or when), so that a repeated
-  /// idempotency key can be told apart from a conflicting one.
-  static func fingerprint(of request: SendRequest) -> String {
-    struct Essence: Encodable {
-      var audiences: [String]
-      var priority: Priority
-      var kind: MessageKind
-      var contents: [String: MessageContent]
-      var filter: RecipientFilter
-      var supersedes: MessageID?
-      var expiresAt: Date?
-      var mode: MessageMode?
-      var confirmation: ConfirmationRequest?
-      var notBefore: Date?
-    }
-    // An actual message's mode is left out, so fingerprints from before
-    // modes existed still match.
-    let essence = Essence(
-      audiences: request.audiences, priority: request.priority, kind: request.kind,
-      contents: request.contents, filter: request.filter, supersedes: request.supersedes,
-      expiresAt: request.expiresAt, mode: request.mode == .actual ? nil : request.mode,
-      confirmation: request.confirmation, notBefore: request.notBefore)
-    let data = (try? JSONCoding.encoder().encode(essence)) ?? Data()
-    return LowerHex.string(SHA256.hash(data: data))
-  }
-
   public static func isLanguageCode(_ text: String) -> Bool {
     (2...8).contains(text.count) && text.allSatisfy { $0.isASCII && ($0.isLetter || $0 == "-") }
   }

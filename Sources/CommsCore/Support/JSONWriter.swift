@@ -72,6 +72,13 @@ public struct JSONWriter {
   /// Call after `endObject()` of a nested object, so the next member gets a comma.
   public mutating func endMember() { markWritten() }
 
+  /// A string element of an array (`beginArray()` … `endArray()`).
+  public mutating func element(_ text: String) {
+    separate()
+    appendString(text)
+    markWritten()
+  }
+
   /// Takes the bytes written so far and leaves the writer empty, at the
   /// same place in the object: after `key(_:)`, the value becomes a hole
   /// that `string(_:)` fills later (see `WebhookBodyFrame`). Call

@@ -20,10 +20,11 @@ enum StoreRows {
   static func storedValues(of message: Message, fingerprint: String) -> [String?] {
     [
       message.id.rawValue, message.idempotencyKey, fingerprint, message.sender.kind.rawValue,
-      message.sender.name, message.sender.origin, JSONCoding.string(message.audiences),
-      message.priority.rawValue, message.kind.rawValue, JSONCoding.string(message.contents),
+      message.sender.name, message.sender.origin, JSONWriter.text(strings: message.audiences),
+      message.priority.rawValue, message.kind.rawValue,
+      JSONWriter.text(contents: message.contents) ?? JSONCoding.string(message.contents),
       message.defaultLanguage, Timestamp.format(message.acceptedAt),
-      JSONCoding.string(message.filter), message.supersedes?.rawValue,
+      JSONWriter.text(filter: message.filter), message.supersedes?.rawValue,
       message.expiresAt.map(Timestamp.format), message.mode.rawValue, message.cap?.sender,
       message.cap?.identifier, message.cap?.sent, message.retractionOf?.rawValue,
       message.confirmation.map(JSONCoding.string),
