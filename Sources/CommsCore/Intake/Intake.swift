@@ -59,7 +59,7 @@ public struct Intake: Sendable {
         throw IntakeError(
           field: "language", "\"\(language)\" is not a language code such as da, en or ar")
       }
-      let subject = content.subject.trimmingCharacters(in: .whitespaces)
+      let subject = content.subject.trimmed(.whitespaces)
       if subject.isEmpty { throw IntakeError(field: "subject\(suffix)", "must not be empty") }
       if subject.count > Self.maxSubjectLength {
         throw IntakeError(
@@ -71,7 +71,7 @@ public struct Intake: Sendable {
           field: "subject\(suffix)",
           "must be one line without control characters (line breaks are refused)")
       }
-      if content.body.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+      if content.body.isBlank(.whitespacesAndNewlines) {
         throw IntakeError(field: "body\(suffix)", "must not be empty")
       }
       if content.body.utf8.count > Self.maxBodyBytes {
@@ -79,7 +79,7 @@ public struct Intake: Sendable {
           field: "body\(suffix)",
           "is \(content.body.utf8.count) bytes; at most \(Self.maxBodyBytes) are allowed")
       }
-      if content.body.unicodeScalars.contains(where: { $0.value == 0 }) {
+      if content.body.utf8.contains(0) {
         throw IntakeError(field: "body\(suffix)", "contains a NUL character")
       }
       if let sms = content.sms {
@@ -137,7 +137,7 @@ public struct Intake: Sendable {
   private func validateSMS(_ text: String, field: String, mark: String?, last: String?)
     throws(IntakeError)
   {
-    let text = text.trimmingCharacters(in: .whitespacesAndNewlines)  // as it is stored
+    let text = text.trimmed(.whitespacesAndNewlines)  // as it is stored
     if text.isEmpty {
       throw IntakeError(field: field, "must not be empty (leave it out for a shortened rendering)")
     }
@@ -227,8 +227,8 @@ public struct Intake: Sendable {
       audiences: request.audiences, priority: request.priority, kind: request.kind,
       contents: request.contents.mapValues {
         MessageContent(
-          subject: $0.subject.trimmingCharacters(in: .whitespaces), body: $0.body,
-          sms: $0.sms?.trimmingCharacters(in: .whitespacesAndNewlines))
+          subject: $0.subject.trimmed(.whitespaces), body: $0.body,
+          sms: $0.sms?.trimmed(.whitespacesAndNewlines))
       },
       defaultLanguage: configuration.defaultLanguage, acceptedAt: now, filter: request.filter,
       supersedes: request.supersedes, expiresAt: request.expiresAt, mode: request.mode,
