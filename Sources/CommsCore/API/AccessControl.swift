@@ -28,7 +28,7 @@ struct AccessControl: Sendable {
     let header = request.headers[.authorization]
     let parts = header?.split(separator: " ", maxSplits: 1) ?? []
     if parts.count == 2, parts[0].lowercased() == "bearer",
-      let token = tokens.identify(String(parts[1]).trimmingCharacters(in: .whitespaces))
+      let token = tokens.identify(String(parts[1]).trimmed(.whitespaces))
     {
       return token
     }
