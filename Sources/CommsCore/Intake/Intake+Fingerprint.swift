@@ -8,10 +8,10 @@ extension Intake {
   /// Fingerprints are stored with their messages and compared when a key
   /// comes again, so their bytes never change: the JSON of `Essence` as
   /// `JSONCoding.encoder()` writes it. `JSONWriter` writes the same bytes
-  /// for a request without a confirmation, in a fifth of the time (the
-  /// encoder was 3.7 % of the daemon's CPU in an API flood; NOTES.md,
-  /// eleventh pass); `FingerprintTests` holds the two equal over seeded
-  /// random requests.
+  /// for a request without a confirmation, for a tenth of the CPU (in an
+  /// API flood the fingerprint took 3.7 % of the daemon's CPU with the
+  /// encoder, 0.3 % with the writer; NOTES.md, eleventh pass);
+  /// `FingerprintTests` holds the two equal over seeded random requests.
   static func fingerprint(of request: SendRequest) -> String {
     let bytes = writtenEssence(of: request) ?? encodedEssence(of: request)
     return LowerHex.string(SHA256.hash(data: bytes))
