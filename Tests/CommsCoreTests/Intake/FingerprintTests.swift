@@ -14,7 +14,7 @@ import Testing
   static let pieces: [String] =
     ["a", "Å", "æøå", "\"", "\\", "/", "</script>", "\u{7F}", "\u{2028}", "\u{2029}", "e\u{301}"]
     + ["👩‍👩‍👧", "مرحبا", "\u{FEFF}", " ", "   ", "{}", "[\"x\"]", "\\u0041", "%s"]
-    + (0..<0x20).map { String(UnicodeScalar(UInt8($0))) }
+    + (UInt8.zero..<0x20).map { String(UnicodeScalar($0)) }
 
   static func text(_ random: inout SeededGenerator, upTo count: Int) -> String {
     (0..<Int.random(in: 0...count, using: &random)).map { _ in
