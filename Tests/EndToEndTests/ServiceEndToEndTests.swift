@@ -40,6 +40,40 @@ extension EndToEnd {
       }
     }
 
+    /// A reload asked for the moment the daemon answers (its intake socket
+    /// exists) is carried out, not lost: SIGHUP is trapped before anything
+    /// listens. Rounds, each asking as soon as the socket shows, polled
+    /// every millisecond: the reload service starts after the socket.
+    @Test func aReloadAskedForAsSoonAsTheDaemonAnswersIsCarriedOut() async throws {
+      for round in 1...4 {
+        try await withWorkspace { workspace in
+          let http = workspace.adopt(try await Receiver.http(directory: workspace.directory))
+          try workspace.writeConfig(
+            smtpPort: nil, httpPort: http.port,
+            recipients: recipient("s1", "Mette Hansen", audiences: ["staff"], contacts: ["hook:s1"])
+          )
+          let socket = workspace.dataDirectory + "/commsd.sock"
+          let daemon = try workspace.startDaemon()
+          let deadline = ContinuousClock.now + .seconds(20)
+          while !FileManager.default.fileExists(atPath: socket), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(1))
+          }
+          try "data_dir = \"var\"\n[audiences.staff\n".write(
+            toFile: workspace.configPath, atomically: true, encoding: .utf8)
+          kill(daemon.pid, SIGHUP)
+          let store = try SQLiteStore(path: workspace.dataDirectory + "/commsd.sqlite")
+          try await eventually(
+            timeout: .seconds(10), "round \(round): the refusal in the audit log"
+          ) {
+            try await store.auditEvents(kinds: ["config.refused"]).contains {
+              $0.event.detail["scope"] == "signal"
+            }
+          }
+          #expect(daemon.isRunning)
+        }
+      }
+    }
+
     @Test func aReloadWithABrokenConfigurationKeepsTheRunningOneAndIsAudited() async throws {
       try await withWorkspace { workspace in
         let http = workspace.adopt(try await Receiver.http(directory: workspace.directory))

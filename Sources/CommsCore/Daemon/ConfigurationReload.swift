@@ -17,8 +17,12 @@ import UnixSignals
 /// restart; the reload says which of them changed, in the log and the audit.
 ///
 /// As a service it listens for SIGHUP until its turn to stop, and reloads
-/// once per signal, one reload at a time.
+/// once per signal, one reload at a time. The signal is trapped before
+/// anything listens (`Daemon.run` makes `hangups` first): the service starts
+/// after the intake socket, and a reload asked for in between waits in the
+/// sequence instead of being lost.
 struct ConfigurationReload: Service {
+  let hangups: UnixSignalsSequence
   let running: Configuration
   let store: any Store
   let directory: DirectorySource
@@ -27,7 +31,7 @@ struct ConfigurationReload: Service {
   let logger: Logger
 
   func run() async {
-    for await _ in await UnixSignalsSequence(trapping: .sighup).cancelOnGracefulShutdown() {
+    for await _ in hangups.cancelOnGracefulShutdown() {
       await reload()
     }
   }

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ServiceLifecycle
+import UnixSignals
 
 /// The daemon: opens the store, takes back the leases of its last run, and
 /// runs its loops and listeners as one `ServiceGroup` (see
@@ -24,6 +25,10 @@ public final class Daemon: Service {
   public func run() async throws {
     // SIGHUP would end the process until the reload service listens for it.
     signal(SIGHUP, SIG_IGN)
+    // Trapped before the sockets and the API exist: a reload asked for as
+    // soon as the daemon answers waits here for the reload service, which
+    // starts after them, instead of being dropped by SIG_IGN.
+    let hangups = await UnixSignalsSequence(trapping: .sighup)
     try CurlGlobal.requireLoaded()
     let lock = try DataDirectoryLock(directory: configuration.dataDirectory)
     let store = try configuration.openStore(for: .daemon)
@@ -54,7 +59,7 @@ public final class Daemon: Service {
 
     let services = try DaemonServices(
       configuration: configuration, store: store, sqlite: sqlite, postgres: postgres,
-      owner: leaseOwner.description, clock: clock, logger: logger)
+      owner: leaseOwner.description, hangups: hangups, clock: clock, logger: logger)
     FreedMemory.release()  // what parsing the configuration left behind
     let group = ServiceGroup(
       configuration: ServiceGroupConfiguration(services: services.inStartOrder, logger: logger))

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ServiceLifecycle
+import UnixSignals
 
 /// The daemon's loops and listeners, built from the configuration and an
 /// open store, in the order its `ServiceGroup` starts them. The group stops
@@ -37,7 +38,8 @@ struct DaemonServices {
   /// runs anything.
   init(
     configuration: Configuration, store: any Store, sqlite: SQLiteStore?,
-    postgres: PostgresStore?, owner: String, clock: any WallClock, logger: Logger
+    postgres: PostgresStore?, owner: String, hangups: UnixSignalsSequence, clock: any WallClock,
+    logger: Logger
   ) throws {
     // Twice the transfer slots: flash may run a second set beside a full load.
     let engine = CurlEngine(maxConnections: max(64, configuration.dispatch.maxInFlight * 2))
@@ -125,7 +127,8 @@ struct DaemonServices {
     if let api { add(api, "HTTP API") } else { readiness.becomeReady() }
     add(
       ConfigurationReload(
-        running: configuration, store: store, directory: directory, api: api, clock: clock,
+        hangups: hangups, running: configuration, store: store, directory: directory, api: api,
+        clock: clock,
         logger: logger), "configuration reload")
     add(
       StopAnnouncement(readiness: readiness, notifier: notifier, logger: logger),
