@@ -13,7 +13,7 @@ from .config import BODY, SUBJECT, Group, write_config
 from .daemon import Daemon
 from .harness import (busy_cpu, free_port, own_cpu, proc_cpu, proc_status, run_with_usage, say, thread_cpu,
                       thread_delta, wait_port)
-from .results import fmt_ms, verdict
+from .results import fmt_ms, percentile, verdict
 
 
 
@@ -64,14 +64,14 @@ end
 
 -- The schedule: slot k is at first + k / rate. A connection that comes free takes the next slot
 -- and waits for it (rounded up to wrk's millisecond timer), or goes at once if it is overdue.
-local first, issued, head, tail, due = nil, 0, 1, 0, {}
+-- `due` holds the slots handed out and not yet sent, from `head` to `tail` (slot k is due[k + 1]).
+local first, head, tail, due = nil, 1, 0, {}
 if rate > 0 then
    local interval = 1000000 / rate
    function delay()
       local now = now_us()
       if first == nil then first = now end
-      local slot = first + issued * interval
-      issued = issued + 1
+      local slot = first + tail * interval
       tail = tail + 1
       due[tail] = slot
       if slot <= now then return 0 end
@@ -281,15 +281,12 @@ def _from_slots(ids_dir, keys: dict[str, str], answered: dict[str, int], run_id:
             unslotted += 1
             continue
         latencies.append((at - slot) / 1e6)
-    latencies.sort()
-
-    def pct(q: float) -> float | None:
-        return latencies[min(len(latencies) - 1, int(q * len(latencies)))] if latencies else None
     # Taken a second: the answers over the time from the first slot to the last answer (wrk's own run
     # time also counts the requests still in flight at its cut, up to one a connection).
     span = (max(answered.values()) - min(slots.values())) / 1e6 if answered and slots else 0.0
-    return dict(slot_p50=pct(0.50), slot_p90=pct(0.90), slot_p99=pct(0.99), slot_p999=pct(0.999),
-                slot_max=latencies[-1] if latencies else None, sent=len(slots), unslotted=unslotted,
+    return dict(slot_p50=percentile(latencies, 50), slot_p90=percentile(latencies, 90),
+                slot_p99=percentile(latencies, 99), slot_p999=percentile(latencies, 99.9),
+                slot_max=max(latencies, default=None), sent=len(slots), unslotted=unslotted,
                 taken=len(latencies) / span if span > 0 else 0.0, span=span)
 
 

@@ -40,6 +40,10 @@ extension EndToEnd {
       }
     }
 
+    /// A configuration that does not parse: its table header on line 2 is
+    /// not closed.
+    static let brokenConfiguration = "data_dir = \"var\"\n[audiences.staff\n"
+
     /// A reload asked for the moment the daemon answers (its intake socket
     /// exists) is carried out, not lost: SIGHUP is trapped before anything
     /// listens. Rounds, each asking as soon as the socket shows, polled
@@ -58,7 +62,7 @@ extension EndToEnd {
           while !FileManager.default.fileExists(atPath: socket), ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(1))
           }
-          try "data_dir = \"var\"\n[audiences.staff\n".write(
+          try Self.brokenConfiguration.write(
             toFile: workspace.configPath, atomically: true, encoding: .utf8)
           kill(daemon.pid, SIGHUP)
           let store = try SQLiteStore(path: workspace.dataDirectory + "/commsd.sqlite")
@@ -93,7 +97,7 @@ extension EndToEnd {
           }
         }
 
-        try "data_dir = \"var\"\n[audiences.staff\n".write(
+        try Self.brokenConfiguration.write(
           toFile: workspace.configPath, atomically: true, encoding: .utf8)
         kill(daemon.pid, SIGHUP)
         try await eventually(timeout: .seconds(10), "the refusal in the audit log") {

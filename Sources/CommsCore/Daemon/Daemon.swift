@@ -23,11 +23,11 @@ public final class Daemon: Service {
   }
 
   public func run() async throws {
-    // SIGHUP would end the process until the reload service listens for it.
+    // SIGHUP would end the process until it is trapped, just below. It is
+    // trapped before the sockets and the API exist: a reload asked for as
+    // soon as the daemon answers waits in `hangups` for the reload service,
+    // which starts after them.
     signal(SIGHUP, SIG_IGN)
-    // Trapped before the sockets and the API exist: a reload asked for as
-    // soon as the daemon answers waits here for the reload service, which
-    // starts after them, instead of being dropped by SIG_IGN.
     let hangups = await UnixSignalsSequence(trapping: .sighup)
     try CurlGlobal.requireLoaded()
     let lock = try DataDirectoryLock(directory: configuration.dataDirectory)

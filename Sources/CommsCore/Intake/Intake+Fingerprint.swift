@@ -49,8 +49,7 @@ extension Intake {
     guard request.confirmation == nil, JSONWriter.sortsAsEncoder(request.contents.keys) else {
       return nil
     }
-    let text = request.contents.values.reduce(0) { $0 + $1.subject.utf8.count + $1.body.utf8.count }
-    var writer = JSONWriter(capacity: 256 + text)
+    var writer = JSONWriter(capacity: 192 + JSONWriter.capacity(for: request.contents))
     writer.beginObject()
     writer.member("audiences", strings: request.audiences)
     writer.member("contents", contents: request.contents)

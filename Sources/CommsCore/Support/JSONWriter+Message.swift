@@ -12,6 +12,12 @@ extension JSONWriter {
     keys.allSatisfy { key in key.utf8.allSatisfy { (0x61...0x7A).contains($0) || $0 == 0x2D } }
   }
 
+  /// Room for `contents` written out: their subjects and bodies, and a
+  /// little for keys and quotes per language.
+  static func capacity(for contents: [String: MessageContent]) -> Int {
+    contents.values.reduce(64) { $0 + 48 + $1.subject.utf8.count + $1.body.utf8.count }
+  }
+
   mutating func member(_ name: String, strings: [String]) {
     key(name)
     write(strings: strings)
@@ -78,8 +84,7 @@ extension JSONWriter {
   /// `sortsAsEncoder` takes.
   static func text(contents: [String: MessageContent]) -> String? {
     guard sortsAsEncoder(contents.keys) else { return nil }
-    let text = contents.values.reduce(0) { $0 + $1.subject.utf8.count + $1.body.utf8.count }
-    var writer = JSONWriter(capacity: 64 + 48 * contents.count + text)
+    var writer = JSONWriter(capacity: capacity(for: contents))
     writer.write(contents: contents)
     return String(decoding: writer.bytes, as: UTF8.self)
   }
