@@ -272,7 +272,7 @@ def _from_slots(ids_dir, keys: dict[str, str], answered: dict[str, int], run_id:
                 counter, at = line.split()
                 slots[(tid, int(counter))] = int(at)
     prefix = f"api:bench:{run_id}-"
-    latencies, unslotted = [], 0
+    timed, unslotted = [], 0  # (slot, latency), µs
     for message, at in answered.items():
         key = keys.get(message, "")
         tid, _, counter = key[len(prefix):].partition("-")
@@ -280,7 +280,14 @@ def _from_slots(ids_dir, keys: dict[str, str], answered: dict[str, int], run_id:
         if slot is None:
             unslotted += 1
             continue
-        latencies.append((at - slot) / 1e6)
+        timed.append((slot, at - slot))
+    # Each answer's slot (CLOCK_MONOTONIC, as the daemon's own clock reads it) and latency, in slot
+    # order: when the slow answers came, to set beside what the daemon did then (NOTES.md, twelfth
+    # pass).
+    timed.sort()
+    (ids_dir.parent / "latencies.tsv").write_text(
+        "slot_us\tlatency_us\n" + "".join(f"{slot}\t{latency}\n" for slot, latency in timed))
+    latencies = [latency / 1e6 for _, latency in timed]
     # Taken a second: the answers over the time from the first slot to the last answer (wrk's own run
     # time also counts the requests still in flight at its cut, up to one a connection).
     span = (max(answered.values()) - min(slots.values())) / 1e6 if answered and slots else 0.0
