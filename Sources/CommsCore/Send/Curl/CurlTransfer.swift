@@ -26,7 +26,7 @@ final class CurlTransfer {
   private var postFields: UnsafeMutableRawBufferPointer?
   private var message: [UInt8] = []
   private var messageOffset = 0
-  private var responseHeaders: [HTTPHeaderField] = []
+  private var responseHeaderLines = HeaderLines()
   private var responseBody: [UInt8] = []
 
   /// A configured transfer, or the answer for one that cannot run.
@@ -80,15 +80,16 @@ final class CurlTransfer {
       let detail = String(cString: errorBuffer)
       message = detail.isEmpty ? String(cString: ccurl_easy_strerror(code)) : detail
     }
-    return CurlResponse(
+    var response = CurlResponse(
       curlCode: Int32(code.rawValue),
       errorMessage: message,
       statusCode: status,
-      headers: responseHeaders,
       body: responseBody,
       duration: .now - work.started,
       newConnections: connects
     )
+    response.headerStorage = .lines(responseHeaderLines)
+    return response
   }
 
   // MARK: Configuration
@@ -273,7 +274,7 @@ final class CurlTransfer {
   }
 
   fileprivate func appendHeaderLine(_ bytes: UnsafeRawBufferPointer) {
-    Self.parseHeaderLine(bytes, into: &responseHeaders)
+    responseHeaderLines.keep(bytes)
   }
 
   /// One header line of an answer (outside input), as libcurl hands it over
