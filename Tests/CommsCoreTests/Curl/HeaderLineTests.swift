@@ -2,14 +2,13 @@ import Testing
 
 @testable import CommsCore
 
-/// A receiver's header lines are outside input, kept as bytes
-/// (`HeaderLines`) and read on bytes when asked
-/// (`CurlTransfer.parseHeaderLine`).
+/// A receiver's header lines are outside input, kept as bytes and read
+/// on bytes when asked (`HeaderLines`).
 @Suite struct HeaderLineTests {
   static func parse(_ lines: [String]) -> [HTTPHeaderField] {
     var headers: [HTTPHeaderField] = []
     for line in lines {
-      Array(line.utf8).withUnsafeBytes { CurlTransfer.parseHeaderLine($0, into: &headers) }
+      Array(line.utf8).withUnsafeBytes { HeaderLines.parse($0, into: &headers) }
     }
     return headers
   }
@@ -91,7 +90,7 @@ import Testing
     var headers: [HTTPHeaderField] = []
     var kept = HeaderLines()  // the same lines, kept as a transfer keeps them
     for input in HostileInputFuzzTests.inputs(seeds, salt: 25) {
-      input.withUnsafeBytes { CurlTransfer.parseHeaderLine($0, into: &headers) }
+      input.withUnsafeBytes { HeaderLines.parse($0, into: &headers) }
       input.withUnsafeBytes { kept.keep($0) }
       if headers.count > 64 { headers.removeFirst(32) }
       if kept.bytes.count > 4_096 { kept = HeaderLines() }

@@ -50,8 +50,8 @@ public struct CurlResponse: Sendable {
   /// Bodies are read to the end but only this many bytes are kept: a
   /// receiver's answer is for diagnostics, not a download.
   public static let bodyLimit = 64 * 1024
-  /// The final response's header lines are kept up to this many bytes;
-  /// lines beyond are dropped.
+  /// The final response's header lines are kept up to this many bytes
+  /// (see `HeaderLines`).
   public static let headerLimit = 64 * 1024
 
   public init(

@@ -277,37 +277,6 @@ final class CurlTransfer {
     responseHeaderLines.keep(bytes)
   }
 
-  /// One header line of an answer (outside input), as libcurl hands it over
-  /// (with its line end): a status line starts the headers afresh (only the
-  /// final response's count, after a 100 Continue or a 401 before auth); a
-  /// line starting with a space or tab continues the last header; a line
-  /// with a colon is a header, its name and value trimmed of spaces and
-  /// tabs; anything else is ignored.
-  ///
-  /// Parsed on bytes: Swift's `Character` view (grapheme breaking) over
-  /// every header line of every answer was about a microsecond per webhook
-  /// (issue 25).
-  static func parseHeaderLine(
-    _ bytes: UnsafeRawBufferPointer, into headers: inout [HTTPHeaderField]
-  ) {
-    var end = bytes.count
-    while end > 0, bytes[end - 1] == 0x0A || bytes[end - 1] == 0x0D { end -= 1 }
-    let line = UnsafeRawBufferPointer(rebasing: bytes[..<end])
-    guard let first = line.first else { return }
-    if line.starts(with: "HTTP/".utf8) {
-      headers.removeAll()
-    } else if first == 0x20 || first == 0x09 {
-      let more = trimmed(line[...])
-      guard !headers.isEmpty, !more.isEmpty else { return }
-      let last = headers.count - 1
-      headers[last].value = headers[last].value.isEmpty ? more : headers[last].value + " " + more
-    } else if let colon = line.firstIndex(of: 0x3A) {
-      let name = trimmed(line[..<colon])
-      let value = trimmed(line[(colon + 1)...])
-      headers.append(HTTPHeaderField(name: name, value: value))
-    }
-  }
-
   fileprivate func readMessage(into buffer: UnsafeMutableRawBufferPointer) -> Int {
     let count = min(buffer.count, message.count - messageOffset)
     guard count > 0 else { return 0 }
@@ -317,14 +286,6 @@ final class CurlTransfer {
     }
     messageOffset += count
     return count
-  }
-
-  private static func trimmed(_ bytes: Slice<UnsafeRawBufferPointer>) -> String {
-    var start = bytes.startIndex
-    var end = bytes.endIndex
-    while start < end, bytes[start] == 0x20 || bytes[start] == 0x09 { start += 1 }
-    while end > start, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 { end -= 1 }
-    return String(decoding: bytes[start..<end], as: UTF8.self)
   }
 }
 
