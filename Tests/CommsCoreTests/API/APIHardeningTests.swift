@@ -13,12 +13,20 @@ final class TestInstants: Sendable {
 
 /// What keeps floods cheap: the refusal ledger, the metrics cache, and the
 /// `[api]` limits in the configuration.
-@Suite struct APIHardeningTests {
-  static func ledger(_ instants: TestInstants, perWindow: Int = 100, maxAddresses: Int = 1000)
+///
+/// A class, so that each test's store (a folder of its own) is removed when
+/// the test ends.
+@Suite final class APIHardeningTests {
+  private let directory = FileManager.default.temporaryDirectory
+    .appendingPathComponent("commsd-ledger-\(UUID().uuidString)")
+
+  deinit { try? FileManager.default.removeItem(at: directory) }
+
+  func ledger(_ instants: TestInstants, perWindow: Int = 100, maxAddresses: Int = 1000)
     throws -> RefusalLedger
   {
-    let path = FileManager.default.temporaryDirectory
-      .appendingPathComponent("commsd-ledger-\(UUID().uuidString).sqlite").path
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    let path = directory.appendingPathComponent("commsd.sqlite").path
     return RefusalLedger(
       store: try SQLiteStore(path: path), clock: SystemClock(), logger: .init(label: "test"),
       perAddress: 3, perWindow: perWindow, maxAddresses: maxAddresses, now: { instants.now })
@@ -26,7 +34,7 @@ final class TestInstants: Sendable {
 
   @Test func aFloodFromOneAddressIsWrittenThreeTimesThenCountedInOneSummary() throws {
     let instants = TestInstants()
-    let ledger = try Self.ledger(instants)
+    let ledger = try ledger(instants)
     let written = (0..<1000).filter { index in
       ledger.admit("10.0.0.9", status: index < 30 ? 401 : 429)
     }
@@ -48,7 +56,7 @@ final class TestInstants: Sendable {
 
   @Test func manyAddressesCostAtMostTheWindowsSingleWritesAndOneBatch() throws {
     let instants = TestInstants()
-    let ledger = try Self.ledger(instants, perWindow: 10, maxAddresses: 50)
+    let ledger = try ledger(instants, perWindow: 10, maxAddresses: 50)
     var written = 0
     for index in 0..<5000 where ledger.admit("10.1.\(index / 256).\(index % 256)", status: 401) {
       written += 1
