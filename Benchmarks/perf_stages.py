@@ -22,6 +22,10 @@ STAGES = [
     ("plan (rows written)", ["Planner.", "savePlan", "writePlan"]),
     ("record (outcomes + audit events)", ["SQLiteStore.record", "Recorder.flush", "insertAudit"]),
     ("lease", ["SQLiteStore.lease"]),
+    # Both run on the writer outside any stage's frames: GRDB commits after
+    # the stage's closure has returned, and the checkpoint is a step of its own.
+    ("checkpoint (the log copied into the database file, synced)", ["SQLiteStore.checkpoint"]),
+    ("commit (the log's frames written, fdatasync)", ["Database.commit", "Database.beginTransaction"]),
     ("other store calls", ["SQLiteStore.", "Store.", "StoreTransaction"]),
     ("prepare (payload, signature; an email's MIME)", ["Dispatcher.prepare", "WebhookTransport.prepare",
                                                         "EmailTransport.prepare"]),
@@ -33,6 +37,9 @@ STAGES = [
     ("curl: loop other", ["CurlMultiLoop", "CurlInbox"]),
     ("dispatcher loop", ["Dispatcher.", "Doorbell"]),
     ("timers (dispatch manager thread)", ["_dispatch_mgr"]),
+    # Last: only what no stage above claims.
+    ("threads sleeping and waking (semaphores, futex)", ["_dispatch_sema4", "_dispatch_semaphore",
+                                                         "__x64_sys_futex", "futex_wait", "futex_wake"]),
 ]
 ALLOC = re.compile(r"malloc|free|swift_retain|swift_release|memmove|memcpy|_swift_release_dealloc|"
                    r"swift_allocObject|swift_bridgeObject|tcache|unlink_chunk")
