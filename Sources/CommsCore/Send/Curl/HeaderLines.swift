@@ -9,6 +9,9 @@ struct HeaderLines: Sendable {
   /// The kept lines, each ending in a line feed.
   private(set) var bytes: [UInt8] = []
   private var full = false
+  /// A little more than nginx's or a provider's usual answer (status line,
+  /// Server, Date, Content-Type, Content-Length, Connection).
+  static let usualSize = 512
 
   mutating func keep(_ line: UnsafeRawBufferPointer) {
     if line.starts(with: "HTTP/".utf8) {
@@ -20,6 +23,9 @@ struct HeaderLines: Sendable {
       full = true
       return
     }
+    // Room for a usual answer's headers at once: grown line by line, the
+    // array was allocated four times per answer (issue 25).
+    if bytes.capacity == 0 { bytes.reserveCapacity(Self.usualSize) }
     bytes.append(contentsOf: line)
     if line.last != 0x0A { bytes.append(0x0A) }
   }
