@@ -21,7 +21,7 @@ final class CurlTransfer {
   /// a reset, so the handle goes back to the pool kept for it.
   let share: UnsafeMutableRawPointer?
   private let errorBuffer: UnsafeMutablePointer<CChar>
-  private var headerList: UnsafeMutablePointer<curl_slist>?
+  private var requestHeaders: RequestHeaderList?
   private var recipientList: UnsafeMutablePointer<curl_slist>?
   private var postFields: UnsafeMutableRawBufferPointer?
   private var message: [UInt8] = []
@@ -63,7 +63,7 @@ final class CurlTransfer {
   /// Runs once the engine has reset or cleaned up the handle: nothing of
   /// libcurl's points into these buffers any more.
   deinit {
-    ccurl_slist_free_all(headerList)
+    requestHeaders?.free()
     ccurl_slist_free_all(recipientList)
     postFields?.deallocate()
     errorBuffer.deallocate()
@@ -163,15 +163,14 @@ final class CurlTransfer {
       options.set(CURLOPT_HTTPGET, 1)
     }
 
-    for field in headers {
-      if containsLineBreak(field.name) || containsLineBreak(field.value) || field.name.isEmpty {
-        return "HTTP header \(field.name.debugDescription) has an empty name, a line break or NUL"
-      }
-      guard append(field, to: &headerList) else { return "out of memory for HTTP headers" }
+    for field in headers
+    where containsLineBreak(field.name) || containsLineBreak(field.value) || field.name.isEmpty {
+      return "HTTP header \(field.name.debugDescription) has an empty name, a line break or NUL"
     }
     // An empty Expect: keeps libcurl from waiting for 100-continue on big bodies.
-    guard append("Expect:", to: &headerList) else { return "out of memory for HTTP headers" }
-    options.set(CURLOPT_HTTPHEADER, list: headerList)
+    let list = RequestHeaderList(headers, extra: ["Expect:"])
+    requestHeaders = list
+    options.set(CURLOPT_HTTPHEADER, list: list.head)
     options.set(CURLOPT_HEADERDATA, pointer: context)
     options.set(CURLOPT_HEADERFUNCTION, header: curlCollectHeader)
     return nil
@@ -225,39 +224,6 @@ final class CurlTransfer {
     guard let extended = ccurl_slist_append(list, line) else { return false }
     list = extended
     return true
-  }
-
-  /// Appends `field` as libcurl's header line, "Name: value", or "Name;"
-  /// for an empty value ("Name:" would tell libcurl to drop the header).
-  /// The line is put together on the stack (libcurl copies it): building it
-  /// as a Swift string was about 13 allocations per webhook (issue 25).
-  private func append(
-    _ field: HTTPHeaderField, to list: inout UnsafeMutablePointer<curl_slist>?
-  ) -> Bool {
-    var name = field.name
-    var value = field.value
-    return name.withUTF8 { name in
-      value.withUTF8 { value in
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: name.count + value.count + 3) {
-          line in
-          var end = line.initialize(fromContentsOf: name)
-          if value.isEmpty {
-            line[end] = 0x3B  // ;
-            end += 1
-          } else {
-            line[end] = 0x3A  // :
-            line[end + 1] = 0x20
-            end = line[(end + 2)...].initialize(fromContentsOf: value)
-          }
-          line[end] = 0
-          guard let base = line.baseAddress else { return false }
-          let text = UnsafeRawPointer(base).assumingMemoryBound(to: CChar.self)
-          guard let extended = ccurl_slist_append(list, text) else { return false }
-          list = extended
-          return true
-        }
-      }
-    }
   }
 
   private func containsLineBreak(_ text: String) -> Bool {
