@@ -27,38 +27,48 @@ public enum EmailComposer {
     _ message: EmailMessage, timeZone: TimeZone = SendTimeText.zone, parts: EmailPartsCache?
   ) throws(EmailCompositionError) -> [UInt8] {
     try validate(message)
-
-    var head = "Date: \(RFC5322Date.format(message.date, in: timeZone))\r\n"
-    head += senderField("From", message.from, parts: parts)
-    head += mailboxField("To", message.to)
+    let body =
+      parts?.body(message.textBody, encode: QuotedPrintable.encodeBody)
+      ?? QuotedPrintable.encodeBody(message.textBody)
+    // Written straight into the message's bytes, with room for a usual
+    // header: built as one `String` first, it grew (and was copied) field
+    // by field, then copied once more into the bytes (issue 25).
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity(Self.usualHeaderSize + body.count)
+    func add(_ text: String) { bytes.append(contentsOf: text.utf8) }
+    add("Date: ")
+    add(RFC5322Date.format(message.date, in: timeZone))
+    add("\r\n")
+    add(senderField("From", message.from, parts: parts))
+    add(mailboxField("To", message.to))
     if let replyTo = message.replyTo {
-      head += senderField("Reply-To", replyTo, parts: parts)
+      add(senderField("Reply-To", replyTo, parts: parts))
     }
-    head +=
+    add(
       parts?.subject(message.subject) { unstructuredField("Subject", $0) }
-      ?? unstructuredField("Subject", message.subject)
-    head += "Message-ID: <\(message.messageID)>\r\n"
-    head += "MIME-Version: 1.0\r\n"
-    head += "Content-Type: text/plain; charset=utf-8\r\n"
+        ?? unstructuredField("Subject", message.subject))
+    add("Message-ID: <")
+    add(message.messageID)
+    add(">\r\n")
+    add("MIME-Version: 1.0\r\n")
+    add("Content-Type: text/plain; charset=utf-8\r\n")
     // Quoted-printable rather than base64: crisis messages in Danish are mostly ASCII,
     // so QP stays readable in logs, raw mail views and spam filters and grows the body
     // only a little (æ, ø, å cost 6 bytes each). Base64 would be smaller only for
     // mostly non-Latin text such as Arabic, where QP costs about 3x; those messages are
     // short enough for that not to matter, and one encoding keeps the path simple.
-    head += "Content-Transfer-Encoding: quoted-printable\r\n"
+    add("Content-Transfer-Encoding: quoted-printable\r\n")
     for header in message.extraHeaders {
-      head += unstructuredField(header.name, header.value)
+      add(unstructuredField(header.name, header.value))
     }
-    head += "\r\n"
-    let body =
-      parts?.body(message.textBody, encode: QuotedPrintable.encodeBody)
-      ?? QuotedPrintable.encodeBody(message.textBody)
-    var bytes: [UInt8] = []
-    bytes.reserveCapacity(head.utf8.count + body.count)
-    bytes += head.utf8
+    add("\r\n")
     bytes += body
     return bytes
   }
+
+  /// Room for a usual header (Date, From, To, Subject, Message-ID, the MIME
+  /// fields and commsd's four) before the body; a longer one grows.
+  static let usualHeaderSize = 1024
 
   /// Checks everything ``render(_:timeZone:)`` would refuse, in header order.
   /// Addresses need no check here: ``EmailAddress`` validates on creation.
