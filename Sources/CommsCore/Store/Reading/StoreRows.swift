@@ -238,7 +238,7 @@ enum StoreRows {
     """
 
   static func link(from row: some TableRow) throws -> AuditChain.Link {
-    try AuditChain.Link(
+    AuditChain.Link(
       sequence: try row[0], at: try row[1], kind: try row[2], messageID: try row[3],
       deliveryID: try row[4],
       actor: try row[5], detail: try row[6], previous: try row[7], hash: try row[8],
