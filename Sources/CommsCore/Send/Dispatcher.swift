@@ -387,15 +387,18 @@ public final class Dispatcher: StoppableLoop {
           TransferOrder(
             request, lane: lanes[target], urgent: flash, tag: delivery.messageID.rawValue
           ) { response in
+            // The delivery is read through `pending` (one reference), not
+            // captured: a copy of it is a retain for each of its ten
+            // counted fields, made and released once per transfer (issue 25).
             if let reason = response.unstarted {
-              self.notStarted(delivery, target: target, because: reason)
+              self.notStarted(pending.delivery, target: target, because: reason)
               return
             }
             var generator = SystemRandomNumberGenerator()
             self.finish(
-              delivery, result: transport.classify(response, for: delivery),
+              pending.delivery, result: transport.classify(response, for: pending.delivery),
               duration: response.duration,
-              target: target, name: name, using: &generator)
+              target: target, name: pending.name, using: &generator)
           })
       }
     }
