@@ -71,6 +71,9 @@ struct RequestHeaderList {
       put(UnsafeRawBufferPointer(start: line.utf8Start, count: line.utf8CodeUnitCount))
       endLine()
     }
+    // The room was worked out from the same bytes: a line written past it
+    // would overwrite memory; the seeded test runs this in a debug build.
+    assert(index == count && cursor == block + nodeBytes + text, "header list miscounted")
     head = nodes
     self.block = block
   }
