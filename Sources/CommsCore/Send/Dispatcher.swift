@@ -387,9 +387,8 @@ public final class Dispatcher: StoppableLoop {
           TransferOrder(
             request, lane: lanes[target], urgent: flash, tag: delivery.messageID.rawValue
           ) { response in
-            // The delivery is read through `pending` (one reference), not
-            // captured: a copy of it is a retain for each of its ten
-            // counted fields, made and released once per transfer (issue 25).
+            // Reads the delivery through `pending` (one reference): a captured
+            // copy retained each of its counted fields per transfer (issue 25).
             if let reason = response.unstarted {
               self.notStarted(pending.delivery, target: target, because: reason)
               return
@@ -397,8 +396,7 @@ public final class Dispatcher: StoppableLoop {
             var generator = SystemRandomNumberGenerator()
             self.finish(
               pending.delivery, result: transport.classify(response, for: pending.delivery),
-              duration: response.duration,
-              target: target, name: pending.name, using: &generator)
+              duration: response.duration, target: target, name: pending.name, using: &generator)
           })
       }
     }
