@@ -18,8 +18,6 @@
   X(easy_strerror, curl_easy_strerror)           \
   X(easy_setopt, curl_easy_setopt)               \
   X(easy_getinfo, curl_easy_getinfo)             \
-  X(slist_append, curl_slist_append)             \
-  X(slist_free_all, curl_slist_free_all)         \
   X(share_init, curl_share_init)                 \
   X(share_cleanup, curl_share_cleanup)           \
   X(share_setopt, curl_share_setopt)             \
@@ -120,16 +118,6 @@ CCURL_GETINFO(off_t, curl_off_t)
 CCURL_GETINFO(string, char *)
 CCURL_GETINFO(pointer, void *)
 #undef CCURL_GETINFO
-
-// MARK: header lists
-
-struct curl_slist *ccurl_slist_append(struct curl_slist *list, const char *text) {
-  return ready() ? api.slist_append(list, text) : NULL;
-}
-
-void ccurl_slist_free_all(struct curl_slist *list) {
-  if (ready()) api.slist_free_all(list);
-}
 
 // MARK: share handles
 

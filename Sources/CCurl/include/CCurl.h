@@ -80,12 +80,6 @@ CURLcode ccurl_easy_getinfo_string(CURL *handle, CURLINFO info, char **value);
 /// For CURLINFO_PRIVATE.
 CURLcode ccurl_easy_getinfo_pointer(CURL *handle, CURLINFO info, void **value);
 
-// MARK: header lists
-
-/// NULL when libcurl is not loaded or memory ran out; `list` is then kept.
-struct curl_slist *ccurl_slist_append(struct curl_slist *list, const char *text);
-void ccurl_slist_free_all(struct curl_slist *list);
-
 // MARK: share handles
 
 CURLSH *ccurl_share_init(void);

@@ -21,8 +21,8 @@ final class CurlTransfer {
   /// a reset, so the handle goes back to the pool kept for it.
   let share: UnsafeMutableRawPointer?
   private let errorBuffer: UnsafeMutablePointer<CChar>
-  private var requestHeaders: RequestHeaderList?
-  private var recipientList: UnsafeMutablePointer<curl_slist>?
+  private var requestHeaders: CurlStringList?
+  private var recipientList: CurlStringList?
   private var postFields: UnsafeMutableRawBufferPointer?
   private var message: [UInt8] = []
   private var messageOffset = 0
@@ -64,7 +64,7 @@ final class CurlTransfer {
   /// libcurl's points into these buffers any more.
   deinit {
     requestHeaders?.free()
-    ccurl_slist_free_all(recipientList)
+    recipientList?.free()
     postFields?.deallocate()
     errorBuffer.deallocate()
   }
@@ -168,7 +168,7 @@ final class CurlTransfer {
       return "HTTP header \(field.name.debugDescription) has an empty name, a line break or NUL"
     }
     // An empty Expect: keeps libcurl from waiting for 100-continue on big bodies.
-    let list = RequestHeaderList(headers, extra: ["Expect:"])
+    let list = CurlStringList(headers: headers, extra: ["Expect:"])
     requestHeaders = list
     options.set(CURLOPT_HTTPHEADER, list: list.head)
     options.set(CURLOPT_HEADERDATA, pointer: context)
@@ -196,10 +196,9 @@ final class CurlTransfer {
     if let username { options.set(CURLOPT_USERNAME, username) }
     if let password { options.set(CURLOPT_PASSWORD, password) }
     options.set(CURLOPT_MAIL_FROM, from)
-    for address in recipients {
-      guard append(address, to: &recipientList) else { return "out of memory for recipients" }
-    }
-    options.set(CURLOPT_MAIL_RCPT, list: recipientList)
+    let list = CurlStringList(recipients)
+    recipientList = list
+    options.set(CURLOPT_MAIL_RCPT, list: list.head)
     self.message = message
     options.set(CURLOPT_UPLOAD, 1)
     options.set(CURLOPT_INFILESIZE_LARGE, offset: Int64(message.count))
@@ -216,14 +215,6 @@ final class CurlTransfer {
       return scheme + url.dropFirst(known.count)
     }
     return url
-  }
-
-  /// `curl_slist_append` answers NULL on failure and leaves the list as it
-  /// was; keep the list then, so deinit still frees it.
-  private func append(_ line: String, to list: inout UnsafeMutablePointer<curl_slist>?) -> Bool {
-    guard let extended = ccurl_slist_append(list, line) else { return false }
-    list = extended
-    return true
   }
 
   private func containsLineBreak(_ text: String) -> Bool {

@@ -2,11 +2,24 @@ import Testing
 
 @testable import CommsCore
 
-/// A request's header lines laid out for libcurl in one allocation
-/// (`RequestHeaderList`) read back as the lines `curl_slist_append` was
-/// given before: "Name: value", "Name;" for an empty value, the extra lines
-/// last and as they are.
-@Suite struct RequestHeaderListTests {
+extension CurlStringList {
+  /// The lines as libcurl reads them: from the head, node by node.
+  var lines: [String] {
+    var lines: [String] = []
+    var node = head
+    while let current = node {
+      lines.append(String(cString: current.pointee.data))
+      node = current.pointee.next
+    }
+    return lines
+  }
+}
+
+/// Lists for libcurl laid out in one allocation (`CurlStringList`), read
+/// back as the lines `curl_slist_append` was given before: for headers
+/// "Name: value", "Name;" for an empty value, the extra lines last and as
+/// they are; recipients as they are.
+@Suite struct CurlStringListTests {
   static func expected(_ fields: [HTTPHeaderField], extra: [String]) -> [String] {
     fields.map { $0.value.isEmpty ? "\($0.name);" : "\($0.name): \($0.value)" } + extra
   }
@@ -18,7 +31,7 @@ import Testing
       HTTPHeaderField(name: "X-Empty", value: ""),
       HTTPHeaderField(name: "X-Æøå", value: "værdi — ok"),
     ]
-    let list = RequestHeaderList(fields, extra: ["Expect:"])
+    let list = CurlStringList(headers: fields, extra: ["Expect:"])
     defer { list.free() }
     #expect(
       list.lines == [
@@ -28,11 +41,11 @@ import Testing
   }
 
   @Test func noLinesMakeNoList() {
-    let list = RequestHeaderList([], extra: [])
+    let list = CurlStringList(headers: [], extra: [])
     #expect(list.head == nil)
     #expect(list.lines.isEmpty)
     list.free()
-    let extraOnly = RequestHeaderList([], extra: ["Expect:"])
+    let extraOnly = CurlStringList(headers: [], extra: ["Expect:"])
     defer { extraOnly.free() }
     #expect(extraOnly.lines == ["Expect:"])
   }
@@ -55,8 +68,27 @@ import Testing
           })
         return HTTPHeaderField(name: name, value: Bool.random(using: &generator) ? value : "")
       }
-      let list = RequestHeaderList(fields, extra: ["Expect:"])
+      let list = CurlStringList(headers: fields, extra: ["Expect:"])
       #expect(list.lines == Self.expected(fields, extra: ["Expect:"]))
+      list.free()
+    }
+  }
+
+  /// Recipients, as libcurl's MAIL_RCPT list: each address as it is, in
+  /// order, multi-byte ones measured by their bytes; none makes no list.
+  @Test func recipientsComeBackAsTheyAre() {
+    var generator = SeededGenerator(state: 26)
+    let alphabet = Array("abcXYZ.-_0189+@æøå€🚑")
+    for _ in 0..<200 {
+      let addresses = (0..<Int.random(in: 0...20, using: &generator)).map { _ in
+        String(
+          (0..<Int.random(in: 0...80, using: &generator)).map { _ in
+            alphabet.randomElement(using: &generator) ?? "x"
+          })
+      }
+      let list = CurlStringList(addresses)
+      #expect(list.lines == addresses)
+      #expect((list.head == nil) == addresses.isEmpty)
       list.free()
     }
   }
