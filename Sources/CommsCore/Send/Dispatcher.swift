@@ -359,36 +359,36 @@ public final class Dispatcher: StoppableLoop {
         break
       }
       leaving[index] = true
-      let (delivery, name) = (pending.delivery, pending.name)
+      // The delivery is read through `pending` (one reference), here and in
+      // the completion: a copy retained each of its counted fields (issue 25).
+      let messageID = pending.delivery.messageID
       // Withdrawn since it was leased (superseded, cancelled, expired): it
       // was not handed to the transport, so it is not sent. Looked up once
       // per message and round, and only for what is about to start: the
       // buffer is scanned on every turn of the loop.
       let withdrawal: DeliveryState?
-      if let known = withdrawals[delivery.messageID] {
+      if let known = withdrawals[messageID] {
         withdrawal = known
       } else {
-        withdrawal = await self.withdrawal(of: delivery.messageID, at: now)
-        withdrawals[delivery.messageID] = .some(withdrawal)
+        withdrawal = await self.withdrawal(of: messageID, at: now)
+        withdrawals[messageID] = .some(withdrawal)
       }
       if let withdrawal {
-        dropped.append((delivery.id, withdrawal))
+        dropped.append((pending.delivery.id, withdrawal))
         release(target)
         continue
       }
-      switch await prepare(delivery) {
+      switch await prepare(pending) {
       case .finished(let result):
         finish(
-          delivery, result: result, duration: .zero, target: target, name: name, using: &generator)
+          pending.delivery, result: result, duration: .zero, target: target, name: pending.name,
+          using: &generator)
       case .transfer(let request):
-        let transport = transports[delivery.channel]!
-        inFlight.withLock { _ = $0.insert(delivery.id) }
+        let transport = transports[pending.delivery.channel]!
+        inFlight.withLock { _ = $0.insert(pending.delivery.id) }
         batch.append(
-          TransferOrder(
-            request, lane: lanes[target], urgent: flash, tag: delivery.messageID.rawValue
-          ) { response in
-            // Reads the delivery through `pending` (one reference): a captured
-            // copy retained each of its counted fields per transfer (issue 25).
+          TransferOrder(request, lane: lanes[target], urgent: flash, tag: messageID.rawValue) {
+            response in
             if let reason = response.unstarted {
               self.notStarted(pending.delivery, target: target, because: reason)
               return
@@ -430,15 +430,15 @@ public final class Dispatcher: StoppableLoop {
     slots.withLock { _ = $0.free(target) }
   }
 
-  private func prepare(_ delivery: Delivery) async -> PreparedAttempt {
-    guard let transport = transports[delivery.channel] else {
-      return .finished(.permanent(status: 0, reason: "no \(delivery.channel) transport"))
+  private func prepare(_ pending: Pending) async -> PreparedAttempt {
+    guard let transport = transports[pending.delivery.channel] else {
+      return .finished(.permanent(status: 0, reason: "no \(pending.delivery.channel) transport"))
     }
-    guard let message = await message(delivery.messageID) else {
+    guard let message = await message(pending.delivery.messageID) else {
       return .finished(
         .transient(status: 0, reason: "message not readable from the store", retryAfter: nil))
     }
-    return transport.prepare(delivery, message: message)
+    return transport.prepare(pending.delivery, message: message)
   }
 
   /// Records an attempt's result and frees its slots. Runs on the curl
