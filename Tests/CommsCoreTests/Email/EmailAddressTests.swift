@@ -83,4 +83,53 @@ import Testing
   func malformedMailboxesAreRefused(text: String) {
     #expect(throws: EmailCompositionError.self) { try EmailAddress(parsing: text) }
   }
+
+  /// The domain's labels as they were checked before they were read as
+  /// bytes (issue 25): split into substrings, their scalars read.
+  static func labelReasonAsBefore(_ domain: String) -> String? {
+    for label in domain.split(separator: ".", omittingEmptySubsequences: false) {
+      if label.isEmpty {
+        return "the domain has an empty label (a leading, trailing or double dot)"
+      }
+      if label.utf8.count > 63 { return "a domain label is longer than 63 characters" }
+      let isLDH = label.unicodeScalars.allSatisfy { scalar in
+        scalar == "-" || ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar)
+          || ("0"..."9").contains(scalar)
+      }
+      if !isLDH { return "the domain may hold only letters, digits, hyphens and dots" }
+      if label.hasPrefix("-") || label.hasSuffix("-") {
+        return "a domain label starts or ends with a hyphen"
+      }
+    }
+    return nil
+  }
+
+  /// Seeded: 3,000 domains of letters, digits, hyphens, dots and a few
+  /// other ASCII bytes, some with labels of 60 to 70 bytes, are refused for
+  /// the same reason as before, or accepted as before.
+  @Test func domainLabelsAreJudgedAsBefore() {
+    var random = SeededGenerator(state: 0xD0_4A1F)
+    let alphabet = Array("aZ9-._+!".utf8)
+    for round in 0..<3_000 {
+      let size =
+        round % 10 == 0
+        ? Int.random(in: 60...140, using: &random) : Int.random(in: 1...20, using: &random)
+      let domain = String(
+        decoding: (0..<size).map { _ in
+          round % 10 == 0 && Int.random(in: 0..<20, using: &random) > 0
+            ? UInt8(ascii: "d") : alphabet[Int.random(in: 0..<alphabet.count, using: &random)]
+        }, as: UTF8.self)
+      let expected = Self.labelReasonAsBefore(domain)
+      do {
+        _ = try EmailAddress(address: "jens@" + domain)
+        #expect(expected == nil, "\(domain) was accepted")
+      } catch {
+        guard case .invalidAddress(_, let reason) = error else {
+          Issue.record("unexpected \(error)")
+          continue
+        }
+        #expect(reason == expected, "\(domain)")
+      }
+    }
+  }
 }

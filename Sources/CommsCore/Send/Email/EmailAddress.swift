@@ -176,19 +176,36 @@ public struct EmailAddress: Sendable, Hashable, CustomStringConvertible {
           + "!#$%&'*+-/=?^_`{|}~ (quoted local parts are not supported)")
     }
     if domain.isEmpty { throw refuse("the domain after the @ is empty") }
-    for label in domain.split(separator: ".", omittingEmptySubsequences: false) {
+    // Label by label, as bytes (the address is ASCII by now): it is checked
+    // again for every email composed, where splitting the domain into
+    // substrings and reading their scalars showed in profiles (issue 25).
+    let utf8 = domain.utf8
+    var start = utf8.startIndex
+    while true {
+      let end = utf8[start...].firstIndex(of: UInt8(ascii: ".")) ?? utf8.endIndex
+      let label = utf8[start..<end]
       if label.isEmpty {
         throw refuse("the domain has an empty label (a leading, trailing or double dot)")
       }
-      if label.utf8.count > 63 { throw refuse("a domain label is longer than 63 characters") }
-      let isLDH = label.unicodeScalars.allSatisfy { scalar in
-        scalar == "-" || ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar)
-          || ("0"..."9").contains(scalar)
+      if label.count > 63 { throw refuse("a domain label is longer than 63 characters") }
+      if !label.allSatisfy(isLetterDigitOrHyphen) {
+        throw refuse("the domain may hold only letters, digits, hyphens and dots")
       }
-      if !isLDH { throw refuse("the domain may hold only letters, digits, hyphens and dots") }
-      if label.hasPrefix("-") || label.hasSuffix("-") {
+      if label.first == UInt8(ascii: "-") || label.last == UInt8(ascii: "-") {
         throw refuse("a domain label starts or ends with a hyphen")
       }
+      guard end < utf8.endIndex else { break }
+      start = utf8.index(after: end)
+    }
+  }
+
+  /// A domain label's letters, digits and hyphens (LDH), as bytes.
+  private static func isLetterDigitOrHyphen(_ byte: UInt8) -> Bool {
+    switch byte {
+    case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+      UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"):
+      true
+    default: false
     }
   }
 }
