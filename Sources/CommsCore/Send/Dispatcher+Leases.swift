@@ -97,7 +97,7 @@ extension Dispatcher {
     }
     lastRenewal = now
     // In flight and finished since the statement ran: its lease ended with it.
-    let lostInFlight = running.subtracting(renewed).intersection(inFlight.withLock { $0 })
+    let lostInFlight = running.subtracting(renewed).intersection(inFlight.withLock { $0.ids })
     if !lostInFlight.isEmpty {
       logger.warning(
         "leases of transfers in flight were lost; another node may send them too",
@@ -118,7 +118,7 @@ extension Dispatcher {
   /// flight first: a finished transfer is queued at the recorder before it
   /// leaves `inFlight`, so none slips between the two.
   func held(_ buffer: [Pending]) -> (running: Set<DeliveryID>, all: Set<DeliveryID>) {
-    let running = inFlight.withLock { $0 }
+    let running = inFlight.withLock { $0.ids }
     var all = running.union(recorder.unwritten)
     all.formUnion(buffer.map(\.delivery.id))
     all.formUnion(handedIn.withLock { $0.map(\.id) })

@@ -37,9 +37,11 @@ extension Dispatcher {
 
   /// The completion of a transfer that ended without starting: on the curl
   /// thread, so it only frees the slot and queues the delivery for the loop.
-  func notStarted(_ delivery: Delivery, target: Int, because reason: CurlResponse.Unstarted) {
+  func notStarted(
+    _ delivery: Delivery, target: Int, place: Int, because reason: CurlResponse.Unstarted
+  ) {
     slots.withLock { _ = $0.free(target) }
-    inFlight.withLock { _ = $0.remove(delivery.id) }
+    inFlight.withLock { $0.remove(at: place) }
     switch reason {
     case .withdrawn: notStartedQueue.withLock { $0.append(delivery) }
     case .laneStopped: handedIn.withLock { $0.append(delivery) }

@@ -72,7 +72,7 @@ public final class Dispatcher: StoppableLoop {
   let leasesInDoubt = Mutex<ClosedRange<Date>?>(nil)
   /// Deliveries handed to the transport and not finished yet: their leases
   /// are renewed with the buffer's (a transfer may outlast a short lease).
-  let inFlight = Mutex<Set<DeliveryID>>([])
+  let inFlight = Mutex(InFlightDeliveries())
   /// Deliveries whose transfer was withdrawn before it started (see
   /// `withdrawNotStarted()`), to be settled at the loop's next turn.
   let notStartedQueue = Mutex<[Delivery]>([])
@@ -359,8 +359,7 @@ public final class Dispatcher: StoppableLoop {
         break
       }
       leaving[index] = true
-      // The delivery is read through `pending` (one reference), here and in
-      // the completion: a copy retained each of its counted fields (issue 25).
+      // Read through `pending` here and in the completion: no copy (issue 25).
       let messageID = pending.delivery.messageID
       // Withdrawn since it was leased (superseded, cancelled, expired): it
       // was not handed to the transport, so it is not sent. Looked up once
@@ -385,18 +384,19 @@ public final class Dispatcher: StoppableLoop {
           using: &generator)
       case .transfer(let request):
         let transport = transports[pending.delivery.channel]!
-        inFlight.withLock { _ = $0.insert(pending.delivery.id) }
+        let place = inFlight.withLock { $0.insert(pending.delivery.id) }
         batch.append(
           TransferOrder(request, lane: lanes[target], urgent: flash, tag: messageID.rawValue) {
             response in
             if let reason = response.unstarted {
-              self.notStarted(pending.delivery, target: target, because: reason)
+              self.notStarted(pending.delivery, target: target, place: place, because: reason)
               return
             }
             var generator = SystemRandomNumberGenerator()
             self.finish(
               pending.delivery, result: transport.classify(response, for: pending.delivery),
-              duration: response.duration, target: target, name: pending.name, using: &generator)
+              duration: response.duration, target: target, name: pending.name, place: place,
+              using: &generator)
           })
       }
     }
@@ -446,7 +446,7 @@ public final class Dispatcher: StoppableLoop {
   /// Recorder's next batch.
   private func finish(
     _ delivery: Delivery, result: AttemptResult, duration: Duration, target: Int, name: String,
-    using generator: inout some RandomNumberGenerator
+    place: Int? = nil, using generator: inout some RandomNumberGenerator
   ) {
     let record = recorder.makeRecord(
       for: delivery, result: result, duration: duration, target: name, using: &generator)
@@ -461,7 +461,7 @@ public final class Dispatcher: StoppableLoop {
         ])
     }
     recorder.add(record)
-    inFlight.withLock { _ = $0.remove(delivery.id) }
+    if let place { inFlight.withLock { $0.remove(at: place) } }
     // Wake the loop when it has room to act on, once per descent: when the
     // transfers in flight fall to three quarters of the slots in total, or
     // this endpoint's to its wake level (half its deck gone; see
