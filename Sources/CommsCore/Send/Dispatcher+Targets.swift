@@ -3,6 +3,28 @@ import Synchronization
 /// Where each delivery goes (an endpoint or the relay), as the dispatcher's
 /// loop keeps it: numbered (see `DispatchSlots`).
 extension Dispatcher {
+  /// A leased delivery waiting in memory, with its target worked out once:
+  /// its number (see `DispatchSlots`) and its name.
+  ///
+  /// A class, not a struct: the loop scans the whole buffer on every turn
+  /// across `await`s, and each read of a struct element there copied the
+  /// delivery (about twenty retains and releases). Profiled behind a relay
+  /// of 16, that copying was most of the loop's 13 µs per email. The scan,
+  /// the start and the completion read the delivery through its entry.
+  final class Pending: Sendable {
+    let delivery: Delivery
+    let target: Int
+    let name: String
+    let flash: Bool
+
+    init(delivery: Delivery, target: Int, name: String) {
+      self.delivery = delivery
+      self.target = target
+      self.name = name
+      flash = delivery.priority == .flash
+    }
+  }
+
   /// `deliveries` as the loop holds them, each with its target's number
   /// and name, under one lock.
   func pending(_ deliveries: [Delivery]) -> [Pending] {

@@ -13,28 +13,6 @@ import Synchronization
 /// so a delivery waiting for a busy endpoint never holds back another
 /// endpoint's deliveries.
 public final class Dispatcher: StoppableLoop {
-  /// A leased delivery waiting in memory, with its target worked out once:
-  /// its number (see `DispatchSlots`) and its name.
-  ///
-  /// A class, not a struct: the loop scans the whole buffer on every turn
-  /// across `await`s, and each read of a struct element there copied the
-  /// delivery (about twenty retains and releases). Profiled behind a relay
-  /// of 16, that copying was most of the loop's 13 µs per email. The scan
-  /// copies the delivery out only of those that start or leave.
-  final class Pending: Sendable {
-    let delivery: Delivery
-    let target: Int
-    let name: String
-    let flash: Bool
-
-    init(delivery: Delivery, target: Int, name: String) {
-      self.delivery = delivery
-      self.target = target
-      self.name = name
-      flash = delivery.priority == .flash
-    }
-  }
-
   /// What the dispatcher may do with one buffered delivery now.
   private enum Verdict {
     case start
@@ -359,7 +337,6 @@ public final class Dispatcher: StoppableLoop {
         break
       }
       leaving[index] = true
-      // Read through `pending` here and in the completion: no copy (issue 25).
       let messageID = pending.delivery.messageID
       // Withdrawn since it was leased (superseded, cancelled, expired): it
       // was not handed to the transport, so it is not sent. Looked up once
@@ -383,7 +360,11 @@ public final class Dispatcher: StoppableLoop {
           pending.delivery, result: result, duration: .zero, target: target, name: pending.name,
           using: &generator)
       case .transfer(let request):
-        let transport = transports[pending.delivery.channel]!
+        // Found by `prepare` (without it the delivery finished there).
+        guard let transport = transports[pending.delivery.channel] else {
+          release(target)
+          continue
+        }
         let place = inFlight.withLock { $0.insert(pending.delivery.id) }
         batch.append(
           TransferOrder(request, lane: lanes[target], urgent: flash, tag: messageID.rawValue) {
