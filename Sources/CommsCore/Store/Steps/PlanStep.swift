@@ -134,7 +134,7 @@ extension Store {
   /// acceptance) as `plan` makes them, and marks it planned, with its audit
   /// events, in one transaction.
   public func savePlan(_ plan: StreamedPlan, at: Date) async throws {
-    try await write { transaction in try transaction.plan(plan, at: at) }
+    _ = try await write { transaction in try transaction.plan(plan, at: at) }
   }
 
   /// Writes the first of `plans` as `savePlan` does, and the ones after it
