@@ -11,13 +11,15 @@ import Foundation
 /// The store makes it single-use (a person confirms once) and the page
 /// refuses it after `[confirm] link_valid`.
 public struct ConfirmLinks: Sendable {
-  let key: SymmetricKey
+  /// The link key, keyed once: a link is made for every delivery of a
+  /// message that asks for confirmation.
+  let key: KeyedSHA256
   /// `[confirm] public_url`, as the readers' phones reach the API (no
   /// trailing slash).
   public let publicURL: String
 
   public init(key: [UInt8], publicURL: String) {
-    self.key = SymmetricKey(data: key)
+    self.key = KeyedSHA256(key: key)
     self.publicURL = publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL
   }
 
@@ -110,8 +112,7 @@ public struct ConfirmLinks: Sendable {
   }
 
   private func mac(_ ulid: String, purpose: String) -> String {
-    let code = HMAC<SHA256>.authenticationCode(
-      for: Data("\(purpose):dlv_\(ulid)".utf8), using: key)
+    let code = key.code(of: "\(purpose):dlv_\(ulid)")
     return Data(Data(code).prefix(16)).base64EncodedString()
       .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
       .replacingOccurrences(of: "=", with: "")

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Testing
 
@@ -30,6 +31,24 @@ import Testing
     #expect(
       links.line(for: delivery, language: "da").hasPrefix("Bekræft, at du har læst den: https://"))
     #expect(links.line(for: delivery, language: "ar").hasPrefix("Please confirm"))
+  }
+
+  /// The MAC is HMAC-SHA256 of "purpose:dlv_<ULID>" under the link key, cut
+  /// to 16 bytes, in Base64url, as swift-crypto's `HMAC` makes it: links
+  /// sent before the MAC was keyed once (`KeyedSHA256`) still open.
+  @Test func theMACIsHMACSHA256OfPurposeAndIdCutTo16Bytes() {
+    func expected(_ purpose: String) -> String {
+      let code = HMAC<SHA256>.authenticationCode(
+        for: Data("\(purpose):\(delivery.rawValue)".utf8),
+        using: SymmetricKey(data: [UInt8](repeating: 3, count: 32)))
+      return Data(Data(code).prefix(16)).base64EncodedString()
+        .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+        .replacingOccurrences(of: "=", with: "")
+    }
+    #expect(links.token(for: delivery) == "01KBX6QW1M8V7Y2D3E4F5G6H7J." + expected("confirm"))
+    #expect(
+      links.approvalURL(for: delivery)
+        == "https://commsd.kommune.example/a/01KBX6QW1M8V7Y2D3E4F5G6H7J." + expected("approve"))
   }
 
   @Test func thePageIsRefusedWhenWithdrawnUsedOrOld() {

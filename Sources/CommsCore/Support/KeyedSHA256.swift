@@ -2,7 +2,8 @@ import Crypto
 
 /// HMAC-SHA256 (RFC 2104) keyed once: SHA-256's states after the key's
 /// inner and outer pads, copied for each code (a copy gets its own state on
-/// its first update).
+/// its first update). For MACs made per delivery: a webhook's signature
+/// (`WebhookSigner`) and a confirmation or approval link (`ConfirmLinks`).
 ///
 /// The same construction as swift-crypto's `HMAC<SHA256>`, which computes
 /// the same pads and copies the same two states. It is written here on
@@ -28,6 +29,12 @@ struct KeyedSHA256: Sendable {
     block.map { $0 ^ 0x5C }.withUnsafeBytes { outer.update(bufferPointer: $0) }
     self.inner = inner
     self.outer = outer
+  }
+
+  /// The code of `text`'s UTF-8 bytes.
+  func code(of text: String) -> SHA256Digest {
+    var text = text
+    return code { hash in text.withUTF8 { hash.update(bufferPointer: UnsafeRawBufferPointer($0)) } }
   }
 
   /// The code of the bytes that `feed` gives, in the order given.
