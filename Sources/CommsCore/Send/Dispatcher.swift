@@ -354,17 +354,20 @@ public final class Dispatcher: StoppableLoop {
         release(target)
         continue
       }
-      switch await prepare(pending) {
+      guard let transport = transports[pending.delivery.channel] else {
+        let result = AttemptResult.permanent(
+          status: 0, reason: "no \(pending.delivery.channel) transport")
+        finish(
+          pending.delivery, result: result, duration: .zero, target: target, name: pending.name,
+          using: &generator)
+        continue
+      }
+      switch await prepare(pending, with: transport) {
       case .finished(let result):
         finish(
           pending.delivery, result: result, duration: .zero, target: target, name: pending.name,
           using: &generator)
       case .transfer(let request):
-        // Found by `prepare` (without it the delivery finished there).
-        guard let transport = transports[pending.delivery.channel] else {
-          release(target)
-          continue
-        }
         let place = inFlight.withLock { $0.insert(pending.delivery.id) }
         batch.append(
           TransferOrder(request, lane: lanes[target], urgent: flash, tag: messageID.rawValue) {
@@ -411,10 +414,9 @@ public final class Dispatcher: StoppableLoop {
     slots.withLock { _ = $0.free(target) }
   }
 
-  private func prepare(_ pending: Pending) async -> PreparedAttempt {
-    guard let transport = transports[pending.delivery.channel] else {
-      return .finished(.permanent(status: 0, reason: "no \(pending.delivery.channel) transport"))
-    }
+  private func prepare(_ pending: Pending, with transport: any Transport) async
+    -> PreparedAttempt
+  {
     guard let message = await message(pending.delivery.messageID) else {
       return .finished(
         .transient(status: 0, reason: "message not readable from the store", retryAfter: nil))
