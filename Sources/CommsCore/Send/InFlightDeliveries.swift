@@ -6,11 +6,12 @@
 struct InFlightDeliveries: Sendable {
   private var places: [DeliveryID?] = []
   private var free: [Int] = []
-  private(set) var count = 0
+
+  /// How many are in flight.
+  var count: Int { places.count - free.count }
 
   /// Keeps `id` and returns its place, for `remove(at:)`.
   mutating func insert(_ id: DeliveryID) -> Int {
-    count += 1
     if let place = free.popLast() {
       places[place] = id
       return place
@@ -24,7 +25,6 @@ struct InFlightDeliveries: Sendable {
     guard places.indices.contains(place), places[place] != nil else { return }
     places[place] = nil
     free.append(place)
-    count -= 1
   }
 
   /// The ids kept now (for lease renewal, every half lease).

@@ -25,7 +25,10 @@ struct CurlStringList {
       size += field.name.utf8.count + (field.value.isEmpty ? 2 : field.value.utf8.count + 3)
     }
     for line in extra { size += line.utf8CodeUnitCount + 1 }
-    var writer = Writer(lines: fields.count + extra.count, bytes: size)
+    guard var writer = Writer(lines: fields.count + extra.count, bytes: size) else {
+      (head, block) = (nil, nil)
+      return
+    }
     for field in fields {
       var name = field.name
       var value = field.value
@@ -48,7 +51,11 @@ struct CurlStringList {
 
   /// Lines taken as they are (an email's recipients).
   init(_ lines: [String]) {
-    var writer = Writer(lines: lines.count, bytes: lines.reduce(0) { $0 + $1.utf8.count + 1 })
+    let size = lines.reduce(0) { $0 + $1.utf8.count + 1 }
+    guard var writer = Writer(lines: lines.count, bytes: size) else {
+      (head, block) = (nil, nil)
+      return
+    }
     for var line in lines {
       line.withUTF8 { writer.put(UnsafeRawBufferPointer($0)) }
       writer.endLine()
@@ -65,23 +72,20 @@ struct CurlStringList {
   /// bytes and its NUL), line by line.
   private struct Writer {
     let count: Int
-    let block: UnsafeMutableRawPointer?
-    let nodes: UnsafeMutablePointer<curl_slist>?
-    let end: UnsafeMutableRawPointer?
-    var cursor: UnsafeMutableRawPointer?
-    var lineStart: UnsafeMutableRawPointer?
+    let block: UnsafeMutableRawPointer
+    let nodes: UnsafeMutablePointer<curl_slist>
+    let end: UnsafeMutableRawPointer
+    var cursor: UnsafeMutableRawPointer
+    var lineStart: UnsafeMutableRawPointer
     var index = 0
 
-    init(lines: Int, bytes: Int) {
+    /// Nil for no lines: an empty list is no list (`head` nil).
+    init?(lines: Int, bytes: Int) {
+      guard lines > 0 else { return nil }
       count = lines
-      guard lines > 0 else {
-        (block, nodes, end, cursor, lineStart) = (nil, nil, nil, nil, nil)
-        return
-      }
       let nodeBytes = lines * MemoryLayout<curl_slist>.stride
-      let block = UnsafeMutableRawPointer.allocate(
+      block = UnsafeMutableRawPointer.allocate(
         byteCount: nodeBytes + bytes, alignment: MemoryLayout<curl_slist>.alignment)
-      self.block = block
       nodes = block.bindMemory(to: curl_slist.self, capacity: lines)
       end = block + nodeBytes + bytes
       cursor = block + nodeBytes
@@ -89,24 +93,22 @@ struct CurlStringList {
     }
 
     mutating func put(_ bytes: UnsafeRawBufferPointer) {
-      guard let base = bytes.baseAddress, let at = cursor else { return }
-      at.copyMemory(from: base, byteCount: bytes.count)
-      cursor = at + bytes.count
+      guard let base = bytes.baseAddress else { return }
+      cursor.copyMemory(from: base, byteCount: bytes.count)
+      cursor += bytes.count
     }
 
     mutating func put(byte: UInt8) {
-      guard let at = cursor else { return }
-      at.storeBytes(of: byte, as: UInt8.self)
-      cursor = at + 1
+      cursor.storeBytes(of: byte, as: UInt8.self)
+      cursor += 1
     }
 
     /// Ends the line with a NUL and links its node to the next one.
     mutating func endLine() {
       put(byte: 0)
-      guard let nodes, let start = lineStart else { return }
       let next = index + 1 < count ? nodes + index + 1 : nil
       (nodes + index).initialize(
-        to: curl_slist(data: start.assumingMemoryBound(to: CChar.self), next: next))
+        to: curl_slist(data: lineStart.assumingMemoryBound(to: CChar.self), next: next))
       index += 1
       lineStart = cursor
     }
